@@ -1,0 +1,104 @@
+"""The `ptleads` command line: generate a practice, run the pipeline, serve the app."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from orchestration.settings import REPO_ROOT, Settings, parse_as_of
+
+cli = typer.Typer(
+    help="ptleads: lead qualification and nurturing for physical-therapy practices.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+def _fail(message: str) -> None:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code=1)
+
+
+@cli.command()
+def generate(
+    out: Annotated[Path, typer.Option(help="Folder to write inbox/, truth/ and config/ into.")] = Path(
+        "data"
+    ),
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = 1,
+    leads: Annotated[int, typer.Option(help="Number of lead episodes.")] = 2000,
+    months: Annotated[int, typer.Option(help="Months of history ending at --end.")] = 12,
+    clinics: Annotated[int, typer.Option(help="Number of clinics in the practice.")] = 3,
+    end: Annotated[str | None, typer.Option(help="Last day of history (YYYY-MM-DD); default today.")] = None,
+    max_faxes: Annotated[int | None, typer.Option(help="Cap on fax images (rendering is slow).")] = None,
+    config: Annotated[Path, typer.Option(help="Base practice config to extend.")] = REPO_ROOT / "config",
+) -> None:
+    """Write a realistic synthetic practice: every inbox source in its real format, plus truth/."""
+    from orchestration.generator import generate as run_generate
+
+    end_date = date.fromisoformat(end) if end else date.today()
+    try:
+        summary = run_generate(
+            out_dir=out,
+            seed=seed,
+            n_leads=leads,
+            months=months,
+            n_clinics=clinics,
+            end=end_date,
+            max_faxes=max_faxes,
+            base_config=config,
+            progress=lambda msg: typer.echo(msg, err=True),
+        )
+    except (OSError, ValueError) as exc:
+        _fail(str(exc))
+    typer.echo(summary)
+
+
+@cli.command()
+def run(
+    inbox: Annotated[Path | None, typer.Option(help="Inbox folder (default data/inbox).")] = None,
+    warehouse: Annotated[Path | None, typer.Option(help="DuckDB file (default data/warehouse.duckdb).")] = None,
+    config: Annotated[Path | None, typer.Option(help="Practice config folder (default config/).")] = None,
+    as_of: Annotated[str | None, typer.Option(help="Replay as of this ISO time; default now.")] = None,
+) -> None:
+    """One full pipeline pass in-process: ingest, dbt, score, next actions, publish."""
+    from orchestration.pipeline import PipelineError, run_pipeline
+
+    settings = Settings().with_overrides(
+        inbox=inbox, warehouse=warehouse, config_dir=config, as_of=parse_as_of(as_of) if as_of else None
+    )
+    try:
+        result = run_pipeline(settings, progress=lambda msg: typer.echo(msg, err=True))
+    except PipelineError as exc:
+        _fail(str(exc))
+    typer.echo(result)
+
+
+@cli.command()
+def app(
+    warehouse: Annotated[Path | None, typer.Option(help="Warehouse whose published snapshot to serve.")] = None,
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8501,
+) -> None:
+    """Serve the Streamlit app against the published snapshot."""
+    settings = Settings().with_overrides(warehouse=warehouse)
+    if not settings.snapshot.exists():
+        _fail(f"no published snapshot at {settings.snapshot}; run `ptleads run` first")
+    env = {**os.environ, **settings.export_env()}
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "app" / "streamlit_app.py"),
+        "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
+    ]
+    raise typer.Exit(subprocess.call(cmd, env=env))
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()
