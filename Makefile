@@ -1,0 +1,43 @@
+# ptleads: the two commands are `make run` and `make test` (see README).
+SHELL := /bin/bash
+UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+DEMO_SEED ?= 7
+DEMO_LEADS ?= 3000
+DEMO_FAXES ?= 40
+BENCH_SIZES ?= 10000
+PORT ?= 8501
+
+.PHONY: run test lint dagster bench setup demo-data pipeline app browser-deps
+
+setup:  ## install uv if missing, then the locked environment
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
+	$(UV) sync --frozen
+
+demo-data: setup  ## generate a demo practice if data/inbox is empty
+	@if [ -z "$$(find data/inbox -type f 2>/dev/null | head -1)" ]; then \
+	  echo "data/inbox is empty: generating a demo practice"; \
+	  $(UV) run ptleads generate --out data --seed $(DEMO_SEED) --leads $(DEMO_LEADS) --months 12 --max-faxes $(DEMO_FAXES); \
+	fi
+
+pipeline: demo-data
+	$(UV) run ptleads run --inbox data/inbox --warehouse data/warehouse.duckdb --config $$( [ -d data/config ] && echo data/config || echo config )
+
+run: pipeline  ## generate demo data if needed, run the pipeline once, serve the app on :8501
+	$(UV) run ptleads app --warehouse data/warehouse.duckdb --port $(PORT)
+
+browser-deps:  ## Debian's headless Chromium for the browser tests (root installs it; others are told)
+	@bash scripts/ensure_chromium.sh
+
+test: setup browser-deps  ## the whole test suite (what CI runs)
+	$(UV) run pytest -n 2 --dist loadfile
+
+lint: setup
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+	$(UV) run sqlfluff lint dbt_project/models dbt_project/tests
+
+dagster: setup  ## the Dagster UI with every asset, sensor and schedule
+	$(UV) run dagster dev -m orchestration.definitions -p 3000
+
+bench: setup  ## benchmarks; choose sizes with BENCH_SIZES="10000 100000"
+	$(UV) run python -m benchmarks.run --sizes $(BENCH_SIZES)
