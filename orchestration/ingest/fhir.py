@@ -1,0 +1,74 @@
+"""FHIR R4 source: bulk-export NDJSON (any file-name prefix), single-resource JSON files and Bundles."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from orchestration.ingest import fhir_parse as fp
+from orchestration.ingest.framework import ParseContext, Source
+from orchestration.ingest.records import LineError, ParsedFile, QuarantineFile, RawTable
+
+SOURCE = "fhir"
+TABLES: dict[str, RawTable] = {
+    "Patient": RawTable("fhir_patients", fp.FhirPatient),
+    "ServiceRequest": RawTable("fhir_service_requests", fp.FhirServiceRequest),
+    "Coverage": RawTable("fhir_coverages", fp.FhirCoverage),
+    "Appointment": RawTable("fhir_appointments", fp.FhirAppointment),
+    "Practitioner": RawTable("fhir_practitioners", fp.FhirPractitioner),
+    "Location": RawTable("fhir_locations", fp.FhirLocation),
+}
+
+
+def _add(parsed: ParsedFile, obj: object, line: int, raw: str | None, skipped: set[str]) -> None:
+    try:
+        resources = list(fp.iter_resources(obj))
+    except fp.FhirResourceError as exc:
+        parsed.errors.append(LineError(line, str(exc)))
+        return
+    for resource in resources:
+        try:
+            record = fp.flatten(resource, raw if len(resources) == 1 else None)
+        except fp.FhirResourceError as exc:
+            parsed.errors.append(LineError(line, str(exc)))
+            continue
+        if record is None:
+            skipped.add(str(resource.get("resourceType")))
+            continue
+        parsed.add(TABLES[resource["resourceType"]], record)
+
+
+def parse_fhir(path: Path, ctx: ParseContext) -> ParsedFile:
+    """Route every resource by its resourceType (the file name is only a hint)."""
+    text = path.read_bytes().decode("utf-8-sig")
+    parsed = ParsedFile()
+    skipped: set[str] = set()
+    stripped = text.lstrip()
+    whole: object | None = None
+    if path.suffix.lower() == ".json" or (stripped.startswith("{") and "\n{" not in stripped):
+        try:
+            whole = json.loads(text)
+        except json.JSONDecodeError:
+            whole = None
+    if whole is not None:
+        _add(parsed, whole, 1, None, skipped)
+    else:
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError:
+                parsed.errors.append(LineError(number, "malformed JSON"))
+                continue
+            _add(parsed, obj, number, line.strip(), skipped)
+    if parsed.record_count == 0 and not parsed.errors and skipped:
+        raise QuarantineFile(f"no supported FHIR resources (found {', '.join(sorted(skipped))})")
+    return parsed
+
+
+def _is_fhir_file(path: Path) -> bool:
+    return not path.name.startswith(".") and path.suffix.lower() in (".ndjson", ".json", ".jsonl")
+
+
+FHIR = Source(name=SOURCE, tables=tuple(TABLES.values()), parse=parse_fhir, accepts=_is_fhir_file)

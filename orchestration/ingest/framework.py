@@ -1,0 +1,226 @@
+"""Ingest one source's inbox folder into `raw.*`: once per file content, one DuckDB transaction per file.
+
+A source module declares a `Source` (folder name, raw tables, which files it takes, a pure `parse`).
+The framework hashes each file, skips content already ingested, writes the rows with lineage columns
+and one `raw.ingest_log` row in a single transaction, and quarantines files that cannot be used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from orchestration.ingest.records import LineError, ParsedFile, QuarantineFile, RawTable
+
+INGEST_LOG_DDL = """
+CREATE TABLE IF NOT EXISTS raw.ingest_log (
+  source VARCHAR NOT NULL,
+  file VARCHAR NOT NULL,
+  sha256 VARCHAR NOT NULL,
+  bytes BIGINT,
+  records BIGINT,
+  status VARCHAR NOT NULL,
+  reason VARCHAR,
+  ingested_at TIMESTAMP,
+  duration_s DOUBLE
+)
+"""
+
+# Test hook for the crash-safety test: "<n>" kills this process with SIGKILL while the n-th file's
+# transaction is open (rows inserted, not committed).
+CRASH_ENV = "PTLEADS_TEST_KILL_IN_FILE"
+
+MAX_LISTED_BAD_LINES = 20
+
+
+@dataclass(frozen=True)
+class ParseContext:
+    """What parsers may need besides the file: mapping profiles and the config folder."""
+
+    config_dir: Path
+    profiles: tuple = ()  # tuple[MappingProfile, ...]; typed loosely to keep this module import-light
+
+
+@dataclass(frozen=True)
+class Source:
+    """One inbox folder = one source module."""
+
+    name: str
+    tables: tuple[RawTable, ...]
+    parse: Callable[[Path, ParseContext], ParsedFile]
+    accepts: Callable[[Path], bool] = lambda path: not path.name.startswith(".")
+
+
+@dataclass
+class SourceReport:
+    source: str
+    files_seen: int = 0
+    files_skipped: int = 0
+    files_ok: int = 0
+    files_partial: int = 0
+    files_quarantined: int = 0
+    records: int = 0
+    quarantined: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"{self.source}: {self.files_seen} files ({self.files_skipped} already ingested), "
+            f"{self.records} records, {self.files_partial} partial, {self.files_quarantined} quarantined"
+        )
+
+
+def file_sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def ensure_raw_schema(con: duckdb.DuckDBPyConnection, sources: Iterable[Source]) -> None:
+    """Create `raw`, the ingest log and every declared raw table (append-only, never altered here)."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    con.execute(INGEST_LOG_DDL)
+    for source in sources:
+        for table in source.tables:
+            con.execute(table.create_sql())
+
+
+def list_inbox(folder: Path, source: Source) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_file() and source.accepts(p))
+
+
+def _describe_errors(errors: list[LineError]) -> str:
+    lines = sorted({e.line for e in errors})
+    shown = ", ".join(str(n) for n in lines[:MAX_LISTED_BAD_LINES])
+    more = f" (+{len(lines) - MAX_LISTED_BAD_LINES} more)" if len(lines) > MAX_LISTED_BAD_LINES else ""
+    kinds = sorted({e.reason for e in errors})[:3]
+    return f"bad lines {shown}{more}: {'; '.join(kinds)}"
+
+
+def _known_hashes(con: duckdb.DuckDBPyConnection, source: str) -> tuple[set[str], dict[str, str]]:
+    rows = con.execute(
+        "SELECT sha256, status, reason FROM raw.ingest_log WHERE source = ?", [source]
+    ).fetchall()
+    done = {h for h, status, _ in rows if status in ("ok", "partial")}
+    quarantined = {h: reason for h, status, reason in rows if status == "quarantined"}
+    return done, quarantined
+
+
+def _parse_safely(source: Source, path: Path, ctx: ParseContext, data: bytes) -> ParsedFile | str:
+    """Parsed rows, or the quarantine reason. Unexpected errors give their type only (messages may hold PHI)."""
+    if not data.strip():
+        return "empty file"
+    try:
+        parsed = source.parse(path, ctx)
+    except QuarantineFile as exc:
+        return str(exc)
+    except UnicodeDecodeError as exc:
+        return f"not UTF-8 text (bad byte at offset {exc.start})"
+    except Exception as exc:
+        return f"parser failed: {type(exc).__name__}"
+    if parsed.record_count == 0:
+        return "no usable records" + (f"; {_describe_errors(parsed.errors)}" if parsed.errors else "")
+    return parsed
+
+
+def _maybe_crash(file_index: int) -> None:
+    if os.environ.get(CRASH_ENV) == str(file_index):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _log_row(con, source, name, sha, size, records, status, reason, started) -> None:
+    con.execute(
+        "INSERT INTO raw.ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [source, name, sha, size, records, status, reason, _utcnow(), round(time.monotonic() - started, 4)],
+    )
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _quarantine(
+    con: duckdb.DuckDBPyConnection, source: Source, path: Path, data: bytes, sha: str, reason: str,
+    quarantine_dir: Path, started: float, already: dict[str, str],
+) -> None:
+    """Copy the file aside with its reason, log it, then remove it from the inbox (in that order, so a
+    crash at any point loses nothing; a rerun recognises a file already quarantined for the same reason)."""
+    target_dir = quarantine_dir / source.name
+    target_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(path, target_dir / path.name)
+    (target_dir / f"{path.name}.reason.txt").write_text(reason + "\n", encoding="utf-8")
+    if already.get(sha) != reason:
+        con.execute("BEGIN TRANSACTION")
+        _log_row(con, source.name, path.name, sha, len(data), 0, "quarantined", reason, started)
+        con.execute("COMMIT")
+        already[sha] = reason
+    path.unlink()
+
+
+def _write_rows(
+    con: duckdb.DuckDBPyConnection, source: Source, path: Path, parsed: ParsedFile, ingested_at: datetime
+) -> None:
+    for table, records in parsed.rows.items():
+        if not records:
+            continue
+        arrow_rows = table.to_arrow(records)  # noqa: F841 - read by DuckDB's replacement scan below
+        con.execute(
+            f"INSERT INTO {table.qualified} BY NAME "
+            "SELECT *, ? AS source, ? AS source_file, ? AS ingested_at FROM arrow_rows",
+            [source.name, path.name, ingested_at],
+        )
+
+
+def ingest_source(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    inbox_dir: Path,
+    quarantine_dir: Path,
+    ctx: ParseContext,
+    progress: Callable[[str], None] = lambda _msg: None,
+) -> SourceReport:
+    """Ingest every new file of `inbox_dir/<source.name>`; never raises for a bad file."""
+    ensure_raw_schema(con, [source])
+    report = SourceReport(source.name)
+    done, quarantined = _known_hashes(con, source.name)
+    for index, path in enumerate(list_inbox(inbox_dir / source.name, source), start=1):
+        report.files_seen += 1
+        started = time.monotonic()
+        data = path.read_bytes()
+        sha = file_sha256(data)
+        if sha in done:
+            report.files_skipped += 1
+            continue
+        parsed = _parse_safely(source, path, ctx, data)
+        if isinstance(parsed, str):
+            _quarantine(con, source, path, data, sha, parsed, quarantine_dir, started, quarantined)
+            report.files_quarantined += 1
+            report.quarantined.append(path.name)
+            progress(f"  {source.name}: quarantined {path.name}: {parsed}")
+            continue
+        status = "partial" if parsed.errors else "ok"
+        reason = _describe_errors(parsed.errors) if parsed.errors else None
+        con.execute("BEGIN TRANSACTION")
+        try:
+            _write_rows(con, source, path, parsed, _utcnow())
+            _maybe_crash(index)
+            _log_row(con, source.name, path.name, sha, len(data), parsed.record_count, status, reason, started)
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        done.add(sha)
+        report.records += parsed.record_count
+        if status == "partial":
+            report.files_partial += 1
+        else:
+            report.files_ok += 1
+    return report

@@ -1,0 +1,137 @@
+"""Line-numbered decoding of JSON Lines (and JSON arrays) for the event parsers.
+
+Shared by the SendGrid, web-event and voicemail parsers so that every one reports bad lines the same way:
+1-based physical line numbers, reasons that name the problem and never the content (no PHI).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from orchestration.ingest.records import LineError
+
+_BOM = b"\xef\xbb\xbf"
+_decode_json = json.JSONDecoder().decode
+_MS_THRESHOLD = 100_000_000_000  # unix seconds reach this only in year 5138: larger values are milliseconds
+
+
+class JsonDocumentError(ValueError):
+    """The file as a whole is not JSON Lines / a JSON array; the message is safe to show (no content)."""
+
+
+def strip_bom(data: bytes) -> bytes:
+    return data[3:] if data.startswith(_BOM) else data
+
+
+def decode_lines(data: bytes) -> tuple[list[tuple[int, str]], list[LineError]]:
+    """Non-blank text lines with their 1-based numbers; lines that are not UTF-8 become errors.
+
+    Splits on "\\n" only: JSON strings may legally hold U+2028 and friends, which str.splitlines would cut.
+    """
+    data = strip_bom(data)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        # Slow path only for broken files: find the offending lines, keep the rest.
+        lines: list[tuple[int, str]] = []
+        errors: list[LineError] = []
+        for number, raw in enumerate(data.split(b"\n"), 1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                errors.append(LineError(number, "not valid UTF-8"))
+                continue
+            if line.strip():
+                lines.append((number, line))
+        return lines, errors
+    return [(n, line) for n, line in enumerate(text.split("\n"), 1) if line and not line.isspace()], []
+
+
+def read_json_lines(
+    data: bytes, allow_arrays: bool = False
+) -> tuple[list[tuple[int, dict[str, Any]]], list[LineError]]:
+    """Each non-blank line decoded as a JSON object, with its line number; bad lines reported.
+
+    allow_arrays: a line may also hold an array of objects (one captured webhook POST a line).
+    """
+    lines, errors = decode_lines(data)
+    objects: list[tuple[int, dict[str, Any]]] = []
+    for number, line in lines:
+        try:
+            value = _decode_json(line)
+        except json.JSONDecodeError as exc:
+            errors.append(LineError(number, f"invalid JSON ({exc.msg})"))
+            continue
+        if allow_arrays and isinstance(value, list):
+            for item in value:
+                if isinstance(item, dict):
+                    objects.append((number, item))
+                else:
+                    errors.append(LineError(number, f"expected a JSON object, got {type(item).__name__}"))
+            continue
+        if not isinstance(value, dict):
+            errors.append(LineError(number, f"expected a JSON object, got {type(value).__name__}"))
+            continue
+        objects.append((number, value))
+    errors.sort(key=lambda e: e.line)
+    return objects, errors
+
+
+def read_json_array_or_lines(data: bytes) -> tuple[list[tuple[int, dict[str, Any]]], list[LineError]]:
+    """A JSON array of objects (numbered by 1-based position) or JSON Lines (numbered by line).
+
+    Lines may themselves be arrays (one webhook POST captured a line). A single broken array cannot be
+    split into good and bad parts, so it raises JsonDocumentError.
+    """
+    body = strip_bom(data).lstrip()
+    if not body.startswith(b"["):
+        return read_json_lines(data, allow_arrays=True)
+    try:
+        value = json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise JsonDocumentError(f"JSON array is not valid UTF-8 (byte {exc.start})") from None
+    except json.JSONDecodeError as exc:
+        if exc.msg == "Extra data":  # several arrays/objects, one a line
+            return read_json_lines(data, allow_arrays=True)
+        raise JsonDocumentError(f"invalid JSON array ({exc.msg} at line {exc.lineno})") from None
+    if not isinstance(value, list):
+        raise JsonDocumentError("expected a JSON array")
+    objects: list[tuple[int, dict[str, Any]]] = []
+    errors: list[LineError] = []
+    for position, item in enumerate(value, 1):
+        if isinstance(item, dict):
+            objects.append((position, item))
+        else:
+            errors.append(LineError(position, f"expected a JSON object, got {type(item).__name__}"))
+    return objects, errors
+
+
+def instant_to_utc(value: Any) -> datetime:
+    """ISO 8601 (Z, offset or naive = UTC) or unix seconds/milliseconds (number or numeric string)."""
+    if isinstance(value, bool):
+        raise ValueError("boolean is not a time")
+    if isinstance(value, str):
+        text = value.strip()
+        if text.lstrip("-").replace(".", "", 1).isdigit():
+            value = float(text)
+        else:
+            parsed = datetime.fromisoformat(text)
+            if parsed.tzinfo is not None:
+                parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+            return parsed
+    if isinstance(value, int | float):
+        seconds = value / 1000 if abs(value) >= _MS_THRESHOLD else value
+        return datetime.fromtimestamp(seconds, UTC).replace(tzinfo=None)
+    raise ValueError(f"unsupported time type {type(value).__name__}")
+
+
+def optional_text(obj: dict[str, Any], key: str) -> str | None:
+    """A string field that may be absent, null or empty (-> None); other types are an error."""
+    value = obj.get(key)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"{key} is not a string")
+    return value

@@ -1,0 +1,102 @@
+"""The shapes every source module hands to the ingestion framework: typed rows per raw table + line errors."""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cached_property
+from typing import Any
+
+import pyarrow as pa
+
+# Lineage columns the framework adds to every raw row (the parser never sets them).
+LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("source", "VARCHAR"),
+    ("source_file", "VARCHAR"),
+    ("ingested_at", "TIMESTAMP"),
+)
+
+_DUCKDB_TYPES: dict[Any, tuple[str, pa.DataType]] = {
+    str: ("VARCHAR", pa.string()),
+    int: ("BIGINT", pa.int64()),
+    float: ("DOUBLE", pa.float64()),
+    bool: ("BOOLEAN", pa.bool_()),
+    datetime: ("TIMESTAMP", pa.timestamp("us")),  # naive UTC: parsers convert before handing rows over
+    date: ("DATE", pa.date32()),
+    list[str]: ("VARCHAR[]", pa.list_(pa.string())),
+}
+
+
+def _column_type(hint: Any) -> tuple[str, pa.DataType]:
+    """Map a dataclass field annotation (optionally `X | None`) to DuckDB and Arrow types."""
+    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
+        non_null = [a for a in typing.get_args(hint) if a is not type(None)]
+        if len(non_null) != 1:
+            raise TypeError(f"unsupported union annotation {hint!r}")
+        hint = non_null[0]
+    if hint not in _DUCKDB_TYPES:
+        raise TypeError(f"unsupported raw column type {hint!r}")
+    return _DUCKDB_TYPES[hint]
+
+
+class QuarantineFile(Exception):  # noqa: N818 - it is a verdict, not an error of the program
+    """Raised by a parser when the whole file is unusable; the message is the quarantine reason (no PHI)."""
+
+
+@dataclass(frozen=True)
+class LineError:
+    """A line (1-based) the parser could not use; reason names the problem, never the content."""
+
+    line: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A raw table declared by a source: `raw.<name>`, columns from a dataclass with a `source_record_id`."""
+
+    name: str
+    record_type: type
+
+    @cached_property
+    def columns(self) -> list[tuple[str, str, pa.DataType]]:
+        hints = typing.get_type_hints(self.record_type)
+        cols = []
+        for f in dataclasses.fields(self.record_type):
+            duck, arrow = _column_type(hints[f.name])
+            cols.append((f.name, duck, arrow))
+        if "source_record_id" not in {c[0] for c in cols}:
+            raise TypeError(f"{self.record_type.__name__} needs a source_record_id field")
+        return cols
+
+    @property
+    def qualified(self) -> str:
+        return f"raw.{self.name}"
+
+    def create_sql(self) -> str:
+        body = ",\n  ".join(f"{n} {t}" for n, t in [*((c[0], c[1]) for c in self.columns), *LINEAGE_COLUMNS])
+        return f"CREATE TABLE IF NOT EXISTS {self.qualified} (\n  {body}\n)"
+
+    def to_arrow(self, records: list[Any]) -> pa.Table:
+        """Columnar copy of the records (one pass per column; cheap next to parsing)."""
+        schema = pa.schema([(n, a) for n, _, a in self.columns])
+        data = {n: [getattr(r, n) for r in records] for n, _, _ in self.columns}
+        return pa.Table.from_pydict(data, schema=schema)
+
+
+@dataclass
+class ParsedFile:
+    """What `parse(path)` returns: rows per raw table and the lines that could not be used."""
+
+    rows: dict[RawTable, list[Any]] = field(default_factory=dict)
+    errors: list[LineError] = field(default_factory=list)
+
+    def add(self, table: RawTable, record: Any) -> None:
+        self.rows.setdefault(table, []).append(record)
+
+    @property
+    def record_count(self) -> int:
+        return sum(len(v) for v in self.rows.values())

@@ -1,0 +1,225 @@
+"""SendGrid Event Webhook payloads (a JSON array, JSON Lines, or one POSTed array a line) -> SendgridEvent."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from orchestration.ingest.json_lines_read import (
+    JsonDocumentError,
+    instant_to_utc,
+    read_json_array_or_lines,
+    strip_bom,
+)
+from orchestration.ingest.records import LineError, QuarantineFile
+
+# group_resubscribe is not in CONTRACTS.md's list but SendGrid documents and sends it; it is kept.
+EVENT_TYPES = frozenset(
+    {
+        "processed",
+        "delivered",
+        "deferred",
+        "bounce",
+        "dropped",
+        "open",
+        "click",
+        "spamreport",
+        "unsubscribe",
+        "group_unsubscribe",
+        "group_resubscribe",
+    }
+)
+# Keys SendGrid itself sets. Everything else in an event is a custom arg (unique_args / custom_args).
+_MAPPED = frozenset(
+    {
+        "email",
+        "timestamp",
+        "event",
+        "sg_event_id",
+        "sg_message_id",
+        "url",
+        "category",
+        "reason",
+        "status",
+        "type",
+        "bounce_classification",
+        "asm_group_id",
+        "smtp-id",
+        "response",
+        "attempt",
+        "useragent",
+        "ip",
+    }
+)
+_RESERVED = _MAPPED | {
+    "tls",
+    "cert_err",
+    "url_offset",
+    "pool",
+    "newsletter",
+    "marketing_campaign_id",
+    "marketing_campaign_name",
+    "marketing_campaign_version",
+    "marketing_campaign_split_id",
+    "post_type",
+    "sg_user_id",
+    "sg_content_type",
+    "sg_machine_open",
+    "mc_stats",
+    "phase_id",
+    "send_at",
+    "singlesend_id",
+    "singlesend_name",
+    "template_id",
+    "template_version_id",
+    "template_hash",
+    "sg_template_id",
+    "sg_template_name",
+}
+
+
+class SendgridFormatError(QuarantineFile):
+    """The whole file is not a SendGrid event payload."""
+
+
+@dataclass(slots=True)
+class SendgridEvent:
+    source_record_id: str  # sg_event_id, else "<file>#<line>" (some documented events carry none)
+    sg_event_id: str | None
+    sg_message_id: str | None
+    email: str  # PHI
+    timestamp: datetime  # naive UTC
+    event: str  # one of EVENT_TYPES, lower case
+    url: str | None  # click / unsubscribe link
+    category: list[str]  # a string category becomes a one-element list
+    reason: str | None  # bounce / dropped reason
+    status: str | None  # SMTP enhanced status, e.g. "5.0.0"
+    bounce_type: str | None  # the `type` key: "bounce" (hard) | "blocked"
+    bounce_classification: str | None
+    asm_group_id: int | None
+    smtp_id: str | None
+    response: str | None  # receiving server's answer (delivered / deferred)
+    attempt: int | None  # deferred delivery attempt
+    useragent: str | None
+    ip: str | None
+    custom_args: dict[str, str]  # e.g. {"lead_id": "L00042"}; non-string values as compact JSON
+
+
+@dataclass(slots=True)
+class ParsedSendgridEvents:
+    records: list[SendgridEvent] = field(default_factory=list)
+    errors: list[LineError] = field(default_factory=list)
+
+
+def _text(obj: dict[str, Any], key: str) -> str | None:
+    value = obj.get(key)
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    raise ValueError(f"{key} is not a string")
+
+
+def _int(obj: dict[str, Any], key: str) -> int | None:
+    value = obj.get(key)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"{key} is not an integer")
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{key} is not an integer") from None
+
+
+def _categories(value: Any) -> list[str]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise ValueError("category is neither a string nor a list of strings")
+
+
+def _custom_args(obj: dict[str, Any]) -> dict[str, str]:
+    extra = obj.keys() - _RESERVED
+    if not extra:
+        return {}
+    return {
+        k: v if isinstance(v, str) else json.dumps(v, separators=(",", ":"), sort_keys=True)
+        for k, v in ((k, obj[k]) for k in sorted(extra))
+    }
+
+
+def _event(obj: dict[str, Any], number: int, file_name: str) -> SendgridEvent | str:
+    """The typed event, or the reason the line is unusable."""
+    event = obj.get("event")
+    if not isinstance(event, str):
+        return "missing event"
+    event = event.lower()  # SendGrid's own docs show "Processed"
+    if event not in EVENT_TYPES:
+        return "unknown event type"
+    email = obj.get("email")
+    if not isinstance(email, str) or not email:
+        return "missing email"
+    if "timestamp" not in obj:
+        return "missing timestamp"
+    try:
+        timestamp = instant_to_utc(obj["timestamp"])
+    except (ValueError, TypeError, OverflowError, OSError):
+        return "unparseable timestamp"
+    try:
+        sg_event_id = _text(obj, "sg_event_id")
+        return SendgridEvent(
+            source_record_id=sg_event_id or f"{file_name}#{number}",
+            sg_event_id=sg_event_id,
+            sg_message_id=_text(obj, "sg_message_id"),
+            email=email,
+            timestamp=timestamp,
+            event=event,
+            url=_text(obj, "url"),
+            category=_categories(obj.get("category")),
+            reason=_text(obj, "reason"),
+            status=_text(obj, "status"),
+            bounce_type=_text(obj, "type"),
+            bounce_classification=_text(obj, "bounce_classification"),
+            asm_group_id=_int(obj, "asm_group_id"),
+            smtp_id=_text(obj, "smtp-id"),
+            response=_text(obj, "response"),
+            attempt=_int(obj, "attempt"),
+            useragent=_text(obj, "useragent"),
+            ip=_text(obj, "ip"),
+            custom_args=_custom_args(obj),
+        )
+    except ValueError as exc:  # our own messages: they name the key, never the value
+        return str(exc)
+
+
+def parse_sendgrid_events(data: bytes, file_name: str) -> ParsedSendgridEvents:
+    """Parse one payload file. `line` in errors is the line number for JSON Lines and the 1-based
+    position of the event for a single JSON array.
+
+    Raises SendgridFormatError when the file is empty, a broken JSON array, or holds no usable event.
+    """
+    if not strip_bom(data).strip():
+        raise SendgridFormatError(f"{file_name}: empty file")
+    try:
+        objects, errors = read_json_array_or_lines(data)
+    except JsonDocumentError as exc:
+        raise SendgridFormatError(f"{file_name}: {exc}") from None
+    out = ParsedSendgridEvents(errors=errors)
+    for number, obj in objects:
+        result = _event(obj, number, file_name)
+        if isinstance(result, str):
+            errors.append(LineError(number, result))
+        else:
+            out.records.append(result)
+    errors.sort(key=lambda e: e.line)
+    if not out.records and errors:
+        raise SendgridFormatError(f"{file_name}: no usable SendGrid event ({errors[0].reason})")
+    return out
