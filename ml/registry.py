@@ -1,0 +1,112 @@
+"""MLflow wiring: local sqlite tracking store, one experiment, the `ptleads-convert` registered model.
+
+Everything MLflow-related goes through here so the tracking URI, artifact location and the
+no-network switches are set in one place before MLflow is touched.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+# Set before mlflow is imported: its telemetry client starts at import time and would try the network.
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+os.environ.setdefault("DO_NOT_TRACK", "true")
+# Requirements are passed explicitly; no `uv export` subprocess, no uv.lock copied into artifacts.
+os.environ.setdefault("MLFLOW_LOG_UV_FILES", "false")
+
+import mlflow
+from mlflow import MlflowClient
+from mlflow.exceptions import MlflowException
+
+from orchestration.settings import Settings
+
+MODEL_NAME = "ptleads-convert"
+EXPERIMENT_NAME = "ptleads-convert"
+CHAMPION = "champion"
+CHALLENGER = "challenger"
+# Types a fitted baseline pipeline may hold; anything else in an artifact is refused at load time.
+TRUSTED_MODULE_PREFIXES = ("numpy.", "scipy.", "sklearn.")
+
+log = logging.getLogger(__name__)
+
+
+def configure(settings: Settings) -> MlflowClient:
+    """Point MLflow at the settings' sqlite store and return a client bound to it."""
+    db_path = settings.warehouse.parent / "mlflow"
+    db_path.mkdir(parents=True, exist_ok=True)
+    settings.mlflow_artifacts.mkdir(parents=True, exist_ok=True)
+    # The env var makes subprocesses (mlflow ui, Dagster workers) see the same store.
+    os.environ["MLFLOW_TRACKING_URI"] = settings.mlflow_uri
+    mlflow.set_tracking_uri(settings.mlflow_uri)
+    mlflow.set_registry_uri(settings.mlflow_uri)
+    mlflow.sklearn.autolog(disable=True)
+    return MlflowClient(tracking_uri=settings.mlflow_uri, registry_uri=settings.mlflow_uri)
+
+
+def ensure_experiment(settings: Settings) -> str:
+    """The experiment id, creating it with the settings' artifact folder on first use."""
+    client = configure(settings)
+    experiment = client.get_experiment_by_name(EXPERIMENT_NAME)
+    if experiment is not None:
+        return experiment.experiment_id
+    return client.create_experiment(EXPERIMENT_NAME, artifact_location=settings.mlflow_artifacts.as_uri())
+
+
+def store_exists(settings: Settings) -> bool:
+    return (settings.warehouse.parent / "mlflow" / "mlflow.db").exists()
+
+
+def alias_version(settings: Settings, alias: str = CHAMPION) -> str | None:
+    """The registered version behind an alias, or None when the model or alias does not exist yet."""
+    if not store_exists(settings):
+        return None  # creating an empty store costs seconds of schema migrations; cold start needs none
+    client = configure(settings)
+    try:
+        return str(client.get_model_version_by_alias(MODEL_NAME, alias).version)
+    except MlflowException:
+        return None
+
+
+def champion_version(settings: Settings) -> str | None:
+    return alias_version(settings, CHAMPION)
+
+
+def trusted_types_of(model: object) -> list[str]:
+    """The non-default types skops must trust to load `model`, refused unless numpy/scipy/sklearn."""
+    import skops.io
+
+    types = sorted(skops.io.get_untrusted_types(data=skops.io.dumps(model)))
+    _check_trusted(types)
+    return types
+
+
+def _check_trusted(types: list[str]) -> None:
+    foreign = [t for t in types if not t.startswith(TRUSTED_MODULE_PREFIXES)]
+    if foreign:
+        raise ValueError(f"model references types outside {TRUSTED_MODULE_PREFIXES}: {foreign}")
+
+
+def load_champion(settings: Settings) -> tuple[object, str] | None:
+    """The champion sklearn pipeline and its version, or None at cold start.
+
+    Loads the skops file itself with a trust list checked here in code: MLflow's own loader
+    would take the trust list from the artifact, which a tampered store could widen.
+    """
+    import skops.io
+
+    version = champion_version(settings)
+    if version is None:
+        return None
+    local = Path(mlflow.artifacts.download_artifacts(artifact_uri=f"models:/{MODEL_NAME}/{version}"))
+    files = sorted(local.rglob("*.skops"))
+    if not files:
+        raise FileNotFoundError(f"{MODEL_NAME} v{version} has no skops model file")
+    types = sorted(skops.io.get_untrusted_types(file=files[0]))
+    _check_trusted(types)
+    return skops.io.load(files[0], trusted=types), str(version)
+
+
+def set_alias(settings: Settings, alias: str, version: str) -> None:
+    configure(settings).set_registered_model_alias(MODEL_NAME, alias, version)

@@ -1,0 +1,118 @@
+"""Scoring: one row per open lead, three plain-words reasons, rules at cold start, champion afterwards."""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import polars as pl
+import pytest
+from ml_feature_fixture import AS_OF, synthetic_features, write_feature_mart
+
+from ml.reasons import phrase, top_reasons
+from ml.rules import rule_contributions, rule_score
+from ml.score import RULES_VERSION, priority_tiers, score_open_leads
+from ml.train import train_if_needed
+
+
+def _scores(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    return con.sql("select * from marts.lead_scores order by lead_id").pl()
+
+
+def _open_leads(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {r[0] for r in con.sql("select lead_id from marts.ml_lead_features where is_open").fetchall()}
+
+
+def test_cold_start_scores_every_open_lead_with_rules(make_settings) -> None:
+    settings = make_settings()
+    write_feature_mart(settings.warehouse, synthetic_features(400))
+    con = duckdb.connect(str(settings.warehouse))
+    try:
+        written = score_open_leads(con, settings)
+        scores = _scores(con)
+        open_ids = _open_leads(con)
+    finally:
+        con.close()
+    assert written == len(open_ids) == scores.height > 0
+    assert set(scores.get_column("lead_id")) == open_ids
+    assert set(scores.get_column("model_version")) == {RULES_VERSION}
+    assert all(len(r) == 3 for r in scores.get_column("reasons").to_list())
+    assert set(scores.get_column("as_of")) == {AS_OF}
+    assert set(scores.get_column("priority_tier")) <= {"high", "medium", "low"}
+
+
+def test_rescoring_the_same_as_of_replaces_rows(make_settings) -> None:
+    settings = make_settings()
+    write_feature_mart(settings.warehouse, synthetic_features(300))
+    con = duckdb.connect(str(settings.warehouse))
+    try:
+        first = score_open_leads(con, settings)
+        second = score_open_leads(con, settings)
+        total = con.execute("select count(*) from marts.lead_scores").fetchone()[0]
+    finally:
+        con.close()
+    assert first == second == total
+
+
+@pytest.mark.slow
+def test_champion_scores_with_model_reasons_and_expected_value(make_settings) -> None:
+    settings = make_settings()
+    write_feature_mart(settings.warehouse, synthetic_features(1200, seed=21))
+    con = duckdb.connect(str(settings.warehouse))
+    try:
+        version = train_if_needed(con, settings)
+        score_open_leads(con, settings)
+        joined = con.sql(
+            """
+            select s.*, f.rate_per_visit, f.expected_visits, f.post_op, f.payer_tier
+            from marts.lead_scores s join marts.ml_lead_features f using (lead_id)
+            """
+        ).pl()
+        open_ids = _open_leads(con)
+    finally:
+        con.close()
+    assert version is not None
+    assert set(joined.get_column("model_version")) == {version}
+    assert set(joined.get_column("lead_id")) == open_ids
+    assert joined.get_column("score").is_between(0.0, 1.0).all()
+    assert all(len(r) == 3 for r in joined.get_column("reasons").to_list())
+    priced = joined.drop_nulls(["rate_per_visit", "expected_visits"])
+    expected = priced["score"] * priced["rate_per_visit"] * priced["expected_visits"]
+    assert np.allclose(priced["expected_value"].to_numpy(), expected.to_numpy())
+    # The planted signal shows through: post-op, high-tier leads outrank non-post-op, low-tier ones.
+    best = joined.filter(pl.col("post_op") & (pl.col("payer_tier") == "high"))["score"].mean()
+    worst = joined.filter(~pl.col("post_op") & (pl.col("payer_tier") == "low"))["score"].mean()
+    assert best > worst + 0.2
+    post_op_reasons = joined.filter(pl.col("post_op") & (pl.col("payer_tier") == "high"))["reasons"].to_list()
+    assert sum("Post-surgical referral" in r for r in post_op_reasons) > 0.8 * len(post_op_reasons)
+
+
+def test_rules_favour_post_op_good_payer_and_short_distance() -> None:
+    base = {"post_op": False, "payer": "TX_MEDICAID", "payer_tier": "low", "distance_km": 40.0}
+    better = {**base, "post_op": True}
+    best = {**better, "payer": "BCBSTX", "payer_tier": "high", "distance_km": 3.0}
+    scores = [rule_score(rule_contributions(r)) for r in (base, better, best)]
+    assert scores[0] < scores[1] < scores[2]
+    reasons = top_reasons(rule_contributions(best), best)
+    assert reasons == [
+        "Post-surgical referral",
+        "High-reimbursement payer (BCBSTX)",
+        "3 km from nearest clinic",
+    ]
+
+
+def test_reasons_are_plain_words() -> None:
+    row = {"payer": "BCBSTX", "payer_tier": "high", "distance_km": 24.2, "post_op": True}
+    assert phrase("payer", row) == "High-reimbursement payer (BCBSTX)"
+    assert phrase("distance", row) == "24 km from nearest clinic"
+    assert phrase("payer", {"payer": None}) == "No insurance on file"
+    assert phrase("distance", {"distance_km": float("nan")}) == "Distance to clinic unknown"
+
+
+def test_priority_tiers_follow_expected_value_rank() -> None:
+    values = np.array([10.0, 500.0, 50.0, 40.0, 30.0, 20.0, 15.0, 12.0, 11.0, 300.0])
+    tiers = priority_tiers(values)
+    assert tiers[1] == tiers[9] == "high"  # top 20%
+    assert [tiers[i] for i in (2, 3, 4)] == ["medium"] * 3  # next 30%
+    assert tiers[0] == "low"
+    assert priority_tiers(np.array([5.0, 5.0])) == ["high", "high"]  # ties share the better tier
+    assert priority_tiers(np.array([])) == []
