@@ -1,0 +1,146 @@
+"""HL7 v2.3-2.8 files from an interface engine -> Hl7Message records with typed referral, appointment
+and patient-update content.
+
+Accepts one or many messages a file, CR / LF / CRLF segment ends, UTF-8 BOMs, MLLP framing, batch
+envelopes (FHS/BHS/BTS/FTS) and any delimiters MSH-1/MSH-2 declare.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from orchestration.ingest.hl7v2_extract import (
+    SIU_EVENTS,
+    extract_appointment,
+    extract_patient_update,
+    extract_referral,
+)
+from orchestration.ingest.hl7v2_records import Hl7Message
+from orchestration.ingest.hl7v2_segments import Encoding, Segment, parse_dtm
+from orchestration.ingest.records import LineError, QuarantineFile
+
+_LINE_SPLIT = re.compile(r"\r\n|\r|\n")
+_SURROGATE = re.compile("[\udc80-\udcff]")
+_BATCH = ("FHS", "BHS", "BTS", "FTS")
+
+
+class Hl7FormatError(QuarantineFile):
+    """The whole file is not HL7 v2 (no MSH segment to start a message)."""
+
+
+@dataclass(slots=True)
+class ParsedHl7:
+    records: list[Hl7Message] = field(default_factory=list)
+    errors: list[LineError] = field(default_factory=list)
+
+
+def _decode(data: bytes) -> str:
+    text = data.replace(b"\x0b", b"").replace(b"\x1c", b"\r")  # MLLP: <VT> message <FS><CR>
+    try:
+        decoded = text.decode("utf-8")
+    except UnicodeDecodeError:
+        decoded = text.decode("utf-8", errors="surrogateescape")
+    return decoded.replace("\ufeff", "")  # BOMs, also where exported files were concatenated
+
+
+def _split_messages(text: str) -> tuple[list[list[tuple[int, str]]], list[LineError]]:
+    """Group numbered segment lines into messages; text before the first MSH is an error."""
+    messages: list[list[tuple[int, str]]] = []
+    errors: list[LineError] = []
+    for number, raw in enumerate(_LINE_SPLIT.split(text), 1):
+        line = raw.strip()
+        if not line:
+            continue
+        if line.startswith("MSH") and len(line) > 3 and not line[3].isalnum():
+            messages.append([(number, line)])
+        elif line[:3] in _BATCH:
+            continue
+        elif messages:
+            messages[-1].append((number, line))
+        else:
+            errors.append(LineError(number, "segment before any MSH"))
+    return messages, errors
+
+
+def _recode(lines: list[tuple[int, str]], charset: str | None) -> list[tuple[int, str]] | None:
+    """Lines that were not UTF-8, decoded per MSH-18 (8859/n); None if no 8859 charset is declared."""
+    if not charset or not charset.replace(" ", "").upper().startswith("8859/"):
+        return None
+    codec = "iso8859-" + charset.split("/", 1)[1].strip()
+    try:
+        return [(n, s.encode("utf-8", "surrogateescape").decode(codec)) for n, s in lines]
+    except (LookupError, UnicodeError):
+        return None
+
+
+def parse_hl7v2(data: bytes, file_name: str) -> ParsedHl7:
+    """Parse every message in one file. A message that cannot be read is a LineError at its MSH line.
+
+    Raises Hl7FormatError when the file is empty or holds no MSH segment at all.
+    """
+    text = _decode(data)
+    if not text.strip():
+        raise Hl7FormatError(f"{file_name}: empty file")
+    messages, errors = _split_messages(text)
+    if not messages:
+        raise Hl7FormatError(f"{file_name}: no MSH segment, not HL7 v2")
+    out = ParsedHl7(errors=errors)
+    for lines in messages:
+        msh_line = lines[0][0]
+        try:
+            enc = Encoding.from_msh(lines[0][1])
+            if any(_SURROGATE.search(s) for _, s in lines):
+                charset = Segment(lines[0][1], enc, msh_line).get(18)
+                recoded = _recode(lines, charset)
+                if recoded is None:
+                    errors.append(
+                        LineError(msh_line, "message is not valid UTF-8 and MSH-18 names no 8859 set")
+                    )
+                    continue
+                lines = recoded
+            segments = [Segment(s, enc, n) for n, s in lines]
+            result = _message(segments)
+        except (ValueError, IndexError) as exc:
+            errors.append(LineError(msh_line, f"unreadable message: {exc.__class__.__name__}"))
+            continue
+        if isinstance(result, str):
+            errors.append(LineError(msh_line, result))
+        else:
+            out.records.append(result)
+    errors.sort(key=lambda e: e.line)
+    return out
+
+
+def _message(segments: list[Segment]) -> Hl7Message | str:
+    msh = segments[0]
+    control_id = msh.get(10)
+    message_type = msh.get(9)
+    if not message_type:
+        return "MSH-9 message type missing"
+    if not control_id:
+        return "MSH-10 control id missing"
+    trigger = msh.get(9, 2)
+    msg = Hl7Message(
+        source_record_id=control_id,
+        line=msh.line,
+        message_type=message_type.upper(),
+        trigger=trigger.upper() if trigger else None,
+        structure=msh.get(9, 3),
+        version=msh.get(12),
+        sent_at=parse_dtm(msh.get(7)),
+        sending_application=msh.get(3),
+        sending_facility=msh.get(4),
+        kind="unsupported",
+    )
+    if msg.message_type == "REF" and msg.trigger in ("I12", "I14"):
+        msg.kind, msg.referral = "referral", extract_referral(segments)
+    elif msg.message_type == "SIU" and msg.trigger in SIU_EVENTS:
+        msg.kind, msg.appointment = "appointment", extract_appointment(segments, msg.trigger, msg.version)
+    elif msg.message_type == "ADT" and _adt_trigger(msg.trigger):
+        msg.kind, msg.patient_update = "patient_update", extract_patient_update(segments, msg.trigger or "")
+    return msg
+
+
+def _adt_trigger(trigger: str | None) -> bool:
+    return bool(trigger) and trigger[0] == "A" and trigger[1:].isdigit() and 1 <= int(trigger[1:]) <= 60
