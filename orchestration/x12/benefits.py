@@ -1,0 +1,192 @@
+"""From the EB lines (2110C/2110D) of one member to the PT benefit summary of EligibilityResponse.
+
+Rule for every field: PT-specific lines (EB03 PT or AE) first, else plan-level lines (EB03 30).
+Among several lines of a tier, prefer the network the member is in (EB12), then individual over
+family coverage (EB02), then document order.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from orchestration.x12.codes import (
+    ACTIVE_CODES,
+    INACTIVE_CODES,
+    PERIOD_REMAINING,
+    PERIOD_YEAR_TO_DATE,
+    PERIODS_TOTAL,
+    PLAN_SERVICE_TYPE,
+    PT_SERVICE_TYPES,
+)
+from orchestration.x12.segments import Segment
+from orchestration.x12.values import decimal_value
+
+_STATUS_CODES = ACTIVE_CODES | INACTIVE_CODES
+_PT_OR_PLAN = PT_SERVICE_TYPES | {PLAN_SERVICE_TYPE}
+# Payers that report visits used in free text, e.g. "12 VISITS USED" / "VISITS USED: 12".
+_VISITS_USED_MSG = (
+    re.compile(r"(\d+)\s*VISITS?\s*(?:USED|TAKEN|APPLIED)", re.IGNORECASE),
+    re.compile(r"VISITS?\s*(?:USED|TAKEN|APPLIED)\D{0,5}(\d+)", re.IGNORECASE),
+)
+_EB_ELEMENTS = 13
+
+
+@dataclass(slots=True)
+class BenefitLine:
+    """One EB segment with the MSG and DTP segments that follow it."""
+
+    code: str  # EB01
+    coverage_level: str  # EB02 (IND, FAM, ...)
+    service_types: tuple[str, ...]  # EB03 repeats
+    plan_description: str  # EB05
+    period: str  # EB06 time period qualifier
+    amount: str  # EB07
+    percent: str  # EB08
+    quantity_qualifier: str  # EB09
+    quantity: str  # EB10
+    auth: str  # EB11
+    network: str  # EB12
+    position: int  # segment position, for error messages
+    messages: list[str] = field(default_factory=list)
+    dates: dict[str, tuple[str, str, int]] = field(default_factory=dict)  # DTP01 -> (DTP02, DTP03, pos)
+
+    @classmethod
+    def from_segment(cls, seg: Segment, service_types: tuple[str, ...], position: int) -> BenefitLine:
+        e = seg if len(seg) >= _EB_ELEMENTS else seg + [""] * (_EB_ELEMENTS - len(seg))
+        return cls(e[1], e[2], service_types, e[5], e[6], e[7], e[8], e[9], e[10], e[11], e[12], position)
+
+
+@dataclass(slots=True)
+class PtBenefits:
+    active: bool | None = None
+    plan_name: str | None = None
+    copay: float | None = None
+    coinsurance: float | None = None
+    deductible: float | None = None
+    deductible_remaining: float | None = None
+    oop_max: float | None = None
+    oop_remaining: float | None = None
+    visit_limit: int | None = None
+    visits_used: int | None = None
+    auth_required: bool | None = None
+    in_network: bool | None = None
+    dates: dict[str, tuple[str, str, int]] = field(default_factory=dict)  # DTPs of the coverage line
+
+
+def _money(line: BenefitLine | None) -> float | None:
+    return None if line is None else decimal_value(line.amount, "EB07", line.position)
+
+
+def _quantity(line: BenefitLine | None) -> int | None:
+    return None if line is None else round(decimal_value(line.quantity, "EB10", line.position))
+
+
+def summarize(lines: list[BenefitLine]) -> PtBenefits:
+    """PT benefit summary of one member's EB lines."""
+    out = PtBenefits()
+    if not lines:
+        return out
+    tiers = (
+        [ln for ln in lines if not PT_SERVICE_TYPES.isdisjoint(ln.service_types)],
+        [
+            ln
+            for ln in lines
+            if PLAN_SERVICE_TYPE in ln.service_types and PT_SERVICE_TYPES.isdisjoint(ln.service_types)
+        ],
+    )
+    out.in_network = _first_network(tiers)
+    preferred = "N" if out.in_network is False else "Y"
+
+    def rank(ln: BenefitLine) -> tuple[int, int]:
+        net = 0 if ln.network == preferred else (2 if ln.network in ("Y", "N") else 1)
+        return net, 1 if ln.coverage_level == "FAM" else 0
+
+    def best(pred: Callable[[BenefitLine], bool]) -> BenefitLine | None:
+        for tier in tiers:
+            found = [ln for ln in tier if pred(ln)]
+            if found:
+                return min(found, key=rank)
+        return None
+
+    status = best(lambda ln: ln.code in _STATUS_CODES)
+    if status is not None:
+        out.active = status.code in ACTIVE_CODES
+    named = best(lambda ln: ln.code in _STATUS_CODES and ln.plan_description != "")
+    out.plan_name = named.plan_description if named else None
+    dated = best(lambda ln: ln.code in _STATUS_CODES and bool(ln.dates))
+    out.dates = dated.dates if dated else {}
+    out.copay = _money(best(lambda ln: ln.code == "B" and ln.amount != ""))
+    coins = best(lambda ln: ln.code == "A" and ln.percent != "")
+    if coins is not None:
+        pct = decimal_value(coins.percent, "EB08", coins.position)
+        out.coinsurance = pct / 100 if pct > 1 else pct  # some payers send 20 for 20%
+    out.deductible, out.deductible_remaining = _total_and_remaining("C", best)
+    out.oop_max, out.oop_remaining = _total_and_remaining("G", best)
+    _visits(out, best, lines)
+    auth = best(lambda ln: ln.auth in ("Y", "N"))
+    out.auth_required = None if auth is None else auth.auth == "Y"
+    return out
+
+
+def _first_network(tiers: tuple[list[BenefitLine], ...]) -> bool | None:
+    for tier in tiers:
+        for ln in tier:
+            if ln.network in ("Y", "N"):
+                return ln.network == "Y"
+    return None
+
+
+def _total_and_remaining(
+    code: str, best: Callable[[Callable[[BenefitLine], bool]], BenefitLine | None]
+) -> tuple[float | None, float | None]:
+    """Deductible (C) or out-of-pocket (G): the full amount and what is left of it."""
+    total = _money(best(lambda ln: ln.code == code and ln.amount != "" and ln.period in PERIODS_TOTAL))
+    remaining = _money(best(lambda ln: ln.code == code and ln.amount != "" and ln.period == PERIOD_REMAINING))
+    if remaining is None and total is not None:
+        met = _money(
+            best(lambda ln: ln.code == code and ln.amount != "" and ln.period == PERIOD_YEAR_TO_DATE)
+        )
+        if met is not None:
+            remaining = round(max(total - met, 0.0), 2)
+    return total, remaining
+
+
+def _visits(
+    out: PtBenefits,
+    best: Callable[[Callable[[BenefitLine], bool]], BenefitLine | None],
+    lines: list[BenefitLine],
+) -> None:
+    """Visit limit (F with VS quantity) and visits used = limit - remaining when both are given."""
+
+    def visit_line(period_ok: Callable[[str], bool]) -> BenefitLine | None:
+        return best(
+            lambda ln: (
+                ln.code == "F"
+                and ln.quantity_qualifier == "VS"
+                and ln.quantity != ""
+                and period_ok(ln.period)
+            )
+        )
+
+    out.visit_limit = _quantity(visit_line(lambda p: p in PERIODS_TOTAL))
+    remaining = _quantity(visit_line(lambda p: p == PERIOD_REMAINING))
+    if out.visit_limit is not None and remaining is not None:
+        out.visits_used = max(out.visit_limit - remaining, 0)
+        return
+    out.visits_used = _quantity(visit_line(lambda p: p == PERIOD_YEAR_TO_DATE))
+    if out.visits_used is None:
+        out.visits_used = _visits_used_from_messages(lines)
+
+
+def _visits_used_from_messages(lines: list[BenefitLine]) -> int | None:
+    for ln in lines:
+        if ln.code != "F" or _PT_OR_PLAN.isdisjoint(ln.service_types):
+            continue
+        for msg in ln.messages:
+            for pattern in _VISITS_USED_MSG:
+                match = pattern.search(msg)
+                if match:
+                    return int(match.group(1))
+    return None
