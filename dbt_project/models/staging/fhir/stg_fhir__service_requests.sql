@@ -1,0 +1,64 @@
+-- PT referrals (ServiceRequest) received by the run's as-of, with the primary ICD-10 code's group.
+with latest as (
+    select *
+    from {{ source('fhir', 'fhir_service_requests') }}
+    where authored_on <= {{ as_of() }}
+    qualify row_number() over (
+        partition by source_record_id order by last_updated desc nulls last, ingested_at desc
+    ) = 1
+),
+
+requests as (
+    select
+        source_record_id as service_request_id,
+        patient_ref as patient_id,
+        status,
+        intent,
+        priority,
+        requester_ref as practitioner_id,
+        requester_npi,
+        performer_ref,
+        location_ref as location_id,
+        authored_on as received_at,
+        occurrence_at,
+        reason_codes as diagnosis_codes,
+        upper(reason_codes[1]) as primary_diagnosis_code,
+        replace(upper(reason_codes[1]), '.', '') as primary_code_norm,
+        insurance_refs[1] as coverage_id,
+        coalesce(
+            regexp_matches(
+                lower(coalesce(note, '') || ' ' || coalesce(reason_text, '')),
+                'post[- ]?op|post[- ]?surg|s/p |status post|arthroplasty|reconstruction|repair'
+            ),
+            false
+        ) as mentions_surgery,
+        source,
+        source_file,
+        ingested_at
+    from latest
+),
+
+groups as (
+    select
+        requests.service_request_id,
+        dg.diagnosis_group,
+        dg.expected_visits
+    from requests
+    inner join {{ ref('stg_ref__diagnosis_groups') }} as dg
+        on starts_with(requests.primary_code_norm, dg.prefix_norm)
+    qualify row_number() over (
+        partition by requests.service_request_id order by length(dg.prefix_norm) desc
+    ) = 1
+)
+
+select
+    requests.* exclude (requests.primary_code_norm, requests.mentions_surgery),
+    groups.diagnosis_group,
+    groups.expected_visits,
+    (
+        requests.mentions_surgery
+        or coalesce(groups.diagnosis_group like '%post_op', false)
+        or coalesce(regexp_matches(requests.primary_code_norm, '^(Z471|Z9664|Z9665|Z9889)'), false)
+    ) as post_op
+from requests
+left join groups on requests.service_request_id = groups.service_request_id

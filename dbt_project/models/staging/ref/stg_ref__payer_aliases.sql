@@ -1,0 +1,4 @@
+select
+    alias_norm,
+    payer_id
+from {{ source('ref', 'payer_aliases') }}
