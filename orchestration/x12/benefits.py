@@ -1,8 +1,8 @@
 """From the EB lines (2110C/2110D) of one member to the PT benefit summary of EligibilityResponse.
 
 Rule for every field: PT-specific lines (EB03 PT or AE) first, else plan-level lines (EB03 30).
-Among several lines of a tier, prefer the network the member is in (EB12), then individual over
-family coverage (EB02), then document order.
+Among several lines of a tier, prefer in-network amounts (EB12 Y; N when the provider is known to
+be out of network), then individual over family coverage (EB02), then document order.
 """
 
 from __future__ import annotations
@@ -131,10 +131,20 @@ def summarize(lines: list[BenefitLine]) -> PtBenefits:
 
 
 def _first_network(tiers: tuple[list[BenefitLine], ...]) -> bool | None:
+    """EB12 of the coverage status line, else the EB12 all benefit lines agree on, else None.
+
+    EB12 on a benefit line says which network an amount applies to; a payer listing both in- and
+    out-of-network amounts says nothing about this provider, hence None then.
+    """
     for tier in tiers:
         for ln in tier:
-            if ln.network in ("Y", "N"):
+            if ln.code in _STATUS_CODES and ln.network in ("Y", "N"):
                 return ln.network == "Y"
+        stated = {ln.network for ln in tier if ln.network in ("Y", "N")}
+        if len(stated) == 1:
+            return stated.pop() == "Y"
+        if stated:
+            return None
     return None
 
 
