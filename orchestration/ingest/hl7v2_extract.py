@@ -34,6 +34,7 @@ SIU_EVENTS = {
     "S25": "query",
     "S26": "noshow",
 }
+_STATUS_NAMES = {"dc": "discontinued"}  # HL7 table 0278 abbreviates only this one
 _UNIT_MINUTES = {"s": 1 / 60, "sec": 1 / 60, "min": 1, "m": 1, "h": 60, "hr": 60, "hour": 60, "d": 1440}
 
 
@@ -153,7 +154,13 @@ def _insurance(segments: list[Segment]) -> list[Hl7Insurance]:
 
 
 def _notes(segments: list[Segment]) -> list[str]:
-    return [n for n in (s.get(3) for s in _named(segments, "NTE")) if n]
+    """NTE-3 texts; some senders shift the text into NTE-2 (source of comment, a one-letter code)."""
+    notes = []
+    for nte in _named(segments, "NTE"):
+        text = nte.get(3) or (nte.get(2) if len(nte.get(2) or "") > 2 else None)
+        if text:
+            notes.append(text)
+    return notes
 
 
 def extract_referral(segments: list[Segment]) -> Hl7Referral:
@@ -256,7 +263,7 @@ def extract_appointment(segments: list[Segment], trigger: str, version: str | No
         placer_id=sch.get(1) if sch else None,
         filler_id=sch.get(2) if sch else None,
         event=SIU_EVENTS[trigger],
-        status=status.lower() if status else None,
+        status=_STATUS_NAMES.get(status.lower(), status.lower()) if status else None,
         start=start,
         start_source=start_source,
         duration_min=duration,

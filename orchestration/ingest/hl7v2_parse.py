@@ -94,9 +94,7 @@ def parse_hl7v2(data: bytes, file_name: str) -> ParsedHl7:
                 charset = Segment(lines[0][1], enc, msh_line).get(18)
                 recoded = _recode(lines, charset)
                 if recoded is None:
-                    errors.append(
-                        LineError(msh_line, "message is not valid UTF-8 and MSH-18 names no 8859 set")
-                    )
+                    errors.append(LineError(msh_line, "not valid UTF-8 and MSH-18 names no 8859 charset"))
                     continue
                 lines = recoded
             segments = [Segment(s, enc, n) for n, s in lines]
