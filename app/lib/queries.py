@@ -22,10 +22,10 @@ CALL_LIST_COLUMNS = (
     "channel",
     "due_at",
     "owner_role",
-    "reason",
-    "script",
     "score",
     "expected_value",
+    "reason",
+    "script",
     "lead_id",
 )
 

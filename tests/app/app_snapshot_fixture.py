@@ -14,6 +14,8 @@ import duckdb
 import numpy as np
 import polars as pl
 
+REPO = Path(__file__).resolve().parents[2]
+PAGES = REPO / "app" / "app_pages"
 AS_OF = datetime(2025, 6, 30, 12, 0)
 FIRST_DAY = date(2025, 3, 3)  # a Monday; 120 days of leads up to AS_OF
 CLINICS = [

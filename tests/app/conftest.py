@@ -7,9 +7,6 @@ from pathlib import Path
 import pytest
 from app_snapshot_fixture import build_snapshot
 
-REPO = Path(__file__).resolve().parents[2]
-PAGES = REPO / "app" / "app_pages"
-
 
 @pytest.fixture
 def published(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
-from conftest import PAGES
+from app_snapshot_fixture import PAGES
 from streamlit.testing.v1 import AppTest
 
 from app.lib.snapshot import NO_SNAPSHOT_MESSAGE

@@ -6,8 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
-from app_snapshot_fixture import build_snapshot
-from conftest import PAGES
+from app_snapshot_fixture import PAGES, build_snapshot
 from streamlit.testing.v1 import AppTest
 
 from app.lib.snapshot import NO_SNAPSHOT_MESSAGE
