@@ -68,7 +68,7 @@ ORDINALS = {
 }
 REPEATS = {"double": 2, "triple": 3}
 FILLERS = frozenset({"um", "uh", "er", "erm", "ah", "uhh", "umm", "hmm", "mm"})
-_TOKEN = re.compile(r"\d+(?:[/.-]\d+)*(?:st|nd|rd|th)?|[a-z]+(?:'[a-z]+)?")
+_TOKEN = re.compile(r"\d+(?:[/.-]\d+)*(?:st|nd|rd|th)?|[a-z]+(?:'[a-z]+)*")
 _DIGIT_GROUP = re.compile(r"\d+(?:[-.]\d+)*")
 _ONE_DIGIT = re.compile(r"\d")
 _ONE_DIGIT = re.compile(r"\d")

@@ -76,6 +76,7 @@ PAYERS = re.compile(
 _INSURANCE_CONTEXT = re.compile(r"\b(insurance|insured|coverage|covered|plan|through|have)\b")
 _DOB_TRIGGER = frozenset({"born", "birth", "birthday", "dob", "birthdate"})
 _PHONE_TRIGGER = frozenset({"number", "reach", "call", "phone", "cell", "at", "callback", "text"})
+_NAME_TOKEN = re.compile(r"[a-z]+(?:['-][a-z]+)*")
 _NUMERIC_DATE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})")
 
 
@@ -124,11 +125,12 @@ def _clean(words: list[str]) -> list[str]:
 
 
 def _name_word(w: str | None) -> bool:
-    return bool(w) and w.isalpha() is not False and w not in NOT_NAMES and not any(c.isdigit() for c in w)
+    return bool(w) and _NAME_TOKEN.fullmatch(w) is not None and w not in NOT_NAMES
 
 
 def _title(w: str) -> str:
-    return "-".join(p[:1].upper() + p[1:] for p in w.split("-")).replace("'S", "'s")
+    """ "o'brien" -> "O'Brien", "smith-jones" -> "Smith-Jones"."""
+    return re.sub(r"(^|[-'])([a-z])", lambda m: m.group(1) + m.group(2).upper(), w)
 
 
 def _phrase_at(words: list[str], seq: tuple[str, ...]) -> list[int]:
