@@ -1,4 +1,4 @@
-"""Load and validate the practice YAML (practice, payers, diagnosis groups) with errors naming file, key, line."""
+"""Load and validate practice.yaml, payers.yaml, diagnosis_groups.yaml; errors name file, key, line."""
 
 from __future__ import annotations
 

@@ -174,8 +174,15 @@ def _telecom(items: Any, system: str) -> str | None:
     """Best current contact point of a system: skip 'old' ones, prefer mobile then lowest rank."""
     if not isinstance(items, list):
         return None
-    found = [t for t in items if isinstance(t, dict) and t.get("system") == system and t.get("value")
-             and t.get("use") != "old" and not (t.get("period") or {}).get("end")]
+    found = [
+        t
+        for t in items
+        if isinstance(t, dict)
+        and t.get("system") == system
+        and t.get("value")
+        and t.get("use") != "old"
+        and not (t.get("period") or {}).get("end")
+    ]
     found.sort(key=lambda t: (t.get("use") != "mobile", t.get("rank", 99)))
     return found[0]["value"] if found else None
 
@@ -192,7 +199,11 @@ def _identifier(items: Any, system: str | None = None, type_code: str | None = N
 
 def _coding_code(concept: Any, systems: tuple[str, ...] | None = None) -> str | None:
     for coding in (concept or {}).get("coding", []) if isinstance(concept, dict) else []:
-        if isinstance(coding, dict) and coding.get("code") and (systems is None or coding.get("system") in systems):
+        if (
+            isinstance(coding, dict)
+            and coding.get("code")
+            and (systems is None or coding.get("system") in systems)
+        ):
             return str(coding["code"])
     return None
 
@@ -214,12 +225,21 @@ def _patient(res: dict[str, Any], raw: str) -> FhirPatient:
     address = next((a for a in res.get("address", []) if a.get("use") in (None, "home")), None) or {}
     comm = _first(res.get("communication")) or {}
     return FhirPatient(
-        source_record_id=res["id"], last_updated=_meta(res), active=res.get("active"),
-        family=name.get("family"), given=_first(given), middle=" ".join(given[1:]) or None,
-        name_text=name.get("text"), birth_date=parse_fhir_date(res.get("birthDate")), gender=res.get("gender"),
-        phone=_telecom(res.get("telecom"), "phone"), email=_telecom(res.get("telecom"), "email"),
-        address_line=" ".join(address.get("line", [])) or None, city=address.get("city"),
-        state=address.get("state"), postal_code=address.get("postalCode"),
+        source_record_id=res["id"],
+        last_updated=_meta(res),
+        active=res.get("active"),
+        family=name.get("family"),
+        given=_first(given),
+        middle=" ".join(given[1:]) or None,
+        name_text=name.get("text"),
+        birth_date=parse_fhir_date(res.get("birthDate")),
+        gender=res.get("gender"),
+        phone=_telecom(res.get("telecom"), "phone"),
+        email=_telecom(res.get("telecom"), "email"),
+        address_line=" ".join(address.get("line", [])) or None,
+        city=address.get("city"),
+        state=address.get("state"),
+        postal_code=address.get("postalCode"),
         mrn=_identifier(res.get("identifier"), type_code="MR"),
         language=_coding_code(comm.get("language")) or _concept_text(comm.get("language")),
         resource_json=raw,
@@ -228,23 +248,39 @@ def _patient(res: dict[str, Any], raw: str) -> FhirPatient:
 
 def _service_request(res: dict[str, Any], raw: str) -> FhirServiceRequest:
     reasons = res.get("reasonCode") or []
-    icd = [c["code"] for r in reasons for c in r.get("coding", [])
-           if isinstance(c, dict) and c.get("system") in ICD10_SYSTEMS and c.get("code")]
+    icd = [
+        c["code"]
+        for r in reasons
+        for c in r.get("coding", [])
+        if isinstance(c, dict) and c.get("system") in ICD10_SYSTEMS and c.get("code")
+    ]
     requester = res.get("requester") or {}
     notes = [n.get("text") for n in res.get("note", []) if isinstance(n, dict) and n.get("text")]
     return FhirServiceRequest(
-        source_record_id=res["id"], last_updated=_meta(res), status=res.get("status"),
-        intent=res.get("intent"), priority=res.get("priority"), patient_ref=ref_id(res.get("subject")),
-        requester_ref=ref_id(requester), requester_display=requester.get("display"),
+        source_record_id=res["id"],
+        last_updated=_meta(res),
+        status=res.get("status"),
+        intent=res.get("intent"),
+        priority=res.get("priority"),
+        patient_ref=ref_id(res.get("subject")),
+        requester_ref=ref_id(requester),
+        requester_display=requester.get("display"),
         requester_npi=(requester.get("identifier") or {}).get("value")
-        if (requester.get("identifier") or {}).get("system") == NPI_SYSTEM else None,
-        performer_ref=ref_id(_first(res.get("performer"))), location_ref=ref_id(_first(res.get("locationReference"))),
+        if (requester.get("identifier") or {}).get("system") == NPI_SYSTEM
+        else None,
+        performer_ref=ref_id(_first(res.get("performer"))),
+        location_ref=ref_id(_first(res.get("locationReference"))),
         authored_on=parse_instant(res.get("authoredOn")),
-        occurrence_at=parse_instant(res.get("occurrenceDateTime") or (res.get("occurrencePeriod") or {}).get("start")),
-        code=_coding_code(res.get("code")), code_text=_concept_text(res.get("code")),
-        reason_codes=icd or None, reason_text="; ".join(t for t in map(_concept_text, reasons) if t) or None,
+        occurrence_at=parse_instant(
+            res.get("occurrenceDateTime") or (res.get("occurrencePeriod") or {}).get("start")
+        ),
+        code=_coding_code(res.get("code")),
+        code_text=_concept_text(res.get("code")),
+        reason_codes=icd or None,
+        reason_text="; ".join(t for t in map(_concept_text, reasons) if t) or None,
         insurance_refs=[r for r in map(ref_id, res.get("insurance", [])) if r] or None,
-        note="\n".join(notes) or None, resource_json=raw,
+        note="\n".join(notes) or None,
+        resource_json=raw,
     )
 
 
@@ -253,12 +289,18 @@ def _coverage(res: dict[str, Any], raw: str) -> FhirCoverage:
     plan = next((c for c in res.get("class", []) if _coding_code(c.get("type")) == "plan"), None) or {}
     period = res.get("period") or {}
     return FhirCoverage(
-        source_record_id=res["id"], last_updated=_meta(res), status=res.get("status"),
-        beneficiary_ref=ref_id(res.get("beneficiary")), subscriber_ref=ref_id(res.get("subscriber")),
+        source_record_id=res["id"],
+        last_updated=_meta(res),
+        status=res.get("status"),
+        beneficiary_ref=ref_id(res.get("beneficiary")),
+        subscriber_ref=ref_id(res.get("subscriber")),
         member_id=res.get("subscriberId") or _identifier(res.get("identifier")),
-        payor_ref=ref_id(payor), payor_display=payor.get("display"),
-        plan_name=plan.get("name") or plan.get("value"), type_code=_coding_code(res.get("type")),
-        period_start=parse_fhir_date(period.get("start")), period_end=parse_fhir_date(period.get("end")),
+        payor_ref=ref_id(payor),
+        payor_display=payor.get("display"),
+        plan_name=plan.get("name") or plan.get("value"),
+        type_code=_coding_code(res.get("type")),
+        period_start=parse_fhir_date(period.get("start")),
+        period_end=parse_fhir_date(period.get("end")),
         resource_json=raw,
     )
 
@@ -273,32 +315,52 @@ def _actor(res: dict[str, Any], kind: str) -> str | None:
 
 def _appointment(res: dict[str, Any], raw: str) -> FhirAppointment:
     return FhirAppointment(
-        source_record_id=res["id"], last_updated=_meta(res), status=res.get("status"),
-        patient_ref=_actor(res, "Patient"), practitioner_ref=_actor(res, "Practitioner"),
+        source_record_id=res["id"],
+        last_updated=_meta(res),
+        status=res.get("status"),
+        patient_ref=_actor(res, "Patient"),
+        practitioner_ref=_actor(res, "Practitioner"),
         location_ref=_actor(res, "Location"),
-        based_on_ref=next((ref_id(b) for b in res.get("basedOn", []) if "ServiceRequest" in (b.get("reference") or "")), None),
-        appointment_type=_coding_code(res.get("appointmentType")) or _concept_text(res.get("appointmentType")),
-        service_type=_concept_text(_first(res.get("serviceType"))), start_at=parse_instant(res.get("start")),
-        end_at=parse_instant(res.get("end")), minutes_duration=res.get("minutesDuration"),
-        created_at=parse_instant(res.get("created")), resource_json=raw,
+        based_on_ref=next(
+            (ref_id(b) for b in res.get("basedOn", []) if "ServiceRequest" in (b.get("reference") or "")),
+            None,
+        ),
+        appointment_type=_coding_code(res.get("appointmentType"))
+        or _concept_text(res.get("appointmentType")),
+        service_type=_concept_text(_first(res.get("serviceType"))),
+        start_at=parse_instant(res.get("start")),
+        end_at=parse_instant(res.get("end")),
+        minutes_duration=res.get("minutesDuration"),
+        created_at=parse_instant(res.get("created")),
+        resource_json=raw,
     )
 
 
 def _practitioner(res: dict[str, Any], raw: str) -> FhirPractitioner:
     name = _pick_name(res.get("name"))
     return FhirPractitioner(
-        source_record_id=res["id"], last_updated=_meta(res), npi=_identifier(res.get("identifier"), NPI_SYSTEM),
-        family=name.get("family"), given=_first(name.get("given")), name_text=name.get("text"),
-        phone=_telecom(res.get("telecom"), "phone"), fax=_telecom(res.get("telecom"), "fax"), resource_json=raw,
+        source_record_id=res["id"],
+        last_updated=_meta(res),
+        npi=_identifier(res.get("identifier"), NPI_SYSTEM),
+        family=name.get("family"),
+        given=_first(name.get("given")),
+        name_text=name.get("text"),
+        phone=_telecom(res.get("telecom"), "phone"),
+        fax=_telecom(res.get("telecom"), "fax"),
+        resource_json=raw,
     )
 
 
 def _location(res: dict[str, Any], raw: str) -> FhirLocation:
     return FhirLocation(
-        source_record_id=res["id"], last_updated=_meta(res), status=res.get("status"),
-        identifier=_identifier(res.get("identifier")), name=res.get("name"),
+        source_record_id=res["id"],
+        last_updated=_meta(res),
+        status=res.get("status"),
+        identifier=_identifier(res.get("identifier")),
+        name=res.get("name"),
         postal_code=(res.get("address") or {}).get("postalCode"),
-        phone=_telecom(res.get("telecom"), "phone"), resource_json=raw,
+        phone=_telecom(res.get("telecom"), "phone"),
+        resource_json=raw,
     )
 
 

@@ -115,7 +115,7 @@ def _known_hashes(con: duckdb.DuckDBPyConnection, source: str) -> tuple[set[str]
 
 
 def _parse_safely(source: Source, path: Path, ctx: ParseContext, data: bytes) -> ParsedFile | str:
-    """Parsed rows, or the quarantine reason. Unexpected errors give their type only (messages may hold PHI)."""
+    """Parsed rows, or the quarantine reason. Unexpected errors give only their type (may hold PHI)."""
     if not data.strip():
         return "empty file"
     try:
@@ -148,8 +148,15 @@ def _utcnow() -> datetime:
 
 
 def _quarantine(
-    con: duckdb.DuckDBPyConnection, source: Source, path: Path, data: bytes, sha: str, reason: str,
-    quarantine_dir: Path, started: float, already: dict[str, str],
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    path: Path,
+    data: bytes,
+    sha: str,
+    reason: str,
+    quarantine_dir: Path,
+    started: float,
+    already: dict[str, str],
 ) -> None:
     """Copy the file aside with its reason, log it, then remove it from the inbox (in that order, so a
     crash at any point loses nothing; a rerun recognises a file already quarantined for the same reason)."""
@@ -212,7 +219,9 @@ def ingest_source(
         try:
             _write_rows(con, source, path, parsed, _utcnow())
             _maybe_crash(index)
-            _log_row(con, source.name, path.name, sha, len(data), parsed.record_count, status, reason, started)
+            _log_row(
+                con, source.name, path.name, sha, len(data), parsed.record_count, status, reason, started
+            )
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")

@@ -8,8 +8,29 @@ from dataclasses import dataclass
 _TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "prof"}
 _SUFFIXES = {"jr", "sr", "ii", "iii", "iv", "v", "md", "do", "phd", "pt", "dpt", "np", "pa", "esq"}
 # Lower-case surname particles that belong to the last name ("de la Cruz", "van der Berg").
-_PARTICLES = {"de", "del", "della", "la", "le", "van", "von", "der", "den", "da", "das", "dos", "di", "du",
-              "st", "st.", "ter", "ten", "bin", "al", "y"}
+_PARTICLES = {
+    "de",
+    "del",
+    "della",
+    "la",
+    "le",
+    "van",
+    "von",
+    "der",
+    "den",
+    "da",
+    "das",
+    "dos",
+    "di",
+    "du",
+    "st",
+    "st.",
+    "ter",
+    "ten",
+    "bin",
+    "al",
+    "y",
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,10 +12,48 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from orchestration.practice_config import ConfigError, load_validated_yaml
 
 LEAD_FIELDS = frozenset(
-    ["received_at", "first_name", "last_name", "full_name", "dob", "sex", "phone", "email", "address", "zip", "language", "diagnosis_codes", "diagnosis_text", "referring_name", "referring_npi", "referring_practice", "payer", "member_id", "plan_type", "clinic", "surgery_date", "post_op", "urgency", "notes", "preferred_contact", "sms_consent", "email_consent"]
+    [
+        "received_at",
+        "first_name",
+        "last_name",
+        "full_name",
+        "dob",
+        "sex",
+        "phone",
+        "email",
+        "address",
+        "zip",
+        "language",
+        "diagnosis_codes",
+        "diagnosis_text",
+        "referring_name",
+        "referring_npi",
+        "referring_practice",
+        "payer",
+        "member_id",
+        "plan_type",
+        "clinic",
+        "surgery_date",
+        "post_op",
+        "urgency",
+        "notes",
+        "preferred_contact",
+        "sms_consent",
+        "email_consent",
+    ]
 )
 APPOINTMENT_FIELDS = frozenset(
-    ["appointment_id", "patient_ref", "clinic", "therapist", "start", "duration_min", "type", "status", "created_at"]
+    [
+        "appointment_id",
+        "patient_ref",
+        "clinic",
+        "therapist",
+        "start",
+        "duration_min",
+        "type",
+        "status",
+        "created_at",
+    ]
 )
 # Patient exports and appointment reports may carry person fields to link on.
 _FIELDS_BY_KIND: dict[str, frozenset[str] | None] = {
@@ -75,7 +113,9 @@ def load_profiles(config_dir: Path) -> tuple[MappingProfile, ...]:
     seen: dict[str, str] = {}
     for path, profile in zip(sorted(folder.glob("*.yaml")), profiles, strict=True):
         if profile.name in seen:
-            raise ConfigError(f"{path}: key name: profile name {profile.name!r} also used in {seen[profile.name]}")
+            raise ConfigError(
+                f"{path}: key name: profile name {profile.name!r} also used in {seen[profile.name]}"
+            )
         seen[profile.name] = path.name
     return profiles
 

@@ -42,7 +42,7 @@ def _column_type(hint: Any) -> tuple[str, pa.DataType]:
     return _DUCKDB_TYPES[hint]
 
 
-class QuarantineFile(Exception):  # noqa: N818 - it is a verdict, not an error of the program
+class QuarantineFile(Exception):
     """Raised by a parser when the whole file is unusable; the message is the quarantine reason (no PHI)."""
 
 

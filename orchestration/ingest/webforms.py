@@ -37,12 +37,18 @@ def parse_webforms(path: Path, ctx: ParseContext) -> ParsedFile:
         seen: set[str] = set().union(*(r.keys() for _, r, _ in rows))
         missing = sorted(profile.file_columns() - seen)
         if missing:
-            raise QuarantineFile(f"profile {profile.name} names fields missing from the file: {', '.join(missing)}")
+            raise QuarantineFile(
+                f"profile {profile.name} names fields missing from the file: {', '.join(missing)}"
+            )
     for number, row, line in rows:
         record_id = str(row.get(profile.id) or "") if profile.id else ""
         try:
             lead = map_lead_row(
-                row, profile, record_id=record_id or f"{path.name}:{number}", line_number=number, raw_json=line
+                row,
+                profile,
+                record_id=record_id or f"{path.name}:{number}",
+                line_number=number,
+                raw_json=line,
             )
         except RowError as exc:
             parsed.errors.append(LineError(number, str(exc)))

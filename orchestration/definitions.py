@@ -1,0 +1,45 @@
+"""The one Dagster code location: ingestion, reference data, dbt (two phases), scoring, publish."""
+
+from __future__ import annotations
+
+from dagster import AssetsDefinition, AssetSelection, Definitions, define_asset_job
+from dagster_dbt import DbtCliResource
+
+from orchestration.ingest.assets import INGEST_ASSETS
+from orchestration.resources import PtleadsSettings, WarehouseResource
+from orchestration.schedules import DAILY_RUN
+from orchestration.sensors import INBOX_SENSORS, PIPELINE_JOB_NAME
+from orchestration.serving.assets import publish_snapshot
+from orchestration.settings import Settings
+from orchestration.transform.dbt_assets import dbt_phase1, dbt_phase2
+from orchestration.transform.dbt_project_files import DBT_PROJECT
+from orchestration.transform.ml_scores import lead_scores
+from orchestration.transform.ref_assets import reference_data
+
+ALL_ASSETS: list[AssetsDefinition] = [
+    *INGEST_ASSETS,
+    reference_data,
+    dbt_phase1,
+    lead_scores,
+    dbt_phase2,
+    publish_snapshot,
+]
+
+
+def build_resources(settings: Settings) -> dict[str, object]:
+    return {
+        "settings": PtleadsSettings.from_settings(settings),
+        "warehouse": WarehouseResource(path=str(settings.warehouse)),
+        "dbt": DbtCliResource(project_dir=DBT_PROJECT),
+    }
+
+
+pipeline_job = define_asset_job(PIPELINE_JOB_NAME, selection=AssetSelection.all())
+
+defs = Definitions(
+    assets=ALL_ASSETS,
+    jobs=[pipeline_job],
+    sensors=INBOX_SENSORS,
+    schedules=[DAILY_RUN],
+    resources=build_resources(Settings()),
+)

@@ -1,0 +1,96 @@
+"""Dagster resources: the settings object and the single DuckDB writer (a file lock beside the warehouse)."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+from dagster import ConfigurableResource
+
+from orchestration.settings import Settings, parse_as_of
+
+_progress_hook: Callable[[str], None] | None = None
+
+
+def set_progress_hook(hook: Callable[[str], None] | None) -> None:
+    """`run_pipeline` installs its progress callback here; assets report through `progress()`."""
+    global _progress_hook
+    _progress_hook = hook
+
+
+def progress(message: str) -> None:
+    if _progress_hook is not None:
+        _progress_hook(message)
+
+
+@contextmanager
+def warehouse_lock(warehouse: Path) -> Iterator[None]:
+    """Exclusive lock on `<warehouse>.lock`: DuckDB has one writer, so runs and publish queue here."""
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = warehouse.with_name(warehouse.name + ".lock")
+    with open(lock_path, "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class PtleadsSettings(ConfigurableResource):
+    """The Settings paths as resource config (strings, so Dagster can show and override them)."""
+
+    inbox: str
+    warehouse: str
+    config_dir: str
+    as_of: str
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PtleadsSettings:
+        return cls(
+            inbox=str(settings.inbox),
+            warehouse=str(settings.warehouse),
+            config_dir=str(settings.config_dir),
+            as_of=settings.as_of.isoformat(),
+        )
+
+    def to_settings(self) -> Settings:
+        return Settings().with_overrides(
+            inbox=self.inbox,
+            warehouse=self.warehouse,
+            config_dir=self.config_dir,
+            as_of=parse_as_of(self.as_of),
+        )
+
+
+class WarehouseResource(ConfigurableResource):
+    """Every write to the warehouse goes through here: one lock, one connection at a time."""
+
+    path: str
+
+    @property
+    def file(self) -> Path:
+        return Path(self.path)
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the writer lock without a connection (for dbt, which opens the file itself)."""
+        with warehouse_lock(self.file):
+            yield
+
+    @contextmanager
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with warehouse_lock(self.file):
+            con = duckdb.connect(str(self.file))
+            try:
+                yield con
+            finally:
+                con.close()
+
+
+def export_settings_env(settings: Settings) -> None:
+    """dbt's profiles.yml and subprocesses read the same paths from the environment."""
+    os.environ.update(settings.export_env())

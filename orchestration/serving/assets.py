@@ -1,0 +1,23 @@
+"""The `serving` group: the published snapshot the app reads."""
+
+from __future__ import annotations
+
+from dagster import AssetKey, MaterializeResult, asset
+
+from orchestration.resources import PtleadsSettings, WarehouseResource, progress
+from orchestration.serving import publish as publish_lib
+
+PUBLISHED_MARTS = ("fct_leads", "call_list", "rpt_funnel_daily")
+
+
+@asset(
+    deps=[AssetKey(["marts", m]) for m in PUBLISHED_MARTS],
+    group_name="serving",
+    description="Atomic read-only copy of the warehouse + snapshot.json for the app.",
+)
+def publish_snapshot(settings: PtleadsSettings, warehouse: WarehouseResource) -> MaterializeResult:
+    resolved = settings.to_settings()
+    with warehouse.connect() as con:
+        counts = publish_lib.publish_snapshot(con, resolved.snapshot, resolved.as_of)
+    progress(f"publish: {resolved.snapshot} ({counts.get('marts.fct_leads', 0)} leads)")
+    return MaterializeResult(metadata={"path": str(resolved.snapshot), **{k: v for k, v in counts.items()}})

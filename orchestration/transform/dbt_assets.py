@@ -1,0 +1,87 @@
+"""dbt models as Dagster assets, in two phases around Python scoring (tag `scored` = phase 2)."""
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from dagster import AssetExecutionContext, AssetKey
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+
+from orchestration.resources import PtleadsSettings, WarehouseResource, export_settings_env, progress
+from orchestration.transform.dbt_project_files import DBT_PROJECT
+
+SCORED_TAG = "scored"
+_GROUPS = {"staging", "intermediate", "marts"}
+
+
+class PtleadsDbtTranslator(DagsterDbtTranslator):
+    """Model keys are [schema, model name]; groups follow the folder layer; sources keep meta asset keys."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
+        if dbt_resource_props["resource_type"] == "model":
+            return AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
+        return super().get_asset_key(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        fqn = dbt_resource_props.get("fqn", [])
+        layer = fqn[1] if len(fqn) > 1 else None
+        return layer if layer in _GROUPS else None
+
+
+TRANSLATOR = PtleadsDbtTranslator()
+
+
+def dbt_vars(as_of_iso: str) -> str:
+    """`--vars` payload: the run's as-of as a naive UTC timestamp literal."""
+    as_of = as_of_iso.replace("T", " ").split("+")[0]
+    return json.dumps({"as_of": as_of})
+
+
+def _build(
+    phase: str,
+    context: AssetExecutionContext,
+    dbt: DbtCliResource,
+    settings: PtleadsSettings,
+    warehouse: WarehouseResource,
+) -> Iterator[Any]:
+    resolved = settings.to_settings()
+    export_settings_env(resolved)
+    progress(f"dbt {phase}: build")
+    with warehouse.locked():
+        yield from dbt.cli(
+            ["build", "--vars", dbt_vars(resolved.as_of.isoformat())], context=context
+        ).stream()
+
+
+@dbt_assets(
+    manifest=DBT_PROJECT.manifest_path,
+    project=DBT_PROJECT,
+    exclude=f"tag:{SCORED_TAG}",
+    dagster_dbt_translator=TRANSLATOR,
+    name="dbt_phase1",
+)
+def dbt_phase1(
+    context: AssetExecutionContext,
+    dbt: DbtCliResource,
+    settings: PtleadsSettings,
+    warehouse: WarehouseResource,
+) -> Iterator[Any]:
+    """Staging, intermediate, ML features and other unscored marts."""
+    yield from _build("phase 1 (staging, intermediate, features)", context, dbt, settings, warehouse)
+
+
+@dbt_assets(
+    manifest=DBT_PROJECT.manifest_path,
+    project=DBT_PROJECT,
+    select=f"tag:{SCORED_TAG}",
+    dagster_dbt_translator=TRANSLATOR,
+    name="dbt_phase2",
+)
+def dbt_phase2(
+    context: AssetExecutionContext,
+    dbt: DbtCliResource,
+    settings: PtleadsSettings,
+    warehouse: WarehouseResource,
+) -> Iterator[Any]:
+    """Models that read scores: fct_leads, call_list, reports."""
+    yield from _build("phase 2 (scored marts)", context, dbt, settings, warehouse)

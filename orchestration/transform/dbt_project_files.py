@@ -1,0 +1,38 @@
+"""The dbt project as Dagster sees it; the manifest is (re)built at load time when missing or stale."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from dagster_dbt import DbtProject
+
+from orchestration.settings import REPO_ROOT, Settings
+
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+_WATCHED = ("models", "macros", "tests")
+
+
+def _newest_source_mtime(project_dir: Path) -> float:
+    files = [project_dir / "dbt_project.yml"]
+    for folder in _WATCHED:
+        files.extend(p for p in (project_dir / folder).rglob("*") if p.is_file())
+    return max(p.stat().st_mtime for p in files)
+
+
+def manifest_is_stale(project: DbtProject) -> bool:
+    path = project.manifest_path
+    return not path.exists() or path.stat().st_mtime < _newest_source_mtime(Path(project.project_dir))
+
+
+def load_dbt_project() -> DbtProject:
+    """DbtProject with a current manifest in dbt_project/target (a fresh clone: one `dbt parse`)."""
+    project = DbtProject(project_dir=DBT_PROJECT_DIR)
+    if manifest_is_stale(project):
+        # profiles.yml needs the warehouse path even to parse; the run sets the real one before dbt runs.
+        os.environ.setdefault("PTLEADS_WAREHOUSE", str(Settings().warehouse))
+        project.preparer.prepare(project)
+    return project
+
+
+DBT_PROJECT = load_dbt_project()
