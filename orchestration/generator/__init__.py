@@ -45,7 +45,7 @@ SOURCES = (
     "eligibility",
     "outcomes",
 )
-FAX_SHARE = 0.25  # share of referral-channel leads a practice receives by fax
+FAX_SHARE = 0.25  # default fax image cap as a share of leads (rendering is the slow part)
 
 
 def profiles_for(home_tz: str) -> dict[str, str]:
@@ -102,7 +102,6 @@ def generate(
     start_ts = at_local(start_day, 0, home_tz)
     horizon = at_local(end, 24 * 60 - 1, home_tz) + 59
     people = PeopleFactory(practice, rng)
-    expected_fax_leads = n_leads * 0.76 * 0.6  # leads with a referrer x chance a channel is fax
     maker = EpisodeMaker(
         practice,
         people,
@@ -110,9 +109,8 @@ def generate(
         start_ts,
         horizon,
         n_leads,
-        fax_share=min(1.0, max_faxes / max(1.0, expected_fax_leads)),
+        max_faxes=max_faxes,
     )
-    maker.fax_budget = max_faxes
     sinks = Sinks(inbox)
     truth = Truth(truth_dir)
     ctx = Ctx(sinks, truth, rng, practice, maker, horizon, practice_domain(practice))

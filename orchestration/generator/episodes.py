@@ -116,12 +116,13 @@ class EpisodeMaker:
         start_ts: float,
         end_ts: float,
         n_leads: int,
-        fax_share: float,
+        max_faxes: int,
     ) -> None:
         self.practice, self.people, self.rng = practice, people, rng
         self.start_ts, self.end_ts, self.n = start_ts, end_ts, n_leads
-        self.fax_share = fax_share  # chance a fax referral is kept as a fax (rendering budget)
-        self.fax_budget = 0
+        self.max_faxes = max_faxes  # rendering budget
+        self.faxes_used = 0
+        self._i = 0
         self._appt_no = 100000
         self.payer_by_id = {p.id: p for p in practice.payers}
         self.clinic_by_id = {c.id: c for c in practice.clinics}
@@ -233,26 +234,31 @@ class EpisodeMaker:
         primary = referrer.prefers if referrer.prefers in ("fax", "fhir") else clinic.emr_feed
         primary = self._fax_or(primary)
         n_extra = rng.choices((0, 1, 2), (0.55, 0.33, 0.12))[0]
-        pool = ["calls", "webforms", self._fax_or("fax"), "fhir"]
+        pool = ["calls", "webforms", "fax", "fhir"]
         extra: list[str] = []
-        while len(extra) < n_extra:
+        for _ in range(20):
+            if len(extra) >= n_extra:
+                break
             c = rng.choice(pool)
-            if c != primary and c not in extra:
+            if c != primary and c not in extra and (c := self._fax_or(c)) != primary and c not in extra:
                 extra.append(c)
         return [primary, *extra]
 
     def _fax_or(self, channel: str) -> str:
-        """Faxes are capped (rendering is slow): over budget, the referral comes electronically."""
+        """Faxes are capped (rendering is slow): the budget is spread evenly over the period, and a fax
+        referral over budget arrives as an e-referral instead."""
         if channel != "fax":
             return channel
-        if self.fax_budget > 0 and self.rng.random() < self.fax_share:
-            self.fax_budget -= 1
+        allowed = self.max_faxes * (self._i + 1) / self.n
+        if self.faxes_used < min(self.max_faxes, allowed + 1):
+            self.faxes_used += 1
             return "fax"
         return "fhir"
 
     # ---- the episode -------------------------------------------------------------------------------
     def make(self, i: int) -> Lead:
         rng = self.rng
+        self._i = i
         span = self.end_ts - self.start_ts
         slot_ts = self.start_ts + span * (i + rng.random()) / self.n
         day = local(slot_ts, self.practice.home_tz).date()
@@ -326,7 +332,8 @@ class EpisodeMaker:
             scheduled_ts=None,
             booking_path="",
             appts=[],
-            sms_consent=person.line_type == "mobile" and rng.random() < 0.85,
+            sms_consent=rng.random()
+            < (0.85 if person.line_type == "mobile" else 0.6),  # forms ask, phones vary
             email_consent=person.email is not None and rng.random() < 0.9,
             preferred_contact=rng.choices(("phone", "text", "email"), (0.55, 0.3, 0.15))[0],
         )

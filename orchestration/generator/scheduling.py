@@ -28,7 +28,8 @@ EXPECTED_VISITS = {
 
 
 def can_text(lead: Lead) -> bool:
-    return lead.person.line_type == "mobile" and lead.sms_consent
+    """Staff text anyone who opted in; texts to a landline fail (Twilio 30006), which they learn only then."""
+    return lead.sms_consent
 
 
 def can_email(lead: Lead) -> bool:

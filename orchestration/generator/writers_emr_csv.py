@@ -38,6 +38,7 @@ APPOINTMENT_COLUMNS = [
     "Appointment ID",
     "Patient ID",
     "Patient Name",
+    "DOB",
     "Clinic",
     "Therapist",
     "Appointment Date",
@@ -46,13 +47,8 @@ APPOINTMENT_COLUMNS = [
     "Status",
     "Created Date",
 ]
-TYPE_WORDS = {"eval": "Initial Evaluation", "visit": "Follow Up"}
-STATUS_WORDS = {
-    "booked": "Scheduled",
-    "fulfilled": "Completed",
-    "cancelled": "Cancelled",
-    "noshow": "No Show",
-}
+# Profiles have no value map, so the report is configured to print the canonical (FHIR) words.
+TYPE_WORDS = {"eval": "eval", "visit": "visit"}
 
 
 class EmrCsvWriter:
@@ -82,13 +78,14 @@ class EmrCsvWriter:
                     [
                         row_id,
                         ctx.mrn_for(p),
-                        f"{p.last}, {p.first}",
+                        f"{p.first} {p.last}",
+                        p.dob.strftime("%m/%d/%Y"),
                         lead.clinic.name,
                         a.therapist.name,
                         self._stamp(a.start_ts),
                         a.duration_min,
                         TYPE_WORDS[a.kind],
-                        STATUS_WORDS[status],
+                        status,
                         self._stamp(a.created_ts),
                     ],
                 )
@@ -139,7 +136,6 @@ match: "*Referral_Report*.csv"
 kind: referral
 id: "Referral ID"
 columns:
-  patient_ref: "Patient ID"
   first_name: "Patient First"
   last_name: "Patient Last"
   dob: "DOB"
@@ -174,6 +170,8 @@ id: "Appointment ID"
 columns:
   appointment_id: "Appointment ID"
   patient_ref: "Patient ID"
+  full_name: "Patient Name"
+  dob: "DOB"
   clinic: "Clinic"
   therapist: "Therapist"
   start: "Appointment Date"
@@ -181,9 +179,6 @@ columns:
   type: "Appointment Type"
   status: "Status"
   created_at: "Created Date"
-formats: {start: "%m/%d/%Y %I:%M %p", created_at: "%m/%d/%Y %I:%M %p"}
-values:                          # vendor words -> canonical values
-  type: {"Initial Evaluation": eval, "Follow Up": visit}
-  status: {"Scheduled": booked, "Completed": fulfilled, "Cancelled": cancelled, "No Show": noshow}
+formats: {start: "%m/%d/%Y %I:%M %p", created_at: "%m/%d/%Y %I:%M %p", dob: "%m/%d/%Y"}
 timezone: TZ
 """

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from orchestration.fax_fields import FaxFields
@@ -77,6 +80,8 @@ class FaxWriter:
             fine = rng.random() < 0.5
             out = ctx.sinks.folder(SOURCE) / name
             pages = render_fax(fields, layout, out, seed, fine)
+            if out.suffix == ".pdf":
+                pin_pdf_dates(out, ts)
             ctx.sinks._count(SOURCE)
             sidecar = {
                 "from": f"+1{fields.from_fax}",
@@ -92,3 +97,16 @@ def _nicks(first: str) -> tuple[str, ...]:
     from orchestration.generator.people import nicknames_of
 
     return nicknames_of(first)
+
+
+_PDF_DATE = re.compile(rb"/(CreationDate|ModDate) \(D:\d{14}Z\)")
+
+
+def pin_pdf_dates(path: Path, ts: float) -> None:
+    """Pillow stamps PDFs with the wall clock; use the fax's receipt time so a seed gives identical bytes.
+    The replacement has the same length, so the xref offsets stay valid."""
+    stamp = datetime.fromtimestamp(int(ts), UTC).strftime("%Y%m%d%H%M%S").encode()
+    data = path.read_bytes()
+    fixed = _PDF_DATE.sub(lambda m: b"/" + m.group(1) + b" (D:" + stamp + b"Z)", data)
+    if fixed != data:
+        path.write_bytes(fixed)
