@@ -1,0 +1,50 @@
+"""Shared fixtures for ingestion tests: the shipped profiles and a throwaway warehouse."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.ingest.framework import ParseContext, Source, SourceReport, ingest_source
+from orchestration.ingest.profiles import load_profiles
+from orchestration.settings import REPO_ROOT
+
+FHIR_FIXTURES = REPO_ROOT / "tests" / "fixtures" / "fhir"
+
+
+@pytest.fixture(scope="session")
+def ctx() -> ParseContext:
+    config = REPO_ROOT / "config"
+    return ParseContext(config_dir=config, profiles=load_profiles(config))
+
+
+class Warehouse:
+    """A tmp warehouse + inbox + quarantine, and a one-call ingest."""
+
+    def __init__(self, root: Path, ctx: ParseContext) -> None:
+        self.root, self.ctx = root, ctx
+        self.inbox = root / "inbox"
+        self.quarantine = root / "quarantine"
+        self.path = root / "w.duckdb"
+
+    def drop(self, source: str, name: str, data: bytes | str) -> Path:
+        folder = self.inbox / source
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / name
+        path.write_bytes(data.encode() if isinstance(data, str) else data)
+        return path
+
+    def ingest(self, source: Source) -> SourceReport:
+        with duckdb.connect(str(self.path)) as con:
+            return ingest_source(con, source, self.inbox, self.quarantine, self.ctx)
+
+    def query(self, sql: str) -> list[tuple]:
+        with duckdb.connect(str(self.path), read_only=True) as con:
+            return con.execute(sql).fetchall()
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path, ctx: ParseContext) -> Warehouse:
+    return Warehouse(tmp_path, ctx)

@@ -1,0 +1,120 @@
+"""kill -9 in the middle of a file's transaction, rerun: the warehouse equals one clean run."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.ingest.framework import CRASH_ENV
+from orchestration.settings import REPO_ROOT
+
+INGEST_SCRIPT = """
+import sys
+from pathlib import Path
+import duckdb
+from orchestration.ingest.framework import ParseContext, ingest_source
+from orchestration.ingest.profiles import load_profiles
+from orchestration.ingest.sources import SOURCES
+root, config = Path(sys.argv[1]), Path(sys.argv[2])
+ctx = ParseContext(config, load_profiles(config))
+con = duckdb.connect(str(root / "w.duckdb"))
+for source in SOURCES:
+    ingest_source(con, source, root / "inbox", root / "quarantine", ctx)
+con.close()
+"""
+
+
+def _make_inbox(root: Path) -> None:
+    fhir = root / "inbox" / "fhir"
+    forms = root / "inbox" / "webforms"
+    fhir.mkdir(parents=True)
+    forms.mkdir(parents=True)
+    for i in range(6):
+        lines = [
+            json.dumps({"resourceType": "Patient", "id": f"p{i}-{j}", "birthDate": "1970-01-01"})
+            for j in range(50)
+        ]
+        (fhir / f"Patient_{i}.ndjson").write_text("\n".join(lines) + ("\n{bad" if i == 2 else "") + "\n")
+    (fhir / "Empty.ndjson").write_text("")
+    for i in range(3):
+        forms_lines = [
+            json.dumps(
+                {
+                    "submission_id": f"w{i}-{j}",
+                    "submitted_at": "2025-01-01T10:00:00Z",
+                    "name": "A B",
+                    "date_of_birth": "",
+                    "phone": "",
+                    "email": "",
+                    "zip": "",
+                    "reason": "",
+                    "insurance": "",
+                    "member_id": "",
+                    "referred_by": "",
+                    "preferred_location": "",
+                    "preferred_contact": "",
+                    "sms_opt_in": "",
+                    "email_opt_in": "",
+                    "message": "",
+                }
+            )
+            for j in range(20)
+        ]
+        (forms / f"forms_{i}.jsonl").write_text("\n".join(forms_lines) + "\n")
+
+
+def _run(root: Path, crash_at: int | None = None) -> int:
+    env = {k: v for k, v in os.environ.items() if k != CRASH_ENV}
+    if crash_at is not None:
+        env[CRASH_ENV] = str(crash_at)
+    proc = subprocess.run(
+        [sys.executable, "-c", INGEST_SCRIPT, str(root), str(REPO_ROOT / "config")],
+        env=env,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        check=False,
+    )
+    return proc.returncode
+
+
+def _state(root: Path) -> dict[str, list[tuple]]:
+    con = duckdb.connect(str(root / "w.duckdb"), read_only=True)
+    try:
+        tables = [
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'raw' ORDER BY 1"
+            ).fetchall()
+        ]
+        state = {}
+        for t in tables:
+            drop = "ingested_at, duration_s" if t == "ingest_log" else "ingested_at"
+            state[t] = con.execute(f"SELECT * EXCLUDE ({drop}) FROM raw.{t} ORDER BY ALL").fetchall()
+        return state
+    finally:
+        con.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("crash_at", [1, 4])
+def test_kill_mid_transaction_then_rerun_equals_clean_run(tmp_path: Path, crash_at: int) -> None:
+    clean, crashed = tmp_path / "clean", tmp_path / "crashed"
+    _make_inbox(clean)
+    _make_inbox(crashed)
+    assert _run(clean) == 0
+    assert _run(crashed, crash_at=crash_at) == -signal.SIGKILL
+    assert _run(crashed) == 0
+    expected = _state(clean)
+    assert expected["fhir_patients"] and expected["webforms_submissions"]
+    assert _state(crashed) == expected
+    assert sorted(p.name for p in (crashed / "quarantine" / "fhir").iterdir()) == [
+        "Empty.ndjson",
+        "Empty.ndjson.reason.txt",
+    ]
