@@ -17,6 +17,7 @@ import polars as pl
 
 FEATURE_TABLE = "marts.ml_lead_features"
 LABEL = "label_scheduled_14d"
+LABEL_WINDOW_DAYS = 14
 
 CATEGORICAL: tuple[str, ...] = ("source", "channel", "payer", "payer_tier", "diagnosis_group", "clinic_id")
 NUMERIC: tuple[str, ...] = ("rate_per_visit", "expected_visits")
@@ -50,8 +51,13 @@ def add_derived_columns(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def labelled_rows(frame: pl.DataFrame) -> pl.DataFrame:
-    """Rows whose 14-day scheduling outcome is known as of the run, oldest first."""
-    return frame.filter(pl.col(LABEL).is_not_null()).sort(["received_at", "lead_id"])
+    """Rows whose 14-day outcome is settled as of the run (received >= 14 days earlier), oldest first.
+
+    The mart labels a lead 1 as soon as it schedules, so among the last 14 days only the positives
+    carry a label; keeping those would inflate the newest (holdout) slice's conversion rate.
+    """
+    settled = pl.col("received_at") <= pl.col("as_of") - pl.duration(days=LABEL_WINDOW_DAYS)
+    return frame.filter(pl.col(LABEL).is_not_null() & settled).sort(["received_at", "lead_id"])
 
 
 def open_rows(frame: pl.DataFrame) -> pl.DataFrame:

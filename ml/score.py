@@ -127,9 +127,23 @@ def score_open_leads(con: duckdb.DuckDBPyConnection, settings: Settings) -> int:
     return out.height
 
 
+def _reasons_column_is_list(con: duckdb.DuckDBPyConnection) -> bool:
+    rows = con.execute(
+        """
+        select data_type from information_schema.columns
+        where table_schema = 'marts' and table_name = 'lead_scores' and column_name = 'reasons'
+        """
+    ).fetchall()  # fetchall: DuckDB 2 keeps a half-read result open after fetchone()
+    return not rows or str(rows[0][0]).endswith("[]")
+
+
 def write_scores(con: duckdb.DuckDBPyConnection, scores: pl.DataFrame, as_of: datetime) -> None:
     """Idempotent per as_of: delete then insert inside one transaction."""
     con.execute(_CREATE)
+    # A table created elsewhere with a plain VARCHAR reasons column gets '; '-joined text, not a list repr.
+    reasons = "reasons" if _reasons_column_is_list(con) else "array_to_string(reasons, '; ')"
+    if reasons != "reasons":
+        log.warning("%s.reasons is not varchar[]; writing joined text", SCORES_TABLE)
     con.register("_ptleads_new_scores", scores)
     try:
         con.execute("begin transaction")
@@ -137,7 +151,7 @@ def write_scores(con: duckdb.DuckDBPyConnection, scores: pl.DataFrame, as_of: da
         con.execute(
             f"""
             insert into {SCORES_TABLE}
-            select lead_id, as_of, score, priority_tier, expected_value, reasons, model_version
+            select lead_id, as_of, score, priority_tier, expected_value, {reasons}, model_version
             from _ptleads_new_scores
             """
         )

@@ -116,3 +116,20 @@ def test_priority_tiers_follow_expected_value_rank() -> None:
     assert tiers[0] == "low"
     assert priority_tiers(np.array([5.0, 5.0])) == ["high", "high"]  # ties share the better tier
     assert priority_tiers(np.array([])) == []
+
+
+def test_a_legacy_varchar_reasons_column_gets_readable_text(make_settings) -> None:
+    settings = make_settings()
+    write_feature_mart(settings.warehouse, synthetic_features(200))
+    con = duckdb.connect(str(settings.warehouse))
+    try:
+        con.execute(
+            """create table marts.lead_scores (lead_id varchar, as_of timestamp, score double,
+               priority_tier varchar, expected_value double, reasons varchar, model_version varchar)"""
+        )
+        written = score_open_leads(con, settings)
+        reasons = [r[0] for r in con.execute("select reasons from marts.lead_scores").fetchall()]
+    finally:
+        con.close()
+    assert len(reasons) == written > 0
+    assert all(r.count("; ") == 2 and "[" not in r for r in reasons)

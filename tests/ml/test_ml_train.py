@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 from ml_feature_fixture import AS_OF, synthetic_features, write_feature_mart
 from mlflow import MlflowClient
 
 from ml import registry
-from ml.features import load_feature_frame
+from ml.features import labelled_rows, load_feature_frame
 from ml.train import MIN_LABELLED_ROWS, data_fingerprint, time_ordered_split, train, train_if_needed
 from orchestration.settings import Settings
 
@@ -127,3 +128,22 @@ def test_fingerprint_depends_on_leads_not_row_order() -> None:
     same = data_fingerprint(frame.reverse())
     assert data_fingerprint(frame) == same
     assert data_fingerprint(frame.head(49)) != same
+
+
+def test_only_settled_labels_train(make_settings) -> None:
+    settings = make_settings()
+    frame = synthetic_features(300)
+    # The mart labels early schedulers 1 before their 14 days are up; such rows must not train.
+    recent = frame.with_columns(
+        label_scheduled_14d=pl.when(pl.col("label_scheduled_14d").is_null())
+        .then(1)
+        .otherwise(pl.col("label_scheduled_14d"))
+    )
+    write_feature_mart(settings.warehouse, recent)
+    con = duckdb.connect(str(settings.warehouse))
+    try:
+        rows = labelled_rows(load_feature_frame(con))
+    finally:
+        con.close()
+    assert rows.height == frame.filter(pl.col("label_scheduled_14d").is_not_null()).height
+    assert (rows["received_at"] <= AS_OF - timedelta(days=14)).all()
