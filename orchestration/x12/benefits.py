@@ -25,6 +25,12 @@ from orchestration.x12.values import decimal_value
 
 _STATUS_CODES = ACTIVE_CODES | INACTIVE_CODES
 _PT_OR_PLAN = PT_SERVICE_TYPES | {PLAN_SERVICE_TYPE}
+_YN = ("Y", "N")
+# EB06 -> which amount a line gives: the full benefit, what is left, or what was used this year.
+_PERIOD_CLASS = {p: ":total" for p in PERIODS_TOTAL} | {
+    PERIOD_REMAINING: ":remaining",
+    PERIOD_YEAR_TO_DATE: ":ytd",
+}
 # Payers that report visits used in free text, e.g. "12 VISITS USED" / "VISITS USED: 12".
 _VISITS_USED_MSG = (
     re.compile(r"(\d+)\s*VISITS?\s*(?:USED|TAKEN|APPLIED)", re.IGNORECASE),
@@ -86,113 +92,127 @@ def _quantity(line: BenefitLine | None) -> int | None:
 def summarize(lines: list[BenefitLine]) -> PtBenefits:
     """PT benefit summary of one member's EB lines."""
     out = PtBenefits()
-    if not lines:
+    # One pass files each line under the summary fields it can feed, per tier (PT, then plan).
+    buckets: dict[str, tuple[list[BenefitLine], list[BenefitLine]]] = {}
+
+    def add(key: str, tier: int, ln: BenefitLine) -> None:
+        bucket = buckets.get(key)
+        if bucket is None:
+            bucket = buckets[key] = ([], [])
+        bucket[tier].append(ln)
+
+    for ln in lines:
+        stypes = ln.service_types
+        if "PT" in stypes or "AE" in stypes:
+            tier = 0
+        elif PLAN_SERVICE_TYPE in stypes:
+            tier = 1
+        else:
+            continue
+        code = ln.code
+        if code in _STATUS_CODES:
+            add("status", tier, ln)
+            if ln.plan_description:
+                add("named", tier, ln)
+            if ln.dates:
+                add("dated", tier, ln)
+            if ln.network in _YN:
+                add("status_network", tier, ln)
+        elif code == "B":
+            if ln.amount:
+                add("B", tier, ln)
+        elif code == "A":
+            if ln.percent:
+                add("A", tier, ln)
+        elif code == "C" or code == "G":
+            if ln.amount:
+                add(code + _PERIOD_CLASS.get(ln.period, ":other"), tier, ln)
+        elif code == "F" and ln.quantity_qualifier == "VS" and ln.quantity:
+            add("F" + _PERIOD_CLASS.get(ln.period, ":other"), tier, ln)
+        if ln.auth in _YN:
+            add("auth", tier, ln)
+        if ln.network in _YN:
+            add("network", tier, ln)
+    if not buckets:
         return out
-    tiers = (
-        [ln for ln in lines if not PT_SERVICE_TYPES.isdisjoint(ln.service_types)],
-        [
-            ln
-            for ln in lines
-            if PLAN_SERVICE_TYPE in ln.service_types and PT_SERVICE_TYPES.isdisjoint(ln.service_types)
-        ],
-    )
-    out.in_network = _first_network(tiers)
+    out.in_network = _network(buckets)
     preferred = "N" if out.in_network is False else "Y"
 
     def rank(ln: BenefitLine) -> tuple[int, int]:
         net = 0 if ln.network == preferred else (2 if ln.network in ("Y", "N") else 1)
         return net, 1 if ln.coverage_level == "FAM" else 0
 
-    def best(pred: Callable[[BenefitLine], bool]) -> BenefitLine | None:
-        for tier in tiers:
-            found = [ln for ln in tier if pred(ln)]
-            if found:
-                return min(found, key=rank)
+    def best(key: str) -> BenefitLine | None:
+        for tier in buckets.get(key, ()):
+            if tier:
+                return tier[0] if len(tier) == 1 else min(tier, key=rank)
         return None
 
-    status = best(lambda ln: ln.code in _STATUS_CODES)
+    status = best("status")
     if status is not None:
         out.active = status.code in ACTIVE_CODES
-    named = best(lambda ln: ln.code in _STATUS_CODES and ln.plan_description != "")
+    named = best("named")
     out.plan_name = named.plan_description if named else None
-    dated = best(lambda ln: ln.code in _STATUS_CODES and bool(ln.dates))
+    dated = best("dated")
     out.dates = dated.dates if dated else {}
-    out.copay = _money(best(lambda ln: ln.code == "B" and ln.amount != ""))
-    coins = best(lambda ln: ln.code == "A" and ln.percent != "")
+    out.copay = _money(best("B"))
+    coins = best("A")
     if coins is not None:
         pct = decimal_value(coins.percent, "EB08", coins.position)
         out.coinsurance = pct / 100 if pct > 1 else pct  # some payers send 20 for 20%
     out.deductible, out.deductible_remaining = _total_and_remaining("C", best)
     out.oop_max, out.oop_remaining = _total_and_remaining("G", best)
     _visits(out, best, lines)
-    auth = best(lambda ln: ln.auth in ("Y", "N"))
+    auth = best("auth")
     out.auth_required = None if auth is None else auth.auth == "Y"
     return out
 
 
-def _first_network(tiers: tuple[list[BenefitLine], ...]) -> bool | None:
+def _network(buckets: dict[str, tuple[list[BenefitLine], list[BenefitLine]]]) -> bool | None:
     """EB12 of the coverage status line, else the EB12 all benefit lines agree on, else None.
 
     EB12 on a benefit line says which network an amount applies to; a payer listing both in- and
     out-of-network amounts says nothing about this provider, hence None then.
     """
-    for tier in tiers:
-        for ln in tier:
-            if ln.code in _STATUS_CODES and ln.network in ("Y", "N"):
-                return ln.network == "Y"
-        stated = {ln.network for ln in tier if ln.network in ("Y", "N")}
-        if len(stated) == 1:
-            return stated.pop() == "Y"
+    status_lines = buckets.get("status_network", ((), ()))
+    stated_lines = buckets.get("network", ((), ()))
+    for tier in (0, 1):
+        if status_lines[tier]:
+            return status_lines[tier][0].network == "Y"
+        stated = {ln.network for ln in stated_lines[tier]}
         if stated:
-            return None
+            return stated.pop() == "Y" if len(stated) == 1 else None
     return None
 
 
 def _total_and_remaining(
-    code: str, best: Callable[[Callable[[BenefitLine], bool]], BenefitLine | None]
+    code: str, best: Callable[[str], BenefitLine | None]
 ) -> tuple[float | None, float | None]:
     """Deductible (C) or out-of-pocket (G): the full amount and what is left of it."""
-    total = _money(best(lambda ln: ln.code == code and ln.amount != "" and ln.period in PERIODS_TOTAL))
-    remaining = _money(best(lambda ln: ln.code == code and ln.amount != "" and ln.period == PERIOD_REMAINING))
+    total = _money(best(f"{code}:total"))
+    remaining = _money(best(f"{code}:remaining"))
     if remaining is None and total is not None:
-        met = _money(
-            best(lambda ln: ln.code == code and ln.amount != "" and ln.period == PERIOD_YEAR_TO_DATE)
-        )
+        met = _money(best(f"{code}:ytd"))
         if met is not None:
             remaining = round(max(total - met, 0.0), 2)
     return total, remaining
 
 
-def _visits(
-    out: PtBenefits,
-    best: Callable[[Callable[[BenefitLine], bool]], BenefitLine | None],
-    lines: list[BenefitLine],
-) -> None:
+def _visits(out: PtBenefits, best: Callable[[str], BenefitLine | None], lines: list[BenefitLine]) -> None:
     """Visit limit (F with VS quantity) and visits used = limit - remaining when both are given."""
-
-    def visit_line(period_ok: Callable[[str], bool]) -> BenefitLine | None:
-        return best(
-            lambda ln: (
-                ln.code == "F"
-                and ln.quantity_qualifier == "VS"
-                and ln.quantity != ""
-                and period_ok(ln.period)
-            )
-        )
-
-    out.visit_limit = _quantity(visit_line(lambda p: p in PERIODS_TOTAL))
-    remaining = _quantity(visit_line(lambda p: p == PERIOD_REMAINING))
+    out.visit_limit = _quantity(best("F:total"))
+    remaining = _quantity(best("F:remaining"))
     if out.visit_limit is not None and remaining is not None:
         out.visits_used = max(out.visit_limit - remaining, 0)
         return
-    out.visits_used = _quantity(visit_line(lambda p: p == PERIOD_YEAR_TO_DATE))
+    out.visits_used = _quantity(best("F:ytd"))
     if out.visits_used is None:
         out.visits_used = _visits_used_from_messages(lines)
 
 
 def _visits_used_from_messages(lines: list[BenefitLine]) -> int | None:
     for ln in lines:
-        if ln.code != "F" or _PT_OR_PLAN.isdisjoint(ln.service_types):
+        if ln.code != "F" or not ln.messages or _PT_OR_PLAN.isdisjoint(ln.service_types):
             continue
         for msg in ln.messages:
             for pattern in _VISITS_USED_MSG:

@@ -14,6 +14,7 @@ Segment = list[str]  # [segment id, element 1, element 2, ...]
 
 _ISA_ELEMENTS = 16
 _SEGMENT_ID = re.compile(r"[A-Z0-9]{2,3}\Z")
+_ENVELOPE_IDS = frozenset({"ISA", "GS", "ST", "SE", "GE", "IEA"})
 
 
 class X12Error(ValueError):
@@ -88,13 +89,15 @@ def read_delimiters(text: str, start: int = 0) -> tuple[Delimiters, int]:
 
 def split_segments(text: str, delimiters: Delimiters) -> list[Segment]:
     """Split one interchange's text into segments of elements; tolerates CR/LF after terminators."""
-    out: list[Segment] = []
-    sep = delimiters.element
-    for raw in text.split(delimiters.segment):
-        raw = raw.strip("\r\n")
-        if raw:
-            out.append(raw.split(sep))
-    return out
+    term, sep = delimiters.segment, delimiters.element
+    # CR and LF are not X12 data characters: unless one is the terminator, they are line layout.
+    if term == "\n":
+        text = text.replace("\r", "")
+    elif term == "\r":
+        text = text.replace("\n", "")
+    else:
+        text = text.replace("\r", "").replace("\n", "")
+    return [raw.split(sep) for raw in text.split(term) if raw]
 
 
 def split_repeats(value: str, delimiters: Delimiters) -> list[str]:
@@ -159,24 +162,28 @@ def _check_envelopes(segs: list[Segment], d: Delimiters, offset: int, strict: bo
     if len(isa) != _ISA_ELEMENTS + 1:
         raise X12Error(f"ISA at segment {offset + 1} has {len(isa) - 1} elements, expected 16")
     ix = Interchange(d, isa[13], isa[6].strip(), isa[8].strip(), isa[12], offset + 1)
+    _check_segment_ids(segs, offset)
     group: FunctionalGroup | None = None
     st_at = -1  # index of the open ST in segs, -1 when none
     closed = False
-    for i in range(1, len(segs)):
+    # Only envelope segments need a look; the gaps between them must lie inside ST ... SE.
+    marks = [i for i, seg in enumerate(segs) if seg[0] in _ENVELOPE_IDS]
+    prev = 0
+    for i in marks[1:]:
+        if st_at < 0 and i > prev + 1:
+            _outside(segs, prev + 1, offset, closed)
+        prev = i
         seg = segs[i]
         sid = seg[0]
         position = offset + i + 1
         if st_at >= 0:
-            if sid == "SE":
-                _close_transaction(segs, st_at, i, group, offset, strict)
-                st_at = -1
-            elif sid in ("ST", "GS", "GE", "IEA", "ISA"):
+            if sid != "SE":
                 raise X12Error(
                     f"{sid} at segment {position} inside transaction set opened at segment "
                     f"{offset + st_at + 1} (missing SE)"
                 )
-            elif _SEGMENT_ID.match(sid) is None:
-                raise X12Error(f"malformed segment id at segment {position}")
+            _close_transaction(segs, st_at, i, group, offset, strict)
+            st_at = -1
             continue
         if closed:
             raise X12Error(f"{sid or 'empty'} segment at segment {position} after IEA")
@@ -213,16 +220,28 @@ def _check_envelopes(segs: list[Segment], d: Delimiters, offset: int, strict: bo
             if strict and _element(seg, 2) != ix.control_number:
                 raise X12Error(f"IEA02 at segment {position} does not match ISA13 at segment {offset + 1}")
             closed = True
-        else:
-            raise X12Error(
-                f"unexpected {sid if _SEGMENT_ID.match(sid) else 'malformed'} segment at "
-                f"segment {position} outside a transaction set"
-            )
+        else:  # SE without ST, or a second ISA
+            raise X12Error(f"unexpected {sid} segment at segment {position} outside a transaction set")
+    if st_at < 0 and prev < len(segs) - 1:
+        _outside(segs, prev + 1, offset, closed)
     if st_at >= 0:
         raise X12Error(f"transaction set at segment {offset + st_at + 1} has no SE")
     if not closed:
         raise X12Error(f"interchange at segment {offset + 1} has no IEA")
     return ix
+
+
+def _check_segment_ids(segs: list[Segment], offset: int) -> None:
+    # Distinct ids are few: check each once, then look for the first bad one only when there is one.
+    bad = {sid for sid in {seg[0] for seg in segs} if _SEGMENT_ID.match(sid) is None}
+    if bad:
+        first = next(i for i, seg in enumerate(segs) if seg[0] in bad)
+        raise X12Error(f"malformed segment id at segment {offset + first + 1}")
+
+
+def _outside(segs: list[Segment], i: int, offset: int, closed: bool) -> None:
+    where = "after IEA" if closed else "outside a transaction set"
+    raise X12Error(f"unexpected {segs[i][0]} segment at segment {offset + i + 1} {where}")
 
 
 def _close_transaction(

@@ -116,7 +116,8 @@ def _parse_transaction(ts: TransactionSet, isa13: str, d: Delimiters) -> list[El
         elif in_2120:
             in_2120 = sid != "LE"
         elif sid == "EB":
-            stypes = tuple(split_repeats(_el(seg, 3), d)) if len(seg) > 3 else ()
+            stype = seg[3] if len(seg) > 3 else ""
+            stypes = (stype,) if len(stype) <= 2 else tuple(split_repeats(stype, d))
             cur.benefits.append(BenefitLine.from_segment(seg, stypes, base + k))
         elif sid == "MSG":
             if cur.benefits:

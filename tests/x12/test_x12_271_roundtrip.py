@@ -50,7 +50,7 @@ def _subscriber(n: int, **changes: object) -> EligibilityResponse:
     return dataclasses.replace(base, **changes)
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow])
 @given(
     items=st.lists(responses(), min_size=1, max_size=8),
     delimiters=delimiter_sets(),
@@ -162,3 +162,16 @@ def test_plan_name_without_coverage_status_is_refused() -> None:
 def test_bad_delimiters_are_refused(delimiters) -> None:
     with pytest.raises(ValueError):
         render_271([_subscriber(1)], delimiters=delimiters, **ENVELOPE)
+
+
+@pytest.mark.slow
+def test_ten_thousand_responses_parse_back_in_order() -> None:
+    items = [
+        _subscriber(n, is_dependent=n % 9 == 0, payer_name=("AETNA", "CIGNA")[n // 7 % 2], visits_used=n % 30)
+        for n in range(10_000)
+    ]
+    text, ids = render_271(items, **ENVELOPE)
+    parsed = parse_271(text)
+    assert [r.record_id for r in parsed] == ids
+    assert len(set(ids)) == 10_000
+    assert parsed == _with_ids(items, ids)
