@@ -6,14 +6,18 @@ Shared by the SendGrid, web-event and voicemail parsers so that every one report
 
 from __future__ import annotations
 
+import gc
 import json
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from orchestration.ingest.records import LineError
 
 _BOM = b"\xef\xbb\xbf"
 _decode_json = json.JSONDecoder().decode
+_EPOCH = datetime(1970, 1, 1)
 _MS_THRESHOLD = 100_000_000_000  # unix seconds reach this only in year 5138: larger values are milliseconds
 
 
@@ -49,6 +53,24 @@ def decode_lines(data: bytes) -> tuple[list[tuple[int, str]], list[LineError]]:
     return [(n, line) for n, line in enumerate(text.split("\n"), 1) if line and not line.isspace()], []
 
 
+def _decode_joined(lines: list[tuple[int, str]]) -> list[Any] | None:
+    """All lines in one json call (about twice as fast: the decoder shares key strings within a call),
+    or None when that cannot be trusted and each line must be decoded alone.
+
+    Lines are joined with a sentinel 0 between them; the values must alternate value, 0, value, ... so a
+    line holding several values, or values running over a line end, show up as a broken pattern.
+    """
+    if len(lines) < 2:
+        return None
+    try:
+        values = _decode_json("[" + ",0,".join(line for _, line in lines) + "]")
+    except json.JSONDecodeError:
+        return None  # at least one bad line: the slow path reports which
+    if len(values) != 2 * len(lines) - 1 or any(type(v) is not int or v != 0 for v in values[1::2]):
+        return None
+    return values[0::2]
+
+
 def read_json_lines(
     data: bytes, allow_arrays: bool = False
 ) -> tuple[list[tuple[int, dict[str, Any]]], list[LineError]]:
@@ -58,12 +80,16 @@ def read_json_lines(
     """
     lines, errors = decode_lines(data)
     objects: list[tuple[int, dict[str, Any]]] = []
-    for number, line in lines:
-        try:
-            value = _decode_json(line)
-        except json.JSONDecodeError as exc:
-            errors.append(LineError(number, f"invalid JSON ({exc.msg})"))
-            continue
+    joined = _decode_joined(lines)
+    for index, (number, line) in enumerate(lines):
+        if joined is not None:
+            value = joined[index]
+        else:
+            try:
+                value = _decode_json(line)
+            except json.JSONDecodeError as exc:
+                errors.append(LineError(number, f"invalid JSON ({exc.msg})"))
+                continue
         if allow_arrays and isinstance(value, list):
             for item in value:
                 if isinstance(item, dict):
@@ -110,6 +136,8 @@ def read_json_array_or_lines(data: bytes) -> tuple[list[tuple[int, dict[str, Any
 
 def instant_to_utc(value: Any) -> datetime:
     """ISO 8601 (Z, offset or naive = UTC) or unix seconds/milliseconds (number or numeric string)."""
+    if type(value) is int and 0 <= value < _MS_THRESHOLD:
+        return _EPOCH + timedelta(seconds=value)  # the common case, without a time-zone round trip
     if isinstance(value, bool):
         raise ValueError("boolean is not a time")
     if isinstance(value, str):
@@ -135,3 +163,16 @@ def optional_text(obj: dict[str, Any], key: str) -> str | None:
     if not isinstance(value, str):
         raise ValueError(f"{key} is not a string")
     return value
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic GC while a file's records are built: they form no cycles, and generational passes
+    over hundreds of thousands of fresh dicts otherwise cost more than the parsing itself."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()

@@ -1,18 +1,19 @@
 """Twilio message-log CSV export -> SmsMessage, with carrier opt-out/opt-in/help keyword detection.
 
 The CSV is split by the stdlib reader (exact record boundaries and line numbers even when a Body holds
-newlines); typing, validation and keyword matching then run column-wise in polars.
+newlines). Typing runs per row in plain Python: measured faster than a polars column pass here, because
+every row becomes a dataclass anyway and fromisoformat beats seven strptime passes (see the report).
 """
 
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
-
-import polars as pl
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
 from orchestration.ingest.records import LineError, QuarantineFile
 
@@ -59,6 +60,7 @@ KEYWORDS: dict[str, str] = {
 }
 _BOM = "\ufeff"
 _SURROGATE = re.compile("[\udc80-\udcff]")
+_NON_WORD = re.compile(r"[^\w\s]")
 
 
 class TwilioFormatError(QuarantineFile):
@@ -89,16 +91,18 @@ class ParsedSmsLog:
     errors: list[LineError] = field(default_factory=list)
 
 
-def _decode(data: bytes) -> str:
-    """UTF-8 text; undecodable bytes survive as lone surrogates so their rows can be reported."""
+def _decode(data: bytes) -> tuple[str, bool]:
+    """UTF-8 text and whether it was clean; undecodable bytes survive as lone surrogates so their rows
+    can be reported."""
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8").removeprefix(_BOM), True
     except UnicodeDecodeError:
-        text = data.decode("utf-8", errors="surrogateescape")
-    return text.removeprefix(_BOM)
+        return data.decode("utf-8", errors="surrogateescape").removeprefix(_BOM), False
 
 
-def _split_rows(text: str, file_name: str) -> tuple[list[str], list[int], list[list[str]], list[LineError]]:
+def _split_rows(
+    text: str, clean: bool, file_name: str
+) -> tuple[list[str], list[int], list[list[str]], list[LineError]]:
     """Header, start line of each row, rows (all as text) and line errors for malformed rows."""
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
@@ -132,7 +136,7 @@ def _split_rows(text: str, file_name: str) -> tuple[list[str], list[int], list[l
             continue
         if len(row) != width:
             errors.append(LineError(start, f"expected {width} fields, found {len(row)}"))
-        elif any(_SURROGATE.search(v) for v in row):
+        elif not clean and any(_SURROGATE.search(v) for v in row):
             errors.append(LineError(start, "not valid UTF-8"))
         else:
             starts.append(start)
@@ -140,84 +144,73 @@ def _split_rows(text: str, file_name: str) -> tuple[list[str], list[int], list[l
     return header, starts, rows, errors
 
 
-def _sent_at(col: pl.Expr) -> pl.Expr:
-    """SentDate in Twilio's export shapes: naive UTC, ISO with Z/offset, or RFC 2822."""
-    t = col.str.strip_chars()
-
-    def aware(fmt: str) -> pl.Expr:
-        return t.str.strptime(pl.Datetime("us", "UTC"), fmt, strict=False).dt.replace_time_zone(None)
-
-    return pl.coalesce(
-        t.str.strptime(pl.Datetime("us"), "%Y-%m-%d %H:%M:%S%.f", strict=False),
-        t.str.strptime(pl.Datetime("us"), "%Y-%m-%dT%H:%M:%S%.f", strict=False),
-        aware("%Y-%m-%dT%H:%M:%S%.fZ"),
-        aware("%Y-%m-%dT%H:%M:%S%.f%:z"),
-        aware("%Y-%m-%d %H:%M:%S%.f%:z"),
-        aware("%Y-%m-%d %H:%M:%S %z"),
-        aware("%a, %d %b %Y %H:%M:%S %z"),
-    )
+def _sent_at(text: str) -> datetime | None:
+    """SentDate in Twilio's export shapes -> naive UTC: "2024-03-05 14:02:11" (UTC), ISO 8601 with Z or an
+    offset, or RFC 2822 "Tue, 05 Mar 2024 14:02:11 +0000". Raises ValueError otherwise."""
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        value = parsedate_to_datetime(text)  # raises ValueError (or TypeError on 3.11) when not RFC 2822
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value
 
 
-def _blank_to_null(name: str) -> pl.Expr:
-    t = pl.col(name).str.strip_chars()
-    return pl.when(t == "").then(None).otherwise(t)
+def _opt_keyword(body: str) -> str | None:
+    """Carrier keyword when the whole body is one (case, spacing and punctuation ignored)."""
+    if len(body) > 24:  # no keyword is longer; skips the normalising work for real messages
+        return None
+    return KEYWORDS.get(" ".join(_NON_WORD.sub("", body.lower()).split()))
 
 
-def _typed_frame(header: list[str], rows: list[list[str]]) -> pl.DataFrame:
-    index = {name: header.index(name) for name in COLUMNS}
-    raw = pl.DataFrame(
-        {name: [r[i] for r in rows] for name, i in index.items()},
-        schema=dict.fromkeys(COLUMNS, pl.String),
-    )
-    keyword_text = (
-        pl.col("Body")
-        .str.to_lowercase()
-        .str.replace_all(r"[^\p{L}\p{N}\s]", "")
-        .str.replace_all(r"\s+", " ")
-        .str.strip_chars()
-    )
-    direction = pl.col("Direction").str.strip_chars().str.to_lowercase()
-    return raw.select(
-        sid=_blank_to_null("Sid"),
-        from_number=pl.col("From").str.strip_chars(),
-        to_number=pl.col("To").str.strip_chars(),
-        body=pl.col("Body"),
-        status=pl.col("Status").str.strip_chars().str.to_lowercase(),
-        sent_raw=_blank_to_null("SentDate"),
-        sent_at=_sent_at(pl.col("SentDate")),
-        api_version=_blank_to_null("ApiVersion"),
-        segments_raw=_blank_to_null("NumSegments"),
-        num_segments=_blank_to_null("NumSegments").cast(pl.Int64, strict=False),
-        error_raw=_blank_to_null("ErrorCode"),
-        error_code=_blank_to_null("ErrorCode").cast(pl.Float64, strict=False),
-        account_sid=_blank_to_null("AccountSid"),
-        direction=direction,
-        price_raw=_blank_to_null("Price"),
-        price=_blank_to_null("Price").cast(pl.Float64, strict=False),
-        price_unit=_blank_to_null("PriceUnit"),
-        opt_keyword=pl.when(direction == "inbound")
-        .then(keyword_text.replace_strict(KEYWORDS, default=None, return_dtype=pl.String))
-        .otherwise(None),
-    ).with_columns(
-        problem=pl.when(pl.col("sid").is_null())
-        .then(pl.lit("missing Sid"))
-        .when(~pl.col("direction").is_in(DIRECTIONS))
-        .then(pl.lit("unknown Direction"))
-        .when(~pl.col("status").is_in(STATUSES))
-        .then(pl.lit("unknown Status"))
-        .when(pl.col("sent_raw").is_not_null() & pl.col("sent_at").is_null())
-        .then(pl.lit("unparseable SentDate"))
-        .when(pl.col("segments_raw").is_not_null() & pl.col("num_segments").is_null())
-        .then(pl.lit("NumSegments is not an integer"))
-        .when(
-            pl.col("error_raw").is_not_null()
-            & (pl.col("error_code").is_null() | (pl.col("error_code") != pl.col("error_code").round(0)))
-        )
-        .then(pl.lit("ErrorCode is not an integer"))
-        .when(pl.col("price_raw").is_not_null() & pl.col("price").is_null())
-        .then(pl.lit("Price is not a number"))
-        .otherwise(None),
-        error_code=pl.col("error_code").cast(pl.Int64, strict=False),
+def _optional(text: str) -> str | None:
+    text = text.strip()
+    return text or None
+
+
+def _message(row: list[str], at: dict[str, int]) -> SmsMessage | str:
+    """One row -> message, or the reason it is unusable (never its content)."""
+    sid = row[at["Sid"]].strip()
+    if not sid:
+        return "missing Sid"
+    direction = row[at["Direction"]].strip().lower()
+    if direction not in DIRECTIONS:
+        return "unknown Direction"
+    status = row[at["Status"]].strip().lower()
+    if status not in STATUSES:
+        return "unknown Status"
+    sent_raw = row[at["SentDate"]].strip()
+    try:
+        sent_at = _sent_at(sent_raw) if sent_raw else None
+    except (ValueError, TypeError, IndexError):
+        return "unparseable SentDate"
+    segments_raw = row[at["NumSegments"]].strip()
+    if segments_raw and not segments_raw.isdigit():
+        return "NumSegments is not an integer"
+    error_raw = row[at["ErrorCode"]].strip()
+    if error_raw and not error_raw.isdigit():
+        return "ErrorCode is not an integer"
+    price_raw = row[at["Price"]].strip()
+    try:
+        price = float(price_raw) if price_raw else None
+    except ValueError:
+        return "Price is not a number"
+    body = row[at["Body"]]
+    return SmsMessage(
+        sid,
+        row[at["From"]].strip(),
+        row[at["To"]].strip(),
+        body,
+        status,
+        sent_at,
+        _optional(row[at["ApiVersion"]]),
+        int(segments_raw) if segments_raw else None,
+        int(error_raw) if error_raw else None,
+        _optional(row[at["AccountSid"]]),
+        direction,
+        price,
+        _optional(row[at["PriceUnit"]]),
+        _opt_keyword(body) if direction == "inbound" else None,
     )
 
 
@@ -226,35 +219,22 @@ def parse_twilio_log(data: bytes, file_name: str) -> ParsedSmsLog:
 
     Raises TwilioFormatError when the file is empty or required columns are missing.
     """
-    header, starts, rows, errors = _split_rows(_decode(data), file_name)
-    out = ParsedSmsLog(errors=errors)
-    if not rows:
-        return out
-    frame = _typed_frame(header, rows)
-    problems = frame["problem"].to_list()
-    for start, problem in zip(starts, problems, strict=True):
-        if problem is not None:
-            errors.append(LineError(start, problem))
-    good = frame.filter(pl.col("problem").is_null())
-    cols = [
-        good[name].to_list()
-        for name in (
-            "sid",
-            "from_number",
-            "to_number",
-            "body",
-            "status",
-            "sent_at",
-            "api_version",
-            "num_segments",
-            "error_code",
-            "account_sid",
-            "direction",
-            "price",
-            "price_unit",
-            "opt_keyword",
-        )
-    ]
-    out.records = [SmsMessage(*values) for values in zip(*cols, strict=True)]
+    text, clean = _decode(data)
+    gc_was_on = gc.isenabled()
+    gc.disable()  # ~1.5M short-lived strings and lists: generational GC passes would dominate
+    try:
+        header, starts, rows, errors = _split_rows(text, clean, file_name)
+        at = {name: header.index(name) for name in COLUMNS}
+        out = ParsedSmsLog(errors=errors)
+        records = out.records
+        for start, row in zip(starts, rows, strict=True):
+            result = _message(row, at)
+            if type(result) is str:
+                errors.append(LineError(start, result))
+            else:
+                records.append(result)
+    finally:
+        if gc_was_on:
+            gc.enable()
     errors.sort(key=lambda e: e.line)
     return out

@@ -14,7 +14,7 @@ from functools import cache
 
 from nicknames import name_triplets
 
-from orchestration.ingest.json_lines_read import instant_to_utc, read_json_lines, strip_bom
+from orchestration.ingest.json_lines_read import gc_paused, instant_to_utc, read_json_lines, strip_bom
 from orchestration.ingest.records import LineError, QuarantineFile
 from orchestration.ingest.spoken_numbers import FILLERS, digit_run, number_below_100, spoken_year, tokens
 
@@ -356,14 +356,15 @@ def parse_voicemails(data: bytes, file_name: str) -> ParsedVoicemails:
     """
     if not strip_bom(data).strip():
         raise VoicemailFormatError(f"{file_name}: empty file")
-    objects, errors = read_json_lines(data)
-    out = ParsedVoicemails(errors=errors)
-    for number, obj in objects:
-        result = parse_voicemail_line(obj, number)
-        if isinstance(result, str):
-            errors.append(LineError(number, result))
-        else:
-            out.records.append(result)
+    with gc_paused():
+        objects, errors = read_json_lines(data)
+        out = ParsedVoicemails(errors=errors)
+        for number, obj in objects:
+            result = parse_voicemail_line(obj, number)
+            if isinstance(result, str):
+                errors.append(LineError(number, result))
+            else:
+                out.records.append(result)
     errors.sort(key=lambda e: e.line)
     if not out.records and errors:
         raise VoicemailFormatError(f"{file_name}: no line is a voicemail transcript ({errors[0].reason})")

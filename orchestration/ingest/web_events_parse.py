@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from orchestration.ingest.json_lines_read import instant_to_utc, optional_text, read_json_lines, strip_bom
+from orchestration.ingest.json_lines_read import (
+    gc_paused,
+    instant_to_utc,
+    optional_text,
+    read_json_lines,
+    strip_bom,
+)
 from orchestration.ingest.records import LineError, QuarantineFile
 
 EVENT_TYPES = frozenset({"page_view", "scheduling_view", "booking_started", "booking_completed"})
@@ -30,6 +37,26 @@ class ParsedWebEvents:
     errors: list[LineError] = field(default_factory=list)
 
 
+def _web_event(obj: dict[str, Any]) -> WebEvent | str:
+    """The typed event, or the reason the line is unusable (never its content)."""
+    event_id = obj.get("event_id")
+    if event_id is None or event_id == "" or isinstance(event_id, dict | list | bool):
+        return "missing event_id"
+    event = obj.get("event")
+    if type(event) is not str or event not in EVENT_TYPES:
+        return "missing event" if event is None else "unknown event type"
+    if "ts" not in obj:
+        return "missing ts"
+    try:
+        ts = instant_to_utc(obj["ts"])
+    except (ValueError, TypeError, OverflowError, OSError):
+        return "unparseable ts"
+    try:
+        return WebEvent(str(event_id), ts, event, optional_text(obj, "token"), optional_text(obj, "url"))
+    except ValueError as exc:  # names the key only
+        return str(exc)
+
+
 def parse_web_events(data: bytes, file_name: str) -> ParsedWebEvents:
     """Parse one web-events file; bad lines are reported by number and skipped.
 
@@ -37,34 +64,16 @@ def parse_web_events(data: bytes, file_name: str) -> ParsedWebEvents:
     """
     if not strip_bom(data).strip():
         raise WebEventsFormatError(f"{file_name}: empty file")
-    objects, errors = read_json_lines(data)
-    out = ParsedWebEvents(errors=errors)
-    records = out.records
-    for number, obj in objects:
-        event_id = obj.get("event_id")
-        if event_id is None or event_id == "" or isinstance(event_id, dict | list):
-            errors.append(LineError(number, "missing event_id"))
-            continue
-        event = obj.get("event")
-        if event not in EVENT_TYPES:
-            errors.append(LineError(number, "missing event" if event is None else "unknown event type"))
-            continue
-        try:
-            ts = instant_to_utc(obj["ts"])
-        except KeyError:
-            errors.append(LineError(number, "missing ts"))
-            continue
-        except (ValueError, TypeError, OverflowError, OSError):
-            errors.append(LineError(number, "unparseable ts"))
-            continue
-        try:
-            token = optional_text(obj, "token")
-            url = optional_text(obj, "url")
-        except ValueError as exc:
-            errors.append(LineError(number, str(exc)))
-            continue
-        records.append(WebEvent(str(event_id), ts, event, token, url))
+    with gc_paused():
+        objects, errors = read_json_lines(data)
+        out = ParsedWebEvents(errors=errors)
+        for number, obj in objects:
+            result = _web_event(obj)
+            if type(result) is str:
+                errors.append(LineError(number, result))
+            else:
+                out.records.append(result)
     errors.sort(key=lambda e: e.line)
-    if not records and errors:
-        raise WebEventsFormatError(f"{file_name}: no line is a web event (first problem: {errors[0].reason})")
+    if not out.records and errors:
+        raise WebEventsFormatError(f"{file_name}: no line is a web event ({errors[0].reason})")
     return out

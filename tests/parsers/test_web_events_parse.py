@@ -107,3 +107,25 @@ def test_iso_and_unix_forms_of_one_moment_agree(moment: datetime) -> None:
     lines = [_line(event_id="a", ts=moment.isoformat() + "Z"), _line(event_id="b", ts=unix)]
     a, b = parse_web_events("\n".join(lines).encode(), "web.jsonl").records
     assert a.ts == b.ts == moment
+
+
+def test_lines_holding_several_values_or_running_over_are_errors() -> None:
+    # The parser first decodes all lines in one call; these shapes must still be caught line by line.
+    lines = [
+        _line(event_id="ok1"),
+        _line(event_id="a") + "," + _line(event_id="b"),
+        '{"event_id": "c", "ts": [1',
+        '2], "event": "page_view"}',
+        "0",
+        _line(event_id="ok2"),
+    ]
+    parsed = parse_web_events("\n".join(lines).encode(), "web.jsonl")
+    assert [e.source_record_id for e in parsed.records] == ["ok1", "ok2"]
+    assert [e.line for e in parsed.errors] == [2, 3, 4, 5]
+
+
+def test_batch_and_line_by_line_decoding_agree() -> None:
+    lines = [_line(event_id=f"w{i}", ts=1709647331 + i) for i in range(50)]
+    together = parse_web_events("\n".join(lines).encode(), "web.jsonl").records
+    alone = [parse_web_events(line.encode(), "web.jsonl").records[0] for line in lines]
+    assert together == alone
