@@ -1,0 +1,278 @@
+"""Find form labels in OCR lines (fuzzy, tolerant of dropped spaces) and the values that go with them.
+
+A value is the text after a label up to the next label on the same line; when a label stands alone,
+its value is the nearest phrase to its right on the same row, else the phrase just below it. Nothing
+here knows a template's coordinates: only label words and relative geometry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from orchestration.ingest.fax_ocr import OcrLine
+
+# field key -> (label as written, weight: how surely the label names that field)
+LABELS: dict[str, tuple[tuple[str, float], ...]] = {
+    "name": (
+        ("patient name", 1.0),
+        ("pt name", 1.0),
+        ("patient", 0.85),
+        ("name", 0.9),
+        ("re", 0.6),
+        ("client name", 1.0),
+    ),
+    "dob": (("date of birth", 1.0), ("dob", 1.0), ("birth date", 1.0), ("birthdate", 1.0), ("born", 0.8)),
+    "phone": (
+        ("patient phone", 1.0),
+        ("pt phone", 1.0),
+        ("home phone", 1.0),
+        ("cell phone", 1.0),
+        ("cell", 0.9),
+        ("mobile", 0.9),
+        ("phone", 0.8),
+        ("ph", 0.75),
+        ("tel", 0.75),
+        ("telephone", 0.8),
+        ("contact", 0.7),
+    ),
+    "office_phone": (("office phone", 1.0), ("clinic phone", 1.0), ("office", 0.8), ("office tel", 1.0)),
+    "fax": (("fax", 1.0), ("office fax", 1.0), ("fax #", 1.0), ("fax number", 1.0), ("fax no", 1.0)),
+    "address": (("address", 1.0), ("addr", 1.0), ("home address", 1.0), ("street address", 1.0)),
+    "zip": (("zip", 1.0), ("zip code", 1.0), ("postal code", 1.0)),
+    "dx": (("diagnosis", 1.0), ("diagnoses", 1.0), ("dx", 1.0), ("icd-10", 0.9), ("icd10", 0.9)),
+    "referring": (
+        ("referring physician", 1.0),
+        ("referring provider", 1.0),
+        ("ordering physician", 1.0),
+        ("ordering provider", 1.0),
+        ("referred by", 1.0),
+        ("physician", 0.85),
+        ("provider", 0.8),
+        ("referring", 0.8),
+        ("referring md", 1.0),
+    ),
+    "npi": (("npi", 1.0), ("npi #", 1.0), ("npi no", 1.0), ("npi number", 1.0)),
+    "orders": (
+        ("orders", 1.0),
+        ("order", 1.0),
+        ("rx", 0.9),
+        ("treatment orders", 1.0),
+        ("frequency", 0.9),
+        ("plan", 0.7),
+    ),
+    "payer": (
+        ("insurance", 1.0),
+        ("ins", 0.9),
+        ("payer", 1.0),
+        ("primary insurance", 1.0),
+        ("insurance carrier", 1.0),
+        ("carrier", 0.9),
+        ("health plan", 1.0),
+        ("insurance plan", 1.0),
+    ),
+    "member": (
+        ("member id", 1.0),
+        ("member #", 1.0),
+        ("subscriber #", 1.0),
+        ("subscriber id", 1.0),
+        ("policy #", 1.0),
+        ("policy", 0.9),
+        ("id #", 0.9),
+        ("member", 0.9),
+        ("mbr id", 1.0),
+        ("policy number", 1.0),
+        ("member number", 1.0),
+    ),
+    "surgery": (("surgery date", 1.0), ("date of surgery", 1.0), ("dos", 0.8), ("surgery", 0.9)),
+    "post_op": (("post-op", 1.0), ("postop", 1.0), ("post-surgical", 1.0), ("post surgical", 1.0)),
+    "signature": (("signature", 1.0), ("physician signature", 1.0), ("signed", 1.0)),
+    "date": (("date", 0.9),),
+    "header": (("from", 0.8), ("pages", 0.8), ("page", 0.8)),
+}
+# Headings and form words that are never a person's name.
+NOT_NAMES = {
+    "referral",
+    "form",
+    "information",
+    "therapy",
+    "physical",
+    "intake",
+    "patient",
+    "name",
+    "insurance",
+    "clinical",
+    "referring",
+    "provider",
+    "physician",
+    "new",
+    "order",
+    "orders",
+    "fax",
+    "date",
+    "for",
+    "please",
+    "the",
+    "and",
+    "send",
+    "notes",
+    "our",
+    "office",
+    "this",
+    "progress",
+    "signature",
+    "of",
+}
+
+
+# OCR confuses 0/o and 1/i/l inside labels ("D0B", "Subscriber 1D"): fold them for matching only.
+_FOLD = str.maketrans({"0": "o", "1": "i", "l": "i", "|": "i"})
+
+
+def _compact(text: str) -> tuple[str, list[int]]:
+    """Folded lowercase text without spaces, dots, colons, hyphens, underscores; index map back."""
+    chars, index = [], []
+    for i, ch in enumerate(text):
+        if ch in " .-_:\t":
+            continue
+        chars.append(ch.lower().translate(_FOLD))
+        index.append(i)
+    return "".join(chars), index
+
+
+_COMPACT_LABELS = [
+    (field, label, weight, _compact(label)[0]) for field, labels in LABELS.items() for label, weight in labels
+]
+
+
+@dataclass(frozen=True)
+class Hit:
+    field: str
+    weight: float  # label weight x match quality
+    start: int  # offsets in the line's text
+    end: int
+
+
+def _boundary_ok(text: str, start: int, end: int, long_label: bool) -> bool:
+    """A label is a word of its own: not inside a longer word (case changes mark dropped spaces).
+    Long labels may run into the next word: all-caps forms lose spaces with no case change."""
+    if start > 0 and text[start - 1].isalpha() and not (text[start - 1].islower() and text[start].isupper()):
+        return False
+    if end < len(text) and text[end].isalpha() and not long_label:
+        return text[end - 1].islower() and text[end].isupper()
+    return True
+
+
+def find_hits(text: str) -> list[Hit]:
+    """Non-overlapping label hits in a line, longest label first."""
+    compact, index = _compact(text)
+    if not compact:
+        return []
+    found: list[tuple[int, float, Hit]] = []
+    for field, _label, weight, key in _COMPACT_LABELS:
+        pos = compact.find(key)
+        matched = False
+        while pos >= 0:
+            start, end = index[pos], index[pos + len(key) - 1] + 1
+            if _boundary_ok(text, start, end, len(key) >= 6):
+                found.append((len(key), weight, Hit(field, weight, start, end)))
+                matched = True
+            pos = compact.find(key, pos + 1)
+        if not matched and len(key) >= 7 and len(compact) >= len(key) - 1:
+            al = fuzz.partial_ratio_alignment(key, compact, score_cutoff=86)
+            # The whole label must be there, give or take a misread letter, not just its first word.
+            if al is not None and al.dest_end - al.dest_start >= len(key) - 2:
+                start, end = index[al.dest_start], index[al.dest_end - 1] + 1
+                if _boundary_ok(text, start, end, len(key) >= 6):
+                    w = weight * al.score / 100
+                    found.append((len(key), w, Hit(field, w, start, end)))
+    found.sort(key=lambda item: (-item[0], -item[1]))
+    taken: list[Hit] = []
+    for _, _, hit in found:
+        if all(hit.end <= t.start or hit.start >= t.end for t in taken):
+            taken.append(hit)
+    return sorted(taken, key=lambda h: h.start)
+
+
+@dataclass(frozen=True)
+class Labelled:
+    """A label hit with the value that belongs to it."""
+
+    field: str
+    weight: float
+    value: str
+    confidence: float  # OCR confidence of the value's line(s)
+    line: OcrLine  # the label's line
+    order: int  # index of the label's line in reading order
+    beside: bool  # value came from a neighbouring phrase, not the label's own line
+
+
+def _strip_value(value: str) -> str:
+    return value.strip().lstrip(":#;.- ").rstrip(" ,;")
+
+
+class LabelIndex:
+    """All label hits over a fax's lines, with their values resolved."""
+
+    def __init__(self, lines: list[OcrLine]) -> None:
+        self.lines = lines
+        self.hits = [find_hits(line.text) for line in lines]
+        self.items: list[Labelled] = []
+        for i, (line, hits) in enumerate(zip(lines, self.hits, strict=True)):
+            for j, hit in enumerate(hits):
+                stop = hits[j + 1].start if j + 1 < len(hits) else len(line.text)
+                value = _strip_value(line.text[hit.end : stop])
+                conf, beside = line.confidence, False
+                if not value and j + 1 == len(hits):
+                    k = self._neighbour(i)
+                    if k is not None:
+                        other = lines[k]
+                        cut = self.hits[k][0].start if self.hits[k] else len(other.text)
+                        value = _strip_value(other.text[:cut])
+                        conf, beside = min(conf, other.confidence), True
+                self.items.append(Labelled(hit.field, hit.weight, value, conf, line, i, beside))
+
+    def starts_with_label(self, k: int) -> bool:
+        hits = self.hits[k]
+        return bool(hits) and not self.lines[k].text[: hits[0].start].strip(" :|[](){}.,;-")
+
+    def _neighbour(self, i: int) -> int | None:
+        """The phrase right of line i on its row, else the one just below it."""
+        me = self.lines[i]
+        right = [
+            k
+            for k, o in enumerate(self.lines)
+            if o.page == me.page
+            and k != i
+            and abs(o.cy - me.cy) < 0.6 * max(me.height, 20)
+            and o.cx > me.box[2]
+            and o.box[0] >= me.box[2] - 20
+            and o.box[0] - me.box[2] < 500
+        ]
+        if right:
+            k = min(right, key=lambda k: self.lines[k].box[0])
+            if not self.starts_with_label(k):
+                return k
+        below = [
+            k
+            for k, o in enumerate(self.lines)
+            if o.page == me.page
+            and o.box[1] >= me.cy
+            and o.box[1] - me.box[3] < 2.0 * max(me.height, 20)
+            and o.box[0] < me.box[2]
+            and o.box[2] > me.box[0]
+        ]
+        if below:
+            k = min(below, key=lambda k: self.lines[k].box[1])
+            return None if self.starts_with_label(k) else k
+        return None
+
+    def of(self, field: str) -> list[Labelled]:
+        return [item for item in self.items if item.field == field]
+
+    def next_line(self, order: int) -> OcrLine | None:
+        """The line after `order` in reading order on the same page (a wrapped value continues there)."""
+        if order + 1 < len(self.lines) and self.lines[order + 1].page == self.lines[order].page:
+            return self.lines[order + 1]
+        return None

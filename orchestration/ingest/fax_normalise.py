@@ -1,0 +1,235 @@
+"""Normalisers for values read off referral faxes: dates, phones, ICD-10-CM codes, therapy orders, names.
+
+Each takes OCR text (possibly with dropped spaces and letter/digit confusions) and returns the canonical
+form used by `FaxFields`, or None when the text does not hold a valid value.
+
+Orders normalise to "<n>x/week x <m> weeks". A frequency range ("2-3 times a week") takes its upper
+bound: the ordering physician authorised up to that many visits, and visit planning uses the maximum.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import simple_icd_10_cm as icd
+
+MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1
+    )
+}
+_DIGITISH = str.maketrans({"O": "0", "o": "0", "D": "0", "I": "1", "l": "1", "|": "1", "S": "5", "B": "8"})
+
+_NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,2})\s?[/.-]\s?(\d{1,2})\s?[/.-]\s?(\d{4}|\d{2})(?!\d)")
+_ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
+_MONTH_FIRST = re.compile(r"\b([A-Za-z][A-Za-z01]{2,8})[\s.,]*(\d{1,2})[\s.,]+(\d{4})(?!\d)")
+_DAY_FIRST = re.compile(r"(?<!\d)(\d{1,2})[\s-]?([A-Za-z][A-Za-z01]{2,8})[\s-]?,?\s*(\d{4})(?!\d)")
+
+
+def _make_date(y: int, m: int, d: int) -> date | None:
+    try:
+        return date(y, m, d)
+    except ValueError:
+        return None
+
+
+def find_dates(text: str, *, pivot_year: int = 2030) -> list[tuple[date, int]]:
+    """All dates in text with their start offsets; two-digit years below the pivot are 20xx."""
+    found: list[tuple[date, int]] = []
+    for m in _ISO_DATE.finditer(text):
+        if d := _make_date(int(m[1]), int(m[2]), int(m[3])):
+            found.append((d, m.start()))
+    for m in _NUMERIC_DATE.finditer(text):
+        year = int(m[3])
+        if len(m[3]) == 2:
+            year += 2000 if 2000 + year <= pivot_year else 1900
+        if d := _make_date(year, int(m[1]), int(m[2])):
+            found.append((d, m.start()))
+    for rx, mon_i, day_i in ((_MONTH_FIRST, 1, 2), (_DAY_FIRST, 2, 1)):
+        for m in rx.finditer(text):
+            month = MONTHS.get(m[mon_i][:3].lower().replace("1", "l").replace("0", "o"))
+            if month and (d := _make_date(int(m[3]), month, int(m[day_i]))):
+                found.append((d, m.start()))
+    return sorted(found, key=lambda item: item[1])
+
+
+def normalise_date(text: str) -> str | None:
+    """First date in text, ISO formatted."""
+    dates = find_dates(text)
+    return dates[0][0].isoformat() if dates else None
+
+
+_PHONE = re.compile(r"(?<!\d)(?:\+?1[\s.-]{0,2})?\(?(\d{3})\)?[\s.-]{0,2}(\d{3})[\s.-]{0,2}(\d{4})(?!\d)")
+
+
+def find_phones(text: str) -> list[tuple[str, int]]:
+    """Ten-digit NANP numbers in text (area code and exchange cannot start with 0 or 1)."""
+    out = []
+    for m in _PHONE.finditer(text):
+        digits = m[1] + m[2] + m[3]
+        if digits[0] in "01" or digits[3] in "01":
+            continue
+        out.append((digits, m.start()))
+    return out
+
+
+def normalise_phone(text: str) -> str | None:
+    phones = find_phones(text)
+    return phones[0][0] if phones else None
+
+
+# OCR reads 1 as l/i/I/|, 0 as O, 5 as S and drops or blurs the dot: the token pattern allows these.
+_ICD_TOKEN = re.compile(
+    r"(?<![A-Za-z0-9])([A-TV-Za-tv-z][0-9OoIil|][0-9A-Za-z|](?:(?:\.|\s(?=\d))?[0-9A-Za-z|]{1,4})?)(?![A-Za-z0-9])"
+)
+_TO_DIGIT = {"O": "0", "I": "1", "L": "1", "|": "1", "S": "5", "B": "8", "Z": "2"}
+
+
+def _icd_candidates(raw: str) -> list[str]:
+    """The code as read, then with look-alike letters turned into digits (never the first letter
+    or a trailing 7th-character extension)."""
+    out = [raw]
+    keep_last = len(raw) == 7 and raw[-1].isalpha()
+    positions = [i for i, ch in enumerate(raw) if i > 0 and ch in _TO_DIGIT and not (keep_last and i == 6)]
+    for mask in range(1, 2 ** min(len(positions), 4)):
+        chars = list(raw)
+        for bit, pos in enumerate(positions[:4]):
+            if mask >> bit & 1:
+                chars[pos] = _TO_DIGIT[chars[pos]]
+        out.append("".join(chars))
+    return out
+
+
+def normalise_icd10(token: str) -> str | None:
+    """A valid ICD-10-CM code in dotted form, accepting codes written without the dot."""
+    raw = token.strip().upper().replace(" ", "").replace(".", "")
+    # A code always holds a real digit; without one, a word like "oil" could be repaired into a code.
+    if not 3 <= len(raw) <= 7 or not raw[0].isalpha() or not any(c.isdigit() for c in raw):
+        return None
+    for cand in _icd_candidates(raw):
+        code = cand if len(cand) == 3 else f"{cand[:3]}.{cand[3:]}"
+        if icd.is_valid_item(code):
+            return code
+    return None
+
+
+def find_icd10(text: str) -> list[str]:
+    codes: list[str] = []
+    for m in _ICD_TOKEN.finditer(text):
+        code = normalise_icd10(m[1])
+        if code and code not in codes:
+            codes.append(code)
+    return codes
+
+
+_NUM_WORDS = {"once": 1, "one": 1, "twice": 2, "two": 2, "three": 3, "four": 4, "five": 5, "thrice": 3}
+_FREQ_ABBR = {"qw": 1, "qwk": 1, "biw": 2, "tiw": 3}
+_N = r"(\d|once|one|twice|two|three|thrice|four|five)"
+_RANGE = re.compile(rf"{_N}\s*(?:-|to)\s*{_N}\s*(?:x|times)\s*(?:/|per|a|each)?\s*(?:week|wk)", re.I)
+_FREQ = re.compile(
+    r"(?:(\d|one|two|three|four|five)\s*(?:x|times)|(once|twice|thrice))\s*(?:/|per|a|each)?\s*(?:week|wk)",
+    re.I,
+)
+_ABBR = re.compile(r"\b(qw|qwk|biw|tiw)\b", re.I)
+_DURATION = re.compile(r"(?:x|for|for\s+the\s+next)\s*(\d{1,2})\s*(?:weeks|week|wks|wk|w)\b", re.I)
+
+
+def _num(word: str) -> int:
+    return int(word) if word.isdigit() else _NUM_WORDS[word.lower()]
+
+
+def normalise_orders(text: str) -> str | None:
+    """'2-3 times a week for 4 wks' -> '3x/week x 4 weeks' (ranges take the upper bound)."""
+    flat = re.sub(r"(?<=\d)(?=[a-z])|(?<=[a-z])(?=\d)", " ", text.lower())
+    n: int | None = None
+    if m := _RANGE.search(flat):
+        n = max(_num(m[1]), _num(m[2]))
+        rest = flat[m.end() :]
+    elif m := _FREQ.search(flat):
+        n = _num(m[1] or m[2])
+        rest = flat[m.end() :]
+    elif m := _ABBR.search(flat):
+        n = _FREQ_ABBR[m[1].lower()]
+        rest = flat[m.end() :]
+    if n is None or not 1 <= n <= 7:
+        return None
+    d = _DURATION.search(rest)
+    if not d or not 1 <= int(d[1]) <= 52:
+        return None
+    return f"{n}x/week x {int(d[1])} weeks"
+
+
+TITLES = {"mr", "mrs", "ms", "miss", "dr", "mx"}
+CREDENTIALS = {"md", "do", "m.d", "d.o", "pa-c", "pa", "np", "dpt", "fnp", "aprn", "dc", "facs", "phd"}
+_PARTICLES = {"de", "la", "del", "van", "von", "der", "da", "di", "st", "st.", "le", "du", "mac", "mc"}
+
+
+def smart_case(word: str) -> str:
+    """Restore the case of a name read in capitals: O'NEILL -> O'Neill, MCDONALD -> McDonald."""
+    if not word.isupper() and not word.islower():
+        return word
+    parts = re.split(r"([-'’])", word.lower())
+    out = []
+    for part in parts:
+        if part.startswith("mc") and len(part) > 3:
+            out.append("Mc" + part[2:].capitalize())
+        else:
+            out.append(part.capitalize())
+    return "".join(out)
+
+
+def split_glued(text: str) -> str:
+    """Re-insert spaces OCR dropped: 'JohnA.Smith' -> 'John A. Smith', 'Smith,John' -> 'Smith, John'."""
+    text = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text)
+    text = re.sub(r"\bMc (?=[A-Z])", "Mc", text)  # McDonald is one word
+    text = re.sub(r"(?<=[,.])(?=[A-Za-z])", " ", text)
+    text = re.sub(r"\bSt\. (?=[A-Z])", "St. ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+_CRED_SUFFIX = re.compile(r",?\s*\b(?:M\.?\s?D|D\.?\s?O|PA-C|NP|DPT|FNP|APRN|Ph\.?D)\.?\s*$")
+
+
+def _clean_tokens(text: str) -> list[str]:
+    tokens = [t.strip(" .;:") if t.lower().strip(".") not in {"st"} else t for t in text.split()]
+    out = []
+    for t in tokens:
+        bare = t.lower().strip(".,")
+        if not bare or bare in TITLES or bare in CREDENTIALS:
+            continue
+        out.append(t.strip(","))
+    return out
+
+
+def _is_initial(token: str) -> bool:
+    return len(token.rstrip(".")) == 1 and token[0].isalpha()
+
+
+def split_person_name(text: str) -> tuple[str, str] | None:
+    """(first, last) from 'Last, First M.' or 'First M. Last'; titles and credentials dropped."""
+    text = _CRED_SUFFIX.sub("", text.strip(" .,;:"))
+    text = split_glued(text.strip(" .,;:"))
+    if "," in text:
+        last_part, _, first_part = text.partition(",")
+        # "Jane Smith, MD": the part after the comma is only a credential.
+        if not _clean_tokens(first_part):
+            text, last_part = last_part, ""
+    if "," in text and last_part:
+        last_tokens = _clean_tokens(last_part)
+        first_tokens = [t for t in _clean_tokens(first_part) if not _is_initial(t)]
+        if not last_tokens or not first_tokens:
+            return None
+        first, last = first_tokens[0], " ".join(last_tokens)
+    else:
+        tokens = [t for t in _clean_tokens(text) if not _is_initial(t)]
+        if len(tokens) < 2:
+            return None
+        first, last = tokens[0], " ".join(tokens[1:])
+    words = f"{first} {last}".split()
+    if not 2 <= len(words) <= 4 or not all(re.fullmatch(r"[A-Za-z][A-Za-z'’.-]*", w) for w in words):
+        return None
+    return smart_case(first), " ".join(
+        smart_case(w) if w.lower() not in _PARTICLES else w.capitalize() for w in last.split()
+    )
