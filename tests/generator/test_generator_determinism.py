@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import pytest
 from generator_support import run_generate
 
 
@@ -16,6 +17,7 @@ def tree_hashes(root: Path) -> dict[str, str]:
     }
 
 
+@pytest.mark.slow  # three small generations, ~10 s
 def test_same_seed_gives_identical_files_and_another_seed_does_not(tmp_path: Path) -> None:
     a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
     run_generate(a, seed=7, n_leads=250, max_faxes=1)
