@@ -27,7 +27,7 @@ RULES_VERSION = "rules"
 DEFAULT_RATE_PER_VISIT = 90.0
 DEFAULT_EXPECTED_VISITS = 8
 # Share of leads (by expected value) in each priority tier; the rest are "low".
-TIER_SHARES: tuple[tuple[str, float], ...] = (("high", 0.2), ("medium", 0.5))
+TIER_SHARES: tuple[tuple[str, float], ...] = (("high", 0.2), ("standard", 0.5))
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ create table if not exists {SCORES_TABLE} (
 
 
 def priority_tiers(expected_values: np.ndarray) -> list[str]:
-    """high / medium / low by rank of expected value within this run (ties share the better tier)."""
+    """high / standard / low (dbt's accepted values) by expected-value rank; ties share the better tier."""
     values = np.asarray(expected_values, dtype=float)
     n = values.size
     if n == 0:

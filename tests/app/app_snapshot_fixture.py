@@ -65,7 +65,7 @@ def _leads(n: int, seed: int) -> pl.DataFrame:
                 "scheduled_at": stamps[3],
                 "evaluated_at": stamps[4],
                 "status": status,
-                "priority_tier": "high" if score > 0.7 else "medium" if score > 0.4 else "low",
+                "priority_tier": "high" if score > 0.7 else "standard" if score > 0.4 else "low",
                 "score": score,
                 "expected_value": round(score * 132 * 10, 2),
             }

@@ -37,7 +37,7 @@ def test_cold_start_scores_every_open_lead_with_rules(make_settings) -> None:
     assert set(scores.get_column("model_version")) == {RULES_VERSION}
     assert all(len(r) == 3 for r in scores.get_column("reasons").to_list())
     assert set(scores.get_column("as_of")) == {AS_OF}
-    assert set(scores.get_column("priority_tier")) <= {"high", "medium", "low"}
+    assert set(scores.get_column("priority_tier")) <= {"high", "standard", "low"}
 
 
 def test_rescoring_the_same_as_of_replaces_rows(make_settings) -> None:
@@ -112,7 +112,7 @@ def test_priority_tiers_follow_expected_value_rank() -> None:
     values = np.array([10.0, 500.0, 50.0, 40.0, 30.0, 20.0, 15.0, 12.0, 11.0, 300.0])
     tiers = priority_tiers(values)
     assert tiers[1] == tiers[9] == "high"  # top 20%
-    assert [tiers[i] for i in (2, 3, 4)] == ["medium"] * 3  # next 30%
+    assert [tiers[i] for i in (2, 3, 4)] == ["standard"] * 3  # next 30%
     assert tiers[0] == "low"
     assert priority_tiers(np.array([5.0, 5.0])) == ["high", "high"]  # ties share the better tier
     assert priority_tiers(np.array([])) == []
