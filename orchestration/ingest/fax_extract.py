@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -23,6 +24,7 @@ from orchestration.ingest.fax_normalise import (
     split_person_name,
 )
 from orchestration.ingest.fax_ocr import OcrLine, OcrPage
+from orchestration.ingest.fax_payers import canonical_payer
 from orchestration.npi import is_valid_npi
 
 REVIEW_THRESHOLD = 0.80
@@ -66,6 +68,7 @@ class _Pick:
     value: object
     score: float
     line: OcrLine | None = None
+    weight: float = 1.0  # the label's weight, already part of score
 
 
 def _best(picks: list[_Pick]) -> _Pick | None:
@@ -90,8 +93,8 @@ def _colon(item: Labelled) -> float:
 def _with_next(idx: LabelIndex, item: Labelled) -> list[tuple[str, float]]:
     """The value, then the value joined with the next line (values wrap in letters and narrow boxes)."""
     out = [(item.value, item.confidence)]
-    nxt = idx.next_line(item.order)
-    if nxt is not None and not idx.starts_with_label(idx.lines.index(nxt)):
+    nxt = idx.next_line(item.value_order)
+    if nxt is not None and not idx.starts_with_label(item.value_order + 1):
         out.append((f"{item.value} {nxt.text}", min(item.confidence, nxt.confidence)))
     return out
 
@@ -121,12 +124,12 @@ def _date_pick(items: list[Labelled], idx: LabelIndex, plausible) -> _Pick | Non
     return _best(picks)
 
 
-def _phone_picks(items: list[Labelled], specific_bonus: float = 1.0) -> list[_Pick]:
+def _phone_picks(items: list[Labelled]) -> list[_Pick]:
     picks = []
     for item in items:
         phones = find_phones(item.value) or find_phones(item.value.translate(_DIGITISH))
         if phones:
-            picks.append(_Pick(phones[0][0], item.weight * item.confidence * specific_bonus, item.line))
+            picks.append(_Pick(phones[0][0], item.weight * item.confidence, item.line, item.weight))
     return picks
 
 
@@ -163,9 +166,10 @@ def _codes(idx: LabelIndex) -> tuple[_Pick | None, str | None]:
         first = items[0]
         texts = [(first.line.text[first.line.text.find(first.value) :], first.confidence)]
         texts += [(it.value, it.confidence) for it in items if it.order != first.order]
-        last = max(items, key=lambda it: it.order)
-        nxt = idx.next_line(last.order)
-        if nxt is not None and not idx.starts_with_label(last.order + 1):
+        last = max(items, key=lambda it: it.value_order)
+        texts += [(it.value, it.confidence) for it in items if it.beside]
+        nxt = idx.next_line(last.value_order)
+        if nxt is not None and not idx.starts_with_label(last.value_order + 1):
             texts.append((nxt.text, nxt.confidence))
         for text, c in texts:
             found = [code for code in find_icd10(text) if code not in codes]
@@ -256,12 +260,17 @@ def _member(idx: LabelIndex) -> _Pick | None:
     return _best(picks)
 
 
-def _payer(idx: LabelIndex) -> _Pick | None:
+def _payer(idx: LabelIndex, aliases: Mapping[str, str] | None) -> _Pick | None:
+    """The payer as written, snapped to its canonical name when it matches a configured alias."""
     picks = []
     for item in idx.of("payer"):
         value = re.split(r"\s{2,}|\s*[,;]\s*(?=[A-Z]*\s*(?:id|#))", item.value, flags=re.I)[0].strip(" .,:")
-        if value and re.search(r"[A-Za-z]{2}", value) and len(value) <= 48:
-            picks.append(_Pick(value, item.weight * item.confidence * _colon(item), item.line))
+        if not value or not re.search(r"[A-Za-z]{2}", value) or len(value) > 48:
+            continue
+        known = canonical_payer(value, aliases or {})
+        # An unrecognised payer is kept as read, with less confidence: staff should check it.
+        name, match = known if known else (value, 0.85 if aliases else 1.0)
+        picks.append(_Pick(name, item.weight * item.confidence * _colon(item) * match, item.line))
     return _best(picks)
 
 
@@ -315,8 +324,14 @@ def extract_fax_fields(
     *,
     review_threshold: float = REVIEW_THRESHOLD,
     sidecar_from: str | None = None,
+    payer_aliases: Mapping[str, str] | None = None,
 ) -> FaxExtraction:
-    """Extract referral fields from OCR pages; `sidecar_from` is the sidecar JSON's "from" number."""
+    """Extract referral fields from OCR pages.
+
+    `sidecar_from` is the sidecar JSON's "from" number (wins over the header line); `payer_aliases`
+    (alias -> canonical name, see `fax_payers.load_payer_aliases`) turns the payer into its canonical
+    name; without it the payer is returned as read.
+    """
     lines = [ln for p in pages for ln in p.lines]
     idx = LabelIndex(lines)
     picks: dict[str, _Pick | None] = {}
@@ -334,7 +349,12 @@ def extract_fax_fields(
     phone_picks = _phone_picks(phone_items)
     for p in phone_picks:
         near = _dist(p.line, patient_anchor) < _dist(p.line, doctor_anchor)
-        p.score *= 1.0 if near else 0.5
+        # A generic "Phone" label is confirmed by sitting with the patient's details.
+        if p.weight >= 0.9:
+            label = p.weight * (1.0 if near else 0.5)
+        else:  # the closer to the patient's name, the surer
+            label = 0.95 - min(0.15, _dist(p.line, patient_anchor) / 4000) if near else 0.5
+        p.score = p.score / p.weight * label
     picks["phone"] = _best(phone_picks)
     office = [
         p
@@ -351,7 +371,7 @@ def extract_fax_fields(
     picks["diagnosis_codes"], dx_text = _codes(idx)
     picks["address"], picks["zip"] = _address(idx)
     picks["referring_name"] = doctor
-    picks["payer"] = _payer(idx)
+    picks["payer"] = _payer(idx, payer_aliases)
     picks["member_id"] = _member(idx)
     picks["post_op"], picks["surgery_date"] = _post_op(idx)
     picks["orders"] = _orders(idx)

@@ -157,7 +157,10 @@ class Hit:
 def _boundary_ok(text: str, start: int, end: int, long_label: bool) -> bool:
     """A label is a word of its own: not inside a longer word (case changes mark dropped spaces).
     Long labels may run into the next word: all-caps forms lose spaces with no case change."""
-    if start > 0 and text[start - 1].isalpha() and not (text[start - 1].islower() and text[start].isupper()):
+    # A label ending in "#" or followed by ":" is a label even when glued to the word before it.
+    marked = text[end - 1] == "#" or text[end : end + 2].lstrip().startswith((":", "#"))
+    glued_ok = (text[start - 1].islower() and text[start].isupper()) or marked
+    if start > 0 and text[start - 1].isalpha() and not glued_ok:
         return False
     if end < len(text) and text[end].isalpha() and not long_label:
         return text[end - 1].islower() and text[end].isupper()
@@ -180,13 +183,13 @@ def find_hits(text: str) -> list[Hit]:
                 matched = True
             pos = compact.find(key, pos + 1)
         if not matched and len(key) >= 7 and len(compact) >= len(key) - 1:
-            al = fuzz.partial_ratio_alignment(key, compact, score_cutoff=86)
+            al = fuzz.partial_ratio_alignment(key, compact, score_cutoff=90)
             # The whole label must be there, give or take a misread letter, not just its first word.
             if al is not None and al.dest_end - al.dest_start >= len(key) - 2:
                 start, end = index[al.dest_start], index[al.dest_end - 1] + 1
                 if _boundary_ok(text, start, end, len(key) >= 6):
                     w = weight * al.score / 100
-                    found.append((len(key), w, Hit(field, w, start, end)))
+                    found.append((len(key) - 3, w, Hit(field, w, start, end)))  # exact hits first
     found.sort(key=lambda item: (-item[0], -item[1]))
     taken: list[Hit] = []
     for _, _, hit in found:
@@ -206,10 +209,11 @@ class Labelled:
     line: OcrLine  # the label's line
     order: int  # index of the label's line in reading order
     beside: bool  # value came from a neighbouring phrase, not the label's own line
+    value_order: int  # index of the line the value came from (a wrapped value continues after it)
 
 
 def _strip_value(value: str) -> str:
-    return value.strip().lstrip(":#;.- ").rstrip(" ,;")
+    return value.strip().lstrip(":#;.-|[] ").rstrip(" ,;|")
 
 
 class LabelIndex:
@@ -223,15 +227,15 @@ class LabelIndex:
             for j, hit in enumerate(hits):
                 stop = hits[j + 1].start if j + 1 < len(hits) else len(line.text)
                 value = _strip_value(line.text[hit.end : stop])
-                conf, beside = line.confidence, False
+                conf, beside, value_order = line.confidence, False, i
                 if not value and j + 1 == len(hits):
                     k = self._neighbour(i)
                     if k is not None:
                         other = lines[k]
                         cut = self.hits[k][0].start if self.hits[k] else len(other.text)
                         value = _strip_value(other.text[:cut])
-                        conf, beside = min(conf, other.confidence), True
-                self.items.append(Labelled(hit.field, hit.weight, value, conf, line, i, beside))
+                        conf, beside, value_order = min(conf, other.confidence), True, k
+                self.items.append(Labelled(hit.field, hit.weight, value, conf, line, i, beside, value_order))
 
     def starts_with_label(self, k: int) -> bool:
         hits = self.hits[k]

@@ -13,6 +13,7 @@ import re
 from datetime import date
 
 import simple_icd_10_cm as icd
+from rapidfuzz import fuzz, process
 
 MONTHS = {
     m: i
@@ -24,8 +25,28 @@ _DIGITISH = str.maketrans({"O": "0", "o": "0", "D": "0", "I": "1", "l": "1", "|"
 
 _NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,2})\s?[/.-]\s?(\d{1,2})\s?[/.-]\s?(\d{4}|\d{2})(?!\d)")
 _ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
-_MONTH_FIRST = re.compile(r"\b([A-Za-z][A-Za-z01]{2,8})[\s.,]*(\d{1,2})[\s.,]+(\d{4})(?!\d)")
-_DAY_FIRST = re.compile(r"(?<!\d)(\d{1,2})[\s-]?([A-Za-z][A-Za-z01]{2,8})[\s-]?,?\s*(\d{4})(?!\d)")
+_MONTH_FIRST = re.compile(r"\b([A-Za-z0][A-Za-z01!|]{2,8})[\s.,]*(\d{1,2})[\s.,]+(\d{4})(?!\d)")
+_DAY_FIRST = re.compile(r"(?<!\d)(\d{1,2})[\s-]?([A-Za-z][A-Za-z01!|]{2,8})[\s-]?,?\s*(\d{4})(?!\d)")
+
+
+_MONTH_FIX = str.maketrans({"1": "l", "!": "l", "|": "l", "0": "o"})  # "Ju1", "Ju!" are July
+
+
+_MONTH_NAMES = {name: i for i, name in enumerate(
+    ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+     "november", "december"), start=1)}
+
+
+def _month(token: str) -> int | None:
+    """Month number of a month name or abbreviation, tolerating one misread letter ("Scp", "0ct")."""
+    word = token.lower().translate(_MONTH_FIX).rstrip(".")
+    if word[:3] in MONTHS and (len(word) == 3 or any(n.startswith(word) for n in _MONTH_NAMES)):
+        return MONTHS[word[:3]]
+    choices = list(MONTHS) if len(word) <= 4 else list(_MONTH_NAMES)
+    best = process.extractOne(word, choices, scorer=fuzz.ratio, score_cutoff=66)
+    if best is None:
+        return None
+    return MONTHS[best[0]] if len(word) <= 4 else _MONTH_NAMES[best[0]]
 
 
 def _make_date(y: int, m: int, d: int) -> date | None:
@@ -49,7 +70,7 @@ def find_dates(text: str, *, pivot_year: int = 2030) -> list[tuple[date, int]]:
             found.append((d, m.start()))
     for rx, mon_i, day_i in ((_MONTH_FIRST, 1, 2), (_DAY_FIRST, 2, 1)):
         for m in rx.finditer(text):
-            month = MONTHS.get(m[mon_i][:3].lower().replace("1", "l").replace("0", "o"))
+            month = _month(m[mon_i])
             if month and (d := _make_date(int(m[3]), month, int(m[day_i]))):
                 found.append((d, m.start()))
     return sorted(found, key=lambda item: item[1])
@@ -132,8 +153,9 @@ _FREQ = re.compile(
     r"(?:(\d|one|two|three|four|five)\s*(?:x|times)|(once|twice|thrice))\s*(?:/|per|a|each)?\s*(?:week|wk)",
     re.I,
 )
-_ABBR = re.compile(r"\b(qw|qwk|biw|tiw)\b", re.I)
-_DURATION = re.compile(r"(?:x|for|for\s+the\s+next)\s*(\d{1,2})\s*(?:weeks|week|wks|wk|w)\b", re.I)
+_ABBR = re.compile(r"\b(qwk|qw|biw|tiw)(?=\s*x|\b)", re.I)
+# "w" then up to four letters: weeks, wks, wk, and OCR's "wecks".
+_DURATION = re.compile(r"(?:x|for|for\s+the\s+next)\s*(\d{1,2})\s*w[a-z]{0,4}\b", re.I)
 
 
 def _num(word: str) -> int:
@@ -142,6 +164,9 @@ def _num(word: str) -> int:
 
 def normalise_orders(text: str) -> str | None:
     """'2-3 times a week for 4 wks' -> '3x/week x 4 weeks' (ranges take the upper bound)."""
+    # OCR writes 1 as l, I or | before "x" ("lx/week").
+    text = re.sub(r"(?<![A-Za-z])[lI|i](?=\s?[xX]\b|\s?[xX]\s?/)", "1", text)
+    text = re.sub(r"(?<=\s)[lI|](?=\d)|(?<=\d)[lI|](?=\s|w)", "1", text)  # "l2 weeks"
     flat = re.sub(r"(?<=\d)(?=[a-z])|(?<=[a-z])(?=\d)", " ", text.lower())
     n: int | None = None
     if m := _RANGE.search(flat):

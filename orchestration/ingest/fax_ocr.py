@@ -183,8 +183,8 @@ def find_text_boxes(gray: np.ndarray) -> list[tuple[int, int, int, int]]:
     boxes = []
     h_img, w_img = gray.shape
     for x, y, w, h, area in stats[1:n]:
-        if h < 12 or h > 160 or w < 12 or area < 120:
-            continue  # specks, and tall blobs such as signature scribbles
+        if h < 12 or h > 160 or w < 12 or area < 120 or (h > 40 and h > 4 * w):
+            continue  # specks, tall blobs (signature scribbles) and leftover pieces of box borders
         boxes.append((max(0, x - 4), max(0, y - 3), min(w_img, x + w + 4), min(h_img, y + h + 3)))
     return merge_row_neighbours(boxes)
 
@@ -198,7 +198,8 @@ def merge_row_neighbours(boxes: list[tuple[int, int, int, int]]) -> list[tuple[i
         for m in merged:
             h = max(y1 - y0, m[3] - m[1])
             overlap = min(y1, m[3]) - max(y0, m[1])
-            if overlap > 0.5 * min(y1 - y0, m[3] - m[1]) and x0 - m[2] < 0.9 * h and x0 >= m[0]:
+            similar = min(y1 - y0, m[3] - m[1]) > 0.5 * h  # never fuse a row with a taller blob
+            if similar and overlap > 0.5 * min(y1 - y0, m[3] - m[1]) and x0 - m[2] < 0.9 * h and x0 >= m[0]:
                 m[:] = [m[0], min(m[1], y0), max(m[2], x1), max(m[3], y1)]
                 break
         else:

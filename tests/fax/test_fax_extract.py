@@ -1,0 +1,93 @@
+"""Extraction from OCR lines (no OCR here): label cues, geometry, glued text, confidence, review flag."""
+
+from __future__ import annotations
+
+from orchestration.ingest.fax_extract import extract_fax_fields
+from orchestration.ingest.fax_ocr import OcrLine, OcrPage
+
+
+def _page(rows: list[list[tuple[int, str]]], conf: float = 0.98, page: int = 1) -> OcrPage:
+    """Rows of (x, text) phrases, 70 px apart from the top, as the OCR would return them."""
+    lines = []
+    for r, row in enumerate(rows):
+        y = 30 + 70 * r
+        for x, text in row:
+            lines.append(OcrLine(text, (x, y, x + 18 * len(text), y + 34), conf, page))
+    return OcrPage(page, 1728, 2200, 0.0, f"f.pdf#page={page}", lines)
+
+
+FORM = [
+    [(20, "03/05/2025 10:32 AM FROM: (512) 555-0142 CAPITAL ORTHO P. 1/1")],
+    [(100, "PATIENT"), (900, "REFERRING PHYSICIAN")],
+    [(100, "Patient Name:"), (400, "O'NEILL, PATRICK J"), (900, "Sarah Chen, MD")],
+    [(100, "D.O.B."), (400, "3/14/62"), (900, "NPI:1234567893")],
+    [(100, "Phone"), (400, "(512) 555-0187"), (900, "Office Phone: 512-555-0100")],
+    [(100, "Address:"), (400, "12 Oak St, Austin, TX 78701"), (900, "Fax: 512.555.0142")],
+    [(100, "Ins: Blue Cross Blue Shield"), (900, "Subscriber #: XKZ123456789")],
+    [(100, "Dx: Primary osteoarthritis, right knee (M1711)")],
+    [(100, "Rx: Eval and treat 2-3 times a week for 6 wks")],
+    [(100, "s/p right TKA on 01/12/2025")],
+    [(100, "Signature:"), (900, "Date: 03/05/2025")],
+]
+
+
+def test_boxed_form_with_values_beside_labels() -> None:
+    x = extract_fax_fields([_page(FORM)], "f.pdf")
+    f = x.fields
+    assert (f.first_name, f.last_name, f.dob) == ("Patrick", "O'Neill", "1962-03-14")
+    assert (f.phone, f.referring_phone, f.referring_fax) == ("5125550187", "5125550100", "5125550142")
+    assert (f.referring_name, f.referring_npi) == ("Sarah Chen", "1234567893")
+    assert (f.zip, f.payer, f.member_id) == ("78701", "Blue Cross Blue Shield", "XKZ123456789")
+    assert f.diagnosis_codes == ["M17.11"]
+    assert f.orders == "3x/week x 6 weeks"
+    assert (f.post_op, f.surgery_date, f.from_fax) == (True, "2025-01-12", "5125550142")
+    assert not x.needs_review
+    assert x.page_images == ["f.pdf#page=1"]
+    assert set(x.to_row()) >= {"first_name", "first_name_confidence", "needs_review"}
+
+
+def test_values_below_labels_and_glued_words() -> None:
+    rows = [
+        [(100, "PATIENTNAME"), (700, "DATEOFBIRTH")],
+        [(100, "MaryAnnSmith-Jones"), (700, "1970-01-31")],
+        [(100, "Phone:5125550123")],
+        [(100, "ORDERINGPROVIDER"), (700, "NPINUMBER")],
+        [(100, "Dr.DavidLee"), (700, "1234567893")],
+    ]
+    f = extract_fax_fields([_page(rows)], "g.tif").fields
+    assert (f.first_name, f.last_name, f.dob) == ("Mary", "Ann Smith-Jones", "1970-01-31")
+    assert (f.phone, f.referring_name, f.referring_npi) == ("5125550123", "David Lee", "1234567893")
+    assert f.post_op is False and f.surgery_date is None
+
+
+def test_patient_phone_is_the_one_near_the_patient_not_the_doctor() -> None:
+    rows = [
+        [(100, "Dr. Elena Ruiz, MD"), (900, "Tel: 512-555-0100")],
+        [(100, "NPI 1234567893")],
+        [(100, "")],
+        [(100, "RE: SMITH, JOHN")],
+        [(100, "DOB 01/02/1950"), (600, "Tel: 737-555-0199")],
+    ]
+    f = extract_fax_fields([_page(rows)], "h.pdf").fields
+    assert f.phone == "7375550199"
+    assert (f.first_name, f.last_name) == ("John", "Smith")
+
+
+def test_low_ocr_confidence_or_failed_check_digit_sends_to_review() -> None:
+    shaky = extract_fax_fields([_page(FORM, conf=0.6)], "f.pdf")
+    assert shaky.needs_review
+    assert all(0.0 <= c <= 1.0 for c in shaky.confidence.values())
+    bad_npi = [[(100, "NPI: 1234567890")] if row[0][1] == "D.O.B." else row for row in FORM]
+    x = extract_fax_fields([_page(bad_npi)], "f.pdf")
+    assert x.confidence["referring_npi"] < 0.8 and x.needs_review
+
+
+def test_nothing_readable_gives_empty_fields_and_review() -> None:
+    x = extract_fax_fields([_page([[(100, "~~~")]])], "n.pdf")
+    assert x.fields.first_name is None and x.fields.diagnosis_codes == []
+    assert x.confidence["first_name"] == 0.0 and x.needs_review
+
+
+def test_sidecar_sender_number_wins_over_header() -> None:
+    x = extract_fax_fields([_page(FORM)], "f.pdf", sidecar_from="+17375550111")
+    assert x.fields.from_fax == "7375550111"

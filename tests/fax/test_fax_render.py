@@ -1,0 +1,71 @@
+"""Rendering: fax geometry, formats, determinism, label variety."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from field_maker import make_fields
+from PIL import Image
+
+from orchestration.generator.fax_render import FAX_LAYOUTS, FaxStyle, render_fax
+
+
+@pytest.mark.parametrize("layout", range(FAX_LAYOUTS))
+@pytest.mark.parametrize(("fine", "height", "ydpi"), [(False, 1100, 98), (True, 2200, 196)])
+def test_tiff_pages_are_one_bit_g4_at_fax_resolution(
+    tmp_path: Path, layout: int, fine: bool, height: int, ydpi: int
+) -> None:
+    path = tmp_path / "f.tif"
+    pages = render_fax(make_fields(layout, "f.tif"), layout, path, seed=layout, fine=fine)
+    with Image.open(path) as im:
+        assert im.n_frames == pages == (2 if layout == 3 else 1)
+        assert im.mode == "1" and im.size == (1728, height)
+        assert im.info["compression"] == "group4"
+        assert tuple(round(v) for v in im.info["dpi"]) == (204, ydpi)
+
+
+def test_pdf_is_image_only_with_fax_page_size(tmp_path: Path) -> None:
+    import pypdfium2 as pdfium
+
+    path = tmp_path / "f.pdf"
+    pages = render_fax(make_fields(1, "f.pdf"), 3, path, seed=1, fine=False)
+    pdf = pdfium.PdfDocument(path)
+    assert len(pdf) == pages == 2
+    page = pdf[0]
+    assert abs(page.get_width() / 72 - 1728 / 204) < 0.05  # 8.47 in wide
+    assert page.get_textpage().get_text_range().strip() == ""  # no text layer: OCR is required
+    pdf.close()
+
+
+def test_same_seed_same_bytes_other_seed_differs(tmp_path: Path) -> None:
+    fields = make_fields(5, "f.tif")
+    digests = []
+    for name, seed in (("a.tif", 5), ("b.tif", 5), ("c.tif", 6)):
+        render_fax(fields, 0, tmp_path / name, seed=seed, fine=False)
+        digests.append(hashlib.sha256((tmp_path / name).read_bytes()).hexdigest())
+    assert digests[0] == digests[1] != digests[2]
+
+
+def test_styles_vary_fonts_labels_and_formats() -> None:
+    styles = [FaxStyle.from_seed(s) for s in range(60)]
+    assert len({s.face for s in styles}) >= 4
+    assert len({s.label("dob") for s in styles}) >= 3
+    assert len({s.date("2024-03-05") for s in styles}) >= 5
+    assert len({s.phone("5125550100") for s in styles}) >= 4
+
+
+def test_orders_written_as_ranges_end_at_the_true_frequency() -> None:
+    from orchestration.ingest.fax_normalise import normalise_orders
+
+    for seed in range(40):
+        text = FaxStyle.from_seed(seed).orders("3x/week x 6 weeks")
+        assert normalise_orders(text) == "3x/week x 6 weeks", text
+
+
+def test_unknown_layout_and_suffix_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="layout"):
+        render_fax(make_fields(1, "f.tif"), FAX_LAYOUTS, tmp_path / "f.tif", seed=1, fine=False)
+    with pytest.raises(ValueError, match=".png"):
+        render_fax(make_fields(1, "f.png"), 0, tmp_path / "f.png", seed=1, fine=False)
