@@ -78,7 +78,7 @@ def run_pipeline(settings: Settings, progress: Callable[[str], None]) -> str:
                 resources=build_resources(settings),
                 instance=DagsterInstance.ephemeral(),
                 raise_on_error=False,
-                run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+                run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
             )
     except Exception as exc:  # definition errors, config errors raised before any step runs
         raise PipelineError(f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from exc

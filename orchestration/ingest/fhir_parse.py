@@ -325,8 +325,9 @@ def _appointment(res: dict[str, Any], raw: str) -> FhirAppointment:
             (ref_id(b) for b in res.get("basedOn", []) if "ServiceRequest" in (b.get("reference") or "")),
             None,
         ),
-        appointment_type=_coding_code(res.get("appointmentType"))
-        or _concept_text(res.get("appointmentType")),
+        # text ("PT Evaluation") says more than v2-0276 codes (ROUTINE, FOLLOWUP), so it wins
+        appointment_type=_concept_text(res.get("appointmentType"))
+        or _coding_code(res.get("appointmentType")),
         service_type=_concept_text(_first(res.get("serviceType"))),
         start_at=parse_instant(res.get("start")),
         end_at=parse_instant(res.get("end")),

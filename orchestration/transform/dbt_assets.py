@@ -48,9 +48,10 @@ def _build(
     export_settings_env(resolved)
     progress(f"dbt {phase}: build")
     with warehouse.locked():
-        yield from dbt.cli(
-            ["build", "--vars", dbt_vars(resolved.as_of.isoformat())], context=context
-        ).stream()
+        invocation = dbt.cli(["build", "--vars", dbt_vars(resolved.as_of.isoformat())], context=context)
+        yield from invocation.stream()
+    results = invocation.get_artifact("run_results.json").get("results", [])
+    progress(f"dbt {phase}: done, {len(results)} models and tests")
 
 
 @dbt_assets(

@@ -1,8 +1,8 @@
 {{ config(tags=['scored']) }}
 
 -- One row per lead episode with funnel timestamps, status and the latest score. Before any model
--- exists, priority comes from a rule (post-op or high-tier payer -> high) and expected value from
--- reimbursement x expected visits x the base conversion rate.
+-- exists, priority comes from a rule (post-op or high-tier payer -> high, low-tier payer -> low)
+-- and expected value from reimbursement x expected visits x the base conversion rate.
 with funnel as (
     select * from {{ ref('int_lead_funnel') }}
 ),

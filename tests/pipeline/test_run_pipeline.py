@@ -1,0 +1,190 @@
+"""End to end on a hand-made inbox (12 FHIR referrals, 9 web forms): counts, dbt tests, snapshot, rerun."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.pipeline import PipelineError, run_pipeline
+from orchestration.settings import REPO_ROOT, Settings
+
+AS_OF = datetime(2025, 6, 30, 12, 0, tzinfo=UTC)
+FHIR_OFFSETS = [2, 3, 5, 8, 10, 12, 20, 25, 35, 40, 50, 60]  # days before as_of
+# index -> (status, booked days after receipt, start days after receipt)
+APPOINTMENTS = {1: ("booked", 1, 5), 3: ("fulfilled", 1, 3), 5: ("noshow", 1, 3), 9: ("fulfilled", 2, 6)}
+FORM_OFFSETS = [1, 4, 6, 15, 28, 31, 45, 90, -2]  # the last one arrives after as_of: it must not count
+
+
+def _iso(ts: datetime) -> str:
+    return ts.isoformat().replace("+00:00", "Z")
+
+
+def _write_inbox(inbox: Path) -> None:
+    fhir, forms = inbox / "fhir", inbox / "webforms"
+    fhir.mkdir(parents=True)
+    forms.mkdir(parents=True)
+    patients, requests, coverages, appointments = [], [], [], []
+    for i, days in enumerate(FHIR_OFFSETS):
+        received = AS_OF - timedelta(days=days)
+        patients.append(
+            {
+                "resourceType": "Patient",
+                "id": f"pat-{i}",
+                "name": [{"family": f"Family{i}", "given": [f"Given{i}"]}],
+                "birthDate": f"19{50 + i}-01-0{1 + i % 9}",
+                "telecom": [{"system": "phone", "value": f"(512) 555-01{i:02d}"}],
+                "address": [{"postalCode": "78704"}],
+            }
+        )
+        coverages.append(
+            {
+                "resourceType": "Coverage",
+                "id": f"cov-{i}",
+                "status": "active",
+                "beneficiary": {"reference": f"Patient/pat-{i}"},
+                "payor": [{"display": "Medicaid" if i % 4 == 0 else "Aetna PPO"}],
+            }
+        )
+        requests.append(
+            {
+                "resourceType": "ServiceRequest",
+                "id": f"sr-{i}",
+                "status": "active",
+                "intent": "order",
+                "subject": {"reference": f"Patient/pat-{i}"},
+                "authoredOn": _iso(received),
+                "reasonCode": [
+                    {
+                        "coding": [
+                            {
+                                "system": "http://hl7.org/fhir/sid/icd-10-cm",
+                                "code": "Z47.1" if i == 0 else "M17.11",
+                            }
+                        ]
+                    }
+                ],
+                "insurance": [{"reference": f"Coverage/cov-{i}"}],
+            }
+        )
+        if i in APPOINTMENTS:
+            status, booked, start = APPOINTMENTS[i]
+            appointments.append(
+                {
+                    "resourceType": "Appointment",
+                    "id": f"appt-{i}",
+                    "status": status,
+                    "appointmentType": {"text": "PT Evaluation"},
+                    "created": _iso(received + timedelta(days=booked)),
+                    "start": _iso(received + timedelta(days=start)),
+                    "participant": [{"actor": {"reference": f"Patient/pat-{i}"}, "status": "accepted"}],
+                }
+            )
+    for name, rows in (
+        ("Patient", patients),
+        ("ServiceRequest", requests),
+        ("Coverage", coverages),
+        ("Appointment", appointments),
+    ):
+        (fhir / f"{name}.ndjson").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (fhir / "Broken.ndjson").write_bytes(b"\xff\xfe not utf-8")
+    lines = []
+    for j, days in enumerate(FORM_OFFSETS):
+        same_person = j == 3  # the same person as FHIR patient 6 (name + DOB), a new episode
+        lines.append(
+            {
+                "submission_id": f"wf-{j}",
+                "submitted_at": _iso(AS_OF - timedelta(days=days)),
+                "name": "Given6 Family6" if same_person else f"Form{j} Person{j}",
+                "date_of_birth": "01/07/1956" if same_person else f"02/0{1 + j}/1980",
+                "phone": f"512-555-02{j:02d}",
+                "email": f"p{j}@example.org",
+                "zip": "78664",
+                "reason": "low back pain",
+                "insurance": "BCBS TX",
+                "member_id": "",
+                "referred_by": "",
+                "preferred_location": "Round Rock",
+                "preferred_contact": "phone",
+                "sms_opt_in": "yes",
+                "email_opt_in": "no",
+                "message": "",
+            }
+        )
+    (forms / "webform_2025-06.jsonl").write_text("".join(json.dumps(r) + "\n" for r in lines))
+
+
+def _marts(path: Path) -> dict[str, list[tuple]]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return {
+            t: con.execute(f"SELECT * FROM marts.{t} ORDER BY ALL").fetchall()
+            for t in ("fct_leads", "call_list", "rpt_funnel_daily", "ml_lead_features", "lead_source_records")
+        }
+    finally:
+        con.close()
+
+
+@pytest.mark.slow
+def test_run_pipeline_end_to_end(tmp_path: Path) -> None:
+    _write_inbox(tmp_path / "inbox")
+    settings = Settings().with_overrides(
+        inbox=tmp_path / "inbox",
+        warehouse=tmp_path / "w" / "warehouse.duckdb",
+        config_dir=REPO_ROOT / "config",
+        as_of=AS_OF,
+    )
+    messages: list[str] = []
+    summary = run_pipeline(settings, messages.append)
+    assert "20 leads (10 open), 10 on the call list" in summary
+    assert any("quarantined Broken.ndjson" in m for m in messages)
+    assert any("dbt phase 2" in m and "done" in m for m in messages)
+
+    snap = duckdb.connect(str(settings.snapshot), read_only=True)
+    statuses = dict(snap.execute("SELECT status, count(*) FROM marts.fct_leads GROUP BY 1").fetchall())
+    assert statuses == {"new": 10, "scheduled": 2, "evaluated": 2, "closed_lost": 6}
+    persons = snap.execute("SELECT count(DISTINCT person_id) FROM marts.fct_leads").fetchone()[0]
+    assert persons == 19  # web form 3 is FHIR patient 6 again
+    (tier, payer, post_op) = snap.execute(
+        "SELECT f.priority_tier, f.payer, m.post_op FROM marts.fct_leads f JOIN marts.ml_lead_features m "
+        "USING (lead_id) WHERE f.source = 'fhir' ORDER BY f.received_at DESC LIMIT 1"
+    ).fetchone()
+    assert (payer, post_op) == ("TX_MEDICAID", True)  # Medicaid alias, Z47.1 aftercare code
+    assert tier in ("high", "standard", "low")  # ml.score's tier when it scored the lead, else the dbt rule
+    assert snap.execute("SELECT count(*) FROM marts.call_list WHERE rank = 1").fetchone()[0] == len(
+        snap.execute("SELECT DISTINCT clinic_id FROM marts.call_list").fetchall()
+    )
+    snap.close()
+    meta = json.loads(settings.snapshot.with_name("snapshot.json").read_text())
+    assert meta["row_counts"]["marts.fct_leads"] == 20
+    assert (settings.quarantine / "fhir" / "Broken.ndjson.reason.txt").exists()
+
+    before = _marts(settings.snapshot)
+    log_before = (
+        duckdb.connect(str(settings.warehouse), read_only=True)
+        .execute("SELECT count(*) FROM raw.ingest_log")
+        .fetchone()[0]
+    )
+    run_pipeline(settings, messages.append)
+    assert _marts(settings.snapshot) == before
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM raw.ingest_log").fetchone()[0] == log_before
+
+
+@pytest.mark.slow
+def test_config_error_is_a_one_line_pipeline_error(tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    (config / "profiles").mkdir(parents=True)
+    for name in ("payers.yaml", "diagnosis_groups.yaml"):
+        (config / name).write_text((REPO_ROOT / "config" / name).read_text())
+    (config / "practice.yaml").write_text("name: x\nclinics: []\n")
+    settings = Settings().with_overrides(
+        inbox=tmp_path / "inbox", warehouse=tmp_path / "w.duckdb", config_dir=config, as_of=AS_OF
+    )
+    with pytest.raises(PipelineError) as info:
+        run_pipeline(settings, lambda _m: None)
+    assert "practice.yaml: key clinics (line 2)" in str(info.value)
+    assert "\n" not in str(info.value)
