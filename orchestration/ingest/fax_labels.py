@@ -167,6 +167,17 @@ def _boundary_ok(text: str, start: int, end: int, long_label: bool) -> bool:
     return True
 
 
+def _short_label_ok(text: str, start: int, end: int, field: str, key: str) -> bool:
+    """A two- or three-letter label mid-line ("rx" in "Austin, rx 78701") needs a colon or "#" after
+    it, or, for number labels, a number right after it; at the start of a line it needs nothing."""
+    if len(key) > 3 or field == "dob" or not text[:start].strip(" .|"):  # "DOB" is never a word
+        return True
+    after = text[end : end + 3].lstrip(" .")
+    if after[:1] in (":", "#"):
+        return True
+    return field in ("phone", "fax", "npi", "office_phone") and (after[:1].isdigit() or after[:1] == "(")
+
+
 def find_hits(text: str) -> list[Hit]:
     """Non-overlapping label hits in a line, longest label first."""
     compact, index = _compact(text)
@@ -178,7 +189,10 @@ def find_hits(text: str) -> list[Hit]:
         matched = False
         while pos >= 0:
             start, end = index[pos], index[pos + len(key) - 1] + 1
-            if _boundary_ok(text, start, end, len(key) >= 6):
+            ok = _boundary_ok(text, start, end, len(key) >= 6) and _short_label_ok(
+                text, start, end, field, key
+            )
+            if ok:
                 found.append((len(key), weight, Hit(field, weight, start, end)))
                 matched = True
             pos = compact.find(key, pos + 1)

@@ -32,9 +32,26 @@ _DAY_FIRST = re.compile(r"(?<!\d)(\d{1,2})[\s-]?([A-Za-z][A-Za-z01!|]{2,8})[\s-]
 _MONTH_FIX = str.maketrans({"1": "l", "!": "l", "|": "l", "0": "o"})  # "Ju1", "Ju!" are July
 
 
-_MONTH_NAMES = {name: i for i, name in enumerate(
-    ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-     "november", "december"), start=1)}
+_MONTH_NAMES = {
+    name: i
+    for i, name in enumerate(
+        (
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ),
+        start=1,
+    )
+}
 
 
 def _month(token: str) -> int | None:
@@ -206,15 +223,29 @@ def smart_case(word: str) -> str:
 
 
 def split_glued(text: str) -> str:
-    """Re-insert spaces OCR dropped: 'JohnA.Smith' -> 'John A. Smith', 'Smith,John' -> 'Smith, John'."""
-    text = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text)
-    text = re.sub(r"\bMc (?=[A-Z])", "Mc", text)  # McDonald is one word
+    """Re-insert spaces OCR dropped: 'JohnA.Smith' -> 'John A. Smith', 'Smith,John' -> 'Smith, John'.
+    A case change splits words except after a name prefix, so McDonald, LaFleur and DeAngelo survive."""
     text = re.sub(r"(?<=[,.])(?=[A-Za-z])", " ", text)
-    text = re.sub(r"\bSt\. (?=[A-Z])", "St. ", text)
-    return re.sub(r"\s+", " ", text).strip()
+    text = re.sub(r"(?<=[a-z])(?=[A-Z])", "\0", text)  # mark splits, to tell them from real spaces
+    text = re.sub(r"\b(Mc|Mac|La|Le|De|Di|Da|Du|Van|Von|O'|D')\0", r"\1", text)
+    return re.sub(r"\s+", " ", text.replace("\0", " ")).strip()
 
 
 _CRED_SUFFIX = re.compile(r",?\s*\b(?:M\.?\s?D|D\.?\s?O|PA-C|NP|DPT|FNP|APRN|Ph\.?D)\.?\s*$")
+
+
+def _fix_name_ocr(text: str) -> str:
+    """Undo the recogniser's I/l/i confusions in names: a lowercase l inside an all-caps word is an I
+    ("CLAlR"), and no name has three l's in a row ("O'Nelll": the i lost its dot)."""
+
+    def fix(m: re.Match[str]) -> str:
+        word = m[0]
+        others = word.replace("l", "")
+        if "l" in word and len(others) >= 2 and others.isupper():
+            word = word.replace("l", "I")
+        return word.replace("lll", "ill")
+
+    return re.sub(r"[A-Za-z]+", fix, text)
 
 
 def _clean_tokens(text: str) -> list[str]:
@@ -235,7 +266,7 @@ def _is_initial(token: str) -> bool:
 def split_person_name(text: str) -> tuple[str, str] | None:
     """(first, last) from 'Last, First M.' or 'First M. Last'; titles and credentials dropped."""
     text = _CRED_SUFFIX.sub("", text.strip(" .,;:"))
-    text = split_glued(text.strip(" .,;:"))
+    text = split_glued(_fix_name_ocr(text.strip(" .,;:")))
     if "," in text:
         last_part, _, first_part = text.partition(",")
         # "Jane Smith, MD": the part after the comma is only a credential.

@@ -52,7 +52,9 @@ def test_truncated_tiff(tmp_path: Path) -> None:
     assert "image" in _reason(path)
 
 
-@pytest.mark.parametrize("payload", [b"\x00\x01garbage" * 50, b"Patient: John Smith DOB 01/02/1960", b"GIF89a"])
+@pytest.mark.parametrize(
+    "payload", [b"\x00\x01garbage" * 50, b"Patient: John Smith DOB 01/02/1960", b"GIF89a"]
+)
 def test_garbage_is_not_a_fax(tmp_path: Path, payload: bytes) -> None:
     path = tmp_path / "x.pdf"
     path.write_bytes(payload)

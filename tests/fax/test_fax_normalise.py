@@ -40,8 +40,15 @@ def test_two_digit_years_pivot_and_ocr_month_confusions() -> None:
 
 
 area = st.integers(200, 999).filter(lambda n: str(n)[1:] != "11")
-PHONE_FORMATS = ("({a}) {b}-{c}", "{a}-{b}-{c}", "{a}.{b}.{c}", "{a} {b} {c}", "1-{a}-{b}-{c}", "+1 {a} {b} {c}",
-                 "{a}{b}{c}")
+PHONE_FORMATS = (
+    "({a}) {b}-{c}",
+    "{a}-{b}-{c}",
+    "{a}.{b}.{c}",
+    "{a} {b} {c}",
+    "1-{a}-{b}-{c}",
+    "+1 {a} {b} {c}",
+    "{a}{b}{c}",
+)
 
 
 @given(area, st.integers(200, 999), st.integers(0, 9999), st.sampled_from(PHONE_FORMATS))
@@ -57,8 +64,16 @@ def test_phone_rejects_impossible_numbers() -> None:
 
 @pytest.mark.parametrize(
     ("written", "code"),
-    [("M17.11", "M17.11"), ("M1711", "M17.11"), ("m54.2", "M54.2"), ("S83511A", "S83.511A"),
-     ("Z96651", "Z96.651"), ("Mi711", "M17.11"), ("S8351lA", "S83.511A"), ("M75 101", "M75.101")],
+    [
+        ("M17.11", "M17.11"),
+        ("M1711", "M17.11"),
+        ("m54.2", "M54.2"),
+        ("S83511A", "S83.511A"),
+        ("Z96651", "Z96.651"),
+        ("Mi711", "M17.11"),
+        ("S8351lA", "S83.511A"),
+        ("M75 101", "M75.101"),
+    ],
 )
 def test_icd10_codes_accept_missing_dots_and_ocr_confusions(written: str, code: str) -> None:
     assert find_icd10(f"Dx: knee ({written})") == [code]
@@ -76,10 +91,19 @@ def test_icd10_normalise_is_idempotent(code: str, drop_dot: bool) -> None:
     assert normalise_icd10(normalise_icd10(written) or "") == code
 
 
-@given(st.integers(1, 5), st.integers(1, 24), st.sampled_from([
-    "{n}x/week x {m} weeks", "{n}x/wk x {m} wks", "{n} times a week for {m} weeks",
-    "{n}x per week for {m} weeks", "Eval and treat, {n}X/WK X {m}WKS",
-]))
+@given(
+    st.integers(1, 5),
+    st.integers(1, 24),
+    st.sampled_from(
+        [
+            "{n}x/week x {m} weeks",
+            "{n}x/wk x {m} wks",
+            "{n} times a week for {m} weeks",
+            "{n}x per week for {m} weeks",
+            "Eval and treat, {n}X/WK X {m}WKS",
+        ]
+    ),
+)
 def test_orders_normalise(n: int, m: int, fmt: str) -> None:
     assert normalise_orders(fmt.format(n=n, m=m)) == f"{n}x/week x {m} weeks"
 
@@ -91,9 +115,14 @@ def test_order_ranges_take_the_upper_bound(low: int, m: int) -> None:
 
 @pytest.mark.parametrize(
     ("text", "norm"),
-    [("BIW x 6 wk", "2x/week x 6 weeks"), ("TIW x 4 wk", "3x/week x 4 weeks"),
-     ("once a week for 8 weeks", "1x/week x 8 weeks"), ("twice a week x 6 weeks", "2x/week x 6 weeks"),
-     ("Eval and treat", None), ("2x/week", None)],
+    [
+        ("BIW x 6 wk", "2x/week x 6 weeks"),
+        ("TIW x 4 wk", "3x/week x 4 weeks"),
+        ("once a week for 8 weeks", "1x/week x 8 weeks"),
+        ("twice a week x 6 weeks", "2x/week x 6 weeks"),
+        ("Eval and treat", None),
+        ("2x/week", None),
+    ],
 )
 def test_order_abbreviations_and_incomplete_orders(text: str, norm: str | None) -> None:
     assert normalise_orders(text) == norm
@@ -101,11 +130,19 @@ def test_order_abbreviations_and_incomplete_orders(text: str, norm: str | None) 
 
 @pytest.mark.parametrize(
     ("text", "first", "last"),
-    [("John A. Smith", "John", "Smith"), ("SMITH-JONES, MARY", "Mary", "Smith-Jones"),
-     ("O'NEILL, PATRICK J", "Patrick", "O'Neill"), ("Maria De La Cruz", "Maria", "De La Cruz"),
-     ("JohnSmith", "John", "Smith"), ("Smith,John", "John", "Smith"), ("MCDONALD, AVA", "Ava", "McDonald"),
-     ("Dr. Sarah Chen", "Sarah", "Chen"), ("Kevin Abbott, M.D.", "Kevin", "Abbott"),
-     ("St. Clair, Aisha", "Aisha", "St. Clair"), ("VAN BUREN, LUIS", "Luis", "Van Buren")],
+    [
+        ("John A. Smith", "John", "Smith"),
+        ("SMITH-JONES, MARY", "Mary", "Smith-Jones"),
+        ("O'NEILL, PATRICK J", "Patrick", "O'Neill"),
+        ("Maria De La Cruz", "Maria", "De La Cruz"),
+        ("JohnSmith", "John", "Smith"),
+        ("Smith,John", "John", "Smith"),
+        ("MCDONALD, AVA", "Ava", "McDonald"),
+        ("Dr. Sarah Chen", "Sarah", "Chen"),
+        ("Kevin Abbott, M.D.", "Kevin", "Abbott"),
+        ("St. Clair, Aisha", "Aisha", "St. Clair"),
+        ("VAN BUREN, LUIS", "Luis", "Van Buren"),
+    ],
 )
 def test_person_names(text: str, first: str, last: str) -> None:
     assert split_person_name(text) == (first, last)

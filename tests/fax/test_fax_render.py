@@ -67,5 +67,5 @@ def test_orders_written_as_ranges_end_at_the_true_frequency() -> None:
 def test_unknown_layout_and_suffix_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="layout"):
         render_fax(make_fields(1, "f.tif"), FAX_LAYOUTS, tmp_path / "f.tif", seed=1, fine=False)
-    with pytest.raises(ValueError, match=".png"):
+    with pytest.raises(ValueError, match=r"\.png"):
         render_fax(make_fields(1, "f.png"), 0, tmp_path / "f.png", seed=1, fine=False)
