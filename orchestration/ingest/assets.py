@@ -23,7 +23,11 @@ def build_ingest_asset(source: Source) -> AssetsDefinition:
     @multi_asset(specs=specs, name=f"ingest_{source.name}")
     def _ingest(settings: PtleadsSettings, warehouse: WarehouseResource) -> Iterator[MaterializeResult]:
         resolved = settings.to_settings()
-        ctx = ParseContext(config_dir=resolved.config_dir, profiles=load_profiles(resolved.config_dir))
+        ctx = ParseContext(
+            config_dir=resolved.config_dir,
+            profiles=load_profiles(resolved.config_dir),
+            warehouse_dir=resolved.warehouse.parent,
+        )
         with warehouse.connect() as con:
             report = ingest_source(con, source, resolved.inbox, resolved.quarantine, ctx, progress)
             counts = {

@@ -48,6 +48,7 @@ class ParseContext:
 
     config_dir: Path
     profiles: tuple = ()  # tuple[MappingProfile, ...]; typed loosely to keep this module import-light
+    warehouse_dir: Path | None = None  # where sources keep files beside the warehouse (fax page images)
 
 
 @dataclass(frozen=True)

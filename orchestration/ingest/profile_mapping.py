@@ -56,7 +56,15 @@ class MappedLead:
     raw_json: str
 
 
-def _text(value: Any) -> str | None:
+@dataclass(slots=True)
+class MappedPatientLead(MappedLead):
+    """A referral-report or patient-export row: a lead row plus the EMR's own patient id."""
+
+    patient_ref: str | None = None
+
+
+def clean_text(value: Any) -> str | None:
+    """Stripped text (numbers written as read, 12.0 -> "12"); None when empty."""
     if value is None:
         return None
     if isinstance(value, float) and value.is_integer():
@@ -78,7 +86,7 @@ def parse_bool(value: Any) -> bool | None:
 
 def parse_timestamp(value: Any, fmt: str | None, profile: MappingProfile) -> datetime | None:
     """A naive UTC timestamp; naive input is read in the profile's time zone."""
-    text = _text(value)
+    text = clean_text(value)
     if text is None:
         return None
     try:
@@ -91,7 +99,7 @@ def parse_timestamp(value: Any, fmt: str | None, profile: MappingProfile) -> dat
 
 
 def parse_date(value: Any, fmt: str | None) -> date | None:
-    text = _text(value)
+    text = clean_text(value)
     if text is None:
         return None
     if fmt:
@@ -118,19 +126,34 @@ def _lenient(parse: Any, value: Any, fmt: str | None) -> date | None:
         return None
 
 
-def _field(row: dict[str, Any], profile: MappingProfile, canonical: str) -> Any:
+def mapped_field(row: dict[str, Any], profile: MappingProfile, canonical: str) -> Any:
+    """The row's value for a canonical field, with the profile's vendor words made canonical."""
     column = profile.columns.get(canonical)
-    return row.get(column) if column else None
+    if not column:
+        return None
+    value = row.get(column)
+    if isinstance(value, str) and canonical in profile.values:
+        return profile.canonical_value(canonical, value)
+    return value
 
 
 def map_lead_row(
-    row: dict[str, Any], profile: MappingProfile, *, record_id: str, line_number: int, raw_json: str
+    row: dict[str, Any],
+    profile: MappingProfile,
+    *,
+    record_id: str,
+    line_number: int,
+    raw_json: str,
+    record_type: type[MappedLead] = MappedLead,
 ) -> MappedLead:
-    """Map one row through the profile. Raises RowError when a field cannot be read at all."""
+    """Map one row through the profile. Raises RowError when a field cannot be read at all.
+
+    record_type MappedPatientLead also keeps the `patient_ref` column.
+    """
     fmts = profile.formats
 
     def get(name: str) -> Any:
-        return _field(row, profile, name)
+        return mapped_field(row, profile, name)
 
     def checked(name: str, parse: Any, *args: Any) -> Any:
         try:
@@ -138,14 +161,16 @@ def map_lead_row(
         except (ValueError, TypeError) as exc:
             raise RowError(f"{name} unreadable") from exc
 
-    first, middle, last, suffix = _text(get("first_name")), None, _text(get("last_name")), None
+    first, middle, last, suffix = clean_text(get("first_name")), None, clean_text(get("last_name")), None
     if first is None and last is None:
-        parts = split_full_name(_text(get("full_name")))
+        parts = split_full_name(clean_text(get("full_name")))
         first, middle, last, suffix = parts.first, parts.middle, parts.last, parts.suffix
     received_at = checked("received_at", parse_timestamp, fmts.get("received_at"), profile)
     if received_at is None and profile.kind in ("referral", "webform"):
         raise RowError("received_at missing")
-    return MappedLead(
+    extra = {"patient_ref": clean_text(get("patient_ref"))} if record_type is MappedPatientLead else {}
+    return record_type(
+        **extra,
         source_record_id=record_id,
         line_number=line_number,
         profile=profile.name,
@@ -155,26 +180,26 @@ def map_lead_row(
         last_name=last,
         name_suffix=suffix,
         dob=_lenient(parse_date, get("dob"), fmts.get("dob")),
-        sex=_text(get("sex")),
-        phone=_text(get("phone")),
-        email=_text(get("email")),
-        address=_text(get("address")),
-        zip=_text(get("zip")),
-        language=_text(get("language")),
+        sex=clean_text(get("sex")),
+        phone=clean_text(get("phone")),
+        email=clean_text(get("email")),
+        address=clean_text(get("address")),
+        zip=clean_text(get("zip")),
+        language=clean_text(get("language")),
         diagnosis_codes=_codes(get("diagnosis_codes")),
-        diagnosis_text=_text(get("diagnosis_text")),
-        referring_name=_text(get("referring_name")),
-        referring_npi=_text(get("referring_npi")),
-        referring_practice=_text(get("referring_practice")),
-        payer=_text(get("payer")),
-        member_id=_text(get("member_id")),
-        plan_type=_text(get("plan_type")),
-        clinic=_text(get("clinic")),
+        diagnosis_text=clean_text(get("diagnosis_text")),
+        referring_name=clean_text(get("referring_name")),
+        referring_npi=clean_text(get("referring_npi")),
+        referring_practice=clean_text(get("referring_practice")),
+        payer=clean_text(get("payer")),
+        member_id=clean_text(get("member_id")),
+        plan_type=clean_text(get("plan_type")),
+        clinic=clean_text(get("clinic")),
         surgery_date=checked("surgery_date", parse_date, fmts.get("surgery_date")),
         post_op=checked("post_op", parse_bool),
-        urgency=_text(get("urgency")),
-        notes=_text(get("notes")),
-        preferred_contact=_text(get("preferred_contact")),
+        urgency=clean_text(get("urgency")),
+        notes=clean_text(get("notes")),
+        preferred_contact=clean_text(get("preferred_contact")),
         sms_consent=checked("sms_consent", parse_bool),
         email_consent=checked("email_consent", parse_bool),
         raw_json=raw_json,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -55,13 +56,17 @@ APPOINTMENT_FIELDS = frozenset(
         "created_at",
     ]
 )
-# Patient exports and appointment reports may carry person fields to link on.
-_FIELDS_BY_KIND: dict[str, frozenset[str] | None] = {
-    "referral": LEAD_FIELDS,
+CALL_LOG_FIELDS = frozenset(
+    ["call_id", "started_at", "direction", "from", "to", "duration", "result", "extension", "caller_name"]
+)
+# Referral reports, patient exports and appointment reports may carry the EMR's patient id and person
+# fields to link on.
+_FIELDS_BY_KIND: dict[str, frozenset[str]] = {
+    "referral": LEAD_FIELDS | {"patient_ref"},
     "webform": LEAD_FIELDS,
     "patient": LEAD_FIELDS | {"patient_ref"},
     "appointment": APPOINTMENT_FIELDS | LEAD_FIELDS | {"patient_ref"},
-    "call_log": None,  # phone systems differ too much to fix the vocabulary yet
+    "call_log": CALL_LOG_FIELDS,
 }
 
 
@@ -74,6 +79,8 @@ class MappingProfile(BaseModel):
     id: str | None = None
     columns: dict[str, str] = Field(min_length=1)
     formats: dict[str, str] = Field(default_factory=dict)
+    # Vendor words -> canonical values per field, e.g. {status: {"No Show": noshow}}; case-insensitive.
+    values: dict[str, dict[str, str]] = Field(default_factory=dict)
     timezone: str = "UTC"
 
     @field_validator("timezone")
@@ -87,15 +94,28 @@ class MappingProfile(BaseModel):
 
     @model_validator(mode="after")
     def _canonical_columns(self) -> MappingProfile:
-        allowed = _FIELDS_BY_KIND[self.kind]
-        if allowed is not None:
-            unknown = sorted(set(self.columns) - allowed)
-            if unknown:
-                raise ValueError(f"not canonical {self.kind} fields: {', '.join(unknown)}")
+        unknown = sorted(set(self.columns) - _FIELDS_BY_KIND[self.kind])
+        if unknown:
+            raise ValueError(f"not canonical {self.kind} fields: {', '.join(unknown)}")
         stray = sorted(set(self.formats) - set(self.columns))
         if stray:
             raise ValueError(f"formats for unmapped fields: {', '.join(stray)}")
+        stray = sorted(set(self.values) - set(self.columns))
+        if stray:
+            raise ValueError(f"values for unmapped fields: {', '.join(stray)}")
         return self
+
+    @cached_property
+    def value_maps(self) -> dict[str, dict[str, str]]:
+        """`values` with case- and space-folded vendor words, for lookups."""
+        return {f: {k.strip().lower(): v for k, v in m.items()} for f, m in self.values.items()}
+
+    def canonical_value(self, name: str, text: str | None) -> str | None:
+        """The canonical word for a vendor value of field `name` (the text itself when unmapped)."""
+        if text is None:
+            return None
+        mapping = self.value_maps.get(name)
+        return mapping.get(text.strip().lower(), text) if mapping else text
 
     @property
     def zone(self) -> ZoneInfo:

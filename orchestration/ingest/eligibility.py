@@ -1,0 +1,90 @@
+"""Eligibility: X12 005010X279A1 271 files -> `raw.eligibility_responses`, one row per subscriber or
+dependent answer (source_record_id = ISA13-ST02-loop index), AAA rejections flattened.
+
+Parsed strictly; a file whose only fault is a mismatched control number (real senders get SE02/GE02/IEA02
+wrong) is re-read leniently and marked partial. Any other X12Error quarantines the file.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+
+from orchestration.ingest.framework import ParseContext, Source
+from orchestration.ingest.records import LineError, ParsedFile, QuarantineFile, RawTable
+from orchestration.x12 import X12Error, parse_271
+from orchestration.x12.model import EligibilityResponse
+
+SOURCE = "eligibility"
+_CONTROL_MISMATCH = re.compile(r"\b(SE02|GE02|IEA02) at segment \d+ does not match")
+
+
+@dataclass(slots=True)
+class EligibilityRow:
+    source_record_id: str
+    trace_id: str | None  # TRN02 = lead id of our 270
+    payer_name: str | None
+    payer_id: str | None
+    provider_npi: str | None
+    member_id: str | None  # PHI
+    first_name: str | None  # PHI
+    last_name: str | None  # PHI
+    dob: date | None  # PHI
+    is_dependent: bool
+    active: bool | None
+    plan_name: str | None
+    group_number: str | None
+    plan_begin: date | None
+    plan_end: date | None
+    copay: float | None
+    coinsurance: float | None
+    deductible: float | None
+    deductible_remaining: float | None
+    oop_max: float | None
+    oop_remaining: float | None
+    visit_limit: int | None
+    visits_used: int | None
+    auth_required: bool | None
+    in_network: bool | None
+    checked_at: date | None
+    rejection_code: str | None  # first AAA03
+    rejection_reason: str | None  # its words
+    rejection_loop: str | None
+    rejections_json: str | None  # every AAA as a JSON list (loop, code, reason, follow_up)
+
+
+def to_row(r: EligibilityResponse) -> EligibilityRow:
+    first = r.rejections[0] if r.rejections else None
+    values = {k: v for k, v in asdict(r).items() if k not in ("record_id", "rejections")}
+    return EligibilityRow(
+        source_record_id=r.record_id,
+        **values,
+        rejection_code=first.code if first else None,
+        rejection_reason=first.reason if first else None,
+        rejection_loop=first.loop if first else None,
+        rejections_json=json.dumps([asdict(x) for x in r.rejections]) if r.rejections else None,
+    )
+
+
+def parse_eligibility(path: Path, ctx: ParseContext) -> ParsedFile:
+    text = path.read_bytes().decode("utf-8-sig")
+    errors: list[LineError] = []
+    try:
+        responses = parse_271(text, strict=True)
+    except X12Error as exc:
+        if not _CONTROL_MISMATCH.search(str(exc)):
+            raise QuarantineFile(f"{path.name}: not a valid 271: {exc}") from None
+        try:
+            responses = parse_271(text, strict=False)
+        except X12Error as again:
+            raise QuarantineFile(f"{path.name}: not a valid 271: {again}") from None
+        errors.append(LineError(0, f"control numbers do not match, read leniently ({exc})"))
+    table = RESPONSES
+    return ParsedFile(rows={table: [to_row(r) for r in responses]} if responses else {}, errors=errors)
+
+
+RESPONSES = RawTable("eligibility_responses", EligibilityRow)
+ELIGIBILITY = Source(name=SOURCE, tables=(RESPONSES,), parse=parse_eligibility)

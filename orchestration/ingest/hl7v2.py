@@ -1,0 +1,312 @@
+"""HL7 v2 source: every message -> `raw.hl7v2_messages`, plus one row per referral (REF^I12),
+appointment (SIU) and patient update (ADT) in its own flat table. source_record_id = MSH-10.
+
+Times without a UTC offset are read in config/ingest.yaml's default time zone (the interface engine's).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime
+from functools import cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from orchestration.ingest.framework import ParseContext, Source
+from orchestration.ingest.hl7v2_parse import parse_hl7v2
+from orchestration.ingest.hl7v2_records import (
+    Hl7Diagnosis,
+    Hl7Insurance,
+    Hl7Message,
+    Hl7Patient,
+    Hl7Provider,
+    Hl7Resource,
+)
+from orchestration.ingest.hl7v2_segments import Hl7Time
+from orchestration.ingest.ingest_config import load_ingest_config
+from orchestration.ingest.records import ParsedFile, RawTable
+
+SOURCE = "hl7v2"
+
+
+@dataclass(slots=True)
+class Hl7MessageRow:
+    source_record_id: str
+    line_number: int
+    message_type: str
+    trigger: str | None
+    structure: str | None
+    version: str | None
+    sent_at: datetime | None  # naive UTC
+    sending_application: str | None
+    sending_facility: str | None
+    kind: str  # referral | appointment | patient_update | unsupported
+
+
+@dataclass(slots=True)
+class Hl7PatientColumns:
+    """PID flattened; shared by the three content tables (PHI except sex)."""
+
+    patient_id: str | None
+    patient_id_type: str | None
+    family: str | None
+    given: str | None
+    middle: str | None
+    dob: date | None
+    sex: str | None
+    street: str | None
+    city: str | None
+    state: str | None
+    zip: str | None
+    phone: str | None
+
+
+@dataclass(slots=True)
+class Hl7ReferralRow(Hl7PatientColumns):
+    source_record_id: str
+    sent_at: datetime | None
+    referral_id: str | None
+    external_id: str | None
+    status: str | None
+    priority: str | None
+    referral_type: str | None
+    category: str | None
+    reason: str | None
+    referral_date: date | None
+    expiration_date: date | None
+    referring_family: str | None
+    referring_given: str | None
+    referring_npi: str | None
+    referring_identifier: str | None
+    referring_phone: str | None
+    referred_to_name: str | None
+    diagnosis_codes: list[str] | None
+    diagnosis_texts: list[str] | None
+    payer_name: str | None  # IN1-4 company, else IN1-2.2 plan name
+    payer_id: str | None
+    member_id: str | None
+    group_number: str | None
+    plan_type: str | None
+    insurance_json: str | None  # every IN1 as a JSON list
+    notes: list[str] | None
+
+
+@dataclass(slots=True)
+class Hl7AppointmentRow(Hl7PatientColumns):
+    source_record_id: str
+    sent_at: datetime | None
+    placer_id: str | None
+    filler_id: str | None
+    event: str
+    status: str | None
+    start_at: datetime | None  # naive UTC
+    start_source: str | None
+    duration_min: int | None
+    reason: str | None
+    appointment_type: str | None
+    location_code: str | None  # AIL point of care (clinic id)
+    location_name: str | None
+    therapist_name: str | None  # AIP "Given Family"
+    therapist_npi: str | None
+    resources_json: str | None
+    notes: list[str] | None
+
+
+@dataclass(slots=True)
+class Hl7PatientUpdateRow(Hl7PatientColumns):
+    source_record_id: str
+    sent_at: datetime | None
+    event_type: str
+    prior_patient_id: str | None
+    merges_json: str | None
+    diagnosis_codes: list[str] | None
+    payer_name: str | None
+    member_id: str | None
+
+
+MESSAGES = RawTable("hl7v2_messages", Hl7MessageRow)
+REFERRALS = RawTable("hl7v2_referrals", Hl7ReferralRow)
+APPOINTMENTS = RawTable("hl7v2_appointments", Hl7AppointmentRow)
+PATIENT_UPDATES = RawTable("hl7v2_patient_updates", Hl7PatientUpdateRow)
+
+
+def to_utc(value: Hl7Time | None, zone: ZoneInfo) -> datetime | None:
+    """Naive UTC: the DTM's own offset when given, else the configured zone."""
+    if value is None:
+        return None
+    if value.offset_min is not None:
+        return value.utc()
+    return value.value.replace(tzinfo=zone).astimezone(UTC).replace(tzinfo=None)
+
+
+def _patient(p: Hl7Patient | None) -> dict[str, object]:
+    if p is None:
+        return dict.fromkeys(Hl7PatientColumns.__dataclass_fields__)  # type: ignore[attr-defined]
+    return {
+        "patient_id": p.patient_id,
+        "patient_id_type": p.id_type,
+        "family": p.family,
+        "given": p.given,
+        "middle": p.middle,
+        "dob": p.dob,
+        "sex": p.sex,
+        "street": p.street,
+        "city": p.city,
+        "state": p.state,
+        "zip": p.zip,
+        "phone": p.phone,
+    }
+
+
+def _codes(diagnoses: list[Hl7Diagnosis]) -> tuple[list[str] | None, list[str] | None]:
+    codes = [d.code for d in diagnoses if d.code]
+    texts = [d.description for d in diagnoses if d.description]
+    return codes or None, texts or None
+
+
+def _payer(ins: list[Hl7Insurance]) -> Hl7Insurance | None:
+    return ins[0] if ins else None
+
+
+def _json(items: list) -> str | None:
+    return json.dumps([asdict(i) for i in items], default=str, separators=(",", ":")) if items else None
+
+
+def _name(p: Hl7Provider | None) -> str | None:
+    if p is None:
+        return None
+    return " ".join(x for x in (p.given, p.family) if x) or None
+
+
+def _referral(msg: Hl7Message, sent_at: datetime | None) -> Hl7ReferralRow:
+    r = msg.referral
+    assert r is not None
+    codes, texts = _codes(r.diagnoses)
+    ins = _payer(r.insurance)
+    ref = r.referring
+    return Hl7ReferralRow(
+        **_patient(r.patient),  # type: ignore[arg-type]
+        source_record_id=msg.source_record_id,
+        sent_at=sent_at,
+        referral_id=r.referral_id,
+        external_id=r.external_id,
+        status=r.status,
+        priority=r.priority,
+        referral_type=r.referral_type,
+        category=r.category,
+        reason=r.reason,
+        referral_date=r.referral_date,
+        expiration_date=r.expiration_date,
+        referring_family=ref.family if ref else None,
+        referring_given=ref.given if ref else None,
+        referring_npi=ref.npi if ref else None,
+        referring_identifier=ref.identifier if ref else None,
+        referring_phone=ref.phone if ref else None,
+        referred_to_name=_name(r.referred_to) or (r.referred_to.family if r.referred_to else None),
+        diagnosis_codes=codes,
+        diagnosis_texts=texts,
+        payer_name=(ins.company_name or ins.plan_name) if ins else None,
+        payer_id=ins.plan_id if ins else None,
+        member_id=ins.member_id if ins else None,
+        group_number=ins.group_number if ins else None,
+        plan_type=ins.plan_type if ins else None,
+        insurance_json=_json(r.insurance),
+        notes=r.notes or None,
+    )
+
+
+def _first(resources: list[Hl7Resource], kind: str) -> Hl7Resource | None:
+    return next((x for x in resources if x.kind == kind), None)
+
+
+def _appointment(msg: Hl7Message, sent_at: datetime | None, zone: ZoneInfo) -> Hl7AppointmentRow:
+    a = msg.appointment
+    assert a is not None
+    loc, person = _first(a.resources, "location"), _first(a.resources, "personnel")
+    return Hl7AppointmentRow(
+        **_patient(a.patient),  # type: ignore[arg-type]
+        source_record_id=msg.source_record_id,
+        sent_at=sent_at,
+        placer_id=a.placer_id,
+        filler_id=a.filler_id,
+        event=a.event,
+        status=a.status,
+        start_at=to_utc(a.start, zone),
+        start_source=a.start_source,
+        duration_min=a.duration_min,
+        reason=a.reason,
+        appointment_type=a.appointment_type,
+        location_code=loc.code if loc else None,
+        location_name=(loc.facility or loc.name) if loc else None,
+        therapist_name=person.name if person else None,
+        therapist_npi=person.npi if person else None,
+        resources_json=_json(a.resources),
+        notes=a.notes or None,
+    )
+
+
+def _patient_update(msg: Hl7Message, sent_at: datetime | None) -> Hl7PatientUpdateRow:
+    u = msg.patient_update
+    assert u is not None
+    codes, _ = _codes(u.diagnoses)
+    ins = _payer(u.insurance)
+    return Hl7PatientUpdateRow(
+        **_patient(u.patient),  # type: ignore[arg-type]
+        source_record_id=msg.source_record_id,
+        sent_at=sent_at,
+        event_type=u.event_type,
+        prior_patient_id=u.prior_patient_id,
+        merges_json=_json(u.merges),
+        diagnosis_codes=codes,
+        payer_name=(ins.company_name or ins.plan_name) if ins else None,
+        member_id=ins.member_id if ins else None,
+    )
+
+
+@cache
+def _zone(config_dir: Path) -> ZoneInfo:
+    return load_ingest_config(config_dir).zone
+
+
+def parse_hl7v2_file(path: Path, ctx: ParseContext) -> ParsedFile:
+    """Every message of one file; unreadable messages become line errors at their MSH line."""
+    zone = _zone(ctx.config_dir)
+    result = parse_hl7v2(path.read_bytes(), path.name)
+    parsed = ParsedFile(errors=list(result.errors))
+    for msg in result.records:
+        sent_at = to_utc(msg.sent_at, zone)
+        parsed.add(
+            MESSAGES,
+            Hl7MessageRow(
+                source_record_id=msg.source_record_id,
+                line_number=msg.line,
+                message_type=msg.message_type,
+                trigger=msg.trigger,
+                structure=msg.structure,
+                version=msg.version,
+                sent_at=sent_at,
+                sending_application=msg.sending_application,
+                sending_facility=msg.sending_facility,
+                kind=msg.kind,
+            ),
+        )
+        if msg.referral is not None:
+            parsed.add(REFERRALS, _referral(msg, sent_at))
+        elif msg.appointment is not None:
+            parsed.add(APPOINTMENTS, _appointment(msg, sent_at, zone))
+        elif msg.patient_update is not None:
+            parsed.add(PATIENT_UPDATES, _patient_update(msg, sent_at))
+    return parsed
+
+
+def _is_hl7_file(path: Path) -> bool:
+    return not path.name.startswith(".") and not path.name.endswith(".reason.txt")
+
+
+HL7V2 = Source(
+    name=SOURCE,
+    tables=(MESSAGES, REFERRALS, APPOINTMENTS, PATIENT_UPDATES),
+    parse=parse_hl7v2_file,
+    accepts=_is_hl7_file,
+)
