@@ -94,7 +94,7 @@ class Sidecar:
 
 
 def read_sidecar(fax_path: Path) -> tuple[Sidecar, str | None]:
-    """The sidecar's values and a problem note (None when fine or absent); a bad sidecar never costs the fax."""
+    """The sidecar values and a problem note (None when fine or absent); a bad sidecar never costs a fax."""
     path = fax_path.with_suffix(".json")
     if not path.exists():
         return Sidecar(), None
