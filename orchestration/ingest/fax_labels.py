@@ -197,7 +197,8 @@ def find_hits(text: str) -> list[Hit]:
                 matched = True
             pos = compact.find(key, pos + 1)
         if not matched and len(key) >= 7 and len(compact) >= len(key) - 1:
-            al = fuzz.partial_ratio_alignment(key, compact, score_cutoff=90)
+            # Long labels survive two misread letters ("DATF.OYBIRTH"); shorter ones only one.
+            al = fuzz.partial_ratio_alignment(key, compact, score_cutoff=80 if len(key) >= 10 else 90)
             # The whole label must be there, give or take a misread letter, not just its first word.
             if al is not None and al.dest_end - al.dest_start >= len(key) - 2:
                 start, end = index[al.dest_start], index[al.dest_end - 1] + 1
@@ -242,8 +243,12 @@ class LabelIndex:
                 stop = hits[j + 1].start if j + 1 < len(hits) else len(line.text)
                 value = _strip_value(line.text[hit.end : stop])
                 conf, beside, value_order = line.confidence, False, i
-                if not value and j + 1 == len(hits):
-                    k = self._neighbour(i)
+                if not value:
+                    # Where the label sits in its phrase: labels of several grid cells share a row.
+                    n = max(len(line.text), 1)
+                    w = line.box[2] - line.box[0]
+                    span = (line.box[0] + w * hit.start // n, line.box[0] + w * stop // n)
+                    k = self._neighbour(i, span, look_right=j + 1 == len(hits))
                     if k is not None:
                         other = lines[k]
                         cut = self.hits[k][0].start if self.hits[k] else len(other.text)
@@ -255,19 +260,23 @@ class LabelIndex:
         hits = self.hits[k]
         return bool(hits) and not self.lines[k].text[: hits[0].start].strip(" :|[](){}.,;-")
 
-    def _neighbour(self, i: int) -> int | None:
-        """The phrase right of line i on its row, else the one just below it."""
+    def _neighbour(self, i: int, span: tuple[int, int], look_right: bool) -> int | None:
+        """The phrase right of line i on its row, else the one just below the label's span."""
         me = self.lines[i]
-        right = [
-            k
-            for k, o in enumerate(self.lines)
-            if o.page == me.page
-            and k != i
-            and abs(o.cy - me.cy) < 0.6 * max(me.height, 20)
-            and o.cx > me.box[2]
-            and o.box[0] >= me.box[2] - 20
-            and o.box[0] - me.box[2] < 500
-        ]
+        right = (
+            []
+            if not look_right
+            else [
+                k
+                for k, o in enumerate(self.lines)
+                if o.page == me.page
+                and k != i
+                and abs(o.cy - me.cy) < 0.6 * max(me.height, 20)
+                and o.cx > me.box[2]
+                and o.box[0] >= me.box[2] - 20
+                and o.box[0] - me.box[2] < 500
+            ]
+        )
         if right:
             k = min(right, key=lambda k: self.lines[k].box[0])
             if not self.starts_with_label(k):
@@ -278,8 +287,8 @@ class LabelIndex:
             if o.page == me.page
             and o.box[1] >= me.cy
             and o.box[1] - me.box[3] < 2.0 * max(me.height, 20)
-            and o.box[0] < me.box[2]
-            and o.box[2] > me.box[0]
+            and o.box[0] < span[1]
+            and o.box[2] > span[0]
         ]
         if below:
             k = min(below, key=lambda k: self.lines[k].box[1])
