@@ -1,0 +1,30 @@
+-- Call-log rows by the run's as-of. phone_e164 is the other party: the caller on inbound calls, the
+-- number dialled on outbound ones.
+with latest as (
+    select *
+    from {{ source('calls', 'calls_log') }}
+    where started_at <= {{ as_of() }}
+    qualify row_number() over (partition by source_record_id order by ingested_at desc) = 1
+)
+
+select
+    source,
+    source_file,
+    source_record_id,
+    'call' as record_kind,
+    started_at as event_at,
+    cast(null as varchar) as first_name,
+    cast(null as varchar) as last_name,
+    cast(null as date) as dob,
+    case when direction = 'inbound' then {{ to_e164('from_number') }} else {{ to_e164('to_number') }} end
+        as phone_e164,
+    cast(null as varchar) as email,
+    cast(null as varchar) as zip5,
+    case when direction like 'in%' then 'inbound' else 'outbound' end as direction,
+    duration_s,
+    lower(result) as result,
+    extension,
+    caller_name,
+    profile,
+    ingested_at
+from latest

@@ -1,0 +1,35 @@
+-- Voicemails received by the run's as-of with the caller fields the transcript parser extracted.
+with latest as (
+    select *
+    from {{ source('calls', 'calls_voicemails') }}
+    where received_at <= {{ as_of() }}
+    qualify row_number() over (partition by source_record_id order by ingested_at desc) = 1
+)
+
+select
+    source,
+    source_file,
+    source_record_id,
+    'voicemail' as record_kind,
+    received_at as event_at,
+    {{ title_case('first_name') }} as first_name,
+    {{ title_case('last_name') }} as last_name,
+    dob,
+    {{ to_e164('phone') }} as phone_e164,
+    cast(null as varchar) as email,
+    cast(null as varchar) as zip5,
+    {{ to_e164('from_number') }} as caller_id_e164,
+    phone_source,
+    duration_s,
+    reason,
+    post_op,
+    referring_name,
+    insurance as payer_text,
+    name_confidence,
+    phone_confidence,
+    dob_confidence,
+    reason_confidence,
+    referring_confidence,
+    insurance_confidence,
+    ingested_at
+from latest

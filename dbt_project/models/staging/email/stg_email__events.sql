@@ -1,0 +1,30 @@
+-- SendGrid events by the run's as-of; lead_id is the custom arg our sends carry.
+with latest as (
+    select *
+    from {{ source('email', 'email_events') }}
+    where event_at <= {{ as_of() }}
+    qualify row_number() over (partition by source_record_id order by ingested_at desc) = 1
+)
+
+select
+    source,
+    source_file,
+    source_record_id,
+    'email' as record_kind,
+    event_at,
+    cast(null as varchar) as first_name,
+    cast(null as varchar) as last_name,
+    cast(null as date) as dob,
+    cast(null as varchar) as phone_e164,
+    nullif(lower(trim(email)), '') as email,
+    cast(null as varchar) as zip5,
+    lead_id,
+    event,
+    sg_message_id,
+    url,
+    category,
+    reason,
+    bounce_type,
+    custom_args_json,
+    ingested_at
+from latest

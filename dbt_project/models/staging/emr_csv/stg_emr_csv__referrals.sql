@@ -1,0 +1,38 @@
+-- Referrals from vendor EMR referral reports received by the run's as-of, one row per record id.
+with latest as (
+    select *
+    from {{ source('emr_csv', 'emr_csv_referrals') }}
+    where received_at <= {{ as_of() }}
+    qualify row_number() over (partition by source_record_id order by ingested_at desc) = 1
+)
+
+select
+    source,
+    source_file,
+    source_record_id,
+    'referral' as record_kind,
+    received_at as event_at,
+    {{ title_case('first_name') }} as first_name,
+    {{ title_case('last_name') }} as last_name,
+    dob,
+    {{ to_e164('phone') }} as phone_e164,
+    nullif(lower(trim(email)), '') as email,
+    {{ zip5('zip') }} as zip5,
+    patient_ref,
+    profile,
+    sex,
+    address,
+    diagnosis_codes,
+    diagnosis_text,
+    referring_name,
+    referring_npi,
+    {{ npi_is_valid('referring_npi') }} as referring_npi_valid,
+    referring_practice,
+    payer as payer_text,
+    member_id,
+    clinic as clinic_text,
+    post_op,
+    surgery_date,
+    notes,
+    ingested_at
+from latest

@@ -1,0 +1,54 @@
+-- Referral faxes received by the run's as-of: OCR-extracted fields with a confidence each.
+with latest as (
+    select *
+    from {{ source('fax', 'fax_extractions') }}
+    where coalesce(received_at, ingested_at) <= {{ as_of() }}
+    qualify row_number() over (partition by source_record_id order by ingested_at desc) = 1
+)
+
+select
+    source,
+    source_file,
+    source_record_id,
+    'referral' as record_kind,
+    coalesce(received_at, ingested_at) as event_at,
+    {{ title_case('first_name') }} as first_name,
+    {{ title_case('last_name') }} as last_name,
+    dob,
+    {{ to_e164('phone') }} as phone_e164,
+    cast(null as varchar) as email,
+    {{ zip5('zip') }} as zip5,
+    address,
+    diagnosis_codes,
+    diagnosis_text,
+    referring_name,
+    referring_npi,
+    {{ npi_is_valid('referring_npi') }} as referring_npi_valid,
+    {{ to_e164('referring_phone') }} as referring_phone_e164,
+    {{ to_e164('coalesce(from_fax, referring_fax)') }} as from_fax_e164,
+    orders,
+    post_op,
+    surgery_date,
+    payer as payer_text,
+    member_id,
+    signed_date,
+    pages,
+    needs_review,
+    first_name_confidence,
+    last_name_confidence,
+    dob_confidence,
+    phone_confidence,
+    zip_confidence,
+    address_confidence,
+    diagnosis_codes_confidence,
+    diagnosis_text_confidence,
+    referring_name_confidence,
+    referring_npi_confidence,
+    orders_confidence,
+    post_op_confidence,
+    surgery_date_confidence,
+    payer_confidence,
+    member_id_confidence,
+    page_images,
+    ingested_at
+from latest

@@ -1,0 +1,42 @@
+-- REF^I12 referrals sent by the run's as-of, one row per MSH-10, normalised like every person record.
+with latest as (
+    select *
+    from {{ source('hl7v2', 'hl7v2_referrals') }}
+    where coalesce(sent_at, cast(referral_date as timestamp)) <= {{ as_of() }}
+    qualify row_number() over (partition by source_record_id order by ingested_at desc) = 1
+)
+
+select
+    source,
+    source_file,
+    source_record_id,
+    'referral' as record_kind,
+    coalesce(sent_at, cast(referral_date as timestamp)) as event_at,
+    {{ title_case('given') }} as first_name,
+    {{ title_case('family') }} as last_name,
+    dob,
+    {{ to_e164('phone') }} as phone_e164,
+    cast(null as varchar) as email,
+    {{ zip5('zip') }} as zip5,
+    patient_id as patient_ref,
+    sex,
+    street as address,
+    referral_id,
+    status as referral_status,
+    priority,
+    reason,
+    referral_date,
+    nullif(trim(concat_ws(' ', referring_given, referring_family)), '') as referring_name,
+    referring_npi,
+    {{ npi_is_valid('referring_npi') }} as referring_npi_valid,
+    referring_phone,
+    referred_to_name,
+    diagnosis_codes,
+    diagnosis_texts[1] as diagnosis_text,
+    payer_name as payer_text,
+    member_id,
+    group_number,
+    plan_type,
+    notes,
+    ingested_at
+from latest

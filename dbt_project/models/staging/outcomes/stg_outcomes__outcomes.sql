@@ -1,0 +1,26 @@
+-- Staff call outcomes logged by the run's as-of (the app writes them; one row per outcome id).
+with latest as (
+    select *
+    from {{ source('outcomes', 'outcomes') }}
+    where outcome_at <= {{ as_of() }}
+    qualify row_number() over (partition by source_record_id order by ingested_at desc) = 1
+)
+
+select
+    source,
+    source_file,
+    source_record_id,
+    'outcome' as record_kind,
+    outcome_at as event_at,
+    cast(null as varchar) as first_name,
+    cast(null as varchar) as last_name,
+    cast(null as date) as dob,
+    cast(null as varchar) as phone_e164,
+    cast(null as varchar) as email,
+    cast(null as varchar) as zip5,
+    lead_id,
+    outcome,
+    user_name,
+    note,
+    ingested_at
+from latest

@@ -1,0 +1,30 @@
+-- SMS sent or received by the run's as-of. phone_e164 is the other party (sender of inbound messages,
+-- recipient of outbound ones); opt_keyword marks STOP / START / HELP replies.
+with latest as (
+    select *
+    from {{ source('sms', 'sms_messages') }}
+    where sent_at <= {{ as_of() }}
+    qualify row_number() over (partition by source_record_id order by ingested_at desc) = 1
+)
+
+select
+    source,
+    source_file,
+    source_record_id,
+    'sms' as record_kind,
+    sent_at as event_at,
+    cast(null as varchar) as first_name,
+    cast(null as varchar) as last_name,
+    cast(null as date) as dob,
+    case when direction = 'inbound' then {{ to_e164('from_number') }} else {{ to_e164('to_number') }} end
+        as phone_e164,
+    cast(null as varchar) as email,
+    cast(null as varchar) as zip5,
+    case when direction = 'inbound' then 'inbound' else 'outbound' end as direction,
+    status,
+    body,
+    opt_keyword,
+    num_segments,
+    error_code,
+    ingested_at
+from latest

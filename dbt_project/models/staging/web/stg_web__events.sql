@@ -1,0 +1,25 @@
+-- Site and scheduling-page events by the run's as-of; token links an event to the lead it was sent to.
+with latest as (
+    select *
+    from {{ source('web', 'web_events') }}
+    where ts <= {{ as_of() }}
+    qualify row_number() over (partition by source_record_id order by ingested_at desc) = 1
+)
+
+select
+    source,
+    source_file,
+    source_record_id,
+    'web' as record_kind,
+    ts as event_at,
+    cast(null as varchar) as first_name,
+    cast(null as varchar) as last_name,
+    cast(null as date) as dob,
+    cast(null as varchar) as phone_e164,
+    cast(null as varchar) as email,
+    cast(null as varchar) as zip5,
+    event,
+    token,
+    url,
+    ingested_at
+from latest
