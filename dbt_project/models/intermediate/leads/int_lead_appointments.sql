@@ -1,14 +1,21 @@
--- Appointments attached to lead episodes: the referral the appointment is based on, else the same
--- person's latest lead received before the booking. A booking before the lead's receipt never counts.
+-- Appointments attached to lead episodes: the lead holding the referral the appointment is based on,
+-- else the same person's latest lead received before the booking. A booking before the lead's receipt
+-- never counts.
 with leads as (
     select
         lead_id,
         person_id,
-        source,
-        source_record_id,
         received_at,
         lead(received_at) over (partition by person_id order by received_at, lead_id) as next_received_at
     from {{ ref('int_leads_resolved') }}
+),
+
+referral_leads as (
+    select
+        source_record_id as service_request_id,
+        lead_id
+    from {{ ref('int_lead_episodes') }}
+    where source = 'fhir'
 ),
 
 appointments as (
@@ -18,7 +25,7 @@ appointments as (
     from {{ ref('stg_fhir__appointments') }} as appts
     inner join {{ ref('int_persons_matched') }} as persons
         on
-            persons.record_type = 'appointment'
+            persons.record_kind = 'appointment'
             and appts.source = persons.source
             and appts.appointment_id = persons.source_record_id
 ),
@@ -28,14 +35,14 @@ candidates as (
         appointments.*,
         leads.lead_id,
         leads.received_at,
-        coalesce(appointments.service_request_id = leads.source_record_id and leads.source = 'fhir', false)
-            as is_direct
+        referral_leads.lead_id is not null as is_direct
     from appointments
+    left join referral_leads on appointments.service_request_id = referral_leads.service_request_id
     inner join leads
         on
             appointments.booked_at >= leads.received_at
             and (
-                (appointments.service_request_id = leads.source_record_id and leads.source = 'fhir')
+                leads.lead_id = referral_leads.lead_id
                 or (
                     appointments.person_id = leads.person_id
                     and (leads.next_received_at is null or appointments.booked_at < leads.next_received_at)

@@ -1,7 +1,9 @@
--- One lead episode per referral (FHIR ServiceRequest) or web-form request, with its person, clinic,
--- payer, diagnosis group and distance to the nearest clinic.
-with persons as (
-    select * from {{ ref('int_persons_matched') }}
+-- One row per lead episode with its person, primary source, clinic, payer, diagnosis group and
+-- distance to the nearest clinic. Receipt and primary source come from the episode's first record;
+-- every other attribute from the most authoritative record that has it (EMR before fax before web
+-- form before phone), so a web form filled after an e-referral adds what the EMR lacked.
+with episodes as (
+    select * from {{ ref('int_lead_episodes') }}
 ),
 
 patients as (
@@ -12,13 +14,10 @@ coverages as (
     select * from {{ ref('stg_fhir__coverages') }}
 ),
 
-fhir_leads as (
+fhir_details as (
     select
-        sr.service_request_id as source_record_id,
         'fhir' as source,
-        'emr' as channel,
-        sr.source_file,
-        sr.received_at,
+        sr.service_request_id as source_record_id,
         sr.patient_id as fhir_patient_id,
         sr.status as request_status,
         loc.clinic_id as stated_clinic_id,
@@ -47,13 +46,10 @@ fhir_leads as (
     ) = 1
 ),
 
-webform_leads as (
+webform_details as (
     select
-        submission_id as source_record_id,
         'webforms' as source,
-        'web' as channel,
-        source_file,
-        received_at,
+        submission_id as source_record_id,
         cast(null as varchar) as fhir_patient_id,
         cast(null as varchar) as request_status,
         clinic_id as stated_clinic_id,
@@ -73,34 +69,90 @@ webform_leads as (
     from {{ ref('stg_webforms__submissions') }}
 ),
 
+-- Sources landed through the person_bearing union carry what their staging model exposes.
+other_details as (
+    select
+        records.source,
+        records.source_record_id,
+        cast(null as varchar) as fhir_patient_id,
+        cast(null as varchar) as request_status,
+        records.clinic_id as stated_clinic_id,
+        records.payer_id,
+        records.diagnosis_group,
+        cast(null as integer) as expected_visits,
+        records.post_op,
+        records.referring_npi,
+        records.zip5 as zip,
+        zips.lat,
+        zips.lon,
+        records.phone_e164 is not null as has_phone,
+        records.email is not null as has_email,
+        cast(null as boolean) as sms_consent,
+        cast(null as boolean) as email_consent,
+        cast(null as varchar) as preferred_contact
+    from {{ ref('int_source_records') }} as records
+    left join {{ ref('stg_ref__zip_codes') }} as zips on records.zip5 = zips.zip
+    where records.opens_lead and records.source not in ('fhir', 'webforms')
+),
+
+details as (
+    select * from fhir_details
+    union all
+    select * from webform_details
+    union all
+    select * from other_details
+),
+
+ranked as (
+    select
+        episodes.*,
+        details.* exclude (source, source_record_id),
+        case episodes.source
+            when 'fhir' then 1 when 'hl7v2' then 2 when 'emr_csv' then 3 when 'fax' then 4
+            when 'webforms' then 5 when 'calls' then 6 else 9
+        end as authority,
+        case episodes.source
+            when 'fhir' then 'emr' when 'hl7v2' then 'emr' when 'emr_csv' then 'emr' when 'fax' then 'fax'
+            when 'webforms' then 'web' when 'calls' then 'phone' else episodes.source
+        end as channel
+    from episodes
+    left join details
+        on episodes.source = details.source and episodes.source_record_id = details.source_record_id
+),
+
+{%- set by_authority = ['fhir_patient_id', 'request_status', 'stated_clinic_id', 'payer_id',
+    'diagnosis_group', 'expected_visits', 'post_op', 'referring_npi', 'zip', 'lat', 'lon',
+    'sms_consent', 'email_consent', 'preferred_contact'] %}
 leads as (
     select
-        * replace (
-            coalesce(diagnosis_group, 'general') as diagnosis_group,
-            coalesce(post_op, false) as post_op
-        )
-    from fhir_leads
-    union all
-    select
-        * replace (
-            coalesce(diagnosis_group, 'general') as diagnosis_group,
-            coalesce(post_op, false) as post_op
-        )
-    from webform_leads
+        lead_id,
+        min(person_id) as person_id,
+        arg_min(source, (event_at, record_key)) as source,
+        arg_min(channel, (event_at, record_key)) as channel,
+        arg_min(source_file, (event_at, record_key)) as source_file,
+        arg_min(source_record_id, (event_at, record_key)) as source_record_id,
+        min(event_at) as received_at,
+        cast(count(*) as integer) as record_count,
+        list(distinct source order by source) as sources,
+        {%- for column in by_authority %}
+        arg_min({{ column }}, (authority, event_at, record_key)) filter (where {{ column }} is not null)
+            as {{ column }},
+        {%- endfor %}
+        coalesce(bool_or(has_phone), false) as has_phone,
+        coalesce(bool_or(has_email), false) as has_email
+    from ranked
+    group by lead_id
 ),
 
 nearest as (
     select
-        leads.source,
-        leads.source_record_id,
+        leads.lead_id,
         clinics.clinic_id,
         {{ haversine_km('leads.lat', 'leads.lon', 'clinics.lat', 'clinics.lon') }} as distance_km
     from leads
     cross join {{ ref('stg_ref__clinics') }} as clinics
     where leads.lat is not null and clinics.lat is not null
-    qualify row_number() over (
-        partition by leads.source, leads.source_record_id order by distance_km, clinics.clinic_id
-    ) = 1
+    qualify row_number() over (partition by leads.lead_id order by distance_km, clinics.clinic_id) = 1
 ),
 
 group_visits as (
@@ -116,19 +168,21 @@ default_clinic as (
 )
 
 select
-    'L' || substr(md5(leads.source || ':' || leads.source_record_id), 1, 15) as lead_id,
-    persons.person_id,
+    leads.lead_id,
+    leads.person_id,
     leads.source,
     leads.channel,
     leads.source_file,
     leads.source_record_id,
     leads.received_at,
+    leads.record_count,
+    leads.sources,
     coalesce(leads.stated_clinic_id, nearest.clinic_id, default_clinic.clinic_id) as clinic_id,
     coalesce(leads.payer_id, 'UNKNOWN') as payer,
     leads.payer_id is null as payer_unknown,
-    leads.diagnosis_group,
-    coalesce(leads.expected_visits, dg.expected_visits) as expected_visits,
-    leads.post_op,
+    coalesce(leads.diagnosis_group, 'general') as diagnosis_group,
+    coalesce(leads.expected_visits, dg.expected_visits, general.expected_visits) as expected_visits,
+    coalesce(leads.post_op, false) as post_op,
     leads.referring_npi,
     leads.zip,
     nearest.distance_km,
@@ -140,12 +194,7 @@ select
     leads.email_consent,
     leads.preferred_contact
 from leads
-inner join persons
-    on
-        leads.source = persons.source
-        and leads.source_record_id = persons.source_record_id
-        and persons.is_lead
-left join nearest
-    on leads.source = nearest.source and leads.source_record_id = nearest.source_record_id
-left join group_visits as dg on leads.diagnosis_group = dg.diagnosis_group
+left join nearest on leads.lead_id = nearest.lead_id
+left join group_visits as dg on coalesce(leads.diagnosis_group, 'general') = dg.diagnosis_group
+left join group_visits as general on general.diagnosis_group = 'general'
 cross join default_clinic

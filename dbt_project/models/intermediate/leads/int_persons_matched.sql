@@ -1,62 +1,108 @@
--- Exact-match identity: normalised last name + DOB, else phone, else email, else the FHIR patient.
--- Records keyed only by phone or email adopt the name+DOB key of records sharing that phone/email.
--- (Probabilistic matching replaces this later; the grain and columns stay.)
-with keyed as (
-    select
-        *,
-        case
-            when last_name_norm is not null and dob is not null
-                then 'nd:' || last_name_norm || '|' || cast(dob as varchar)
-        end as name_dob_key
-    from {{ ref('int_source_records') }}
+-- Each source record with its person. Records with a name or DOB take their identity node's cluster
+-- (int_persons_clustered). Nameless records (SMS, email and web events, call logs) attach by phone,
+-- else email, to a person already known by that contact; when a household shares it, to the person
+-- whose lead-opening record is the latest one at or before the event (the lead being worked then).
+with records as (
+    select * from {{ ref('int_source_records') }}
 ),
 
-phone_links as (
+identified as (
     select
-        phone_e164,
-        min(name_dob_key) as name_dob_key
-    from keyed
-    where phone_e164 is not null and name_dob_key is not null
-    group by phone_e164
-    having count(distinct name_dob_key) = 1
+        records.record_key,
+        clustered.person_id
+    from records
+    inner join {{ ref('int_persons_clustered') }} as clustered on records.person_key = clustered.person_key
+    where records.has_identity
 ),
 
-email_links as (
-    select
-        email,
-        min(name_dob_key) as name_dob_key
-    from keyed
-    where email is not null and name_dob_key is not null
-    group by email
-    having count(distinct name_dob_key) = 1
+contacts as (
+    select distinct
+        identified.person_id,
+        'phone' as contact_type,
+        records.phone_e164 as contact
+    from records
+    inner join identified on records.record_key = identified.record_key
+    where records.phone_e164 is not null
+    union all
+    select distinct
+        identified.person_id,
+        'email' as contact_type,
+        records.email as contact
+    from records
+    inner join identified on records.record_key = identified.record_key
+    where records.email is not null
 ),
 
-matched as (
+openings as (
     select
-        keyed.*,
-        coalesce(
-            keyed.name_dob_key,
-            phone_links.name_dob_key,
-            email_links.name_dob_key,
-            'ph:' || keyed.phone_e164,
-            'em:' || keyed.email,
-            'fp:' || keyed.fhir_patient_id,
-            'rec:' || keyed.record_key
-        ) as match_key
-    from keyed
-    left join phone_links on keyed.phone_e164 = phone_links.phone_e164
-    left join email_links on keyed.email = email_links.email
+        identified.person_id,
+        records.event_at
+    from records
+    inner join identified on records.record_key = identified.record_key
+    where records.opens_lead
+),
+
+nameless as (
+    select * from records where not has_identity
+),
+
+nameless_candidates as (
+    select
+        nameless.record_key,
+        nameless.event_at,
+        contacts.person_id,
+        contacts.contact_type
+    from nameless
+    inner join contacts on contacts.contact_type = 'phone' and nameless.phone_e164 = contacts.contact
+    union all
+    select
+        nameless.record_key,
+        nameless.event_at,
+        contacts.person_id,
+        contacts.contact_type
+    from nameless
+    inner join contacts on contacts.contact_type = 'email' and nameless.email = contacts.contact
+),
+
+-- The latest lead-opening record of each candidate person at the event (DuckDB ASOF join).
+candidates_active as (
+    select
+        nameless_candidates.*,
+        openings.event_at as active_since
+    from nameless_candidates
+    asof left join openings
+        on
+            nameless_candidates.person_id = openings.person_id
+            and nameless_candidates.event_at >= openings.event_at
+),
+
+attached as (
+    select
+        record_key,
+        person_id
+    from candidates_active
+    qualify row_number() over (
+        partition by record_key
+        order by active_since desc nulls last, (contact_type = 'phone') desc, person_id
+    ) = 1
+),
+
+assigned as (
+    select * from identified
+    union all
+    select * from attached
 )
 
 select
-    record_key,
-    record_type,
-    source,
-    source_file,
-    source_record_id,
-    fhir_patient_id,
-    received_at,
-    is_lead,
-    match_key,
-    'P' || substr(md5(match_key), 1, 15) as person_id
-from matched
+    records.record_key,
+    records.record_kind,
+    records.source,
+    records.source_file,
+    records.source_record_id,
+    records.fhir_patient_id,
+    records.event_at,
+    records.opens_lead,
+    records.person_key,
+    assigned.person_id
+from records
+inner join assigned on records.record_key = assigned.record_key

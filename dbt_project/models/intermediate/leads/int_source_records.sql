@@ -1,96 +1,123 @@
--- Every person-bearing record, one row, with the identity fields used for matching.
--- FHIR resources that point at a Patient borrow that patient's identity fields.
+-- Every person-bearing record, one row, with the standard identity columns used for matching.
+-- FHIR resources that point at a Patient borrow that patient's identity fields and share its
+-- person_key (the EMR already knows they are one person); other records are their own node unless
+-- their source names a patient (`source_person_id`). Sources other than FHIR and web forms arrive
+-- through staging models tagged `person_bearing` (see the union_person_bearing macro).
+{%- set optional = {
+    'source_person_id': 'varchar',
+    'direction': 'varchar',
+    'touch_result': 'varchar',
+    'token': 'varchar',
+    'lead_ref': 'varchar',
+    'payer_id': 'varchar',
+    'diagnosis_group': 'varchar',
+    'referring_npi': 'varchar',
+    'clinic_id': 'varchar',
+    'post_op': 'boolean',
+} %}
+{%- set native = ['stg_fhir__patients', 'stg_fhir__service_requests', 'stg_fhir__appointments',
+    'stg_fhir__coverages', 'stg_fhir__locations', 'stg_fhir__practitioners', 'stg_webforms__submissions'] %}
 with patients as (
     select * from {{ ref('stg_fhir__patients') }}
 ),
 
 fhir_records as (
     select
-        'patient' as record_type,
+        'patient' as record_kind,
         patient_id as source_record_id,
         patient_id as fhir_patient_id,
-        cast(null as timestamp) as received_at,
-        false as is_lead,
+        cast(null as timestamp) as event_at,
         source,
         source_file
     from patients
     union all
     select
-        'service_request' as record_type,
+        'referral' as record_kind,
         service_request_id as source_record_id,
         patient_id as fhir_patient_id,
-        received_at,
-        true as is_lead,
+        received_at as event_at,
         source,
         source_file
     from {{ ref('stg_fhir__service_requests') }}
     union all
     select
-        'appointment' as record_type,
+        'appointment' as record_kind,
         appointment_id as source_record_id,
         patient_id as fhir_patient_id,
-        booked_at as received_at,
-        false as is_lead,
+        booked_at as event_at,
         source,
         source_file
     from {{ ref('stg_fhir__appointments') }}
 ),
 
-webforms as (
+native as (
     select
-        'webform' as record_type,
-        submission_id as source_record_id,
-        cast(null as varchar) as fhir_patient_id,
-        received_at,
-        true as is_lead,
-        first_name,
-        last_name,
-        dob,
-        phone_e164,
-        email,
-        zip,
-        source,
-        source_file
-    from {{ ref('stg_webforms__submissions') }}
-),
-
-unioned as (
-    select
-        fhir_records.record_type,
+        fhir_records.source,
+        fhir_records.source_file,
         fhir_records.source_record_id,
-        fhir_records.fhir_patient_id,
-        fhir_records.received_at,
-        fhir_records.is_lead,
+        fhir_records.record_kind,
+        fhir_records.event_at,
         patients.first_name,
         patients.last_name,
         patients.dob,
         patients.phone_e164,
         patients.email,
-        patients.zip,
-        fhir_records.source,
-        fhir_records.source_file
+        patients.zip as zip5,
+        fhir_records.fhir_patient_id as source_person_id,
+        {%- for column, data_type in optional.items() if column != 'source_person_id' %}
+        cast(null as {{ data_type }}) as {{ column }},
+        {%- endfor %}
+        fhir_records.fhir_patient_id
     from fhir_records
     left join patients on fhir_records.fhir_patient_id = patients.patient_id
     union all
     select
-        record_type,
-        source_record_id,
-        fhir_patient_id,
-        received_at,
-        is_lead,
+        source,
+        source_file,
+        submission_id as source_record_id,
+        'web' as record_kind,
+        received_at as event_at,
         first_name,
         last_name,
         dob,
         phone_e164,
         email,
-        zip,
-        source,
-        source_file
-    from webforms
+        zip as zip5,
+        {%- for column, data_type in optional.items() %}
+        cast(null as {{ data_type }}) as {{ column }},
+        {%- endfor %}
+        cast(null as varchar) as fhir_patient_id
+    from {{ ref('stg_webforms__submissions') }}
+),
+
+tagged as (
+    {%- set tagged_sql = union_person_bearing(optional=optional, exclude=native) %}
+    {%- if tagged_sql | trim %}
+    select
+        *,
+        cast(null as varchar) as fhir_patient_id
+    from ({{ tagged_sql }})
+    {%- else %}
+    select * from native where false
+    {%- endif %}
+),
+
+unioned as (
+    select * from native
+    union all
+    select * from tagged
 )
 
 select
-    source || ':' || record_type || ':' || source_record_id as record_key,
+    source || ':' || record_kind || ':' || source_record_id as record_key,
+    -- What the source already knows to be one person; matching compares these nodes.
+    case
+        when source_person_id is not null then source || ':person:' || source_person_id
+        else source || ':' || record_kind || ':' || source_record_id
+    end as person_key,
     *,
-    nullif(regexp_replace(lower(last_name), '[^a-z]', '', 'g'), '') as last_name_norm
+    -- Lead-opening records: referrals (EMR, HL7, CSV, fax), voicemails and web-form requests.
+    (record_kind in ('referral', 'voicemail') or source = 'webforms') as opens_lead,
+    (first_name is not null or last_name is not null or dob is not null) as has_identity
 from unioned
+where event_at is null or event_at <= {{ as_of() }}

@@ -1,0 +1,22 @@
+"""Identity resolution: pure functions the dbt Python models call (pair scoring in DuckDB, clustering)."""
+
+from orchestration.identity.clustering import ScoredPair, cluster_nodes
+from orchestration.identity.config import (
+    IdentityConfig,
+    identity_config_for,
+    load_identity_config,
+    match_probability,
+)
+from orchestration.identity.pair_scoring import BLOCKING_RULES, identity_nodes, score_pairs
+
+__all__ = [
+    "BLOCKING_RULES",
+    "IdentityConfig",
+    "ScoredPair",
+    "cluster_nodes",
+    "identity_nodes",
+    "identity_config_for",
+    "load_identity_config",
+    "match_probability",
+    "score_pairs",
+]

@@ -1,0 +1,199 @@
+"""Splink-style pair scoring inside DuckDB: identity nodes -> blocked candidate pairs -> comparison
+levels -> Fellegi-Sunter match weights. Python only assembles SQL; DuckDB does the set work.
+
+A *node* is what a source already knows to be one person (all FHIR resources of one Patient, or a lone
+record); `person_key` names it. Records without a name and DOB (SMS, email, web events, call logs) are
+not nodes: they are attached to persons later by phone/email/token."""
+
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa
+
+from orchestration.identity.config import COMPARISONS, IdentityConfig
+from orchestration.identity.name_variants import name_canonical_rows
+
+# Each rule is a conjunction of equal node columns; a pair is a candidate if any rule holds.
+BLOCKING_RULES: tuple[tuple[str, ...], ...] = (
+    ("phone",),
+    ("email",),
+    ("last_norm", "dob"),
+    ("dob", "zip"),
+    ("last_norm", "zip"),
+    ("first_norm", "dob"),
+    ("last_norm", "first_initial", "birth_year"),
+)
+
+_NODES_SQL = """
+create or replace temp table id_nodes as
+with named as (
+    select
+        person_key,
+        record_key,
+        event_at,
+        nullif(regexp_replace(lower(first_name), '[^a-z]', '', 'g'), '') as first_norm,
+        nullif(regexp_replace(lower(last_name), '[^a-z]', '', 'g'), '') as last_norm,
+        dob,
+        phone_e164 as phone,
+        lower(email) as email,
+        zip5 as zip
+    from {records}
+    where first_name is not null or last_name is not null or dob is not null
+)
+select
+    person_key,
+    min(record_key) as record_key,
+    min(event_at) as first_seen_at,
+    -- one profile per node: the values of its earliest record that has them (deterministic)
+    arg_min(first_norm, record_key) filter (where first_norm is not null) as first_norm,
+    arg_min(last_norm, record_key) filter (where last_norm is not null) as last_norm,
+    arg_min(dob, record_key) filter (where dob is not null) as dob,
+    arg_min(phone, record_key) filter (where phone is not null) as phone,
+    arg_min(email, record_key) filter (where email is not null) as email,
+    arg_min(zip, record_key) filter (where zip is not null) as zip
+from named
+group by person_key
+"""
+
+_NODE_EXTRAS_SQL = """
+create or replace temp table id_nodes_ext as
+with canon as (
+    select name, list(canonical order by canonical) as first_canon
+    from id_name_canonicals
+    group by name
+)
+select
+    n.*,
+    left(n.first_norm, 1) as first_initial,
+    year(n.dob) as birth_year,
+    coalesce(canon.first_canon, [n.first_norm]) as first_canon
+from id_nodes as n
+left join canon on n.first_norm = canon.name
+"""
+
+_LEVELS_SQL = """
+select
+    l.person_key as person_key_l,
+    r.person_key as person_key_r,
+    l.record_key as record_key_l,
+    r.record_key as record_key_r,
+    case
+        when l.first_norm is null or r.first_norm is null then null
+        when l.first_norm = r.first_norm then 'exact'
+        when list_has_any(l.first_canon, r.first_canon) then 'nickname'
+        when jaro_winkler_similarity(l.first_norm, r.first_norm) >= 0.9
+            or damerau_levenshtein(l.first_norm, r.first_norm) <= 1 then 'fuzzy'
+        else 'else'
+    end as first_name,
+    case
+        when l.last_norm is null or r.last_norm is null then null
+        when l.last_norm = r.last_norm then 'exact'
+        when jaro_winkler_similarity(l.last_norm, r.last_norm) >= 0.92
+            or damerau_levenshtein(l.last_norm, r.last_norm) <= 1 then 'fuzzy'
+        else 'else'
+    end as last_name,
+    case
+        when l.dob is null or r.dob is null then null
+        when l.dob = r.dob then 'exact'
+        when year(l.dob) = year(r.dob) and month(l.dob) = day(r.dob) and day(l.dob) = month(r.dob)
+            then 'transposed'
+        when damerau_levenshtein(strftime(l.dob, '%Y%m%d'), strftime(r.dob, '%Y%m%d')) <= 1 then 'one_off'
+        else 'else'
+    end as dob,
+    case
+        when l.phone is null or r.phone is null then null
+        when l.phone = r.phone then 'exact'
+        else 'else'
+    end as phone,
+    case
+        when l.email is null or r.email is null then null
+        when l.email = r.email then 'exact'
+        when damerau_levenshtein(l.email, r.email) <= 2 then 'fuzzy'
+        else 'else'
+    end as email,
+    case
+        when l.zip is null or r.zip is null then null
+        when l.zip = r.zip then 'exact'
+        else 'else'
+    end as zip
+from id_candidates as p
+inner join id_nodes_ext as l on p.person_key_l = l.person_key
+inner join id_nodes_ext as r on p.person_key_r = r.person_key
+"""
+
+
+def _blocking_sql() -> str:
+    parts = []
+    for rule in BLOCKING_RULES:
+        on = " and ".join(f"l.{c} = r.{c}" for c in rule)
+        parts.append(
+            "select l.person_key as person_key_l, r.person_key as person_key_r "
+            f"from id_nodes_ext as l inner join id_nodes_ext as r on {on} "
+            "and l.person_key < r.person_key"
+        )
+    return (
+        "create or replace temp table id_candidates as select distinct * from (\n"
+        + "\nunion all\n".join(parts)
+        + "\n)"
+    )
+
+
+def _sql_literal(value: str | None) -> str:
+    return "null" if value is None else "'" + value.replace("'", "''") + "'"
+
+
+def _weights_sql(config: IdentityConfig) -> str:
+    terms = []
+    for comparison, levels in COMPARISONS.items():
+        cases = " ".join(f"when '{lv}' then {config.level_weight(comparison, lv)!r}" for lv in levels)
+        terms.append(f"coalesce(case {comparison} {cases} end, 0.0) as w_{comparison}")
+    return ",\n    ".join(terms)
+
+
+def _veto_sql(config: IdentityConfig) -> str:
+    rules = []
+    for rule in config.vetoes:
+        conds = [f"{c} is null" if lv is None else f"{c} = {_sql_literal(lv)}" for c, lv in rule.items()]
+        rules.append("(" + " and ".join(conds) + ")")
+    return "coalesce(" + (" or ".join(rules) if rules else "false") + ", false)"
+
+
+def score_pairs(con: duckdb.DuckDBPyConnection, records: str, config: IdentityConfig) -> pa.Table:
+    """Scored candidate pairs of identity nodes from the `records` relation (columns record_key,
+    person_key, event_at, first_name, last_name, dob, phone_e164, email, zip5). One row per pair with
+    each comparison's level and weight, the total match weight and probability, vetoed and accepted."""
+    con.execute(_NODES_SQL.format(records=records))
+    names = pa.table(
+        {"name": [n for n, _ in name_canonical_rows()], "canonical": [c for _, c in name_canonical_rows()]}
+    )
+    con.register("id_name_canonicals_src", names)
+    con.execute("create or replace temp table id_name_canonicals as select * from id_name_canonicals_src")
+    con.unregister("id_name_canonicals_src")
+    con.execute(_NODE_EXTRAS_SQL)
+    con.execute(_blocking_sql())
+    weight_sum = " + ".join(f"w_{c}" for c in COMPARISONS)
+    sql = f"""
+    with levels as ({_LEVELS_SQL}),
+    weighted as (
+        select *,
+            {_weights_sql(config)}
+        from levels
+    )
+    select
+        *,
+        {config.prior_weight!r} + {weight_sum} as match_weight,
+        1.0 / (1.0 + pow(2.0, -({config.prior_weight!r} + {weight_sum}))) as match_probability,
+        {_veto_sql(config)} as vetoed,
+        ({config.prior_weight!r} + {weight_sum}) >= {config.threshold_weight!r}
+            and not {_veto_sql(config)} as accepted
+    from weighted
+    order by person_key_l, person_key_r
+    """
+    return con.sql(sql).to_arrow_table()
+
+
+def identity_nodes(con: duckdb.DuckDBPyConnection) -> pa.Table:
+    """The nodes built by the last `score_pairs` call: person_key, record_key, first_seen_at."""
+    return con.execute(
+        "select person_key, record_key, first_seen_at from id_nodes order by person_key"
+    ).to_arrow_table()
