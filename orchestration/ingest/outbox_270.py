@@ -1,0 +1,174 @@
+"""270 outbox: ask payers about open leads that have a payer and member id but no 271 answer yet.
+
+One file per run, `<outbox>/eligibility/270_<as-of>.x12`, TRN02 = lead id. What was sent is recorded in
+`raw.eligibility_inquiries_sent`; a lead is not asked again within `reask_after_days` (config/ingest.yaml).
+Idempotent: the file name comes from the run's as-of, so a rerun (also after a crash) rewrites the same
+file with the same inquiries, or does nothing when that file was already recorded.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+
+from orchestration.ingest.records import RawTable
+from orchestration.x12 import write_270
+from orchestration.x12.model import EligibilityInquiry
+
+OUTBOX_SOURCE = "outbox_270"
+
+
+@dataclass(slots=True)
+class InquirySent:
+    source_record_id: str  # "<file name>:<lead id>"
+    lead_id: str
+    payer_id: str | None  # config payer id (e.g. AETNA)
+    x12_payer_id: str
+    file_name: str
+    isa_control: int
+    sent_at: datetime  # the run's as-of, naive UTC
+
+
+INQUIRIES_SENT = RawTable("eligibility_inquiries_sent", InquirySent)
+
+# Member identity per lead from the staging models that carry a member id, via the lineage mart.
+# Only the contract columns of marts.fct_leads / marts.lead_source_records are used.
+PENDING_SQL = """
+with open_leads as (
+    select lead_id, payer
+    from marts.fct_leads
+    where status in ('new', 'contacted', 'verified') and verified_at is null and payer <> 'UNKNOWN'
+),
+members as (
+    select source, source_record_id, first_name, last_name, dob, member_id, 1 as rank
+    from staging.stg_emr_csv__referrals
+    union all
+    select source, source_record_id, first_name, last_name, dob, member_id, 2
+    from staging.stg_hl7v2__referrals
+    union all
+    select sr.source, sr.service_request_id, p.first_name, p.last_name, p.dob, c.member_id, 3
+    from staging.stg_fhir__service_requests as sr
+    inner join staging.stg_fhir__patients as p on sr.patient_id = p.patient_id
+    inner join staging.stg_fhir__coverages as c on sr.coverage_id = c.coverage_id
+    union all
+    select source, source_record_id, first_name, last_name, dob, member_id, 4
+    from staging.stg_fax__extractions
+    union all
+    select source, submission_id, first_name, last_name, dob, member_id, 5
+    from staging.stg_webforms__submissions
+)
+select l.lead_id, l.payer, p.payer_name, p.x12_payer_id, m.first_name, m.last_name, m.member_id, m.dob
+from open_leads as l
+inner join marts.lead_source_records as r on l.lead_id = r.lead_id
+inner join members as m on r.source = m.source and r.source_record_id = m.source_record_id
+inner join staging.stg_ref__payers as p on l.payer = p.payer_id
+where m.member_id is not null and m.first_name is not null and m.last_name is not null
+    and p.x12_payer_id is not null
+    and not exists (select 1 from staging.stg_eligibility__responses as e where e.lead_id = l.lead_id)
+    and not exists (
+        select 1 from raw.eligibility_inquiries_sent as s
+        where s.lead_id = l.lead_id and s.sent_at > ?::timestamp - to_days(?)
+    )
+qualify row_number() over (partition by l.lead_id order by m.rank, m.dob is null) = 1
+order by l.lead_id
+"""
+
+
+@dataclass(frozen=True)
+class Provider:
+    name: str
+    npi: str
+
+
+def outbox_file_name(as_of: datetime) -> str:
+    return f"270_{as_of:%Y%m%dT%H%M%S}.x12"
+
+
+def isa_control_for(as_of: datetime) -> int:
+    """Nine digits from the as-of (yyDDDHHMM): unique per run minute, the same on a rerun."""
+    return int(as_of.strftime("%y%j%H%M"))
+
+
+def pending_inquiries(
+    con: duckdb.DuckDBPyConnection, as_of: datetime, reask_after_days: int, provider: Provider
+) -> list[tuple[EligibilityInquiry, str]]:
+    """(inquiry, config payer id) for every lead to ask about now."""
+    rows = con.execute(PENDING_SQL, [as_of, reask_after_days]).fetchall()
+    service = as_of.date()
+    return [
+        (
+            EligibilityInquiry(
+                trace_id=lead_id,
+                payer_name=payer_name,
+                payer_id=x12_payer_id,
+                provider_name=provider.name,
+                provider_npi=provider.npi,
+                first_name=first,
+                last_name=last,
+                member_id=member_id,
+                dob=dob if isinstance(dob, date) else None,
+                service_date=service,
+            ),
+            payer,
+        )
+        for lead_id, payer, payer_name, x12_payer_id, first, last, member_id, dob in rows
+    ]
+
+
+def write_outbox_270(
+    con: duckdb.DuckDBPyConnection,
+    outbox_dir: Path,
+    as_of: datetime,
+    *,
+    reask_after_days: int,
+    provider: Provider,
+    sender_id: str,
+    receiver_id: str,
+) -> tuple[Path | None, int]:
+    """Write this run's 270 (if any lead needs one) and record it. Returns (file or None, inquiries)."""
+    as_of = as_of.replace(tzinfo=None)
+    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    con.execute(INQUIRIES_SENT.create_sql())
+    name = outbox_file_name(as_of)
+    target = outbox_dir / "eligibility" / name
+    done = con.execute(
+        "SELECT count(*) FROM raw.eligibility_inquiries_sent WHERE file_name = ?", [name]
+    ).fetchone()[0]
+    if done:
+        return target, 0
+    pending = pending_inquiries(con, as_of, reask_after_days, provider)
+    if not pending:
+        return None, 0
+    target.parent.mkdir(parents=True, exist_ok=True)
+    control = isa_control_for(as_of)
+    tmp = target.with_suffix(".x12.tmp")
+    write_270(
+        [q for q, _ in pending],
+        tmp,
+        isa_control=control,
+        sender_id=sender_id,
+        receiver_id=receiver_id,
+        created=as_of,
+    )
+    sent = [
+        InquirySent(f"{name}:{q.trace_id}", q.trace_id, payer, q.payer_id, name, control, as_of)
+        for q, payer in pending
+    ]
+    rows = INQUIRIES_SENT.to_arrow(sent)  # noqa: F841 - read by DuckDB's replacement scan below
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(
+            f"INSERT INTO {INQUIRIES_SENT.qualified} BY NAME "
+            "SELECT *, ? AS source, ? AS source_file, now()::timestamp AS ingested_at FROM rows",
+            [OUTBOX_SOURCE, name],
+        )
+        os.replace(tmp, target)  # a crash before COMMIT leaves the file unrecorded: the rerun rewrites it
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return target, len(sent)
