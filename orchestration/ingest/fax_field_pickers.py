@@ -174,7 +174,7 @@ def _address_only(idx: LabelIndex) -> tuple[Pick | None, Pick | None]:
                 valid = 1.0 if zipcodes.is_real(z) else 0.4
                 return Pick(text.strip(), item.weight * conf, item.line), Pick(z, item.weight * conf * valid)
     for line in idx.lines:  # unlabelled: "City, ST 78701"
-        if m := re.search(r"\b[A-Z]{2}\s+(\d{5})(?:-\d{4})?\b", line.text):
+        if m := re.search(r"\b[A-Za-z]{2}\s+(\d{5})(?:-\d{4})?\b", line.text):
             return Pick(line.text, 0.7 * line.confidence, line), Pick(
                 m[1], 0.7 * line.confidence * (1.0 if zipcodes.is_real(m[1]) else 0.4)
             )

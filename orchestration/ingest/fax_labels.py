@@ -202,7 +202,11 @@ def find_hits(text: str) -> list[Hit]:
             # The whole label must be there, give or take a misread letter, not just its first word.
             if al is not None and al.dest_end - al.dest_start >= len(key) - 2:
                 start, end = index[al.dest_start], index[al.dest_end - 1] + 1
-                if _boundary_ok(text, start, end, len(key) >= 6):
+                # A misread label is only trusted where it is plainly a label: alone in its phrase
+                # or followed by ":"/"#"; never inside prose, never spanning a colon into its value.
+                after = text[end:].strip()
+                marked = not after or after[0] in ":#"
+                if marked and ":" not in text[start : end - 1] and _boundary_ok(text, start, end, True):
                     w = weight * al.score / 100
                     found.append((len(key) - 3, w, Hit(field, w, start, end)))  # exact hits first
     found.sort(key=lambda item: (-item[0], -item[1]))
@@ -242,45 +246,61 @@ class LabelIndex:
             for j, hit in enumerate(hits):
                 stop = hits[j + 1].start if j + 1 < len(hits) else len(line.text)
                 value = _strip_value(line.text[hit.end : stop])
-                conf, beside, value_order = line.confidence, False, i
-                if not value:
-                    # Where the label sits in its phrase: labels of several grid cells share a row.
-                    n = max(len(line.text), 1)
-                    w = line.box[2] - line.box[0]
-                    span = (line.box[0] + w * hit.start // n, line.box[0] + w * stop // n)
-                    k = self._neighbour(i, span, look_right=j + 1 == len(hits))
-                    if k is not None:
-                        other = lines[k]
-                        cut = self.hits[k][0].start if self.hits[k] else len(other.text)
-                        value = _strip_value(other.text[:cut])
-                        conf, beside, value_order = min(conf, other.confidence), True, k
-                self.items.append(Labelled(hit.field, hit.weight, value, conf, line, i, beside, value_order))
+                if value:
+                    self.items.append(
+                        Labelled(hit.field, hit.weight, value, line.confidence, line, i, False, i)
+                    )
+                    continue
+                # Where the label sits in its phrase: labels of several grid cells share a row.
+                n = max(len(line.text), 1)
+                w = line.box[2] - line.box[0]
+                span = (line.box[0] + w * hit.start // n, line.box[0] + w * stop // n)
+                found = False
+                # Both the phrase to the right and the one below are candidates; the field's
+                # validator decides (a misread label to the right must not hide the value below).
+                for k, discount in self._neighbours(i, span, look_right=j + 1 == len(hits)):
+                    other = lines[k]
+                    cut = self.hits[k][0].start if self.hits[k] else len(other.text)
+                    conf = min(line.confidence, other.confidence)
+                    item = Labelled(
+                        hit.field,
+                        hit.weight * discount,
+                        _strip_value(other.text[:cut]),
+                        conf,
+                        line,
+                        i,
+                        True,
+                        k,
+                    )
+                    self.items.append(item)
+                    found = True
+                if not found:
+                    self.items.append(Labelled(hit.field, hit.weight, "", line.confidence, line, i, False, i))
 
     def starts_with_label(self, k: int) -> bool:
         hits = self.hits[k]
         return bool(hits) and not self.lines[k].text[: hits[0].start].strip(" :|[](){}.,;-")
 
-    def _neighbour(self, i: int, span: tuple[int, int], look_right: bool) -> int | None:
-        """The phrase right of line i on its row, else the one just below the label's span."""
+    def _neighbours(self, i: int, span: tuple[int, int], look_right: bool) -> list[tuple[int, float]]:
+        """(line index, weight factor) of the phrase right of line i on its row and the one just
+        below the label's span; phrases that start with a label of their own are not values."""
         me = self.lines[i]
-        right = (
-            []
-            if not look_right
-            else [
-                k
-                for k, o in enumerate(self.lines)
-                if o.page == me.page
-                and k != i
-                and abs(o.cy - me.cy) < 0.6 * max(me.height, 20)
-                and o.cx > me.box[2]
-                and o.box[0] >= me.box[2] - 20
-                and o.box[0] - me.box[2] < 500
-            ]
-        )
+        out: list[tuple[int, float]] = []
+        right = [
+            k
+            for k, o in enumerate(self.lines)
+            if look_right
+            and o.page == me.page
+            and k != i
+            and abs(o.cy - me.cy) < 0.6 * max(me.height, 20)
+            and o.cx > me.box[2]
+            and o.box[0] >= me.box[2] - 20
+            and o.box[0] - me.box[2] < 500
+        ]
         if right:
             k = min(right, key=lambda k: self.lines[k].box[0])
             if not self.starts_with_label(k):
-                return k
+                out.append((k, 1.0))
         below = [
             k
             for k, o in enumerate(self.lines)
@@ -292,8 +312,9 @@ class LabelIndex:
         ]
         if below:
             k = min(below, key=lambda k: self.lines[k].box[1])
-            return None if self.starts_with_label(k) else k
-        return None
+            if not self.starts_with_label(k):
+                out.append((k, 0.97))
+        return out
 
     def of(self, field: str) -> list[Labelled]:
         return [item for item in self.items if item.field == field]

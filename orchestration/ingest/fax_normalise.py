@@ -90,7 +90,15 @@ def find_dates(text: str, *, pivot_year: int = 2030) -> list[tuple[date, int]]:
             month = _month(m[mon_i])
             if month and (d := _make_date(int(m[3]), month, int(m[day_i]))):
                 found.append((d, m.start()))
+    if not found and (cleaned := _STRAY_BEFORE_DAY.sub("", text)) != text:
+        return find_dates(cleaned, pivot_year=pivot_year)
     return sorted(found, key=lambda item: item[1])
+
+
+# A box border read as "[", "|", "l" or "1" glued before a day: "120-Jul-1949" is 20-Jul-1949.
+# Only at the start of a value, and a "1" only before a day-month-name date, so that an invalid
+# date such as 13/14/1962 is never "repaired" into another one.
+_STRAY_BEFORE_DAY = re.compile(r"^\s*(?:[\[|l](?=\d)|1(?=\d{2}-[A-Za-z]))")
 
 
 def normalise_date(text: str) -> str | None:
@@ -120,7 +128,10 @@ def normalise_phone(text: str) -> str | None:
 
 # OCR reads 1 as l/i/I/|, 0 as O, 5 as S and drops or blurs the dot: the token pattern allows these.
 _ICD_TOKEN = re.compile(
-    r"(?<![A-Za-z0-9])([A-TV-Za-tv-z][0-9OoIil|][0-9A-Za-z|](?:(?:\.|\s(?=\d))?[0-9A-Za-z|]{1,4})?)(?![A-Za-z0-9])"
+    # A dotted code glued to the next word, as OCR does: "M17.11Primary" ...
+    r"(?<![A-Za-z0-9])([A-TV-Z][0-9][0-9A-Z]\.[0-9A-Z]{1,4})(?=[A-Z][a-z])"
+    # ... else a code standing alone, dot optional.
+    r"|(?<![A-Za-z0-9])([A-TV-Za-tv-z][0-9OoIil|][0-9A-Za-z|](?:(?:\.|\s(?=\d))?[0-9A-Za-z|]{1,4})?)(?![A-Za-z0-9])"
 )
 _TO_DIGIT = {"O": "0", "I": "1", "L": "1", "|": "1", "S": "5", "B": "8", "Z": "2"}
 
@@ -156,7 +167,7 @@ def normalise_icd10(token: str) -> str | None:
 def find_icd10(text: str) -> list[str]:
     codes: list[str] = []
     for m in _ICD_TOKEN.finditer(text):
-        code = normalise_icd10(m[1])
+        code = normalise_icd10(m[1] or m[2])
         if code and code not in codes:
             codes.append(code)
     return codes
