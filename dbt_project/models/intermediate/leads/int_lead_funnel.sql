@@ -9,6 +9,16 @@ appointments as (
     where status not in ('cancelled', 'entered-in-error', 'proposed', 'pending', 'waitlist')
 ),
 
+touches as (
+    select
+        lead_id,
+        min(event_at) filter (where direction = 'outbound' or record_kind = 'outcome') as first_contact_at,
+        min(event_at) filter (where record_kind = 'eligibility') as verified_at
+    from {{ ref('int_touches_attributed') }}
+    where lead_id is not null
+    group by lead_id
+),
+
 first_appointment as (
     select
         lead_id,
@@ -24,8 +34,8 @@ first_appointment as (
 milestones as (
     select
         leads.*,
-        cast(null as timestamp) as first_contact_at,
-        cast(null as timestamp) as verified_at,
+        touches.first_contact_at,
+        touches.verified_at,
         first_appointment.booked_at as scheduled_at,
         case
             when first_appointment.status in ('fulfilled', 'arrived', 'checked-in')
@@ -37,6 +47,7 @@ milestones as (
         end as no_show
     from leads
     left join first_appointment on leads.lead_id = first_appointment.lead_id
+    left join touches on leads.lead_id = touches.lead_id
 )
 
 select

@@ -11,7 +11,8 @@ features as (
     select
         lead_id,
         payer_tier,
-        rate_per_visit
+        rate_per_visit,
+        hours_to_first_contact
     from {{ ref('ml_lead_features') }}
 ),
 
@@ -45,7 +46,16 @@ select
     coalesce(
         scores.expected_value,
         features.rate_per_visit * funnel.expected_visits * {{ var('base_conversion_rate', 0.5) }}
-    ) as expected_value
+    ) as expected_value,
+    funnel.diagnosis_group,
+    funnel.post_op,
+    funnel.distance_km,
+    features.payer_tier,
+    features.rate_per_visit * funnel.expected_visits as episode_revenue,
+    features.hours_to_first_contact,
+    funnel.verified_at is not null as eligibility_verified,
+    funnel.record_count,
+    array_to_string(funnel.sources, ',') as sources
 from funnel
 inner join features on funnel.lead_id = features.lead_id
 left join scores on funnel.lead_id = scores.lead_id

@@ -1,24 +1,63 @@
--- Lineage of identity resolution: every ingested record that belongs to a lead.
+-- Lineage of identity resolution: every ingested record that belongs to a lead (lead-opening records,
+-- appointments, touches), with the best match weight that tied its identity node into the person.
 with lead_records as (
     select
         source,
         source_file,
         source_record_id,
+        record_key,
         lead_id,
         person_id
-    from {{ ref('int_leads_resolved') }}
-),
-
-appointment_records as (
+    from {{ ref('int_lead_episodes') }}
+    union all
+    select
+        appointments.source,
+        appointments.source_file,
+        appointments.appointment_id as source_record_id,
+        appointments.source || ':appointment:' || appointments.appointment_id as record_key,
+        appointments.lead_id,
+        appointments.person_id
+    from {{ ref('int_lead_appointments') }} as appointments
+    union all
     select
         source,
         source_file,
-        appointment_id as source_record_id,
+        source_record_id,
+        record_key,
         lead_id,
         person_id
-    from {{ ref('int_lead_appointments') }}
+    from {{ ref('int_touches_attributed') }}
+    where lead_id is not null
+),
+
+node_weights as (
+    select
+        person_key,
+        max(match_weight) as match_weight
+    from (
+        select
+            person_key_l as person_key,
+            match_weight
+        from {{ ref('int_record_matches') }}
+        where accepted
+        union all
+        select
+            person_key_r as person_key,
+            match_weight
+        from {{ ref('int_record_matches') }}
+        where accepted
+    )
+    group by person_key
 )
 
-select * from lead_records
-union all
-select * from appointment_records
+select
+    lead_records.source,
+    lead_records.source_file,
+    lead_records.source_record_id,
+    lead_records.lead_id,
+    lead_records.person_id,
+    persons.record_kind,
+    cast(node_weights.match_weight as double) as match_weight
+from lead_records
+left join {{ ref('int_persons_matched') }} as persons on lead_records.record_key = persons.record_key
+left join node_weights on persons.person_key = node_weights.person_key
