@@ -1,0 +1,80 @@
+"""Pair scoring on hand-made records: nickname/typo/transposed-DOB matches, household hard negatives."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from orchestration.identity import cluster_nodes, identity_config_for, score_pairs
+from orchestration.identity.clustering import ScoredPair
+from orchestration.settings import REPO_ROOT
+
+# key, first, last, dob, phone, email, zip  (synthetic people, not real-looking PHI)
+ROWS = [
+    ("r1", "William", "Testperson", date(1970, 3, 4), "+15125550001", "wt@example.test", "78704"),
+    ("r2", "Bill", "Testperson", date(1970, 3, 4), "+15125550001", None, "78704"),  # nickname
+    ("r3", "Wiliam", "Testpersn", date(1970, 4, 3), None, "wt@example.test", "78704"),  # typos, swapped d/m
+    ("r4", "Mary", "Testperson", date(1972, 8, 9), "+15125550001", "wt@example.test", "78704"),  # spouse
+    ("r5", "Ann", "Testperson", date(1990, 1, 1), None, None, "78704"),  # same surname + ZIP
+    ("r6", "Ann", "Testperson", None, "+15125550009", None, "78704"),  # no DOB, other phone
+]
+
+
+@pytest.fixture()
+def scored() -> pa.Table:
+    con = duckdb.connect()
+    con.register(
+        "recs",
+        pa.table(
+            {
+                "record_key": [r[0] for r in ROWS],
+                "person_key": [r[0] for r in ROWS],
+                "event_at": [datetime(2025, 1, i + 1) for i in range(len(ROWS))],
+                "first_name": [r[1] for r in ROWS],
+                "last_name": [r[2] for r in ROWS],
+                "dob": [r[3] for r in ROWS],
+                "phone_e164": [r[4] for r in ROWS],
+                "email": [r[5] for r in ROWS],
+                "zip5": [r[6] for r in ROWS],
+            }
+        ),
+    )
+    return score_pairs(con, "recs", identity_config_for(REPO_ROOT / "config"))
+
+
+def _pair(table: pa.Table, a: str, b: str) -> dict:
+    for row in table.to_pylist():
+        if {row["person_key_l"], row["person_key_r"]} == {a, b}:
+            return row
+    raise AssertionError(f"pair {a}-{b} was not a candidate")
+
+
+def test_nickname_and_typo_variants_are_accepted(scored: pa.Table) -> None:
+    assert _pair(scored, "r1", "r2")["first_name"] == "nickname"
+    assert _pair(scored, "r1", "r2")["accepted"]
+    r13 = _pair(scored, "r1", "r3")
+    assert (r13["first_name"], r13["last_name"], r13["dob"]) == ("fuzzy", "fuzzy", "transposed")
+    assert r13["accepted"]
+
+
+def test_household_member_sharing_phone_and_email_is_vetoed(scored: pa.Table) -> None:
+    row = _pair(scored, "r1", "r4")
+    assert row["phone"] == "exact" and row["email"] == "exact" and row["dob"] == "else"
+    assert row["vetoed"] and not row["accepted"]
+
+
+def test_same_surname_and_zip_is_not_a_match(scored: pa.Table) -> None:
+    assert not _pair(scored, "r1", "r5")["accepted"]
+
+
+def test_clusters_keep_the_household_apart(scored: pa.Table) -> None:
+    pairs = [
+        ScoredPair(r["person_key_l"], r["person_key_r"], r["match_weight"], r["accepted"], r["vetoed"])
+        for r in scored.to_pylist()
+    ]
+    clusters = cluster_nodes([r[0] for r in ROWS], pairs, -4.0)
+    assert clusters["r1"] == clusters["r2"] == clusters["r3"]
+    assert len({clusters["r1"], clusters["r4"], clusters["r5"]}) == 3
