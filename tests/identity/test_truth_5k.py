@@ -6,7 +6,6 @@ landed later by their own ingestion raise the share of truth covered without cha
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import duckdb
 import pytest
