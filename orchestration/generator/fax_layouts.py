@@ -84,7 +84,7 @@ def layout_boxed_form(fields: FaxFields, style: FaxStyle) -> list[Image.Image]:
     c = Canvas(style)
     p = _pairs(fields, style)
     c.write("PHYSICAL THERAPY REFERRAL", bold=True, scale=1.3)
-    c.write(style.labels["_sender"], scale=0.9)
+    c.write(style.sender, scale=0.9)
     c.y += 20
     mid = PAGE_W // 2
     top = c.y
@@ -126,7 +126,7 @@ def _sign(c: Canvas, fields: FaxFields, style: FaxStyle) -> None:
 def layout_letter(fields: FaxFields, style: FaxStyle) -> list[Image.Image]:
     c = Canvas(style, margin=150)
     p = _pairs(fields, style)
-    c.write(style.labels["_sender"], bold=True, scale=1.4)
+    c.write(style.sender, bold=True, scale=1.4)
     c.write(f"Tel {style.phone(fields.referring_phone)}   Fax {style.phone(fields.referring_fax)}", scale=0.9)
     c.hline(c.margin, PAGE_W - c.margin, c.y)
     c.y += 50
@@ -199,7 +199,7 @@ def layout_cover_and_form(fields: FaxFields, style: FaxStyle) -> list[Image.Imag
     cover.y += 40
     for label, value in (
         ("To", "Physical Therapy - New Referrals"),
-        ("From", style.labels["_sender"]),
+        ("From", style.sender),
         ("Phone", style.phone(fields.referring_phone)),
         ("Fax", style.phone(fields.referring_fax)),
         ("Date", style.date(fields.signed_date)),

@@ -68,6 +68,7 @@ class FaxStyle:
     date_format: str
     phone_format: str
     labels: dict[str, str] = field(default_factory=dict)
+    sender: str = ""  # the sending practice's name, shown in letterheads and the fax header
 
     @classmethod
     def from_seed(cls, seed: int) -> FaxStyle:
@@ -271,7 +272,7 @@ def render_with(layout_fn: LayoutFn, fields: FaxFields, out_path: Path, seed: in
     style = FaxStyle.from_seed(seed)
     sender = style.rng.choice(SENDERS)
     header = header_for(fields, style.rng, sender)
-    style.labels["_sender"] = sender
+    style.sender = sender
     pages = layout_fn(fields, style)
     return finish_pages(pages, header, out_path, seed, fine)
 

@@ -174,11 +174,13 @@ def find_text_boxes(gray: np.ndarray) -> list[tuple[int, int, int, int]]:
     """Phrase boxes: ink minus ruling lines, smeared horizontally, as connected components."""
     ink = (gray < 140).astype(np.uint8) * 255
     # Close dropout gaps along each direction first, or a dotted box border survives in pieces that
-    # glue neighbouring cells' text into one phrase. Text is shorter than 60 px, so it stays.
+    # glue neighbouring cells' text into one phrase. Gaps are 1 px across and 2 px down (standard
+    # mode doubles rows). Closing more would fuse a row of bold letters into a "rule"; text is
+    # shorter than 60 px, so vertical rules can be short.
     rect = cv2.getStructuringElement
-    h_closed = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, rect(cv2.MORPH_RECT, (7, 1)))
-    v_closed = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, rect(cv2.MORPH_RECT, (1, 7)))
-    horiz = cv2.morphologyEx(h_closed, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (80, 1)))
+    h_closed = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, rect(cv2.MORPH_RECT, (3, 1)))
+    v_closed = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, rect(cv2.MORPH_RECT, (1, 5)))
+    horiz = cv2.morphologyEx(h_closed, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (100, 1)))
     vert = cv2.morphologyEx(v_closed, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (1, 60)))
     rules = cv2.dilate(horiz | vert, np.ones((3, 3), np.uint8))
     text = cv2.subtract(ink, rules)

@@ -20,6 +20,6 @@ def test_accuracy_on_production_layouts(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_accuracy_on_layouts_production_never_saw(tmp_path: Path) -> None:
-    cases = build_corpus(tmp_path, n=16, seed0=9100, layouts=list(EXTRA_LAYOUTS))
+    cases = build_corpus(tmp_path, n=40, seed0=9100, layouts=list(EXTRA_LAYOUTS))
     acc = report(cases, "test-only layouts")
     assert not below_threshold(acc), acc
