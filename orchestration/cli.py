@@ -62,7 +62,9 @@ def generate(
 @cli.command()
 def run(
     inbox: Annotated[Path | None, typer.Option(help="Inbox folder (default data/inbox).")] = None,
-    warehouse: Annotated[Path | None, typer.Option(help="DuckDB file (default data/warehouse.duckdb).")] = None,
+    warehouse: Annotated[
+        Path | None, typer.Option(help="DuckDB file (default data/warehouse.duckdb).")
+    ] = None,
     config: Annotated[Path | None, typer.Option(help="Practice config folder (default config/).")] = None,
     as_of: Annotated[str | None, typer.Option(help="Replay as of this ISO time; default now.")] = None,
 ) -> None:
@@ -81,7 +83,9 @@ def run(
 
 @cli.command()
 def app(
-    warehouse: Annotated[Path | None, typer.Option(help="Warehouse whose published snapshot to serve.")] = None,
+    warehouse: Annotated[
+        Path | None, typer.Option(help="Warehouse whose published snapshot to serve.")
+    ] = None,
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8501,
 ) -> None:
     """Serve the Streamlit app against the published snapshot."""
@@ -90,8 +94,19 @@ def app(
         _fail(f"no published snapshot at {settings.snapshot}; run `ptleads run` first")
     env = {**os.environ, **settings.export_env()}
     cmd = [
-        sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "app" / "streamlit_app.py"),
-        "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(REPO_ROOT / "app" / "streamlit_app.py"),
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--client.toolbarMode",
+        "viewer",
     ]
     raise typer.Exit(subprocess.call(cmd, env=env))
 
