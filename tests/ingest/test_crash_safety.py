@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from orchestration.generator import generate
 from orchestration.ingest.framework import CRASH_ENV
 from orchestration.settings import REPO_ROOT
 
 INGEST_SCRIPT = """
 import sys
+from datetime import date
 from pathlib import Path
 import duckdb
 from orchestration.ingest.framework import ParseContext, ingest_source
@@ -70,6 +74,28 @@ def _make_inbox(root: Path) -> None:
         (forms / f"forms_{i}.jsonl").write_text("\n".join(forms_lines) + "\n")
 
 
+def _generated_inbox(root: Path) -> Path:
+    """A small generator practice: every other source in its real format (no faxes: OCR is slow)."""
+    generate(
+        out_dir=root,
+        seed=3,
+        n_leads=60,
+        months=9,
+        n_clinics=3,
+        end=date(2025, 6, 30),
+        max_faxes=0,
+        base_config=REPO_ROOT / "config",
+        progress=lambda _msg: None,
+    )
+    return root / "inbox"
+
+
+def _add_generated(root: Path, generated: Path) -> None:
+    for folder in sorted(generated.iterdir()):
+        if folder.name not in ("fhir", "webforms", "fax"):
+            shutil.copytree(folder, root / "inbox" / folder.name)
+
+
 def _run(root: Path, crash_at: int | None = None) -> int:
     env = {k: v for k, v in os.environ.items() if k != CRASH_ENV}
     if crash_at is not None:
@@ -102,17 +128,36 @@ def _state(root: Path) -> dict[str, list[tuple]]:
         con.close()
 
 
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory) -> Path:
+    return _generated_inbox(tmp_path_factory.mktemp("gen"))
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("crash_at", [1, 4])
-def test_kill_mid_transaction_then_rerun_equals_clean_run(tmp_path: Path, crash_at: int) -> None:
+@pytest.mark.parametrize("crash_at", [1, 4, 10])
+def test_kill_mid_transaction_then_rerun_equals_clean_run(
+    tmp_path: Path, crash_at: int, generated: Path
+) -> None:
+    """The hook kills at the n-th file of the first source that has n files: 1 and 4 hit FHIR, 10 a later
+    source (EMR CSV), after earlier sources committed."""
     clean, crashed = tmp_path / "clean", tmp_path / "crashed"
-    _make_inbox(clean)
-    _make_inbox(crashed)
+    for root in (clean, crashed):
+        _make_inbox(root)
+        _add_generated(root, generated)
     assert _run(clean) == 0
     assert _run(crashed, crash_at=crash_at) == -signal.SIGKILL
     assert _run(crashed) == 0
     expected = _state(clean)
     assert expected["fhir_patients"] and expected["webforms_submissions"]
+    for table in (
+        "emr_csv_referrals",
+        "hl7v2_messages",
+        "calls_log",
+        "sms_messages",
+        "email_events",
+        "web_events",
+    ):
+        assert expected[table], table
     assert _state(crashed) == expected
     assert sorted(p.name for p in (crashed / "quarantine" / "fhir").iterdir()) == [
         "Empty.ndjson",
