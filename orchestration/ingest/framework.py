@@ -1,8 +1,9 @@
-"""Ingest one source's inbox folder into `raw.*`: once per file content, one DuckDB transaction per file.
+"""Ingest one source's inbox folder into `raw.*`: once per file content, good files committed in batches.
 
 A source module declares a `Source` (folder name, raw tables, which files it takes, a pure `parse`).
-The framework hashes each file, skips content already ingested, writes the rows with lineage columns
-and one `raw.ingest_log` row in a single transaction, and quarantines files that cannot be used.
+The framework hashes each file, skips content already ingested, writes the rows of a batch of files with
+lineage columns and one `raw.ingest_log` row per file in a single transaction (so a crash leaves every
+file of the batch either wholly in or wholly out), and quarantines files that cannot be used.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from orchestration.ingest.records import LineError, ParsedFile, QuarantineFile, RawTable
 
@@ -40,6 +42,12 @@ CREATE TABLE IF NOT EXISTS raw.ingest_log (
 CRASH_ENV = "PTLEADS_TEST_KILL_IN_FILE"
 
 MAX_LISTED_BAD_LINES = 20
+
+# A batch of good files is committed once it holds this many records or files, or this many seconds of
+# parsing (so a crash or kill never costs more than a few seconds of work to redo).
+BATCH_MAX_RECORDS = 250_000
+BATCH_MAX_FILES = 1_000
+BATCH_MAX_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -132,9 +140,13 @@ def _parse_safely(source: Source, path: Path, ctx: ParseContext, data: bytes) ->
     return parsed
 
 
-def _maybe_crash(file_index: int) -> None:
-    if os.environ.get(CRASH_ENV) == str(file_index):
+def _maybe_crash(file_indexes: Iterable[int]) -> None:
+    if (wanted := os.environ.get(CRASH_ENV)) and wanted in {str(i) for i in file_indexes}:
         os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _log_row(con, source, name, sha, size, records, status, reason, started) -> None:
@@ -142,10 +154,6 @@ def _log_row(con, source, name, sha, size, records, status, reason, started) -> 
         "INSERT INTO raw.ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [source, name, sha, size, records, status, reason, _utcnow(), round(time.monotonic() - started, 4)],
     )
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _quarantine(
@@ -173,18 +181,122 @@ def _quarantine(
     path.unlink()
 
 
-def _write_rows(
-    con: duckdb.DuckDBPyConnection, source: Source, path: Path, parsed: ParsedFile, ingested_at: datetime
-) -> None:
+@dataclass
+class _ReadyFile:
+    """A parsed file waiting for its batch's transaction: Arrow rows per table and its log row."""
+
+    index: int
+    name: str
+    sha: str
+    size: int
+    records: int
+    status: str
+    reason: str | None
+    parse_s: float
+    tables: dict[RawTable, pa.Table]
+
+
+def _ready_file(
+    index: int, path: Path, sha: str, size: int, parsed: ParsedFile, started: float
+) -> _ReadyFile:
+    tables = {}
     for table, records in parsed.rows.items():
-        if not records:
-            continue
-        arrow_rows = table.to_arrow(records)  # noqa: F841 - read by DuckDB's replacement scan below
-        con.execute(
-            f"INSERT INTO {table.qualified} BY NAME "
-            "SELECT *, ? AS source, ? AS source_file, ? AS ingested_at FROM arrow_rows",
-            [source.name, path.name, ingested_at],
+        if records:
+            rows = table.to_arrow(records)
+            tables[table] = rows.append_column(_FILE_FIELD, pa.repeat(path.name, rows.num_rows))
+    return _ReadyFile(
+        index=index,
+        name=path.name,
+        sha=sha,
+        size=size,
+        records=parsed.record_count,
+        status="partial" if parsed.errors else "ok",
+        reason=_describe_errors(parsed.errors) if parsed.errors else None,
+        parse_s=time.monotonic() - started,
+        tables=tables,
+    )
+
+
+_FILE_FIELD = pa.field("source_file", pa.string())
+_LOG_SCHEMA = pa.schema(
+    [
+        ("source", pa.string()),
+        ("file", pa.string()),
+        ("sha256", pa.string()),
+        ("bytes", pa.int64()),
+        ("records", pa.int64()),
+        ("status", pa.string()),
+        ("reason", pa.string()),
+        ("ingested_at", pa.timestamp("us")),
+        ("duration_s", pa.float64()),
+    ]
+)
+
+
+class _Batch:
+    """Parsed files committed together: one Arrow insert per table plus every file's ingest-log row, in one
+    transaction. A crash before COMMIT leaves none of the batch, so a rerun parses those files again."""
+
+    def __init__(self) -> None:
+        self.files: list[_ReadyFile] = []
+        self.records = 0
+        self.parse_s = 0.0
+
+    def add(self, ready: _ReadyFile) -> None:
+        self.files.append(ready)
+        self.records += ready.records
+        self.parse_s += ready.parse_s
+
+    def full(self) -> bool:
+        # Bounded so memory stays flat and slow sources (OCR) still commit every few seconds.
+        return (
+            self.records >= BATCH_MAX_RECORDS
+            or len(self.files) >= BATCH_MAX_FILES
+            or self.parse_s >= BATCH_MAX_S
         )
+
+    def commit(self, con: duckdb.DuckDBPyConnection, source: Source) -> None:
+        if not self.files:
+            return
+        started = time.monotonic()
+        ingested_at = _utcnow()
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for table in source.tables:
+                parts = [f.tables[table] for f in self.files if table in f.tables]
+                if not parts:
+                    continue
+                arrow_rows = pa.concat_tables(parts)  # noqa: F841 - read by DuckDB's replacement scan
+                con.execute(
+                    f"INSERT INTO {table.qualified} BY NAME "
+                    "SELECT *, ? AS source, ? AS ingested_at FROM arrow_rows",
+                    [source.name, ingested_at],
+                )
+            _maybe_crash(f.index for f in self.files)
+            write_share = (time.monotonic() - started) / len(self.files)
+            log_rows = pa.Table.from_pylist(  # noqa: F841 - read by DuckDB's replacement scan
+                [
+                    {
+                        "source": source.name,
+                        "file": f.name,
+                        "sha256": f.sha,
+                        "bytes": f.size,
+                        "records": f.records,
+                        "status": f.status,
+                        "reason": f.reason,
+                        "ingested_at": ingested_at,
+                        "duration_s": round(f.parse_s + write_share, 4),
+                    }
+                    for f in self.files
+                ],
+                schema=_LOG_SCHEMA,
+            )
+            con.execute("INSERT INTO raw.ingest_log BY NAME SELECT * FROM log_rows")
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        self.files, self.records, self.parse_s = [], 0, 0.0
 
 
 def ingest_source(
@@ -195,16 +307,20 @@ def ingest_source(
     ctx: ParseContext,
     progress: Callable[[str], None] = lambda _msg: None,
 ) -> SourceReport:
-    """Ingest every new file of `inbox_dir/<source.name>`; never raises for a bad file."""
+    """Ingest every new file of `inbox_dir/<source.name>`; never raises for a bad file.
+
+    Good files are committed in batches (see `_Batch`); a quarantined file is logged on its own at once.
+    """
     ensure_raw_schema(con, [source])
     report = SourceReport(source.name)
     done, quarantined = _known_hashes(con, source.name)
+    batch = _Batch()
     for index, path in enumerate(list_inbox(inbox_dir / source.name, source), start=1):
         report.files_seen += 1
         started = time.monotonic()
         data = path.read_bytes()
         sha = file_sha256(data)
-        if sha in done:
+        if sha in done:  # also holds the hashes of the open batch: a copy inside one batch is skipped too
             report.files_skipped += 1
             continue
         parsed = _parse_safely(source, path, ctx, data)
@@ -214,23 +330,15 @@ def ingest_source(
             report.quarantined.append(path.name)
             progress(f"  {source.name}: quarantined {path.name}: {parsed}")
             continue
-        status = "partial" if parsed.errors else "ok"
-        reason = _describe_errors(parsed.errors) if parsed.errors else None
-        con.execute("BEGIN TRANSACTION")
-        try:
-            _write_rows(con, source, path, parsed, _utcnow())
-            _maybe_crash(index)
-            _log_row(
-                con, source.name, path.name, sha, len(data), parsed.record_count, status, reason, started
-            )
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
+        ready = _ready_file(index, path, sha, len(data), parsed, started)
+        batch.add(ready)
         done.add(sha)
-        report.records += parsed.record_count
-        if status == "partial":
+        report.records += ready.records
+        if ready.status == "partial":
             report.files_partial += 1
         else:
             report.files_ok += 1
+        if batch.full():
+            batch.commit(con, source)
+    batch.commit(con, source)
     return report

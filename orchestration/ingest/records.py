@@ -5,9 +5,11 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
+from operator import attrgetter
 from typing import Any
 
 import pyarrow as pa
@@ -80,11 +82,27 @@ class RawTable:
         body = ",\n  ".join(f"{n} {t}" for n, t in [*((c[0], c[1]) for c in self.columns), *LINEAGE_COLUMNS])
         return f"CREATE TABLE IF NOT EXISTS {self.qualified} (\n  {body}\n)"
 
+    @cached_property
+    def arrow_schema(self) -> pa.Schema:
+        return pa.schema([(n, a) for n, _, a in self.columns])
+
+    @cached_property
+    def _row_getter(self) -> Callable[[Any], tuple]:
+        names = [c[0] for c in self.columns]
+        if len(names) == 1:  # attrgetter of one name returns the value, not a 1-tuple
+            only = attrgetter(names[0])
+            return lambda record: (only(record),)
+        return attrgetter(*names)
+
     def to_arrow(self, records: list[Any]) -> pa.Table:
-        """Columnar copy of the records (one pass per column; cheap next to parsing)."""
-        schema = pa.schema([(n, a) for n, _, a in self.columns])
-        data = {n: [getattr(r, n) for r in records] for n, _, _ in self.columns}
-        return pa.Table.from_pydict(data, schema=schema)
+        """Columnar copy of the records: attrgetter + zip transpose in C (about twice as fast as one
+        getattr comprehension per column), then one typed Arrow array per column."""
+        schema = self.arrow_schema
+        if not records:
+            return schema.empty_table()
+        columns = zip(*map(self._row_getter, records), strict=True)
+        arrays = [pa.array(values, type=field.type) for values, field in zip(columns, schema, strict=True)]
+        return pa.Table.from_arrays(arrays, schema=schema)
 
 
 @dataclass
