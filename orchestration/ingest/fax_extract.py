@@ -100,12 +100,11 @@ def extract_fax_fields(
     phone_items = idx.of("phone")
     patient_phones = phone_picks(phone_items)
     for p in patient_phones:
-        near = distance(p.line, patient_anchor) < distance(p.line, doctor_anchor)
-        # A generic "Phone" label is confirmed by sitting with the patient's details.
         if p.weight >= 0.9:
-            label = p.weight * (1.0 if near else 0.5)
-        else:  # the closer to the patient's name, the surer
-            label = 0.95 - min(0.15, distance(p.line, patient_anchor) / 4000) if near else 0.5
+            continue  # "Home phone", "Cell", "Patient Phone" name the patient's number wherever they are
+        # A generic "Phone"/"Tel" is the patient's only beside the patient's details, surer the closer.
+        near = distance(p.line, patient_anchor) < distance(p.line, doctor_anchor)
+        label = 0.95 - min(0.15, distance(p.line, patient_anchor) / 4000) if near else 0.4
         p.score = p.score / p.weight * label
     picks["phone"] = best(patient_phones)
     office = [

@@ -170,7 +170,8 @@ def _boundary_ok(text: str, start: int, end: int, long_label: bool) -> bool:
 def _short_label_ok(text: str, start: int, end: int, field: str, key: str) -> bool:
     """A two- or three-letter label mid-line ("rx" in "Austin, rx 78701") needs a colon or "#" after
     it, or, for number labels, a number right after it; at the start of a line it needs nothing."""
-    if len(key) > 3 or field == "dob" or not text[:start].strip(" .|"):  # "DOB" is never a word
+    # "DOB" is never a word; a list number ("1. Dx") does not make a label mid-line.
+    if len(key) > 3 or field == "dob" or not text[:start].strip(" .|)0123456789"):
         return True
     after = text[end : end + 3].lstrip(" .")
     if after[:1] in (":", "#"):
@@ -202,6 +203,8 @@ def find_hits(text: str) -> list[Hit]:
             # The whole label must be there, give or take a misread letter, not just its first word.
             if al is not None and al.dest_end - al.dest_start >= len(key) - 2:
                 start, end = index[al.dest_start], index[al.dest_end - 1] + 1
+                if start == 1 and text[0].isalpha():
+                    start = 0  # the misread first letter belongs to the label ("IEALTH PLAN")
                 # A misread label is only trusted where it is plainly a label: alone in its phrase
                 # or followed by ":"/"#"; never inside prose, never spanning a colon into its value.
                 after = text[end:].strip()

@@ -26,7 +26,7 @@ _DIGITISH = str.maketrans({"O": "0", "o": "0", "D": "0", "I": "1", "l": "1", "|"
 _NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,2})\s?[/.-]\s?(\d{1,2})\s?[/.-]\s?(\d{4}|\d{2})(?!\d)")
 _ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
 _MONTH_FIRST = re.compile(r"\b([A-Za-z0][A-Za-z01!|]{2,8})[\s.,]*(\d{1,2})[\s.,]+(\d{4})(?!\d)")
-_DAY_FIRST = re.compile(r"(?<!\d)(\d{1,2})[\s-]?([A-Za-z][A-Za-z01!|]{2,8})[\s-]?,?\s*(\d{4})(?!\d)")
+_DAY_FIRST = re.compile(r"(?<!\d)(\d{1,2})[\s-]?([A-Za-z0][A-Za-z01!|]{2,8})[\s-]?,?\s*(\d{4})(?!\d)")
 
 
 _MONTH_FIX = str.maketrans({"1": "l", "!": "l", "|": "l", "0": "o"})  # "Ju1", "Ju!" are July
@@ -176,9 +176,12 @@ def find_icd10(text: str) -> list[str]:
 _NUM_WORDS = {"once": 1, "one": 1, "twice": 2, "two": 2, "three": 3, "four": 4, "five": 5, "thrice": 3}
 _FREQ_ABBR = {"qw": 1, "qwk": 1, "biw": 2, "tiw": 3}
 _N = r"(\d|once|one|twice|two|three|thrice|four|five)"
-_RANGE = re.compile(rf"{_N}\s*(?:-|to)\s*{_N}\s*(?:x|times)\s*(?:/|per|a|each)?\s*(?:week|wk)", re.I)
+# "times" and "week" tolerate a misread letter or two ("tiines", "wcek").
+_TIMES = r"(?:x|t[a-z]{2,4}s)"
+_WEEK = r"(?:w[a-z]{1,3}k|wk)"
+_RANGE = re.compile(rf"{_N}\s*(?:-|to)\s*{_N}\s*{_TIMES}\s*(?:/|per|a|each)?\s*{_WEEK}", re.I)
 _FREQ = re.compile(
-    r"(?:(\d|one|two|three|four|five)\s*(?:x|times)|(once|twice|thrice))\s*(?:/|per|a|each)?\s*(?:week|wk)",
+    rf"(?:(\d|one|two|three|four|five)\s*{_TIMES}|(once|twice|thrice))\s*(?:/|per|a|each)?\s*{_WEEK}",
     re.I,
 )
 _ABBR = re.compile(r"\b(qwk|qw|biw|tiw)(?=\s*x|\b)", re.I)
@@ -277,6 +280,7 @@ def _is_initial(token: str) -> bool:
 def split_person_name(text: str) -> tuple[str, str] | None:
     """(first, last) from 'Last, First M.' or 'First M. Last'; titles and credentials dropped."""
     text = _CRED_SUFFIX.sub("", text.strip(" .,;:"))
+    text = re.sub(r"^[\[|Il](?=[A-Z][a-z])", "", text)  # a box border read as I: "IWei McDonald"
     text = split_glued(_fix_name_ocr(text.strip(" .,;:")))
     if "," in text:
         last_part, _, first_part = text.partition(",")
