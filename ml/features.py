@@ -1,37 +1,51 @@
-"""The model's inputs, read from the dbt feature mart `marts.ml_lead_features` and nothing else.
+"""The model's inputs, rebuilt from the dbt feature mart `marts.ml_lead_features` at a landmark age.
 
-The feature list is fixed here so training and scoring cannot drift apart. Encoding (one-hot,
-splines, scaling) lives inside the sklearn pipeline (see `ml/model_pipeline.py`), so the logged
-model takes these raw columns.
-
-`hours_to_first_contact` is deliberately not a feature: at scoring time a brand-new lead is
-uncontacted only because it is new, while in training "never contacted" means the lead was dropped,
-so the model would learn to push new leads down the call list (train/serve skew).
+Contact timing predicts conversion strongly, but a brand-new lead is uncontacted only because it is
+new. So a lead's state is taken at a landmark age L after receipt (config `landmark_hours`, e.g.
+0/4/24/72 h): contacted by then, hours to that contact, eligibility verified by then. Scoring uses the
+largest landmark not beyond the lead's current age; training uses every landmark at which the lead was
+still open (not yet scheduled), so training rows see exactly the states scoring rows can be in.
+Referrer and source history come from the mart, counted as of receipt over matured labels only.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import duckdb
+import numpy as np
 import pandas as pd
 import polars as pl
 
 FEATURE_TABLE = "marts.ml_lead_features"
 LABEL = "label_scheduled_14d"
+NO_SHOW_LABEL = "label_no_show"
 LABEL_WINDOW_DAYS = 14
 
 CATEGORICAL: tuple[str, ...] = ("source", "channel", "payer", "payer_tier", "diagnosis_group", "clinic_id")
-NUMERIC: tuple[str, ...] = ("rate_per_visit", "expected_visits")
+NUMERIC: tuple[str, ...] = (
+    "rate_per_visit",
+    "expected_visits",
+    "referrer_rate",
+    "referrer_history",
+    "source_rate",
+    "landmark_hours",
+    "log_hours_to_contact",
+)
 DISTANCE = "distance_km"
-FLAGS: tuple[str, ...] = ("post_op", "has_referrer")
+FLAGS: tuple[str, ...] = ("post_op", "has_referrer", "contacted", "verified", "has_phone", "has_email")
 FEATURES: tuple[str, ...] = (*CATEGORICAL, *NUMERIC, DISTANCE, *FLAGS)
+# The no-show model sees the lead as it was when booked: no contact state, no landmark.
+NO_SHOW_FEATURES: tuple[str, ...] = tuple(
+    f for f in FEATURES if f not in ("landmark_hours", "log_hours_to_contact", "contacted", "verified")
+)
 
-# Columns kept beside the features: identity, time order, label, and what scoring needs.
 CONTEXT: tuple[str, ...] = ("lead_id", "received_at", "as_of", "is_open", LABEL, "referring_npi")
 
 
 def load_feature_frame(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """Every lead of the newest as_of in the feature mart, with the derived feature columns."""
-    frame = con.sql(
+    """Every lead of the newest as_of in the feature mart, oldest first (mart columns only)."""
+    return con.sql(
         f"""
         select *
         from {FEATURE_TABLE}
@@ -39,47 +53,104 @@ def load_feature_frame(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
         order by received_at, lead_id
         """
     ).pl()
-    return add_derived_columns(frame)
 
 
-def add_derived_columns(frame: pl.DataFrame) -> pl.DataFrame:
-    """Features computed from mart columns (kept tiny: set logic belongs in dbt)."""
-    npi = pl.col("referring_npi").cast(pl.Utf8)
+def _col(frame: pl.DataFrame, name: str, dtype: pl.DataType, default: object = None) -> pl.Expr:
+    return pl.col(name).cast(dtype) if name in frame.columns else pl.lit(default, dtype=dtype)
+
+
+def history_rates(frame: pl.DataFrame, prior_strength: float) -> pl.DataFrame:
+    """Referrer/source 14-day scheduling rates shrunk toward the overall matured rate."""
+    leads = _col(frame, "referrer_prior_leads", pl.Float64, 0.0).fill_null(0.0)
+    booked = _col(frame, "referrer_prior_scheduled", pl.Float64, 0.0).fill_null(0.0)
+    s_leads = _col(frame, "source_prior_leads", pl.Float64, 0.0).fill_null(0.0)
+    s_booked = _col(frame, "source_prior_scheduled", pl.Float64, 0.0).fill_null(0.0)
+    # the overall rate a lead could have known: its source's counts cover every matured lead of that source
+    overall = frame.select((s_booked.sum() / s_leads.sum()).fill_nan(0.5).fill_null(0.5)).item()
+    k = prior_strength
     return frame.with_columns(
+        referrer_rate=(booked + k * overall) / (leads + k),
+        referrer_history=(leads + 1.0).log(),
+        source_rate=(s_booked + k * overall) / (s_leads + k),
+    )
+
+
+def at_landmark(frame: pl.DataFrame, landmark_hours: pl.Expr | float) -> pl.DataFrame:
+    """The lead's contact/verification state `landmark_hours` after receipt (never past the run's as_of)."""
+    hours = landmark_hours if isinstance(landmark_hours, pl.Expr) else pl.lit(float(landmark_hours))
+    cutoff = pl.col("received_at") + pl.duration(seconds=(hours * 3600).cast(pl.Int64))
+    contact = _col(frame, "first_contact_at", pl.Datetime("us"))
+    verified = _col(frame, "verified_at", pl.Datetime("us"))
+    contacted = (contact.is_not_null() & (contact <= cutoff)).fill_null(False)
+    hours_to = (contact - pl.col("received_at")).dt.total_seconds() / 3600.0
+    npi = _col(frame, "referring_npi", pl.Utf8)
+    return frame.with_columns(
+        landmark_hours=hours.cast(pl.Float64),
+        contacted=contacted,
+        log_hours_to_contact=pl.when(contacted).then(hours_to.clip(0.0, None).log1p()).otherwise(None),
+        verified=(verified.is_not_null() & (verified <= cutoff)).fill_null(False),
         has_referrer=(npi.is_not_null() & (npi.str.strip_chars() != "")).fill_null(False),
     )
 
 
-def labelled_rows(frame: pl.DataFrame) -> pl.DataFrame:
-    """Rows whose 14-day outcome is settled as of the run (received >= 14 days earlier), oldest first.
+def scoring_landmark(frame: pl.DataFrame, landmarks: Sequence[float]) -> pl.Expr:
+    """Largest landmark not beyond each lead's age at the run's as_of."""
+    age_h = (pl.col("as_of") - pl.col("received_at")).dt.total_seconds() / 3600.0
+    expr = pl.lit(float(min(landmarks)))
+    for mark in sorted(landmarks):
+        expr = pl.when(age_h >= mark).then(pl.lit(float(mark))).otherwise(expr)
+    return expr
+
+
+def scoring_rows(frame: pl.DataFrame, landmarks: Sequence[float], prior_strength: float) -> pl.DataFrame:
+    """Open leads in the state they are in now (snapped down to a landmark)."""
+    open_leads = frame.filter(pl.col("is_open").fill_null(False))
+    return at_landmark(history_rates(open_leads, prior_strength), scoring_landmark(open_leads, landmarks))
+
+
+def settled(frame: pl.DataFrame, label_window_days: int = LABEL_WINDOW_DAYS) -> pl.DataFrame:
+    """Leads whose 14-day outcome is settled as of the run, oldest first.
 
     The mart labels a lead 1 as soon as it schedules, so among the last 14 days only the positives
     carry a label; keeping those would inflate the newest (holdout) slice's conversion rate.
     """
-    settled = pl.col("received_at") <= pl.col("as_of") - pl.duration(days=LABEL_WINDOW_DAYS)
-    return frame.filter(pl.col(LABEL).is_not_null() & settled).sort(["received_at", "lead_id"])
+    done = pl.col("received_at") <= pl.col("as_of") - pl.duration(days=label_window_days)
+    return frame.filter(pl.col(LABEL).is_not_null() & done).sort(["received_at", "lead_id"])
 
 
-def open_rows(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.filter(pl.col("is_open").fill_null(False))
+def training_rows(frame: pl.DataFrame, landmarks: Sequence[float], prior_strength: float) -> pl.DataFrame:
+    """One row per settled lead and landmark at which it was still unscheduled (the scoring population)."""
+    leads = history_rates(settled(frame), prior_strength)
+    parts = []
+    for mark in sorted(landmarks):
+        cutoff = pl.col("received_at") + pl.duration(seconds=int(mark * 3600))
+        scheduled = _col(leads, "scheduled_at", pl.Datetime("us"))
+        still_open = scheduled.is_null() | (scheduled > cutoff)
+        parts.append(at_landmark(leads.filter(still_open), mark))
+    return pl.concat(parts, how="diagonal_relaxed").sort(["received_at", "lead_id", "landmark_hours"])
 
 
-def model_input(frame: pl.DataFrame) -> pd.DataFrame:
+def no_show_rows(frame: pl.DataFrame, prior_strength: float) -> pl.DataFrame:
+    """Leads whose first evaluation happened or was missed, at booking (landmark 0 state is irrelevant)."""
+    booked = frame.filter(pl.col(NO_SHOW_LABEL).is_not_null()).sort(["received_at", "lead_id"])
+    return at_landmark(history_rates(booked, prior_strength), 0.0)
+
+
+def model_input(frame: pl.DataFrame, features: Sequence[str] = FEATURES) -> pd.DataFrame:
     """The fixed feature columns as pandas with stable dtypes: what the pipeline and signature see."""
     out = pd.DataFrame(index=range(frame.height))
-    for name in CATEGORICAL:
-        values = (
-            frame.get_column(name).cast(pl.Utf8).to_list() if name in frame.columns else [None] * frame.height
-        )
-        out[name] = pd.Series(values, dtype="object")
-    for name in (*NUMERIC, DISTANCE):
-        out[name] = (
-            frame.get_column(name).cast(pl.Float64).to_numpy() if name in frame.columns else float("nan")
-        )
-    for name in FLAGS:
-        out[name] = frame.get_column(name).cast(pl.Float64).fill_null(0.0).to_numpy()
+    for name in features:
+        present = name in frame.columns
+        if name in CATEGORICAL:
+            values = frame.get_column(name).cast(pl.Utf8).to_list() if present else [None] * frame.height
+            out[name] = pd.Series(values, dtype="object")
+        elif name in FLAGS:
+            column = frame.get_column(name).cast(pl.Float64).fill_null(0.0) if present else None
+            out[name] = column.to_numpy() if column is not None else 0.0
+        else:
+            out[name] = frame.get_column(name).cast(pl.Float64).to_numpy() if present else np.nan
     return out
 
 
-def labels(frame: pl.DataFrame) -> pl.Series:
-    return frame.get_column(LABEL).cast(pl.Int8)
+def labels(frame: pl.DataFrame, label: str = LABEL) -> np.ndarray:
+    return frame.get_column(label).cast(pl.Int8).to_numpy()

@@ -1,30 +1,30 @@
 """Plain-words reasons: raw features grouped into factors staff know, phrased from the lead's values.
 
-Both the model (per-feature logit contributions) and the cold-start rules (rule weights) produce a
+Both the model (per-factor margin contributions) and the cold-start rules (rule weights) produce a
 contribution per factor; the top three, most favourable first, become the lead's reasons.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
-# raw feature -> factor shown to staff (payer tier and rate are one thing to a front desk)
-FACTOR_OF_FEATURE: dict[str, str] = {
-    "post_op": "post_op",
-    "payer": "payer",
-    "payer_tier": "payer",
-    "rate_per_visit": "payer",
-    "distance_km": "distance",
-    "diagnosis_group": "diagnosis",
-    "expected_visits": "diagnosis",
-    "source": "source",
-    "channel": "source",
-    "clinic_id": "clinic",
-    "has_referrer": "referrer",
+# factor shown to staff -> the raw features behind it (payer tier and rate are one thing to a front desk)
+FACTOR_FEATURES: dict[str, tuple[str, ...]] = {
+    "post_op": ("post_op",),
+    "payer": ("payer", "payer_tier", "rate_per_visit"),
+    "distance": ("distance_km",),
+    "contact": ("contacted", "log_hours_to_contact", "landmark_hours"),
+    "referrer": ("has_referrer", "referrer_rate", "referrer_history"),
+    "diagnosis": ("diagnosis_group", "expected_visits"),
+    "source": ("source", "channel", "source_rate"),
+    "verification": ("verified",),
+    "reachability": ("has_phone", "has_email"),
+    "clinic": ("clinic_id",),
 }
 # Tie order: the factors staff act on first.
-FACTOR_ORDER: tuple[str, ...] = ("post_op", "payer", "distance", "referrer", "diagnosis", "source", "clinic")
+FACTOR_ORDER: tuple[str, ...] = tuple(FACTOR_FEATURES)
 N_REASONS = 3
 
 _TIER_WORDS = {"high": "High", "standard": "Standard", "low": "Low"}
@@ -35,7 +35,7 @@ def _present(value: Any) -> bool:
 
 
 def phrase(factor: str, row: Mapping[str, Any]) -> str:
-    """One factor of one lead in words; never includes PHI (only codes, ids, distances)."""
+    """One factor of one lead in words; never includes PHI (only codes, ids, distances, rates)."""
     if factor == "post_op":
         return "Post-surgical referral" if row.get("post_op") else "Not a post-surgical referral"
     if factor == "payer":
@@ -47,12 +47,19 @@ def phrase(factor: str, row: Mapping[str, Any]) -> str:
     if factor == "distance":
         km = row.get("distance_km")
         return f"{round(float(km))} km from nearest clinic" if _present(km) else "Distance to clinic unknown"
+    if factor == "contact":
+        if row.get("contacted") and _present(row.get("log_hours_to_contact")):
+            hours = math.expm1(float(row["log_hours_to_contact"]))
+            return "Reached within the hour" if hours < 1 else f"Reached after {round(hours)} h"
+        mark = row.get("landmark_hours")
+        return f"Not reached in {round(float(mark))} h" if _present(mark) and mark else "Not contacted yet"
     if factor == "referrer":
-        return (
-            "Physician referral (NPI on file)"
-            if row.get("has_referrer")
-            else "No referring physician on file"
-        )
+        if not row.get("has_referrer"):
+            return "No referring physician on file"
+        history, rate = row.get("referrer_history"), row.get("referrer_rate")
+        if _present(history) and float(history) > math.log(5) and _present(rate):
+            return f"Referrer's past referrals booked {round(100 * float(rate))}%"
+        return "Physician referral (NPI on file)"
     if factor == "diagnosis":
         group = row.get("diagnosis_group")
         if not _present(group):
@@ -65,27 +72,21 @@ def phrase(factor: str, row: Mapping[str, Any]) -> str:
         if _present(channel) and channel != source:
             return f"Came in via {source} ({channel})"
         return f"Came in via {source}"
+    if factor == "verification":
+        return "Insurance verified" if row.get("verified") else "Insurance not yet verified"
+    if factor == "reachability":
+        if row.get("has_phone"):
+            return "Phone and email on file" if row.get("has_email") else "Phone on file"
+        return "No phone number on file"
     if factor == "clinic":
         return f"Clinic {row.get('clinic_id')}"
     raise ValueError(f"unknown factor {factor!r}")
-
-
-def group_by_factor(feature_contributions: Mapping[str, float]) -> dict[str, float]:
-    """Sum raw-feature contributions into factors."""
-    out: dict[str, float] = {}
-    for feature, value in feature_contributions.items():
-        factor = FACTOR_OF_FEATURE.get(feature)
-        if factor is not None:
-            out[factor] = out.get(factor, 0.0) + float(value)
-    return out
 
 
 def top_reasons(
     factor_contributions: Mapping[str, float], row: Mapping[str, Any], n: int = N_REASONS
 ) -> list[str]:
     """The n factors that raise this lead's score most (least unfavourable when few raise it)."""
-    ranked = sorted(
-        factor_contributions,
-        key=lambda f: (-factor_contributions[f], FACTOR_ORDER.index(f) if f in FACTOR_ORDER else 99),
-    )
+    order = {f: i for i, f in enumerate(FACTOR_ORDER)}
+    ranked = sorted(factor_contributions, key=lambda f: (-factor_contributions[f], order.get(f, 99)))
     return [phrase(f, row) for f in ranked[:n]]

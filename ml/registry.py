@@ -15,6 +15,7 @@ os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("DO_NOT_TRACK", "true")
 # Requirements are passed explicitly; no `uv export` subprocess, no uv.lock copied into artifacts.
 os.environ.setdefault("MLFLOW_LOG_UV_FILES", "false")
+os.environ.setdefault("MLFLOW_UV_AUTO_DETECT", "false")  # no uv project detection / `uv export` on log
 
 import mlflow
 from mlflow import MlflowClient
@@ -23,13 +24,24 @@ from mlflow.exceptions import MlflowException
 from orchestration.settings import Settings
 
 MODEL_NAME = "ptleads-convert"
+NO_SHOW_MODEL_NAME = "ptleads-noshow"
 EXPERIMENT_NAME = "ptleads-convert"
 CHAMPION = "champion"
 CHALLENGER = "challenger"
+PREVIOUS = "previous-champion"  # set on every promotion so a rollback is one alias move
 # Types a fitted baseline pipeline may hold; anything else in an artifact is refused at load time.
 TRUSTED_MODULE_PREFIXES = ("numpy.", "scipy.", "sklearn.")
 
 log = logging.getLogger(__name__)
+
+
+def quiet_mlflow() -> None:
+    """MLflow logs INFO lines (store migrations, uv detection) and pip warnings: not for the CLI."""
+    for name in ("mlflow", "alembic", "urllib3"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+quiet_mlflow()
 
 
 def configure(settings: Settings) -> MlflowClient:
@@ -58,13 +70,13 @@ def store_exists(settings: Settings) -> bool:
     return (settings.warehouse.parent / "mlflow" / "mlflow.db").exists()
 
 
-def alias_version(settings: Settings, alias: str = CHAMPION) -> str | None:
+def alias_version(settings: Settings, alias: str = CHAMPION, model_name: str = MODEL_NAME) -> str | None:
     """The registered version behind an alias, or None when the model or alias does not exist yet."""
     if not store_exists(settings):
         return None  # creating an empty store costs seconds of schema migrations; cold start needs none
     client = configure(settings)
     try:
-        return str(client.get_model_version_by_alias(MODEL_NAME, alias).version)
+        return str(client.get_model_version_by_alias(model_name, alias).version)
     except MlflowException:
         return None
 
@@ -88,25 +100,42 @@ def _check_trusted(types: list[str]) -> None:
         raise ValueError(f"model references types outside {TRUSTED_MODULE_PREFIXES}: {foreign}")
 
 
-def load_champion(settings: Settings) -> tuple[object, str] | None:
-    """The champion sklearn pipeline and its version, or None at cold start.
+def load_champion(settings: Settings, model_name: str = MODEL_NAME) -> tuple[object, str] | None:
+    """The champion sklearn pipeline and its version, or None at cold start."""
+    version = alias_version(settings, CHAMPION, model_name)
+    if version is None:
+        return None
+    return load_version(settings, version, model_name), version
+
+
+def load_version(settings: Settings, version: str, model_name: str = MODEL_NAME) -> object:
+    """One registered version's sklearn model.
 
     Loads the skops file itself with a trust list checked here in code: MLflow's own loader
     would take the trust list from the artifact, which a tampered store could widen.
     """
     import skops.io
 
-    version = champion_version(settings)
-    if version is None:
-        return None
-    local = Path(mlflow.artifacts.download_artifacts(artifact_uri=f"models:/{MODEL_NAME}/{version}"))
+    configure(settings)
+    local = Path(mlflow.artifacts.download_artifacts(artifact_uri=f"models:/{model_name}/{version}"))
     files = sorted(local.rglob("*.skops"))
     if not files:
-        raise FileNotFoundError(f"{MODEL_NAME} v{version} has no skops model file")
+        raise FileNotFoundError(f"{model_name} v{version} has no skops model file")
     types = sorted(skops.io.get_untrusted_types(file=files[0]))
     _check_trusted(types)
-    return skops.io.load(files[0], trusted=types), str(version)
+    return skops.io.load(files[0], trusted=types)
 
 
-def set_alias(settings: Settings, alias: str, version: str) -> None:
-    configure(settings).set_registered_model_alias(MODEL_NAME, alias, version)
+def set_alias(settings: Settings, alias: str, version: str, model_name: str = MODEL_NAME) -> None:
+    configure(settings).set_registered_model_alias(model_name, alias, version)
+
+
+def register(settings: Settings, model_uri: str, run_id: str, model_name: str = MODEL_NAME) -> str:
+    """A new registered version via the client (the fluent API prints to stderr); returns its number."""
+    client = configure(settings)
+    try:
+        client.get_registered_model(model_name)
+    except MlflowException:
+        client.create_registered_model(model_name)
+    version = client.create_model_version(model_name, model_uri, run_id=run_id, tags={"run_id": run_id})
+    return str(version.version)

@@ -2,6 +2,7 @@
 
 The champion model scores when one is registered; otherwise cold-start rules do (model_version
 'rules'). expected_value = score x rate_per_visit x expected_visits: what a lead is worth to call now.
+The priority tier and route come from the triage rules in config/scoring.yaml (ml/rules.py).
 """
 
 from __future__ import annotations
@@ -14,20 +15,24 @@ import numpy as np
 import polars as pl
 
 from ml import registry
-from ml.features import load_feature_frame, model_input, open_rows
+from ml.drift import drift_by_month, write_drift
+from ml.features import (
+    LABEL,
+    at_landmark,
+    history_rates,
+    load_feature_frame,
+    model_input,
+    scoring_rows,
+    settled,
+)
 from ml.model_pipeline import contributions
-from ml.reasons import group_by_factor, top_reasons
-from ml.rules import rule_contributions, rule_score
+from ml.reasons import FACTOR_FEATURES, top_reasons
+from ml.rules import rule_contributions, rule_score, triage, value_share_above
+from ml.scoring_config import ScoringConfig, load_scoring_config
 from orchestration.settings import Settings
 
 SCORES_TABLE = "marts.lead_scores"
 RULES_VERSION = "rules"
-# When the mart lacks a payer rate or diagnosis size, value the lead like a typical episode
-# rather than as worthless (self-pay and uncoded referrals still convert).
-DEFAULT_RATE_PER_VISIT = 90.0
-DEFAULT_EXPECTED_VISITS = 8
-# Share of leads (by expected value) in each priority tier; the rest are "low".
-TIER_SHARES: tuple[tuple[str, float], ...] = (("high", 0.2), ("standard", 0.5))
 
 log = logging.getLogger(__name__)
 
@@ -45,50 +50,47 @@ create table if not exists {SCORES_TABLE} (
 """
 
 
-def priority_tiers(expected_values: np.ndarray) -> list[str]:
-    """high / standard / low (dbt's accepted values) by expected-value rank; ties share the better tier."""
-    values = np.asarray(expected_values, dtype=float)
-    n = values.size
-    if n == 0:
-        return []
-    # fraction of leads with a strictly higher value: the lead's position in the call list
-    order = np.sort(values)[::-1]
-    above = np.searchsorted(-order, -values, side="left") / n
-    tiers = []
-    for share_above in above:
-        tier = "low"
-        for name, cutoff in TIER_SHARES:
-            if share_above < cutoff:
-                tier = name
-                break
-        tiers.append(tier)
-    return tiers
-
-
-def expected_values(frame: pl.DataFrame, scores: np.ndarray) -> np.ndarray:
-    rate = frame.get_column("rate_per_visit").cast(pl.Float64).fill_null(DEFAULT_RATE_PER_VISIT).to_numpy()
-    visits = (
-        frame.get_column("expected_visits").cast(pl.Float64).fill_null(DEFAULT_EXPECTED_VISITS).to_numpy()
-    )
+def expected_values(frame: pl.DataFrame, scores: np.ndarray, config: ScoringConfig) -> np.ndarray:
+    """p(convert) x payer rate x expected visits; a missing rate or size is valued like a typical episode."""
+    d = config.defaults
+    rate = frame.get_column("rate_per_visit").cast(pl.Float64).fill_null(d.rate_per_visit).to_numpy()
+    visits = frame.get_column("expected_visits").cast(pl.Float64).fill_null(d.expected_visits).to_numpy()
     return np.asarray(scores, dtype=float) * rate * visits
 
 
-def _score_with_model(model: object, frame: pl.DataFrame) -> tuple[np.ndarray, list[list[str]]]:
-    x = model_input(frame)
+def model_scores(model: object, frame: pl.DataFrame) -> tuple[np.ndarray, list[dict[str, float]]]:
+    """Probabilities and per-factor margin contributions of each row."""
+    features = getattr(model, "ptleads_features_", None)
+    x = model_input(frame, features) if features else model_input(frame)
     scores = np.asarray(model.predict_proba(x)[:, 1], dtype=float)  # type: ignore[attr-defined]
-    parts = contributions(model, x)  # type: ignore[arg-type]
-    rows = frame.to_dicts()
-    reasons = [top_reasons(group_by_factor(parts.iloc[i].to_dict()), rows[i]) for i in range(len(rows))]
-    return scores, reasons
+    reference = getattr(model, "ptleads_reference_", None) or {}
+    parts = contributions(model, x, FACTOR_FEATURES, reference)
+    return scores, parts.to_dict(orient="records")
 
 
-def _score_with_rules(frame: pl.DataFrame) -> tuple[np.ndarray, list[list[str]]]:
-    scores, reasons = [], []
-    for row in frame.to_dicts():
-        parts = rule_contributions(row)
-        scores.append(rule_score(parts))
-        reasons.append(top_reasons(parts, row))
-    return np.asarray(scores, dtype=float), reasons
+def rules_scores(frame: pl.DataFrame, config: ScoringConfig) -> tuple[np.ndarray, list[dict[str, float]]]:
+    parts = [rule_contributions(row, config.cold_start) for row in frame.to_dicts()]
+    return np.asarray([rule_score(p, config.cold_start) for p in parts], dtype=float), parts
+
+
+def score_frame(
+    leads: pl.DataFrame, model: object | None, config: ScoringConfig
+) -> tuple[np.ndarray, np.ndarray, list[str], list[list[str]]]:
+    """Scores, expected values, tiers and reasons (triage reasons first, then the top factors)."""
+    if leads.height == 0:
+        return np.zeros(0), np.zeros(0), [], []
+    scores, parts = model_scores(model, leads) if model is not None else rules_scores(leads, config)
+    values = expected_values(leads, scores, config)
+    above = value_share_above(values)
+    rows = leads.to_dicts()
+    tiers, reasons = [], []
+    for row, part, share in zip(rows, parts, above, strict=True):
+        result = triage(row, config, float(share))
+        factors = top_reasons(part, row)
+        tiers.append(result.tier)
+        # the rule that set the tier explains the routing; the factors explain the order within it
+        reasons.append(list(dict.fromkeys([*result.fired[:1], *factors]))[:3])
+    return scores, values, tiers, reasons
 
 
 def _run_as_of(frame: pl.DataFrame, settings: Settings) -> datetime:
@@ -99,32 +101,60 @@ def _run_as_of(frame: pl.DataFrame, settings: Settings) -> datetime:
 
 
 def score_open_leads(con: duckdb.DuckDBPyConnection, settings: Settings) -> int:
-    """Replace this as_of's rows of marts.lead_scores with one row per open lead; returns the row count."""
+    """Replace this as_of's rows of marts.lead_scores with one row per open lead; returns the row count.
+
+    Cold start (no champion): rules alone rank, model_version 'rules'. Also refreshes marts.ml_drift.
+    """
+    config = load_scoring_config(settings.config_dir)
     features = load_feature_frame(con)
-    leads = open_rows(features)
+    cfg = config.model
+    leads = scoring_rows(features, cfg.landmark_hours, cfg.history_prior_strength)
     as_of = _run_as_of(features, settings)
     champion = registry.load_champion(settings)
-    if champion is not None:
-        model, version = champion
-        scores, reasons = _score_with_model(model, leads) if leads.height else (np.zeros(0), [])
-    else:
-        version = RULES_VERSION
-        scores, reasons = _score_with_rules(leads)
-    values = expected_values(leads, scores)
+    model, version = champion if champion is not None else (None, RULES_VERSION)
+    scores, values, tiers, reasons = score_frame(leads, model, config)
     out = pl.DataFrame(
         {
             "lead_id": leads.get_column("lead_id").cast(pl.Utf8),
             "as_of": pl.Series([as_of] * leads.height, dtype=pl.Datetime("us")),
             "score": pl.Series(scores, dtype=pl.Float64),
-            "priority_tier": pl.Series(priority_tiers(values), dtype=pl.Utf8),
+            "priority_tier": pl.Series(tiers, dtype=pl.Utf8),
             "expected_value": pl.Series(values, dtype=pl.Float64),
             "reasons": pl.Series(reasons, dtype=pl.List(pl.Utf8)),
             "model_version": pl.Series([version] * leads.height, dtype=pl.Utf8),
         }
     )
     write_scores(con, out, as_of)
+    _refresh_drift(con, features, model, version, config, as_of)
     log.info("scored %d open leads as of %s with %s", out.height, as_of, version)
     return out.height
+
+
+def _refresh_drift(
+    con: duckdb.DuckDBPyConnection,
+    features: pl.DataFrame,
+    model: object | None,
+    version: str,
+    config: ScoringConfig,
+    as_of: datetime,
+) -> None:
+    done = settled(features, config.model.label_window_days)
+    if done.height == 0:
+        write_drift(con, pl.DataFrame(), as_of, version)
+        return
+    at_receipt = at_landmark(history_rates(done, config.model.history_prior_strength), 0.0)
+    if model is not None:
+        scores = model_scores_only(model, at_receipt)
+    else:
+        scores = rules_scores(at_receipt, config)[0]
+    y = at_receipt.get_column(LABEL).cast(pl.Int8).to_numpy()
+    write_drift(con, drift_by_month(at_receipt.get_column("received_at"), y, scores), as_of, version)
+
+
+def model_scores_only(model: object, frame: pl.DataFrame) -> np.ndarray:
+    features = getattr(model, "ptleads_features_", None)
+    x = model_input(frame, features) if features else model_input(frame)
+    return np.asarray(model.predict_proba(x)[:, 1], dtype=float)  # type: ignore[attr-defined]
 
 
 def _reasons_column_is_list(con: duckdb.DuckDBPyConnection) -> bool:

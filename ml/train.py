@@ -1,8 +1,9 @@
-"""Train the conversion model on the feature mart, log it to MLflow and register it.
+"""Train the conversion and no-show models on the feature mart, log them to MLflow, register, gate.
 
-The baseline is a regularised logistic regression evaluated on a time-ordered holdout (older 80%
-trains, newest 20% evaluates), because leads are scored on the future, never on a shuffled past.
-Only lead ids, aggregate metrics and model parameters reach MLflow: no PHI.
+Both families (regularised logistic, isotonic-calibrated gradient boosting) are fitted on the same
+time-ordered split; the better one on the out-of-time holdout is registered. The first version becomes
+`champion`; later ones become `challenger` and replace the champion only through the promotion gate
+(`ml/promotion.py`). Only lead-free aggregates, parameters and the model reach MLflow: no PHI.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
-from dataclasses import dataclass
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 import mlflow
@@ -18,36 +21,53 @@ import numpy as np
 import polars as pl
 import sklearn
 from mlflow.models import infer_signature
+from sklearn.inspection import permutation_importance
 
 from ml import registry
+from ml.candidates import Candidate, TimeSplit, choose, fit_candidates, time_split
 from ml.evaluate import holdout_metrics
-from ml.features import FEATURES, labelled_rows, labels, load_feature_frame, model_input
-from ml.model_pipeline import DEFAULT_PARAMS, build_pipeline, fit_pipeline
+from ml.features import (
+    FEATURES,
+    LABEL,
+    NO_SHOW_FEATURES,
+    NO_SHOW_LABEL,
+    labels,
+    load_feature_frame,
+    model_input,
+    no_show_rows,
+    settled,
+    training_rows,
+)
+from ml.model_pipeline import BOOSTED_PARAMS, LOGISTIC_PARAMS
+from ml.promotion import GateDecision, gate
+from ml.report_plots import calibration_plot, lift_plot
+from ml.scoring_config import ModelSettings, load_scoring_config
 from orchestration.settings import Settings
 
-MIN_LABELLED_ROWS = 200
-TRAIN_FRACTION = 0.8
+MIN_NO_SHOW_ROWS = 100
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class TimeSplit:
-    train: pl.DataFrame
-    test: pl.DataFrame
+@dataclass
+class TrainReport:
+    """What one training call did, for the CLI, the asset metadata and tests."""
 
-
-def time_ordered_split(frame: pl.DataFrame, train_fraction: float = TRAIN_FRACTION) -> TimeSplit:
-    """Older rows train, newest rows test; ties broken by lead id so the split is reproducible."""
-    ordered = frame.sort(["received_at", "lead_id"])
-    cut = math.floor(ordered.height * train_fraction)
-    return TimeSplit(train=ordered.head(cut), test=ordered.slice(cut))
+    version: str | None
+    alias: str | None = None
+    family: str = ""
+    metrics: dict[str, float] = field(default_factory=dict)
+    candidates: dict[str, dict[str, float]] = field(default_factory=dict)
+    gate: GateDecision | None = None
+    no_show_version: str | None = None
+    no_show_metrics: dict[str, float] = field(default_factory=dict)
+    skipped: str = ""
 
 
 def data_fingerprint(frame: pl.DataFrame) -> str:
     """sha256 over the sorted lead ids and the as_of range: same data, same fingerprint."""
     digest = hashlib.sha256()
-    for lead_id in sorted(str(v) for v in frame.get_column("lead_id").to_list()):
+    for lead_id in sorted(set(str(v) for v in frame.get_column("lead_id").to_list())):
         digest.update(lead_id.encode())
         digest.update(b"\n")
     as_of = frame.get_column("as_of")
@@ -70,85 +90,176 @@ def _pip_requirements() -> list[str]:
 
 
 def train_if_needed(con: duckdb.DuckDBPyConnection, settings: Settings) -> str | None:
-    """Train and crown a baseline when no champion exists and >= 200 labelled rows do; else None."""
-    return train(con, settings, force=False)
+    """Train and crown a first model when no champion exists and enough settled leads do; else None."""
+    return train(con, settings, force=False).version
 
 
-def train(con: duckdb.DuckDBPyConnection, settings: Settings, force: bool = True) -> str | None:
-    """Train, log and register a new version; returns it, or None when skipped.
-
-    Without `force`, an existing champion means nothing to do. The new version becomes `champion`
-    when there is none yet, otherwise `challenger` (promotion is a separate, gated step).
-    """
+def train(con: duckdb.DuckDBPyConnection, settings: Settings, force: bool = True) -> TrainReport:
+    """Train, log, register and gate; without `force`, an existing champion means nothing to do."""
     if not force and registry.champion_version(settings) is not None:
-        log.info("champion exists; training skipped")
-        return None
-    frame = labelled_rows(load_feature_frame(con))
-    if frame.height < MIN_LABELLED_ROWS:
-        log.info("only %d labelled rows (< %d); training skipped", frame.height, MIN_LABELLED_ROWS)
-        return None
-    y_all = labels(frame).to_numpy()
-    if len(np.unique(y_all)) < 2:
-        log.warning("labelled rows hold a single class; training skipped")
-        return None
-    split = time_ordered_split(frame)
-    y_train = labels(split.train).to_numpy()
-    if len(np.unique(y_train)) < 2:
-        log.warning("the older %d%% holds a single class; training skipped", int(TRAIN_FRACTION * 100))
-        return None
-    return _fit_log_register(split, frame, settings)
+        return TrainReport(None, skipped="champion exists")
+    cfg = load_scoring_config(settings.config_dir).model
+    frame = load_feature_frame(con)
+    leads = settled(frame, cfg.label_window_days)
+    if leads.height < cfg.min_labelled_leads:
+        reason = f"cold start: {leads.height} settled leads (< {cfg.min_labelled_leads}); rules rank"
+        log.info(reason)
+        return TrainReport(None, skipped=reason)
+    if leads.get_column(LABEL).n_unique() < 2:
+        return TrainReport(None, skipped="settled leads hold a single outcome")
+    rows = training_rows(frame, cfg.landmark_hours, cfg.history_prior_strength)
+    split = time_split(rows, cfg.holdout_fraction, cfg.calibration_fraction)
+    if len(np.unique(labels(split.train))) < 2 or len(np.unique(labels(split.holdout))) < 2:
+        return TrainReport(None, skipped="a time slice holds a single outcome")
+    candidates = fit_candidates(split, FEATURES, LABEL)
+    best = choose(candidates)
+    version = _log_and_register(
+        settings, registry.MODEL_NAME, best, candidates, split, rows, FEATURES, LABEL, cfg
+    )
+    report = TrainReport(
+        version,
+        family=best.family,
+        metrics=best.metrics,
+        candidates={c.family: c.metrics for c in candidates},
+    )
+    if registry.champion_version(settings) is None:
+        registry.set_alias(settings, registry.CHAMPION, version)
+        report.alias = registry.CHAMPION
+    else:
+        registry.set_alias(settings, registry.CHALLENGER, version)
+        report.alias = registry.CHALLENGER
+        report.gate = gate(settings, version, split.holdout, cfg)
+        if report.gate.promoted:
+            report.alias = registry.CHAMPION
+    report.no_show_version, report.no_show_metrics = _train_no_show(settings, frame, cfg)
+    return report
 
 
-def _fit_log_register(split: TimeSplit, frame: pl.DataFrame, settings: Settings) -> str:
-    x_train, y_train = model_input(split.train), labels(split.train).to_numpy()
-    x_test, y_test = model_input(split.test), labels(split.test).to_numpy()
-    pipeline = fit_pipeline(build_pipeline(), x_train, y_train)
-    metrics = holdout_metrics(y_test, pipeline.predict_proba(x_test)[:, 1])
+def _train_no_show(settings: Settings, frame: pl.DataFrame, cfg: ModelSettings) -> tuple[str | None, dict]:
+    """p(no-show at the evaluation) from what is known at booking; newest version is its champion."""
+    rows = no_show_rows(frame, cfg.history_prior_strength)
+    if rows.height < MIN_NO_SHOW_ROWS or rows.get_column(NO_SHOW_LABEL).n_unique() < 2:
+        return None, {}
+    split = time_split(rows, cfg.holdout_fraction, cfg.calibration_fraction)
+    if len(np.unique(labels(split.holdout, NO_SHOW_LABEL))) < 2:
+        return None, {}
+    candidates = fit_candidates(split, NO_SHOW_FEATURES, NO_SHOW_LABEL)
+    best = choose(candidates)
+    version = _log_and_register(
+        settings,
+        registry.NO_SHOW_MODEL_NAME,
+        best,
+        candidates,
+        split,
+        rows,
+        NO_SHOW_FEATURES,
+        NO_SHOW_LABEL,
+        cfg,
+    )
+    registry.set_alias(settings, registry.CHAMPION, version, registry.NO_SHOW_MODEL_NAME)
+    return version, best.metrics
 
+
+def _finite(metrics: dict[str, float], prefix: str = "") -> dict[str, float]:
+    # MLflow stores NaN poorly across backends; a missing metric is clearer than a NaN.
+    return {f"{prefix}{k}": float(v) for k, v in metrics.items() if not math.isnan(v)}
+
+
+def _landmark_metrics(best: Candidate, holdout: pl.DataFrame, label: str) -> dict[str, float]:
+    if "landmark_hours" not in holdout.columns or label != LABEL:
+        return {}
+    out: dict[str, float] = {}
+    marks = holdout.get_column("landmark_hours").to_numpy()
+    y = labels(holdout, label)
+    for mark in np.unique(marks):
+        mask = marks == mark
+        metrics = holdout_metrics(y[mask], best.holdout_scores[mask])
+        out |= _finite({"auc": metrics["auc"], "ece": metrics["ece"]}, f"landmark_{int(mark)}h_")
+    return out
+
+
+def _log_and_register(
+    settings: Settings,
+    model_name: str,
+    best: Candidate,
+    candidates: list[Candidate],
+    split: TimeSplit,
+    rows: pl.DataFrame,
+    features: tuple[str, ...],
+    label: str,
+    cfg: ModelSettings,
+) -> str:
     experiment_id = registry.ensure_experiment(settings)
-    received = frame.get_column("received_at")
-    as_of = frame.get_column("as_of")
+    received, as_of = rows.get_column("received_at"), rows.get_column("as_of")
     tags = {
-        "training_fingerprint": data_fingerprint(frame),
+        "model_name": model_name,
+        "model_family": best.family,
+        "training_fingerprint": data_fingerprint(rows),
         "as_of_min": str(as_of.min()),
         "as_of_max": str(as_of.max()),
         "received_at_min": str(received.min()),
         "received_at_max": str(received.max()),
-        "model_family": "logistic_regression_baseline",
+        "holdout_received_at_min": str(split.holdout.get_column("received_at").min()),
     }
     params = {
-        **DEFAULT_PARAMS,
-        "features": ",".join(FEATURES),
-        "split": "time_ordered",
-        "train_fraction": TRAIN_FRACTION,
-        "n_train": split.train.height,
-        "n_test": split.test.height,
-        "label": "label_scheduled_14d",
+        "label": label,
+        "features": ",".join(features),
+        "split": "time_ordered_by_lead",
+        "landmark_hours": ",".join(str(h) for h in cfg.landmark_hours) if label == LABEL else "none",
+        "holdout_fraction": cfg.holdout_fraction,
+        "calibration_fraction": cfg.calibration_fraction,
+        "history_prior_strength": cfg.history_prior_strength,
+        "n_train_rows": split.train.height + split.calibration.height,
+        "n_holdout_rows": split.holdout.height,
+        "n_leads": rows.get_column("lead_id").n_unique(),
+        **{f"logistic_{k}": v for k, v in LOGISTIC_PARAMS.items()},
+        **{f"boosted_{k}": v for k, v in BOOSTED_PARAMS.items()},
     }
-    with mlflow.start_run(experiment_id=experiment_id, run_name="baseline-logreg", tags=tags) as run:
+    x_test, y_test = model_input(split.holdout, features), labels(split.holdout, label)
+    run_name = f"{model_name}-{best.family}"
+    with (
+        mlflow.start_run(experiment_id=experiment_id, run_name=run_name, tags=tags) as run,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
         mlflow.log_params(params)
-        # MLflow rejects NaN metrics poorly across stores; a missing metric is clearer than a NaN.
-        mlflow.log_metrics({k: v for k, v in metrics.items() if not math.isnan(v)})
-        signature = infer_signature(x_train.head(50), pipeline.predict_proba(x_train.head(50))[:, 1])
+        metrics = _finite(best.metrics)
+        for cand in candidates:
+            metrics |= _finite(cand.metrics, f"{cand.family}_")
+        metrics |= _landmark_metrics(best, split.holdout, label)
+        mlflow.log_metrics(metrics)
+        folder = Path(tmp)
+        calibration_plot(
+            y_test, best.holdout_scores, folder / "calibration.png", title=f"Calibration: {best.family}"
+        )
+        lift_plot(y_test, best.holdout_scores, folder / "lift.png", title=f"Cumulative gain: {best.family}")
+        importance = permutation_importance(
+            best.model, x_test, y_test, scoring="roc_auc", n_repeats=3, random_state=0
+        )
+        table = pl.DataFrame(
+            {
+                "feature": list(features),
+                "auc_drop_mean": importance.importances_mean,
+                "auc_drop_std": importance.importances_std,
+            }
+        ).sort("auc_drop_mean", descending=True)
+        table.write_csv(folder / "feature_importances.csv")
+        pl.DataFrame([{"family": c.family, **c.metrics} for c in candidates]).write_csv(
+            folder / "candidates.csv"
+        )
+        mlflow.log_artifacts(str(folder), artifact_path="evaluation")
+        sample = x_test.head(50)
+        signature = infer_signature(sample, best.model.predict_proba(sample)[:, 1])
         info = mlflow.sklearn.log_model(
-            pipeline,
+            best.model,
             name="model",
             signature=signature,
             pip_requirements=_pip_requirements(),
             pyfunc_predict_fn="predict_proba",
-            skops_trusted_types=registry.trusted_types_of(pipeline),
+            serialization_format="skops",
+            skops_trusted_types=registry.trusted_types_of(best.model),
         )
-        version = mlflow.register_model(info.model_uri, registry.MODEL_NAME, tags={"run_id": run.info.run_id})
-    version_id = str(version.version)
-    alias = registry.CHAMPION if registry.champion_version(settings) is None else registry.CHALLENGER
-    registry.set_alias(settings, alias, version_id)
+        version = registry.register(settings, info.model_uri, run.info.run_id, model_name)
     log.info(
-        "registered %s v%s as %s (auc=%.3f, n_train=%d, n_test=%d)",
-        registry.MODEL_NAME,
-        version_id,
-        alias,
-        metrics["auc"],
-        split.train.height,
-        split.test.height,
+        "registered %s v%s (%s, holdout auc=%.3f)", model_name, version, best.family, best.metrics["auc"]
     )
-    return version_id
+    return version

@@ -1,4 +1,8 @@
 -- One row per lead as of the run: the features and labels the scoring model trains and predicts on.
+-- Milestone timestamps (first_contact_at, verified_at, scheduled_at) are exposed so ml/ can rebuild a
+-- lead's state at a fixed age after receipt (landmark), the same for training and scoring rows.
+-- Referrer and source history only counts earlier leads whose 14-day label had matured by this lead's
+-- receipt, so a lead never sees its own outcome or outcomes that were still unknown then.
 with funnel as (
     select * from {{ ref('int_lead_funnel') }}
 ),
@@ -9,6 +13,45 @@ payers as (
 
 average_rate as (
     select avg(rate_per_visit) as rate_per_visit from payers
+),
+
+outcomes as (
+    select
+        lead_id,
+        referring_npi,
+        source,
+        received_at + interval 14 day as matured_at,
+        cast(coalesce(scheduled_at <= received_at + interval 14 day, false) as integer) as scheduled_14d
+    from funnel
+    where received_at + interval 14 day <= {{ as_of() }}
+),
+
+referrer_history as (
+    select
+        funnel.lead_id,
+        count(outcomes.lead_id) as referrer_prior_leads,
+        coalesce(sum(outcomes.scheduled_14d), 0) as referrer_prior_scheduled
+    from funnel
+    left join outcomes
+        on
+            funnel.referring_npi = outcomes.referring_npi
+            and outcomes.matured_at <= funnel.received_at
+            and funnel.lead_id != outcomes.lead_id
+    group by funnel.lead_id
+),
+
+source_history as (
+    select
+        funnel.lead_id,
+        count(outcomes.lead_id) as source_prior_leads,
+        coalesce(sum(outcomes.scheduled_14d), 0) as source_prior_scheduled
+    from funnel
+    left join outcomes
+        on
+            funnel.source = outcomes.source
+            and outcomes.matured_at <= funnel.received_at
+            and funnel.lead_id != outcomes.lead_id
+    group by funnel.lead_id
 )
 
 select
@@ -33,7 +76,19 @@ select
         when funnel.received_at <= {{ as_of() }} - interval 14 day then 0
     end as integer) as label_scheduled_14d,
     cast(funnel.no_show as integer) as label_no_show,
-    {{ as_of() }} as as_of
+    {{ as_of() }} as as_of,
+    funnel.first_contact_at,
+    funnel.verified_at,
+    funnel.scheduled_at,
+    cast(funnel.record_count as integer) as record_count,
+    funnel.has_phone,
+    funnel.has_email,
+    cast(referrer_history.referrer_prior_leads as integer) as referrer_prior_leads,
+    cast(referrer_history.referrer_prior_scheduled as integer) as referrer_prior_scheduled,
+    cast(source_history.source_prior_leads as integer) as source_prior_leads,
+    cast(source_history.source_prior_scheduled as integer) as source_prior_scheduled
 from funnel
 left join payers on funnel.payer = payers.payer_id
+left join referrer_history on funnel.lead_id = referrer_history.lead_id
+left join source_history on funnel.lead_id = source_history.lead_id
 cross join average_rate
