@@ -9,6 +9,7 @@ from typing import Any
 
 from orchestration.ingest.person_names import split_full_name
 from orchestration.ingest.profiles import MappingProfile
+from orchestration.ingest.timestamp_formats import parse_with_format
 
 _TRUE = {"true", "t", "yes", "y", "1", "on", "checked", "opt-in", "opted in"}
 _FALSE = {"false", "f", "no", "n", "0", "off", "unchecked", "", "opt-out", "opted out"}
@@ -90,7 +91,7 @@ def parse_timestamp(value: Any, fmt: str | None, profile: MappingProfile) -> dat
     if text is None:
         return None
     try:
-        ts = datetime.strptime(text, fmt) if fmt else datetime.fromisoformat(text.replace("Z", "+00:00"))
+        ts = parse_with_format(text, fmt) if fmt else datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         ts = datetime.fromisoformat(text.replace("Z", "+00:00"))  # ISO is always understood
     if ts.tzinfo is None:
@@ -104,7 +105,7 @@ def parse_date(value: Any, fmt: str | None) -> date | None:
         return None
     if fmt:
         try:
-            return datetime.strptime(text, fmt).date()
+            return parse_with_format(text, fmt).date()
         except ValueError:
             pass
     return date.fromisoformat(text[:10])
