@@ -1,0 +1,113 @@
+"""Contact rules enforced on every action: consent, opt-outs, quiet hours, frequency caps, spacing.
+
+`channel_blocker` says whether a channel may be used at all; `earliest_allowed` moves a due time to
+the first moment the channel may be used (inside local hours, under every cap, after the minimum gap).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from orchestration.actions.sequences import ComplianceConfig
+from orchestration.actions.timeline import LeadInput, TimelineFacts
+
+_MAX_ROUNDS = 16  # each round fixes one rule; a fixed point is reached in a few
+
+
+@lru_cache(maxsize=256)
+def zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def channel_blocker(
+    channel: str, lead: LeadInput, facts: TimelineFacts, rules: ComplianceConfig
+) -> str | None:
+    """Why `channel` may not be used for this lead now (a rule name, no PHI), or None when it may."""
+    if facts.all_opted_out:
+        return "opted_out"
+    if channel in ("call", "sms"):
+        if not lead.has_phone:
+            return "no_phone"
+        if facts.phone_bad:
+            return "wrong_number"
+    if channel == "sms":
+        if facts.sms_opted_out:
+            return "sms_stop"
+        if lead.sms_consent is False or (
+            rules.consent_required.get("sms", True) and lead.sms_consent is not True
+        ):
+            return "no_sms_consent"
+    elif channel == "email":
+        if not lead.has_email:
+            return "no_email"
+        if facts.email_suppressed:
+            return "email_suppressed"
+        if lead.email_consent is False or (
+            rules.consent_required.get("email") and lead.email_consent is not True
+        ):
+            return "no_email_consent"
+    elif channel == "call":
+        if lead.call_consent is False or (
+            rules.consent_required.get("call") and lead.call_consent is not True
+        ):
+            return "no_call_consent"
+    if any(cap.max == 0 for cap in rules.caps.get(channel, ())):  # type: ignore[call-overload]
+        return "cap_zero"
+    return None
+
+
+def in_quiet_hours(at: datetime, tz: str, rules: ComplianceConfig) -> bool:
+    """True when naive-UTC `at` falls outside the allowed local hours."""
+    local = at.replace(tzinfo=UTC).astimezone(zone(tz)).time()
+    return not (rules.quiet_hours.start <= local < rules.quiet_hours.end)
+
+
+def into_window(at: datetime, tz: str, rules: ComplianceConfig) -> datetime:
+    """The first allowed local moment at or after naive-UTC `at`."""
+    local = at.replace(tzinfo=UTC).astimezone(zone(tz))
+    start, end = rules.quiet_hours.start, rules.quiet_hours.end
+    clock = local.time()
+    if start <= clock < end:
+        return at
+    if clock >= end:
+        local = local + timedelta(days=1)
+    opening = local.replace(hour=start.hour, minute=start.minute, second=0, microsecond=0)
+    return opening.astimezone(UTC).replace(tzinfo=None)
+
+
+def _past_caps(at: datetime, sent: list[datetime], caps: list) -> datetime:
+    """Earliest time >= at when every cap (rolling window, max) allows one more touch."""
+    for cap in caps:
+        lo = bisect_right(sent, at - cap.window)
+        count = bisect_right(sent, at) - lo
+        if count >= cap.max:
+            # wait until enough of the touches in the window have aged out of it
+            at = sent[lo + count - cap.max] + cap.window + timedelta(seconds=1)
+    return at
+
+
+def earliest_allowed(
+    at: datetime, channel: str, lead: LeadInput, facts: TimelineFacts, rules: ComplianceConfig
+) -> datetime:
+    """Move `at` forward until quiet hours, caps (channel and overall) and the minimum gap all allow it."""
+    quiet = channel in rules.quiet_channels
+    own = sorted(facts.outbound.get(channel, ()))
+    every = sorted(t for times in facts.outbound.values() for t in times)
+    own_caps = rules.caps.get(channel, [])  # type: ignore[call-overload]
+    overall_caps = rules.caps.get("overall", [])
+    for _ in range(_MAX_ROUNDS):
+        before = at
+        if every and at < every[-1] + rules.min_gap:
+            at = every[-1] + rules.min_gap
+        if own_caps:
+            at = _past_caps(at, own, own_caps)
+        if overall_caps and channel in ("call", "sms", "email"):
+            at = _past_caps(at, every, overall_caps)
+        if quiet:
+            at = into_window(at, lead.timezone, rules)
+        if at == before:
+            return at
+    raise RuntimeError(f"no allowed time found for lead {lead.lead_id} on {channel}")
