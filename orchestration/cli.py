@@ -111,6 +111,54 @@ def app(
     raise typer.Exit(subprocess.call(cmd, env=env))
 
 
+@cli.command()
+def train(
+    warehouse: Annotated[
+        Path | None, typer.Option(help="DuckDB file (default data/warehouse.duckdb).")
+    ] = None,
+    config: Annotated[Path | None, typer.Option(help="Practice config folder (default config/).")] = None,
+    rollback: Annotated[bool, typer.Option(help="Point champion back at the previous champion.")] = False,
+) -> None:
+    """Retrain the lead-scoring models on the warehouse, gate the challenger, report (no network)."""
+    import duckdb
+
+    from ml.promotion import rollback as rollback_champion
+    from ml.train import train as run_training
+
+    settings = Settings().with_overrides(warehouse=warehouse, config_dir=config)
+    if rollback:
+        try:
+            typer.echo(f"champion rolled back to version {rollback_champion(settings)}")
+        except LookupError as exc:
+            _fail(str(exc))
+        return
+    if not settings.warehouse.exists():
+        _fail(f"no warehouse at {settings.warehouse}; run `ptleads run` first")
+    con = duckdb.connect(str(settings.warehouse))
+    try:
+        report = run_training(con, settings, force=True)
+    finally:
+        con.close()
+    if report.version is None:
+        typer.echo(f"no model trained: {report.skipped}")
+        return
+    for family, metrics in report.candidates.items():
+        typer.echo(
+            f"{family:>17}: holdout AUC {metrics['auc']:.3f}, PR-AUC {metrics['pr_auc']:.3f}, "
+            f"Brier {metrics['brier']:.3f}, ECE {metrics['ece']:.3f}, "
+            f"top-decile lift {metrics['lift_top_decile']:.2f}"
+        )
+    typer.echo(f"registered version {report.version} ({report.family}) as {report.alias}")
+    if report.gate is not None:
+        typer.echo(
+            f"promotion gate: {'promoted' if report.gate.promoted else 'kept champion'}: {report.gate.reason}"
+        )
+    if report.no_show_version:
+        typer.echo(
+            f"no-show model version {report.no_show_version}: holdout AUC {report.no_show_metrics['auc']:.3f}"
+        )
+
+
 def main() -> None:
     cli()
 

@@ -9,13 +9,22 @@ import pytest
 from ml_feature_fixture import AS_OF, synthetic_features, write_feature_mart
 
 from ml.reasons import phrase, top_reasons
-from ml.rules import rule_contributions, rule_score
-from ml.score import RULES_VERSION, priority_tiers, score_open_leads
+from ml.rules import rule_contributions, rule_score, triage, value_share_above
+from ml.score import RULES_VERSION, score_open_leads
+from ml.scoring_config import load_scoring_config
 from ml.train import train_if_needed
 
 
 def _scores(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     return con.sql("select * from marts.lead_scores order by lead_id").pl()
+
+
+def con_drift(settings) -> pl.DataFrame:
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        return con.sql("select * from marts.ml_drift").pl()
+    finally:
+        con.close()
 
 
 def _open_leads(con: duckdb.DuckDBPyConnection) -> set[str]:
@@ -37,7 +46,9 @@ def test_cold_start_scores_every_open_lead_with_rules(make_settings) -> None:
     assert set(scores.get_column("model_version")) == {RULES_VERSION}
     assert all(len(r) == 3 for r in scores.get_column("reasons").to_list())
     assert set(scores.get_column("as_of")) == {AS_OF}
-    assert set(scores.get_column("priority_tier")) <= {"high", "standard", "low"}
+    assert set(scores.get_column("priority_tier")) <= {"high", "standard", "complex"}
+    drift = con_drift(settings)
+    assert drift.height > 0 and set(drift.get_column("model_version")) == {RULES_VERSION}
 
 
 def test_rescoring_the_same_as_of_replaces_rows(make_settings) -> None:
@@ -108,14 +119,29 @@ def test_reasons_are_plain_words() -> None:
     assert phrase("distance", {"distance_km": float("nan")}) == "Distance to clinic unknown"
 
 
-def test_priority_tiers_follow_expected_value_rank() -> None:
-    values = np.array([10.0, 500.0, 50.0, 40.0, 30.0, 20.0, 15.0, 12.0, 11.0, 300.0])
-    tiers = priority_tiers(values)
-    assert tiers[1] == tiers[9] == "high"  # top 20%
-    assert [tiers[i] for i in (2, 3, 4)] == ["standard"] * 3  # next 30%
-    assert tiers[0] == "low"
-    assert priority_tiers(np.array([5.0, 5.0])) == ["high", "high"]  # ties share the better tier
-    assert priority_tiers(np.array([])) == []
+def test_triage_routes_complex_before_high_and_says_why() -> None:
+    config = load_scoring_config()
+    plain = {"post_op": False, "payer": "CIGNA", "payer_tier": "standard", "diagnosis_group": "knee"}
+    assert triage(plain, config).tier == "standard"
+    assert triage(plain, config).route == "standard_queue"
+    post_op = triage({**plain, "post_op": True}, config)
+    assert (post_op.tier, post_op.route, post_op.fired) == (
+        "high",
+        "senior_staff",
+        ("Post-surgical referral",),
+    )
+    # a post-op neuro case is complex first: a therapist reviews it before senior staff book it
+    neuro = triage({**plain, "post_op": True, "diagnosis_group": "neuro"}, config)
+    assert (neuro.tier, neuro.route) == ("complex", "therapist_review")
+    assert triage({**plain, "payer": "WORKCOMP"}, config).tier == "complex"
+    assert triage({**plain, "payer_tier": None}, config).tier == "complex"  # unrecognised insurance
+    assert triage(plain, config, value_share_above=0.05).fired == ("Top 15% expected value",)
+
+
+def test_value_share_ranks_expected_values() -> None:
+    share = value_share_above(np.array([10.0, 500.0, 50.0, 50.0]))
+    assert list(share) == [0.75, 0.0, 0.25, 0.25]  # ties share the better rank
+    assert value_share_above(np.array([])).size == 0
 
 
 def test_a_legacy_varchar_reasons_column_gets_readable_text(make_settings) -> None:

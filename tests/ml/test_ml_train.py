@@ -12,9 +12,12 @@ from ml_feature_fixture import AS_OF, synthetic_features, write_feature_mart
 from mlflow import MlflowClient
 
 from ml import registry
-from ml.features import labelled_rows, load_feature_frame
-from ml.train import MIN_LABELLED_ROWS, data_fingerprint, time_ordered_split, train, train_if_needed
+from ml.candidates import time_split
+from ml.features import load_feature_frame, settled, training_rows
+from ml.train import data_fingerprint, train, train_if_needed
 from orchestration.settings import Settings
+
+MIN_LABELLED_ROWS = 200  # config/scoring.yaml model.min_labelled_leads
 
 # Values that would be PHI in real data, planted in extra mart columns the model must never read.
 PHI_COLUMNS = {
@@ -74,10 +77,13 @@ def test_forced_training_registers_a_challenger(tmp_path: Path) -> None:
     write_feature_mart(settings.warehouse, synthetic_features(600, seed=5))
     con = duckdb.connect(str(settings.warehouse))
     try:
-        assert train(con, settings, force=True) == "1"
-        assert train(con, settings, force=True) == "2"
+        first = train(con, settings, force=True)
+        second = train(con, settings, force=True)
     finally:
         con.close()
+    assert (first.version, first.alias) == ("1", registry.CHAMPION)
+    # same data, same holdout: the challenger cannot beat the champion, so the gate keeps v1
+    assert second.version == "2" and second.gate is not None and not second.gate.promoted
     assert registry.champion_version(settings) == "1"
     assert registry.alias_version(settings, registry.CHALLENGER) == "2"
 
@@ -110,7 +116,7 @@ def test_too_few_labelled_rows_trains_nothing(make_settings) -> None:
     assert registry.champion_version(settings) is None
 
 
-def test_split_is_time_ordered_80_20(make_settings) -> None:
+def test_split_is_time_ordered_by_lead(make_settings) -> None:
     settings = make_settings()
     write_feature_mart(settings.warehouse, synthetic_features(300))
     con = duckdb.connect(str(settings.warehouse))
@@ -118,9 +124,17 @@ def test_split_is_time_ordered_80_20(make_settings) -> None:
         frame = load_feature_frame(con)
     finally:
         con.close()
-    split = time_ordered_split(frame.sample(fraction=1.0, shuffle=True, seed=3))
-    assert split.train.height == 240 and split.test.height == 60
-    assert split.train.get_column("received_at").max() <= split.test.get_column("received_at").min()
+    rows = training_rows(frame.sample(fraction=1.0, shuffle=True, seed=3), [0.0, 24.0], 20.0)
+    split = time_split(rows, 0.2, 0.2)
+    parts = [split.train, split.calibration, split.holdout]
+    ids = [set(p.get_column("lead_id")) for p in parts]
+    assert not (ids[0] & ids[1]) and not (ids[1] & ids[2]) and not (ids[0] & ids[2])
+    assert sum(p.height for p in parts) == rows.height
+    assert len(ids[2]) == len(set(rows.get_column("lead_id"))) - int(
+        0.8 * len(set(rows.get_column("lead_id")))
+    )
+    for older, newer in zip(parts, parts[1:], strict=False):
+        assert older.get_column("received_at").max() <= newer.get_column("received_at").min()
 
 
 def test_fingerprint_depends_on_leads_not_row_order() -> None:
@@ -142,7 +156,7 @@ def test_only_settled_labels_train(make_settings) -> None:
     write_feature_mart(settings.warehouse, recent)
     con = duckdb.connect(str(settings.warehouse))
     try:
-        rows = labelled_rows(load_feature_frame(con))
+        rows = settled(load_feature_frame(con))
     finally:
         con.close()
     assert rows.height == frame.filter(pl.col("label_scheduled_14d").is_not_null()).height
