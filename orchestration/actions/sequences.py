@@ -6,9 +6,9 @@ Both files are validated on load; a bad value raises ConfigError naming the file
 from __future__ import annotations
 
 import re
-from string import Formatter
 from datetime import time, timedelta
 from pathlib import Path
+from string import Formatter
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator

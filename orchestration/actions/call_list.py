@@ -1,0 +1,118 @@
+"""Daily call lists per clinic and owner role, ordered by urgency x expected value, and SLA metrics.
+
+Urgency grows with how late the action is against its SLA due time (an overdue high-priority lead
+outranks a fresh one of the same value); expected value scales it so money at risk comes first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from orchestration.actions.compliance import zone
+from orchestration.actions.engine import NextAction
+
+MIN_VALUE = 50.0  # a lead without an estimate still counts (USD)
+
+
+@dataclass(frozen=True, slots=True)
+class CallListRow:
+    clinic_id: str
+    owner_role: str
+    rank: int
+    lead_id: str
+    action: str
+    channel: str
+    due_at: datetime
+    sla_due_at: datetime
+    urgency: float
+    priority_score: float
+    priority_tier: str
+    expected_value: float
+    reason: str
+    script: str
+
+
+def urgency(action: NextAction, as_of: datetime) -> float:
+    """1 when due later today, rising by 1 per hour overdue against the SLA (capped at 48)."""
+    late_hours = (as_of - action.sla_due_at).total_seconds() / 3600
+    return 1.0 + min(max(late_hours, 0.0), 48.0)
+
+
+def end_of_local_day(as_of: datetime, timezone: str) -> datetime:
+    local = as_of.replace(tzinfo=UTC).astimezone(zone(timezone))
+    midnight = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return midnight.astimezone(UTC).replace(tzinfo=None)
+
+
+def build_call_list(
+    actions: Iterable[NextAction], as_of: datetime, clinic_timezones: dict[str, str]
+) -> list[CallListRow]:
+    """Staff actions due by the end of the clinic's local day, ranked per clinic and owner role."""
+    groups: dict[tuple[str, str], list[tuple[float, float, NextAction]]] = {}
+    day_end: dict[str, datetime] = {}
+    for action in actions:
+        tz = clinic_timezones.get(action.clinic_id, "UTC")
+        if action.clinic_id not in day_end:
+            day_end[action.clinic_id] = end_of_local_day(as_of, tz)
+        if action.due_at >= day_end[action.clinic_id]:
+            continue
+        u = urgency(action, as_of)
+        score = u * max(action.expected_value, MIN_VALUE)
+        groups.setdefault((action.clinic_id, action.owner_role), []).append((score, u, action))
+    rows: list[CallListRow] = []
+    for (clinic_id, owner), items in sorted(groups.items()):
+        items.sort(key=lambda item: (-item[0], item[2].due_at, item[2].lead_id))
+        for rank, (score, u, a) in enumerate(items, start=1):
+            rows.append(
+                CallListRow(
+                    clinic_id,
+                    owner,
+                    rank,
+                    a.lead_id,
+                    a.action,
+                    a.channel,
+                    a.due_at,
+                    a.sla_due_at,
+                    round(u, 3),
+                    round(score, 2),
+                    a.priority_tier,
+                    a.expected_value,
+                    a.reason,
+                    a.script,
+                )
+            )
+    return rows
+
+
+@dataclass(frozen=True, slots=True)
+class SlaLead:
+    lead_id: str
+    priority_tier: str
+    received_at: datetime
+    first_contact_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class SlaMetric:
+    priority_tier: str
+    target: timedelta
+    leads: int
+    within: int
+    share: float | None  # None when no lead of the tier is due yet
+
+
+def sla_metrics(leads: Iterable[SlaLead], as_of: datetime, targets: dict[str, timedelta]) -> list[SlaMetric]:
+    """Share of leads first contacted within the tier's target, among leads whose target has passed."""
+    counts = {tier: [0, 0] for tier in targets}
+    for lead in leads:
+        target = targets.get(lead.priority_tier)
+        if target is None or lead.received_at + target > as_of:
+            continue  # still inside the window: neither a hit nor a miss yet
+        counts[lead.priority_tier][0] += 1
+        if lead.first_contact_at is not None and lead.first_contact_at - lead.received_at <= target:
+            counts[lead.priority_tier][1] += 1
+    return [
+        SlaMetric(tier, targets[tier], n, hit, (hit / n) if n else None) for tier, (n, hit) in counts.items()
+    ]

@@ -1,0 +1,188 @@
+"""Evaluation slots: the 3 best open slots per lead, and a ranked waitlist when a booked slot is freed.
+
+Therapist schedules come from `practice.yaml`: a therapist's optional `schedule:` ({mon: "08:00-16:00",
+...}) else the clinic's `hours`. Open slots = schedule in `slot_minutes` steps minus booked appointments.
+Ranking: specialty match for the lead's diagnosis group, distance to the clinic, time-of-day preference,
+then the earliest start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from orchestration.actions.compliance import zone
+from orchestration.practice_config import Practice
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+# Which therapist specialty serves which diagnosis group best.
+SPECIALTY_FOR_GROUP: dict[str, str] = {
+    "post_surgical": "post_surgical",
+    "spine": "spine",
+    "neuro": "neuro",
+    "vestibular": "vestibular",
+    "pelvic_health": "pelvic_health",
+    "sports": "sports",
+    "geriatric": "geriatric",
+}
+PREFERENCE_HOURS = {
+    "morning": (time(6), time(12)),
+    "afternoon": (time(12), time(17)),
+    "evening": (time(17), time(22)),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    therapist_id: str
+    therapist_name: str
+    clinic_id: str
+    start_at: datetime  # naive UTC
+    local_start: datetime  # clinic local, naive, for display
+    specialties: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SlotRequest:
+    """What ranking needs about a lead (no PHI)."""
+
+    lead_id: str
+    clinic_id: str
+    diagnosis_group: str | None = None
+    time_preference: str | None = None  # morning | afternoon | evening
+    distance_km_by_clinic: dict[str, float] | None = None
+    priority_tier: str = "standard"
+    expected_value: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class BookedSlot:
+    therapist_id: str
+    start_at: datetime  # naive UTC
+    duration_min: int = 60
+
+
+def _parse_hours(text: str) -> tuple[time, time]:
+    start, end = text.split("-")
+    return time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
+
+
+def open_slots(
+    practice: Practice,
+    booked: Iterable[BookedSlot],
+    start: datetime,
+    days: int = 14,
+    slot_minutes: int = 60,
+) -> list[Slot]:
+    """Every free slot of every therapist from naive-UTC `start` for `days` days, in time order."""
+    clinics = {c.id: c for c in practice.clinics}
+    taken: dict[str, list[tuple[datetime, datetime]]] = {}
+    for b in booked:
+        taken.setdefault(b.therapist_id, []).append(
+            (b.start_at, b.start_at + timedelta(minutes=b.duration_min))
+        )
+    step = timedelta(minutes=slot_minutes)
+    out: list[Slot] = []
+    for therapist in practice.therapists:
+        clinic = clinics[therapist.clinic]
+        tz = zone(clinic.timezone)
+        hours = (therapist.model_extra or {}).get("schedule") or clinic.hours
+        busy = taken.get(therapist.id, [])
+        local_day: date = start.replace(tzinfo=UTC).astimezone(tz).date()
+        for offset in range(days):
+            day = local_day + timedelta(days=offset)
+            window = hours.get(DAYS[day.weekday()])
+            if not window:
+                continue
+            open_at, close_at = _parse_hours(window)
+            at = datetime.combine(day, open_at, tzinfo=tz)
+            close = datetime.combine(day, close_at, tzinfo=tz)
+            while at + step <= close:
+                utc = at.astimezone(UTC).replace(tzinfo=None)
+                end = utc + step
+                if utc >= start and not any(s < end and utc < e for s, e in busy):
+                    out.append(
+                        Slot(
+                            therapist.id,
+                            therapist.name,
+                            clinic.id,
+                            utc,
+                            at.replace(tzinfo=None),
+                            tuple(therapist.specialties),
+                        )
+                    )
+                at += step
+    out.sort(key=lambda s: (s.start_at, s.therapist_id))
+    return out
+
+
+def _slot_rank(slot: Slot, req: SlotRequest) -> tuple[float, ...]:
+    wanted = SPECIALTY_FOR_GROUP.get(req.diagnosis_group or "", "orthopedic")
+    specialty_miss = 0 if wanted in slot.specialties else 1
+    distance = (req.distance_km_by_clinic or {}).get(
+        slot.clinic_id, 0.0 if slot.clinic_id == req.clinic_id else 50.0
+    )
+    pref_miss = 0
+    if req.time_preference in PREFERENCE_HOURS:
+        lo, hi = PREFERENCE_HOURS[req.time_preference]
+        pref_miss = 0 if lo <= slot.local_start.time() < hi else 1
+    # Distance in 10 km bands so a slightly nearer clinic does not beat a much sooner slot.
+    return (specialty_miss, distance // 10, pref_miss, slot.start_at.timestamp())
+
+
+def best_slots(req: SlotRequest, slots: list[Slot], n: int = 3) -> list[Slot]:
+    """The n best slots for one lead, at most one per day and therapist so the offer is a real choice."""
+    chosen: list[Slot] = []
+    seen: set[tuple[str, date]] = set()
+    for slot in sorted(slots, key=lambda s: _slot_rank(s, req)):
+        key = (slot.therapist_id, slot.local_start.date())
+        if key in seen:
+            continue
+        seen.add(key)
+        chosen.append(slot)
+        if len(chosen) == n:
+            break
+    return chosen
+
+
+def describe_slots(slots: list[Slot]) -> str:
+    """'Tue Mar 11 09:00 with Maria Gonzalez; ...' for scripts (no PHI)."""
+    return "; ".join(f"{s.local_start:%a %b %d %H:%M} with {s.therapist_name}" for s in slots)
+
+
+@dataclass(frozen=True, slots=True)
+class WaitlistOffer:
+    rank: int
+    lead_id: str
+    slot: Slot
+    reason: str
+
+
+def rank_waitlist(freed: Slot, waiting: Iterable[SlotRequest], n: int = 5) -> list[WaitlistOffer]:
+    """Rank waitlisted leads for a freed slot: specialty fit, distance, priority, expected value."""
+    tier_order = {"high": 0, "standard": 1, "low": 2}
+
+    def key(req: SlotRequest) -> tuple[float, ...]:
+        specialty_miss, distance_band, pref_miss, _ = _slot_rank(freed, req)
+        # sorted() is stable: equal keys keep the waitlist's order (first come, first served)
+        return (
+            specialty_miss,
+            distance_band,
+            tier_order.get(req.priority_tier, 3),
+            pref_miss,
+            -req.expected_value,
+        )
+
+    ranked = sorted(waiting, key=key)[:n]
+    return [
+        WaitlistOffer(
+            i + 1,
+            req.lead_id,
+            freed,
+            f"slot freed {freed.local_start:%a %H:%M} with {freed.therapist_name}; "
+            f"{'specialty match' if key(req)[0] == 0 else 'general'}; {req.priority_tier} priority",
+        )
+        for i, req in enumerate(ranked)
+    ]
