@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, timedelta
 from pathlib import Path
 
@@ -133,7 +134,7 @@ def test_split_is_time_ordered_by_lead(make_settings) -> None:
     assert len(ids[2]) == len(set(rows.get_column("lead_id"))) - int(
         0.8 * len(set(rows.get_column("lead_id")))
     )
-    for older, newer in zip(parts, parts[1:], strict=False):
+    for older, newer in itertools.pairwise(parts):
         assert older.get_column("received_at").max() <= newer.get_column("received_at").min()
 
 
