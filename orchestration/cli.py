@@ -159,6 +159,55 @@ def train(
         )
 
 
+@cli.command()
+def push(
+    warehouse: Annotated[Path | None, typer.Option(help="Warehouse holding marts.staff_call_list.")] = None,
+    clinic: Annotated[str | None, typer.Option(help="Only this clinic id.")] = None,
+    csv_dir: Annotated[Path | None, typer.Option(help="Write one CSV per clinic/owner here.")] = None,
+    smtp_host: Annotated[str | None, typer.Option(help="SMTP server for email to staff.")] = None,
+    smtp_port: Annotated[int, typer.Option(help="SMTP port.")] = 25,
+    sender: Annotated[str, typer.Option(help="From address.")] = "ptleads@localhost",
+    to: Annotated[list[str] | None, typer.Option(help="Staff address (repeatable).")] = None,
+    webhook: Annotated[str | None, typer.Option(help="POST the list as JSON to this URL.")] = None,
+) -> None:
+    """Push the day's call list (marts.staff_call_list) by CSV, email and/or webhook; log in push_log."""
+    import duckdb
+
+    from orchestration.actions.call_list import CallListRow
+    from orchestration.actions.push import push_csv, push_email, push_webhook, record_pushes
+    from orchestration.resources import warehouse_lock
+
+    settings = Settings().with_overrides(warehouse=warehouse)
+    with warehouse_lock(settings.warehouse):
+        con = duckdb.connect(str(settings.warehouse))
+        try:
+            names = ", ".join(CallListRow.__dataclass_fields__)
+            rows = [
+                CallListRow(*r)
+                for r in con.execute(
+                    f"select {names} from marts.staff_call_list order by clinic_id, owner_role, rank"
+                ).fetchall()
+                if clinic is None or r[0] == clinic
+            ]
+            as_of = settings.as_of.replace(tzinfo=None)
+            records = []
+            if csv_dir is not None:
+                records += push_csv(rows, csv_dir, as_of)
+            if smtp_host is not None:
+                records += push_email(
+                    rows, as_of, host=smtp_host, port=smtp_port, sender=sender, recipients=to or []
+                )
+            if webhook is not None:
+                records += push_webhook(rows, as_of, webhook)
+            record_pushes(con, records)
+        finally:
+            con.close()
+    failed = [r for r in records if r.status != "ok"]
+    typer.echo(f"pushed {len(rows)} rows in {len(records)} pushes ({len(failed)} failed)")
+    if failed:
+        raise typer.Exit(code=1)
+
+
 def main() -> None:
     cli()
 

@@ -49,11 +49,10 @@ def channel_blocker(
             rules.consent_required.get("email") and lead.email_consent is not True
         ):
             return "no_email_consent"
-    elif channel == "call":
-        if lead.call_consent is False or (
-            rules.consent_required.get("call") and lead.call_consent is not True
-        ):
-            return "no_call_consent"
+    elif channel == "call" and (
+        lead.call_consent is False or (rules.consent_required.get("call") and lead.call_consent is not True)
+    ):
+        return "no_call_consent"
     if any(cap.max == 0 for cap in rules.caps.get(channel, ())):  # type: ignore[call-overload]
         return "cap_zero"
     return None

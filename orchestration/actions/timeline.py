@@ -119,14 +119,29 @@ def _channel_of(touch: Touch) -> str | None:
 OUTCOME_SAME_CALL = timedelta(hours=1)
 
 
+_WORDS: dict[int, tuple[frozenset[str], frozenset[str], frozenset[str]]] = {}
+
+
+def _word_sets(rules: ComplianceConfig) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """Keyword sets built once per config object (the engine calls summarise per lead)."""
+    sets = _WORDS.get(id(rules))
+    if sets is None:
+        # "stop"/"start" are also what the Twilio parser normalises every synonym to.
+        sets = (
+            frozenset({k.lower() for k in rules.stop_keywords} | {"stop"}),
+            frozenset({k.lower() for k in rules.start_keywords} | {"start"}),
+            frozenset(e.lower() for e in rules.email_suppress_events),
+        )
+        _WORDS[id(rules)] = sets
+    return sets
+
+
 def summarise(
     lead: LeadInput, as_of: datetime, rules: ComplianceConfig, unanswered: frozenset[str]
 ) -> TimelineFacts:
     """Walk the timeline once, in time order, up to `as_of`."""
     facts = TimelineFacts()
-    stop_words = {k.lower() for k in rules.stop_keywords} | {"stop"}
-    start_words = {k.lower() for k in rules.start_keywords} | {"start"}
-    suppress = {e.lower() for e in rules.email_suppress_events}
+    stop_words, start_words, suppress = _word_sets(rules)
     for touch in sorted(lead.touches, key=lambda t: t.at):
         if touch.at > as_of:
             break
@@ -178,9 +193,9 @@ def summarise(
         elif touch.direction == "inbound" and kind in ("call", "sms", "voicemail"):
             facts.last_inbound_at = touch.at
     for appt in lead.appointments:
-        if appt.appointment_type == "eval" and appt.status == "noshow" and appt.start_at <= as_of:
-            if facts.no_show_at is None or appt.start_at > facts.no_show_at:
-                facts.no_show_at = appt.start_at
+        is_no_show = appt.appointment_type == "eval" and appt.status == "noshow" and appt.start_at <= as_of
+        if is_no_show and (facts.no_show_at is None or appt.start_at > facts.no_show_at):
+            facts.no_show_at = appt.start_at
     if facts.no_show_at is not None and any(
         a.status == "booked" and a.start_at > facts.no_show_at for a in lead.appointments
     ):

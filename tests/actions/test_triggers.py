@@ -82,7 +82,7 @@ def test_email_opens_reset_after_a_call(ctx: EngineContext) -> None:
     assert email_opens_call(lead, _facts(ctx, lead, as_of), as_of, ctx.sequences) is None
 
 
-# ---- >= 2 scheduling-page views without booking -> incentive ------------------------------------------------
+# ---- >= 2 scheduling-page views without booking -> incentive -------------------------------------------
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,184 @@
+"""Every warehouse read of the actions engine, in one place: a column rename is a one-line fix here.
+
+Reads contract marts (fct_leads, fct_touches, fct_appointments, dim_persons), the consent columns of
+int_leads_resolved, the latest eligibility answer, the 270s already sent, ref clinics and ZIP zones.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+
+import duckdb
+
+from orchestration.actions.call_list import SlaLead
+from orchestration.actions.engine import ClinicInfo
+from orchestration.actions.slots import BookedSlot
+from orchestration.actions.timeline import Appointment, Eligibility, LeadInput, Touch
+
+# Open = new/contacted/verified, plus scheduled leads whose evaluation was a no-show and not rebooked
+# (they re-enter nurturing through the no-show recovery sequence).
+LEADS_SQL = """
+with evals as (
+    select lead_id,
+        max(start_at) filter (where status = 'noshow') as last_no_show,
+        max(start_at) filter (where status in ('booked', 'arrived', 'fulfilled')) as last_active
+    from marts.fct_appointments
+    where appointment_type = 'eval'
+    group by lead_id
+),
+elig as (
+    select * from staging.stg_eligibility__responses
+    where lead_id is not null and rejection_code is null
+    qualify row_number() over (partition by lead_id order by checked_at desc nulls last, event_at desc) = 1
+)
+select
+    l.lead_id, l.clinic_id,
+    case when l.status = 'scheduled' and e.last_no_show is not null
+        and (e.last_active is null or e.last_active < e.last_no_show) then 'contacted' else l.status end,
+    l.priority_tier, l.received_at,
+    coalesce(z.timezone, c.timezone, 'America/Chicago') as timezone,
+    coalesce(l.expected_value, 0), l.score,
+    coalesce(r.has_phone, false), coalesce(r.has_email, false), r.sms_consent, r.email_consent,
+    l.diagnosis_group, l.payer, l.payer_tier, coalesce(l.post_op, false), p.first_name, l.distance_km,
+    l.first_contact_at,
+    el.active, el.copay, el.coinsurance, el.deductible_remaining, el.visit_limit, el.visits_used,
+    el.auth_required, el.in_network, el.checked_at
+from marts.fct_leads as l
+left join intermediate.int_leads_resolved as r on l.lead_id = r.lead_id
+left join marts.dim_persons as p on l.person_id = p.person_id
+left join staging.stg_ref__zip_codes as z on p.zip5 = z.zip
+left join ref.clinics as c on l.clinic_id = c.id
+left join evals as e on l.lead_id = e.lead_id
+left join elig as el on l.lead_id = el.lead_id
+where l.status in ('new', 'contacted', 'verified')
+    or (l.status = 'scheduled' and e.last_no_show is not null
+        and (e.last_active is null or e.last_active < e.last_no_show))
+"""
+
+TOUCHES_SQL = """
+select t.lead_id, t.event_at, t.touch_kind, lower(t.direction), lower(t.touch_result), lower(s.opt_keyword)
+from marts.fct_touches as t
+left join raw.sms_messages as s on t.source = 'sms' and t.source_record_id = s.source_record_id
+where t.lead_id is not null and t.event_at <= ?
+qualify row_number() over (partition by t.touch_id order by s.ingested_at desc nulls last) = 1
+"""
+
+APPOINTMENTS_SQL = """
+select lead_id, start_at, status, appointment_type, practitioner_id, coalesce(duration_min, 60)
+from marts.fct_appointments where start_at is not null
+"""
+
+INQUIRIES_SQL = "select lead_id, max(sent_at) from raw.eligibility_inquiries_sent group by lead_id"
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+            [schema, table],
+        ).fetchone()[0]
+    )
+
+
+def load_engine_inputs(con: duckdb.DuckDBPyConnection, as_of: datetime) -> list[LeadInput]:
+    """Open leads with their touch timeline, appointments, eligibility and 270 state."""
+    as_of = as_of.replace(tzinfo=None)
+    touches: dict[str, list[Touch]] = defaultdict(list)
+    for lead_id, at, kind, direction, result, keyword in con.execute(TOUCHES_SQL, [as_of]).fetchall():
+        touches[lead_id].append(Touch(at, kind, direction, result, keyword))
+    appts: dict[str, list[Appointment]] = defaultdict(list)
+    for lead_id, start, status, kind, therapist, minutes in con.execute(APPOINTMENTS_SQL).fetchall():
+        appts[lead_id].append(Appointment(start, status, kind or "eval", therapist, int(minutes)))
+    sent = (
+        dict(con.execute(INQUIRIES_SQL).fetchall())
+        if _has_table(con, "raw", "eligibility_inquiries_sent")
+        else {}
+    )
+    leads: list[LeadInput] = []
+    for row in con.execute(LEADS_SQL).fetchall():
+        (
+            lead_id,
+            clinic,
+            status,
+            tier,
+            received,
+            tz,
+            value,
+            score,
+            phone,
+            mail,
+            sms_ok,
+            mail_ok,
+            group,
+            payer,
+            payer_tier,
+            post_op,
+            first_name,
+            distance,
+            first_contact,
+            *elig,
+        ) = row
+        eligibility = None
+        if elig[0] is not None or any(v is not None for v in elig[1:8]):
+            checked = elig[8]
+            eligibility = Eligibility(
+                elig[0],
+                elig[1],
+                elig[2],
+                elig[3],
+                elig[4],
+                elig[5],
+                elig[6],
+                elig[7],
+                datetime.combine(checked, datetime.min.time()) if checked is not None else None,
+            )
+        leads.append(
+            LeadInput(
+                lead_id=lead_id,
+                clinic_id=clinic,
+                status=status,
+                priority_tier=tier or "standard",
+                received_at=received,
+                timezone=tz,
+                expected_value=float(value),
+                score=score,
+                has_phone=phone,
+                has_email=mail,
+                sms_consent=sms_ok,
+                email_consent=mail_ok,
+                diagnosis_group=group,
+                payer=payer,
+                payer_tier=payer_tier,
+                post_op=post_op,
+                first_name=first_name,
+                distance_km=distance,
+                eligibility=eligibility,
+                inquiry_sent_at=sent.get(lead_id),
+                touches=tuple(sorted(touches.get(lead_id, ()), key=lambda t: t.at)),
+                appointments=tuple(appts.get(lead_id, ())),
+                first_contact_at=first_contact,
+            )
+        )
+    return leads
+
+
+def load_clinics(con: duckdb.DuckDBPyConnection) -> dict[str, ClinicInfo]:
+    rows = con.execute("select id, name, coalesce(phone, ''), timezone from ref.clinics").fetchall()
+    return {r[0]: ClinicInfo(*r) for r in rows}
+
+
+def load_booked_slots(con: duckdb.DuckDBPyConnection, as_of: datetime) -> list[BookedSlot]:
+    rows = con.execute(
+        "select practitioner_id, start_at, coalesce(duration_min, 60) from marts.fct_appointments "
+        "where status = 'booked' and start_at >= ? and practitioner_id is not null",
+        [as_of.replace(tzinfo=None)],
+    ).fetchall()
+    return [BookedSlot(t, s, int(m)) for t, s, m in rows]
+
+
+def load_sla_leads(con: duckdb.DuckDBPyConnection) -> list[SlaLead]:
+    rows = con.execute(
+        "select lead_id, priority_tier, received_at, first_contact_at from marts.fct_leads"
+    ).fetchall()
+    return [SlaLead(*r) for r in rows]
