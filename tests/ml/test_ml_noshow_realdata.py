@@ -82,7 +82,8 @@ def test_no_show_model_beats_lead_time_baseline_out_of_time() -> None:
     assert "sms_received" not in frame.columns  # not known at booking
     model_auc, baseline_auc, n = out_of_time_aucs(frame)
     print(
-        f"no-show out-of-time AUC {model_auc:.3f} vs lead-days baseline {baseline_auc:.3f} on {n} appointments"
+        f"no-show out-of-time AUC {model_auc:.3f} vs lead-days baseline {baseline_auc:.3f} "
+        f"on {n} appointments"
     )
     assert n > 10_000
     assert model_auc > baseline_auc
