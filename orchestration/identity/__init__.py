@@ -7,16 +7,24 @@ from orchestration.identity.config import (
     load_identity_config,
     match_probability,
 )
-from orchestration.identity.pair_scoring import BLOCKING_RULES, identity_nodes, score_pairs
+from orchestration.identity.pair_scoring import (
+    BLOCKING_RULES,
+    config_fingerprint,
+    identity_nodes,
+    node_hashes,
+    score_pairs,
+)
 
 __all__ = [
     "BLOCKING_RULES",
     "IdentityConfig",
     "ScoredPair",
     "cluster_nodes",
+    "config_fingerprint",
     "identity_config_for",
     "identity_nodes",
     "load_identity_config",
     "match_probability",
+    "node_hashes",
     "score_pairs",
 ]

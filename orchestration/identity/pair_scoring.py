@@ -7,6 +7,8 @@ not nodes: they are attached to persons later by phone/email/token."""
 
 from __future__ import annotations
 
+import hashlib
+
 import duckdb
 import pyarrow as pa
 
@@ -55,6 +57,18 @@ from named
 group by person_key
 """
 
+# A node's profile fingerprint (with the scoring parameters): a node whose fingerprint is unchanged since
+# the last build keeps every pair it had with other unchanged nodes, so only pairs touching new or
+# changed nodes are scored again (incremental matching, identical to a full rescoring).
+_NODE_HASH_SQL = """
+create or replace temp table id_node_hashes as
+select
+    person_key,
+    md5(concat_ws('|', {salt}, first_norm, last_norm, cast(dob as varchar), phone, email, zip))
+        as profile_hash
+from id_nodes
+"""
+
 _NODE_EXTRAS_SQL = """
 create or replace temp table id_nodes_ext as
 with canon as (
@@ -66,7 +80,8 @@ select
     n.*,
     left(n.first_norm, 1) as first_initial,
     year(n.dob) as birth_year,
-    coalesce(canon.first_canon, [n.first_norm]) as first_canon
+    coalesce(canon.first_canon, [n.first_norm]) as first_canon,
+    n.person_key not in (select person_key from id_clean_nodes) as dirty
 from id_nodes as n
 left join canon on n.first_norm = canon.name
 """
@@ -122,14 +137,16 @@ inner join id_nodes_ext as r on p.person_key_r = r.person_key
 """
 
 
-def _blocking_sql() -> str:
+def _blocking_sql(dirty_only: bool) -> str:
     parts = []
+    # Incremental: a candidate pair needs a new or changed node on at least one side.
+    dirty = " and (l.dirty or r.dirty)" if dirty_only else ""
     for rule in BLOCKING_RULES:
         on = " and ".join(f"l.{c} = r.{c}" for c in rule)
         parts.append(
             "select l.person_key as person_key_l, r.person_key as person_key_r "
             f"from id_nodes_ext as l inner join id_nodes_ext as r on {on} "
-            "and l.person_key < r.person_key"
+            f"and l.person_key < r.person_key{dirty}"
         )
     return (
         "create or replace temp table id_candidates as select distinct * from (\n"
@@ -158,11 +175,33 @@ def _veto_sql(config: IdentityConfig) -> str:
     return "coalesce(" + (" or ".join(rules) if rules else "false") + ", false)"
 
 
-def score_pairs(con: duckdb.DuckDBPyConnection, records: str, config: IdentityConfig) -> pa.Table:
+def score_pairs(
+    con: duckdb.DuckDBPyConnection,
+    records: str,
+    config: IdentityConfig,
+    previous: tuple[str, str] | None = None,
+) -> pa.Table:
     """Scored candidate pairs of identity nodes from the `records` relation (columns record_key,
     person_key, event_at, first_name, last_name, dob, phone_e164, email, zip5). One row per pair with
-    each comparison's level and weight, the total match weight and probability, vetoed and accepted."""
+    each comparison's level and weight, the total match weight and probability, vetoed and accepted.
+
+    `previous` = (pairs relation, node hashes relation) of the last build: pairs between nodes whose
+    profile hash is unchanged are copied from it, only pairs touching new or changed nodes are scored.
+    The result equals a full scoring of the same records (same blocking, same weights)."""
     con.execute(_NODES_SQL.format(records=records))
+    con.execute(_NODE_HASH_SQL.format(salt=_sql_literal(config_fingerprint(config))))
+    if previous is None:
+        con.execute("create or replace temp table id_clean_nodes (person_key varchar)")
+    else:
+        con.execute(
+            f"""
+            create or replace temp table id_clean_nodes as
+            select current.person_key
+            from id_node_hashes as current
+            inner join {previous[1]} as known
+                on current.person_key = known.person_key and current.profile_hash = known.profile_hash
+            """
+        )
     names = pa.table(
         {"name": [n for n, _ in name_canonical_rows()], "canonical": [c for _, c in name_canonical_rows()]}
     )
@@ -170,7 +209,7 @@ def score_pairs(con: duckdb.DuckDBPyConnection, records: str, config: IdentityCo
     con.execute("create or replace temp table id_name_canonicals as select * from id_name_canonicals_src")
     con.unregister("id_name_canonicals_src")
     con.execute(_NODE_EXTRAS_SQL)
-    con.execute(_blocking_sql())
+    con.execute(_blocking_sql(dirty_only=previous is not None))
     weight_sum = " + ".join(f"w_{c}" for c in COMPARISONS)
     sql = f"""
     with levels as ({_LEVELS_SQL}),
@@ -187,9 +226,29 @@ def score_pairs(con: duckdb.DuckDBPyConnection, records: str, config: IdentityCo
         ({config.prior_weight!r} + {weight_sum}) >= {config.threshold_weight!r}
             and not {_veto_sql(config)} as accepted
     from weighted
-    order by person_key_l, person_key_r
     """
-    return con.sql(sql).to_arrow_table()
+    if previous is not None:
+        sql = f"""
+        {sql}
+        union all by name
+        select kept.*
+        from {previous[0]} as kept
+        semi join id_clean_nodes as l on kept.person_key_l = l.person_key
+        semi join id_clean_nodes as r on kept.person_key_r = r.person_key
+        """
+    return con.sql(f"select * from ({sql}) order by person_key_l, person_key_r").to_arrow_table()
+
+
+def node_hashes(con: duckdb.DuckDBPyConnection, records: str, config: IdentityConfig) -> pa.Table:
+    """Profile hash of every identity node of `records`: what the next incremental build compares with."""
+    con.execute(_NODES_SQL.format(records=records))
+    con.execute(_NODE_HASH_SQL.format(salt=_sql_literal(config_fingerprint(config))))
+    return con.sql("select person_key, profile_hash from id_node_hashes order by person_key").to_arrow_table()
+
+
+def config_fingerprint(config: IdentityConfig) -> str:
+    """Changes whenever a scoring parameter changes, so a new config rescores every pair."""
+    return hashlib.md5(config.model_dump_json().encode()).hexdigest()
 
 
 def identity_nodes(con: duckdb.DuckDBPyConnection) -> pa.Table:

@@ -1,6 +1,8 @@
--- Appointments attached to lead episodes: the lead holding the referral the appointment is based on,
--- else the same person's latest lead received before the booking. A booking before the lead's receipt
--- never counts.
+-- Appointments from every scheduling source (FHIR Appointment, HL7 SIU, EMR appointment reports)
+-- attached to lead episodes: the lead holding the referral the appointment is based on, else the same
+-- person's latest lead received at or before the booking. A booking before the lead's receipt never
+-- counts. One appointment reported by several systems (same person, start and type) is kept once,
+-- from the most authoritative source.
 with leads as (
     select
         lead_id,
@@ -18,34 +20,133 @@ referral_leads as (
     where source = 'fhir'
 ),
 
-appointments as (
+persons as (
     select
-        appts.*,
-        persons.person_id
+        source,
+        source_record_id,
+        person_id
+    from {{ ref('int_persons_matched') }}
+    where record_kind = 'appointment'
+),
+
+fhir as (
+    select
+        persons.person_id,
+        appts.appointment_id,
+        appts.source,
+        appts.source_file,
+        appts.service_request_id,
+        appts.appointment_type,
+        appts.status,
+        appts.booked_at,
+        appts.start_at,
+        appts.duration_min,
+        appts.location_id,
+        appts.practitioner_id,
+        1 as authority,
+        [{'source': appts.source, 'source_file': appts.source_file, 'source_record_id': appts.appointment_id}]
+            as records
     from {{ ref('stg_fhir__appointments') }} as appts
-    inner join {{ ref('int_persons_matched') }} as persons
-        on
-            persons.record_kind = 'appointment'
-            and appts.source = persons.source
-            and appts.appointment_id = persons.source_record_id
+    inner join persons on appts.source = persons.source and appts.appointment_id = persons.source_record_id
+),
+
+-- SIU: an appointment's history is its messages; the latest known one holds the status. SIU sends no
+-- message when a visit simply takes place, so a booking whose start has passed without a cancel or
+-- no-show message counts as kept.
+hl7_messages as (
+    select
+        persons.person_id,
+        msgs.*,
+        min(msgs.event_at) over (partition by msgs.appointment_id) as first_message_at,
+        list({'source': msgs.source, 'source_file': msgs.source_file, 'source_record_id': msgs.source_record_id})
+            over (partition by msgs.appointment_id) as records
+    from {{ ref('stg_hl7v2__appointments') }} as msgs
+    inner join persons on msgs.source = persons.source and msgs.source_record_id = persons.source_record_id
+    where msgs.appointment_id is not null
+    qualify row_number() over (
+        partition by msgs.appointment_id order by msgs.event_at desc, msgs.source_record_id desc
+    ) = 1
+),
+
+hl7 as (
+    select
+        person_id,
+        'hl7v2:' || appointment_id as appointment_id,
+        source,
+        source_file,
+        cast(null as varchar) as service_request_id,
+        appointment_type,
+        case when status = 'booked' and start_at <= {{ as_of() }} then 'fulfilled' else status end as status,
+        first_message_at as booked_at,
+        start_at,
+        duration_min,
+        clinic_id as location_id,
+        therapist_npi as practitioner_id,
+        2 as authority,
+        records
+    from hl7_messages
+),
+
+emr_csv as (
+    select
+        persons.person_id,
+        'emr_csv:' || appts.appointment_id as appointment_id,
+        appts.source,
+        appts.source_file,
+        cast(null as varchar) as service_request_id,
+        appts.appointment_type,
+        appts.status,
+        appts.event_at as booked_at,
+        appts.start_at,
+        appts.duration_min,
+        appts.clinic_id as location_id,
+        appts.therapist as practitioner_id,
+        3 as authority,
+        [{'source': appts.source, 'source_file': appts.source_file, 'source_record_id': appts.source_record_id}]
+            as records
+    from {{ ref('stg_emr_csv__appointments') }} as appts
+    inner join persons on appts.source = persons.source and appts.source_record_id = persons.source_record_id
+),
+
+appointments as (
+    select * from fhir
+    union all
+    select * from hl7
+    union all
+    select * from emr_csv
+),
+
+distinct_appointments as (
+    select
+        * exclude (records),
+        -- Every record any system holds of this appointment (the lineage in lead_source_records).
+        flatten(list(records) over (partition by person_id, start_at, appointment_type)) as records
+    from appointments
+    where start_at is not null and booked_at is not null
+    qualify row_number() over (
+        partition by person_id, start_at, appointment_type order by authority, appointment_id
+    ) = 1
 ),
 
 candidates as (
     select
-        appointments.*,
+        distinct_appointments.*,
         leads.lead_id,
         leads.received_at,
         referral_leads.lead_id is not null as is_direct
-    from appointments
-    left join referral_leads on appointments.service_request_id = referral_leads.service_request_id
+    from distinct_appointments
+    left join referral_leads on distinct_appointments.service_request_id = referral_leads.service_request_id
     inner join leads
         on
-            appointments.booked_at >= leads.received_at
+            distinct_appointments.booked_at >= leads.received_at
             and (
                 leads.lead_id = referral_leads.lead_id
                 or (
-                    appointments.person_id = leads.person_id
-                    and (leads.next_received_at is null or appointments.booked_at < leads.next_received_at)
+                    distinct_appointments.person_id = leads.person_id
+                    and (
+                        leads.next_received_at is null
+                        or distinct_appointments.booked_at < leads.next_received_at
+                    )
                 )
             )
 )
@@ -62,7 +163,8 @@ select
     start_at,
     duration_min,
     location_id,
-    practitioner_id
+    practitioner_id,
+    records
 from candidates
 qualify row_number() over (
     partition by appointment_id order by is_direct desc, received_at desc

@@ -1,12 +1,10 @@
 -- Funnel milestones and status of every lead as of the run's as-of.
--- scheduled_at: first active booking; evaluated_at: start of the first appointment that took place.
 with leads as (
     select * from {{ ref('int_leads_resolved') }}
 ),
 
 appointments as (
     select * from {{ ref('int_lead_appointments') }}
-    where status not in ('cancelled', 'entered-in-error', 'proposed', 'pending', 'waitlist')
 ),
 
 touches as (
@@ -19,16 +17,22 @@ touches as (
     group by lead_id
 ),
 
-first_appointment as (
+-- Scheduled = the first evaluation booked, whatever became of it (a cancel-then-rebook stays scheduled
+-- at the first booking); any appointment stands in when a source does not type its appointments.
+-- Evaluated = start of the first evaluation that took place by the as-of.
+bookings as (
     select
         lead_id,
-        booked_at,
-        start_at,
-        status
+        coalesce(min(booked_at) filter (where appointment_type = 'eval'), min(booked_at)) as scheduled_at,
+        min(start_at) filter (
+            where
+                appointment_type = 'eval'
+                and status in ('fulfilled', 'arrived', 'checked-in')
+                and start_at <= {{ as_of() }}
+        ) as evaluated_at,
+        bool_or(appointment_type = 'eval' and status = 'noshow' and start_at <= {{ as_of() }}) as had_no_show
     from appointments
-    qualify row_number() over (
-        partition by lead_id order by (appointment_type = 'eval') desc, start_at, appointment_id asc
-    ) = 1
+    group by lead_id
 ),
 
 milestones as (
@@ -36,17 +40,14 @@ milestones as (
         leads.*,
         touches.first_contact_at,
         touches.verified_at,
-        first_appointment.booked_at as scheduled_at,
+        bookings.scheduled_at,
+        bookings.evaluated_at,
         case
-            when first_appointment.status in ('fulfilled', 'arrived', 'checked-in')
-                then first_appointment.start_at
-        end as evaluated_at,
-        case
-            when first_appointment.status = 'noshow' then 1
-            when first_appointment.status in ('fulfilled', 'arrived', 'checked-in') then 0
+            when bookings.had_no_show then 1
+            when bookings.evaluated_at is not null then 0
         end as no_show
     from leads
-    left join first_appointment on leads.lead_id = first_appointment.lead_id
+    left join bookings on leads.lead_id = bookings.lead_id
     left join touches on leads.lead_id = touches.lead_id
 )
 

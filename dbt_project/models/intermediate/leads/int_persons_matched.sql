@@ -2,6 +2,7 @@
 -- (int_persons_clustered). Nameless records (SMS, email and web events, call logs) attach by phone,
 -- else email, to a person already known by that contact; when a household shares it, to the person
 -- whose lead-opening record is the latest one at or before the event (the lead being worked then).
+-- Web events attach through the token of the SMS or email link that brought the visitor.
 with records as (
     select * from {{ ref('int_source_records') }}
 ),
@@ -87,10 +88,37 @@ attached as (
     ) = 1
 ),
 
-assigned as (
+by_contact as (
     select * from identified
     union all
     select * from attached
+),
+
+-- Web events carry no contact, only the token of the tracked link an SMS or email sent: they belong
+-- to whoever received that message.
+token_owners as (
+    select
+        records.token,
+        min(by_contact.person_id) as person_id
+    from records
+    inner join by_contact on records.record_key = by_contact.record_key
+    where records.token is not null and records.record_kind in ('sms', 'email')
+    group by records.token
+),
+
+by_token as (
+    select
+        nameless.record_key,
+        token_owners.person_id
+    from nameless
+    inner join token_owners on nameless.token = token_owners.token
+    anti join attached on nameless.record_key = attached.record_key
+),
+
+assigned as (
+    select * from by_contact
+    union all
+    select * from by_token
 )
 
 select

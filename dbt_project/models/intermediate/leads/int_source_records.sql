@@ -3,6 +3,22 @@
 -- person_key (the EMR already knows they are one person); other records are their own node unless
 -- their source names a patient (`source_person_id`). Sources other than FHIR and web forms arrive
 -- through staging models tagged `person_bearing` (see the union_person_bearing macro).
+-- The person_bearing union addresses models by relation; these lines make lineage and order explicit
+-- (a new tagged model is added here too; tests/dbt checks the two lists agree).
+-- depends_on: {{ ref('stg_calls__calls') }}
+-- depends_on: {{ ref('stg_calls__voicemails') }}
+-- depends_on: {{ ref('stg_eligibility__responses') }}
+-- depends_on: {{ ref('stg_email__events') }}
+-- depends_on: {{ ref('stg_emr_csv__appointments') }}
+-- depends_on: {{ ref('stg_emr_csv__patients') }}
+-- depends_on: {{ ref('stg_emr_csv__referrals') }}
+-- depends_on: {{ ref('stg_fax__extractions') }}
+-- depends_on: {{ ref('stg_hl7v2__appointments') }}
+-- depends_on: {{ ref('stg_hl7v2__patient_updates') }}
+-- depends_on: {{ ref('stg_hl7v2__referrals') }}
+-- depends_on: {{ ref('stg_outcomes__outcomes') }}
+-- depends_on: {{ ref('stg_sms__messages') }}
+-- depends_on: {{ ref('stg_web__events') }}
 {%- set optional = {
     'source_person_id': 'varchar',
     'direction': 'varchar',

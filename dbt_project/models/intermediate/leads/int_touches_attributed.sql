@@ -1,9 +1,18 @@
 -- Every touch (call, voicemail, SMS, email event, web event, staff outcome, eligibility answer) with
--- its person and the lead active at that moment: a SendGrid custom arg lead id when it is one of our
--- lead ids, else the person's latest lead received at or before the touch (DuckDB ASOF join).
-with touches as (
+-- its person and lead: the lead it names (our 270 trace, a staff outcome, a SendGrid custom arg) when
+-- that is one of our lead ids; for a web event, the lead of the SMS or email whose link it followed;
+-- else the person's latest lead received at or before the touch (DuckDB ASOF join).
+with leads as (
     select
-        persons.record_key,
+        lead_id,
+        person_id,
+        received_at
+    from {{ ref('int_leads_resolved') }}
+),
+
+records as (
+    select
+        records.record_key,
         persons.person_id,
         records.source,
         records.source_file,
@@ -12,36 +21,50 @@ with touches as (
         records.event_at,
         records.direction,
         records.touch_result,
+        records.token,
         records.lead_ref
-    from {{ ref('int_persons_matched') }} as persons
-    inner join {{ ref('int_source_records') }} as records on persons.record_key = records.record_key
+    from {{ ref('int_source_records') }} as records
+    left join {{ ref('int_persons_matched') }} as persons on records.record_key = persons.record_key
     where
         records.record_kind in ('call', 'voicemail', 'sms', 'email', 'web', 'outcome', 'eligibility')
         and records.source != 'webforms'
         and records.event_at is not null
 ),
 
-leads as (
+-- A touch that names a lead belongs to that lead's person even when nothing else identifies it.
+touches as (
     select
-        lead_id,
-        person_id,
-        received_at
-    from {{ ref('int_leads_resolved') }}
+        records.* exclude (person_id),
+        coalesce(named.person_id, records.person_id) as person_id,
+        named.lead_id as named_lead_id
+    from records
+    left join leads as named on records.lead_ref = named.lead_id
+    where coalesce(named.person_id, records.person_id) is not null
 ),
 
 by_time as (
     select
         touches.*,
-        leads.lead_id as active_lead_id
+        active.lead_id as active_lead_id
     from touches
-    asof left join leads
-        on touches.person_id = leads.person_id and touches.event_at >= leads.received_at
+    asof left join leads as active
+        on touches.person_id = active.person_id and touches.event_at >= active.received_at
+),
+
+-- The lead each tracked link was sent for (the first message carrying the token).
+token_leads as (
+    select
+        token,
+        arg_min(coalesce(named_lead_id, active_lead_id), (event_at, record_key)) as lead_id
+    from by_time
+    where token is not null and record_kind in ('sms', 'email')
+    group by token
 )
 
 select
     by_time.record_key,
     by_time.person_id,
-    coalesce(named.lead_id, by_time.active_lead_id) as lead_id,
+    coalesce(by_time.named_lead_id, token_leads.lead_id, by_time.active_lead_id) as lead_id,
     by_time.source,
     by_time.source_file,
     by_time.source_record_id,
@@ -50,4 +73,4 @@ select
     by_time.direction,
     by_time.touch_result
 from by_time
-left join leads as named on by_time.lead_ref = named.lead_id
+left join token_leads on by_time.record_kind = 'web' and by_time.token = token_leads.token

@@ -11,13 +11,20 @@ with lead_records as (
     from {{ ref('int_lead_episodes') }}
     union all
     select
-        appointments.source,
-        appointments.source_file,
-        appointments.appointment_id as source_record_id,
-        appointments.source || ':appointment:' || appointments.appointment_id as record_key,
-        appointments.lead_id,
-        appointments.person_id
-    from {{ ref('int_lead_appointments') }} as appointments
+        appointment_records.record.source,
+        appointment_records.record.source_file,
+        appointment_records.record.source_record_id,
+        appointment_records.record.source || ':appointment:' || appointment_records.record.source_record_id
+            as record_key,
+        appointment_records.lead_id,
+        appointment_records.person_id
+    from (
+        select
+            lead_id,
+            person_id,
+            unnest(records) as record
+        from {{ ref('int_lead_appointments') }}
+    ) as appointment_records
     union all
     select
         source,

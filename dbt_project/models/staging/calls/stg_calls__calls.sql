@@ -23,6 +23,7 @@ select
     case when direction like 'in%' then 'inbound' else 'outbound' end as direction,
     duration_s,
     lower(result) as result,
+    lower(result) as touch_result,
     extension,
     caller_name,
     profile,

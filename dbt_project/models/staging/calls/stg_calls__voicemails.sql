@@ -20,6 +20,8 @@ select
     cast(null as varchar) as zip5,
     {{ to_e164('from_number') }} as caller_id_e164,
     phone_source,
+    'inbound' as direction,
+    {{ payer_id_from_text('insurance') }} as payer_id,
     duration_s,
     reason,
     post_op,

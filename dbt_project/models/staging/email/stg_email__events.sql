@@ -19,6 +19,15 @@ select
     nullif(lower(trim(email)), '') as email,
     cast(null as varchar) as zip5,
     lead_id,
+    lead_id as lead_ref,
+    -- Delivery events are ours (the send); opens, clicks and unsubscribes are the recipient's.
+    case
+        when event in ('processed', 'delivered', 'deferred', 'bounce', 'dropped') then 'outbound'
+        else 'inbound'
+    end as direction,
+    event as touch_result,
+    -- Only clicks carry the tracked link; every event of one message shares its token.
+    max({{ link_token('url') }}) over (partition by sg_message_id) as token,
     event,
     sg_message_id,
     url,

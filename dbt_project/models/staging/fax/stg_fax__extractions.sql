@@ -30,6 +30,8 @@ select
     post_op,
     surgery_date,
     payer as payer_text,
+    {{ payer_id_from_text('payer') }} as payer_id,
+    {{ diagnosis_group_of('diagnosis_codes') }} as diagnosis_group,
     member_id,
     signed_date,
     pages,

@@ -20,6 +20,7 @@ select
     cast(null as varchar) as email,
     {{ zip5('zip') }} as zip5,
     patient_id as patient_ref,
+    patient_id as source_person_id,
     coalesce(filler_id, placer_id) as appointment_id,
     event as schedule_event,
     case
@@ -41,6 +42,7 @@ select
         else 'visit'
     end as appointment_type,
     location_code as clinic_text,
+    {{ clinic_id_from_text('location_code') }} as clinic_id,
     therapist_name,
     therapist_npi,
     ingested_at

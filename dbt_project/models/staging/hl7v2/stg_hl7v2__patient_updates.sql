@@ -19,6 +19,7 @@ select
     cast(null as varchar) as email,
     {{ zip5('zip') }} as zip5,
     patient_id as patient_ref,
+    patient_id as source_person_id,
     prior_patient_id as prior_patient_ref,
     event_type,
     sex,

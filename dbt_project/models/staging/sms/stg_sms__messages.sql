@@ -22,6 +22,8 @@ select
     cast(null as varchar) as zip5,
     case when direction = 'inbound' then 'inbound' else 'outbound' end as direction,
     status,
+    status as touch_result,
+    {{ link_token('body') }} as token,
     body,
     opt_keyword,
     num_segments,

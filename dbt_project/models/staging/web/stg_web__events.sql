@@ -19,7 +19,9 @@ select
     cast(null as varchar) as email,
     cast(null as varchar) as zip5,
     event,
-    token,
+    event as touch_result,
+    'inbound' as direction,
+    nullif(trim(token), '') as token,
     url,
     ingested_at
 from latest
