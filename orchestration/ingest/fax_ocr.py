@@ -218,8 +218,10 @@ def merge_row_neighbours(boxes: list[tuple[int, int, int, int]]) -> list[tuple[i
 def _engine():  # type: ignore[no-untyped-def]
     from rapidocr_onnxruntime import RapidOCR
 
-    # Two-thread recognition; detection and angle classification are never used.
-    return RapidOCR(use_cls=False, rec_batch_num=8, intra_op_num_threads=2, inter_op_num_threads=1)
+    # Detection and angle classification are never used. One crop per batch: a batch is padded to
+    # its widest crop, and fax phrases range from "DOB" to a full line, so batching cost 4-5x the
+    # CPU. One thread: measured faster than two on this shared 2-core box (ORT threads spin-wait).
+    return RapidOCR(use_cls=False, rec_batch_num=1, intra_op_num_threads=1, inter_op_num_threads=1)
 
 
 def recognise(gray: np.ndarray, boxes: list[tuple[int, int, int, int]], page: int) -> list[OcrLine]:
