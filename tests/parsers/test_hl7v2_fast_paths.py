@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict, fields
+from datetime import datetime
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from orchestration.ingest.hl7v2 import _insurance_dict, _json, _merge_dict, _resource_dict
+from orchestration.ingest.hl7v2_records import Hl7Insurance, Hl7Merge, Hl7Resource
 from orchestration.ingest.hl7v2_segments import (
     Encoding,
+    Hl7Time,
     Segment,
     _parse_dtm_regex,
     component,
@@ -75,3 +82,42 @@ def test_component_reads_subcomponents() -> None:
     assert component("a&b^c", ENC, 1, 2) == "b"
     assert component("a", ENC, 2) is None
     assert component("a", ENC, 1, 2) is None
+
+
+TEXT = st.one_of(st.none(), st.text(max_size=8))
+TIMES = st.one_of(
+    st.none(),
+    st.builds(
+        Hl7Time,
+        st.datetimes(),
+        st.sampled_from(["day", "minute", "second"]),
+        st.one_of(st.none(), st.integers(-900, 900)),
+    ),
+)
+RESOURCES = st.builds(Hl7Resource, TEXT.map(str), TEXT, TEXT, TEXT, TEXT, TEXT, TIMES, TEXT)
+INSURANCE = st.builds(Hl7Insurance, TEXT, TEXT, TEXT, TEXT, TEXT, TEXT)
+MERGES = st.builds(Hl7Merge, TEXT, TEXT)
+
+
+def _reference_json(items: list) -> str | None:
+    return json.dumps([asdict(i) for i in items], default=str, separators=(",", ":")) if items else None
+
+
+@settings(max_examples=200)
+@given(st.lists(RESOURCES, max_size=4), st.lists(INSURANCE, max_size=3), st.lists(MERGES, max_size=3))
+def test_hand_built_json_equals_asdict(resources: list, insurance: list, merges: list) -> None:
+    assert _json(resources, _resource_dict) == _reference_json(resources)
+    assert _json(insurance, _insurance_dict) == _reference_json(insurance)
+    assert _json(merges, _merge_dict) == _reference_json(merges)
+
+
+def test_hand_built_dicts_name_every_field() -> None:
+    # A field added to a record must be added to its hand-built dict too (the JSON columns keep all).
+    time = Hl7Time(datetime(2025, 1, 2, 3, 4), "minute", None)
+    samples = [
+        (Hl7Resource("location", "c", "n", "r", "f", "1", time, "s"), _resource_dict),
+        (Hl7Insurance("1", "2", "3", "4", "5", "6"), _insurance_dict),
+        (Hl7Merge("a", "b"), _merge_dict),
+    ]
+    for record, as_dict in samples:
+        assert list(as_dict(record)) == [f.name for f in fields(record)]
