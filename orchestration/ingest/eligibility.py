@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import date
+from operator import attrgetter
 from pathlib import Path
 
 from orchestration.ingest.framework import ParseContext, Source
 from orchestration.ingest.records import LineError, ParsedFile, QuarantineFile, RawTable
 from orchestration.x12 import X12Error, parse_271
-from orchestration.x12.model import EligibilityResponse
+from orchestration.x12.model import EligibilityResponse, Rejection
 
 SOURCE = "eligibility"
 _CONTROL_MISMATCH = re.compile(r"\b(SE02|GE02|IEA02) at segment \d+ does not match")
@@ -56,16 +57,28 @@ class EligibilityRow:
     rejections_json: str | None  # every AAA as a JSON list (loop, code, reason, follow_up)
 
 
+# The response fields the row copies as they are, in the row's column order (checked below). Read with one
+# attrgetter: dataclasses.asdict's generic deep copy was ~45% of the parse time.
+_SHARED = tuple(f.name for f in fields(EligibilityResponse) if f.name not in ("record_id", "rejections"))
+if tuple(f.name for f in fields(EligibilityRow))[1 : len(_SHARED) + 1] != _SHARED:
+    raise TypeError("EligibilityRow must list EligibilityResponse's fields after source_record_id, in order")
+_shared_values = attrgetter(*_SHARED)
+
+
+def _rejection_dict(x: Rejection) -> dict[str, str | None]:
+    return {"loop": x.loop, "code": x.code, "reason": x.reason, "follow_up": x.follow_up}
+
+
 def to_row(r: EligibilityResponse) -> EligibilityRow:
-    first = r.rejections[0] if r.rejections else None
-    values = {k: v for k, v in asdict(r).items() if k not in ("record_id", "rejections")}
+    rejections = r.rejections
+    first = rejections[0] if rejections else None
     return EligibilityRow(
-        source_record_id=r.record_id,
-        **values,
+        r.record_id,
+        *_shared_values(r),
         rejection_code=first.code if first else None,
         rejection_reason=first.reason if first else None,
         rejection_loop=first.loop if first else None,
-        rejections_json=json.dumps([asdict(x) for x in r.rejections]) if r.rejections else None,
+        rejections_json=json.dumps([_rejection_dict(x) for x in rejections]) if rejections else None,
     )
 
 
