@@ -1,30 +1,39 @@
-"""Call-list page: today's ordered list of whom to call, text or email, with reasons and a script."""
+"""Call list: today's ordered list of whom to call, text or email (the user's clinics), with the reason
+and script, one-click outcome logging and an audited export."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from app.lib import queries
-from app.lib.exports import csv_bytes
-from app.lib.page_context import require_snapshot
+from app.lib import audit, queries
+from app.lib.exports import export_button
+from app.lib.page_context import clinic_names, require_snapshot, require_user
+from app.lib.staff_writes import OUTCOMES, log_outcome
 
-ALL = "All clinics"
+ALL = "All my clinics"
+OUTCOME_LABELS = {
+    "reached": "Reached",
+    "voicemail": "Voicemail",
+    "no_answer": "No answer",
+    "scheduled": "Scheduled",
+    "wrong_number": "Wrong number",
+    "declined": "Declined",
+    "opted_out": "Opted out",
+}
 
+user = require_user("call_list")
 st.title("Call list")
 info = require_snapshot()
 path, published = str(info.path), info.published_at
 
-clinic_rows = queries.clinics(path, published)
-names = dict(zip(clinic_rows["id"], clinic_rows["name"], strict=True))
+names = clinic_names(path, published, user)
 choice = st.selectbox(
     "Clinic", options=[ALL, *names], format_func=lambda c: names.get(c, c), key="call_clinic"
 )
-clinic_id = None if choice == ALL else choice
-
-rows = queries.call_list(path, published, clinic_id)
-st.markdown(
-    f"**{rows.height:,} open leads** to work" + ("" if clinic_id is None else f" at {names[clinic_id]}")
-)
+scope = tuple(names) if choice == ALL else (choice,)
+rows = queries.call_list(path, published, scope if (user.clinic_scope or choice != ALL) else ())
+where = "" if choice == ALL else f" at {names[choice]}"
+st.markdown(f"**{rows.height:,} open leads** to work{where}")
 
 st.dataframe(
     rows,
@@ -44,11 +53,21 @@ st.dataframe(
         "expected_value": st.column_config.NumberColumn("Expected value", format="$%.0f"),
         "lead_id": "Lead",
     },
+    key="call_table",
 )
+export_button("Export CSV", rows, f"call_list_{'all' if choice == ALL else choice}.csv", user, "call_export")
 
-st.download_button(
-    "Export CSV",
-    data=csv_bytes(rows),
-    file_name=f"call_list_{clinic_id or 'all'}.csv",
-    mime="text/csv",
-)
+st.subheader("Log an outcome")
+if rows.height == 0:
+    st.info("Nothing to work right now.")
+    st.stop()
+lead_id = st.selectbox("Lead", options=rows["lead_id"].to_list(), key="outcome_lead")
+picked = rows.filter(rows["lead_id"] == lead_id).row(0, named=True)
+st.markdown(f"**{picked['action']}** by {picked['channel']} · {picked['reason']}")
+st.info(picked["script"] or "No script for this action.")
+note = st.text_input("Note (optional)", key="outcome_note")
+for column, outcome in zip(st.columns(len(OUTCOMES)), OUTCOMES, strict=True):
+    if column.button(OUTCOME_LABELS[outcome], key=f"outcome_{outcome}", width="stretch"):
+        written = log_outcome(lead_id, outcome, user.username, note)
+        audit.record(user, "outcome", lead_id, f"{outcome} ({written['outcome_id']})")
+        st.success(f"Logged {OUTCOME_LABELS[outcome].lower()} for {lead_id}; the next run picks it up.")

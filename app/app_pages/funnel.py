@@ -2,37 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import streamlit as st
 
 from app.lib import queries
 from app.lib.charts import funnel_chart, weekly_trend_chart
-from app.lib.exports import csv_bytes
-from app.lib.funnel import stage_totals, weekly_trend
-from app.lib.page_context import require_snapshot
+from app.lib.drilldown import segment_picker, show_leads
+from app.lib.exports import export_button
+from app.lib.filters import dashboard_filters
+from app.lib.funnel import STAGE_LABELS, stage_totals, weekly_trend
+from app.lib.page_context import require_snapshot, require_user
 
+user = require_user("funnel")
 st.title("Lead funnel")
 info = require_snapshot()
-path, published = str(info.path), info.published_at
+f = dashboard_filters(info, user)
 
-lo, hi = queries.funnel_date_bounds(path, published)
-if lo is None or hi is None:
-    st.info("The snapshot holds no funnel rows yet.")
-    st.stop()
-
-clinic_rows = queries.clinics(path, published)
-names = dict(zip(clinic_rows["id"], clinic_rows["name"], strict=True))
-left, right = st.columns([2, 3])
-picked = left.date_input("Received between", value=(lo, hi), min_value=lo, max_value=hi, key="funnel_dates")
-chosen = right.multiselect(
-    "Clinics", options=list(names), format_func=lambda c: names.get(c, c), placeholder="All clinics"
-)
-# While a range is being picked the widget returns one date; show up to that day until both are set.
-start: date = picked[0] if isinstance(picked, tuple) and picked else lo
-end: date = picked[1] if isinstance(picked, tuple) and len(picked) > 1 else hi
-
-daily = queries.funnel_daily(path, published, start, end, tuple(chosen))
+daily = queries.funnel_daily(str(info.path), info.published_at, f.start, f.end, f.clinic_ids)
 totals = stage_totals(daily)
 
 for column, row in zip(st.columns(len(totals)), totals.iter_rows(named=True), strict=True):
@@ -44,11 +29,19 @@ st.markdown(f"**Received to evaluated:** {overall:.1%}" if overall is not None e
 
 st.altair_chart(funnel_chart(totals), width="stretch")
 st.subheader("By week")
-st.altair_chart(weekly_trend_chart(weekly_trend(daily)), width="stretch")
+weekly = weekly_trend(daily)
+st.altair_chart(weekly_trend_chart(weekly), width="stretch")
 
-st.download_button(
-    "Download CSV",
-    data=csv_bytes(daily),
-    file_name=f"funnel_{start.isoformat()}_{end.isoformat()}.csv",
-    mime="text/csv",
-)
+left, right = st.columns(2)
+with left:
+    export_button(
+        "Download CSV", daily, f"funnel_{f.start.isoformat()}_{f.end.isoformat()}.csv", user, "funnel_csv"
+    )
+with right:
+    export_button("Download weekly CSV", weekly, "funnel_weekly.csv", user, "funnel_weekly_csv")
+
+st.subheader("Leads behind a stage")
+labels = {v: k for k, v in STAGE_LABELS.items()}
+stage = segment_picker("Stage reached", list(labels), key="funnel_drill")
+if stage:
+    show_leads(info, user, f, key="funnel_stage", stage=labels[stage])

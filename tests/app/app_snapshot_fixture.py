@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import polars as pl
+from app_snapshot_details import add_detail_tables
 
 REPO = Path(__file__).resolve().parents[2]
 PAGES = REPO / "app" / "app_pages"
@@ -25,6 +26,8 @@ CLINICS = [
 ]
 SOURCES = ["fax", "fhir", "webforms", "calls"]
 STATUS_BY_DEPTH = ["new", "contacted", "verified", "scheduled", "evaluated"]
+PAYERS = [("BCBSTX", "high", 132.0), ("MEDICARE", "standard", 98.0), ("SELFPAY", "low", 60.0)]
+DIAGNOSIS_GROUPS = ["knee", "shoulder", "spine", "other"]
 
 
 def _leads(n: int, seed: int) -> pl.DataFrame:
@@ -47,6 +50,8 @@ def _leads(n: int, seed: int) -> pl.DataFrame:
                 prev + timedelta(hours=float(rng.uniform(1, 72))) if prev and len(stamps) <= depth else None
             )
         status = STATUS_BY_DEPTH[depth]
+        post_op = bool(rng.random() < 0.35)
+        payer, payer_tier, rate = PAYERS[int(rng.integers(len(PAYERS)))]
         if depth < 3 and rng.random() < 0.3:
             status = "closed_lost"
         score = float(rng.uniform(0.05, 0.95))
@@ -58,7 +63,7 @@ def _leads(n: int, seed: int) -> pl.DataFrame:
                 "source": SOURCES[int(rng.integers(len(SOURCES)))],
                 "channel": "fax",
                 "referring_npi": "1234567893",
-                "payer": "BCBSTX",
+                "payer": payer,
                 "received_at": received,
                 "first_contact_at": stamps[1],
                 "verified_at": stamps[2],
@@ -67,7 +72,12 @@ def _leads(n: int, seed: int) -> pl.DataFrame:
                 "status": status,
                 "priority_tier": "high" if score > 0.7 else "standard" if score > 0.4 else "low",
                 "score": score,
-                "expected_value": round(score * 132 * 10, 2),
+                "expected_value": round(score * rate * 10, 2),
+                "diagnosis_group": DIAGNOSIS_GROUPS[i % len(DIAGNOSIS_GROUPS)],
+                "post_op": post_op,
+                "distance_km": float(rng.uniform(1, 40)),
+                "payer_tier": payer_tier,
+                "episode_revenue": rate * 10,
             }
         )
     return pl.DataFrame(rows, infer_schema_length=None)
@@ -128,6 +138,7 @@ def build_snapshot(
             """,
             [AS_OF],
         )
+        add_detail_tables(con, warehouse_dir, AS_OF)
         counts = {
             t: con.execute(f"select count(*) from {t}").fetchone()[0]  # type: ignore[index]
             for t in ("marts.fct_leads", "marts.call_list", "marts.rpt_funnel_daily", "marts.lead_scores")

@@ -1,17 +1,29 @@
-"""Fixtures for AppTest: a fixture snapshot, and PTLEADS_WAREHOUSE pointing the app at it."""
+"""Fixtures for AppTest: a fixture snapshot, PTLEADS_WAREHOUSE/INBOX pointing the app at temp folders,
+and signed-in users of every role."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from app_snapshot_fixture import build_snapshot
+from app_snapshot_fixture import PAGES, build_snapshot
+from streamlit.testing.v1 import AppTest
+
+from app.lib.auth import User
+
+USERS = {
+    "admin": User("admin", "admin", "Admin"),
+    "manager": User("manager", "manager", "Manager"),
+    "analyst": User("analyst", "analyst", "Analyst"),
+    "staff": User("staff", "staff", "Front desk ATX-S", clinics=("ATX-S",)),
+}
 
 
 @pytest.fixture
 def published(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A published snapshot in a temporary warehouse folder; returns the snapshot path."""
     monkeypatch.setenv("PTLEADS_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
+    monkeypatch.setenv("PTLEADS_INBOX", str(tmp_path / "inbox"))
     return build_snapshot(tmp_path)
 
 
@@ -19,4 +31,15 @@ def published(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def unpublished(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A warehouse folder where nothing was published yet."""
     monkeypatch.setenv("PTLEADS_WAREHOUSE", str(tmp_path / "warehouse.duckdb"))
+    monkeypatch.setenv("PTLEADS_INBOX", str(tmp_path / "inbox"))
     return tmp_path
+
+
+def open_page(file: str, role: str | None = "manager", **state: object) -> AppTest:
+    """An AppTest of one page file, signed in as `role` (None = signed out), not yet run."""
+    at = AppTest.from_file(str(PAGES / file), default_timeout=60)
+    if role is not None:
+        at.session_state["user"] = USERS[role]
+    for key, value in state.items():
+        at.session_state[key] = value
+    return at

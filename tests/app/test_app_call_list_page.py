@@ -6,13 +6,14 @@ from pathlib import Path
 
 import duckdb
 from app_snapshot_fixture import PAGES
+from conftest import USERS, open_page
 from streamlit.testing.v1 import AppTest
 
 from app.lib.snapshot import NO_SNAPSHOT_MESSAGE
 
 
 def _page() -> AppTest:
-    return AppTest.from_file(str(PAGES / "call_list.py"), default_timeout=60)
+    return open_page("call_list.py", "manager")
 
 
 def _rows(snapshot: Path, clinic: str | None = None) -> int:
@@ -53,7 +54,9 @@ def test_without_a_snapshot_the_page_says_what_to_do(unpublished: Path) -> None:
     assert len(at.dataframe) == 0
 
 
-def test_router_opens_the_funnel_by_default(published: Path) -> None:
-    at = AppTest.from_file(str(PAGES.parent / "streamlit_app.py"), default_timeout=60).run()
+def test_router_opens_the_funnel_by_default_for_a_manager(published: Path) -> None:
+    at = AppTest.from_file(str(PAGES.parent / "streamlit_app.py"), default_timeout=60)
+    at.session_state["user"] = USERS["manager"]
+    at.run()
     assert not at.exception
     assert [t.value for t in at.title] == ["Lead funnel"]

@@ -7,13 +7,14 @@ from pathlib import Path
 
 import duckdb
 from app_snapshot_fixture import PAGES, build_snapshot
+from conftest import open_page
 from streamlit.testing.v1 import AppTest
 
 from app.lib.snapshot import NO_SNAPSHOT_MESSAGE
 
 
 def _page() -> AppTest:
-    return AppTest.from_file(str(PAGES / "funnel.py"), default_timeout=60)
+    return open_page("funnel.py", "manager")
 
 
 def _metrics(at: AppTest) -> dict[str, int]:

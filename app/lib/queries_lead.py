@@ -1,0 +1,120 @@
+"""SQL of the lead detail page: the lead, its person (PHI), timeline, fax, eligibility, score reasons.
+
+Behind `st.cache_data` keyed on the snapshot's published_at, like app/lib/queries.py.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from app.lib.queries import relation_exists, run_sql
+
+PERSON_COLUMNS = "first_name, last_name, dob, phone_e164, email, zip5"
+FAX_FIELDS = (
+    "first_name",
+    "last_name",
+    "dob",
+    "phone",
+    "zip",
+    "diagnosis_codes",
+    "referring_name",
+    "referring_npi",
+    "payer",
+    "member_id",
+    "post_op",
+    "surgery_date",
+    "orders",
+)
+ELIGIBILITY_COLUMNS = (
+    "checked_at, payer_text as payer, member_id, active, plan_name, copay, coinsurance, "
+    "deductible_remaining, oop_remaining, visit_limit, visits_used, auth_required, in_network, "
+    "rejection_reason"
+)
+
+
+@st.cache_data(show_spinner=False)
+def lead(path: str, published_at: str, lead_id: str) -> dict[str, object] | None:
+    frame = run_sql(path, "select * from marts.fct_leads where lead_id = ?", [lead_id])
+    return frame.row(0, named=True) if frame.height else None
+
+
+@st.cache_data(show_spinner=False)
+def lead_ids(path: str, published_at: str, clinic_ids: tuple[str, ...] = (), limit: int = 2000) -> list[str]:
+    """Recent lead ids a user may open (newest first), for the lead picker."""
+    params: list[object] = []
+    sql = "select lead_id from marts.fct_leads where true"
+    if clinic_ids:
+        sql += " and list_contains(?::varchar[], clinic_id)"
+        params.append(list(clinic_ids))
+    return run_sql(path, sql + f" order by received_at desc limit {int(limit)}", params)["lead_id"].to_list()
+
+
+@st.cache_data(show_spinner=False)
+def person(path: str, published_at: str, person_id: str) -> dict[str, object] | None:
+    frame = run_sql(path, f"select {PERSON_COLUMNS} from marts.dim_persons where person_id = ?", [person_id])
+    return frame.row(0, named=True) if frame.height else None
+
+
+@st.cache_data(show_spinner=False)
+def timeline(path: str, published_at: str, lead_id: str) -> pl.DataFrame:
+    """Touches and appointments of a lead, oldest first, in one list."""
+    sql = """
+        select event_at as at, source, touch_kind as kind, direction, touch_result as result, source_record_id
+        from marts.fct_touches where lead_id = ?
+        union all
+        select coalesce(booked_at, start_at), source, 'appointment:' || appointment_type, null,
+               status || ' for ' || strftime(start_at, '%Y-%m-%d %H:%M'), appointment_id
+        from marts.fct_appointments where lead_id = ?
+        order by 1 nulls last
+    """
+    return run_sql(path, sql, [lead_id, lead_id])
+
+
+@st.cache_data(show_spinner=False)
+def faxes(path: str, published_at: str, lead_id: str) -> pl.DataFrame:
+    """The lead's fax extractions: fields, confidences, page images (raw.fax_extractions)."""
+    if not relation_exists(path, published_at, "raw", "fax_extractions"):
+        return pl.DataFrame()
+    cols = ", ".join(f"f.{c}, f.{c}_confidence" for c in FAX_FIELDS)
+    sql = f"""
+        select distinct on (f.source_record_id) f.source_record_id, f.received_at, {cols}, f.needs_review,
+               f.page_images
+        from marts.lead_source_records s
+        join raw.fax_extractions f on f.source_record_id = s.source_record_id
+        where s.lead_id = ? and s.source = 'fax'
+        order by f.source_record_id, f.ingested_at desc
+    """
+    return run_sql(path, sql, [lead_id])
+
+
+@st.cache_data(show_spinner=False)
+def eligibility(path: str, published_at: str, lead_id: str) -> pl.DataFrame:
+    if not relation_exists(path, published_at, "staging", "stg_eligibility__responses"):
+        return pl.DataFrame()
+    sql = f"""
+        select {ELIGIBILITY_COLUMNS} from staging.stg_eligibility__responses
+        where lead_id = ? order by checked_at desc nulls last
+    """
+    return run_sql(path, sql, [lead_id])
+
+
+@st.cache_data(show_spinner=False)
+def score(path: str, published_at: str, lead_id: str) -> dict[str, object] | None:
+    sql = """
+        select as_of, score, priority_tier, expected_value, reasons, model_version from marts.lead_scores
+        where lead_id = ? order by as_of desc limit 1
+    """
+    frame = run_sql(path, sql, [lead_id])
+    return frame.row(0, named=True) if frame.height else None
+
+
+@st.cache_data(show_spinner=False)
+def next_action(path: str, published_at: str, lead_id: str) -> dict[str, object] | None:
+    if not relation_exists(path, published_at, "marts", "next_actions"):
+        return None
+    sql = (
+        "select action, channel, due_at, owner_role, reason, script from marts.next_actions where lead_id = ?"
+    )
+    frame = run_sql(path, sql, [lead_id])
+    return frame.row(0, named=True) if frame.height else None
