@@ -138,3 +138,19 @@ def test_phi_columns_of_dim_persons_are_tagged(manifest) -> None:
     for name in ("first_name", "last_name", "dob", "phone_e164", "email", "zip5"):
         assert columns[name]["meta"].get("phi") is True, name
     assert not columns["person_id"].get("meta", {}).get("phi")
+
+
+def test_every_person_bearing_model_is_an_explicit_dependency_of_the_record_union(manifest) -> None:
+    tagged = {
+        node["unique_id"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and "person_bearing" in node["tags"]
+    }
+    assert len(tagged) >= 10  # every structured source but FHIR/web forms (read natively)
+    assert tagged <= set(_model(manifest, "int_source_records")["depends_on"]["nodes"])
+
+
+def test_incremental_models_are_keyed(manifest) -> None:
+    touches = _model(manifest, "fct_touches")
+    assert touches["config"]["materialized"] == "incremental"
+    assert touches["config"]["unique_key"] == "touch_id"

@@ -29,8 +29,10 @@ def model(dbt, session):
     previous = None
     # `--vars '{identity_full_refresh: true}'` rescores every pair (the result is the same either way).
     full_refresh = str(dbt.config.get("identity_full_refresh")).lower() in ("true", "1")
-    if not full_refresh and _exists(session, schema, "int_record_matches") and _exists(
-        session, schema, "int_identity_nodes"
+    if (
+        not full_refresh
+        and _exists(session, schema, "int_record_matches")
+        and _exists(session, schema, "int_identity_nodes")
     ):
         session.execute(
             f'create or replace temp table id_previous_pairs as select * from "{schema}"."int_record_matches"'
