@@ -62,7 +62,8 @@ def add_detail_tables(con: duckdb.DuckDBPyConnection, warehouse_dir: Path, as_of
     con.execute(
         """
         create table marts.fct_touches as
-        select lead_id || '-t1' as touch_id, lead_id, person_id, 'calls' as source, 'calls.csv' as source_file,
+        select lead_id || '-t1' as touch_id, lead_id, person_id, 'calls' as source,
+               'calls.csv' as source_file,
                lead_id || '-c1' as source_record_id, 'call' as touch_kind, 'outbound' as direction,
                'answered' as touch_result, first_contact_at as event_at
         from marts.fct_leads where first_contact_at is not null
@@ -71,7 +72,8 @@ def add_detail_tables(con: duckdb.DuckDBPyConnection, warehouse_dir: Path, as_of
     con.execute(
         """
         create table marts.fct_appointments as
-        select 'A' || lead_id as appointment_id, lead_id, person_id, 'fhir' as source, 'eval' as appointment_type,
+        select 'A' || lead_id as appointment_id, lead_id, person_id, 'fhir' as source,
+               'eval' as appointment_type,
                case when evaluated_at is null then 'booked' else 'fulfilled' end as status,
                scheduled_at as booked_at, scheduled_at + interval 3 day as start_at, 60 as duration_min,
                clinic_id as location_id, 'T1' as practitioner_id, false as is_no_show
@@ -81,12 +83,14 @@ def add_detail_tables(con: duckdb.DuckDBPyConnection, warehouse_dir: Path, as_of
     con.execute(
         """
         create table marts.rpt_leakage as
-        select date_trunc('month', received_at)::date as month, clinic_id, count(*)::integer as qualified_leads,
+        select date_trunc('month', received_at)::date as month, clinic_id,
+               count(*)::integer as qualified_leads,
                count(*) filter (where leaked)::integer as leaked_leads,
                coalesce(sum(episode_revenue) filter (where leaked), 0.0) as leaked_revenue
         from (select *, scheduled_at is null or scheduled_at > received_at + interval 14 day as leaked
               from marts.fct_leads
-              where received_at <= ?::timestamp - interval 14 day and (post_op or payer_tier in ('high', 'standard')))
+              where received_at <= ?::timestamp - interval 14 day
+                and (post_op or payer_tier in ('high', 'standard')))
         group by all
         """,
         [as_of],
@@ -94,7 +98,8 @@ def add_detail_tables(con: duckdb.DuckDBPyConnection, warehouse_dir: Path, as_of
     con.execute(
         """
         create table marts.ml_drift as
-        select ?::timestamp as as_of, 'rules' as model_version, date_trunc('month', received_at)::date as month,
+        select ?::timestamp as as_of, 'rules' as model_version,
+               date_trunc('month', received_at)::date as month,
                count(*)::integer as leads, avg(score) as mean_score, quantile_cont(score, 0.1) as p10_score,
                quantile_cont(score, 0.9) as p90_score, avg((evaluated_at is not null)::int) as observed_rate,
                abs(avg(score) - avg((evaluated_at is not null)::int)) as calibration_error
@@ -105,7 +110,8 @@ def add_detail_tables(con: duckdb.DuckDBPyConnection, warehouse_dir: Path, as_of
     con.execute(
         """
         create table staging.stg_eligibility__responses as
-        select lead_id, verified_at as checked_at, payer as payer_text, 'M000000' as member_id, true as active,
+        select lead_id, verified_at as checked_at, payer as payer_text, 'M000000' as member_id,
+               true as active,
                'PPO' as plan_name, 30.0 as copay, 0.2 as coinsurance, 500.0 as deductible_remaining,
                1500.0 as oop_remaining, 20 as visit_limit, 2 as visits_used, false as auth_required,
                true as in_network, null::varchar as rejection_reason, null::varchar as rejection_code,
@@ -124,7 +130,9 @@ def add_detail_tables(con: duckdb.DuckDBPyConnection, warehouse_dir: Path, as_of
         [REVIEW_FAX],
     )
     image = _fax_page(warehouse_dir)
-    fields = ", ".join(f"null::varchar as {f}, 0.9 as {f}_confidence" for f in FAX_FIELDS if f != "first_name")
+    fields = ", ".join(
+        f"null::varchar as {f}, 0.9 as {f}_confidence" for f in FAX_FIELDS if f != "first_name"
+    )
     con.execute(
         f"""
         create table raw.fax_extractions as
@@ -149,7 +157,8 @@ def add_detail_tables(con: duckdb.DuckDBPyConnection, warehouse_dir: Path, as_of
         select * from (values
             ('fax', 'fax_0001.pdf', 'aa', 1000::bigint, 1::bigint, 'ok', null, ?::timestamp, 1.5),
             ('webforms', 'forms.jsonl', 'bb', 500::bigint, 10::bigint, 'ok', null, ?::timestamp, 0.1),
-            ('sms', 'broken.csv', 'cc', 20::bigint, 0::bigint, 'quarantined', 'missing column Sid', ?::timestamp, 0.0)
+            ('sms', 'broken.csv', 'cc', 20::bigint, 0::bigint, 'quarantined', 'missing column Sid',
+             ?::timestamp, 0.0)
         ) t(source, file, sha256, bytes, records, status, reason, ingested_at, duration_s)
         """,
         [as_of, as_of, as_of],

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
-from app_snapshot_fixture import PAGES, build_snapshot
+from app_snapshot_fixture import build_snapshot
 from conftest import open_page
 from streamlit.testing.v1 import AppTest
 
