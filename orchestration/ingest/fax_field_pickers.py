@@ -256,7 +256,9 @@ def pick_payer(idx: LabelIndex, aliases: Mapping[str, str] | None) -> Pick | Non
     return best(picks)
 
 
-_POST = re.compile(r"(?i)(?<![a-z])(s/p|status\s*post|post[\s-]*op(?:erative)?|post[\s-]*surgical)")
+_POST = re.compile(
+    r"(?i)(?<![a-z])(s/p|status\s*p[o0]st|p[o0]st[\s-]*[o0]p(?:erative)?|p[o0]st[\s-]*surgical)"
+)
 
 
 def pick_post_op(idx: LabelIndex) -> tuple[Pick, Pick | None]:

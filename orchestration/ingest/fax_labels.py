@@ -7,6 +7,7 @@ here knows a template's coordinates: only label words and relative geometry.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -159,7 +160,9 @@ def _boundary_ok(text: str, start: int, end: int, long_label: bool) -> bool:
     Long labels may run into the next word: all-caps forms lose spaces with no case change."""
     # A label ending in "#" or followed by ":" is a label even when glued to the word before it.
     marked = text[end - 1] == "#" or text[end : end + 2].lstrip().startswith((":", "#"))
-    glued_ok = (text[start - 1].islower() and text[start].isupper()) or marked
+    # A Capitalised word starts here even when glued to capitals before it ("BCBS TXMember").
+    capitalised = text[start].isupper() and start + 1 < len(text) and text[start + 1].islower()
+    glued_ok = (text[start - 1].islower() and text[start].isupper()) or marked or capitalised
     if start > 0 and text[start - 1].isalpha() and not glued_ok:
         return False
     if end < len(text) and text[end].isalpha() and not long_label:
@@ -235,7 +238,8 @@ class Labelled:
 
 
 def _strip_value(value: str) -> str:
-    return value.strip().lstrip(":#;.-|[] ").rstrip(" ,;|")
+    # Leading punctuation and arrows are OCR'd box borders or separators, never part of a value.
+    return re.sub(r"^[^\w(+]+", "", value.strip()).rstrip(" ,;|")
 
 
 class LabelIndex:

@@ -179,9 +179,9 @@ _N = r"(\d|once|one|twice|two|three|thrice|four|five)"
 # "times" and "week" tolerate a misread letter or two ("tiines", "wcek").
 _TIMES = r"(?:x|t[a-z]{2,4}s)"
 _WEEK = r"(?:w[a-z]{1,3}k|wk)"
-_RANGE = re.compile(rf"{_N}\s*(?:-|to)\s*{_N}\s*{_TIMES}\s*(?:/|per|a|each)?\s*{_WEEK}", re.I)
+_RANGE = re.compile(rf"{_N}\s*(?:-|to)\s*{_N}\s*{_TIMES}[\s./]*(?:per|a|each)?[\s./]*{_WEEK}", re.I)
 _FREQ = re.compile(
-    rf"(?:(\d|one|two|three|four|five)\s*{_TIMES}|(once|twice|thrice))\s*(?:/|per|a|each)?\s*{_WEEK}",
+    rf"(?:(\d|one|two|three|four|five)\s*{_TIMES}|(once|twice|thrice))[\s./]*(?:per|a|each)?[\s./]*{_WEEK}",
     re.I,
 )
 _ABBR = re.compile(r"\b(qwk|qw|biw|tiw)(?=\s*x|\b)", re.I)
@@ -224,7 +224,9 @@ _PARTICLES = {"de", "la", "del", "van", "von", "der", "da", "di", "st", "st.", "
 
 def smart_case(word: str) -> str:
     """Restore the case of a name read in capitals: O'NEILL -> O'Neill, MCDONALD -> McDonald."""
-    if not word.isupper() and not word.islower():
+    letters = [c for c in word if c.isalpha()]
+    mostly_caps = len(letters) >= 4 and sum(c.isupper() for c in letters) >= 0.75 * len(letters)
+    if not word.isupper() and not word.islower() and not mostly_caps:  # "HANNaH" is a misread HANNAH
         return word
     parts = re.split(r"([-'’])", word.lower())
     out = []
@@ -240,7 +242,8 @@ def split_glued(text: str) -> str:
     """Re-insert spaces OCR dropped: 'JohnA.Smith' -> 'John A. Smith', 'Smith,John' -> 'Smith, John'.
     A case change splits words except after a name prefix, so McDonald, LaFleur and DeAngelo survive."""
     text = re.sub(r"(?<=[,.])(?=[A-Za-z])", " ", text)
-    text = re.sub(r"(?<=[a-z])(?=[A-Z])", "\0", text)  # mark splits, to tell them from real spaces
+    # Mark splits (to tell them from real spaces); two lowercase letters first, so "HANNaH" stays whole.
+    text = re.sub(r"(?<=[a-z]{2})(?=[A-Z])", "\0", text)
     text = re.sub(r"\b(Mc|Mac|La|Le|De|Di|Da|Du|Van|Von|O'|D')\0", r"\1", text)
     return re.sub(r"\s+", " ", text.replace("\0", " ")).strip()
 
