@@ -305,22 +305,31 @@ def _coverage(res: dict[str, Any], raw: str) -> FhirCoverage:
     )
 
 
-def _actor(res: dict[str, Any], kind: str) -> str | None:
+_ACTOR_KINDS = tuple((kind, f"{kind}/", f"/{kind}/") for kind in ("Patient", "Practitioner", "Location"))
+
+
+def _actors(res: dict[str, Any]) -> dict[str, str | None]:
+    """Per kind, the id of the first participant whose actor reference names that kind (one pass)."""
+    found: dict[str, str | None] = {}
     for part in res.get("participant", []):
         ref = (part.get("actor") or {}).get("reference") or ""
-        if ref.startswith(f"{kind}/") or f"/{kind}/" in ref:
-            return ref_id(part["actor"])
-    return None
+        for kind, prefix, infix in _ACTOR_KINDS:
+            if kind not in found and (ref.startswith(prefix) or infix in ref):
+                found[kind] = ref_id(part["actor"])
+        if len(found) == len(_ACTOR_KINDS):
+            break
+    return found
 
 
 def _appointment(res: dict[str, Any], raw: str) -> FhirAppointment:
+    actors = _actors(res)
     return FhirAppointment(
         source_record_id=res["id"],
         last_updated=_meta(res),
         status=res.get("status"),
-        patient_ref=_actor(res, "Patient"),
-        practitioner_ref=_actor(res, "Practitioner"),
-        location_ref=_actor(res, "Location"),
+        patient_ref=actors.get("Patient"),
+        practitioner_ref=actors.get("Practitioner"),
+        location_ref=actors.get("Location"),
         based_on_ref=next(
             (ref_id(b) for b in res.get("basedOn", []) if "ServiceRequest" in (b.get("reference") or "")),
             None,
