@@ -8,6 +8,7 @@ halving for standard resolution, and 1-bit output as an image-only PDF or a CCIT
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -110,7 +111,10 @@ class FaxStyle:
         text = "Eval and treat"
         if not orders:
             return text
-        n, m = _parse_orders(orders)
+        parsed = _parse_orders(orders)
+        if parsed is None:
+            return f"{text}, {orders}"  # not in normalised form: written as given
+        n, m = parsed
         times = "once" if n == 1 else f"{n} times"
         variants = [
             f"{n}x/week x {m} weeks",
@@ -137,8 +141,15 @@ class FaxStyle:
         return f"{first} {last}"
 
     def doctor(self, name: str | None) -> str:
+        """The referring physician as signed; a credential in the truth ("Jane Roe, PA-C") is kept."""
         if not name:
             return ""
+        base, _, cred = name.partition(",")
+        if cred.strip():
+            base, cred = base.strip(), cred.strip()
+            return self.rng.choice(
+                (f"Dr. {base}" if cred in ("MD", "DO") else name, name, f"{base} {cred}", name, name)
+            )
         return self.rng.choice((f"Dr. {name}", f"{name}, MD", f"{name}, DO", f"{name} MD", name))
 
     def codes(self, fields: FaxFields) -> str:
@@ -147,9 +158,10 @@ class FaxStyle:
         return ", ".join(c.replace(".", "") if nodot else c for c in fields.diagnosis_codes)
 
 
-def _parse_orders(orders: str) -> tuple[int, int]:
-    parts = orders.replace("x/week x", " ").replace("weeks", " ").split()
-    return int(parts[0]), int(parts[1])
+def _parse_orders(orders: str) -> tuple[int, int] | None:
+    """(visits a week, weeks) from the normalised "<n>x/week x <m> weeks", else None."""
+    m = re.fullmatch(r"\s*(\d+)x/week x (\d+) weeks?\s*", orders)
+    return (int(m[1]), int(m[2])) if m else None
 
 
 class Canvas:

@@ -282,9 +282,9 @@ def _is_initial(token: str) -> bool:
 
 def split_person_name(text: str) -> tuple[str, str] | None:
     """(first, last) from 'Last, First M.' or 'First M. Last'; titles and credentials dropped."""
-    text = _CRED_SUFFIX.sub("", text.strip(" .,;:"))
+    text = _CRED_SUFFIX.sub("", text.strip(" .,;:-"))
     text = re.sub(r"^[\[|Il](?=[A-Z][a-z])", "", text)  # a box border read as I: "IWei McDonald"
-    text = split_glued(_fix_name_ocr(text.strip(" .,;:")))
+    text = split_glued(_fix_name_ocr(text.strip(" .,;:-")))
     if "," in text:
         last_part, _, first_part = text.partition(",")
         # "Jane Smith, MD": the part after the comma is only a credential.
