@@ -29,6 +29,8 @@ STARTUP_TIMEOUT_S = 90
 
 def _load_snapshot_builder():
     """tests/app's fixture builder, loaded by path (test folders are not packages)."""
+    if str(REPO / "tests" / "app") not in sys.path:  # for its sibling module app_snapshot_details
+        sys.path.insert(0, str(REPO / "tests" / "app"))
     spec = importlib.util.spec_from_file_location(
         "browser_app_snapshot_fixture", REPO / "tests" / "app" / "app_snapshot_fixture.py"
     )
@@ -63,6 +65,7 @@ def _wait_healthy(url: str, proc: subprocess.Popen[bytes]) -> None:
 class ServedApp:
     url: str
     snapshot: Path
+    folder: Path
 
 
 @contextmanager
@@ -70,7 +73,11 @@ def serve(folder: Path) -> Iterator[ServedApp]:
     """Build a fixture snapshot in `folder`, serve the app against it, stop the server afterwards."""
     snapshot = _load_snapshot_builder().build_snapshot(folder)
     port = _free_port()
-    env = {**os.environ, "PTLEADS_WAREHOUSE": str(folder / "warehouse.duckdb")}
+    env = {
+        **os.environ,
+        "PTLEADS_WAREHOUSE": str(folder / "warehouse.duckdb"),
+        "PTLEADS_INBOX": str(folder / "inbox"),
+    }
     command = [sys.executable, "-m", "streamlit", "run", str(REPO / "app" / "streamlit_app.py"),
                "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
                "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]  # fmt: skip
@@ -79,7 +86,7 @@ def serve(folder: Path) -> Iterator[ServedApp]:
         url = f"http://127.0.0.1:{port}"
         try:
             _wait_healthy(url, proc)
-            yield ServedApp(url=url, snapshot=snapshot)
+            yield ServedApp(url=url, snapshot=snapshot, folder=folder)
         finally:
             proc.terminate()
             try:
