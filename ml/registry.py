@@ -31,6 +31,9 @@ CHALLENGER = "challenger"
 PREVIOUS = "previous-champion"  # set on every promotion so a rollback is one alias move
 # Types a fitted baseline pipeline may hold; anything else in an artifact is refused at load time.
 TRUSTED_MODULE_PREFIXES = ("numpy.", "scipy.", "sklearn.")
+# Exact stdlib types sklearn estimators hold (calibrated boosted models keep a functools.partial whose
+# wrapped function is itself listed and prefix-checked).
+TRUSTED_EXACT_TYPES = frozenset({"functools.partial"})
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +98,7 @@ def trusted_types_of(model: object) -> list[str]:
 
 
 def _check_trusted(types: list[str]) -> None:
-    foreign = [t for t in types if not t.startswith(TRUSTED_MODULE_PREFIXES)]
+    foreign = [t for t in types if t not in TRUSTED_EXACT_TYPES and not t.startswith(TRUSTED_MODULE_PREFIXES)]
     if foreign:
         raise ValueError(f"model references types outside {TRUSTED_MODULE_PREFIXES}: {foreign}")
 
