@@ -5,6 +5,7 @@ from __future__ import annotations
 from dagster import AssetsDefinition, AssetSelection, Definitions, define_asset_job
 from dagster_dbt import DbtCliResource
 
+from orchestration.actions.assets import ACTION_ASSETS
 from orchestration.ingest.assets import INGEST_ASSETS
 from orchestration.resources import PtleadsSettings, WarehouseResource
 from orchestration.schedules import DAILY_RUN
@@ -22,6 +23,7 @@ ALL_ASSETS: list[AssetsDefinition] = [
     dbt_phase1,
     lead_scores,
     dbt_phase2,
+    *ACTION_ASSETS,
     publish_snapshot,
 ]
 
