@@ -1,4 +1,5 @@
-"""End to end on a hand-made inbox (12 FHIR referrals, 9 web forms): counts, dbt tests, snapshot, rerun."""
+"""End to end on a hand-made inbox (12 FHIR referrals, 9 web forms, one person in both): counts, dbt tests,
+snapshot, rerun."""
 
 from __future__ import annotations
 
@@ -17,6 +18,32 @@ FHIR_OFFSETS = [2, 3, 5, 8, 10, 12, 20, 25, 35, 40, 50, 60]  # days before as_of
 # index -> (status, booked days after receipt, start days after receipt)
 APPOINTMENTS = {1: ("booked", 1, 5), 3: ("fulfilled", 1, 3), 5: ("noshow", 1, 3), 9: ("fulfilled", 2, 6)}
 FORM_OFFSETS = [1, 4, 6, 15, 28, 31, 45, 90, -2]  # the last one arrives after as_of: it must not count
+# Distinct people, as a practice would see them (identity resolution rightly merges look-alike names).
+FHIR_NAMES = [
+    ("Okafor", "Adaeze"),
+    ("Lindqvist", "Peter"),
+    ("Ramirez", "Lucia"),
+    ("Thompson", "Gary"),
+    ("Nakamura", "Hiroshi"),
+    ("Brennan", "Siobhan"),
+    ("Patel", "Anika"),
+    ("Kowalski", "Tomasz"),
+    ("Haddad", "Rania"),
+    ("Whitfield", "Dorothy"),
+    ("Mbeki", "Sipho"),
+    ("Castillo", "Marco"),
+]
+FORM_NAMES = [
+    "Yusuf Demir",
+    "Greta Holm",
+    "Wendell Price",
+    "Anika Patel",
+    "Beatriz Souza",
+    "Callum Fraser",
+    "Ines Moreau",
+    "Otis Redding",
+    "Priya Raman",
+]
 
 
 def _iso(ts: datetime) -> str:
@@ -34,8 +61,8 @@ def _write_inbox(inbox: Path) -> None:
             {
                 "resourceType": "Patient",
                 "id": f"pat-{i}",
-                "name": [{"family": f"Family{i}", "given": [f"Given{i}"]}],
-                "birthDate": f"19{50 + i}-01-0{1 + i % 9}",
+                "name": [{"family": FHIR_NAMES[i][0], "given": [FHIR_NAMES[i][1]]}],
+                "birthDate": f"19{50 + i}-{1 + i:02d}-{3 + 2 * i:02d}",
                 "telecom": [{"system": "phone", "value": f"(512) 555-01{i:02d}"}],
                 "address": [{"postalCode": "78704"}],
             }
@@ -93,13 +120,13 @@ def _write_inbox(inbox: Path) -> None:
     (fhir / "Broken.ndjson").write_bytes(b"\xff\xfe not utf-8")
     lines = []
     for j, days in enumerate(FORM_OFFSETS):
-        same_person = j == 3  # the same person as FHIR patient 6 (name + DOB), a new episode
+        same_person = j == 3  # FHIR patient 6 again (name + DOB), 5 days later: the same lead episode
         lines.append(
             {
                 "submission_id": f"wf-{j}",
                 "submitted_at": _iso(AS_OF - timedelta(days=days)),
-                "name": "Given6 Family6" if same_person else f"Form{j} Person{j}",
-                "date_of_birth": "01/07/1956" if same_person else f"02/0{1 + j}/1980",
+                "name": FORM_NAMES[j],
+                "date_of_birth": "07/15/1956" if same_person else f"{1 + j:02d}/{10 + 2 * j}/{1962 + 3 * j}",
                 "phone": f"512-555-02{j:02d}",
                 "email": f"p{j}@example.org",
                 "zip": "78664",
@@ -139,27 +166,36 @@ def test_run_pipeline_end_to_end(tmp_path: Path) -> None:
     )
     messages: list[str] = []
     summary = run_pipeline(settings, messages.append)
-    assert "20 leads (10 open), 10 on the call list" in summary
+    assert "19 leads (9 open), 9 on the call list" in summary
     assert any("quarantined Broken.ndjson" in m for m in messages)
     assert any("dbt phase 2" in m and "done" in m for m in messages)
 
     snap = duckdb.connect(str(settings.snapshot), read_only=True)
     statuses = dict(snap.execute("SELECT status, count(*) FROM marts.fct_leads GROUP BY 1").fetchall())
-    assert statuses == {"new": 10, "scheduled": 2, "evaluated": 2, "closed_lost": 6}
+    assert statuses == {"new": 9, "scheduled": 2, "evaluated": 2, "closed_lost": 6}
     persons = snap.execute("SELECT count(DISTINCT person_id) FROM marts.fct_leads").fetchone()[0]
     assert persons == 19  # web form 3 is FHIR patient 6 again
+    shared = snap.execute(
+        "SELECT count(DISTINCT lead_id) FROM marts.lead_source_records "
+        "WHERE source_record_id IN ('sr-6', 'wf-3')"
+    ).fetchone()[0]
+    assert shared == 1  # two channels, one episode
     (tier, payer, post_op) = snap.execute(
         "SELECT f.priority_tier, f.payer, m.post_op FROM marts.fct_leads f JOIN marts.ml_lead_features m "
         "USING (lead_id) WHERE f.source = 'fhir' ORDER BY f.received_at DESC LIMIT 1"
     ).fetchone()
     assert (payer, post_op) == ("TX_MEDICAID", True)  # Medicaid alias, Z47.1 aftercare code
-    assert tier in ("high", "standard", "low")  # ml.score's tier when it scored the lead, else the dbt rule
+    assert tier in (
+        "high",
+        "standard",
+        "complex",
+    )  # ml.score's tier when it scored the lead, else the dbt rule
     assert snap.execute("SELECT count(*) FROM marts.call_list WHERE rank = 1").fetchone()[0] == len(
         snap.execute("SELECT DISTINCT clinic_id FROM marts.call_list").fetchall()
     )
     snap.close()
     meta = json.loads(settings.snapshot.with_name("snapshot.json").read_text())
-    assert meta["row_counts"]["marts.fct_leads"] == 20
+    assert meta["row_counts"]["marts.fct_leads"] == 19
     assert (settings.quarantine / "fhir" / "Broken.ndjson.reason.txt").exists()
 
     before = _marts(settings.snapshot)
