@@ -28,6 +28,17 @@ FEATURE_COLUMNS = {
     "label_scheduled_14d": "integer",
     "label_no_show": "integer",
     "as_of": "timestamp",
+    # milestones and as-of history the model's landmark features are computed from (issue 5)
+    "first_contact_at": "timestamp",
+    "verified_at": "timestamp",
+    "scheduled_at": "timestamp",
+    "record_count": "integer",
+    "has_phone": "boolean",
+    "has_email": "boolean",
+    "referrer_prior_leads": "integer",
+    "referrer_prior_scheduled": "integer",
+    "source_prior_leads": "integer",
+    "source_prior_scheduled": "integer",
 }
 FCT_LEADS = [
     "lead_id",
