@@ -29,7 +29,7 @@ browser-deps:  ## Debian's headless Chromium for the browser tests (root install
 	@bash scripts/ensure_chromium.sh
 
 test: setup browser-deps  ## the whole test suite (what CI runs)
-	$(UV) run pytest -n 2 --dist loadfile
+	$(UV) run pytest -n 2 --dist loadfile --durations=15
 
 lint: setup
 	$(UV) run ruff check .
@@ -39,5 +39,12 @@ lint: setup
 dagster: setup  ## the Dagster UI with every asset, sensor and schedule
 	$(UV) run dagster dev -m orchestration.definitions -p 3000
 
-bench: setup  ## benchmarks; choose sizes with BENCH_SIZES="10000 100000"
-	$(UV) run python -m benchmarks.run --sizes $(BENCH_SIZES)
+bench: setup  ## every benchmark at each size of BENCH_SIZES (e.g. BENCH_SIZES="10000 100000"); results in benchmarks/results/
+	@for n in $(BENCH_SIZES); do \
+	  echo "== $$n leads"; \
+	  $(UV) run python benchmarks/ingest_throughput.py --leads $$n && \
+	  $(UV) run python benchmarks/warehouse_build.py --leads $$n && \
+	  $(UV) run python benchmarks/ml_speed.py --leads $$n && \
+	  $(UV) run python benchmarks/actions_engine.py --leads $$n && \
+	  $(UV) run python benchmarks/app_render.py --leads $$n || exit 1; \
+	done
