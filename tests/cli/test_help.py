@@ -10,7 +10,7 @@ from orchestration.cli import cli
 runner = CliRunner()
 
 
-@pytest.mark.parametrize("command", ["generate", "run", "app"])
+@pytest.mark.parametrize("command", ["generate", "run", "app", "train", "push"])
 def test_every_command_has_help(command: str) -> None:
     result = runner.invoke(cli, [command, "--help"])
     assert result.exit_code == 0, result.output
@@ -21,7 +21,7 @@ def test_every_command_has_help(command: str) -> None:
 def test_top_level_help_lists_commands() -> None:
     result = runner.invoke(cli, ["--help"])
     assert result.exit_code == 0
-    for command in ("generate", "run", "app"):
+    for command in ("generate", "run", "app", "train", "push"):
         assert command in result.output
 
 
