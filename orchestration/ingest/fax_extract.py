@@ -32,7 +32,8 @@ from orchestration.ingest.fax_field_pickers import (
     pick_zip_anywhere,
 )
 from orchestration.ingest.fax_labels import LabelIndex
-from orchestration.ingest.fax_ocr import OcrPage
+from orchestration.ingest.fax_normalise import find_phones
+from orchestration.ingest.fax_ocr import OcrLine, OcrPage
 
 REVIEW_THRESHOLD = 0.80
 SCORED_FIELDS = (
@@ -102,11 +103,17 @@ def extract_fax_fields(
     for p in patient_phones:
         if p.weight >= 0.9:
             continue  # "Home phone", "Cell", "Patient Phone" name the patient's number wherever they are
+        if _beside_fax_label(idx, p.line):
+            p.score *= 0.3  # "Tel ... Fax ..." is an office's letterhead: patients have no fax line
+            continue
         # A generic "Phone"/"Tel" is the patient's only beside the patient's details, surer the closer.
         near = distance(p.line, patient_anchor) < distance(p.line, doctor_anchor)
         label = 0.95 - min(0.15, distance(p.line, patient_anchor) / 4000) if near else 0.4
         p.score = p.score / p.weight * label
     picks["phone"] = best(patient_phones)
+    if picks["phone"] is None or picks["phone"].score < 0.5:
+        # The patient's label was misread ("Tet:") or is missing: a bare number by the patient.
+        picks["phone"] = best([*patient_phones, *_unlabelled_phones(idx, patient_anchor, doctor_anchor)])
     office = [
         p
         for p in phone_picks(idx.of("office_phone")) + phone_picks(phone_items)
@@ -146,3 +153,28 @@ def extract_fax_fields(
     confidence = {k: conf.get(k, 0.0) for k in SCORED_FIELDS}
     needs_review = any(confidence[k] < review_threshold for k in KEY_FIELDS)
     return FaxExtraction(result, confidence, needs_review, [p.image_ref for p in pages])
+
+
+def _beside_fax_label(idx: LabelIndex, line: OcrLine | None) -> bool:
+    return line is not None and any(it.line is line for it in idx.of("fax"))
+
+
+def _rows_apart(a: OcrLine, b: OcrLine | None) -> float:
+    """Vertical distance: in a letter the patient's sentence is long, so centre distance misleads."""
+    return abs(a.cy - b.cy) if b is not None and a.page == b.page else 10000.0
+
+
+def _unlabelled_phones(idx: LabelIndex, patient: OcrLine | None, doctor: OcrLine | None) -> list[Pick]:
+    """Phone-shaped numbers on lines with no phone, fax or header label, nearer the patient's details
+    than the doctor's; surer the closer they are."""
+    if patient is None:
+        return []
+    claimed = {"phone", "office_phone", "fax", "header", "npi", "member"}
+    picks = []
+    for line, hits in zip(idx.lines, idx.hits, strict=True):
+        apart = _rows_apart(line, patient)
+        if any(h.field in claimed for h in hits) or apart >= _rows_apart(line, doctor):
+            continue
+        for digits, _ in find_phones(line.text)[:1]:
+            picks.append(Pick(digits, (0.6 - min(0.2, apart / 2000)) * line.confidence, line, 0.5))
+    return picks

@@ -130,6 +130,8 @@ def normalise_phone(text: str) -> str | None:
 _ICD_TOKEN = re.compile(
     # A dotted code glued to the next word, as OCR does: "M17.11Primary" ...
     r"(?<![A-Za-z0-9])([A-TV-Z][0-9][0-9A-Z]\.[0-9A-Z]{1,4})(?=[A-Z][a-z])"
+    # ... or a dotted code with a space misread after its second character: "M5 1.16" ...
+    r"|(?<![A-Za-z0-9])([A-TV-Z][0-9]\s[0-9]\.[0-9A-Z]{1,4})(?![A-Za-z0-9])"
     # ... else a code standing alone, dot optional.
     r"|(?<![A-Za-z0-9])([A-TV-Za-tv-z][0-9OoIil|][0-9A-Za-z|](?:(?:\.|\s(?=\d))?[0-9A-Za-z|]{1,4})?)(?![A-Za-z0-9])"
 )
@@ -167,7 +169,7 @@ def normalise_icd10(token: str) -> str | None:
 def find_icd10(text: str) -> list[str]:
     codes: list[str] = []
     for m in _ICD_TOKEN.finditer(text):
-        code = normalise_icd10(m[1] or m[2])
+        code = normalise_icd10(m[1] or m[2] or m[3])
         if code and code not in codes:
             codes.append(code)
     return codes

@@ -91,3 +91,22 @@ def test_nothing_readable_gives_empty_fields_and_review() -> None:
 def test_sidecar_sender_number_wins_over_header() -> None:
     x = extract_fax_fields([_page(FORM)], "f.pdf", sidecar_from="+17375550111")
     assert x.fields.from_fax == "7375550111"
+
+
+def test_letter_with_office_letterhead_and_misread_patient_phone_label() -> None:
+    """A letter: the letterhead's "Tel ... Fax ..." is the office's; the patient's "Tel:" came back
+    from OCR as "Tet:", so the patient's number is the bare one by the patient's details."""
+    rows = [
+        [(20, "2025-09-12 09:07 FROM: 5123139697 WESTLAKE BONE & JOINT PAGE 1 OF 1")],
+        [(100, "Westlake Bone & Joint")],
+        [(100, "Tel5123139623Fax5123139697")],
+        [(100, "Re: Referral for physical therapy")],
+        [(100, "Please evaluate and treat my patient Natalie Dubois, D.O.B. 28-Apr-1987.")],
+        [(100, "Tet: 737 396 1267")],
+        [(100, "Dx: Pain in right shoulder ICD-10: M25.511")],
+        [(100, "Sincerely,")],
+        [(100, "Henry Warren, PA-C")],
+        [(100, "NPI No.: 1645669700")],
+    ]
+    f = extract_fax_fields([_page(rows)], "f.tif").fields
+    assert (f.phone, f.referring_phone, f.referring_fax) == ("7373961267", "5123139623", "5123139697")
