@@ -44,7 +44,7 @@ fhir as (
         appts.location_id,
         appts.practitioner_id,
         1 as authority,
-        [{'source': appts.source, 'source_file': appts.source_file, 'source_record_id': appts.appointment_id}]
+        [{ 'source': appts.source, 'source_file': appts.source_file, 'source_record_id': appts.appointment_id }]
             as records
     from {{ ref('stg_fhir__appointments') }} as appts
     inner join persons on appts.source = persons.source and appts.appointment_id = persons.source_record_id
@@ -58,7 +58,7 @@ hl7_messages as (
         persons.person_id,
         msgs.*,
         min(msgs.event_at) over (partition by msgs.appointment_id) as first_message_at,
-        list({'source': msgs.source, 'source_file': msgs.source_file, 'source_record_id': msgs.source_record_id})
+        list({ 'source': msgs.source, 'source_file': msgs.source_file, 'source_record_id': msgs.source_record_id })
             over (partition by msgs.appointment_id) as records
     from {{ ref('stg_hl7v2__appointments') }} as msgs
     inner join persons on msgs.source = persons.source and msgs.source_record_id = persons.source_record_id
@@ -102,7 +102,7 @@ emr_csv as (
         appts.clinic_id as location_id,
         appts.therapist as practitioner_id,
         3 as authority,
-        [{'source': appts.source, 'source_file': appts.source_file, 'source_record_id': appts.source_record_id}]
+        [{ 'source': appts.source, 'source_file': appts.source_file, 'source_record_id': appts.source_record_id }]
             as records
     from {{ ref('stg_emr_csv__appointments') }} as appts
     inner join persons on appts.source = persons.source and appts.source_record_id = persons.source_record_id
@@ -140,7 +140,7 @@ candidates as (
         on
             distinct_appointments.booked_at >= leads.received_at
             and (
-                leads.lead_id = referral_leads.lead_id
+                referral_leads.lead_id = leads.lead_id
                 or (
                     distinct_appointments.person_id = leads.person_id
                     and (

@@ -26,9 +26,9 @@ bookings as (
         coalesce(min(booked_at) filter (where appointment_type = 'eval'), min(booked_at)) as scheduled_at,
         min(start_at) filter (
             where
-                appointment_type = 'eval'
-                and status in ('fulfilled', 'arrived', 'checked-in')
-                and start_at <= {{ as_of() }}
+            appointment_type = 'eval'
+            and status in ('fulfilled', 'arrived', 'checked-in')
+            and start_at <= {{ as_of() }}
         ) as evaluated_at,
         bool_or(appointment_type = 'eval' and status = 'noshow' and start_at <= {{ as_of() }}) as had_no_show
     from appointments

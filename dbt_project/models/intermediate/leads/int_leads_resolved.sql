@@ -106,7 +106,7 @@ details as (
 ranked as (
     select
         episodes.*,
-        details.* exclude (source, source_record_id),
+        details.* exclude (source, source_record_id),  -- noqa: RF02
         case episodes.source
             when 'fhir' then 1 when 'hl7v2' then 2 when 'emr_csv' then 3 when 'fax' then 4
             when 'webforms' then 5 when 'calls' then 6 else 9
@@ -123,6 +123,7 @@ ranked as (
 {%- set by_authority = ['fhir_patient_id', 'request_status', 'stated_clinic_id', 'payer_id',
     'diagnosis_group', 'expected_visits', 'post_op', 'referring_npi', 'zip', 'lat', 'lon',
     'sms_consent', 'email_consent', 'preferred_contact'] %}
+
 leads as (
     select
         lead_id,
@@ -135,8 +136,8 @@ leads as (
         cast(count(*) as integer) as record_count,
         list(distinct source order by source) as sources,
         {%- for column in by_authority %}
-        arg_min({{ column }}, (authority, event_at, record_key)) filter (where {{ column }} is not null)
-            as {{ column }},
+            arg_min({{ column }}, (authority, event_at, record_key)) filter (where {{ column }} is not null)
+                as {{ column }},
         {%- endfor %}
         coalesce(bool_or(has_phone), false) as has_phone,
         coalesce(bool_or(has_email), false) as has_email

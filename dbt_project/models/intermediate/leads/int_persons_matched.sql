@@ -10,9 +10,9 @@ with records as (
 identified as (
     select
         records.record_key,
-        clustered.person_id
+        clusters.person_id
     from records
-    inner join {{ ref('int_persons_clustered') }} as clustered on records.person_key = clustered.person_key
+    inner join {{ ref('int_persons_clustered') }} as clusters on records.person_key = clusters.person_key
     where records.has_identity
 ),
 
@@ -44,7 +44,8 @@ openings as (
 ),
 
 nameless as (
-    select * from records where not has_identity
+    select * from records
+    where not has_identity
 ),
 
 nameless_candidates as (

@@ -35,7 +35,7 @@ referrer_history as (
     left join outcomes
         on
             funnel.referring_npi = outcomes.referring_npi
-            and outcomes.matured_at <= funnel.received_at
+            and funnel.received_at >= outcomes.matured_at
             and funnel.lead_id != outcomes.lead_id
     group by funnel.lead_id
 ),
@@ -49,7 +49,7 @@ source_history as (
     left join outcomes
         on
             funnel.source = outcomes.source
-            and outcomes.matured_at <= funnel.received_at
+            and funnel.received_at >= outcomes.matured_at
             and funnel.lead_id != outcomes.lead_id
     group by funnel.lead_id
 )
