@@ -161,7 +161,7 @@ def train(
 
 @cli.command()
 def push(
-    warehouse: Annotated[Path | None, typer.Option(help="Warehouse holding marts.staff_call_list.")] = None,
+    warehouse: Annotated[Path | None, typer.Option(help="Warehouse holding marts.call_list.")] = None,
     clinic: Annotated[str | None, typer.Option(help="Only this clinic id.")] = None,
     csv_dir: Annotated[Path | None, typer.Option(help="Write one CSV per clinic/owner here.")] = None,
     smtp_host: Annotated[str | None, typer.Option(help="SMTP server for email to staff.")] = None,
@@ -170,7 +170,7 @@ def push(
     to: Annotated[list[str] | None, typer.Option(help="Staff address (repeatable).")] = None,
     webhook: Annotated[str | None, typer.Option(help="POST the list as JSON to this URL.")] = None,
 ) -> None:
-    """Push the day's call list (marts.staff_call_list) by CSV, email and/or webhook; log in push_log."""
+    """Push the day's call list (marts.call_list) by CSV, email and/or webhook; log in push_log."""
     import duckdb
 
     from orchestration.actions.call_list import CallListRow
@@ -185,9 +185,9 @@ def push(
             rows = [
                 CallListRow(*r)
                 for r in con.execute(
-                    f"select {names} from marts.staff_call_list order by clinic_id, owner_role, rank"
+                    f"select {names} from marts.call_list order by clinic_id, owner_role, rank"
                 ).fetchall()
-                if clinic is None or r[0] == clinic
+                if clinic is None or r[1] == clinic  # clinic_id (the contract's second column)
             ]
             as_of = settings.as_of.replace(tzinfo=None)
             records = []

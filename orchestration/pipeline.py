@@ -26,14 +26,19 @@ def _summary(settings: Settings, seconds: float) -> str:
             "SELECT count(*), count(*) FILTER (WHERE status IN ('new', 'contacted', 'verified')) "
             "FROM marts.fct_leads"
         ).fetchone()
+        # marts.call_list is the engine's (orchestration/actions); waitlist offers are next actions too.
         calls = con.execute("SELECT count(*) FROM marts.call_list").fetchone()[0]
+        offers = con.execute(
+            "SELECT count(*) FROM marts.next_actions WHERE starts_with(rule, 'waitlist:')"
+        ).fetchone()[0]
         files = con.execute(
             "SELECT count(*), count(*) FILTER (WHERE status = 'quarantined') FROM raw.ingest_log"
         ).fetchone()
     finally:
         con.close()
     return (
-        f"as of {settings.as_of.isoformat()}: {leads} leads ({open_leads} open), {calls} on the call list; "
+        f"as of {settings.as_of.isoformat()}: {leads} leads ({open_leads} open), {calls} on the call list, "
+        f"{offers} waitlist offers; "
         f"{files[0]} files ingested so far ({files[1]} quarantined); "
         f"published {settings.snapshot} in {seconds:.1f}s"
     )

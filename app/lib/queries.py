@@ -223,11 +223,8 @@ def leads_in_segment(
 
 
 def _call_list_select(path: str, published_at: str) -> str:
-    """The next-actions engine's staff_call_list when published (its priority_score is the score shown),
-    else the dbt call_list."""
-    if relation_exists(path, published_at, "marts", "staff_call_list"):
-        cols = [("priority_score as score" if c == "score" else c) for c in CALL_LIST_COLUMNS]
-        return f"select {', '.join(cols)} from marts.staff_call_list"
+    """marts.call_list, written by the next-actions engine (its `score` is the model's probability; the
+    engine's rank already orders by urgency x expected value within each clinic and owner role)."""
     return f"select {', '.join(CALL_LIST_COLUMNS)} from marts.call_list"
 
 
@@ -236,4 +233,4 @@ def call_list(path: str, published_at: str, clinic_ids: tuple[str, ...] = ()) ->
     """Today's ordered call list for the given clinics (all when empty)."""
     params: list[object] = []
     sql = _call_list_select(path, published_at) + " where true" + _in_clinics("clinic_id", clinic_ids, params)
-    return run_sql(path, sql + " order by rank, clinic_id, lead_id", params)
+    return run_sql(path, sql + " order by rank, clinic_id, owner_role, lead_id", params)

@@ -1,5 +1,12 @@
-"""Dagster assets `next_actions` and `staff_call_list`: run the engine on the warehouse and write
-marts.next_actions, marts.staff_call_list and marts.insurance_tasks (replaced on every run)."""
+"""Dagster assets of the actions engine (all replaced on every run but the append-only token log):
+
+- `marts/waitlist_offers`: freed (cancelled, not rebooked) slots and the waiting leads ranked for each;
+- `marts/next_actions`: one action per open lead (waitlist offers replace some), plus
+  marts.insurance_tasks and new rows of raw.tracking_tokens;
+- `marts/call_list`: the day's list per clinic and owner role (urgency x expected value), contract-checked
+  (see call_list_contract.py for why the engine, not dbt, owns it);
+- `marts/sla_metrics`: share of leads first contacted within their tier's target, per clinic.
+"""
 
 from __future__ import annotations
 
@@ -13,16 +20,19 @@ import pyarrow as pa
 from dagster import AssetKey, MaterializeResult, asset
 
 from orchestration.actions import warehouse_reads as reads
-from orchestration.actions.call_list import CallListRow, build_call_list
+from orchestration.actions.call_list import CallListRow, SlaRow, build_call_list, sla_table
+from orchestration.actions.call_list_contract import check_call_list_contract
 from orchestration.actions.engine import EngineContext, NextAction, next_actions
 from orchestration.actions.insurance_tasks import InsuranceTask, insurance_task
 from orchestration.actions.sequences import load_compliance, load_sequences
 from orchestration.actions.slots import SlotRequest, best_slots, describe_slots, open_slots
+from orchestration.actions.tracking_tokens import log_tokens
+from orchestration.actions.waitlist import RankedOffer, apply_waitlist, freed_slots, rank_offers
 from orchestration.practice_config import load_practice_config
 from orchestration.resources import PtleadsSettings, WarehouseResource, progress
 
 UPSTREAM = [AssetKey(["marts", m]) for m in ("fct_leads", "fct_touches", "fct_appointments", "dim_persons")]
-
+DEPTH_PER_OFFER = 5  # ranked candidates kept per offer made, so compliance and earlier slots can skip some
 
 _SQL_TYPES = {str: "VARCHAR", float: "DOUBLE", int: "INTEGER", bool: "BOOLEAN", datetime: "TIMESTAMP"}
 
@@ -45,65 +55,139 @@ def _write(con: duckdb.DuckDBPyConnection, table: str, cls: type, rows: list) ->
         con.execute(f"insert into marts.{table} select * from frame")
 
 
-def _read_actions(con: duckdb.DuckDBPyConnection) -> list[NextAction]:
-    names = ", ".join(f.name for f in fields(NextAction))
-    return [NextAction(*row) for row in con.execute(f"select {names} from marts.next_actions").fetchall()]
+def _read(con: duckdb.DuckDBPyConnection, table: str, cls: type) -> list:
+    names = ", ".join(f.name for f in fields(cls))
+    return [cls(*row) for row in con.execute(f"select {names} from marts.{table}").fetchall()]
+
+
+def compute_waitlist_offers(
+    con: duckdb.DuckDBPyConnection, config_dir: Path, as_of: datetime
+) -> list[RankedOffer]:
+    """Freed slots from cancellations and the waiting leads ranked for each (empty when disabled)."""
+    cfg = load_sequences(config_dir).waitlist
+    if not cfg.enabled:
+        return []
+    as_of = as_of.replace(tzinfo=None)
+    practice = load_practice_config(config_dir).practice
+    booked = [(b.therapist_id, b.start_at, b.duration_min) for b in reads.load_booked_slots(con, as_of)]
+    freed = freed_slots(reads.load_cancelled_appointments(con, as_of), booked, practice, as_of, cfg)
+    if not freed:
+        return []
+    waiting = reads.load_waitlist_candidates(con, as_of, cfg.all_open_leads)
+    names = {c.id: c.name for c in practice.clinics}
+    return rank_offers(freed, waiting, names, depth=cfg.offers_per_slot * DEPTH_PER_OFFER)
 
 
 def compute_actions(
-    con: duckdb.DuckDBPyConnection, config_dir: Path, as_of: datetime
+    con: duckdb.DuckDBPyConnection,
+    config_dir: Path,
+    as_of: datetime,
+    offers: list[RankedOffer] | None = None,
 ) -> tuple[list[NextAction], list[CallListRow], list[InsuranceTask]]:
-    """Read the warehouse, run the engine, build the day's call list and insurance tasks."""
+    """Read the warehouse, run the engine, apply waitlist offers (computed here when not given), build the
+    day's call list and insurance tasks."""
     as_of = as_of.replace(tzinfo=None)
     practice = load_practice_config(config_dir).practice
     leads = reads.load_engine_inputs(con, as_of)
     clinics = reads.load_clinics(con)
     slots = open_slots(practice, reads.load_booked_slots(con, as_of), as_of)
+    by_clinic = {c: [s for s in slots if s.clinic_id == c] for c in {s.clinic_id for s in slots}}
+    # The offer depends only on clinic and diagnosis group here: rank once per pair, not per lead.
+    offered: dict[tuple[str, str | None], tuple[str, str] | None] = {}
     therapist_names: dict[str, str] = {}
     slot_texts: dict[str, str] = {}
     for lead in leads:
-        req = SlotRequest(
-            lead.lead_id, lead.clinic_id, lead.diagnosis_group, distance_km_by_clinic={lead.clinic_id: 0.0}
-        )
-        best = best_slots(req, [s for s in slots if s.clinic_id == lead.clinic_id] or slots)
-        if best:
-            therapist_names[lead.lead_id] = best[0].therapist_name
-            slot_texts[lead.lead_id] = describe_slots(best)
+        key = (lead.clinic_id, lead.diagnosis_group)
+        if key not in offered:
+            req = SlotRequest(lead.lead_id, lead.clinic_id, lead.diagnosis_group, None, {lead.clinic_id: 0.0})
+            best = best_slots(req, by_clinic.get(lead.clinic_id) or slots)
+            offered[key] = (best[0].therapist_name, describe_slots(best)) if best else None
+        if offered[key] is not None:
+            therapist_names[lead.lead_id], slot_texts[lead.lead_id] = offered[key]  # type: ignore[misc]
     ctx = EngineContext(
         load_sequences(config_dir), load_compliance(config_dir), clinics, therapist_names, slot_texts
     )
     actions = next_actions(leads, as_of, ctx)
+    if offers is None:
+        offers = compute_waitlist_offers(con, config_dir, as_of)
+    if offers:
+        actions, _ = apply_waitlist(actions, offers, {lead.lead_id: lead for lead in leads}, as_of, ctx)
     rows = build_call_list(actions, as_of, {c.clinic_id: c.timezone for c in clinics.values()})
     tasks = [t for t in (insurance_task(lead, as_of) for lead in leads) if t is not None]
     return actions, rows, tasks
 
 
-@asset(key=["marts", "next_actions"], deps=UPSTREAM, group_name="marts")
-def next_actions_asset(settings: PtleadsSettings, warehouse: WarehouseResource) -> MaterializeResult:
-    """One next action per open lead (engine output) + insurance tasks."""
+@asset(key=["marts", "waitlist_offers"], deps=UPSTREAM, group_name="marts")
+def waitlist_offers_asset(settings: PtleadsSettings, warehouse: WarehouseResource) -> MaterializeResult:
+    """Waiting leads ranked for every slot a cancellation freed (specialty, distance, time, value)."""
     s = settings.to_settings()
     with warehouse.connect() as con:
-        actions, _, tasks = compute_actions(con, s.config_dir, s.as_of)
+        offers = compute_waitlist_offers(con, s.config_dir, s.as_of)
+        _write(con, "waitlist_offers", RankedOffer, offers)
+    slots = len({o.slot_id for o in offers})
+    progress(f"waitlist: {slots} freed slots, {len(offers)} ranked candidates")
+    return MaterializeResult(metadata={"freed_slots": slots, "candidates": len(offers)})
+
+
+@asset(
+    key=["marts", "next_actions"],
+    deps=[*UPSTREAM, AssetKey(["marts", "waitlist_offers"])],
+    group_name="marts",
+)
+def next_actions_asset(settings: PtleadsSettings, warehouse: WarehouseResource) -> MaterializeResult:
+    """One next action per open lead (engine output, waitlist offers applied) + insurance tasks; logs the
+    tracking token of every rendered scheduling link."""
+    s = settings.to_settings()
+    with warehouse.connect() as con:
+        offers = _read(con, "waitlist_offers", RankedOffer)
+        actions, _, tasks = compute_actions(con, s.config_dir, s.as_of, offers)
         _write(con, "next_actions", NextAction, actions)
         _write(con, "insurance_tasks", InsuranceTask, tasks)
-    progress(f"next actions: {len(actions)} open leads, {len(tasks)} insurance tasks")
-    return MaterializeResult(metadata={"actions": len(actions), "insurance_tasks": len(tasks)})
+        new_tokens = log_tokens(con, actions, s.as_of)
+    waitlisted = sum(1 for a in actions if a.sequence == "waitlist")
+    progress(
+        f"next actions: {len(actions)} open leads ({waitlisted} waitlist offers), {len(tasks)} insurance "
+        f"tasks, {new_tokens} new tracking tokens"
+    )
+    return MaterializeResult(
+        metadata={
+            "actions": len(actions),
+            "waitlist_offers": waitlisted,
+            "insurance_tasks": len(tasks),
+            "new_tracking_tokens": new_tokens,
+        }
+    )
 
 
-@asset(key=["marts", "staff_call_list"], deps=[AssetKey(["marts", "next_actions"])], group_name="marts")
-def staff_call_list_asset(settings: PtleadsSettings, warehouse: WarehouseResource) -> MaterializeResult:
-    """Today's call list per clinic and owner role (urgency x expected value)."""
+@asset(key=["marts", "call_list"], deps=[AssetKey(["marts", "next_actions"])], group_name="marts")
+def call_list_asset(settings: PtleadsSettings, warehouse: WarehouseResource) -> MaterializeResult:
+    """Today's call list per clinic and owner role (urgency x expected value), contract-checked."""
     s = settings.to_settings()
     with warehouse.connect() as con:
         clinics = reads.load_clinics(con)
         rows = build_call_list(
-            _read_actions(con),
+            _read(con, "next_actions", NextAction),
             s.as_of.replace(tzinfo=None),
             {c.clinic_id: c.timezone for c in clinics.values()},
         )
-        _write(con, "staff_call_list", CallListRow, rows)
+        _write(con, "call_list", CallListRow, rows)
+        con.execute("drop table if exists marts.staff_call_list")  # the pre-unification name
+        check_call_list_contract(con)
     progress(f"call list: {len(rows)} rows")
     return MaterializeResult(metadata={"rows": len(rows)})
 
 
-ACTION_ASSETS = [next_actions_asset, staff_call_list_asset]
+@asset(key=["marts", "sla_metrics"], deps=[AssetKey(["marts", "fct_leads"])], group_name="marts")
+def sla_metrics_asset(settings: PtleadsSettings, warehouse: WarehouseResource) -> MaterializeResult:
+    """Speed-to-lead SLA per tier (config `sla:`), for the practice and each clinic."""
+    s = settings.to_settings()
+    with warehouse.connect() as con:
+        targets = dict(load_sequences(s.config_dir).sla)
+        rows = sla_table(reads.load_sla_leads(con), s.as_of.replace(tzinfo=None), targets)
+        _write(con, "sla_metrics", SlaRow, rows)
+    shares = {r.priority_tier: r.share for r in rows if r.clinic_id == "all"}
+    progress("sla: " + ", ".join(f"{t} {v:.0%}" if v is not None else f"{t} n/a" for t, v in shares.items()))
+    return MaterializeResult(metadata={f"share_{t}": v for t, v in shares.items() if v is not None})
+
+
+ACTION_ASSETS = [waitlist_offers_asset, next_actions_asset, call_list_asset, sla_metrics_asset]

@@ -18,20 +18,23 @@ MIN_VALUE = 50.0  # a lead without an estimate still counts (USD)
 
 @dataclass(frozen=True, slots=True)
 class CallListRow:
-    clinic_id: str
-    owner_role: str
-    rank: int
+    """One row of marts.call_list: the CONTRACTS.md columns first, in order, then the engine's extras."""
+
     lead_id: str
+    clinic_id: str
     action: str
-    channel: str
+    channel: str  # call | sms | email | none (a staff task)
     due_at: datetime
-    sla_due_at: datetime
-    urgency: float
-    priority_score: float
-    priority_tier: str
-    expected_value: float
+    owner_role: str
     reason: str
     script: str
+    priority_tier: str
+    score: float | None  # model conversion probability
+    expected_value: float
+    rank: int  # position in the clinic + owner role list (1 = first)
+    sla_due_at: datetime
+    urgency: float
+    priority_score: float  # urgency x expected value: what the rank orders by
 
 
 def urgency(action: NextAction, as_of: datetime) -> float:
@@ -67,20 +70,21 @@ def build_call_list(
         for rank, (score, u, a) in enumerate(items, start=1):
             rows.append(
                 CallListRow(
-                    clinic_id,
-                    owner,
-                    rank,
                     a.lead_id,
+                    clinic_id,
                     a.action,
                     a.channel,
                     a.due_at,
+                    owner,
+                    a.reason,
+                    a.script,
+                    a.priority_tier,
+                    a.score,
+                    a.expected_value,
+                    rank,
                     a.sla_due_at,
                     round(u, 3),
                     round(score, 2),
-                    a.priority_tier,
-                    a.expected_value,
-                    a.reason,
-                    a.script,
                 )
             )
     return rows
@@ -92,6 +96,7 @@ class SlaLead:
     priority_tier: str
     received_at: datetime
     first_contact_at: datetime | None
+    clinic_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,4 +120,33 @@ def sla_metrics(leads: Iterable[SlaLead], as_of: datetime, targets: dict[str, ti
             counts[lead.priority_tier][1] += 1
     return [
         SlaMetric(tier, targets[tier], n, hit, (hit / n) if n else None) for tier, (n, hit) in counts.items()
+    ]
+
+
+ALL_CLINICS = "all"
+
+
+@dataclass(frozen=True, slots=True)
+class SlaRow:
+    """One row of marts.sla_metrics: a tier's speed-to-lead target and how often it was met."""
+
+    as_of: datetime
+    clinic_id: str  # ALL_CLINICS for the whole practice
+    priority_tier: str
+    target_minutes: float
+    leads: int  # leads whose target has passed by as-of
+    within: int  # of those, first contacted within the target
+    share: float | None
+
+
+def sla_table(leads: Iterable[SlaLead], as_of: datetime, targets: dict[str, timedelta]) -> list[SlaRow]:
+    """SLA metrics for the practice and for each clinic (high within 30 min, standard within 2 h, ...)."""
+    leads = list(leads)
+    by_clinic: dict[str, list[SlaLead]] = {ALL_CLINICS: leads}
+    for lead in leads:
+        by_clinic.setdefault(lead.clinic_id or "unknown", []).append(lead)
+    return [
+        SlaRow(as_of, clinic, m.priority_tier, m.target.total_seconds() / 60, m.leads, m.within, m.share)
+        for clinic, group in sorted(by_clinic.items())
+        for m in sla_metrics(group, as_of, targets)
     ]

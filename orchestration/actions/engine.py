@@ -62,6 +62,7 @@ class NextAction:
     priority_tier: str
     expected_value: float
     score: float | None
+    action_id: str  # "<lead_id>/<rule>": stable across runs, what a tracking token maps back to
 
 
 class _Fields(dict):
@@ -71,9 +72,13 @@ class _Fields(dict):
         return ""
 
 
-def tracking_token(secret: str, lead_id: str, action: str) -> str:
-    """Stable per lead and action, so a rerun sends the same link and web events map back."""
-    return hashlib.sha256(f"{secret}:{lead_id}:{action}".encode()).hexdigest()[:12]
+def action_id(lead_id: str, rule: str) -> str:
+    return f"{lead_id}/{rule}"
+
+
+def tracking_token(secret: str, action_key: str) -> str:
+    """Stable per action id (lead + rule), so a rerun sends the same link and web events map back."""
+    return hashlib.sha256(f"{secret}:{action_key}".encode()).hexdigest()[:12]
 
 
 def is_complex(lead: LeadInput, cfg: SequencesConfig) -> bool:
@@ -120,7 +125,7 @@ def _plan_step(
     return "reengagement", None, len(again.steps), done[-1] + cfg.reengage_after
 
 
-def _pick_channel(
+def pick_channel(
     preferred: Iterable[str], lead: LeadInput, facts: TimelineFacts, rules: ComplianceConfig
 ) -> tuple[str | None, list[str]]:
     blocked: list[str] = []
@@ -142,7 +147,7 @@ def next_action(lead: LeadInput, as_of: datetime, ctx: EngineContext) -> NextAct
 
     def task(action: str, rule: str, reason: str, template: str) -> NextAction:
         due = into_window(max(as_of, lead.received_at), lead.timezone, rules)
-        return _build(
+        return build_action(
             lead,
             as_of,
             ctx,
@@ -173,12 +178,12 @@ def next_action(lead: LeadInput, as_of: datetime, ctx: EngineContext) -> NextAct
         hit = trigger(lead, facts, as_of, cfg)
         if hit is None:
             continue
-        channel, blocked = _pick_channel(hit.channels, lead, facts, rules)
+        channel, blocked = pick_channel(hit.channels, lead, facts, rules)
         if channel is None:
             continue  # the trigger's channels are all closed; fall through to the next rule
         due = earliest_allowed(as_of, channel, lead, facts, rules)
         owner = hit.owner_role or cfg.owner_for(channel)
-        return _build(
+        return build_action(
             lead,
             as_of,
             ctx,
@@ -198,7 +203,7 @@ def next_action(lead: LeadInput, as_of: datetime, ctx: EngineContext) -> NextAct
         return task("close_review", "sequence:exhausted", "every sequence done without a booking", "review")
     step = seq.steps[index]
     fallback = cfg.channel_fallback.get(step.channel, [])
-    channel, blocked = _pick_channel([step.channel, *fallback], lead, facts, rules)
+    channel, blocked = pick_channel([step.channel, *fallback], lead, facts, rules)
     if channel is None:
         return task("contact_review", "stop:no_allowed_channel", "; ".join(blocked), "review")
     due = earliest_allowed(max(planned, as_of), channel, lead, facts, rules)
@@ -209,7 +214,7 @@ def next_action(lead: LeadInput, as_of: datetime, ctx: EngineContext) -> NextAct
         sla = sla_due
     else:
         sla = max(planned, lead.received_at)
-    return _build(
+    return build_action(
         lead,
         as_of,
         ctx,
@@ -225,7 +230,7 @@ def next_action(lead: LeadInput, as_of: datetime, ctx: EngineContext) -> NextAct
     )
 
 
-def _build(
+def build_action(
     lead: LeadInput,
     as_of: datetime,
     ctx: EngineContext,
@@ -238,19 +243,23 @@ def _build(
     rule: str,
     sequence: str | None,
     template: str,
+    therapist_name: str | None = None,
+    slots_text: str | None = None,
 ) -> NextAction:
+    """Render the script (with a tracked scheduling link for patient channels) into a NextAction."""
     cfg = ctx.sequences
     clinic = ctx.clinics.get(lead.clinic_id)
-    token = tracking_token(cfg.token_secret, lead.lead_id, action) if channel != "none" else None
+    key = action_id(lead.lead_id, rule)
+    token = tracking_token(cfg.token_secret, key) if channel != "none" else None
     link = cfg.scheduling_link.format(token=token, channel=channel) if token else None
     values = _Fields(
         first_name=lead.first_name or "there",
         clinic_name=clinic.name if clinic else lead.clinic_id,
         clinic_phone=clinic.phone if clinic else "",
-        therapist_name=ctx.therapist_names.get(lead.lead_id, "one of our therapists"),
+        therapist_name=therapist_name or ctx.therapist_names.get(lead.lead_id, "one of our therapists"),
         benefit_summary=benefit_summary(lead.eligibility),
         scheduling_link=link or "",
-        slots=ctx.slot_texts.get(lead.lead_id, "the next open times"),
+        slots=slots_text or ctx.slot_texts.get(lead.lead_id, "the next open times"),
         reason=reason,
     )
     script = " ".join(cfg.templates[template].format_map(values).split())
@@ -272,6 +281,7 @@ def _build(
         lead.priority_tier,
         float(lead.expected_value or 0.0),
         lead.score,
+        key,
     )
 
 

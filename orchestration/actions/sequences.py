@@ -117,6 +117,19 @@ TEMPLATE_FIELDS = frozenset(
 REQUIRED_SEQUENCES = ("high", "standard", "complex", "reengagement", "no_show_recovery")
 
 
+class WaitlistConfig(_Strict):
+    """Outreach when a booked slot is cancelled (off unless the practice's file turns it on)."""
+
+    enabled: bool = False
+    # Every open lead waits for a slot; else only leads showing they want one (scheduling-page views).
+    all_open_leads: bool = False
+    horizon: Duration = timedelta(days=7)  # freed slots starting within this window are offered
+    min_notice: Duration = timedelta(hours=3)  # the offer must be due at least this long before the slot
+    offers_per_slot: int = Field(default=2, ge=1)
+    channels: list[Channel] = Field(default_factory=lambda: ["call", "sms"], min_length=1)
+    template: str = "waitlist_offer"
+
+
 class SequencesConfig(_Strict):
     scheduling_link: str
     token_secret: str
@@ -129,6 +142,7 @@ class SequencesConfig(_Strict):
     triggers: Triggers
     sequences: dict[str, Sequence]
     templates: dict[str, str]
+    waitlist: WaitlistConfig = WaitlistConfig()
 
     @model_validator(mode="after")
     def _references_resolve(self) -> SequencesConfig:
@@ -141,6 +155,8 @@ class SequencesConfig(_Strict):
         used = [s.template for seq in self.sequences.values() for s in seq.steps]
         used += [self.triggers.email_opens_call.template, self.triggers.scheduling_views_incentive.template]
         used += [self.triggers.escalate_overdue_high.template, self.triggers.no_answer_switch.template]
+        if self.waitlist.enabled:
+            used.append(self.waitlist.template)
         for name in [*used, "review", "confirm_booking"]:
             if name not in self.templates:
                 raise ValueError(f"template {name} is not defined under templates")

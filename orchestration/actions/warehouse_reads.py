@@ -6,6 +6,7 @@ int_leads_resolved, the latest eligibility answer, the 270s already sent, ref cl
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from datetime import datetime
 
@@ -13,8 +14,9 @@ import duckdb
 
 from orchestration.actions.call_list import SlaLead
 from orchestration.actions.engine import ClinicInfo
-from orchestration.actions.slots import BookedSlot
+from orchestration.actions.slots import BookedSlot, SlotRequest
 from orchestration.actions.timeline import Appointment, Eligibility, LeadInput, Touch
+from orchestration.actions.waitlist import CancelledAppointment, infer_time_preference
 
 # Open = new/contacted/verified, plus scheduled leads whose evaluation was a no-show and not rebooked
 # (they re-enter nurturing through the no-show recovery sequence).
@@ -168,17 +170,127 @@ def load_clinics(con: duckdb.DuckDBPyConnection) -> dict[str, ClinicInfo]:
     return {r[0]: ClinicInfo(*r) for r in rows}
 
 
+# Appointments name their therapist as the EMR knows them: a FHIR Practitioner id, an NPI (HL7 SIU) or
+# a name (EMR reports). Schedules are keyed by practice.yaml therapist ids: map every form to those.
+THERAPIST_KEYS_SQL = """
+with therapists as (select therapist_id, lower(therapist_name) as name from staging.stg_ref__therapists),
+practitioners as (
+    select lower(p.practitioner_id) as practitioner_id, p.npi, t.therapist_id
+    from staging.stg_fhir__practitioners as p
+    inner join therapists as t on lower(p.practitioner_name) = t.name
+),
+keys as (
+    select lower(therapist_id) as key, therapist_id from therapists
+    union all
+    select name, therapist_id from therapists
+    union all
+    select practitioner_id, therapist_id from practitioners
+    union all
+    select npi, therapist_id from practitioners
+)
+select key, min(therapist_id) as therapist_id from keys where key is not null group by key
+"""
+
+APPOINTMENT_SLOTS_SQL = f"""
+with therapist_keys as ({THERAPIST_KEYS_SQL})
+select a.appointment_id, k.therapist_id, a.start_at, coalesce(a.duration_min, 60)
+from marts.fct_appointments as a
+inner join therapist_keys as k on lower(a.practitioner_id) = k.key
+where a.status = ? and a.start_at >= ?
+"""
+
+
+def _appointment_slots(
+    con: duckdb.DuckDBPyConnection, status: str, as_of: datetime
+) -> list[tuple[str, str, datetime, int]]:
+    if not _has_table(con, "staging", "stg_fhir__practitioners"):
+        return []
+    return con.execute(APPOINTMENT_SLOTS_SQL, [status, as_of.replace(tzinfo=None)]).fetchall()
+
+
 def load_booked_slots(con: duckdb.DuckDBPyConnection, as_of: datetime) -> list[BookedSlot]:
-    rows = con.execute(
-        "select practitioner_id, start_at, coalesce(duration_min, 60) from marts.fct_appointments "
-        "where status = 'booked' and start_at >= ? and practitioner_id is not null",
-        [as_of.replace(tzinfo=None)],
-    ).fetchall()
-    return [BookedSlot(t, s, int(m)) for t, s, m in rows]
+    """Future booked appointments on practice therapists' schedules (what open slots subtract)."""
+    return [BookedSlot(t, s, int(m)) for _, t, s, m in _appointment_slots(con, "booked", as_of)]
+
+
+def load_cancelled_appointments(
+    con: duckdb.DuckDBPyConnection, as_of: datetime
+) -> list[CancelledAppointment]:
+    """Future appointments known cancelled by as-of, on practice therapists' schedules."""
+    rows = _appointment_slots(con, "cancelled", as_of)
+    return [CancelledAppointment(a, t, s, int(m)) for a, t, s, m in rows]
+
+
+WAITLIST_SQL = """
+with views as (
+    select lead_id, count(*) as views from marts.fct_touches
+    where touch_kind = 'web' and lower(touch_result) = 'scheduling_view' and event_at <= ?
+    group by lead_id
+)
+select l.lead_id, l.clinic_id, l.diagnosis_group, coalesce(l.priority_tier, 'standard'),
+    coalesce(l.expected_value, 0), z.lat, z.lon, coalesce(z.timezone, c.timezone, 'America/Chicago'),
+    coalesce(v.views, 0)
+from marts.fct_leads as l
+left join marts.dim_persons as p on l.person_id = p.person_id
+left join staging.stg_ref__zip_codes as z on p.zip5 = z.zip
+left join ref.clinics as c on l.clinic_id = c.id
+left join views as v on l.lead_id = v.lead_id
+where l.status in ('new', 'contacted', 'verified')
+order by l.received_at, l.lead_id
+"""
+
+INBOUND_SQL = """
+select t.lead_id, t.event_at from marts.fct_touches as t
+inner join marts.fct_leads as l on t.lead_id = l.lead_id and l.status in ('new', 'contacted', 'verified')
+where t.event_at <= ?
+    and (t.touch_kind = 'web' or (t.direction = 'inbound' and t.touch_kind in ('call', 'sms')))
+"""
+
+
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine), km."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6371.0 * math.asin(math.sqrt(a))
+
+
+def load_waitlist_candidates(
+    con: duckdb.DuckDBPyConnection, as_of: datetime, all_open_leads: bool
+) -> list[SlotRequest]:
+    """Open leads waiting for a slot (all, or those who viewed the scheduling page), first come first:
+    distance to every clinic from their ZIP, time-of-day preference from the touches they started."""
+    as_of = as_of.replace(tzinfo=None)
+    clinics = con.execute("select id, lat, lon from ref.clinics where lat is not null").fetchall()
+    inbound: dict[str, list[datetime]] = defaultdict(list)
+    for lead_id, at in con.execute(INBOUND_SQL, [as_of]).fetchall():
+        inbound[lead_id].append(at)
+    out: list[SlotRequest] = []
+    for lead_id, clinic, group, tier, value, lat, lon, tz, views in con.execute(
+        WAITLIST_SQL, [as_of]
+    ).fetchall():
+        if not all_open_leads and views == 0:
+            continue
+        distances = {c: _km(lat, lon, clat, clon) for c, clat, clon in clinics} if lat is not None else None
+        out.append(
+            SlotRequest(
+                lead_id,
+                clinic,
+                diagnosis_group=group,
+                time_preference=infer_time_preference(inbound.get(lead_id, ()), tz),
+                distance_km_by_clinic=distances,
+                priority_tier=tier,
+                expected_value=float(value),
+            )
+        )
+    return out
 
 
 def load_sla_leads(con: duckdb.DuckDBPyConnection) -> list[SlaLead]:
     rows = con.execute(
-        "select lead_id, priority_tier, received_at, first_contact_at from marts.fct_leads"
+        "select lead_id, coalesce(priority_tier, 'standard'), received_at, first_contact_at, clinic_id "
+        "from marts.fct_leads where received_at is not null"
     ).fetchall()
     return [SlaLead(*r) for r in rows]

@@ -7,7 +7,15 @@ from dagster import AssetKey, MaterializeResult, asset
 from orchestration.resources import PtleadsSettings, WarehouseResource, progress
 from orchestration.serving import publish as publish_lib
 
-PUBLISHED_MARTS = ("fct_leads", "call_list", "rpt_funnel_daily", "next_actions", "staff_call_list")
+# call_list, next_actions, waitlist_offers, sla_metrics: written by orchestration/actions.
+PUBLISHED_MARTS = (
+    "fct_leads",
+    "call_list",
+    "rpt_funnel_daily",
+    "next_actions",
+    "waitlist_offers",
+    "sla_metrics",
+)
 
 
 @asset(
