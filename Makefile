@@ -5,6 +5,7 @@ DEMO_SEED ?= 7
 DEMO_LEADS ?= 3000
 DEMO_FAXES ?= 40
 BENCH_SIZES ?= 10000
+BENCH_FLAGS ?=
 PORT ?= 8501
 
 .PHONY: run test lint dagster bench setup demo-data pipeline app browser-deps
@@ -39,12 +40,5 @@ lint: setup
 dagster: setup  ## the Dagster UI with every asset, sensor and schedule
 	$(UV) run dagster dev -m orchestration.definitions -p 3000
 
-bench: setup  ## every benchmark at each size of BENCH_SIZES (e.g. BENCH_SIZES="10000 100000"); results in benchmarks/results/
-	@for n in $(BENCH_SIZES); do \
-	  echo "== $$n leads"; \
-	  $(UV) run python benchmarks/ingest_throughput.py --leads $$n && \
-	  $(UV) run python benchmarks/warehouse_build.py --leads $$n && \
-	  $(UV) run python benchmarks/ml_speed.py --leads $$n && \
-	  $(UV) run python benchmarks/actions_engine.py --leads $$n && \
-	  $(UV) run python benchmarks/app_render.py --leads $$n || exit 1; \
-	done
+bench: setup  ## scale run per size of BENCH_SIZES (e.g. BENCH_SIZES="10000 100000"; BENCH_FLAGS="--nice 10 --spark"); results in benchmarks/results/ (SCALE.md)
+	$(UV) run python benchmarks/scale_run.py --sizes $(BENCH_SIZES) $(BENCH_FLAGS)

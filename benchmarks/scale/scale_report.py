@@ -1,0 +1,132 @@
+"""SCALE.md and the log-log plots from the newest `benchmarks/results/<date>-<size>.json` of each size."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parents[1] / "results"
+_RESULT_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})-(\d+)\.json$")
+STEP_LABELS = {
+    "generate": "generate",
+    "floor": "floor (DuckDB reads the files)",
+    "ingest": "ingest (parse + load raw)",
+    "dbt_full": "dbt full build",
+    "train": "train",
+    "score": "score",
+    "dbt_scored": "dbt scored marts",
+    "actions": "next actions + call list",
+    "publish": "publish snapshot",
+    "app_queries": "app queries (5 x 4 runs)",
+    "incremental": "one new day, landing -> call list",
+    "spark": "Spark: export + dbt fct_leads",
+}
+
+
+def newest_results(folder: Path = RESULTS) -> dict[int, dict]:
+    """Size -> the newest result of that size (file names sort by date)."""
+    found: dict[int, tuple[str, Path]] = {}
+    for path in folder.glob("*.json"):
+        match = _RESULT_NAME.match(path.name)
+        if match and (int(match[2]) not in found or match[1] > found[int(match[2])][0]):
+            found[int(match[2])] = (match[1], path)
+    return {size: json.loads(path.read_text(encoding="utf-8")) for size, (_, path) in sorted(found.items())}
+
+
+def _cell(step: dict | None) -> str:
+    if not step:
+        return "-"
+    return f"{step['wall_s']:.1f} / {step['cpu_s']:.1f} / {step['peak_rss_mb']:.0f}"
+
+
+def render_markdown(results: dict[int, dict]) -> str:
+    sizes = list(results)
+    head = "| step (wall s / CPU s / peak RSS MB) | " + " | ".join(f"{n:,} leads" for n in sizes) + " |"
+    lines = [
+        "# Scale benchmark",
+        "",
+        "Written by `benchmarks/scale_run.py` (`make bench BENCH_SIZES=...`). Each step runs in its own",
+        "child process; CPU = user + system seconds of that child and the processes it waited for (dbt).",
+        "The machine (2 cores) was shared with other work: wall times are pessimistic, see the load.",
+        "",
+        head,
+        "|" + "---|" * (len(sizes) + 1),
+    ]
+    for key, label in STEP_LABELS.items():
+        if any(key in r["steps"] for r in results.values()):
+            lines.append(
+                f"| {label} | " + " | ".join(_cell(r["steps"].get(key)) for r in results.values()) + " |"
+            )
+    rows = {
+        "pipeline wall s (ingest..publish)": lambda r: f"{r['pipeline_wall_s']:.1f}",
+        "pipeline CPU s": lambda r: f"{r['pipeline_cpu_s']:.1f}",
+        "pipeline / floor": lambda r: f"{r['pipeline_over_floor']:.0f}x",
+        "pipeline wall ms per lead": lambda r: f"{1000 * r['pipeline_wall_s'] / r['leads']:.2f}",
+        "peak RSS of any step, MB": lambda r: f"{r['peak_rss_mb']:.0f}",
+        "records ingested": lambda r: f"{r['steps']['ingest']['records']:,}",
+        "day files landed / records": lambda r: (
+            f"{r['steps']['generate']['day_files']} / {r['steps']['generate']['day_records']}"
+        ),
+        "load average (1, 5, 15 min) at start": lambda r: ", ".join(str(v) for v in r["load_average_start"]),
+        "measured at (UTC)": lambda r: r["measured_at"],
+    }
+    for label, fmt in rows.items():
+        lines.append(f"| {label} | " + " | ".join(fmt(r) for r in results.values()) + " |")
+    lines += ["", "## Ingest records/s per source (wall; per CPU-second in brackets)", ""]
+    lines.append("| source | " + " | ".join(f"{n:,}" for n in sizes) + " |")
+    lines.append("|" + "---|" * (len(sizes) + 1))
+    names = sorted({s for r in results.values() for s in r["steps"]["ingest"]["sources"]})
+    for name in names:
+        cells = []
+        for r in results.values():
+            src = r["steps"]["ingest"]["sources"].get(name)
+            cells.append(
+                f"{src['records_per_s']:,} ({src['records_per_cpu_s']:,})" if src and src["records"] else "-"
+            )
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines += ["", "## Heaviest app queries (median s, snapshot, whole history)", ""]
+    for n, r in results.items():
+        q = r["steps"]["app_queries"]
+        lines.append(f"- {n:,} leads: " + ", ".join(f"{k} {q['median_s'][k]:.3f}" for k in q["heaviest"]))
+    lines += ["", "![time vs size](scale_time.png)", "", "![peak RSS vs size](scale_rss.png)", ""]
+    return "\n".join(lines)
+
+
+def plot(results: dict[int, dict], folder: Path = RESULTS) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sizes = list(results)
+    for metric, file, ylabel in (
+        ("wall_s", "scale_time.png", "wall seconds"),
+        ("peak_rss_mb", "scale_rss.png", "MB"),
+    ):
+        fig, ax = plt.subplots(figsize=(8, 5))
+        for key, label in STEP_LABELS.items():
+            points = [(n, r["steps"][key][metric]) for n, r in results.items() if key in r["steps"]]
+            if points:
+                ax.plot([p[0] for p in points], [max(p[1], 1e-3) for p in points], marker="o", label=label)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("leads")
+        ax.set_ylabel(ylabel)
+        ax.set_xticks(sizes, [f"{n:,}" for n in sizes])
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=7, loc="upper left")
+        ax.set_title(f"ptleads scale run: {ylabel} per step vs leads (log-log)")
+        fig.tight_layout()
+        fig.savefig(folder / file, dpi=110)
+        plt.close(fig)
+
+
+def write_report(folder: Path = RESULTS) -> Path:
+    results = newest_results(folder)
+    target = folder / "SCALE.md"
+    if not results:
+        return target
+    target.write_text(render_markdown(results), encoding="utf-8")
+    plot(results, folder)
+    return target

@@ -1,0 +1,241 @@
+"""Each benchmarked step as a function of a JSON-able parameter dict, run in its own child process
+(`python -m scale.steps <step> <params.json> <result.json>`) so its peak RSS is its own.
+
+Every step calls the pipeline's public functions (generator, ingest framework, run_dbt, ml.train,
+ml.score, the next-actions assets, publish, app queries, run_pipeline); nothing is re-implemented."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+
+from orchestration.settings import REPO_ROOT, Settings, parse_as_of
+
+Params = dict[str, object]
+
+
+def _settings(p: Params, as_of_key: str = "as_of") -> Settings:
+    return Settings().with_overrides(
+        inbox=p["inbox"],
+        warehouse=p["warehouse"],
+        config_dir=p["config_dir"],
+        data_dir=Path(str(p["warehouse"])).parent,
+        as_of=parse_as_of(str(p[as_of_key])),
+    )
+
+
+def step_generate(p: Params) -> dict[str, object]:
+    from orchestration.generator import generate
+    from scale.day_split import split_last_day
+
+    out = Path(str(p["gen_dir"]))
+    started = time.perf_counter()
+    summary = generate(
+        out_dir=out,
+        seed=int(p["seed"]),
+        n_leads=int(p["leads"]),
+        months=int(p["months"]),
+        n_clinics=3,
+        end=date.fromisoformat(str(p["end"])),
+        max_faxes=int(p["max_faxes"]),
+        base_config=REPO_ROOT / "config",
+        progress=lambda _m: None,
+    )
+    generate_s = time.perf_counter() - started
+    split = split_last_day(
+        out / "inbox", Path(str(p["inbox"])), Path(str(p["day_inbox"])), date.fromisoformat(str(p["day"]))
+    )
+    return {
+        "generate_s": round(generate_s, 2),
+        "split_s": round(time.perf_counter() - started - generate_s, 2),
+        "summary": summary.splitlines()[-1] if summary else "",
+        "day_files": split.files_day,
+        "day_records": split.records_day,
+        "history_files": split.files_history,
+    }
+
+
+def step_floor(p: Params) -> dict[str, object]:
+    from scale.floor import read_inbox
+
+    return read_inbox(Path(str(p["inbox"])), Path(str(p["floor_db"])))
+
+
+def step_ingest(p: Params) -> dict[str, object]:
+    import duckdb
+
+    from orchestration.ingest.framework import ParseContext, ingest_source
+    from orchestration.ingest.profiles import load_profiles
+    from orchestration.ingest.sources import SOURCES
+    from orchestration.practice_config import load_practice_config
+    from orchestration.transform.reference_data import load_reference_data
+
+    s = _settings(p)
+    s.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    ctx = ParseContext(s.config_dir, load_profiles(s.config_dir), warehouse_dir=s.warehouse.parent)
+    sources: dict[str, dict[str, object]] = {}
+    con = duckdb.connect(str(s.warehouse))
+    try:
+        for source in SOURCES:
+            wall, cpu = time.perf_counter(), time.process_time()
+            report = ingest_source(con, source, s.inbox, s.quarantine, ctx)
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            sources[source.name] = {
+                "files": report.files_seen,
+                "records": report.records,
+                "quarantined": report.files_quarantined,
+                "seconds": round(wall, 3),
+                "cpu_seconds": round(cpu, 3),
+                "records_per_s": round(report.records / wall) if wall else None,
+                "records_per_cpu_s": round(report.records / cpu) if cpu else None,
+            }
+        started = time.perf_counter()
+        load_reference_data(con, load_practice_config(s.config_dir))
+        ref_s = time.perf_counter() - started
+    finally:
+        con.close()
+    records = sum(int(v["records"]) for v in sources.values())
+    return {"records": records, "sources": sources, "reference_s": round(ref_s, 3)}
+
+
+def _dbt(p: Params, *, full_refresh: bool, select: str | None) -> dict[str, object]:
+    from orchestration.transform.dbt_invoke import run_dbt
+
+    s = _settings(p)
+    target = Path(str(p["dbt_target"]))
+    nodes = run_dbt(s, "build", target, full_refresh=full_refresh, select=select)
+    return {"nodes_passed": nodes}
+
+
+def step_dbt_full(p: Params) -> dict[str, object]:
+    return _dbt(p, full_refresh=True, select=None)
+
+
+def step_dbt_scored(p: Params) -> dict[str, object]:
+    return _dbt(p, full_refresh=False, select="tag:scored")
+
+
+def step_train(p: Params) -> dict[str, object]:
+    import duckdb
+
+    from ml.train import train
+
+    s = _settings(p)
+    con = duckdb.connect(str(s.warehouse))
+    try:
+        report = train(con, s, force=True)
+    finally:
+        con.close()
+    return {"version": report.version, "family": report.family, "skipped": report.skipped}
+
+
+def step_score(p: Params) -> dict[str, object]:
+    import duckdb
+
+    from ml.score import score_open_leads
+
+    s = _settings(p)
+    con = duckdb.connect(str(s.warehouse))
+    try:
+        return {"scored": score_open_leads(con, s)}
+    finally:
+        con.close()
+
+
+def step_actions(p: Params) -> dict[str, object]:
+    """Every next-actions asset in its declared order, invoked directly (no Dagster run around it)."""
+    from orchestration.actions.assets import ACTION_ASSETS
+    from orchestration.resources import PtleadsSettings, WarehouseResource
+
+    s = _settings(p)
+    resources = {
+        "settings": PtleadsSettings.from_settings(s),
+        "warehouse": WarehouseResource(path=str(s.warehouse)),
+    }
+    out: dict[str, object] = {}
+    for asset_def in ACTION_ASSETS:
+        done = asset_def(**resources)
+        metadata = {k: getattr(v, "value", v) for k, v in (done.metadata or {}).items()}
+        out[asset_def.key.path[-1]] = {k: v for k, v in metadata.items() if isinstance(v, int | float)}
+    return out
+
+
+def step_publish(p: Params) -> dict[str, object]:
+    import duckdb
+
+    from orchestration.serving.publish import publish_snapshot
+
+    s = _settings(p)
+    con = duckdb.connect(str(s.warehouse))
+    try:
+        counts = publish_snapshot(con, s.snapshot, s.as_of)
+    finally:
+        con.close()
+    return {"fct_leads": counts.get("marts.fct_leads", 0)}
+
+
+def step_app_queries(p: Params) -> dict[str, object]:
+    from scale.app_queries import time_queries
+
+    return time_queries(_settings(p), repeat=int(p.get("repeat", 3)))
+
+
+def step_incremental(p: Params) -> dict[str, object]:
+    """File landing -> updated call list: copy the day's files in, run the whole pipeline as of the
+    next morning (the same `run_pipeline` the CLI and the daily schedule use)."""
+    import duckdb
+
+    from orchestration.pipeline import run_pipeline
+    from scale.day_split import land_files
+
+    s = _settings(p, "next_as_of")
+    started = time.perf_counter()
+    landed = land_files(Path(str(p["day_inbox"])), s.inbox)
+    stages: list[tuple[float, str]] = []
+    run_pipeline(s, lambda m: stages.append((round(time.perf_counter() - started, 2), m.split("] ", 1)[-1])))
+    seconds = time.perf_counter() - started
+    con = duckdb.connect(str(s.snapshot), read_only=True)
+    try:
+        calls = con.execute("SELECT count(*) FROM marts.call_list").fetchone()[0]
+        leads = con.execute("SELECT count(*) FROM marts.fct_leads").fetchone()[0]
+    finally:
+        con.close()
+    # Progress lines carry counts and file names only (no PHI); keep the per-asset timeline.
+    return {
+        "files_landed": landed,
+        "seconds": round(seconds, 2),
+        "call_list": calls,
+        "fct_leads": leads,
+        "timeline": [f"{t:7.2f}s {m}" for t, m in stages],
+    }
+
+
+STEPS: dict[str, Callable[[Params], dict[str, object]]] = {
+    "generate": step_generate,
+    "floor": step_floor,
+    "ingest": step_ingest,
+    "dbt_full": step_dbt_full,
+    "train": step_train,
+    "score": step_score,
+    "dbt_scored": step_dbt_scored,
+    "actions": step_actions,
+    "publish": step_publish,
+    "app_queries": step_app_queries,
+    "incremental": step_incremental,
+}
+
+
+def main(argv: list[str]) -> None:
+    name, params_path, result_path = argv
+    params = json.loads(Path(params_path).read_text(encoding="utf-8"))
+    result = STEPS[name](params)
+    result["_finished_at"] = datetime.now().isoformat(timespec="seconds")
+    Path(result_path).write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

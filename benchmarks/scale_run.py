@@ -1,0 +1,120 @@
+"""One scale run per size: generate, the floor, ingest per source, dbt full build, train, score, scored
+marts, next actions, publish, the heaviest app queries, then one new day end to end (file landing ->
+updated call list). Every step runs in its own child process, so each step's peak RSS is its own.
+
+    uv run python benchmarks/scale_run.py --sizes 10000 100000 [--nice 10] [--spark]
+    make bench BENCH_SIZES="10000 100000"
+
+Writes benchmarks/results/<date>-<size>.json, then rewrites benchmarks/results/SCALE.md and the
+log-log plots from the newest result of every size. Numbers on a shared machine are pessimistic:
+CPU seconds are recorded beside wall seconds, with the load average at the start and end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from scale.child_step import StepResult, run_step
+from scale.day_split import day_bounds
+from scale.scale_report import RESULTS, write_report
+
+# Steps that make up "the pipeline" for the floor ratio (generate, floor, app queries excluded).
+PIPELINE_STEPS = ("ingest", "dbt_full", "train", "score", "dbt_scored", "actions", "publish")
+ORDER = ("generate", "floor", *PIPELINE_STEPS, "app_queries", "incremental")
+
+
+def _load() -> list[float]:
+    return [round(v, 2) for v in os.getloadavg()]
+
+
+def run_size(leads: int, args: argparse.Namespace) -> dict[str, object]:
+    work = args.work / f"{leads}"
+    if work.exists():
+        shutil.rmtree(work)
+    day = args.end
+    as_of, next_as_of = day_bounds(day)
+    params: dict[str, object] = {
+        "leads": leads,
+        "months": args.months,
+        "seed": args.seed,
+        "max_faxes": args.max_faxes,
+        "end": day.isoformat(),  # the generator's last day is the day that lands incrementally
+        "day": day.isoformat(),
+        "gen_dir": str(work / "gen"),
+        "inbox": str(work / "inbox"),
+        "day_inbox": str(work / "day_inbox"),
+        "config_dir": str(work / "gen" / "config"),
+        "warehouse": str(work / "wh" / "warehouse.duckdb"),
+        "floor_db": str(work / "floor.duckdb"),
+        "dbt_target": str(work / "dbt_target"),
+        "as_of": as_of.isoformat(),
+        "next_as_of": next_as_of.isoformat(),
+    }
+    out: dict[str, object] = {
+        "leads": leads,
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "load_average_start": _load(),
+        "cpu_count": os.cpu_count(),
+        "nice": args.nice,
+        "params": {k: params[k] for k in ("months", "seed", "max_faxes", "day", "as_of", "next_as_of")},
+        "steps": {},
+    }
+    steps = [*ORDER, *(["spark"] if args.spark else [])]
+    for name in steps:
+        print(f"[{leads}] {name} ...", flush=True)
+        result: StepResult = run_step(name, params, work, nice=args.nice)
+        out["steps"][name] = result.as_json()
+        print(
+            f"[{leads}] {name}: {result.wall_s:.1f} s wall, {result.cpu_s:.1f} s CPU, "
+            f"peak RSS {result.peak_rss_mb:.0f} MB",
+            flush=True,
+        )
+    step_data = out["steps"]
+    pipeline_wall = sum(step_data[s]["wall_s"] for s in PIPELINE_STEPS)
+    pipeline_cpu = sum(step_data[s]["cpu_s"] for s in PIPELINE_STEPS)
+    out["pipeline_wall_s"] = round(pipeline_wall, 2)
+    out["pipeline_cpu_s"] = round(pipeline_cpu, 2)
+    out["floor_wall_s"] = step_data["floor"]["wall_s"]
+    out["pipeline_over_floor"] = round(pipeline_wall / step_data["floor"]["seconds"], 1)
+    out["pipeline_over_floor_note"] = (
+        "pipeline = sum of the pipeline steps' child wall times; floor = DuckDB reading the same files "
+        "(inside its child, excluding interpreter start-up)"
+    )
+    out["peak_rss_mb"] = max(v["peak_rss_mb"] for v in step_data.values())
+    out["load_average_end"] = _load()
+    if not args.keep:
+        shutil.rmtree(work / "gen", ignore_errors=True)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[10_000])
+    ap.add_argument("--months", type=int, default=12)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--max-faxes", type=int, default=10, help="fax images are capped (OCR is seconds a page)")
+    ap.add_argument("--end", type=date.fromisoformat, default=date(2026, 6, 30), help="the landing day")
+    ap.add_argument("--work", type=Path, default=Path("/tmp/ptleads_scale"))
+    ap.add_argument("--nice", type=int, default=0, help="niceness of every step's child process")
+    ap.add_argument("--spark", action="store_true", help="also build fct_leads on the Spark target")
+    ap.add_argument("--keep", action="store_true", help="keep the generated practice (gen/) after the run")
+    ap.add_argument("--report-only", action="store_true", help="only rewrite SCALE.md and the plots")
+    args = ap.parse_args()
+    if not args.report_only:
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        for leads in args.sizes:
+            result = run_size(leads, args)
+            path = RESULTS / f"{date.today().isoformat()}-{leads}.json"
+            path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+            print(f"[{leads}] written {path}", flush=True)
+    print(f"report: {write_report()}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
