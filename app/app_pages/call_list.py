@@ -1,14 +1,18 @@
 """Call list: today's ordered list of whom to call, text or email (the user's clinics), with the reason
-and script, one-click outcome logging and an audited export."""
+and script, one-click outcome logging, an audited export and an audited push to configured targets."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 import streamlit as st
 
 from app.lib import audit, queries
+from app.lib.call_list_push import PushConfigError, call_list_rows, load_push_targets, push_call_list
 from app.lib.exports import export_button
 from app.lib.page_context import clinic_names, require_snapshot, require_user
 from app.lib.staff_writes import OUTCOMES, log_outcome
+from orchestration.settings import Settings
 
 ALL = "All my clinics"
 OUTCOME_LABELS = {
@@ -56,6 +60,27 @@ st.dataframe(
     key="call_table",
 )
 export_button("Export CSV", rows, f"call_list_{'all' if choice == ALL else choice}.csv", user, "call_export")
+
+with st.expander("Push this list to the team"):
+    try:
+        targets = load_push_targets(Settings())
+    except PushConfigError as err:
+        targets = None
+        st.error(str(err))
+    if targets is None or not targets.methods:
+        st.caption("No push targets configured (push.yaml in the practice config); use Export CSV.")
+    else:
+        methods = tuple(
+            m for m in targets.methods if st.checkbox(targets.describe(m), value=True, key=f"push_{m}")
+        )
+        if st.button("Push", key="push_list", disabled=not methods or rows.height == 0):
+            push_rows = call_list_rows(info.path, scope if (user.clinic_scope or choice != ALL) else ())
+            as_of = (info.as_of or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
+            with st.spinner("Pushing…"):
+                records = push_call_list(user, push_rows, targets, methods, as_of)
+            failed = [r for r in records if r.status != "ok"]
+            summary = f"Pushed {len(push_rows)} rows in {len(records)} pushes ({len(failed)} failed)"
+            (st.warning if failed else st.success)(summary)
 
 st.subheader("Log an outcome")
 if rows.height == 0:

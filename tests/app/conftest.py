@@ -1,5 +1,5 @@
 """Fixtures for AppTest: a fixture snapshot, PTLEADS_WAREHOUSE/INBOX pointing the app at temp folders,
-and signed-in users of every role."""
+signed-in users of every role, and (reused from tests/actions) local SMTP and HTTP servers for push."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from app_snapshot_fixture import PAGES, build_snapshot
 from streamlit.testing.v1 import AppTest
 
 from app.lib.auth import User
+from tests.actions.test_push_e2e import http_server, smtp_server  # noqa: F401  (local SMTP/HTTP servers)
 
 USERS = {
     "admin": User("admin", "admin", "Admin"),

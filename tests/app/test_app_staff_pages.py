@@ -129,3 +129,14 @@ def test_audit_page_shows_entries_to_admin(published: Path) -> None:
     at = open_page("audit_log.py", "admin").run()
     table = at.dataframe[0].value
     assert list(table["action"]) == ["view_phi"] and list(table["user"]) == ["manager"]
+
+
+def test_data_desk_freshness_summarises_the_ingest_log_per_source(published: Path) -> None:
+    at = open_page("data_desk.py", "manager").run()
+    assert not at.exception
+    assert any("published just now" in c.value for c in at.caption)
+    fresh = at.dataframe[0].value.set_index("source")
+    assert list(fresh.index) == ["fax", "sms", "webforms"]
+    assert fresh.loc["sms", "quarantined"] == 1 and fresh.loc["sms", "files"] == 1
+    assert fresh["last_ok_at"].isna().tolist() == [False, True, False]  # sms never had a good file
+    assert fresh.loc["fax", "quarantined"] == 0 and fresh.loc["webforms", "partial"] == 0
