@@ -10,11 +10,16 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
 
 from orchestration.settings import Settings
+
+if TYPE_CHECKING:
+    from ml.promotion import GateDecision
+    from ml.train import TrainReport
 
 EVALUATION_ARTIFACTS = ("calibration.png", "lift.png")
 
@@ -123,19 +128,43 @@ def compare_on_holdout(settings: Settings, versions: dict[str, str], rows: pl.Da
     return pl.DataFrame(out)
 
 
-def retrain(snapshot: Path, settings: Settings) -> object:
-    """Train on the snapshot's feature mart (new version becomes challenger and goes through the gate)."""
+@dataclass(frozen=True)
+class TrainOutcome:
+    """What a retrain from the app did, in words for the page and the audit log (ids and metrics only)."""
+
+    version: str | None
+    alias: str | None
+    message: str
+
+
+def describe_training(report: TrainReport) -> TrainOutcome:
+    if report.version is None:
+        return TrainOutcome(None, None, f"No model trained: {report.skipped}")
+    auc = report.metrics.get("auc")
+    text = f"Trained version {report.version} ({report.family}"
+    text += f", holdout AUC {auc:.3f})" if auc is not None and not math.isnan(auc) else ")"
+    text += f", now {report.alias}"
+    if report.gate is not None:
+        verdict = "promoted" if report.gate.promoted else "kept champion"
+        text += f"; promotion gate {verdict}: {report.gate.reason}"
+    return TrainOutcome(report.version, report.alias, text)
+
+
+def retrain(snapshot: Path, settings: Settings) -> TrainOutcome:
+    """Train on the snapshot's feature mart, as `ptleads train` does on the warehouse: the new version
+    becomes champion when none exists, else challenger, and train() runs the promotion gate itself."""
     from app.lib.snapshot import connect_read_only
     from ml.train import train
 
     con = connect_read_only(snapshot)
     try:
-        return train(con, settings, force=True)
+        report = train(con, settings, force=True)
     finally:
         con.close()
+    return describe_training(report)
 
 
-def promote_through_gate(snapshot: Path, settings: Settings, challenger: str) -> object:
+def promote_through_gate(snapshot: Path, settings: Settings, challenger: str) -> GateDecision:
     """Run the promotion gate on the shared holdout; it promotes only if the challenger wins."""
     from ml.promotion import gate
     from ml.scoring_config import load_scoring_config
