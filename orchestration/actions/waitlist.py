@@ -110,15 +110,20 @@ def infer_time_preference(inbound_at: Iterable[datetime], timezone: str) -> str 
 
 
 _Entry = tuple[tuple[float, ...], SlotRequest]
+_Index = dict[tuple[str, str | None], list[_Entry]]
 
 
-def _clinic_index(clinic_id: str, waiting: list[SlotRequest]) -> dict[tuple[str, str | None], list[_Entry]]:
+def _distance(req: SlotRequest, clinic_id: str) -> float:
+    default = 0.0 if req.clinic_id == clinic_id else OTHER_CLINIC_KM
+    return (req.distance_km_by_clinic or {}).get(clinic_id, default)
+
+
+def _clinic_index(clinic_id: str, waiting: Iterable[tuple[int, SlotRequest]]) -> _Index:
     """Waiting leads bucketed by (wanted specialty, time preference), each bucket sorted by the parts of
     the rank that do not depend on the slot: distance band to this clinic, tier, value, arrival order."""
-    buckets: dict[tuple[str, str | None], list[_Entry]] = {}
-    for order, req in enumerate(waiting):
-        default = 0.0 if req.clinic_id == clinic_id else OTHER_CLINIC_KM
-        band = (req.distance_km_by_clinic or {}).get(clinic_id, default) // 10
+    buckets: _Index = {}
+    for order, req in waiting:
+        band = _distance(req, clinic_id) // 10
         wanted = SPECIALTY_FOR_GROUP.get(req.diagnosis_group or "", "orthopedic")
         pref = req.time_preference if req.time_preference in PREFERENCE_HOURS else None
         key = (band, TIER_ORDER.get(req.priority_tier, 3), -req.expected_value, order)
@@ -128,7 +133,17 @@ def _clinic_index(clinic_id: str, waiting: list[SlotRequest]) -> dict[tuple[str,
     return buckets
 
 
-def _ranked(slot: Slot, index: dict[tuple[str, str | None], list[_Entry]]) -> Iterator[_Entry]:
+def _near(waiting: list[SlotRequest]) -> dict[str, list[tuple[int, SlotRequest]]]:
+    """Per clinic, the waiting leads nearer than OTHER_CLINIC_KM (one pass over every lead)."""
+    near: dict[str, list[tuple[int, SlotRequest]]] = {}
+    for order, req in enumerate(waiting):
+        for clinic_id in {req.clinic_id, *(req.distance_km_by_clinic or {})}:
+            if _distance(req, clinic_id) < OTHER_CLINIC_KM:
+                near.setdefault(clinic_id, []).append((order, req))
+    return near
+
+
+def _ranked(slot: Slot, index: _Index) -> Iterator[_Entry]:
     """Every waiting lead for `slot` in rank order: a lazy merge of the pre-sorted buckets."""
 
     def stream(entries: list[_Entry], spec_miss: int, pref_miss: int) -> Iterator[_Entry]:
@@ -146,28 +161,48 @@ def _ranked(slot: Slot, index: dict[tuple[str, str | None], list[_Entry]]) -> It
     return heapq.merge(*streams, key=lambda e: e[0])
 
 
+def _top(slot: Slot, index: _Index, depth: int) -> list[_Entry]:
+    out: list[_Entry] = []
+    for entry in _ranked(slot, index):
+        if len(out) == depth:
+            break
+        out.append(entry)
+    return out
+
+
 def rank_offers(
     freed: Iterable[FreedSlot], waiting: list[SlotRequest], clinic_names: dict[str, str], depth: int
 ) -> list[RankedOffer]:
-    """The `depth` best waiting leads per freed slot (spare ranks let compliance skip some)."""
-    indexes: dict[str, dict[tuple[str, str | None], list[_Entry]]] = {}
+    """The `depth` best waiting leads per freed slot (spare ranks let compliance skip some).
+
+    Rank order is (specialty miss, distance band, ...), so when a slot's `depth` best near leads (within
+    OTHER_CLINIC_KM, all of band < 5) all match its specialty, no farther lead can outrank them: only
+    near leads are indexed, and the index over every lead is built only for a clinic that needs it.
+    """
+    near = _near(waiting)
+    near_index: dict[str, _Index] = {}
+    full_index: dict[str, _Index] = {}
     out: list[RankedOffer] = []
     for item in freed:
         slot = item.slot
-        if slot.clinic_id not in indexes:
-            indexes[slot.clinic_id] = _clinic_index(slot.clinic_id, waiting)
+        clinic = slot.clinic_id
+        if clinic not in near_index:
+            near_index[clinic] = _clinic_index(clinic, near.get(clinic, ()))
+        top = _top(slot, near_index[clinic], depth)
+        if sum(1 for key, _ in top if key[0] == 0) < min(depth, len(waiting)):
+            if clinic not in full_index:
+                full_index[clinic] = _clinic_index(clinic, enumerate(waiting))
+            top = _top(slot, full_index[clinic], depth)
         where = (
             f"waitlist: slot freed {slot.local_start:%a %b %d %H:%M} at "
-            f"{clinic_names.get(slot.clinic_id, slot.clinic_id)} with {slot.therapist_name}"
+            f"{clinic_names.get(clinic, clinic)} with {slot.therapist_name}"
         )
-        for rank, (key, req) in enumerate(_ranked(slot, indexes[slot.clinic_id]), start=1):
-            if rank > depth:
-                break
+        for rank, (key, req) in enumerate(top, start=1):
             fit = "specialty match" if key[0] == 0 else "general"
             out.append(
                 RankedOffer(
                     item.slot_id,
-                    slot.clinic_id,
+                    clinic,
                     slot.therapist_id,
                     slot.therapist_name,
                     slot.start_at,

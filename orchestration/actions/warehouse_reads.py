@@ -16,7 +16,7 @@ from orchestration.actions.call_list import SlaLead
 from orchestration.actions.engine import ClinicInfo
 from orchestration.actions.slots import BookedSlot, SlotRequest
 from orchestration.actions.timeline import Appointment, Eligibility, LeadInput, Touch
-from orchestration.actions.waitlist import CancelledAppointment, infer_time_preference
+from orchestration.actions.waitlist import OTHER_CLINIC_KM, CancelledAppointment, infer_time_preference
 
 # Open = new/contacted/verified, plus scheduled leads whose evaluation was a no-show and not rebooked
 # (they re-enter nurturing through the no-show recovery sequence).
@@ -273,7 +273,14 @@ def load_waitlist_candidates(
     ).fetchall():
         if not all_open_leads and views == 0:
             continue
-        distances = {c: _km(lat, lon, clat, clon) for c, clat, clon in clinics} if lat is not None else None
+        # Only clinics nearer than the waitlist's "far" distance: farther ones all rank as equally far.
+        distances = None
+        if lat is not None:
+            distances = {
+                c: d
+                for c, clat, clon in clinics
+                if (d := _km(lat, lon, clat, clon)) < OTHER_CLINIC_KM or c == clinic
+            }
         out.append(
             SlotRequest(
                 lead_id,

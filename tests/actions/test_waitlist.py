@@ -96,16 +96,18 @@ requests = st.builds(
 
 @settings(max_examples=60, deadline=None)
 @given(
-    waiting=st.lists(requests, max_size=40, unique_by=lambda r: r.lead_id),
+    waiting=st.lists(requests, max_size=60, unique_by=lambda r: r.lead_id),
     hour=st.integers(8, 19),
     therapist=st.sampled_from(["T1", "T2"]),
+    depth=st.sampled_from([1, 3, 10]),
 )
 def test_indexed_ranking_equals_the_reference_ranking(
-    waiting: list[SlotRequest], hour: int, therapist: str
+    waiting: list[SlotRequest], hour: int, therapist: str, depth: int
 ) -> None:
+    """Both paths: the near-leads shortcut (enough specialty matches nearby) and the full index."""
     freed = _freed(datetime(2025, 3, 11, 5) + timedelta(hours=hour), therapist)  # local hour (CDT = UTC-5)
-    fast = [o.lead_id for o in rank_offers([freed], waiting, NAMES, depth=10)]
-    assert fast == [o.lead_id for o in rank_waitlist(freed.slot, waiting, n=10)]
+    fast = [o.lead_id for o in rank_offers([freed], waiting, NAMES, depth=depth)]
+    assert fast == [o.lead_id for o in rank_waitlist(freed.slot, waiting, n=depth)]
 
 
 def test_offers_name_the_freed_slot_and_clinic() -> None:
