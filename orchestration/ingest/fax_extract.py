@@ -32,6 +32,8 @@ from orchestration.ingest.fax_field_pickers import (
     pick_zip_anywhere,
 )
 from orchestration.ingest.fax_labels import LabelIndex
+from orchestration.ingest.fax_name_check import check_name
+from orchestration.ingest.fax_name_prior import given_name_prior, surname_prior
 from orchestration.ingest.fax_normalise import find_phones
 from orchestration.ingest.fax_ocr import OcrLine, OcrPage
 
@@ -141,6 +143,13 @@ def extract_fax_fields(
     conf = {k: round(min(1.0, p.score), 4) if p else 0.0 for k, p in picks.items()}
     first, last = name.value if name else (None, None)  # type: ignore[misc]
     conf["first_name"] = conf["last_name"] = round(name.score, 4) if name else 0.0
+    if first and last:
+        # Census-prior spelling check: "Clalr" -> "Clair"; a corrected or doubted name is less sure.
+        first_check = check_name(first, given_name_prior(), lines)
+        last_check = check_name(last, surname_prior(), lines)
+        first, last = first_check.value, last_check.value
+        conf["first_name"] = round(conf["first_name"] * first_check.doubt, 4)
+        conf["last_name"] = round(conf["last_name"] * last_check.doubt, 4)
     result = FaxFields(
         source_record_id=record_id,
         first_name=first,

@@ -3,19 +3,20 @@
 Fax pages are clean black-on-white documents, so text lines are found with morphology (remove ruling
 lines, smear characters into phrases, connected components) instead of the neural text detector: that
 is an order of magnitude cheaper on two CPU cores and just as good on fax images. Only recognition
-uses RapidOCR's network, over all phrase crops of a page in batches, with one engine per process.
+uses RapidOCR's network (see fax_recognise), one phrase crop at a time, one session per process.
 """
 
 from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import cv2
 import numpy as np
 from PIL import Image, UnidentifiedImageError
+
+from orchestration.ingest.fax_recognise import CharGuess, recogniser
 
 TARGET_W = 1728  # fax pages are 1728 px wide; everything downstream assumes ~200 dpi square pixels
 MAX_PAGES = 30
@@ -35,6 +36,8 @@ class OcrLine:
     box: tuple[int, int, int, int]  # x0, y0, x1, y1 in page pixels (square, ~200 dpi)
     confidence: float
     page: int  # 1-based
+    # Per character of text: probability and the recogniser's runner-up (empty when not from OCR).
+    chars: tuple[CharGuess, ...] = ()
 
     @property
     def cx(self) -> float:
@@ -214,26 +217,16 @@ def merge_row_neighbours(boxes: list[tuple[int, int, int, int]]) -> list[tuple[i
     return [(m[0], m[1], m[2], m[3]) for m in merged]
 
 
-@lru_cache(maxsize=1)
-def _engine():  # type: ignore[no-untyped-def]
-    from rapidocr_onnxruntime import RapidOCR
-
-    # Detection and angle classification are never used. One crop per batch: a batch is padded to
-    # its widest crop, and fax phrases range from "DOB" to a full line, so batching cost 4-5x the
-    # CPU. One thread: measured faster than two on this shared 2-core box (ORT threads spin-wait).
-    return RapidOCR(use_cls=False, rec_batch_num=1, intra_op_num_threads=1, inter_op_num_threads=1)
-
-
 def recognise(gray: np.ndarray, boxes: list[tuple[int, int, int, int]], page: int) -> list[OcrLine]:
-    if not boxes:
-        return []
-    crops = [cv2.cvtColor(gray[y0:y1, x0:x1], cv2.COLOR_GRAY2BGR) for x0, y0, x1, y1 in boxes]
-    results, _ = _engine().text_rec(crops)
+    rec = recogniser()
     lines = []
-    for box, res in zip(boxes, results, strict=True):
-        text, score = str(res[0]).strip(), float(res[1])
-        if text and score >= 0.3:
-            lines.append(OcrLine(text, box, score, page))
+    for box in boxes:
+        x0, y0, x1, y1 = box
+        res = rec.recognise(gray[y0:y1, x0:x1])
+        text = res.text.strip()
+        if text and res.confidence >= 0.3:
+            lead = len(res.text) - len(res.text.lstrip())
+            lines.append(OcrLine(text, box, res.confidence, page, res.chars[lead : lead + len(text)]))
     return lines
 
 

@@ -16,11 +16,12 @@ from field_maker import make_fields
 
 from orchestration.generator.fax_render import FAX_LAYOUTS, render_fax
 from orchestration.ingest.fax_extract import extract_fax_fields
-from orchestration.ingest.fax_ocr import _engine, ocr_pages
+from orchestration.ingest.fax_ocr import ocr_pages
+from orchestration.ingest.fax_recognise import recogniser
 
 
 def main(n: int) -> None:
-    _engine()  # model loading is a one-off per process; exclude it from the per-page figure
+    recogniser()  # model loading is a one-off per process; exclude it from the per-page figure
     timings: list[tuple[float, int, str]] = []
     cpu = 0.0
     with tempfile.TemporaryDirectory() as tmp:

@@ -1,0 +1,183 @@
+"""Surname-aware spelling check for OCR'd patient names.
+
+A name token that is not a listed name ("Clalr") is compared with the listed names an OCR slip away
+from it: the recogniser's typical confusions (i/l/1, m/n, rn/m, cl/d, ...) or one arbitrary edit.
+Each candidate is scored as P(name) x P(this reading | name), the reading as-is as P(unlisted name
+spelled like this) (see fax_name_prior). The per-character runner-up the recogniser kept is the
+evidence: a letter read with 0.55 and "i" as runner-up at 0.4 is far likelier an "i" than a letter
+read with 0.999. A token that is itself a listed name is never changed: when a much commoner name is
+one confusion away and the recogniser hesitated there, only its confidence drops (staff review it).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from orchestration.ingest.fax_name_prior import NamePrior
+from orchestration.ingest.fax_normalise import smart_case
+from orchestration.ingest.fax_ocr import OcrLine
+from orchestration.ingest.fax_recognise import CharGuess
+
+_FOLD = str.maketrans({"l": "i", "1": "i", "|": "i"})
+
+# (as read, truly) -> how often a fax recogniser makes that slip, relative to the commonest ones.
+CONFUSIONS: dict[tuple[str, str], float] = {}
+for _group, _w in (
+    ("il1|jt", 0.3),  # thin uprights: a dot or a serif lost in a 98-lpi row
+    ("mn", 0.2),
+    ("nh", 0.1),
+    ("nu", 0.05),
+    ("uv", 0.05),
+    ("ceo", 0.1),
+    ("ao", 0.05),
+    ("o0dq", 0.1),
+    ("s5", 0.1),
+    ("b8h", 0.05),
+    ("ft", 0.1),
+    ("gq", 0.05),
+    ("vy", 0.05),
+    ("z2", 0.05),
+):
+    for _a in _group:
+        for _b in _group:
+            if _a != _b:
+                CONFUSIONS[(_a, _b)] = max(CONFUSIONS.get((_a, _b), 0.0), _w)
+# Glyph pairs read as one glyph and back: "rn" for "m", "cl" for "d", "vv" for "w", "ri" for "n".
+MULTI = {("rn", "m"): 0.2, ("cl", "d"): 0.15, ("vv", "w"): 0.1, ("ri", "n"): 0.1, ("in", "m"): 0.1}
+MULTI |= {(b, a): w for (a, b), w in list(MULTI.items())}
+GENERIC = 1e-5  # any other single edit: a recogniser rarely swaps unlike glyphs
+SLIP = 0.1  # how far a recogniser's own probabilities are to be trusted (they are overconfident)
+MIN_LETTERS = 4  # shorter tokens have too many listed neighbours to choose among
+PREFER = 30.0  # a correction must beat the reading as-is by this factor (see test_fax_name_check)
+
+
+@dataclass(frozen=True, slots=True)
+class NameCheck:
+    value: str  # the name to report (corrected or as read)
+    corrected: bool
+    doubt: float  # multiply the field's confidence by this (1.0 = no doubt)
+
+
+def _char_prob(chars: Sequence[CharGuess] | None, i: int) -> tuple[float, str, float]:
+    if chars is None or i >= len(chars):
+        return 1.0, "", 0.0  # no evidence: the reading's own letters count as sure
+    c = chars[i]
+    return c.prob, c.alt.lower(), c.alt_prob
+
+
+def _sub_ratio(read: str, true: str, chars: Sequence[CharGuess] | None, i: int) -> float:
+    """P(read | true) / P(read | read) for one substituted letter, from the runner-up evidence."""
+    q, alt, q_alt = _char_prob(chars, i)
+    prior = CONFUSIONS.get((read, true), GENERIC)
+    voted = q_alt if alt == true else 0.0
+    return ((1 - SLIP) * voted + SLIP * prior) / max(q, 1e-3)
+
+
+def candidates(token: str, chars: Sequence[CharGuess] | None, listed: dict[str, float]):  # type: ignore[no-untyped-def]
+    """(listed name, likelihood ratio) one slip or two confusions from the lowercase token."""
+    found: dict[str, float] = {}
+
+    def add(name: str, ratio: float) -> None:
+        if name != token and name in listed and ratio > found.get(name, 0.0):
+            found[name] = ratio
+
+    n = len(token)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    singles: list[tuple[str, float, int]] = []  # confusion substitutions, kept for a second one
+    for i, ch in enumerate(token):
+        for other in letters:
+            if other == ch:
+                continue
+            ratio = _sub_ratio(ch, other, chars, i)
+            name = token[:i] + other + token[i + 1 :]
+            add(name, ratio)
+            if (ch, other) in CONFUSIONS:
+                singles.append((name, ratio, i))
+    for (read, true), w in MULTI.items():
+        for m in re.finditer(f"(?={read})", token):
+            i = m.start()
+            add(token[:i] + true + token[i + len(read) :], SLIP * w)
+    for i in range(n + 1):  # a letter lost or gained
+        for other in letters:
+            add(token[:i] + other + token[i:], SLIP * GENERIC)
+        if i < n:
+            add(token[:i] + token[i + 1 :], SLIP * GENERIC / max(_char_prob(chars, i)[0], 1e-3))
+    for name, ratio, i in singles:  # two confusions ("Clalr" -> "clair" needs one; "lllan" two)
+        for j in range(i + 1, n):
+            ch = name[j]
+            for (read, true), _ in CONFUSIONS.items():
+                if read == ch:
+                    add(name[:j] + true + name[j + 1 :], ratio * _sub_ratio(ch, true, chars, j))
+    return found
+
+
+def check_token(token: str, prior: NamePrior, chars: Sequence[CharGuess] | None = None) -> NameCheck:
+    """Check one name word as read (letters only, any case)."""
+    key = token.lower()
+    if len(key) < MIN_LETTERS or not key.isalpha():
+        return NameCheck(token, False, 1.0)
+    options = candidates(key, chars, prior.prob)
+    scored = sorted(((prior.prob[n] * r, n) for n, r in options.items()), reverse=True)
+    if prior.is_listed(key):
+        # Never changed; doubted when a far commoner name is a likelier reading of the same pixels.
+        if scored and scored[0][0] > PREFER * prior.probability(key):
+            return NameCheck(token, False, 0.7)
+        return NameCheck(token, False, 1.0)
+    if not scored or scored[0][0] < PREFER * prior.probability(key):
+        return NameCheck(token, False, 1.0)
+    best_score, best = scored[0]
+    runner = scored[1][0] if len(scored) > 1 else 0.0
+    # A clear winner costs a little confidence; a near tie costs enough to send the fax to review.
+    doubt = 0.9 if best_score > 5 * runner else 0.7
+    return NameCheck(_with_case_of(token, best), True, doubt)
+
+
+def _with_case_of(read: str, name: str) -> str:
+    """The corrected letters in the reading's case: letter by letter when the lengths agree
+    ("McDonaid" -> "McDonald"), else as a name is usually written."""
+    if len(read) == len(name):
+        return "".join(n.upper() if r.isupper() else n for r, n in zip(read, name, strict=True))
+    return name.upper() if read.isupper() else smart_case(name.upper())
+
+
+def token_evidence(token: str, lines: Sequence[OcrLine]) -> tuple[CharGuess, ...] | None:
+    """The recogniser's per-character guesses for `token` where it was read (i/l/1 folded, since
+    name clean-up turns a read "l" into "I"), or None when no line carries it."""
+    key = token.lower().translate(_FOLD)
+    for line in lines:
+        if len(line.chars) != len(line.text):
+            continue
+        for m in re.finditer(re.escape(key), line.text.lower().translate(_FOLD)):
+            before = line.text[m.start() - 1 : m.start()]
+            after = line.text[m.end() : m.end() + 1]
+            if not before.isalpha() and not after.isalpha():
+                return line.chars[m.start() : m.end()]
+    return None
+
+
+def check_name(value: str, prior: NamePrior, lines: Sequence[OcrLine] = ()) -> NameCheck:
+    """Check every word of a name ("St. Clalr", "Smith-Jones", "O'Nelll"); the doubt is the least
+    sure word's. A multi-word name listed as one ("De La Cruz" is DELACRUZ) is left alone."""
+    if " " in value.strip() and prior.is_listed(value):
+        return NameCheck(value, False, 1.0)
+    out, corrected, doubt = [], False, 1.0
+    for word in re.split(r"([ -])", value):
+        letters = re.sub(r"[^A-Za-z]", "", word)
+        check = check_token(letters, prior, token_evidence(letters, lines)) if letters else None
+        if check is None or not check.corrected:
+            out.append(word)
+        elif len(check.value) == len(letters):
+            # Put the corrected letters back between the word's apostrophes and dots.
+            fixed = iter(check.value)
+            out.append("".join(next(fixed) if c.isalpha() else c for c in word))
+            corrected = True
+        elif letters == word:
+            out.append(check.value)
+            corrected = True
+        else:
+            out.append(word)  # a punctuated word whose length changed: too unsure to rebuild
+        if check is not None:
+            doubt = min(doubt, check.doubt)
+    return NameCheck("".join(out), corrected, doubt)
