@@ -28,12 +28,21 @@ class Level(BaseModel):
         return math.log2(self.m / self.u)
 
 
+class EpisodeRules(BaseModel):
+    """How a person's records split into lead episodes (days; the practice's own rhythm, not the data's)."""
+
+    # A lead-opening record this long after the person's previous one opens a new lead, and a shared
+    # household phone is credited to the member whose episode is active within this window.
+    idle_days: int = Field(default=60, gt=0)
+
+
 class IdentityConfig(BaseModel):
     prior_match_probability: float = Field(gt=0, lt=1)
     threshold_match_probability: float = Field(gt=0, lt=1)
     comparisons: dict[str, dict[str, Level]]
     vetoes: list[dict[str, str | None]] = []
     cannot_link_below_weight: float = -4.0
+    episodes: EpisodeRules = EpisodeRules()
 
     @field_validator("comparisons")
     @classmethod

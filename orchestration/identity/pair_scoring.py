@@ -98,6 +98,10 @@ select
         when list_has_any(l.first_canon, r.first_canon) then 'nickname'
         when jaro_winkler_similarity(l.first_norm, r.first_norm) >= 0.9
             or damerau_levenshtein(l.first_norm, r.first_norm) <= 1 then 'fuzzy'
+        -- a typo of a nickname's full name ("Keevin" vs "Kev", both Kevin); short names are too close
+        when list_bool_or(list_transform(l.first_canon, lambda a: len(a) >= 4 and list_bool_or(
+            list_transform(r.first_canon, lambda b: len(b) >= 4 and damerau_levenshtein(a, b) <= 1)
+        ))) then 'fuzzy'
         else 'else'
     end as first_name,
     case
@@ -247,8 +251,8 @@ def node_hashes(con: duckdb.DuckDBPyConnection, records: str, config: IdentityCo
 
 
 def config_fingerprint(config: IdentityConfig) -> str:
-    """Changes whenever a scoring parameter changes, so a new config rescores every pair."""
-    return hashlib.md5(config.model_dump_json().encode()).hexdigest()
+    """Changes whenever a scoring parameter or the comparison SQL changes, so either rescores every pair."""
+    return hashlib.md5((config.model_dump_json() + _LEVELS_SQL + repr(BLOCKING_RULES)).encode()).hexdigest()
 
 
 def identity_nodes(con: duckdb.DuckDBPyConnection) -> pa.Table:

@@ -20,6 +20,9 @@ ROWS = [
     ("r4", "Mary", "Testperson", date(1972, 8, 9), "+15125550001", "wt@example.test", "78704"),  # spouse
     ("r5", "Ann", "Testperson", date(1990, 1, 1), None, None, "78704"),  # same surname + ZIP
     ("r6", "Ann", "Testperson", None, "+15125550009", None, "78704"),  # no DOB, other phone
+    ("r7", "Kev", "Sampleton", None, "+15125550020", "ks@example.test", "78701"),  # nickname, no DOB
+    ("r8", "Keevin", "Sampleton", date(1966, 8, 28), "+15125550020", "ks@example.test", "78701"),  # typo
+    ("r9", "Al", "Sampleton", None, "+15125550020", None, "78701"),  # another short name, same phone
 ]
 
 
@@ -58,6 +61,17 @@ def test_nickname_and_typo_variants_are_accepted(scored: pa.Table) -> None:
     r13 = _pair(scored, "r1", "r3")
     assert (r13["first_name"], r13["last_name"], r13["dob"]) == ("fuzzy", "fuzzy", "transposed")
     assert r13["accepted"]
+
+
+def test_typo_of_a_nicknames_full_name_is_fuzzy_not_a_different_name(scored: pa.Table) -> None:
+    row = _pair(scored, "r7", "r8")  # "keevin" is one edit from "kevin", which "kev" stands for
+    assert row["first_name"] == "fuzzy"
+    assert row["accepted"] and not row["vetoed"]
+
+
+def test_short_names_are_not_fuzzy_through_their_full_names(scored: pa.Table) -> None:
+    # "al" (albert, alan, ...) vs "kev" (kevin): no full name of one is a typo of the other's
+    assert _pair(scored, "r7", "r9")["first_name"] == "else"
 
 
 def test_household_member_sharing_phone_and_email_is_vetoed(scored: pa.Table) -> None:

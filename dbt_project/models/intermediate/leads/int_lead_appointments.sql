@@ -17,7 +17,7 @@ referral_leads as (
         source_record_id as service_request_id,
         lead_id
     from {{ ref('int_lead_episodes') }}
-    where source = 'fhir'
+    where source = 'fhir' and record_kind = 'referral'
 ),
 
 persons as (
@@ -116,16 +116,47 @@ appointments as (
     select * from emr_csv
 ),
 
-distinct_appointments as (
+-- One appointment reported by several systems shares person, start and type: the most authoritative
+-- system's records stand for it. Within that system every appointment id is its own appointment (a
+-- cancelled booking and its rebooking into the same slot are two appointments, both kept).
+ranked_appointments as (
     select
-        * exclude (records),
-        -- Every record any system holds of this appointment (the lineage in lead_source_records).
-        flatten(list(records) over (partition by person_id, start_at, appointment_type)) as records
+        *,
+        min(authority) over (partition by person_id, start_at, appointment_type) as top_authority,
+        row_number() over (
+            partition by person_id, start_at, appointment_type
+            order by authority, status in ('cancelled', 'noshow', 'entered-in-error'), appointment_id
+        ) as slot_rank
     from appointments
     where start_at is not null and booked_at is not null
-    qualify row_number() over (
-        partition by person_id, start_at, appointment_type order by authority, appointment_id
-    ) = 1
+),
+
+-- Records of the less authoritative systems, lineage of the slot's first appointment.
+echo_records as (
+    select
+        person_id,
+        start_at,
+        appointment_type,
+        flatten(list(records)) as records
+    from ranked_appointments
+    where authority > top_authority
+    group by person_id, start_at, appointment_type
+),
+
+distinct_appointments as (
+    select
+        ranked.* exclude (records, top_authority, slot_rank),  -- noqa: RF02
+        case
+            when ranked.slot_rank = 1 then list_concat(ranked.records, coalesce(echo_records.records, []))
+            else ranked.records
+        end as records
+    from ranked_appointments as ranked
+    left join echo_records
+        on
+            ranked.person_id = echo_records.person_id
+            and ranked.start_at = echo_records.start_at
+            and ranked.appointment_type is not distinct from echo_records.appointment_type
+    where ranked.authority = ranked.top_authority
 ),
 
 candidates as (

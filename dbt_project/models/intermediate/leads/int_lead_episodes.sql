@@ -1,10 +1,17 @@
--- Lead-opening records (referrals from any channel, voicemails, web forms) of each person split into
--- lead episodes. A record opens a new episode when it is the person's first, when the previous one is
--- more than episode_idle_days old, or when it is more than lost_after_days old and nothing was booked
--- in between (the earlier episode was lost). Records of different channels for one request (FHIR +
--- fax + web form within days) therefore share one lead. The lead id hashes the person and the
+-- Lead-opening records of each person split into lead episodes. Opening records are referrals from any
+-- channel, voicemails and web forms, and an evaluation booked for someone with neither an opening
+-- record nor an appointment in the idle window before it (a patient booked straight at the front desk:
+-- without it their evaluation would fall out of the funnel; a re-evaluation during care does not open).
+-- A record opens a new episode when it is the person's first, when the previous one is more than
+-- idle_days (config/identity.yaml) old, or when it is more than lost_after_days old and nothing was
+-- booked in between (the earlier episode was lost). Records of different channels for one request
+-- (FHIR + fax + web form within days) therefore share one lead. The lead id hashes the person and the
 -- episode's first record: deterministic from content, the same in full and incremental builds.
-with openings as (
+with rules as (
+    select idle_days from {{ ref('int_episode_rules') }}
+),
+
+records as (
     select
         record_key,
         person_id,
@@ -12,17 +19,94 @@ with openings as (
         source_file,
         source_record_id,
         record_kind,
-        event_at
+        event_at,
+        opens_lead
     from {{ ref('int_persons_matched') }}
-    where opens_lead and event_at is not null
+    where event_at is not null
+),
+
+-- Evaluations by system (most authoritative first) with their slot and the patient's surname.
+eval_slots as (
+    select
+        source,
+        appointment_id as source_record_id,
+        start_at,
+        1 as authority
+    from {{ ref('stg_fhir__appointments') }}
+    where appointment_type = 'eval'
+    union all
+    select
+        source,
+        source_record_id,
+        start_at,
+        2 as authority
+    from {{ ref('stg_hl7v2__appointments') }}
+    where appointment_type = 'eval'
+    union all
+    select
+        source,
+        source_record_id,
+        start_at,
+        3 as authority
+    from {{ ref('stg_emr_csv__appointments') }}
+    where appointment_type = 'eval'
+),
+
+evals as (
+    select
+        records.* exclude (opens_lead),  -- noqa: RF02
+        eval_slots.start_at,
+        eval_slots.authority,
+        lower(sources.last_name) as last_name
+    from records
+    inner join eval_slots
+        on records.source = eval_slots.source and records.source_record_id = eval_slots.source_record_id
+    inner join {{ ref('int_source_records') }} as sources on records.record_key = sources.record_key
+    where records.record_kind = 'appointment'
 ),
 
 bookings as (
     select
         person_id,
         event_at as booked_at
-    from {{ ref('int_persons_matched') }}
-    where record_kind = 'appointment' and event_at is not null
+    from records
+    where record_kind = 'appointment'
+),
+
+-- An evaluation opens a lead only for someone with no opening record or appointment in the idle window
+-- before it, and only if it is not another system's report of an evaluation a more authoritative
+-- system holds in the same slot for a patient of the same surname (identity left the two unlinked).
+unreferred_evals as (
+    select evals.* exclude (start_at, authority, last_name)  -- noqa: RF02
+    from evals
+    cross join rules
+    where
+        not exists (
+            select 1
+            from records as earlier
+            where
+                earlier.person_id = evals.person_id
+                and (earlier.opens_lead or earlier.record_kind = 'appointment')
+                and earlier.event_at < evals.event_at
+                and earlier.event_at >= evals.event_at - to_days(rules.idle_days)
+        )
+        and not exists (
+            select 1
+            from evals as echoed
+            where
+                echoed.start_at = evals.start_at
+                and echoed.authority < evals.authority
+                and echoed.last_name = evals.last_name
+                and echoed.person_id != evals.person_id
+        )
+),
+
+openings as (
+    select * exclude (opens_lead)
+    from records
+    where opens_lead
+    union all
+    select * from unreferred_evals
 ),
 
 ordered as (
@@ -37,7 +121,7 @@ flagged as (
         ordered.*,
         case
             when ordered.previous_at is null then 1
-            when ordered.event_at > ordered.previous_at + to_days({{ var('episode_idle_days', 60) }}) then 1
+            when ordered.event_at > ordered.previous_at + to_days(rules.idle_days) then 1
             when
                 ordered.event_at > ordered.previous_at + to_days({{ var('lost_after_days') }})
                 and not exists (
@@ -52,6 +136,7 @@ flagged as (
             else 0
         end as opens_episode
     from ordered
+    cross join rules
 ),
 
 numbered as (

@@ -111,9 +111,13 @@ ranked as (
             when 'fhir' then 1 when 'hl7v2' then 2 when 'emr_csv' then 3 when 'fax' then 4
             when 'webforms' then 5 when 'calls' then 6 else 9
         end as authority,
-        case episodes.source
-            when 'fhir' then 'emr' when 'hl7v2' then 'emr' when 'emr_csv' then 'emr' when 'fax' then 'fax'
-            when 'webforms' then 'web' when 'calls' then 'phone' else episodes.source
+        case
+            -- an evaluation booked with no referral, voicemail or form before it: booked direct
+            when episodes.record_kind = 'appointment' then 'direct'
+            when episodes.source in ('fhir', 'hl7v2', 'emr_csv') then 'emr'
+            when episodes.source = 'webforms' then 'web'
+            when episodes.source = 'calls' then 'phone'
+            else episodes.source
         end as channel
     from episodes
     left join details

@@ -1,7 +1,9 @@
 -- Each source record with its person. Records with a name or DOB take their identity node's cluster
 -- (int_persons_clustered). Nameless records (SMS, email and web events, call logs) attach by phone,
--- else email, to a person already known by that contact; when a household shares it, to the person
--- whose lead-opening record is the latest one at or before the event (the lead being worked then).
+-- else email, to a person already known by that contact. When a household shares it: to the person
+-- with an active episode (a lead-opening record at most episode_idle_days before the event; the latest
+-- such one wins), else to the person whose own records are nearest in time (a caller whose patient
+-- record and booking appear days after the voicemail, rather than a relative with a lead months ago).
 -- Web events attach through the token of the SMS or email link that brought the visitor.
 with records as (
     select * from {{ ref('int_source_records') }}
@@ -43,6 +45,16 @@ openings as (
     where records.opens_lead
 ),
 
+-- Every dated record of each identified person (activity timeline).
+activity as (
+    select
+        identified.person_id,
+        records.event_at
+    from records
+    inner join identified on records.record_key = identified.record_key
+    where records.event_at is not null
+),
+
 nameless as (
     select * from records
     where not has_identity
@@ -66,7 +78,8 @@ nameless_candidates as (
     inner join contacts on contacts.contact_type = 'email' and nameless.email = contacts.contact
 ),
 
--- The latest lead-opening record of each candidate person at the event (DuckDB ASOF join).
+-- The latest lead-opening record of each candidate person at the event, and the candidate's own
+-- records just before and just after it (DuckDB ASOF joins).
 candidates_active as (
     select
         nameless_candidates.*,
@@ -78,14 +91,58 @@ candidates_active as (
             and nameless_candidates.event_at >= openings.event_at
 ),
 
+candidates_before as (
+    select
+        candidates_active.*,
+        activity.event_at as previous_activity_at
+    from candidates_active
+    asof left join activity
+        on
+            candidates_active.person_id = activity.person_id
+            and candidates_active.event_at >= activity.event_at
+),
+
+candidates_timed as (
+    select
+        candidates_before.*,
+        activity.event_at as next_activity_at
+    from candidates_before
+    asof left join activity
+        on
+            candidates_before.person_id = activity.person_id
+            and candidates_before.event_at <= activity.event_at
+),
+
+candidates_scored as (
+    select
+        candidates_timed.record_key,
+        candidates_timed.person_id,
+        candidates_timed.contact_type,
+        coalesce(
+            candidates_timed.active_since >= candidates_timed.event_at - to_days(rules.idle_days), false
+        ) as is_active,
+        candidates_timed.active_since,
+        least(
+            candidates_timed.event_at - candidates_timed.previous_activity_at,
+            candidates_timed.next_activity_at - candidates_timed.event_at
+        ) as activity_gap
+    from candidates_timed
+    cross join {{ ref('int_episode_rules') }} as rules
+),
+
 attached as (
     select
         record_key,
         person_id
-    from candidates_active
+    from candidates_scored
     qualify row_number() over (
         partition by record_key
-        order by active_since desc nulls last, (contact_type = 'phone') desc, person_id
+        order by
+            is_active desc,
+            case when is_active then active_since end desc nulls last,
+            activity_gap asc nulls last,
+            (contact_type = 'phone') desc,
+            person_id
     ) = 1
 ),
 

@@ -1,7 +1,9 @@
 -- Every touch (call, voicemail, SMS, email event, web event, staff outcome, eligibility answer) with
 -- its person and lead: the lead it names (our 270 trace, a staff outcome, a SendGrid custom arg) when
 -- that is one of our lead ids; for a web event, the lead of the SMS or email whose link it followed;
--- else the person's latest lead received at or before the touch (DuckDB ASOF join).
+-- else the person's latest lead received at or before the touch (DuckDB ASOF join). A 271 carries only
+-- the date of its answer (BHT04), and the inquiry it answers was sent for a lead already received, so it
+-- belongs to the latest lead received by the end of that day, not by its midnight.
 with leads as (
     select
         lead_id,
@@ -36,7 +38,12 @@ touches as (
     select
         records.* exclude (person_id),
         coalesce(named.person_id, records.person_id) as person_id,
-        named.lead_id as named_lead_id
+        named.lead_id as named_lead_id,
+        case
+            when records.record_kind = 'eligibility' and records.event_at = date_trunc('day', records.event_at)
+                then records.event_at + interval 1 day - interval 1 microsecond
+            else records.event_at
+        end as attributed_at
     from records
     left join leads as named on records.lead_ref = named.lead_id
     where coalesce(named.person_id, records.person_id) is not null
@@ -48,7 +55,7 @@ by_time as (
         active.lead_id as active_lead_id
     from touches
     asof left join leads as active
-        on touches.person_id = active.person_id and touches.event_at >= active.received_at
+        on touches.person_id = active.person_id and touches.attributed_at >= active.received_at
 ),
 
 -- The lead each tracked link was sent for (the first message carrying the token).

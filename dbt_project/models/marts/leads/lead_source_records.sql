@@ -9,6 +9,8 @@ with lead_records as (
         lead_id,
         person_id
     from {{ ref('int_lead_episodes') }}
+    -- an evaluation booking that opened its lead is listed with the appointment's records below
+    where record_kind != 'appointment'
     union all
     select
         appointment_records.record.source,
