@@ -14,9 +14,9 @@
 {# Diagnosis group of the first ICD-10-CM code of a list (longest configured prefix wins), else null. #}
 {% macro diagnosis_group_of(codes_column) -%}
     (
-        select arg_max(dg.diagnosis_group, length(dg.prefix_norm))
+        select {{ arg_max('dg.diagnosis_group', 'length(dg.prefix_norm)') }}
         from {{ ref('stg_ref__diagnosis_groups') }} as dg
-        where starts_with(replace(upper({{ codes_column }}[1]), '.', ''), dg.prefix_norm)
+        where {{ starts_with("replace(upper(" ~ first_element(codes_column) ~ "), '.', '')", 'dg.prefix_norm') }}
     )
 {%- endmacro %}
 
@@ -38,6 +38,6 @@
 {% macro post_op_from_text(flag_column, text_expression) -%}
     coalesce(
         {{ flag_column }},
-        regexp_matches(lower(coalesce({{ text_expression }}, '')), 'surgery|post[- ]?op|s/p|replacement|reconstruction|repair')
+        {{ regexp_test("lower(coalesce(" ~ text_expression ~ ", ''))", 'surgery|post[- ]?op|s/p|replacement|reconstruction|repair') }}
     )
 {%- endmacro %}
