@@ -214,6 +214,22 @@ def step_incremental(p: Params) -> dict[str, object]:
     }
 
 
+def step_spark(p: Params) -> dict[str, object]:
+    """The growth path: the same dbt project on the Spark target from this warehouse's sources; row
+    counts of every model Spark built beside DuckDB's. A model Spark cannot build is recorded, not raised."""
+    from scale.spark_build import build_on_spark
+
+    s = _settings(p)
+    build = build_on_spark(
+        s.warehouse,
+        Path(str(p["warehouse"])).parent.parent / "spark",
+        str(p["as_of"])[:19].replace("T", " "),
+        s.config_dir,
+        select=str(p.get("spark_select", "+fct_leads")),
+    )
+    return build.as_json()
+
+
 STEPS: dict[str, Callable[[Params], dict[str, object]]] = {
     "generate": step_generate,
     "floor": step_floor,
@@ -226,6 +242,7 @@ STEPS: dict[str, Callable[[Params], dict[str, object]]] = {
     "publish": step_publish,
     "app_queries": step_app_queries,
     "incremental": step_incremental,
+    "spark": step_spark,
 }
 
 
