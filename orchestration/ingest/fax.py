@@ -15,11 +15,12 @@ from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
 from orchestration.fax_fields import KEY_FIELDS
 from orchestration.ingest.fax_extract import SCORED_FIELDS, FaxExtraction, extract_fax_fields
-from orchestration.ingest.fax_ocr import FaxUnreadable, load_fax_images, ocr_pages
+from orchestration.ingest.fax_ocr import FaxUnreadable, load_fax_images, ocr_images
 from orchestration.ingest.fax_payers import load_payer_aliases
 from orchestration.ingest.framework import ParseContext, Source
 from orchestration.ingest.ingest_config import load_ingest_config
@@ -123,14 +124,14 @@ def _iso_date(value: str | None) -> date | None:
         return None
 
 
-def save_page_images(fax_path: Path, warehouse_dir: Path | None, n_pages: int) -> list[str]:
+def save_page_images(fax_path: Path, warehouse_dir: Path | None, images: list[np.ndarray]) -> list[str]:
     """PNG per page under <warehouse dir>/fax_pages/<stem>/ (overwritten on a rerun: idempotent)."""
     if warehouse_dir is None:
-        return [f"{fax_path.name}#page={i}" for i in range(1, n_pages + 1)]
+        return [f"{fax_path.name}#page={i}" for i in range(1, len(images) + 1)]
     folder = warehouse_dir / PAGES_DIR / fax_path.stem
     folder.mkdir(parents=True, exist_ok=True)
     out = []
-    for i, gray in enumerate(load_fax_images(fax_path), start=1):
+    for i, gray in enumerate(images, start=1):
         target = folder / f"page-{i}.png"
         # 1-bit, thresholded (not dithered): what the fax machine sent, and small.
         Image.fromarray(gray).point(lambda v: 255 if v > 127 else 0).convert("1").save(target, optimize=True)
@@ -188,7 +189,8 @@ def parse_fax(path: Path, ctx: ParseContext) -> ParsedFile:
     sidecar, sidecar_problem = read_sidecar(path)
     started = time.monotonic()
     try:
-        pages = ocr_pages(path)
+        images = load_fax_images(path)  # decoded once: OCR and the review PNGs share the pages
+        pages = ocr_images(images, path.name)
     except FaxUnreadable as exc:
         raise QuarantineFile(f"{path.name}: {exc.reason}") from None
     ex = extract_fax_fields(
@@ -199,14 +201,14 @@ def parse_fax(path: Path, ctx: ParseContext) -> ParsedFile:
         payer_aliases=aliases,
     )
     seconds = time.monotonic() - started
-    images = save_page_images(path, ctx.warehouse_dir, len(pages))
+    page_files = save_page_images(path, ctx.warehouse_dir, images)
     parsed = ParsedFile(errors=[LineError(0, sidecar_problem)] if sidecar_problem else [])
-    parsed.add(EXTRACTIONS, to_row(ex, sidecar, len(pages), images, threshold, seconds))
+    parsed.add(EXTRACTIONS, to_row(ex, sidecar, len(pages), page_files, threshold, seconds))
     if ex.needs_review:
         low = [k for k in KEY_FIELDS if ex.confidence.get(k, 0.0) < threshold]
         reason = "low confidence: " + ", ".join(low)
         created = datetime.now(UTC).replace(tzinfo=None)
-        parsed.add(REVIEW_QUEUE, ReviewItem(path.name, reason, images, created))
+        parsed.add(REVIEW_QUEUE, ReviewItem(path.name, reason, page_files, created))
     return parsed
 
 

@@ -68,18 +68,25 @@ class OcrPage:
 
 def ocr_pages(path: Path) -> list[OcrPage]:
     """Rasterise, square, deskew, clean and OCR every page of a fax file, lines in reading order."""
-    images = load_fax_images(path)
+    return ocr_images(load_fax_images(path), path.name)
+
+
+def ocr_images(images: list[np.ndarray], file_name: str) -> list[OcrPage]:
+    """OCR pages already loaded by `load_fax_images` (the caller may reuse them, e.g. for page PNGs)."""
     pages = []
     for i, gray in enumerate(images, start=1):
         angle, straight = deskew(gray)
-        # Median removes line-noise speckles and fills dropouts; the light blur gives the recogniser
-        # (trained on grey photos, not 1-bit scans) softer edges: measurably fewer misread letters.
-        clean = cv2.GaussianBlur(cv2.medianBlur(straight, 3), (3, 3), 0)
-        boxes = find_text_boxes(clean)
-        lines = recognise(clean, boxes, page=i)
+        clean = clean_page(straight)
+        lines = recognise(clean, find_text_boxes(clean), page=i)
         h, w = clean.shape
-        pages.append(OcrPage(i, w, h, angle, f"{path.name}#page={i}", reading_order(lines)))
+        pages.append(OcrPage(i, w, h, angle, f"{file_name}#page={i}", reading_order(lines)))
     return pages
+
+
+def clean_page(gray: np.ndarray) -> np.ndarray:
+    # Median removes line-noise speckles and fills dropouts; the light blur gives the recogniser
+    # (trained on grey photos, not 1-bit scans) softer edges: measurably fewer misread letters.
+    return cv2.GaussianBlur(cv2.medianBlur(gray, 3), (3, 3), 0)
 
 
 def load_fax_images(path: Path) -> list[np.ndarray]:
