@@ -7,8 +7,7 @@ with leads as (
     select
         lead_id,
         person_id,
-        received_at,
-        lead(received_at) over (partition by person_id order by received_at, lead_id) as next_received_at
+        received_at
     from {{ ref('int_leads_resolved') }}
 ),
 
@@ -159,44 +158,45 @@ distinct_appointments as (
     where ranked.authority = ranked.top_authority
 ),
 
-candidates as (
+-- The lead named by the appointment's referral (when booked after its receipt), else the person's
+-- latest lead received at or before the booking (ASOF join: linear, where an OR join would compare
+-- every appointment with every lead).
+direct as (
+    select
+        distinct_appointments.appointment_id,
+        leads.lead_id
+    from distinct_appointments
+    inner join referral_leads on distinct_appointments.service_request_id = referral_leads.service_request_id
+    inner join leads on referral_leads.lead_id = leads.lead_id
+    where distinct_appointments.booked_at >= leads.received_at
+),
+
+by_person as (
     select
         distinct_appointments.*,
-        leads.lead_id,
-        leads.received_at,
-        referral_leads.lead_id is not null as is_direct
+        leads.lead_id as person_lead_id
     from distinct_appointments
-    left join referral_leads on distinct_appointments.service_request_id = referral_leads.service_request_id
-    inner join leads
+    asof left join leads
         on
-            distinct_appointments.booked_at >= leads.received_at
-            and (
-                referral_leads.lead_id = leads.lead_id
-                or (
-                    distinct_appointments.person_id = leads.person_id
-                    and (
-                        leads.next_received_at is null
-                        or distinct_appointments.booked_at < leads.next_received_at
-                    )
-                )
-            )
+            distinct_appointments.person_id = leads.person_id
+            and distinct_appointments.booked_at >= leads.received_at
 )
 
 select
-    lead_id,
-    person_id,
-    appointment_id,
-    source,
-    source_file,
-    appointment_type,
-    status,
-    booked_at,
-    start_at,
-    duration_min,
-    location_id,
-    practitioner_id,
-    records
-from candidates
-qualify row_number() over (
-    partition by appointment_id order by is_direct desc, received_at desc
-) = 1
+    coalesce(direct.lead_id, by_person.person_lead_id) as lead_id,
+    by_person.person_id,
+    by_person.appointment_id,
+    by_person.source,
+    by_person.source_file,
+    by_person.appointment_type,
+    by_person.status,
+    by_person.booked_at,
+    by_person.start_at,
+    by_person.duration_min,
+    by_person.location_id,
+    by_person.practitioner_id,
+    by_person.records
+from by_person
+left join direct on by_person.appointment_id = direct.appointment_id
+where coalesce(direct.lead_id, by_person.person_lead_id) is not null
+qualify row_number() over (partition by by_person.appointment_id order by direct.lead_id nulls last) = 1
