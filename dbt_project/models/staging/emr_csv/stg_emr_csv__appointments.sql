@@ -18,7 +18,7 @@ select
     dob,
     {{ to_e164('phone') }} as phone_e164,
     nullif(lower(trim(email)), '') as email,
-    cast(null as varchar) as zip5,
+    cast(null as {{ string_type() }}) as zip5,
     patient_ref,
     patient_ref as source_person_id,
     profile,
