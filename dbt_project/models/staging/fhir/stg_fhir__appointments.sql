@@ -16,7 +16,7 @@ select
     location_ref as location_id,
     based_on_ref as service_request_id,
     case
-        when regexp_matches(lower(coalesce(appointment_type, '') || ' ' || coalesce(service_type, '')), 'eval')
+        when {{ regexp_test("lower(coalesce(appointment_type, '') || ' ' || coalesce(service_type, ''))", 'eval') }}
             then 'eval'
         else 'visit'
     end as appointment_type,

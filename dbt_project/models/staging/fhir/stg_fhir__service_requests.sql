@@ -22,14 +22,14 @@ requests as (
         authored_on as received_at,
         occurrence_at,
         reason_codes as diagnosis_codes,
-        upper(reason_codes[1]) as primary_diagnosis_code,
-        replace(upper(reason_codes[1]), '.', '') as primary_code_norm,
-        insurance_refs[1] as coverage_id,
+        upper({{ first_element('reason_codes') }}) as primary_diagnosis_code,
+        replace(upper({{ first_element('reason_codes') }}), '.', '') as primary_code_norm,
+        {{ first_element('insurance_refs') }} as coverage_id,
         coalesce(
-            regexp_matches(
-                lower(coalesce(note, '') || ' ' || coalesce(reason_text, '')),
+            {{ regexp_test(
+                "lower(coalesce(note, '') || ' ' || coalesce(reason_text, ''))",
                 'post[- ]?op|post[- ]?surg|s/p |status post|arthroplasty|reconstruction|repair'
-            ),
+            ) }},
             false
         ) as mentions_surgery,
         source,
@@ -45,20 +45,20 @@ groups as (
         dg.expected_visits
     from requests
     inner join {{ ref('stg_ref__diagnosis_groups') }} as dg
-        on starts_with(requests.primary_code_norm, dg.prefix_norm)
+        on {{ starts_with('requests.primary_code_norm', 'dg.prefix_norm') }}
     qualify row_number() over (
         partition by requests.service_request_id order by length(dg.prefix_norm) desc
     ) = 1
 )
 
 select
-    requests.* exclude (requests.primary_code_norm, requests.mentions_surgery),
+    {{ star_except('requests', ['primary_code_norm', 'mentions_surgery']) }},
     groups.diagnosis_group,
     groups.expected_visits,
     (
         requests.mentions_surgery
         or coalesce(groups.diagnosis_group like '%post_op', false)
-        or coalesce(regexp_matches(requests.primary_code_norm, '^(Z471|Z9664|Z9665|Z9889)'), false)
+        or coalesce({{ regexp_test('requests.primary_code_norm', '^(Z471|Z9664|Z9665|Z9889)') }}, false)
     ) as post_op
 from requests
 left join groups on requests.service_request_id = groups.service_request_id
