@@ -17,7 +17,7 @@ select
     {{ title_case('family') }} as last_name,
     dob,
     {{ to_e164('phone') }} as phone_e164,
-    cast(null as varchar) as email,
+    cast(null as {{ string_type() }}) as email,
     {{ zip5('zip') }} as zip5,
     patient_id as patient_ref,
     patient_id as source_person_id,
@@ -37,7 +37,7 @@ select
     start_at,
     duration_min,
     case
-        when regexp_matches(lower(coalesce(appointment_type, '') || ' ' || coalesce(reason, '')), 'eval|9716[123]')
+        when {{ regexp_test("lower(coalesce(appointment_type, '') || ' ' || coalesce(reason, ''))", 'eval|9716[123]') }}
             then 'eval'
         else 'visit'
     end as appointment_type,

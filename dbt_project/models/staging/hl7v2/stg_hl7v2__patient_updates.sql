@@ -16,7 +16,7 @@ select
     {{ title_case('family') }} as last_name,
     dob,
     {{ to_e164('phone') }} as phone_e164,
-    cast(null as varchar) as email,
+    cast(null as {{ string_type() }}) as email,
     {{ zip5('zip') }} as zip5,
     patient_id as patient_ref,
     patient_id as source_person_id,
