@@ -8,7 +8,7 @@ with scores as (
         score,
         priority_tier,
         expected_value,
-        cast(reasons as varchar) as reasons,
+        cast(reasons as {{ string_type() }}) as reasons,
         model_version
     from {{ source('ml', 'lead_scores') }}
     where as_of <= {{ as_of() }}
