@@ -20,14 +20,14 @@ submissions as (
         payer as payer_text,
         member_id,
         diagnosis_codes,
-        replace(upper(diagnosis_codes[1]), '.', '') as primary_code_norm,
+        replace(upper({{ first_element('diagnosis_codes') }}), '.', '') as primary_code_norm,
         diagnosis_text,
         coalesce(
             post_op,
-            regexp_matches(
-                lower(coalesce(diagnosis_text, '') || ' ' || coalesce(notes, '')),
+            {{ regexp_test(
+                "lower(coalesce(diagnosis_text, '') || ' ' || coalesce(notes, ''))",
                 'surgery|post[- ]?op|replacement|reconstruction|repair'
-            )
+            ) }}
         ) as post_op,
         referring_name,
         referring_npi,
@@ -48,14 +48,14 @@ groups as (
         dg.expected_visits
     from submissions
     inner join {{ ref('stg_ref__diagnosis_groups') }} as dg
-        on starts_with(submissions.primary_code_norm, dg.prefix_norm)
+        on {{ starts_with('submissions.primary_code_norm', 'dg.prefix_norm') }}
     qualify row_number() over (
         partition by submissions.submission_id order by length(dg.prefix_norm) desc
     ) = 1
 )
 
 select
-    submissions.* exclude (submissions.primary_code_norm),
+    {{ star_except('submissions', ['primary_code_norm']) }},
     aliases.payer_id,
     groups.diagnosis_group,
     groups.expected_visits,
