@@ -2,7 +2,7 @@
 
 {# Value of `expr` on the row where `order_by` is largest / smallest. #}
 {% macro arg_max(expr, order_by) -%}
-    {{ return(adapter.dispatch('arg_max', 'ptleads')(expr, order_by)) }}
+    {%- if adapter is defined -%}{{ adapter.dispatch('arg_max', 'ptleads')(expr, order_by) }}{%- else -%}{{ default__arg_max(expr, order_by) }}{%- endif -%}
 {%- endmacro %}
 {% macro default__arg_max(expr, order_by) -%}
     arg_max({{ expr }}, {{ order_by }})
@@ -12,7 +12,7 @@
 {%- endmacro %}
 
 {% macro arg_min(expr, order_by) -%}
-    {{ return(adapter.dispatch('arg_min', 'ptleads')(expr, order_by)) }}
+    {%- if adapter is defined -%}{{ adapter.dispatch('arg_min', 'ptleads')(expr, order_by) }}{%- else -%}{{ default__arg_min(expr, order_by) }}{%- endif -%}
 {%- endmacro %}
 {% macro default__arg_min(expr, order_by) -%}
     arg_min({{ expr }}, {{ order_by }})
@@ -23,7 +23,7 @@
 
 {# The first element of a list (DuckDB lists are 1-based, Spark arrays 0-based); null when empty. #}
 {% macro first_element(expr) -%}
-    {{ return(adapter.dispatch('first_element', 'ptleads')(expr)) }}
+    {%- if adapter is defined -%}{{ adapter.dispatch('first_element', 'ptleads')(expr) }}{%- else -%}{{ default__first_element(expr) }}{%- endif -%}
 {%- endmacro %}
 {% macro default__first_element(expr) -%}
     ({{ expr }})[1]
@@ -33,7 +33,7 @@
 {%- endmacro %}
 
 {% macro list_has(list_expr, value) -%}
-    {{ return(adapter.dispatch('list_has', 'ptleads')(list_expr, value)) }}
+    {%- if adapter is defined -%}{{ adapter.dispatch('list_has', 'ptleads')(list_expr, value) }}{%- else -%}{{ default__list_has(list_expr, value) }}{%- endif -%}
 {%- endmacro %}
 {% macro default__list_has(list_expr, value) -%}
     list_contains({{ list_expr }}, {{ value }})
@@ -44,7 +44,7 @@
 
 {# Every column of `relation_alias` but `columns` (DuckDB: * exclude; Spark: * except). #}
 {% macro star_except(relation_alias, columns) -%}
-    {{ return(adapter.dispatch('star_except', 'ptleads')(relation_alias, columns)) }}
+    {%- if adapter is defined -%}{{ adapter.dispatch('star_except', 'ptleads')(relation_alias, columns) }}{%- else -%}{{ default__star_except(relation_alias, columns) }}{%- endif -%}
 {%- endmacro %}
 {% macro default__star_except(relation_alias, columns) -%}
     {{ relation_alias }}.* exclude ({{ columns | join(', ') }})
@@ -55,7 +55,7 @@
 
 {# Whole seconds from `start` to `end` (timestamps). #}
 {% macro seconds_between(start, end) -%}
-    {{ return(adapter.dispatch('seconds_between', 'ptleads')(start, end)) }}
+    {%- if adapter is defined -%}{{ adapter.dispatch('seconds_between', 'ptleads')(start, end) }}{%- else -%}{{ default__seconds_between(start, end) }}{%- endif -%}
 {%- endmacro %}
 {% macro default__seconds_between(start, end) -%}
     date_diff('second', {{ start }}, {{ end }})
@@ -66,7 +66,7 @@
 
 {# A text field of a JSON document by path ('$.a.b'). #}
 {% macro json_text(expr, path) -%}
-    {{ return(adapter.dispatch('json_text', 'ptleads')(expr, path)) }}
+    {%- if adapter is defined -%}{{ adapter.dispatch('json_text', 'ptleads')(expr, path) }}{%- else -%}{{ default__json_text(expr, path) }}{%- endif -%}
 {%- endmacro %}
 {% macro default__json_text(expr, path) -%}
     json_extract_string({{ expr }}, '{{ path }}')
@@ -77,11 +77,22 @@
 
 {# A list of text values' type: DuckDB varchar[], Spark array<string>. Plain text: dbt.type_string(). #}
 {% macro type_string_list() -%}
-    {{ return(adapter.dispatch('type_string_list', 'ptleads')()) }}
+    {%- if adapter is defined -%}{{ adapter.dispatch('type_string_list', 'ptleads')() }}{%- else -%}{{ default__type_string_list() }}{%- endif -%}
 {%- endmacro %}
 {% macro default__type_string_list() -%}
     varchar[]
 {%- endmacro %}
 {% macro spark__type_string_list() -%}
     array<string>
+{%- endmacro %}
+
+{# The plain text type (dbt.type_string() is not available where sqlfluff renders the macros). #}
+{% macro string_type() -%}
+    {%- if adapter is defined -%}{{ adapter.dispatch('string_type', 'ptleads')() }}{%- else -%}{{ default__string_type() }}{%- endif -%}
+{%- endmacro %}
+{% macro default__string_type() -%}
+    varchar
+{%- endmacro %}
+{% macro spark__string_type() -%}
+    string
 {%- endmacro %}

@@ -3,7 +3,7 @@
 
 {# Replace every match of `pattern` (DuckDB needs the 'g' flag; Spark replaces all by default). #}
 {% macro regexp_replace_all(expr, pattern, replacement) -%}
-    {{ return(adapter.dispatch('regexp_replace_all', 'ptleads')(expr, pattern, replacement)) }}
+    {%- if adapter is defined -%}{{ adapter.dispatch('regexp_replace_all', 'ptleads')(expr, pattern, replacement) }}{%- else -%}{{ default__regexp_replace_all(expr, pattern, replacement) }}{%- endif -%}
 {%- endmacro %}
 {% macro default__regexp_replace_all(expr, pattern, replacement) -%}
     regexp_replace({{ expr }}, '{{ pattern }}', '{{ replacement }}', 'g')
@@ -14,7 +14,7 @@
 
 {# True when `pattern` matches anywhere in `expr`. #}
 {% macro regexp_test(expr, pattern) -%}
-    {{ return(adapter.dispatch('regexp_test', 'ptleads')(expr, pattern)) }}
+    {%- if adapter is defined -%}{{ adapter.dispatch('regexp_test', 'ptleads')(expr, pattern) }}{%- else -%}{{ default__regexp_test(expr, pattern) }}{%- endif -%}
 {%- endmacro %}
 {% macro default__regexp_test(expr, pattern) -%}
     regexp_matches({{ expr }}, '{{ pattern }}')
@@ -25,7 +25,7 @@
 
 {# True when `pattern` matches the whole of `expr`. #}
 {% macro regexp_test_full(expr, pattern) -%}
-    {{ return(adapter.dispatch('regexp_test_full', 'ptleads')(expr, pattern)) }}
+    {%- if adapter is defined -%}{{ adapter.dispatch('regexp_test_full', 'ptleads')(expr, pattern) }}{%- else -%}{{ default__regexp_test_full(expr, pattern) }}{%- endif -%}
 {%- endmacro %}
 {% macro default__regexp_test_full(expr, pattern) -%}
     regexp_full_match({{ expr }}, '{{ pattern }}')
@@ -35,7 +35,7 @@
 {%- endmacro %}
 
 {% macro starts_with(expr, prefix) -%}
-    {{ return(adapter.dispatch('starts_with', 'ptleads')(expr, prefix)) }}
+    {%- if adapter is defined -%}{{ adapter.dispatch('starts_with', 'ptleads')(expr, prefix) }}{%- else -%}{{ default__starts_with(expr, prefix) }}{%- endif -%}
 {%- endmacro %}
 {% macro default__starts_with(expr, prefix) -%}
     starts_with({{ expr }}, {{ prefix }})
@@ -46,7 +46,7 @@
 
 {# Split on single spaces, capitalise each word, join ("mary ann" -> "Mary Ann"); lambda syntax differs. #}
 {% macro capitalise_words(expr) -%}
-    {{ return(adapter.dispatch('capitalise_words', 'ptleads')(expr)) }}
+    {%- if adapter is defined -%}{{ adapter.dispatch('capitalise_words', 'ptleads')(expr) }}{%- else -%}{{ default__capitalise_words(expr) }}{%- endif -%}
 {%- endmacro %}
 {% macro default__capitalise_words(expr) -%}
     array_to_string(
@@ -60,7 +60,7 @@
 
 {# A date or timestamp as text with a strftime-style pattern (only %Y %m %d %H %M %S are mapped). #}
 {% macro format_date(expr, pattern) -%}
-    {{ return(adapter.dispatch('format_date', 'ptleads')(expr, pattern)) }}
+    {%- if adapter is defined -%}{{ adapter.dispatch('format_date', 'ptleads')(expr, pattern) }}{%- else -%}{{ default__format_date(expr, pattern) }}{%- endif -%}
 {%- endmacro %}
 {% macro default__format_date(expr, pattern) -%}
     strftime({{ expr }}, '{{ pattern }}')
