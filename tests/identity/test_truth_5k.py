@@ -61,13 +61,6 @@ def test_lead_episode_assignment(report: TruthReport) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: every source now counts, and months are off by at most one lead (3 of 13 months "
-    "scheduled, 4 of 12 evaluated on seed 1 at 5k): residual identity errors (a household member's "
-    "phone-only voicemail, a chained merge of two same-surname same-DOB patients); the test turns green "
-    "when fixed",
-)
 def test_scheduled_and_evaluated_counts_per_month_equal_truth(report: TruthReport) -> None:
     assert {m: t for m, (t, _) in report.scheduled_by_month.items()} == {
         m: o for m, (_, o) in report.scheduled_by_month.items()
