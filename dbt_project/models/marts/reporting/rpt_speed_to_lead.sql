@@ -9,6 +9,6 @@ select
     median(hours_to_first_contact) as median_hours_to_first_contact,
     avg(case when hours_to_first_contact <= 0.5 then 1.0 else 0.0 end) as share_contacted_30min,
     avg(case when hours_to_first_contact <= 2 then 1.0 else 0.0 end) as share_contacted_2h,
-    median(date_diff('second', received_at, scheduled_at) / 86400.0) as median_days_to_scheduled
+    median({{ seconds_between('received_at', 'scheduled_at') }} / 86400.0) as median_days_to_scheduled
 from {{ ref('fct_leads') }}
 group by all
