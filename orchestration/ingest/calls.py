@@ -130,4 +130,4 @@ def parse_calls(path: Path, ctx: ParseContext) -> ParsedFile:
     return _parse_call_log(path, ctx)
 
 
-CALLS = Source(name=SOURCE, tables=(LOG, VOICEMAILS), parse=parse_calls)
+CALLS = Source(name=SOURCE, tables=(LOG, VOICEMAILS), parse=parse_calls, parallel=True)

@@ -100,4 +100,4 @@ def parse_eligibility(path: Path, ctx: ParseContext) -> ParsedFile:
 
 
 RESPONSES = RawTable("eligibility_responses", EligibilityRow)
-ELIGIBILITY = Source(name=SOURCE, tables=(RESPONSES,), parse=parse_eligibility)
+ELIGIBILITY = Source(name=SOURCE, tables=(RESPONSES,), parse=parse_eligibility, parallel=True)

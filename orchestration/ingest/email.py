@@ -77,4 +77,4 @@ def parse_email(path: Path, ctx: ParseContext) -> ParsedFile:
     return ParsedFile(rows={EVENTS: rows} if rows else {}, errors=result.errors)
 
 
-EMAIL = Source(name=SOURCE, tables=(EVENTS,), parse=parse_email)
+EMAIL = Source(name=SOURCE, tables=(EVENTS,), parse=parse_email, parallel=True)

@@ -56,4 +56,4 @@ def parse_emr_csv(path: Path, ctx: ParseContext) -> ParsedFile:
 
 
 # Every file is taken (not only *.csv): one no profile matches is quarantined, never left unseen.
-EMR_CSV = Source(name=SOURCE, tables=(REFERRALS, PATIENTS, APPOINTMENTS), parse=parse_emr_csv)
+EMR_CSV = Source(name=SOURCE, tables=(REFERRALS, PATIENTS, APPOINTMENTS), parse=parse_emr_csv, parallel=True)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from orchestration.ingest import fhir_parse as fp
 from orchestration.ingest.framework import ParseContext, Source
+from orchestration.ingest.json_lines_read import exact_json_loads
 from orchestration.ingest.records import LineError, ParsedFile, QuarantineFile, RawTable
 
 SOURCE = "fhir"
@@ -40,7 +41,8 @@ def _add(parsed: ParsedFile, obj: object, line: int, raw: str | None, skipped: s
 
 def parse_fhir(path: Path, ctx: ParseContext) -> ParsedFile:
     """Route every resource by its resourceType (the file name is only a hint)."""
-    text = path.read_bytes().decode("utf-8-sig")
+    data = path.read_bytes()
+    text = data.decode("utf-8-sig")
     parsed = ParsedFile()
     skipped: set[str] = set()
     stripped = text.lstrip()
@@ -53,11 +55,12 @@ def parse_fhir(path: Path, ctx: ParseContext) -> ParsedFile:
     if whole is not None:
         _add(parsed, whole, 1, None, skipped)
     else:
+        loads = exact_json_loads(data)
         for number, line in enumerate(text.splitlines(), start=1):
             if not line.strip():
                 continue
             try:
-                obj = json.loads(line)
+                obj = loads(line)
             except json.JSONDecodeError:
                 parsed.errors.append(LineError(number, "malformed JSON"))
                 continue
@@ -71,4 +74,6 @@ def _is_fhir_file(path: Path) -> bool:
     return not path.name.startswith(".") and path.suffix.lower() in (".ndjson", ".json", ".jsonl")
 
 
-FHIR = Source(name=SOURCE, tables=tuple(TABLES.values()), parse=parse_fhir, accepts=_is_fhir_file)
+FHIR = Source(
+    name=SOURCE, tables=tuple(TABLES.values()), parse=parse_fhir, accepts=_is_fhir_file, parallel=True
+)

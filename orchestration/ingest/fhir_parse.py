@@ -9,6 +9,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
 ICD10_SYSTEMS = ("http://hl7.org/fhir/sid/icd-10-cm", "http://hl7.org/fhir/sid/icd-10")
@@ -139,6 +140,13 @@ def parse_instant(value: Any) -> datetime | None:
     """FHIR dateTime (year, year-month, date, or full with offset) -> naive UTC; partial/naive read as UTC."""
     if not isinstance(value, str) or not value:
         return None
+    return _instant(value)
+
+
+@lru_cache(maxsize=1 << 16)
+def _instant(value: str) -> datetime:
+    # Cached: appointment slots, dates of birth and export times repeat across thousands of resources
+    # (datetimes are immutable, and a ValueError is raised again, never cached).
     text = value.replace("Z", "+00:00")
     if len(text) == 4:
         text += "-01-01"

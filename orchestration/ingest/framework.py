@@ -21,7 +21,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from orchestration.ingest.records import LineError, ParsedFile, QuarantineFile, RawTable
+from orchestration.ingest.parse_pool import ParsedTables, file_jobs
+from orchestration.ingest.records import ParsedFile, RawTable, describe_line_errors
 
 INGEST_LOG_DDL = """
 CREATE TABLE IF NOT EXISTS raw.ingest_log (
@@ -67,6 +68,9 @@ class Source:
     tables: tuple[RawTable, ...]
     parse: Callable[[Path, ParseContext], ParsedFile]
     accepts: Callable[[Path], bool] = lambda path: not path.name.startswith(".")
+    # Parse files in worker processes when the inbox is large (see parse_pool); `parse` must then be a
+    # module-level function. Off for OCR: each worker would load its own models.
+    parallel: bool = False
 
 
 @dataclass
@@ -106,14 +110,6 @@ def list_inbox(folder: Path, source: Source) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and source.accepts(p))
 
 
-def _describe_errors(errors: list[LineError]) -> str:
-    lines = sorted({e.line for e in errors})
-    shown = ", ".join(str(n) for n in lines[:MAX_LISTED_BAD_LINES])
-    more = f" (+{len(lines) - MAX_LISTED_BAD_LINES} more)" if len(lines) > MAX_LISTED_BAD_LINES else ""
-    kinds = sorted({e.reason for e in errors})[:3]
-    return f"bad lines {shown}{more}: {'; '.join(kinds)}"
-
-
 def _known_hashes(con: duckdb.DuckDBPyConnection, source: str) -> tuple[set[str], dict[str, str]]:
     rows = con.execute(
         "SELECT sha256, status, reason FROM raw.ingest_log WHERE source = ?", [source]
@@ -121,23 +117,6 @@ def _known_hashes(con: duckdb.DuckDBPyConnection, source: str) -> tuple[set[str]
     done = {h for h, status, _ in rows if status in ("ok", "partial")}
     quarantined = {h: reason for h, status, reason in rows if status == "quarantined"}
     return done, quarantined
-
-
-def _parse_safely(source: Source, path: Path, ctx: ParseContext, data: bytes) -> ParsedFile | str:
-    """Parsed rows, or the quarantine reason. Unexpected errors give only their type (may hold PHI)."""
-    if not data.strip():
-        return "empty file"
-    try:
-        parsed = source.parse(path, ctx)
-    except QuarantineFile as exc:
-        return str(exc)
-    except UnicodeDecodeError as exc:
-        return f"not UTF-8 text (bad byte at offset {exc.start})"
-    except Exception as exc:
-        return f"parser failed: {type(exc).__name__}"
-    if parsed.record_count == 0:
-        return "no usable records" + (f"; {_describe_errors(parsed.errors)}" if parsed.errors else "")
-    return parsed
 
 
 def _maybe_crash(file_indexes: Iterable[int]) -> None:
@@ -160,7 +139,7 @@ def _quarantine(
     con: duckdb.DuckDBPyConnection,
     source: Source,
     path: Path,
-    data: bytes,
+    size: int,
     sha: str,
     reason: str,
     quarantine_dir: Path,
@@ -175,7 +154,7 @@ def _quarantine(
     (target_dir / f"{path.name}.reason.txt").write_text(reason + "\n", encoding="utf-8")
     if already.get(sha) != reason:
         con.execute("BEGIN TRANSACTION")
-        _log_row(con, source.name, path.name, sha, len(data), 0, "quarantined", reason, started)
+        _log_row(con, source.name, path.name, sha, size, 0, "quarantined", reason, started)
         con.execute("COMMIT")
         already[sha] = reason
     path.unlink()
@@ -193,26 +172,23 @@ class _ReadyFile:
     status: str
     reason: str | None
     parse_s: float
-    tables: dict[RawTable, pa.Table]
+    tables: dict[str, pa.Table]  # by raw table name
 
 
-def _ready_file(
-    index: int, path: Path, sha: str, size: int, parsed: ParsedFile, started: float
-) -> _ReadyFile:
-    tables = {}
-    for table, records in parsed.rows.items():
-        if records:
-            rows = table.to_arrow(records)
-            tables[table] = rows.append_column(_FILE_FIELD, pa.repeat(path.name, rows.num_rows))
+def _ready_file(index: int, path: Path, sha: str, size: int, parsed: ParsedTables) -> _ReadyFile:
+    tables = {
+        name: rows.append_column(_FILE_FIELD, pa.repeat(path.name, rows.num_rows))
+        for name, rows in parsed.tables.items()
+    }
     return _ReadyFile(
         index=index,
         name=path.name,
         sha=sha,
         size=size,
-        records=parsed.record_count,
+        records=parsed.records,
         status="partial" if parsed.errors else "ok",
-        reason=_describe_errors(parsed.errors) if parsed.errors else None,
-        parse_s=time.monotonic() - started,
+        reason=describe_line_errors(parsed.errors, MAX_LISTED_BAD_LINES) if parsed.errors else None,
+        parse_s=parsed.parse_s,
         tables=tables,
     )
 
@@ -263,7 +239,7 @@ class _Batch:
         con.execute("BEGIN TRANSACTION")
         try:
             for table in source.tables:
-                parts = [f.tables[table] for f in self.files if table in f.tables]
+                parts = [f.tables[table.name] for f in self.files if table.name in f.tables]
                 if not parts:
                     continue
                 arrow_rows = pa.concat_tables(parts)  # noqa: F841 - read by DuckDB's replacement scan
@@ -306,33 +282,36 @@ def ingest_source(
     quarantine_dir: Path,
     ctx: ParseContext,
     progress: Callable[[str], None] = lambda _msg: None,
+    workers: int | None = None,
 ) -> SourceReport:
     """Ingest every new file of `inbox_dir/<source.name>`; never raises for a bad file.
 
     Good files are committed in batches (see `_Batch`); a quarantined file is logged on its own at once.
+    workers: parse processes for a `parallel` source (None: PTLEADS_INGEST_WORKERS, else up to 2 cores).
     """
     ensure_raw_schema(con, [source])
     report = SourceReport(source.name)
     done, quarantined = _known_hashes(con, source.name)
     batch = _Batch()
-    for index, path in enumerate(list_inbox(inbox_dir / source.name, source), start=1):
+    paths = list_inbox(inbox_dir / source.name, source)
+    for job in file_jobs(paths, source.parse, ctx, set(done), source.parallel, workers):
         report.files_seen += 1
         started = time.monotonic()
-        data = path.read_bytes()
-        sha = file_sha256(data)
-        if sha in done:  # also holds the hashes of the open batch: a copy inside one batch is skipped too
+        if job.sha in done:  # also holds the hashes of the open batch: a copy inside one batch is skipped too
             report.files_skipped += 1
             continue
-        parsed = _parse_safely(source, path, ctx, data)
+        parsed = job.outcome()
         if isinstance(parsed, str):
-            _quarantine(con, source, path, data, sha, parsed, quarantine_dir, started, quarantined)
+            _quarantine(
+                con, source, job.path, job.size, job.sha, parsed, quarantine_dir, started, quarantined
+            )
             report.files_quarantined += 1
-            report.quarantined.append(path.name)
-            progress(f"  {source.name}: quarantined {path.name}: {parsed}")
+            report.quarantined.append(job.path.name)
+            progress(f"  {source.name}: quarantined {job.path.name}: {parsed}")
             continue
-        ready = _ready_file(index, path, sha, len(data), parsed, started)
+        ready = _ready_file(job.index, job.path, job.sha, job.size, parsed)
         batch.add(ready)
-        done.add(sha)
+        done.add(job.sha)
         report.records += ready.records
         if ready.status == "partial":
             report.files_partial += 1

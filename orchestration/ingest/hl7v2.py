@@ -351,4 +351,5 @@ HL7V2 = Source(
     tables=(MESSAGES, REFERRALS, APPOINTMENTS, PATIENT_UPDATES),
     parse=parse_hl7v2_file,
     accepts=_is_hl7_file,
+    parallel=True,
 )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,6 +19,38 @@ _BOM = b"\xef\xbb\xbf"
 _decode_json = json.JSONDecoder().decode
 _EPOCH = datetime(1970, 1, 1)
 _MS_THRESHOLD = 100_000_000_000  # unix seconds reach this only in year 5138: larger values are milliseconds
+
+
+try:  # orjson decodes 1.5-2x faster; it comes with Dagster, and json (below) stands in without it
+    import orjson
+
+    _fast_loads: Any = orjson.loads
+    _FastDecodeError: type[Exception] = orjson.JSONDecodeError
+except ImportError:  # pragma: no cover - orjson is in the lock file
+    _fast_loads, _FastDecodeError = None, Exception
+# Digits -> "9", everything else -> " ": a 19-digit run is then a plain substring test (C speed; a regex
+# over an 80 MB file costs as much as decoding it).
+_DIGIT_MASK = bytes(0x39 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
+_LONG_RUN = b"9" * 19
+
+
+def exact_json_loads(data: bytes | str) -> Callable[[str], Any]:
+    """A JSON decoder for the lines of `data` that returns exactly what json.loads returns.
+
+    orjson turns integers beyond 64 bits into floats, so a file with any 19-digit run keeps json; and
+    what orjson refuses but json accepts (NaN, lone surrogates, 1e400) falls back to json line by line.
+    """
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+    if _fast_loads is None or _LONG_RUN in raw.translate(_DIGIT_MASK):
+        return _decode_json
+
+    def loads(line: str) -> Any:
+        try:
+            return _fast_loads(line)
+        except _FastDecodeError:
+            return _decode_json(line)  # raises json's own error for a truly bad line
+
+    return loads
 
 
 class JsonDocumentError(ValueError):

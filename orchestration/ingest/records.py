@@ -56,6 +56,15 @@ class LineError:
     reason: str
 
 
+def describe_line_errors(errors: list[LineError], limit: int = 20) -> str:
+    """The ingest-log reason of a partial file: its bad line numbers (the first `limit`) and kinds."""
+    lines = sorted({e.line for e in errors})
+    shown = ", ".join(str(n) for n in lines[:limit])
+    more = f" (+{len(lines) - limit} more)" if len(lines) > limit else ""
+    kinds = sorted({e.reason for e in errors})[:3]
+    return f"bad lines {shown}{more}: {'; '.join(kinds)}"
+
+
 @dataclass(frozen=True)
 class RawTable:
     """A raw table declared by a source: `raw.<name>`, columns from a dataclass with a `source_record_id`."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from orchestration.ingest.calls import CALLS
+from orchestration.ingest.corrections import FAX_CORRECTIONS_SOURCE
 from orchestration.ingest.eligibility import ELIGIBILITY
 from orchestration.ingest.email import EMAIL
 from orchestration.ingest.emr_csv import EMR_CSV
@@ -27,6 +28,7 @@ SOURCES: tuple[Source, ...] = (
     WEB,
     ELIGIBILITY,
     OUTCOMES_SOURCE,
+    FAX_CORRECTIONS_SOURCE,
     FAX,
 )
 

@@ -57,4 +57,4 @@ def parse_webforms(path: Path, ctx: ParseContext) -> ParsedFile:
     return parsed
 
 
-WEBFORMS = Source(name=SOURCE, tables=(SUBMISSIONS,), parse=parse_webforms)
+WEBFORMS = Source(name=SOURCE, tables=(SUBMISSIONS,), parse=parse_webforms, parallel=True)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from orchestration.generator import generate
 from orchestration.ingest.framework import ParseContext, Source, SourceReport, ingest_source
 from orchestration.ingest.profiles import load_profiles
+from orchestration.ingest.sources import SOURCES
 from orchestration.settings import REPO_ROOT
 
 FHIR_FIXTURES = REPO_ROOT / "tests" / "fixtures" / "fhir"
@@ -48,3 +51,28 @@ class Warehouse:
 @pytest.fixture
 def warehouse(tmp_path: Path, ctx: ParseContext) -> Warehouse:
     return Warehouse(tmp_path, ctx)
+
+
+@pytest.fixture(scope="session")
+def ingested(tmp_path_factory) -> tuple[Path, Path]:
+    """A 500-lead generator practice (5 faxes) ingested source by source: (generator folder, warehouse).
+    Shared by the slow truth and parse-pool tests (generated once per session)."""
+    root = tmp_path_factory.mktemp("truth")
+    generate(
+        out_dir=root / "gen",
+        seed=1,
+        n_leads=500,
+        months=6,
+        n_clinics=3,
+        end=date(2025, 12, 31),
+        max_faxes=5,
+        base_config=REPO_ROOT / "config",
+        progress=lambda _msg: None,
+    )
+    config = root / "gen" / "config"
+    ctx = ParseContext(config, load_profiles(config), warehouse_dir=root)
+    with duckdb.connect(str(root / "w.duckdb")) as con:
+        for source in SOURCES:
+            report = ingest_source(con, source, root / "gen" / "inbox", root / "quarantine", ctx, workers=0)
+            assert report.files_quarantined == 0, (source.name, report.quarantined)
+    return root / "gen", root / "w.duckdb"

@@ -7,18 +7,13 @@ import csv
 import json
 import re
 from collections import defaultdict
-from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from orchestration.generator import generate
 from orchestration.ingest.fax_payers import canonical_payer, load_payer_aliases
-from orchestration.ingest.framework import ParseContext, ingest_source
-from orchestration.ingest.profiles import load_profiles
 from orchestration.ingest.sources import SOURCES
-from orchestration.settings import REPO_ROOT
 
 pytestmark = pytest.mark.slow
 FAX_FLOOR = 0.90
@@ -37,29 +32,6 @@ FAX_FIELDS = (
     "orders",
     "referring_name",
 )
-
-
-@pytest.fixture(scope="module")
-def ingested(tmp_path_factory) -> tuple[Path, Path]:
-    root = tmp_path_factory.mktemp("truth")
-    generate(
-        out_dir=root / "gen",
-        seed=1,
-        n_leads=500,
-        months=6,
-        n_clinics=3,
-        end=date(2025, 12, 31),
-        max_faxes=5,
-        base_config=REPO_ROOT / "config",
-        progress=lambda _msg: None,
-    )
-    config = root / "gen" / "config"
-    ctx = ParseContext(config, load_profiles(config), warehouse_dir=root)
-    with duckdb.connect(str(root / "w.duckdb")) as con:
-        for source in SOURCES:
-            report = ingest_source(con, source, root / "gen" / "inbox", root / "quarantine", ctx)
-            assert report.files_quarantined == 0, (source.name, report.quarantined)
-    return root / "gen", root / "w.duckdb"
 
 
 def _truth(gen: Path) -> dict[str, set[str]]:

@@ -1,9 +1,38 @@
--- Referral faxes received by the run's as-of: OCR-extracted fields with a confidence each.
-with latest as (
+-- Referral faxes received by the run's as-of: OCR-extracted fields with a confidence each. A field staff
+-- corrected in the review queue (stg_fax__corrections) replaces the OCR value with confidence 1.0, and the
+-- fax no longer needs review.
+{%- set corrected_fields = ['first_name', 'last_name', 'dob', 'phone', 'zip', 'diagnosis_codes',
+    'referring_name', 'referring_npi', 'payer', 'member_id', 'post_op', 'surgery_date', 'orders'] %}
+with extracted as (
     select *
     from {{ source('fax', 'fax_extractions') }}
     where coalesce(received_at, ingested_at) <= {{ as_of() }}
     qualify row_number() over (partition by source_record_id order by ingested_at desc) = 1
+),
+
+latest as (
+    select
+        extracted.* exclude (
+            needs_review,
+            {%- for field in corrected_fields %}
+                {{ field }},
+                {{ field }}_confidence{{ ',' if not loop.last }}
+            {%- endfor %}
+        ),
+        {%- for field in corrected_fields %}
+            case
+                when corrections.{{ field }}_corrected then corrections.{{ field }} else extracted.{{ field }}
+            end as {{ field }},
+            case
+                when corrections.{{ field }}_corrected then 1.0 else extracted.{{ field }}_confidence
+            end as {{ field }}_confidence,
+        {%- endfor %}
+        extracted.needs_review and corrections.fax_record_id is null as needs_review,
+        corrections.corrected_by,
+        corrections.corrected_at
+    from extracted
+    left join {{ ref('stg_fax__corrections') }} as corrections
+        on extracted.source_record_id = corrections.fax_record_id
 )
 
 select
@@ -52,5 +81,7 @@ select
     payer_confidence,
     member_id_confidence,
     page_images,
+    corrected_by,
+    corrected_at,
     ingested_at
 from latest

@@ -1,0 +1,126 @@
+"""Parsing in worker processes gives the warehouse exactly what in-process parsing gives: the same raw rows,
+ingest-log rows and quarantined files, on generator data and on edge cases (quoted newlines, BOM, a missing
+profile column, bad lines, an empty file, a copy of a file)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.ingest import parse_pool
+from orchestration.ingest.framework import ParseContext, ingest_source
+from orchestration.ingest.profiles import load_profiles
+from orchestration.ingest.sources import SOURCES
+
+pytestmark = pytest.mark.slow
+STRUCTURED = [s for s in SOURCES if s.parallel]
+
+
+def _first(folder: Path, pattern: str) -> Path:
+    return sorted(folder.glob(pattern))[0]
+
+
+def _add_edge_cases(inbox: Path) -> None:
+    """Edge cases on top of real generator files (formats stay exactly the generator's)."""
+    sms = _first(inbox / "sms", "*.csv")
+    rows = list(csv.reader(io.StringIO(sms.read_text(encoding="utf-8"), newline="")))
+    extra = list(rows[1])
+    extra[rows[0].index("Sid")] = "SM" + "f" * 32
+    extra[rows[0].index("Body")] = "line one\nline two, with a comma\nline three"
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([*rows, extra, ["too", "few"]])
+    (inbox / "sms" / "twilio_messages_edge.csv").write_text(out.getvalue(), encoding="utf-8")
+    shutil.copy(sms, inbox / "sms" / "copy_of_first.csv")  # same content: ingested once
+    forms = _first(inbox / "webforms", "*.jsonl")
+    forms.write_bytes(b"\xef\xbb\xbf" + forms.read_bytes() + b"{not json\n")  # BOM + a bad line
+    web = _first(inbox / "web", "*.jsonl")
+    web.write_bytes(web.read_bytes() + b'{"event_id": "x1"}\n[1, 2]\n')
+    (inbox / "fhir" / "Empty.ndjson").write_bytes(b"")
+    report = _first(inbox / "emr_csv", "*.csv")
+    header, _, body = report.read_text(encoding="utf-8").partition("\n")
+    (inbox / "emr_csv" / f"{report.stem}_trimmed.csv").write_text(
+        ",".join(header.split(",")[1:]) + "\n" + body, encoding="utf-8"
+    )  # first column gone: the profile names it, so the file is quarantined
+
+
+def _snapshot(warehouse: Path, quarantine: Path) -> dict[str, list]:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        tables = [
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'raw' ORDER BY 1"
+            ).fetchall()
+        ]
+        out = {
+            t: con.execute(f"SELECT * EXCLUDE (ingested_at) FROM raw.{t} ORDER BY ALL").fetchall()
+            for t in tables
+            if t != "ingest_log"
+        }
+        out["ingest_log"] = con.execute(
+            "SELECT * EXCLUDE (ingested_at, duration_s) FROM raw.ingest_log ORDER BY ALL"
+        ).fetchall()
+    finally:
+        con.close()
+    out["quarantine"] = sorted(
+        (p.relative_to(quarantine).as_posix(), p.read_bytes()) for p in quarantine.rglob("*") if p.is_file()
+    )
+    return out
+
+
+def _ingest(inbox: Path, root: Path, ctx: ParseContext, workers: int) -> dict[str, list]:
+    shutil.copytree(inbox, root / "inbox")
+    with duckdb.connect(str(root / "w.duckdb")) as con:
+        for source in STRUCTURED:
+            ingest_source(con, source, root / "inbox", root / "quarantine", ctx, workers=workers)
+    return _snapshot(root / "w.duckdb", root / "quarantine")
+
+
+def test_pool_and_in_process_give_identical_warehouses(ingested, tmp_path, monkeypatch) -> None:
+    gen, _ = ingested
+    inbox = tmp_path / "inbox"
+    shutil.copytree(gen / "inbox", inbox, ignore=shutil.ignore_patterns("fax"))
+    _add_edge_cases(inbox)
+    ctx = ParseContext(gen / "config", load_profiles(gen / "config"), warehouse_dir=tmp_path)
+    monkeypatch.setattr(parse_pool, "POOL_MIN_BYTES", 0)  # small practice: force the pool
+
+    serial = _ingest(inbox, tmp_path / "serial", ctx, workers=0)
+    pooled = _ingest(inbox, tmp_path / "pooled", ctx, workers=2)
+
+    assert parse_pool.pool_children_pids(), "the pool was not used"
+    assert pooled == serial
+    log = {(r[1], r[5]) for r in serial["ingest_log"]}  # (file, status)
+    assert ("twilio_messages_edge.csv", "partial") in log
+    copies = {"copy_of_first.csv", _first(inbox / "sms", "twilio_*.csv").name}
+    assert len({name for name, _ in log} & copies) == 1  # one content, ingested once
+    assert any(name.endswith("_trimmed.csv") and status == "quarantined" for name, status in log)
+    assert ("Empty.ndjson", "quarantined") in log
+    (body,) = [
+        r
+        for r in serial["sms_messages"]
+        if r[0] == "SM" + "f" * 32  # source_record_id
+    ]
+    assert "line two, with a comma\nline three" in body[3]
+    assert sum(len(v) for k, v in serial.items() if k not in ("ingest_log", "quarantine")) > 5_000
+
+
+def test_rerun_with_the_pool_changes_nothing(ingested, tmp_path, monkeypatch) -> None:
+    gen, _ = ingested
+    monkeypatch.setattr(parse_pool, "POOL_MIN_BYTES", 0)
+    ctx = ParseContext(gen / "config", load_profiles(gen / "config"), warehouse_dir=tmp_path)
+    inbox = tmp_path / "inbox"
+    shutil.copytree(gen / "inbox", inbox, ignore=shutil.ignore_patterns("fax"))
+    first = _ingest(inbox, tmp_path / "run", ctx, workers=2)
+    with duckdb.connect(str(tmp_path / "run" / "w.duckdb")) as con:
+        reports = [
+            ingest_source(con, s, tmp_path / "run" / "inbox", tmp_path / "q", ctx, workers=2)
+            for s in STRUCTURED
+        ]
+    assert sum(r.records for r in reports) == 0
+    assert all(r.files_skipped == r.files_seen for r in reports)
+    assert _snapshot(tmp_path / "run" / "w.duckdb", tmp_path / "run" / "quarantine") == first
