@@ -69,24 +69,20 @@ class ServedApp:
 
 
 @contextmanager
-def serve(folder: Path) -> Iterator[ServedApp]:
-    """Build a fixture snapshot in `folder`, serve the app against it, stop the server afterwards."""
-    snapshot = _load_snapshot_builder().build_snapshot(folder)
+def start_app(env: dict[str, str], log_dir: Path) -> Iterator[str]:
+    """Serve the app with `env` (PTLEADS_* paths) on a free loopback port; yields its URL."""
     port = _free_port()
-    env = {
-        **os.environ,
-        "PTLEADS_WAREHOUSE": str(folder / "warehouse.duckdb"),
-        "PTLEADS_INBOX": str(folder / "inbox"),
-    }
     command = [sys.executable, "-m", "streamlit", "run", str(REPO / "app" / "streamlit_app.py"),
                "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
                "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]  # fmt: skip
-    with (folder / "streamlit.log").open("wb") as log_file:
-        proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=log_file, stderr=subprocess.STDOUT)
+    with (log_dir / "streamlit.log").open("wb") as log_file:
+        proc = subprocess.Popen(
+            command, cwd=REPO, env={**os.environ, **env}, stdout=log_file, stderr=subprocess.STDOUT
+        )
         url = f"http://127.0.0.1:{port}"
         try:
             _wait_healthy(url, proc)
-            yield ServedApp(url=url, snapshot=snapshot, folder=folder)
+            yield url
         finally:
             proc.terminate()
             try:
@@ -94,3 +90,12 @@ def serve(folder: Path) -> Iterator[ServedApp]:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+@contextmanager
+def serve(folder: Path) -> Iterator[ServedApp]:
+    """Build a fixture snapshot in `folder`, serve the app against it, stop the server afterwards."""
+    snapshot = _load_snapshot_builder().build_snapshot(folder)
+    env = {"PTLEADS_WAREHOUSE": str(folder / "warehouse.duckdb"), "PTLEADS_INBOX": str(folder / "inbox")}
+    with start_app(env, folder) as url:
+        yield ServedApp(url=url, snapshot=snapshot, folder=folder)
