@@ -96,3 +96,25 @@
 {% macro spark__string_type() -%}
     string
 {%- endmacro %}
+
+{# Join a list of text with a separator. #}
+{% macro join_list(list_expr, separator) -%}
+    {%- if adapter is defined -%}{{ adapter.dispatch('join_list', 'ptleads')(list_expr, separator) }}{%- else -%}{{ default__join_list(list_expr, separator) }}{%- endif -%}
+{%- endmacro %}
+{% macro default__join_list(list_expr, separator) -%}
+    array_to_string({{ list_expr }}, {{ separator }})
+{%- endmacro %}
+{% macro spark__join_list(list_expr, separator) -%}
+    array_join({{ list_expr }}, {{ separator }})
+{%- endmacro %}
+
+{# Whole `unit`s (second, minute, hour, day) from `start` to `end`. #}
+{% macro time_diff(unit, start, end) -%}
+    {%- if adapter is defined -%}{{ adapter.dispatch('time_diff', 'ptleads')(unit, start, end) }}{%- else -%}{{ default__time_diff(unit, start, end) }}{%- endif -%}
+{%- endmacro %}
+{% macro default__time_diff(unit, start, end) -%}
+    date_diff('{{ unit }}', {{ start }}, {{ end }})
+{%- endmacro %}
+{% macro spark__time_diff(unit, start, end) -%}
+    timestampdiff({{ unit | upper }}, {{ start }}, {{ end }})
+{%- endmacro %}

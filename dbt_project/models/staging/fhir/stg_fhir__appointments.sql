@@ -27,7 +27,7 @@ select
     end as status,
     start_at,
     end_at,
-    coalesce(minutes_duration, datediff('minute', start_at, end_at)) as duration_min,
+    coalesce(minutes_duration, {{ time_diff('minute', 'start_at', 'end_at') }}) as duration_min,
     coalesce(created_at, start_at) as booked_at,
     source,
     source_file

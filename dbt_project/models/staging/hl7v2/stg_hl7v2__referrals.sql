@@ -38,7 +38,7 @@ select
     {{ payer_id_from_text('payer_name') }} as payer_id,
     {{ diagnosis_group_of('diagnosis_codes') }} as diagnosis_group,
     {{ clinic_id_from_text('referred_to_name') }} as clinic_id,
-    {{ post_op_from_text('cast(null as boolean)', "array_to_string(notes, ' ')") }} as post_op,
+    {{ post_op_from_text('cast(null as boolean)', join_list('notes', "' '")) }} as post_op,
     member_id,
     group_number,
     plan_type,
