@@ -22,10 +22,10 @@ from pathlib import Path
 
 from scale.child_step import StepResult, run_step
 from scale.day_split import day_bounds
-from scale.scale_report import RESULTS, write_report
+from scale.scale_report import PIPELINE_KEYS, RESULTS, write_report
 
 # Steps that make up "the pipeline" for the floor ratio (generate, floor, app queries excluded).
-PIPELINE_STEPS = ("ingest", "dbt_full", "train", "score", "dbt_scored", "actions", "publish")
+PIPELINE_STEPS = PIPELINE_KEYS
 ORDER = ("generate", "floor", *PIPELINE_STEPS, "app_queries", "incremental")
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 _RESULT_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})-(\d+)\.json$")
+PIPELINE_KEYS = ("ingest", "dbt_full", "train", "score", "dbt_scored", "actions", "publish")
 STEP_LABELS = {
     "generate": "generate",
     "floor": "floor (DuckDB reads the files)",
@@ -89,8 +91,51 @@ def render_markdown(results: dict[int, dict]) -> str:
     for n, r in results.items():
         q = r["steps"]["app_queries"]
         lines.append(f"- {n:,} leads: " + ", ".join(f"{k} {q['median_s'][k]:.3f}" for k in q["heaviest"]))
+    for n, r in results.items():
+        spark = r["steps"].get("spark")
+        if spark:
+            lines += ["", f"## Spark target at {n:,} leads (same sources, dbt `--target spark`)", ""]
+            lines.append(
+                f"{spark['models_built']} models built, {len(spark['rows_equal'])} with DuckDB's row count, "
+                f"{len(spark['rows_differ'])} differing; "
+                f"failed: {', '.join(spark['models_failed']) or 'none'}; "
+                f"{spark['models_skipped']} skipped downstream."
+            )
+    lines += ["", *estimate_lines(results, 1_000_000)]
     lines += ["", "![time vs size](scale_time.png)", "", "![peak RSS vs size](scale_rss.png)", ""]
     return "\n".join(lines)
+
+
+def estimate_lines(results: dict[int, dict], target: int) -> list[str]:
+    """Extrapolated (not measured) CPU seconds per step at `target` leads: a power law through the two
+    largest sizes, or linear from the only one. CPU, not wall: wall moves with the machine's other load."""
+    sizes = sorted(results)
+    if not sizes or target in results:
+        return []
+    big = sizes[-1]
+    lines = [f"## Estimate at {target:,} leads (extrapolated CPU seconds, not measured)", ""]
+    if len(sizes) == 1:
+        lines.append(
+            f"Only {big:,} leads measured: linear in leads (a lower bound if any step is super-linear)."
+        )
+    else:
+        lines.append(f"Power law through {sizes[-2]:,} and {big:,} leads (exponent per step in brackets).")
+    lines.append("")
+    total = 0.0
+    for key in (*PIPELINE_KEYS, "incremental"):
+        cpu = results[big]["steps"].get(key, {}).get("cpu_s")
+        if cpu is None:
+            continue
+        exponent = 1.0
+        if len(sizes) > 1:
+            small = results[sizes[-2]]["steps"].get(key, {}).get("cpu_s")
+            if small and cpu > 0:
+                exponent = math.log(cpu / small) / math.log(big / sizes[-2])
+        estimate = cpu * (target / big) ** exponent
+        total += estimate if key in PIPELINE_KEYS else 0.0
+        lines.append(f"- {STEP_LABELS[key]}: {estimate:,.0f} s CPU ({exponent:.2f})")
+    lines.append(f"- pipeline total: {total:,.0f} s CPU = {total / 60:,.1f} min on one core")
+    return lines
 
 
 def plot(results: dict[int, dict], folder: Path = RESULTS) -> None:
