@@ -141,6 +141,11 @@ def extract_fax_fields(
 
     values = {k: (p.value if p else None) for k, p in picks.items()}
     conf = {k: round(min(1.0, p.score), 4) if p else 0.0 for k, p in picks.items()}
+    if isinstance(doctor_name := values["referring_name"], str) and " " in doctor_name:
+        given, surname = doctor_name.split(" ", 1)
+        checks = (check_name(given, given_name_prior(), lines), check_name(surname, surname_prior(), lines))
+        values["referring_name"] = f"{checks[0].value} {checks[1].value}"
+        conf["referring_name"] = round(conf["referring_name"] * min(c.doubt for c in checks), 4)
     first, last = name.value if name else (None, None)  # type: ignore[misc]
     conf["first_name"] = conf["last_name"] = round(name.score, 4) if name else 0.0
     if first and last:

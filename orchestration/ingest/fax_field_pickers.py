@@ -14,6 +14,8 @@ from datetime import date
 import zipcodes
 
 from orchestration.ingest.fax_labels import NOT_NAMES, LabelIndex, Labelled
+from orchestration.ingest.fax_name_check import likelier_swapped
+from orchestration.ingest.fax_name_prior import given_name_prior, surname_prior
 from orchestration.ingest.fax_normalise import (
     find_dates,
     find_icd10,
@@ -64,14 +66,29 @@ def _with_next(idx: LabelIndex, item: Labelled) -> list[tuple[str, float]]:
     return out
 
 
+def _person(value: str) -> tuple[str, str] | None:
+    """(first, last) of a name as written; without a comma, in the order the Census makes likelier
+    ("RE: GARCIA LUIS" lost its comma: Garcia is a surname and Luis a given name, not the reverse)."""
+    parsed = split_person_name(value)
+    if not parsed or any(w.lower().strip(".,") in NOT_NAMES for w in " ".join(parsed).split()):
+        return None
+    if "," not in value and likelier_swapped(*parsed, given_name_prior(), surname_prior()):
+        return parsed[1], parsed[0]
+    return parsed
+
+
 def pick_name(idx: LabelIndex) -> Pick | None:
     picks = []
     for item in idx.of("name"):
-        value = re.split(r"\s[\(\[]|\s{2,}", item.value)[0]
-        parsed = split_person_name(value)
-        if not parsed or any(w.lower().strip(".,") in NOT_NAMES for w in " ".join(parsed).split()):
-            continue
-        picks.append(Pick(parsed, item.weight * item.confidence * _colon(item), item.line))
+        parsed = _person(re.split(r"\s[\(\[]|\s{2,}", item.value)[0])
+        if parsed:
+            picks.append(Pick(parsed, item.weight * item.confidence * _colon(item), item.line))
+    if not picks:
+        # A misread short label ("RF:" for "RE:") before "Last, First": found, but sent to review.
+        for k, line in enumerate(idx.lines):
+            m = re.match(r"\W*[A-Za-z]{1,3}\s*[:;]\s*([^,]+,[^,]+)$", line.text)
+            if m and not (idx.hits[k] and idx.hits[k][0].start < m.start(1)) and (parsed := _person(m[1])):
+                picks.append(Pick(parsed, 0.5 * line.confidence, line))
     return best(picks)
 
 

@@ -181,3 +181,13 @@ def check_name(value: str, prior: NamePrior, lines: Sequence[OcrLine] = ()) -> N
         if check is not None:
             doubt = min(doubt, check.doubt)
     return NameCheck("".join(out), corrected, doubt)
+
+
+def likelier_swapped(first: str, last: str, given: NamePrior, surnames: NamePrior) -> bool:
+    """True when "first last" is far likelier "last first" (a single word each): the Census priors
+    must favour the swap a hundredfold, so "Lee James" and unlisted pairs keep the written order."""
+    if " " in first or " " in last:
+        return False
+    as_written = given.probability(first) * surnames.probability(last)
+    swapped = given.probability(last) * surnames.probability(first)
+    return swapped > 100 * as_written

@@ -264,11 +264,13 @@ def _fix_name_ocr(text: str) -> str:
             word = word.replace("l", "I")
         return word.replace("lll", "ill")
 
+    text = re.sub(r"(?<=[A-Za-z])!", "l", text)  # "Pau!": a name has no "!"; an l lost its foot
     return re.sub(r"[A-Za-z]+", fix, text)
 
 
 def _clean_tokens(text: str) -> list[str]:
-    tokens = [t.strip(" .;:") if t.lower().strip(".") not in {"st"} else t for t in text.split()]
+    # "St" keeps its dot; a colon or comma after it is the dot misread ("ST: CLAIR").
+    tokens = [t.strip(" .;:") if t.lower().strip(".:;,") != "st" else t[:2] + "." for t in text.split()]
     out = []
     for t in tokens:
         bare = t.lower().strip(".,")
@@ -286,7 +288,11 @@ def split_person_name(text: str) -> tuple[str, str] | None:
     """(first, last) from 'Last, First M.' or 'First M. Last'; titles and credentials dropped."""
     text = _CRED_SUFFIX.sub("", text.strip(" .,;:-"))
     text = re.sub(r"^[\[|Il](?=[A-Z][a-z])", "", text)  # a box border read as I: "IWei McDonald"
+    letters = [c for c in text if c.isalpha()]
+    if len(letters) >= 6 and sum(c.isupper() for c in letters) >= 0.6 * len(letters):
+        text = text.upper()  # a capitals name with misread small letters: "OKaFOR, maRY"
     text = split_glued(_fix_name_ocr(text.strip(" .,;:-")))
+    text = re.sub(r"-([A-Z]) ([a-z]{2,})\b", r"-\1\2", text)  # no hyphenated part is one letter
     if "," in text:
         last_part, _, first_part = text.partition(",")
         # "Jane Smith, MD": the part after the comma is only a credential.

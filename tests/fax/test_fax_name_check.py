@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from orchestration.ingest.fax_extract import extract_fax_fields
-from orchestration.ingest.fax_name_check import CONFUSIONS, check_name, check_token
+from orchestration.ingest.fax_name_check import CONFUSIONS, check_name, check_token, likelier_swapped
 from orchestration.ingest.fax_name_prior import (
     NamePrior,
     _names_dir,
@@ -129,3 +129,27 @@ def test_extraction_corrects_the_patient_name_and_lowers_its_confidence() -> Non
     assert clean.fields.last_name == "St. Clair"
     assert fixed.confidence["last_name"] < clean.confidence["last_name"]
     assert fixed.confidence["first_name"] == clean.confidence["first_name"]
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "swap"),
+    [
+        ("Garcia", "Luis", True),  # "RE: GARCIA LUIS" lost its comma
+        ("Luis", "Garcia", False),
+        ("Lee", "James", False),  # both orders plausible: keep what was written
+        ("Priya", "Patel", False),  # an unlisted given name keeps the written order
+        ("Taylor", "Morgan", False),
+    ],
+)
+def test_name_order_without_a_comma_follows_the_census(first: str, last: str, swap: bool) -> None:
+    assert likelier_swapped(first, last, given_name_prior(), surname_prior()) is swap
+
+
+def test_a_misread_short_label_before_last_comma_first_still_finds_the_patient() -> None:
+    lines = [
+        OcrLine("RF: BROWN, WEI", (100, 100, 400, 134), 0.95, 1),
+        OcrLine("DOB Oct 14, 1945", (100, 170, 500, 204), 0.97, 1),
+    ]
+    x = extract_fax_fields([OcrPage(1, 1728, 2200, 0.0, "f.pdf#page=1", lines)], "f.pdf")
+    assert (x.fields.first_name, x.fields.last_name) == ("Wei", "Brown")
+    assert x.needs_review  # found without a label it could read: staff confirm it

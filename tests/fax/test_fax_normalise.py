@@ -143,6 +143,12 @@ def test_order_abbreviations_and_incomplete_orders(text: str, norm: str | None) 
         ("Kevin Abbott, M.D.", "Kevin", "Abbott"),
         ("St. Clair, Aisha", "Aisha", "St. Clair"),
         ("VAN BUREN, LUIS", "Luis", "Van Buren"),
+        # OCR damage: small letters inside a capitals name, a dot read as a colon, a split hyphen part,
+        # an l read as "!".
+        ("OKaFOR, maRY", "Mary", "Okafor"),
+        ("ST: CLAIR, GRACE", "Grace", "St. Clair"),
+        ("James Hernandez-L opez", "James", "Hernandez-Lopez"),
+        ("Pau! Whitfield", "Paul", "Whitfield"),
     ],
 )
 def test_person_names(text: str, first: str, last: str) -> None:
