@@ -82,9 +82,10 @@ def run_size(leads: int, args: argparse.Namespace) -> dict[str, object]:
     out["pipeline_cpu_s"] = round(pipeline_cpu, 2)
     out["floor_wall_s"] = step_data["floor"]["wall_s"]
     out["pipeline_over_floor"] = round(pipeline_wall / step_data["floor"]["seconds"], 1)
+    out["pipeline_cpu_over_floor_cpu"] = round(pipeline_cpu / step_data["floor"]["cpu_seconds"], 1)
     out["pipeline_over_floor_note"] = (
         "pipeline = sum of the pipeline steps' child wall times; floor = DuckDB reading the same files "
-        "(inside its child, excluding interpreter start-up)"
+        "(inside its child, excluding interpreter start-up); the CPU ratio is less sensitive to other load"
     )
     out["peak_rss_mb"] = max(v["peak_rss_mb"] for v in step_data.values())
     out["load_average_end"] = _load()

@@ -63,7 +63,10 @@ def render_markdown(results: dict[int, dict]) -> str:
     rows = {
         "pipeline wall s (ingest..publish)": lambda r: f"{r['pipeline_wall_s']:.1f}",
         "pipeline CPU s": lambda r: f"{r['pipeline_cpu_s']:.1f}",
-        "pipeline / floor": lambda r: f"{r['pipeline_over_floor']:.0f}x",
+        "pipeline / floor (wall)": lambda r: f"{r['pipeline_over_floor']:.0f}x",
+        "pipeline / floor (CPU)": lambda r: (
+            f"{r['pipeline_cpu_s'] / r['steps']['floor']['cpu_seconds']:.0f}x"
+        ),
         "pipeline wall ms per lead": lambda r: f"{1000 * r['pipeline_wall_s'] / r['leads']:.2f}",
         "peak RSS of any step, MB": lambda r: f"{r['peak_rss_mb']:.0f}",
         "records ingested": lambda r: f"{r['steps']['ingest']['records']:,}",
