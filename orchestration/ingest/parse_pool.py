@@ -128,6 +128,11 @@ def _reset_pool() -> None:
         _POOL = None
 
 
+def shutdown_pool() -> None:
+    """Stop the parse workers (they otherwise idle, ~100 MB each, until this process exits)."""
+    _reset_pool()
+
+
 atexit.register(_reset_pool)
 
 
