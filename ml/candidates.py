@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
+from ml.compute_threads import single_threaded
 from ml.evaluate import holdout_metrics
 from ml.features import labels, model_input
 from ml.model_pipeline import build_boosted, build_logistic, calibrate_isotonic, reference_row
@@ -57,6 +58,7 @@ def informative(x: pd.DataFrame) -> list[str]:
     return [name for name in x.columns if x[name].dropna().nunique() > 1]
 
 
+@single_threaded
 def fit_candidates(split: TimeSplit, features: Sequence[str], label: str, seed: int = 0) -> list[Candidate]:
     """Logistic on train+calibration (it is calibrated by construction); trees on train, isotonic on cal."""
     both = pl.concat([split.train, split.calibration], how="diagonal_relaxed")

@@ -31,13 +31,33 @@ NUMERIC: tuple[str, ...] = (
     "source_rate",
     "landmark_hours",
     "log_hours_to_contact",
+    "log_hours_since_contact",
 )
 DISTANCE = "distance_km"
-FLAGS: tuple[str, ...] = ("post_op", "has_referrer", "contacted", "verified", "has_phone", "has_email")
+FLAGS: tuple[str, ...] = (
+    "post_op",
+    "has_referrer",
+    "contacted",
+    "verified",
+    "has_phone",
+    "has_email",
+    "multi_channel",
+    "coverage_inactive",
+)
 FEATURES: tuple[str, ...] = (*CATEGORICAL, *NUMERIC, DISTANCE, *FLAGS)
 # The no-show model sees the lead as it was when booked: no contact state, no landmark.
 NO_SHOW_FEATURES: tuple[str, ...] = tuple(
-    f for f in FEATURES if f not in ("landmark_hours", "log_hours_to_contact", "contacted", "verified")
+    f
+    for f in FEATURES
+    if f
+    not in (
+        "landmark_hours",
+        "log_hours_to_contact",
+        "contacted",
+        "verified",
+        "multi_channel",
+        "coverage_inactive",
+    )
 )
 
 CONTEXT: tuple[str, ...] = ("lead_id", "received_at", "as_of", "is_open", LABEL, "referring_npi")
@@ -81,6 +101,8 @@ def at_landmark(frame: pl.DataFrame, landmark_hours: pl.Expr | float) -> pl.Data
     cutoff = pl.col("received_at") + pl.duration(seconds=(hours * 3600).cast(pl.Int64))
     contact = _col(frame, "first_contact_at", pl.Datetime("us"))
     verified = _col(frame, "verified_at", pl.Datetime("us"))
+    second = _col(frame, "second_intake_at", pl.Datetime("us"))
+    inactive = _col(frame, "coverage_inactive_at", pl.Datetime("us"))
     contacted = (contact.is_not_null() & (contact <= cutoff)).fill_null(False)
     hours_to = (contact - pl.col("received_at")).dt.total_seconds() / 3600.0
     npi = _col(frame, "referring_npi", pl.Utf8)
@@ -88,7 +110,13 @@ def at_landmark(frame: pl.DataFrame, landmark_hours: pl.Expr | float) -> pl.Data
         landmark_hours=hours.cast(pl.Float64),
         contacted=contacted,
         log_hours_to_contact=pl.when(contacted).then(hours_to.clip(0.0, None).log1p()).otherwise(None),
+        # reached long ago and still unbooked is a different lead from one reached just now
+        log_hours_since_contact=pl.when(contacted)
+        .then((hours.cast(pl.Float64) - hours_to).clip(0.0, None).log1p())
+        .otherwise(0.0),
         verified=(verified.is_not_null() & (verified <= cutoff)).fill_null(False),
+        multi_channel=(second.is_not_null() & (second <= cutoff)).fill_null(False),
+        coverage_inactive=(inactive.is_not_null() & (inactive <= cutoff)).fill_null(False),
         has_referrer=(npi.is_not_null() & (npi.str.strip_chars() != "")).fill_null(False),
     )
 
@@ -102,10 +130,32 @@ def scoring_landmark(frame: pl.DataFrame, landmarks: Sequence[float]) -> pl.Expr
     return expr
 
 
+def contact_hours(frame: pl.DataFrame) -> pl.Expr:
+    """Hours from receipt to first contact (null when not contacted by the run's as_of)."""
+    contact = _col(frame, "first_contact_at", pl.Datetime("us"))
+    hours = (contact - pl.col("received_at")).dt.total_seconds() / 3600.0
+    return pl.when(contact <= pl.col("as_of")).then(hours.clip(0.0, None)).otherwise(None)
+
+
 def scoring_rows(frame: pl.DataFrame, landmarks: Sequence[float], prior_strength: float) -> pl.DataFrame:
-    """Open leads in the state they are in now (snapped down to a landmark)."""
+    """Open leads in the state they are in now: the landmark just passed, or the first contact if later.
+
+    Both are states training rows hold (`training_rows`), so a freshly reached lead is scored with
+    its contact speed rather than waiting for the next landmark.
+    """
     open_leads = frame.filter(pl.col("is_open").fill_null(False))
-    return at_landmark(history_rates(open_leads, prior_strength), scoring_landmark(open_leads, landmarks))
+    hours = pl.max_horizontal(scoring_landmark(open_leads, landmarks), contact_hours(open_leads))
+    return at_landmark(history_rates(open_leads, prior_strength), hours)
+
+
+def at_first_contact(frame: pl.DataFrame, fallback_hours: float) -> pl.DataFrame:
+    """Each lead right after its first contact (`fallback_hours` after receipt if never reached),
+    kept only while still unscheduled then: the state in which every driver of conversion is known."""
+    hours = contact_hours(frame).fill_null(float(fallback_hours))
+    rows = at_landmark(frame, hours)
+    cutoff = pl.col("received_at") + pl.duration(seconds=(pl.col("landmark_hours") * 3600).cast(pl.Int64))
+    scheduled = _col(rows, "scheduled_at", pl.Datetime("us"))
+    return rows.filter(scheduled.is_null() | (scheduled > cutoff))
 
 
 def settled(frame: pl.DataFrame, label_window_days: int = LABEL_WINDOW_DAYS) -> pl.DataFrame:
@@ -119,7 +169,9 @@ def settled(frame: pl.DataFrame, label_window_days: int = LABEL_WINDOW_DAYS) -> 
 
 
 def training_rows(frame: pl.DataFrame, landmarks: Sequence[float], prior_strength: float) -> pl.DataFrame:
-    """One row per settled lead and landmark at which it was still unscheduled (the scoring population)."""
+    """One row per settled lead and landmark (and at its first contact) while still unscheduled.
+
+    These are exactly the states `scoring_rows` can put an open lead in."""
     leads = history_rates(settled(frame), prior_strength)
     parts = []
     for mark in sorted(landmarks):
@@ -127,6 +179,9 @@ def training_rows(frame: pl.DataFrame, landmarks: Sequence[float], prior_strengt
         scheduled = _col(leads, "scheduled_at", pl.Datetime("us"))
         still_open = scheduled.is_null() | (scheduled > cutoff)
         parts.append(at_landmark(leads.filter(still_open), mark))
+    # the moment of first contact: scoring meets it as soon as staff reach a lead
+    reached = leads.filter(contact_hours(leads).is_not_null())
+    parts.append(at_first_contact(reached, max(landmarks)))
     return pl.concat(parts, how="diagonal_relaxed").sort(["received_at", "lead_id", "landmark_hours"])
 
 

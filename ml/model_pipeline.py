@@ -115,10 +115,6 @@ def inner_pipeline(model: object) -> Pipeline:
     return model  # type: ignore[return-value]
 
 
-def _margin(pipeline: Pipeline, x: pd.DataFrame) -> np.ndarray:
-    return np.asarray(pipeline.decision_function(x), dtype=float).ravel()
-
-
 def reference_row(x: pd.DataFrame) -> dict[str, object]:
     """A typical training lead: mode of each categorical/flag, median of each number."""
     ref: dict[str, object] = {}
@@ -132,23 +128,52 @@ def reference_row(x: pd.DataFrame) -> dict[str, object]:
     return ref
 
 
+def _output_columns(transform: ColumnTransformer, features: Sequence[str]) -> dict[str, list[int]]:
+    """Raw feature -> the transformed columns it produces (one-hot/spline blocks, indicators, passthrough)."""
+    out: dict[str, list[int]] = {}
+    for name, _trans, columns in transform.transformers_:
+        if name == "remainder" or name not in transform.output_indices_:
+            continue
+        block = transform.output_indices_[name]
+        cols = [columns] if isinstance(columns, str) else list(columns)
+        width = block.stop - block.start
+        if width == len(cols):  # one output column per input column, in order
+            for k, feature in enumerate(cols):
+                out.setdefault(feature, []).append(block.start + k)
+        elif len(cols) == 1:
+            out.setdefault(cols[0], []).extend(range(block.start, block.stop))
+    return {f: out.get(f, []) for f in features}
+
+
+def _reference_frame(x: pd.DataFrame, reference: dict[str, object]) -> pd.DataFrame:
+    return pd.DataFrame({n: pd.Series([reference.get(n)], dtype=x[n].dtype) for n in x.columns})
+
+
 def contributions(
     model: object, x: pd.DataFrame, groups: dict[str, Sequence[str]], reference: dict[str, object]
-) -> pd.DataFrame:
+) -> dict[str, np.ndarray]:
     """Per factor, how much the lead's own values move its margin away from a typical lead's.
 
     Occlusion: each factor's features are set to the reference lead's values and the margin
-    recomputed; one extra prediction per factor, model-agnostic (logistic or boosted).
+    recomputed; model-agnostic (logistic or boosted). The raw frame is transformed once and the
+    factor's transformed columns swapped in place, so a factor costs one final-estimator pass.
     """
     pipeline = inner_pipeline(model)
-    base = _margin(pipeline, x)
+    transform, final = pipeline.steps[0][1], pipeline.steps[-1][1]
+    xt = np.array(transform.transform(x), dtype=float)
+    ref_t = np.asarray(transform.transform(_reference_frame(x, reference)), dtype=float)[0]
+    columns = _output_columns(transform, list(x.columns))
+    base = np.asarray(final.decision_function(xt), dtype=float).ravel()
     out: dict[str, np.ndarray] = {}
     for factor, names in groups.items():
-        present = [n for n in names if n in x.columns]
-        if not present:
+        cols = sorted({c for n in names if n in x.columns for c in columns.get(n, [])})
+        if not any(n in x.columns for n in names):
             continue
-        swapped = x.copy()
-        for name in present:
-            swapped[name] = pd.Series([reference.get(name)] * len(x), index=x.index, dtype=x[name].dtype)
-        out[factor] = base - _margin(pipeline, swapped)
-    return pd.DataFrame(out, index=x.index)
+        if not cols:
+            out[factor] = np.zeros(len(x))
+            continue
+        saved = xt[:, cols].copy()
+        xt[:, cols] = ref_t[cols]
+        out[factor] = base - np.asarray(final.decision_function(xt), dtype=float).ravel()
+        xt[:, cols] = saved
+    return out

@@ -15,11 +15,12 @@ FACTOR_FEATURES: dict[str, tuple[str, ...]] = {
     "post_op": ("post_op",),
     "payer": ("payer", "payer_tier", "rate_per_visit"),
     "distance": ("distance_km",),
-    "contact": ("contacted", "log_hours_to_contact", "landmark_hours"),
+    "contact": ("contacted", "log_hours_to_contact", "log_hours_since_contact", "landmark_hours"),
     "referrer": ("has_referrer", "referrer_rate", "referrer_history"),
     "diagnosis": ("diagnosis_group", "expected_visits"),
     "source": ("source", "channel", "source_rate"),
-    "verification": ("verified",),
+    "verification": ("verified", "coverage_inactive"),
+    "multi_channel": ("multi_channel",),
     "reachability": ("has_phone", "has_email"),
     "clinic": ("clinic_id",),
 }
@@ -73,7 +74,11 @@ def phrase(factor: str, row: Mapping[str, Any]) -> str:
             return f"Came in via {source} ({channel})"
         return f"Came in via {source}"
     if factor == "verification":
+        if row.get("coverage_inactive"):
+            return "Eligibility check: plan not active"
         return "Insurance verified" if row.get("verified") else "Insurance not yet verified"
+    if factor == "multi_channel":
+        return "Reached out through a second channel" if row.get("multi_channel") else "One channel so far"
     if factor == "reachability":
         if row.get("has_phone"):
             return "Phone and email on file" if row.get("has_email") else "Phone on file"

@@ -2,12 +2,13 @@
 
 The champion model scores when one is registered; otherwise cold-start rules do (model_version
 'rules'). expected_value = score x rate_per_visit x expected_visits: what a lead is worth to call now.
-The priority tier and route come from the triage rules in config/scoring.yaml (ml/rules.py).
+The priority tier and route (both stored) come from the triage rules in config/scoring.yaml (ml/rules.py).
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import duckdb
@@ -15,6 +16,7 @@ import numpy as np
 import polars as pl
 
 from ml import registry
+from ml.compute_threads import single_threaded
 from ml.drift import drift_by_month, write_drift
 from ml.features import (
     LABEL,
@@ -26,9 +28,11 @@ from ml.features import (
     settled,
 )
 from ml.model_pipeline import contributions
-from ml.reasons import FACTOR_FEATURES, top_reasons
-from ml.rules import rule_contributions, rule_score, triage, value_share_above
+from ml.reasons import FACTOR_FEATURES, N_REASONS
+from ml.reasons_frame import top_reasons_frame
+from ml.rules import value_share_above
 from ml.scoring_config import ScoringConfig, load_scoring_config
+from ml.triage_frame import rule_contributions_frame, rule_scores_frame, triage_frame
 from orchestration.settings import Settings
 
 SCORES_TABLE = "marts.lead_scores"
@@ -45,8 +49,11 @@ create table if not exists {SCORES_TABLE} (
     priority_tier varchar,
     expected_value double,
     reasons varchar[],
-    model_version varchar
-)
+    model_version varchar,
+    route varchar
+);
+-- route came after the first warehouses were built: add it where it is missing
+alter table {SCORES_TABLE} add column if not exists route varchar
 """
 
 
@@ -58,39 +65,58 @@ def expected_values(frame: pl.DataFrame, scores: np.ndarray, config: ScoringConf
     return np.asarray(scores, dtype=float) * rate * visits
 
 
-def model_scores(model: object, frame: pl.DataFrame) -> tuple[np.ndarray, list[dict[str, float]]]:
-    """Probabilities and per-factor margin contributions of each row."""
+def model_scores(model: object, frame: pl.DataFrame) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Probabilities and per-factor margin contributions of each row (one array per factor)."""
     features = getattr(model, "ptleads_features_", None)
     x = model_input(frame, features) if features else model_input(frame)
     scores = np.asarray(model.predict_proba(x)[:, 1], dtype=float)  # type: ignore[attr-defined]
     reference = getattr(model, "ptleads_reference_", None) or {}
-    parts = contributions(model, x, FACTOR_FEATURES, reference)
-    return scores, parts.to_dict(orient="records")
+    return scores, contributions(model, x, FACTOR_FEATURES, reference)
 
 
-def rules_scores(frame: pl.DataFrame, config: ScoringConfig) -> tuple[np.ndarray, list[dict[str, float]]]:
-    parts = [rule_contributions(row, config.cold_start) for row in frame.to_dicts()]
-    return np.asarray([rule_score(p, config.cold_start) for p in parts], dtype=float), parts
+def rules_scores(frame: pl.DataFrame, config: ScoringConfig) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    parts = rule_contributions_frame(frame, config.cold_start)
+    return rule_scores_frame(parts, config.cold_start), parts
 
 
-def score_frame(
-    leads: pl.DataFrame, model: object | None, config: ScoringConfig
-) -> tuple[np.ndarray, np.ndarray, list[str], list[list[str]]]:
-    """Scores, expected values, tiers and reasons (triage reasons first, then the top factors)."""
+@dataclass(frozen=True)
+class ScoredLeads:
+    """Column-aligned results of scoring one frame of open leads."""
+
+    scores: np.ndarray
+    values: np.ndarray
+    tiers: list[str]
+    routes: list[str]
+    reasons: list[list[str]]
+
+
+@single_threaded
+def score_frame(leads: pl.DataFrame, model: object | None, config: ScoringConfig) -> ScoredLeads:
+    """Scores, expected values, tiers, routes and reasons (triage reason first, then the top factors).
+
+    Vectorised end to end (no per-lead Python): 100k open leads score in seconds.
+    """
     if leads.height == 0:
-        return np.zeros(0), np.zeros(0), [], []
+        return ScoredLeads(np.zeros(0), np.zeros(0), [], [], [])
     scores, parts = model_scores(model, leads) if model is not None else rules_scores(leads, config)
     values = expected_values(leads, scores, config)
-    above = value_share_above(values)
-    rows = leads.to_dicts()
-    tiers, reasons = [], []
-    for row, part, share in zip(rows, parts, above, strict=True):
-        result = triage(row, config, float(share))
-        factors = top_reasons(part, row)
-        tiers.append(result.tier)
-        # the rule that set the tier explains the routing; the factors explain the order within it
-        reasons.append(list(dict.fromkeys([*result.fired[:1], *factors]))[:3])
-    return scores, values, tiers, reasons
+    triaged = triage_frame(leads, config, value_share_above(values))
+    factors = top_reasons_frame(parts, leads)
+    # the rule that set the tier explains the routing; the factors explain the order within it
+    candidates = pl.DataFrame(
+        {"first": triaged.get_column("first_reason")}
+        | {f"f{k}": pl.Series(factors[:, k], dtype=pl.Utf8) for k in range(factors.shape[1])}
+    )
+    reasons = candidates.select(
+        r=pl.concat_list(pl.all()).list.drop_nulls().list.unique(maintain_order=True).list.head(N_REASONS)
+    ).get_column("r")
+    return ScoredLeads(
+        scores,
+        values,
+        triaged.get_column("priority_tier").to_list(),
+        triaged.get_column("route").to_list(),
+        reasons.to_list(),
+    )
 
 
 def _run_as_of(frame: pl.DataFrame, settings: Settings) -> datetime:
@@ -100,6 +126,7 @@ def _run_as_of(frame: pl.DataFrame, settings: Settings) -> datetime:
     return settings.as_of.astimezone(UTC).replace(tzinfo=None)
 
 
+@single_threaded
 def score_open_leads(con: duckdb.DuckDBPyConnection, settings: Settings) -> int:
     """Replace this as_of's rows of marts.lead_scores with one row per open lead; returns the row count.
 
@@ -112,16 +139,17 @@ def score_open_leads(con: duckdb.DuckDBPyConnection, settings: Settings) -> int:
     as_of = _run_as_of(features, settings)
     champion = registry.load_champion(settings)
     model, version = champion if champion is not None else (None, RULES_VERSION)
-    scores, values, tiers, reasons = score_frame(leads, model, config)
+    scored = score_frame(leads, model, config)
     out = pl.DataFrame(
         {
             "lead_id": leads.get_column("lead_id").cast(pl.Utf8),
             "as_of": pl.Series([as_of] * leads.height, dtype=pl.Datetime("us")),
-            "score": pl.Series(scores, dtype=pl.Float64),
-            "priority_tier": pl.Series(tiers, dtype=pl.Utf8),
-            "expected_value": pl.Series(values, dtype=pl.Float64),
-            "reasons": pl.Series(reasons, dtype=pl.List(pl.Utf8)),
+            "score": pl.Series(scored.scores, dtype=pl.Float64),
+            "priority_tier": pl.Series(scored.tiers, dtype=pl.Utf8),
+            "expected_value": pl.Series(scored.values, dtype=pl.Float64),
+            "reasons": pl.Series(scored.reasons, dtype=pl.List(pl.Utf8)),
             "model_version": pl.Series([version] * leads.height, dtype=pl.Utf8),
+            "route": pl.Series(scored.routes, dtype=pl.Utf8),
         }
     )
     write_scores(con, out, as_of)
@@ -181,7 +209,8 @@ def write_scores(con: duckdb.DuckDBPyConnection, scores: pl.DataFrame, as_of: da
         con.execute(
             f"""
             insert into {SCORES_TABLE}
-            select lead_id, as_of, score, priority_tier, expected_value, {reasons}, model_version
+                (lead_id, as_of, score, priority_tier, expected_value, reasons, model_version, route)
+            select lead_id, as_of, score, priority_tier, expected_value, {reasons}, model_version, route
             from _ptleads_new_scores
             """
         )

@@ -25,6 +25,7 @@ from sklearn.inspection import permutation_importance
 
 from ml import registry
 from ml.candidates import Candidate, TimeSplit, choose, fit_candidates, time_split
+from ml.compute_threads import single_threaded
 from ml.evaluate import holdout_metrics
 from ml.features import (
     FEATURES,
@@ -94,6 +95,7 @@ def train_if_needed(con: duckdb.DuckDBPyConnection, settings: Settings) -> str |
     return train(con, settings, force=False).version
 
 
+@single_threaded
 def train(con: duckdb.DuckDBPyConnection, settings: Settings, force: bool = True) -> TrainReport:
     """Train, log, register and gate; without `force`, an existing champion means nothing to do."""
     if not force and registry.champion_version(settings) is not None:

@@ -1,18 +1,23 @@
-"""The Python step between the dbt phases: train a baseline if none exists, then score open leads."""
+"""The ML assets: `lead_scores` (between the dbt phases: train a baseline if none exists, then score
+open leads) and `lead_scoring_model` (retrain and gate; weekly schedule, CLI `ptleads train`, app)."""
 
 import importlib
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from orchestration.resources import PtleadsSettings, WarehouseResource, progress
+from orchestration.schedules import TRAIN_ASSET_KEY
 from orchestration.transform.reference_data import LEAD_SCORES_DDL
+
+# `route` joined the scores after the shared DDL was written; older warehouses gain it here.
+ROUTE_COLUMN_DDL = "ALTER TABLE marts.lead_scores ADD COLUMN IF NOT EXISTS route VARCHAR"
 
 
 @asset(
     key=AssetKey(["marts", "lead_scores"]),
     deps=[AssetKey(["marts", "ml_lead_features"])],
     group_name="ml",
-    description="Scores of open leads (ml.score); empty until a model exists.",
+    description="Open leads scored by ml.score: score, tier, route, expected value, reasons, model version.",
 )
 def lead_scores(
     context: AssetExecutionContext, settings: PtleadsSettings, warehouse: WarehouseResource
@@ -28,12 +33,44 @@ def lead_scores(
         with warehouse.connect() as con:
             con.execute("CREATE SCHEMA IF NOT EXISTS marts")
             con.execute(LEAD_SCORES_DDL)
+            con.execute(ROUTE_COLUMN_DDL)
         return MaterializeResult(metadata={"scored": 0, "skipped": True})
     with warehouse.connect() as con:
         con.execute(LEAD_SCORES_DDL)
+        con.execute(ROUTE_COLUMN_DDL)
         version = train.train_if_needed(con, resolved)
         scored = score.score_open_leads(con, resolved)
     progress(
         f"scoring: {scored} open leads scored" + (f" (trained model version {version})" if version else "")
     )
     return MaterializeResult(metadata={"scored": scored, "trained_version": version or ""})
+
+
+@asset(
+    key=TRAIN_ASSET_KEY,
+    deps=[AssetKey(["marts", "ml_lead_features"])],
+    group_name="ml",
+    description="Retrain both model families on the feature mart, register a challenger, gate it (MLflow).",
+)
+def lead_scoring_model(
+    context: AssetExecutionContext, settings: PtleadsSettings, warehouse: WarehouseResource
+) -> MaterializeResult:
+    from ml.train import train
+
+    with warehouse.connect() as con:
+        report = train(con, settings.to_settings(), force=True)
+    if report.version is None:
+        context.log.info(f"no model trained: {report.skipped}")
+        return MaterializeResult(metadata={"trained": False, "skipped": report.skipped})
+    promoted = report.gate.promoted if report.gate is not None else report.alias == "champion"
+    return MaterializeResult(
+        metadata={
+            "trained": True,
+            "version": report.version,
+            "family": report.family,
+            "alias": report.alias or "",
+            "promoted": promoted,
+            "holdout_auc": float(report.metrics.get("auc", float("nan"))),
+            "gate": report.gate.reason if report.gate is not None else "first model: champion",
+        }
+    )

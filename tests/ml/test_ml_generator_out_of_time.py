@@ -1,9 +1,14 @@
 """Must-show on generator data: train as of month 9 through the CLI, rank months 10-12 out of time.
 
-Measured 2026-11-28 (seed 1, 4000 leads): model AUC 0.607 vs Bayes 0.729 (ratio 0.83), rules 0.608,
-ECE 0.054. The gap is known: the warehouse has no first-contact or verification times yet (touch
-attribution yields none), and contact speed carries much of p_convert; without it even a model fitted
-on the generator's own truth columns reaches ~0.60-0.67. Strict xfail: it fails loudly once it passes.
+Each month 10-12 lead is scored right after its first contact (see out_of_time_eval: p_convert
+depends on contact speed, so at receipt no scorer can approach its AUC).
+Measured 2026-11-28 (seed 1, 4000 leads, 823 evaluated leads): model AUC 0.708 vs Bayes 0.743 (ratio
+0.953 < 0.97), ECE 0.031 (> 0.03), rules 0.606. Both misses are sample-size limits at 4k leads, not
+missing features: a logistic with the generator's own functional form fitted on the truth columns
+(contact time included) of the same training months reaches 0.709; and a perfectly calibrated p has
+an expected ECE of 0.037 (p90 0.051) on 823 leads, so the ECE bar sits below the noise floor. The
+bar needs a practice several times larger than CI can afford. Strict xfail: it fails loudly once it
+passes.
 """
 
 from __future__ import annotations
@@ -25,7 +30,10 @@ def _cli(*args: str) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="no contact timing in the warehouse yet: AUC ratio ~0.83 < 0.97")
+@pytest.mark.xfail(
+    strict=True,
+    reason="4k leads too few: AUC ratio 0.953 (< 0.97) and ECE 0.031 (noise floor 0.037 on 823 leads)",
+)
 def test_month9_model_ranks_months_10_to_12_near_bayes(tmp_path: Path) -> None:
     gen = tmp_path / "gen"
     _cli("generate", "--out", str(gen), "--seed", "1", "--leads", "4000", "--months", "12",

@@ -47,6 +47,9 @@ def test_cold_start_scores_every_open_lead_with_rules(make_settings) -> None:
     assert all(len(r) == 3 for r in scores.get_column("reasons").to_list())
     assert set(scores.get_column("as_of")) == {AS_OF}
     assert set(scores.get_column("priority_tier")) <= {"high", "standard", "complex"}
+    routes = dict(zip(scores.get_column("priority_tier"), scores.get_column("route"), strict=True))
+    config = load_scoring_config()
+    assert routes == {t: getattr(config.triage, t).route for t in routes}  # one route per tier
     drift = con_drift(settings)
     assert drift.height > 0 and set(drift.get_column("model_version")) == {RULES_VERSION}
 
@@ -154,8 +157,10 @@ def test_a_legacy_varchar_reasons_column_gets_readable_text(make_settings) -> No
                priority_tier varchar, expected_value double, reasons varchar, model_version varchar)"""
         )
         written = score_open_leads(con, settings)
-        reasons = [r[0] for r in con.execute("select reasons from marts.lead_scores").fetchall()]
+        rows = con.execute("select reasons, route from marts.lead_scores").fetchall()
     finally:
         con.close()
-    assert len(reasons) == written > 0
-    assert all(r.count("; ") == 2 and "[" not in r for r in reasons)
+    assert len(rows) == written > 0
+    assert all(r.count("; ") == 2 and "[" not in r for r, _route in rows)
+    # the older table gains the route column rather than losing it
+    assert all(route in {"senior_staff", "standard_queue", "therapist_review"} for _r, route in rows)

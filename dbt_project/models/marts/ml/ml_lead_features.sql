@@ -3,6 +3,8 @@
 -- lead's state at a fixed age after receipt (landmark), the same for training and scoring rows.
 -- Referrer and source history only counts earlier leads whose 14-day label had matured by this lead's
 -- receipt, so a lead never sees its own outcome or outcomes that were still unknown then.
+-- second_intake_at (the lead reached us again through another channel) and coverage_inactive_at (a 271
+-- said the plan is not active) are timestamps too: ml/ counts them only once they had happened.
 with funnel as (
     select * from {{ ref('int_lead_funnel') }}
 ),
@@ -38,6 +40,33 @@ referrer_history as (
             and funnel.received_at >= outcomes.matured_at
             and funnel.lead_id != outcomes.lead_id
     group by funnel.lead_id
+),
+
+first_intake as (
+    select
+        lead_id,
+        source
+    from {{ ref('int_lead_episodes') }}
+    where is_first_record
+),
+
+second_intake as (
+    select
+        episodes.lead_id,
+        min(episodes.event_at) as second_intake_at
+    from {{ ref('int_lead_episodes') }} as episodes
+    inner join first_intake on episodes.lead_id = first_intake.lead_id
+    where episodes.source != first_intake.source
+    group by episodes.lead_id
+),
+
+eligibility as (
+    select
+        lead_id,
+        min(event_at) filter (where touch_result = 'inactive') as coverage_inactive_at
+    from {{ ref('int_touches_attributed') }}
+    where record_kind = 'eligibility' and lead_id is not null
+    group by lead_id
 ),
 
 source_history as (
@@ -86,9 +115,13 @@ select
     cast(referrer_history.referrer_prior_leads as integer) as referrer_prior_leads,
     cast(referrer_history.referrer_prior_scheduled as integer) as referrer_prior_scheduled,
     cast(source_history.source_prior_leads as integer) as source_prior_leads,
-    cast(source_history.source_prior_scheduled as integer) as source_prior_scheduled
+    cast(source_history.source_prior_scheduled as integer) as source_prior_scheduled,
+    second_intake.second_intake_at,
+    eligibility.coverage_inactive_at
 from funnel
 left join payers on funnel.payer = payers.payer_id
 left join referrer_history on funnel.lead_id = referrer_history.lead_id
 left join source_history on funnel.lead_id = source_history.lead_id
+left join second_intake on funnel.lead_id = second_intake.lead_id
+left join eligibility on funnel.lead_id = eligibility.lead_id
 cross join average_rate

@@ -9,7 +9,8 @@ with scores as (
         priority_tier,
         expected_value,
         cast(reasons as {{ string_type() }}) as reasons,
-        model_version
+        model_version,
+        route
     from {{ source('ml', 'lead_scores') }}
     where as_of <= {{ as_of() }}
 )

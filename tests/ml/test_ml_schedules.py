@@ -1,0 +1,56 @@
+"""The weekly retrain: a schedule on a job that materialises exactly the train asset, and it loads."""
+
+from __future__ import annotations
+
+import pytest
+from dagster import AssetSelection, Definitions, define_asset_job, materialize
+from ml_feature_fixture import synthetic_features, write_feature_mart
+
+from orchestration import definitions
+from orchestration.schedules import DAILY_RUN, TRAIN_ASSET_KEY, TRAIN_JOB_NAME, WEEKLY_TRAIN
+from orchestration.sensors import PIPELINE_JOB_NAME
+from orchestration.settings import Settings
+from orchestration.transform.ml_scores import lead_scoring_model
+
+
+def _check(defs: Definitions) -> None:
+    train_job = defs.resolve_job_def(TRAIN_JOB_NAME)
+    assert train_job.asset_layer.executable_asset_keys == {TRAIN_ASSET_KEY}
+    assert defs.resolve_schedule_def("weekly_train").job_name == TRAIN_JOB_NAME
+    assert defs.resolve_schedule_def("weekly_train").cron_schedule == "0 2 * * 1"
+    # the daily run scores with the champion; it must not retrain every morning
+    daily = defs.resolve_job_def(defs.resolve_schedule_def("daily_pipeline").job_name)
+    assert TRAIN_ASSET_KEY not in daily.asset_layer.executable_asset_keys
+
+
+def test_weekly_schedule_targets_the_train_job_and_definitions_load(tmp_path) -> None:
+    """Definitions wired the way orchestration/definitions.py should be (see the wiring test below)."""
+    settings = Settings(warehouse=tmp_path / "warehouse.duckdb")
+    everything_but_train = AssetSelection.all() - AssetSelection.assets(TRAIN_ASSET_KEY)
+    defs = Definitions(
+        assets=[*definitions.ALL_ASSETS, lead_scoring_model],
+        jobs=[define_asset_job(PIPELINE_JOB_NAME, selection=everything_but_train)],
+        schedules=[DAILY_RUN, WEEKLY_TRAIN],
+        resources=definitions.build_resources(settings),
+    )
+    _check(defs)
+
+
+@pytest.mark.xfail(strict=True, reason="integrator: add lead_scoring_model + WEEKLY_TRAIN to definitions.py")
+def test_the_code_location_carries_the_weekly_train() -> None:
+    _check(definitions.defs)
+
+
+def test_train_asset_retrains_and_reports_the_gate(make_settings) -> None:
+    settings = make_settings()
+    write_feature_mart(settings.warehouse, synthetic_features(600, seed=4))
+    runs = [
+        materialize([lead_scoring_model], resources=definitions.build_resources(settings)) for _ in range(2)
+    ]
+    meta = [r.asset_materializations_for_node("ml__lead_scoring_model")[0].metadata for r in runs]
+    assert meta[0]["trained"].value is True and meta[0]["alias"].value == "champion"
+    assert meta[1]["version"].value != meta[0]["version"].value
+    # the second version went through the gate: promoted means champion, else it waits as challenger
+    promoted = meta[1]["promoted"].value
+    assert meta[1]["alias"].value == ("champion" if promoted else "challenger")
+    assert meta[1]["gate"].value.startswith("holdout")
