@@ -159,7 +159,8 @@ def main() -> None:
         "total_seconds": round(total, 3),
         "total_cpu_seconds": round(engine_cpu + rank_cpu + apply_cpu + token_cpu + call_list_cpu, 3),
         "target_seconds": 10.0,
-        "within_target": total < 10.0,
+        "within_target": total < 10.0,  # wall: pessimistic while other work shares the 2 cores
+        "within_target_cpu": engine_cpu + rank_cpu + apply_cpu + token_cpu + call_list_cpu < 10.0,
         "channels": dict(Counter(a.channel for a in actions)),
         "rules": dict(Counter(a.rule.rsplit(":", 1)[0] for a in actions).most_common()),
     }

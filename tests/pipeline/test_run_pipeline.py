@@ -166,7 +166,8 @@ def test_run_pipeline_end_to_end(tmp_path: Path) -> None:
     )
     messages: list[str] = []
     summary = run_pipeline(settings, messages.append)
-    assert "19 leads (9 open), 9 on the call list" in summary
+    # 9 open leads + 1 scheduled lead whose evaluation was a no-show (it re-enters nurturing), all due today.
+    assert "19 leads (9 open), 10 on the call list" in summary
     assert any("quarantined Broken.ndjson" in m for m in messages)
     assert any("dbt phase 2" in m and "done" in m for m in messages)
 
@@ -190,9 +191,17 @@ def test_run_pipeline_end_to_end(tmp_path: Path) -> None:
         "standard",
         "complex",
     )  # ml.score's tier when it scored the lead, else the dbt rule
+    # One list per clinic and owner role (the engine's marts.call_list), each ranked from 1.
     assert snap.execute("SELECT count(*) FROM marts.call_list WHERE rank = 1").fetchone()[0] == len(
-        snap.execute("SELECT DISTINCT clinic_id FROM marts.call_list").fetchall()
+        snap.execute("SELECT DISTINCT clinic_id, owner_role FROM marts.call_list").fetchall()
     )
+    actions = snap.execute("SELECT count(*), count(DISTINCT lead_id) FROM marts.next_actions").fetchone()
+    assert actions == (10, 10)  # one per lead
+    open_with_action = snap.execute(
+        "SELECT count(*) FROM marts.fct_leads WHERE status = 'new' "
+        "AND lead_id IN (SELECT lead_id FROM marts.next_actions)"
+    ).fetchone()[0]
+    assert open_with_action == 9
     snap.close()
     meta = json.loads(settings.snapshot.with_name("snapshot.json").read_text())
     assert meta["row_counts"]["marts.fct_leads"] == 19
