@@ -47,6 +47,7 @@ for _group, _w in (
 # Glyph pairs read as one glyph and back: "rn" for "m", "cl" for "d", "vv" for "w", "ri" for "n".
 MULTI = {("rn", "m"): 0.2, ("cl", "d"): 0.15, ("vv", "w"): 0.1, ("ri", "n"): 0.1, ("in", "m"): 0.1}
 MULTI |= {(b, a): w for (a, b), w in list(MULTI.items())}
+DOUBLED = 0.05  # a letter doubled or merged with its twin: CTC decoding's own slip
 GENERIC = 1e-5  # any other single edit: a recogniser rarely swaps unlike glyphs
 SLIP = 0.1  # how far a recogniser's own probabilities are to be trusted (they are overconfident)
 MIN_LETTERS = 4  # shorter tokens have too many listed neighbours to choose among
@@ -101,9 +102,19 @@ def candidates(token: str, chars: Sequence[CharGuess] | None, listed: dict[str, 
             add(token[:i] + true + token[i + len(read) :], SLIP * w)
     for i in range(n + 1):  # a letter lost or gained
         for other in letters:
-            add(token[:i] + other + token[i:], SLIP * GENERIC)
+            doubled = other in (token[i - 1 : i], token[i : i + 1])
+            add(token[:i] + other + token[i:], SLIP * (DOUBLED if doubled else GENERIC))
         if i < n:
-            add(token[:i] + token[i + 1 :], SLIP * GENERIC / max(_char_prob(chars, i)[0], 1e-3))
+            doubled = token[i] in (token[i - 1 : i], token[i + 1 : i + 2])
+            ratio = SLIP * (DOUBLED if doubled else GENERIC) / max(_char_prob(chars, i)[0], 1e-3)
+            add(token[:i] + token[i + 1 :], ratio)
+            if doubled:  # a doubled letter and one confusion ("Kowallskl" -> "Kowalski")
+                kept = chars[:i] + chars[i + 1 :] if chars is not None else None
+                shorter = token[:i] + token[i + 1 :]
+                for j, ch in enumerate(shorter):
+                    for (read, true), _ in CONFUSIONS.items():
+                        if read == ch:
+                            add(shorter[:j] + true + shorter[j + 1 :], ratio * _sub_ratio(ch, true, kept, j))
     for name, ratio, i in singles:  # two confusions ("Clalr" -> "clair" needs one; "lllan" two)
         for j in range(i + 1, n):
             ch = name[j]

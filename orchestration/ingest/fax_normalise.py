@@ -284,12 +284,24 @@ def _is_initial(token: str) -> bool:
     return len(token.rstrip(".")) == 1 and token[0].isalpha()
 
 
+_CAMEL = re.compile(r"(?:[A-Z][a-z'’]+)+")  # "Smith", "McDonald", "O'Neill", glued "JohnSmith"
+
+
+def _read_from_capitals(text: str) -> bool:
+    """A name written in capitals whose small-looking letters the recogniser read as lower case
+    ("joHNSON, TomaS", "KowaLlsKl, ETHan"): mostly capitals, or a word in no writing case at all."""
+    letters = [c for c in text if c.isalpha()]
+    if len(letters) >= 6 and sum(c.isupper() for c in letters) >= 0.6 * len(letters):
+        return True
+    words = re.findall(r"[A-Za-z'’]+", text)
+    return any(not (w.isupper() or w.islower() or _CAMEL.fullmatch(w)) for w in words if len(w) >= 3)
+
+
 def split_person_name(text: str) -> tuple[str, str] | None:
     """(first, last) from 'Last, First M.' or 'First M. Last'; titles and credentials dropped."""
     text = _CRED_SUFFIX.sub("", text.strip(" .,;:-"))
     text = re.sub(r"^[\[|Il](?=[A-Z][a-z])", "", text)  # a box border read as I: "IWei McDonald"
-    letters = [c for c in text if c.isalpha()]
-    if len(letters) >= 6 and sum(c.isupper() for c in letters) >= 0.6 * len(letters):
+    if _read_from_capitals(text):
         text = text.upper()  # a capitals name with misread small letters: "OKaFOR, maRY"
     text = split_glued(_fix_name_ocr(text.strip(" .,;:-")))
     text = re.sub(r"-([A-Z]) ([a-z]{2,})\b", r"-\1\2", text)  # no hyphenated part is one letter

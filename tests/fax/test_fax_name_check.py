@@ -50,6 +50,7 @@ def test_prior_reads_the_census_list() -> None:
         ("Hernandez-Lopcz", "Hernandez-Lopez"),
         ("Wllliams", "Williams"),
         ("Johnsorn", "Johnson"),
+        ("Kowallskl", "Kowalski"),  # a doubled letter and an l for i
     ],
 )
 def test_common_ocr_slips_are_corrected_in_the_readings_case(read: str, truth: str) -> None:

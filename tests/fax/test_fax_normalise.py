@@ -149,6 +149,9 @@ def test_order_abbreviations_and_incomplete_orders(text: str, norm: str | None) 
         ("ST: CLAIR, GRACE", "Grace", "St. Clair"),
         ("James Hernandez-L opez", "James", "Hernandez-Lopez"),
         ("Pau! Whitfield", "Paul", "Whitfield"),
+        ("joHNSON, TomaS", "Tomas", "Johnson"),  # capitals read partly small: never split inside
+        ("FatimaVanBuren", "Fatima", "VanBuren"),
+        ("DeShawn Jones", "DeShawn", "Jones"),
     ],
 )
 def test_person_names(text: str, first: str, last: str) -> None:
