@@ -2,9 +2,11 @@
 
 Contact timing predicts conversion strongly, but a brand-new lead is uncontacted only because it is
 new. So a lead's state is taken at a landmark age L after receipt (config `landmark_hours`, e.g.
-0/4/24/72 h): contacted by then, hours to that contact, eligibility verified by then. Scoring uses the
-largest landmark not beyond the lead's current age; training uses every landmark at which the lead was
-still open (not yet scheduled), so training rows see exactly the states scoring rows can be in.
+0/4/24/72 h), and also right at its first contact: contacted by then, hours to that contact and since
+it, eligibility verified (or found inactive) by then, a second intake channel by then. Scoring uses the
+largest landmark not beyond the lead's current age, or the first contact if that came later; training
+uses every such state in which the lead was still open (not yet scheduled), so training rows see
+exactly the states scoring rows can be in.
 Referrer and source history come from the mart, counted as of receipt over matured labels only.
 """
 
