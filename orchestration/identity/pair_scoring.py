@@ -235,10 +235,15 @@ def score_pairs(
         sql = f"""
         {sql}
         union all by name
-        select kept.*
+        -- a node's representative record can change without its profile changing (a new record
+        -- with a smaller key and the same identity fields): take it from the current nodes
+        select kept.* exclude (record_key_l, record_key_r), l.record_key as record_key_l,
+            r.record_key as record_key_r
         from {previous[0]} as kept
-        semi join id_clean_nodes as l on kept.person_key_l = l.person_key
-        semi join id_clean_nodes as r on kept.person_key_r = r.person_key
+        semi join id_clean_nodes as cl on kept.person_key_l = cl.person_key
+        semi join id_clean_nodes as cr on kept.person_key_r = cr.person_key
+        inner join id_nodes as l on kept.person_key_l = l.person_key
+        inner join id_nodes as r on kept.person_key_r = r.person_key
         """
     return con.sql(f"select * from ({sql}) order by person_key_l, person_key_r").to_arrow_table()
 

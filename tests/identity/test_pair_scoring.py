@@ -8,7 +8,7 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from orchestration.identity import cluster_nodes, identity_config_for, score_pairs
+from orchestration.identity import cluster_nodes, identity_config_for, node_hashes, score_pairs
 from orchestration.identity.clustering import ScoredPair
 from orchestration.settings import REPO_ROOT
 
@@ -92,3 +92,40 @@ def test_clusters_keep_the_household_apart(scored: pa.Table) -> None:
     clusters = cluster_nodes([r[0] for r in ROWS], pairs, -4.0)
     assert clusters["r1"] == clusters["r2"] == clusters["r3"]
     assert len({clusters["r1"], clusters["r4"], clusters["r5"]}) == 3
+
+
+def _records(rows: list[tuple]) -> pa.Table:
+    return pa.table(
+        {
+            "record_key": [r[0] for r in rows],
+            "person_key": [r[1] for r in rows],
+            "event_at": [datetime(2025, 1, 1) for _ in rows],
+            "first_name": [r[2] for r in rows],
+            "last_name": ["Sampleton" for _ in rows],
+            "dob": [date(1980, 5, 6) for _ in rows],
+            "phone_e164": ["+15125550030" for _ in rows],
+            "email": [None for _ in rows],
+            "zip5": ["78701" for _ in rows],
+        }
+    )
+
+
+def test_incremental_scoring_equals_full_scoring_when_a_node_gains_a_record() -> None:
+    """A node gains a record with a smaller key and the same identity fields: its profile hash is
+    unchanged, so its pairs are reused, but they must name the node's current representative record."""
+    config = identity_config_for(REPO_ROOT / "config")
+    day1 = [("k5", "n1", "Dana"), ("k7", "n2", "Dana"), ("k9", "n3", "Dane")]
+    day2 = [*day1, ("k1", "n1", "Dana")]
+    con = duckdb.connect()
+    con.register("day1", _records(day1))
+    con.register("day2", _records(day2))
+    con.register("pairs1", score_pairs(con, "day1", config))
+    con.register("hashes1", node_hashes(con, "day1", config))
+    incremental = score_pairs(con, "day2", config, ("pairs1", "hashes1")).to_pylist()
+    fresh = duckdb.connect()
+    fresh.register("day2", _records(day2))
+    full = score_pairs(fresh, "day2", config).to_pylist()
+    assert len(full) == 3
+    assert {r["record_key_l"] for r in full if r["person_key_l"] == "n1"} == {"k1"}
+    key = lambda r: (r["person_key_l"], r["person_key_r"])  # noqa: E731
+    assert sorted(incremental, key=key) == sorted(full, key=key)

@@ -4,7 +4,7 @@ A small generated practice (300 leads over 2 months) is ingested and built once 
 its end; dbt then runs once a day up to the end, incrementally (fct_touches merges only changed
 touches, pair scoring rescores only new or changed identity nodes). A copy of that warehouse is rebuilt
 with --full-refresh as of the last day, and every marts table must match row for row (EXCEPT ALL both
-ways)."""
+ways), and so must the identity tables the incremental pair scoring feeds (pairs, clusters, episodes)."""
 
 from __future__ import annotations
 
@@ -28,32 +28,42 @@ def _as_of(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=UTC)
 
 
-def _mart_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
-    return [
-        name
+# Intermediate tables built from reused state (the last build's pairs and node hashes) or downstream of it.
+IDENTITY_TABLES = (
+    "intermediate.int_record_matches",
+    "intermediate.int_identity_nodes",
+    "intermediate.int_persons_clustered",
+    "intermediate.int_persons_matched",
+    "intermediate.int_lead_episodes",
+)
+
+
+def _compared_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    marts = [
+        f"marts.{name}"
         for (name,) in con.execute(
             "select table_name from information_schema.tables "
-            "where table_schema = 'marts' and table_type = 'BASE TABLE' order by 1"
+            "where table_catalog = current_database() and table_schema = 'marts' "
+            "and table_type = 'BASE TABLE' order by 1"
         ).fetchall()
     ]
+    return marts + list(IDENTITY_TABLES)
 
 
 def _differences(incremental: Path, full: Path) -> dict[str, tuple[int, int]]:
-    """Per mart table: (rows only in the incremental build, rows only in the full refresh)."""
+    """Per compared table: (rows only in the incremental build, rows only in the full refresh)."""
     con = duckdb.connect(str(incremental), read_only=True)
     try:
         con.execute(f"attach '{full}' as full_build (read_only)")
-        tables = _mart_tables(con)
-        assert "fct_leads" in tables and "fct_touches" in tables
+        tables = _compared_tables(con)
+        assert "marts.fct_leads" in tables and "marts.fct_touches" in tables
         out = {}
         for table in tables:
             inc_only = con.execute(
-                f"select count(*) from (select * from marts.{table} except all "
-                f"select * from full_build.marts.{table})"
+                f"select count(*) from (select * from {table} except all select * from full_build.{table})"
             ).fetchone()[0]
             full_only = con.execute(
-                f"select count(*) from (select * from full_build.marts.{table} except all "
-                f"select * from marts.{table})"
+                f"select count(*) from (select * from full_build.{table} except all select * from {table})"
             ).fetchone()[0]
             out[table] = (inc_only, full_only)
         return out
