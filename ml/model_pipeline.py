@@ -156,7 +156,7 @@ def contributions(
 
     Occlusion: each factor's features are set to the reference lead's values and the margin
     recomputed; model-agnostic (logistic or boosted). The raw frame is transformed once and the
-    factor's transformed columns swapped in place, so a factor costs one final-estimator pass.
+    factor's transformed columns swapped, so a factor costs at most one final-estimator pass.
     """
     pipeline = inner_pipeline(model)
     transform, final = pipeline.steps[0][1], pipeline.steps[-1][1]
@@ -172,8 +172,12 @@ def contributions(
         if not cols:
             out[factor] = np.zeros(len(x))
             continue
-        saved = xt[:, cols].copy()
-        xt[:, cols] = ref_t[cols]
-        out[factor] = base - np.asarray(final.decision_function(xt), dtype=float).ravel()
-        xt[:, cols] = saved
+        # rows already at the reference values contribute exactly 0: only the others need a pass
+        changed = np.any(xt[:, cols] != ref_t[cols], axis=1)  # NaN != NaN: recomputed, still exact
+        part = np.zeros(len(x))
+        if changed.any():
+            swapped = xt[changed]
+            swapped[:, cols] = ref_t[cols]
+            part[changed] = base[changed] - np.asarray(final.decision_function(swapped), dtype=float).ravel()
+        out[factor] = part
     return out

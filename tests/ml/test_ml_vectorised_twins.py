@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -88,3 +89,24 @@ def test_top_reasons_frame_equals_row_ranking(matrix: list[list[float]]) -> None
     for i, row in enumerate(frame.to_dicts()):
         want = top_reasons({f: float(values[i, k]) for k, f in enumerate(FACTOR_ORDER)}, row)
         assert list(got[i]) == want
+
+
+def test_transform_once_occlusion_equals_raw_occlusion() -> None:
+    from ml.candidates import informative
+    from ml.features import FEATURES, LABEL, model_input
+    from ml.model_pipeline import build_boosted, build_logistic, contributions, reference_row
+    from ml.reasons import FACTOR_FEATURES
+
+    frame = _frame(400, seed=9).filter(pl.col(LABEL).is_not_null())
+    features = informative(model_input(frame, FEATURES))  # as training does: drop empty columns
+    x, y = model_input(frame, features), frame.get_column(LABEL).to_numpy()
+    reference = reference_row(x)
+    for model in (build_logistic(features).fit(x, y), build_boosted(features, {"max_iter": 30}).fit(x, y)):
+        fast = contributions(model, x, FACTOR_FEATURES, reference)
+        base = model.decision_function(x)
+        for factor, names in FACTOR_FEATURES.items():
+            swapped = x.copy()
+            for name in (n for n in names if n in x.columns):
+                swapped[name] = pd.Series([reference[name]] * len(x), index=x.index, dtype=x[name].dtype)
+            if factor in fast:
+                assert np.allclose(fast[factor], base - model.decision_function(swapped)), factor
