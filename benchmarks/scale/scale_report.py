@@ -105,6 +105,17 @@ def render_markdown(results: dict[int, dict]) -> str:
                 f"failed: {', '.join(spark['models_failed']) or 'none'}; "
                 f"{spark['models_skipped']} skipped downstream."
             )
+    notes = [
+        f"- {n:,} leads, {STEP_LABELS.get(k, k)}: {v['note']}"
+        for n, r in results.items()
+        for k, v in r["steps"].items()
+        if isinstance(v, dict) and v.get("note")
+    ]
+    notes += [
+        f"- {n:,} leads: niceness {r['nice']}" for n, r in results.items() if isinstance(r.get("nice"), str)
+    ]
+    if notes:
+        lines += ["", "## Notes", "", *notes]
     lines += ["", *estimate_lines(results, 1_000_000)]
     lines += ["", "![time vs size](scale_time.png)", "", "![peak RSS vs size](scale_rss.png)", ""]
     return "\n".join(lines)
