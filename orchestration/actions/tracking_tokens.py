@@ -67,11 +67,16 @@ def token_records(actions: Iterable[NextAction], created_at: datetime) -> list[T
     return list(out.values())
 
 
+def ensure_token_table(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the (empty) log, so a dbt source over it exists before the first engine run."""
+    con.execute("create schema if not exists raw")
+    con.execute(DDL)
+
+
 def log_tokens(con: duckdb.DuckDBPyConnection, actions: Iterable[NextAction], created_at: datetime) -> int:
     """Append the tokens not logged yet; returns how many were new (a rerun appends nothing)."""
     records = token_records(actions, created_at.replace(tzinfo=None))
-    con.execute("create schema if not exists raw")
-    con.execute(DDL)
+    ensure_token_table(con)
     if not records:
         return 0
     now = datetime.now(UTC).replace(tzinfo=None)
