@@ -193,3 +193,101 @@ def test_random_appointments_match(status, refs, type_text, start, minutes, tmp_
                 _per_record(path, ctx, monkeypatch)
             return
         _assert_same(fast, slow)
+
+
+PATIENT = {
+    "resourceType": "Patient",
+    "id": "p1",
+    "active": False,
+    "name": [
+        {"use": "nickname", "given": ["Bo"]},
+        {"family": "Diaz", "given": ["Ana", "Maria", ""], "text": "Ana Diaz"},
+        {"use": "official", "family": "Díaz", "given": ["Ana", "M."]},
+    ],
+    "birthDate": "1962-03-02",
+    "telecom": [
+        {"system": "phone", "value": "555-0100", "use": "home", "rank": 2},
+        {"system": "phone", "value": "555-0101", "use": "old"},
+        {"system": "phone", "value": "555-0102", "use": "work", "rank": 1},
+        {"system": "phone", "value": "555-0103", "use": "mobile", "period": {"end": "2020-01-01"}},
+        {"system": "email", "value": ""},
+        {"system": "email", "value": "a@example.org", "use": "mobile", "rank": 5},
+    ],
+    "address": [
+        {"use": "work", "city": "X"},
+        {"line": ["1 Main St", "Apt 2"], "city": "Austin", "state": "TX"},
+    ],
+    "identifier": [
+        {"value": "", "type": {"coding": [{"code": "MR"}]}},
+        {"value": "S1", "type": {"coding": [{"code": "SS"}]}},
+        {"value": "M1", "type": {"coding": [{"code": "XX"}, {"code": "MR"}]}},
+    ],
+    "communication": [{"language": {"text": "Spanish"}}],
+}
+COVERAGE = {
+    "resourceType": "Coverage",
+    "id": "c1",
+    "status": "active",
+    "beneficiary": {"reference": "Patient/p1"},
+    "subscriberId": "",
+    "identifier": [{"value": ""}, {"value": "MEM-9"}],
+    "payor": [{"reference": "Organization/o1/_history/3", "display": "Aetna"}],
+    "class": [
+        {"type": {"coding": [{"code": "group"}]}, "value": "G1"},
+        {"type": {"coding": [{"code": ""}, {"code": "plan"}]}, "name": "", "value": "Gold"},
+    ],
+    "type": {"coding": [{"code": "EHCPOL"}]},
+    "period": {"start": "2025-01-01", "end": "2025-12-31T23:59:59-06:00"},
+}
+SERVICE_REQUEST = {
+    "resourceType": "ServiceRequest",
+    "id": "s1",
+    "status": "active",
+    "intent": "order",
+    "subject": {"reference": "urn:uuid:pt-1"},
+    "requester": {
+        "display": "Dr X",
+        "identifier": {"system": "http://hl7.org/fhir/sid/us-npi", "value": "1"},
+    },
+    "performer": [{"reference": "Practitioner/x/"}],
+    "authoredOn": "2025-03-04T05:06:07-05:00",
+    "occurrenceDateTime": "",
+    "occurrencePeriod": {"start": "2025-03-10"},
+    "code": {"coding": [{"code": "PT", "display": "Physical therapy"}]},
+    "reasonCode": [
+        {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "M54.5"}, {"code": "x"}]},
+        {"text": "knee pain", "coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "M25.56"}]},
+        {"coding": []},
+    ],
+    "insurance": [{"reference": "urn:uuid:"}, {"reference": "Coverage/c1"}],
+    "note": [{"text": "post-op"}, {"text": ""}, {"text": "2x/week"}],
+}
+
+
+@pytest.mark.parametrize(
+    "resource, changes",
+    [
+        (PATIENT, [{}, {"name": []}, {"name": [{"given": ["Solo"]}]}, {"telecom": [], "address": []}]),
+        (
+            COVERAGE,
+            [{}, {"subscriberId": "SUB1"}, {"class": [], "payor": []}, {"period": {"start": "2025-02-01"}}],
+        ),
+        (
+            SERVICE_REQUEST,
+            [{}, {"reasonCode": [], "insurance": [], "note": []}, {"occurrenceDateTime": "2025"}],
+        ),
+    ],
+    ids=lambda v: v["resourceType"] if isinstance(v, dict) else "",
+)
+def test_handmade_resources_take_the_fast_path_identically(resource, changes, tmp_path, ctx, monkeypatch):
+    lines = [json.dumps({**resource, **change, "id": f"r{i}"}) for i, change in enumerate(changes)]
+    path = _ndjson(tmp_path, lines)
+    assert fhir_vector.flatten_ndjson(path, path.read_text(), TABLES) is not None
+    _assert_same(*_both(path, ctx, monkeypatch))
+
+
+def test_null_rank_falls_back(tmp_path, ctx, monkeypatch) -> None:
+    telecom = [{"system": "phone", "value": "1", "rank": None}, {"system": "phone", "value": "2", "rank": 1}]
+    path = _ndjson(tmp_path, [json.dumps({**PATIENT, "telecom": telecom})])
+    assert fhir_vector.flatten_ndjson(path, path.read_text(), TABLES) is None
+    _assert_same(*_both(path, ctx, monkeypatch))
