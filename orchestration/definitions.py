@@ -8,13 +8,13 @@ from dagster_dbt import DbtCliResource
 from orchestration.actions.assets import ACTION_ASSETS
 from orchestration.ingest.assets import INGEST_ASSETS
 from orchestration.resources import PtleadsSettings, WarehouseResource
-from orchestration.schedules import DAILY_RUN
+from orchestration.schedules import DAILY_RUN, TRAIN_ASSET_KEY, TRAIN_JOB, WEEKLY_TRAIN
 from orchestration.sensors import INBOX_SENSORS, PIPELINE_JOB_NAME
 from orchestration.serving.assets import publish_snapshot
 from orchestration.settings import Settings
 from orchestration.transform.dbt_assets import dbt_phase1, dbt_phase2
 from orchestration.transform.dbt_project_files import DBT_PROJECT
-from orchestration.transform.ml_scores import lead_scores
+from orchestration.transform.ml_scores import lead_scores, lead_scoring_model
 from orchestration.transform.ref_assets import reference_data
 
 ALL_ASSETS: list[AssetsDefinition] = [
@@ -36,12 +36,16 @@ def build_resources(settings: Settings) -> dict[str, object]:
     }
 
 
-pipeline_job = define_asset_job(PIPELINE_JOB_NAME, selection=AssetSelection.all())
+# The daily run (and `run_pipeline`, which materialises ALL_ASSETS) scores with the champion; retraining is
+# the weekly schedule's, the CLI's (`ptleads train`) and the app's job, never a side effect of a morning run.
+pipeline_job = define_asset_job(
+    PIPELINE_JOB_NAME, selection=AssetSelection.all() - AssetSelection.assets(TRAIN_ASSET_KEY)
+)
 
 defs = Definitions(
-    assets=ALL_ASSETS,
-    jobs=[pipeline_job],
+    assets=[*ALL_ASSETS, lead_scoring_model],
+    jobs=[pipeline_job, TRAIN_JOB],
     sensors=INBOX_SENSORS,
-    schedules=[DAILY_RUN],
+    schedules=[DAILY_RUN, WEEKLY_TRAIN],
     resources=build_resources(Settings()),
 )

@@ -14,7 +14,7 @@ from orchestration.practice_config import PracticeConfig
 LEAD_SCORES_DDL = """
 CREATE TABLE IF NOT EXISTS marts.lead_scores (
   lead_id VARCHAR, as_of TIMESTAMP, score DOUBLE, priority_tier VARCHAR,
-  expected_value DOUBLE, reasons VARCHAR[], model_version VARCHAR
+  expected_value DOUBLE, reasons VARCHAR[], model_version VARCHAR, route VARCHAR
 )
 """
 

@@ -39,6 +39,8 @@ FEATURE_COLUMNS = {
     "referrer_prior_scheduled": "integer",
     "source_prior_leads": "integer",
     "source_prior_scheduled": "integer",
+    "second_intake_at": "timestamp",
+    "coverage_inactive_at": "timestamp",
 }
 FCT_LEADS = [
     "lead_id",

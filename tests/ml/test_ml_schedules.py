@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from dagster import AssetSelection, Definitions, define_asset_job, materialize
 from ml_feature_fixture import synthetic_features, write_feature_mart
 
@@ -36,7 +35,6 @@ def test_weekly_schedule_targets_the_train_job_and_definitions_load(tmp_path) ->
     _check(defs)
 
 
-@pytest.mark.xfail(strict=True, reason="integrator: add lead_scoring_model + WEEKLY_TRAIN to definitions.py")
 def test_the_code_location_carries_the_weekly_train() -> None:
     _check(definitions.defs)
 
