@@ -26,6 +26,7 @@ from orchestration.generator import generate
 from orchestration.identity.truth_scoring import score_warehouse
 from orchestration.pipeline import run_pipeline
 from orchestration.settings import REPO_ROOT, Settings
+from orchestration.transform.dbt_invoke import run_dbt
 
 
 def cpu_seconds() -> float:
@@ -58,12 +59,17 @@ def main() -> None:
     parser.add_argument("--end", type=date.fromisoformat, default=date(2026, 6, 30))
     parser.add_argument("--out", type=Path, default=Path("/tmp/ptleads_identity_truth"))
     parser.add_argument("--keep", action="store_true", help="reuse a practice already generated in --out")
+    parser.add_argument(
+        "--dbt-only",
+        action="store_true",
+        help="the warehouse in --out is already ingested: rebuild every dbt model (dbt run) and score",
+    )
     args = parser.parse_args()
     as_of = datetime(args.end.year, args.end.month, args.end.day, 12, tzinfo=UTC) + timedelta(days=1)
     gen_dir = args.out / "gen"
     load_before = os.getloadavg()
     timings: dict[str, dict[str, float]] = {}
-    if not (args.keep and (gen_dir / "truth" / "records.csv").exists()):
+    if not (args.keep or args.dbt_only) or not (gen_dir / "truth" / "records.csv").exists():
         shutil.rmtree(args.out, ignore_errors=True)
         phase = Phase()
         generate(
@@ -78,7 +84,8 @@ def main() -> None:
             progress=lambda _m: None,
         )
         timings["generate"] = phase.done()
-    shutil.rmtree(args.out / "wh", ignore_errors=True)
+    if not args.dbt_only:
+        shutil.rmtree(args.out / "wh", ignore_errors=True)
     settings = Settings().with_overrides(
         inbox=gen_dir / "inbox",
         warehouse=args.out / "wh" / "warehouse.duckdb",
@@ -87,8 +94,12 @@ def main() -> None:
     )
     steps: list[str] = []
     phase = Phase()
-    run_pipeline(settings, steps.append)
-    timings["pipeline"] = phase.done()
+    if args.dbt_only:
+        run_dbt(settings, "run", args.out / "dbt_target")
+        timings["dbt_run"] = phase.done()
+    else:
+        run_pipeline(settings, steps.append)
+        timings["pipeline"] = phase.done()
     phase = Phase()
     con = duckdb.connect(str(settings.warehouse), read_only=True)
     try:
@@ -125,6 +136,7 @@ def main() -> None:
         and not months_off["scheduled"]
         and not months_off["evaluated"],
         "ingested_sources": list(report.ingested_sources),
+        "mode": "dbt run on an ingested warehouse" if args.dbt_only else "whole pipeline",
         "timings": timings,
         "pipeline_steps": [s for s in steps if "dbt" in s or "done" in s][-12:],
         "load_average_before": [round(x, 2) for x in load_before],
