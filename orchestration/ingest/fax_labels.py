@@ -132,10 +132,11 @@ _FOLD = str.maketrans({"0": "o", "1": "i", "l": "i", "|": "i"})
 
 
 def _compact(text: str) -> tuple[str, list[int]]:
-    """Folded lowercase text without spaces, dots, colons, hyphens, underscores; index map back."""
+    """Folded lowercase text without spaces, dots, colons, hyphens, underscores and apostrophes (a
+    speck read as one: "PATIEN'TNAME"); index map back."""
     chars, index = [], []
     for i, ch in enumerate(text):
-        if ch in " .-_:\t":
+        if ch in " .-_:\t'’`":
             continue
         chars.append(ch.lower().translate(_FOLD))
         index.append(i)
@@ -201,8 +202,8 @@ def find_hits(text: str) -> list[Hit]:
                 matched = True
             pos = compact.find(key, pos + 1)
         if not matched and len(key) >= 7 and len(compact) >= len(key) - 1:
-            # Long labels survive two misread letters ("DATF.OYBIRTH"); shorter ones only one.
-            al = fuzz.partial_ratio_alignment(key, compact, score_cutoff=80 if len(key) >= 10 else 90)
+            # Long labels survive two misread letters ("DATF.OYBIRTH"); shorter ones only one ("Carricr").
+            al = fuzz.partial_ratio_alignment(key, compact, score_cutoff=80 if len(key) >= 10 else 85)
             # The whole label must be there, give or take a misread letter, not just its first word.
             if al is not None and al.dest_end - al.dest_start >= len(key) - 2:
                 start, end = index[al.dest_start], index[al.dest_end - 1] + 1
@@ -211,7 +212,14 @@ def find_hits(text: str) -> list[Hit]:
                 # A misread label is only trusted where it is plainly a label: alone in its phrase
                 # or followed by ":"/"#"; never inside prose, never spanning a colon into its value.
                 after = text[end:].strip()
-                marked = not after or after[0] in ":#"
+                # A line that opens with it ("Carricr Humana Gold") is a form's label too, when it is
+                # a whole word of its own ("Physical" is not a misread "Physician").
+                opens = (
+                    not text[:start].strip(" |[](){}.,;:-")
+                    and al.dest_end - al.dest_start >= len(key) - 1
+                    and not text[end : end + 1].isalpha()
+                )
+                marked = not after or after[0] in ":#" or opens
                 if marked and ":" not in text[start : end - 1] and _boundary_ok(text, start, end, True):
                     w = weight * al.score / 100
                     found.append((len(key) - 3, w, Hit(field, w, start, end)))  # exact hits first

@@ -52,6 +52,10 @@ GENERIC = 1e-5  # any other single edit: a recogniser rarely swaps unlike glyphs
 SLIP = 0.1  # how far a recogniser's own probabilities are to be trusted (they are overconfident)
 MIN_LETTERS = 4  # shorter tokens have too many listed neighbours to choose among
 PREFER = 30.0  # a correction must beat the reading as-is by this factor (see test_fax_name_check)
+# A listed name is only replaced by one the recogniser's own runner-up letter spells, at least
+# MIN_VOTE sure, and a thousand times likelier: "Snith" (rank 67,734) with "m" at 0.28 is Smith.
+OVERRIDE = 1000.0
+MIN_VOTE = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +136,12 @@ def check_token(token: str, prior: NamePrior, chars: Sequence[CharGuess] | None 
     options = candidates(key, chars, prior.prob)
     scored = sorted(((prior.prob[n] * r, n) for n, r in options.items()), reverse=True)
     if prior.is_listed(key):
-        # Never changed; doubted when a far commoner name is a likelier reading of the same pixels.
+        # Changed only when the recogniser itself voted for a far commoner name ("Snith": its runner-up
+        # at that letter was "m"); otherwise never changed, only doubted when a far commoner name is a
+        # likelier reading of the same pixels.
+        voted = _voted_names(key, chars, prior.prob)
+        if voted and voted[0][0] > OVERRIDE * prior.probability(key):
+            return NameCheck(_with_case_of(token, voted[0][1]), True, 0.7)
         if scored and scored[0][0] > PREFER * prior.probability(key):
             return NameCheck(token, False, 0.7)
         return NameCheck(token, False, 1.0)
@@ -143,6 +152,23 @@ def check_token(token: str, prior: NamePrior, chars: Sequence[CharGuess] | None 
     # A clear winner costs a little confidence; a near tie costs enough to send the fax to review.
     doubt = 0.9 if best_score > 5 * runner else 0.7
     return NameCheck(_with_case_of(token, best), True, doubt)
+
+
+def _voted_names(
+    key: str, chars: Sequence[CharGuess] | None, listed: dict[str, float]
+) -> list[tuple[float, str]]:
+    """(score, listed name) for names made by putting in one letter the recogniser's runner-up had
+    at least MIN_VOTE for, best first."""
+    if chars is None or len(chars) != len(key):
+        return []
+    out = []
+    for i, c in enumerate(chars):
+        alt = c.alt.lower()
+        if c.alt_prob >= MIN_VOTE and alt.isalpha() and alt != key[i]:
+            name = key[:i] + alt + key[i + 1 :]
+            if name in listed:
+                out.append((listed[name] * _sub_ratio(key[i], alt, chars, i), name))
+    return sorted(out, reverse=True)
 
 
 def _with_case_of(read: str, name: str) -> str:

@@ -25,7 +25,7 @@ _DIGITISH = str.maketrans({"O": "0", "o": "0", "D": "0", "I": "1", "l": "1", "|"
 
 _NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,2})\s?[/.-]\s?(\d{1,2})\s?[/.-]\s?(\d{4}|\d{2})(?!\d)")
 _ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
-_MONTH_FIRST = re.compile(r"\b([A-Za-z0][A-Za-z01!|]{2,8})[\s.,]*(\d{1,2})[\s.,]+(\d{4})(?!\d)")
+_MONTH_FIRST = re.compile(r"\b([A-Za-z0][A-Za-z01!|]{2,8})[\s.,]*(\d{1,2})[\s.,;:]+(\d{4})(?!\d)")
 _DAY_FIRST = re.compile(r"(?<!\d)(\d{1,2})[\s-]?([A-Za-z0][A-Za-z01!|]{2,8})[\s-]?,?\s*(\d{4})(?!\d)")
 
 
@@ -92,6 +92,8 @@ def find_dates(text: str, *, pivot_year: int = 2030) -> list[tuple[date, int]]:
                 found.append((d, m.start()))
     if not found and (cleaned := _STRAY_BEFORE_DAY.sub("", text)) != text:
         return find_dates(cleaned, pivot_year=pivot_year)
+    if not found and (cleaned := _LETTER_AFTER_YEAR.sub(" ", text)) != text:
+        return find_dates(cleaned, pivot_year=pivot_year)
     return sorted(found, key=lambda item: item[1])
 
 
@@ -99,6 +101,10 @@ def find_dates(text: str, *, pivot_year: int = 2030) -> list[tuple[date, int]]:
 # Only at the start of a value, and a "1" only before a day-month-name date, so that an invalid
 # date such as 13/14/1962 is never "repaired" into another one.
 _STRAY_BEFORE_DAY = re.compile(r"^\s*(?:[\[|l](?=\d)|1(?=\d{2}-[A-Za-z]))")
+
+
+# The next word glued to a year, its capital read as a digit: "02/28/19571Iome phone" is 1957 + "Home".
+_LETTER_AFTER_YEAR = re.compile(r"(?<=[/.-]\d{4})\d(?=[A-Za-z])")
 
 
 def normalise_date(text: str) -> str | None:
@@ -188,7 +194,7 @@ _FREQ = re.compile(
 )
 _ABBR = re.compile(r"\b(qwk|qw|biw|tiw)(?=\s*x|\b)", re.I)
 # "w" then up to four letters: weeks, wks, wk, and OCR's "wecks".
-_DURATION = re.compile(r"(?:x|for|for\s+the\s+next)\s*(\d{1,2})\s*w[a-z]{0,4}\b", re.I)
+_DURATION = re.compile(r"(?:x|for|for\s+the\s+next)\s*(\d{1,2})[\s.,]*w[a-z]{0,4}\b", re.I)
 
 
 def _num(word: str) -> int:
@@ -199,6 +205,7 @@ def normalise_orders(text: str) -> str | None:
     """'2-3 times a week for 4 wks' -> '3x/week x 4 weeks' (ranges take the upper bound)."""
     # OCR writes 1 as l, I or | before "x" ("lx/week").
     text = re.sub(r"(?<![A-Za-z])[lI|i](?=\s?[xX]\b|\s?[xX]\s?/)", "1", text)
+    text = re.sub(r"(?<![A-Za-z0-9])[lI|](?=\s+times?\b)", "1", text)  # "treat l times per week"
     text = re.sub(r"(?<=\s)[lI|](?=\d)|(?<=\d)[lI|](?=\s|w)", "1", text)  # "l2 weeks"
     flat = re.sub(r"(?<=\d)(?=[a-z])|(?<=[a-z])(?=\d)", " ", text.lower())
     n: int | None = None
@@ -242,11 +249,13 @@ def smart_case(word: str) -> str:
 
 def split_glued(text: str) -> str:
     """Re-insert spaces OCR dropped: 'JohnA.Smith' -> 'John A. Smith', 'Smith,John' -> 'Smith, John'.
-    A case change splits words except after a name prefix, so McDonald, LaFleur and DeAngelo survive."""
+    A case change splits words except after a glued name prefix, so McDonald, LaFleur and DeAngelo
+    survive (but 'VanBuren' is 'Van Buren')."""
     text = re.sub(r"(?<=[,.])(?=[A-Za-z])", " ", text)
     # Mark splits (to tell them from real spaces); two lowercase letters first, so "HANNaH" stays whole.
     text = re.sub(r"(?<=[a-z]{2})(?=[A-Z])", "\0", text)
-    text = re.sub(r"\b(Mc|Mac|La|Le|De|Di|Da|Du|Van|Von|O'|D')\0", r"\1", text)
+    # Van/Von stand apart in most US surnames ("Van Buren", "Von Braun"): a lost space is put back.
+    text = re.sub(r"\b(Mc|Mac|La|Le|De|Di|Da|Du|O'|D')\0", r"\1", text)
     return re.sub(r"\s+", " ", text.replace("\0", " ")).strip()
 
 
@@ -264,7 +273,8 @@ def _fix_name_ocr(text: str) -> str:
             word = word.replace("l", "I")
         return word.replace("lll", "ill")
 
-    text = re.sub(r"(?<=[A-Za-z])!", "l", text)  # "Pau!": a name has no "!"; an l lost its foot
+    text = re.sub(r"(?<=[A-Za-z])[!\]]", "l", text)  # "Pau!", "Pau]": names have no "!"; an l's foot
+    text = re.sub(r"(?<![A-Za-z0-9])0(?=['’]?[A-Za-z]{2})", "O", text)  # "0'Brien": a name has no 0
     return re.sub(r"[A-Za-z]+", fix, text)
 
 

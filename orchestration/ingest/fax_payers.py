@@ -35,7 +35,12 @@ def canonical_payer(text: str, aliases: Mapping[str, str], cutoff: float = 86) -
     if not text or not aliases:
         return None
     keys = {_key(alias): name for alias, name in aliases.items()}
-    best = process.extractOne(_key(text), list(keys), scorer=fuzz.ratio, score_cutoff=cutoff)
+    # A capital H is often read as "Il" ("Ilumana"): try the reading with that undone as well.
+    readings = {text, re.sub(r"\bI[l1|]", "H", text)}
+    found = [
+        process.extractOne(_key(t), list(keys), scorer=fuzz.ratio, score_cutoff=cutoff) for t in readings
+    ]
+    best = max((f for f in found if f is not None), key=lambda f: f[1], default=None)
     if best is None:
         return None
     return keys[best[0]], best[1] / 100

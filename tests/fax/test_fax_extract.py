@@ -110,3 +110,31 @@ def test_letter_with_office_letterhead_and_misread_patient_phone_label() -> None
     ]
     f = extract_fax_fields([_page(rows)], "f.tif").fields
     assert (f.phone, f.referring_phone, f.referring_fax) == ("7373961267", "5123139623", "5123139697")
+
+
+def test_misread_labels_in_a_letter_and_a_grid() -> None:
+    """A speck read as an apostrophe inside a label, a misread label opening its line, a capital H
+    read as "Il" in the payer, and a DOB whose year is glued to the next word."""
+    letter = [
+        [(100, "Maria Chen, M.D.")],
+        [(100, "NPI 1234567893 Ph 512-666-7747")],
+        [(100, "RE: MCDONALD, DANIEL")],
+        [(100, "DOB 02/28/19571Iome phone 512-871-0337")],
+        [(100, "Carricr Ilumana Gold Member 8369998227")],
+    ]
+    aliases = {
+        "Humana Medicare Advantage": "Humana Medicare Advantage",
+        "Humana Gold": "Humana Medicare Advantage",
+    }
+    f = extract_fax_fields([_page(letter)], "h.pdf", payer_aliases=aliases).fields
+    assert (f.first_name, f.last_name, f.dob, f.phone) == ("Daniel", "McDonald", "1957-02-28", "5128710337")
+    assert (f.payer, f.member_id) == ("Humana Medicare Advantage", "8369998227")
+    grid = [
+        [(100, "PATIEN'TNAME"), (700, "DATEOFBIRTH")],
+        [(100, "Sofia Hernandez-Lopez"), (700, "May 31, 1986")],
+    ]
+    g = extract_fax_fields([_page(grid)], "i.tif").fields
+    assert (g.first_name, g.last_name, g.dob) == ("Sofia", "Hernandez-Lopez", "1986-05-31")
+    # "Physical therapy" opening a line is no misread "Physician" label.
+    prose = [[(100, "Physical Therapy Prescription:")], [(100, "Dr. Kevin Chen")]]
+    assert extract_fax_fields([_page(prose)], "j.pdf").fields.referring_name == "Kevin Chen"

@@ -37,6 +37,10 @@ def test_two_digit_years_pivot_and_ocr_month_confusions() -> None:
     assert normalise_date("16-Ju1-1949") == "1949-07-16"  # l read as 1
     assert normalise_date("October . 7, 1957.") == "1957-10-07"  # wrapped across lines
     assert normalise_date("13/45/2020") is None
+    assert normalise_date("DOB May 29; 1962") == "1962-05-29"  # comma read as a semicolon
+    # The next word glued to the year, its capital H read as "1I": the digit is not the year's.
+    assert normalise_date("DOB 02/28/19571Iome phone") == "1957-02-28"
+    assert normalise_date("02/28/19571") is None  # five digits with no word after: no year to trust
 
 
 area = st.integers(200, 999).filter(lambda n: str(n)[1:] != "11")
@@ -123,6 +127,8 @@ def test_order_ranges_take_the_upper_bound(low: int, m: int) -> None:
         ("twice a week x 6 weeks", "2x/week x 6 weeks"),
         ("Eval and treat", None),
         ("2x/week", None),
+        ("PT evaluate & treat 1-2x/week x 8.wks", "2x/week x 8 weeks"),  # a speck before "wks"
+        ("2. Evaluate and treat l times per week for 8 weeks", "1x/week x 8 weeks"),  # 1 read as l
     ],
 )
 def test_order_abbreviations_and_incomplete_orders(text: str, norm: str | None) -> None:
@@ -150,8 +156,10 @@ def test_order_abbreviations_and_incomplete_orders(text: str, norm: str | None) 
         ("James Hernandez-L opez", "James", "Hernandez-Lopez"),
         ("Pau! Whitfield", "Paul", "Whitfield"),
         ("joHNSON, TomaS", "Tomas", "Johnson"),  # capitals read partly small: never split inside
-        ("FatimaVanBuren", "Fatima", "VanBuren"),
+        ("FatimaVanBuren", "Fatima", "Van Buren"),  # a lost space after Van is put back
         ("DeShawn Jones", "DeShawn", "Jones"),
+        ("Dr. Pau] Chen", "Paul", "Chen"),  # an l read as "]"
+        ("Dr. Sarah 0'Brien", "Sarah", "O'Brien"),  # O read as zero
     ],
 )
 def test_person_names(text: str, first: str, last: str) -> None:
