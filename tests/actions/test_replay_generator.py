@@ -12,6 +12,7 @@ import duckdb
 import pytest
 
 from orchestration.actions.assets import compute_actions
+from orchestration.actions.call_list_contract import contract_breaches
 
 pytestmark = pytest.mark.slow
 DAYS = ["2025-03-10T15:00:00", "2025-03-11T15:00:00", "2025-03-12T15:00:00"]
@@ -39,6 +40,7 @@ def test_every_open_lead_has_exactly_one_action_day_by_day(tmp_path: Path) -> No
         "2025-03-31",
     )
     warehouse = tmp_path / "wh" / "warehouse.duckdb"
+    offers_made = 0
     for day in DAYS:
         _cli(
             "run",
@@ -60,10 +62,28 @@ def test_every_open_lead_has_exactly_one_action_day_by_day(tmp_path: Path) -> No
                     "select lead_id from marts.fct_leads where status in ('new', 'contacted', 'verified')"
                 ).fetchall()
             }
+            # The run wrote one call list (the engine's), holding its contract; the old name is gone.
+            assert not contract_breaches(con)
+            tables = {
+                r[0]
+                for r in con.execute(
+                    "select table_name from duckdb_tables() where schema_name = 'marts'"
+                ).fetchall()
+            }
+            assert "staff_call_list" not in tables and {"waitlist_offers", "sla_metrics"} <= tables
+            written = con.execute("select rule, reason, tracking_token from marts.next_actions").fetchall()
+            logged = {r[0] for r in con.execute("select token from raw.tracking_tokens").fetchall()}
         finally:
             con.close()
+        assert {token for _, _, token in written if token} <= logged, "every rendered link's token is logged"
+        waitlisted = [reason for rule, reason, _ in written if rule.startswith("waitlist:")]
+        assert all(reason.startswith("waitlist: slot freed ") for reason in waitlisted)
+        offers_made += len(waitlisted)
         ids = [a.lead_id for a in actions]
         assert len(ids) == len(set(ids)), "one action per lead"
         assert open_ids <= set(ids), "every open lead has an action"
         assert {r.lead_id for r in rows} <= set(ids)
         assert all(a.due_at >= a.as_of for a in actions)
+    print(
+        f"waitlist offers over {len(DAYS)} days: {offers_made}"
+    )  # shown with -s; generator data may have none
