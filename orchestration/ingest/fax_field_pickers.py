@@ -235,7 +235,7 @@ def pick_doctor(idx: LabelIndex) -> Pick | None:
             if above and parsed and not any(w.lower() in NOT_NAMES for w in " ".join(parsed).split()):
                 picks.append(Pick(" ".join(parsed), 0.8 * above.confidence, above))
         for line in idx.lines:
-            text = line.text.strip()
+            text = line.text.strip().lstrip("'`’\".,|[")  # a speck before it: "'Maria Whltfield, M.D."
             if _CRED.match(text) or re.match(r"^Dr\.?\s*[A-Z]", text):
                 parsed = split_person_name(text)
                 if parsed:

@@ -212,6 +212,9 @@ def find_hits(text: str) -> list[Hit]:
                 # A misread label is only trusted where it is plainly a label: alone in its phrase
                 # or followed by ":"/"#"; never inside prose, never spanning a colon into its value.
                 after = text[end:].strip()
+                if len(after) == 1 and after.isalpha() and len(compact) == al.dest_end + 1:
+                    # Alignment stopped before the label's misread last letter ("PATIENTNAMF").
+                    end, after = len(text.rstrip()), ""
                 # A line that opens with it ("Carricr Humana Gold") is a form's label too, when it is
                 # a whole word of its own ("Physical" is not a misread "Physician").
                 opens = (

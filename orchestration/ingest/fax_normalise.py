@@ -26,7 +26,7 @@ _DIGITISH = str.maketrans({"O": "0", "o": "0", "D": "0", "I": "1", "l": "1", "|"
 _NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,2})\s?[/.-]\s?(\d{1,2})\s?[/.-]\s?(\d{4}|\d{2})(?!\d)")
 _ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
 _MONTH_FIRST = re.compile(r"\b([A-Za-z0][A-Za-z01!|]{2,8})[\s.,]*(\d{1,2})[\s.,;:]+(\d{4})(?!\d)")
-_DAY_FIRST = re.compile(r"(?<!\d)(\d{1,2})[\s-]?([A-Za-z0][A-Za-z01!|]{2,8})[\s-]?,?\s*(\d{4})(?!\d)")
+_DAY_FIRST = re.compile(r"(?<!\d)(\d{1,2})\s?-?\s?([A-Za-z0][A-Za-z01!|]{2,8})[\s-]?,?\s*(\d{4})(?!\d)")
 
 
 _MONTH_FIX = str.maketrans({"1": "l", "!": "l", "|": "l", "0": "o"})  # "Ju1", "Ju!" are July
@@ -94,17 +94,26 @@ def find_dates(text: str, *, pivot_year: int = 2030) -> list[tuple[date, int]]:
         return find_dates(cleaned, pivot_year=pivot_year)
     if not found and (cleaned := _LETTER_AFTER_YEAR.sub(" ", text)) != text:
         return find_dates(cleaned, pivot_year=pivot_year)
+    if not found and (cleaned := _LETTER_FOR_ONE.sub("1", text)) != text:
+        return find_dates(cleaned, pivot_year=pivot_year)
     return sorted(found, key=lambda item: item[1])
 
 
 # A box border read as "[", "|", "l" or "1" glued before a day: "120-Jul-1949" is 20-Jul-1949.
 # Only at the start of a value, and a "1" only before a day-month-name date, so that an invalid
 # date such as 13/14/1962 is never "repaired" into another one.
-_STRAY_BEFORE_DAY = re.compile(r"^\s*(?:[\[|l](?=\d)|1(?=\d{2}-[A-Za-z]))")
+# A "1" before a two-digit month is a border too ("103-28-1955"): no month or day has three digits.
+_STRAY_BEFORE_DAY = re.compile(
+    r"^\s*(?:[\[|l](?=\d)|1(?=\d{2}-[A-Za-z])|1(?=\d{2}[/.-]\d{1,2}[/.-]\d{2,4}\b))"
+)
 
 
 # The next word glued to a year, its capital read as a digit: "02/28/19571Iome phone" is 1957 + "Home".
 _LETTER_AFTER_YEAR = re.compile(r"(?<=[/.-]\d{4})\d(?=[A-Za-z])")
+
+
+# A 1 read as l, I or | beside a digit: "May 2l, 2025".
+_LETTER_FOR_ONE = re.compile(r"(?<=\d)[lI|]|[lI|](?=\d)")
 
 
 def normalise_date(text: str) -> str | None:
@@ -231,11 +240,19 @@ CREDENTIALS = {"md", "do", "m.d", "d.o", "pa-c", "pa", "np", "dpt", "fnp", "aprn
 _PARTICLES = {"de", "la", "del", "van", "von", "der", "da", "di", "st", "st.", "le", "du", "mac", "mc"}
 
 
+# A capital after a single small letter: no two-letter name part but these prefixes is glued on.
+_INNER_CAPITAL = re.compile(r"([A-Z][a-z])[A-Z][a-z]+")
+_GLUED_PREFIXES = {"de", "di", "da", "du", "la", "le", "mc"}
+
+
 def smart_case(word: str) -> str:
     """Restore the case of a name read in capitals: O'NEILL -> O'Neill, MCDONALD -> McDonald."""
     letters = [c for c in word if c.isalpha()]
     mostly_caps = len(letters) >= 4 and sum(c.isupper() for c in letters) >= 0.75 * len(letters)
     if not word.isupper() and not word.islower() and not mostly_caps:  # "HANNaH" is a misread HANNAH
+        m = _INNER_CAPITAL.fullmatch(word)
+        if m and m[1].lower() not in _GLUED_PREFIXES:
+            return word.capitalize()  # "ReYes": a small y read as a capital (DeShawn, LaToya stay)
         return word
     parts = re.split(r"([-'’])", word.lower())
     out = []

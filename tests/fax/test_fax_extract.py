@@ -138,3 +138,11 @@ def test_misread_labels_in_a_letter_and_a_grid() -> None:
     # "Physical therapy" opening a line is no misread "Physician" label.
     prose = [[(100, "Physical Therapy Prescription:")], [(100, "Dr. Kevin Chen")]]
     assert extract_fax_fields([_page(prose)], "j.pdf").fields.referring_name == "Kevin Chen"
+
+
+def test_a_misread_last_letter_of_a_label_and_a_speck_before_the_doctor() -> None:
+    grid = [[(100, "PATIENTNAMF"), (700, "DATEOFBIRTH")], [(100, "Tomas Van Buren"), (700, "[07-Sep-1970.")]]
+    f = extract_fax_fields([_page(grid)], "k.tif").fields
+    assert (f.first_name, f.last_name, f.dob) == ("Tomas", "Van Buren", "1970-09-07")
+    letter = [[(100, "'Maria Whltfield, M.D.")], [(100, "NPI1234567893 Ph(512)561-3569")]]
+    assert extract_fax_fields([_page(letter)], "l.pdf").fields.referring_name == "Maria Whitfield"

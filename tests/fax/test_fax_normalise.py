@@ -41,6 +41,9 @@ def test_two_digit_years_pivot_and_ocr_month_confusions() -> None:
     # The next word glued to the year, its capital H read as "1I": the digit is not the year's.
     assert normalise_date("DOB 02/28/19571Iome phone") == "1957-02-28"
     assert normalise_date("02/28/19571") is None  # five digits with no word after: no year to trust
+    assert normalise_date("[29 -May-1969") == "1969-05-29"  # a border, and a space before the dash
+    assert normalise_date("103-28-1955.") == "1955-03-28"  # a border read as 1: no month has 3 digits
+    assert normalise_date("s/p surgery May 2l, 2025") == "2025-05-21"  # 1 read as l in the day
 
 
 area = st.integers(200, 999).filter(lambda n: str(n)[1:] != "11")
@@ -160,6 +163,8 @@ def test_order_abbreviations_and_incomplete_orders(text: str, norm: str | None) 
         ("DeShawn Jones", "DeShawn", "Jones"),
         ("Dr. Pau] Chen", "Paul", "Chen"),  # an l read as "]"
         ("Dr. Sarah 0'Brien", "Sarah", "O'Brien"),  # O read as zero
+        ("ReYes, Fatima", "Fatima", "Reyes"),  # a small y read as a capital
+        ("Maria LaToya", "Maria", "LaToya"),
     ],
 )
 def test_person_names(text: str, first: str, last: str) -> None:
