@@ -9,6 +9,7 @@ import duckdb
 import pyarrow as pa
 import zipcodes
 
+from orchestration.actions.tracking_tokens import ensure_token_table
 from orchestration.practice_config import PracticeConfig
 
 LEAD_SCORES_DDL = """
@@ -106,11 +107,13 @@ def _current_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
 
 def load_reference_data(con: duckdb.DuckDBPyConnection, config: PracticeConfig) -> dict[str, int]:
     """Replace every `ref.*` table in one transaction (skipped when config and ZIP data are unchanged);
-    create an empty `marts.lead_scores` if missing."""
+    create an empty `marts.lead_scores` and `raw.tracking_tokens` if missing (dbt reads both as sources
+    before the scoring and actions steps have ever run)."""
     fingerprint = _fingerprint(config)
     if _current_fingerprint(con) == fingerprint:
         con.execute("CREATE SCHEMA IF NOT EXISTS marts")
         con.execute(LEAD_SCORES_DDL)
+        ensure_token_table(con)
         names = ("payers", "payer_aliases", "diagnosis_groups", "clinics", "therapists", "zip_codes")
         return {n: con.execute(f"SELECT count(*) FROM ref.{n}").fetchone()[0] for n in names}
     tables = {**_config_tables(config), "zip_codes": _zip_table()}
@@ -124,6 +127,7 @@ def load_reference_data(con: duckdb.DuckDBPyConnection, config: PracticeConfig) 
             con.execute(f"CREATE OR REPLACE TABLE ref.{name} AS SELECT * FROM _ref_rows")
             con.unregister("_ref_rows")
         con.execute(LEAD_SCORES_DDL)
+        ensure_token_table(con)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")

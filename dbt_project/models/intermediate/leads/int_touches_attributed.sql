@@ -1,5 +1,6 @@
 -- Every touch (call, voicemail, SMS, email event, web event, staff outcome, eligibility answer) with
--- its person and lead: the lead it names (our 270 trace, a staff outcome, a SendGrid custom arg) when
+-- its person and lead: the lead it names (our 270 trace, a staff outcome, a SendGrid custom arg, the
+-- engine's log of the tracking token a web event carries) when
 -- that is one of our lead ids; for a web event, the lead of the SMS or email whose link it followed;
 -- else the person's latest lead received at or before the touch (DuckDB ASOF join). A 271 carries only
 -- the date of its answer (BHT04), and the inquiry it answers was sent for a lead already received, so it
@@ -24,9 +25,16 @@ records as (
         records.direction,
         records.touch_result,
         records.token,
-        records.lead_ref
+        coalesce(records.lead_ref, rendered_links.lead_id) as lead_ref
     from {{ ref('int_source_records') }} as records
     left join {{ ref('int_persons_matched') }} as persons on records.record_key = persons.record_key
+    -- a web event following a link the engine rendered (raw.tracking_tokens) names that link's lead
+    left join {{ source('web', 'tracking_tokens') }} as rendered_links
+        on
+            records.record_kind = 'web'
+            and records.token = rendered_links.token
+            -- a link is followed after it was rendered: keeps replay and full refresh identical
+            and rendered_links.created_at <= records.event_at
     where
         records.record_kind in ('call', 'voicemail', 'sms', 'email', 'web', 'outcome', 'eligibility')
         and records.source != 'webforms'
