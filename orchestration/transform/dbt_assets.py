@@ -84,5 +84,5 @@ def dbt_phase2(
     settings: PtleadsSettings,
     warehouse: WarehouseResource,
 ) -> Iterator[Any]:
-    """Models that read scores: fct_leads, call_list, reports."""
+    """Models that read scores: fct_leads and the reports (the actions engine then writes marts.call_list)."""
     yield from _build("phase 2 (scored marts)", context, dbt, settings, warehouse)
