@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 from orchestration.ingest import fhir_parse as fp
-from orchestration.ingest.fhir_vector import flatten_ndjson
 from orchestration.ingest.framework import ParseContext, Source
 from orchestration.ingest.json_lines_read import exact_json_loads
 from orchestration.ingest.records import LineError, ParsedFile, QuarantineFile, RawTable
@@ -55,8 +54,6 @@ def parse_fhir(path: Path, ctx: ParseContext) -> ParsedFile:
             whole = None
     if whole is not None:
         _add(parsed, whole, 1, None, skipped)
-    elif (fast := flatten_ndjson(path, text, TABLES)) is not None:
-        parsed.arrow.update(fast)
     else:
         loads = exact_json_loads(data)
         for number, line in enumerate(text.splitlines(), start=1):

@@ -65,7 +65,7 @@ def parse_to_tables(parse: Parse, path: Path, ctx: Any) -> ParsedTables | str:
             return f"parser failed: {type(exc).__name__}"
         if parsed.record_count == 0:
             return "no usable records" + (f"; {describe_line_errors(parsed.errors)}" if parsed.errors else "")
-        tables = {table.name: rows for table, rows in parsed.arrow_tables().items()}
+        tables = {table.name: table.to_arrow(rows) for table, rows in parsed.rows.items() if rows}
     return ParsedTables(tables, parsed.record_count, parsed.errors, time.monotonic() - started)
 
 

@@ -120,20 +120,10 @@ class ParsedFile:
 
     rows: dict[RawTable, list[Any]] = field(default_factory=dict)
     errors: list[LineError] = field(default_factory=list)
-    # Rows a vectorised fast path built as Arrow already (same schema as `table.to_arrow(records)`).
-    arrow: dict[RawTable, pa.Table] = field(default_factory=dict)
 
     def add(self, table: RawTable, record: Any) -> None:
         self.rows.setdefault(table, []).append(record)
 
     @property
     def record_count(self) -> int:
-        return sum(len(v) for v in self.rows.values()) + sum(t.num_rows for t in self.arrow.values())
-
-    def arrow_tables(self) -> dict[RawTable, pa.Table]:
-        """Every table's rows as Arrow: record rows converted, fast-path tables as they are."""
-        out = {table: table.to_arrow(rows) for table, rows in self.rows.items() if rows}
-        for table, rows in self.arrow.items():
-            if rows.num_rows:
-                out[table] = pa.concat_tables([out[table], rows]) if table in out else rows
-        return out
+        return sum(len(v) for v in self.rows.values())
