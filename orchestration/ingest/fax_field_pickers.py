@@ -96,7 +96,7 @@ def pick_date(items: list[Labelled], idx: LabelIndex, plausible: Callable[[date]
     picks = []
     for item in items:
         for text, conf in _with_next(idx, item):
-            dates = find_dates(text)
+            dates = find_dates(text) or find_dates(_without_doubtful_lead(idx, item, text))
             if dates:
                 d = dates[0][0]
                 picks.append(
@@ -104,6 +104,16 @@ def pick_date(items: list[Labelled], idx: LabelIndex, plausible: Callable[[date]
                 )
                 break
     return best(picks)
+
+
+def _without_doubtful_lead(idx: LabelIndex, item: Labelled, text: str) -> str:
+    """The value without its first glyph when that is border-like ("17/7/1951" for 7/7/1951) and the
+    recogniser itself doubted it: the box border beside a cell read as a character."""
+    line = idx.lines[item.value_order]
+    at = line.text.find(text.split(" ", 1)[0]) if text else -1
+    if at < 0 or len(line.chars) != len(line.text) or text[0] not in "1lI|[](){}!":
+        return text
+    return text[1:] if line.chars[at].prob < 0.8 else text
 
 
 def phone_picks(items: list[Labelled]) -> list[Pick]:

@@ -250,6 +250,8 @@ def smart_case(word: str) -> str:
     letters = [c for c in word if c.isalpha()]
     mostly_caps = len(letters) >= 4 and sum(c.isupper() for c in letters) >= 0.75 * len(letters)
     if not word.isupper() and not word.islower() and not mostly_caps:  # "HANNaH" is a misread HANNAH
+        # A hyphenated name's parts are each capitalised: "Smith-jones" lost the capital J.
+        word = re.sub(r"(?<=[A-Za-z]-)[a-z](?=[a-z]{2})", lambda m: m[0].upper(), word)
         m = _INNER_CAPITAL.fullmatch(word)
         if m and m[1].lower() not in _GLUED_PREFIXES:
             return word.capitalize()  # "ReYes": a small y read as a capital (DeShawn, LaToya stay)
@@ -273,7 +275,8 @@ def split_glued(text: str) -> str:
     text = re.sub(r"(?<=[a-z]{2})(?=[A-Z])", "\0", text)
     # Van/Von stand apart in most US surnames ("Van Buren", "Von Braun"): a lost space is put back.
     text = re.sub(r"\b(Mc|Mac|La|Le|De|Di|Da|Du|O'|D')\0", r"\1", text)
-    return re.sub(r"\s+", " ", text.replace("\0", " ")).strip()
+    text = re.sub(r"\s+", " ", text.replace("\0", " ")).strip()
+    return re.sub(r"\bSt(?=[A-Z][a-z])", "St. ", text)  # "StClair": St. stands apart, its dot lost
 
 
 _CRED_SUFFIX = re.compile(r",?\s*\b(?:M\.?\s?D|D\.?\s?O|PA-C|NP|DPT|FNP|APRN|Ph\.?D)\.?\s*$")

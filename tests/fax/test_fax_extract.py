@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from orchestration.ingest.fax_extract import extract_fax_fields
 from orchestration.ingest.fax_ocr import OcrLine, OcrPage
+from orchestration.ingest.fax_recognise import CharGuess
 
 
 def _page(rows: list[list[tuple[int, str]]], conf: float = 0.98, page: int = 1) -> OcrPage:
@@ -146,3 +149,20 @@ def test_a_misread_last_letter_of_a_label_and_a_speck_before_the_doctor() -> Non
     assert (f.first_name, f.last_name, f.dob) == ("Tomas", "Van Buren", "1970-09-07")
     letter = [[(100, "'Maria Whltfield, M.D.")], [(100, "NPI1234567893 Ph(512)561-3569")]]
     assert extract_fax_fields([_page(letter)], "l.pdf").fields.referring_name == "Maria Whitfield"
+
+
+def _chars(text: str, unsure: dict[int, float]) -> tuple[CharGuess, ...]:
+    return tuple(CharGuess(c, unsure.get(i, 0.99), "", 0.0) for i, c in enumerate(text))
+
+
+def test_a_doubted_border_glyph_before_a_date_is_dropped_only_on_the_recognisers_doubt() -> None:
+    def dob(prob: float) -> str | None:
+        page = _page([[(100, "PATIENTNAME"), (700, "DATEOFBIRTH")], [(100, "Grace Lee"), (700, "17/7/1951")]])
+        page.lines = [
+            replace(ln, chars=_chars(ln.text, {0: prob})) if ln.text == "17/7/1951" else ln
+            for ln in page.lines
+        ]
+        return extract_fax_fields([page], "m.tif").fields.dob
+
+    assert dob(0.67) == "1951-07-07"  # the "1" was a cell border the recogniser hesitated over
+    assert dob(0.99) != "1951-07-07"  # a sure "1" is kept: 17/7/1951 is no date, not July 7

@@ -165,6 +165,8 @@ def test_order_abbreviations_and_incomplete_orders(text: str, norm: str | None) 
         ("Dr. Sarah 0'Brien", "Sarah", "O'Brien"),  # O read as zero
         ("ReYes, Fatima", "Fatima", "Reyes"),  # a small y read as a capital
         ("Maria LaToya", "Maria", "LaToya"),
+        ("Wei Smith-jones", "Wei", "Smith-Jones"),  # a hyphen part's capital read small
+        ("OlivlaStClair", "Olivla", "St. Clair"),  # St. glued on, its dot lost
     ],
 )
 def test_person_names(text: str, first: str, last: str) -> None:
