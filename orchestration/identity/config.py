@@ -36,11 +36,17 @@ class EpisodeRules(BaseModel):
     idle_days: int = Field(default=60, gt=0)
 
 
+def veto_levels(level: str | list[str | None] | None) -> list[str | None]:
+    """The levels a veto rule's entry accepts (one level, null, or a list of them)."""
+    return list(level) if isinstance(level, list) else [level]
+
+
 class IdentityConfig(BaseModel):
     prior_match_probability: float = Field(gt=0, lt=1)
     threshold_match_probability: float = Field(gt=0, lt=1)
     comparisons: dict[str, dict[str, Level]]
-    vetoes: list[dict[str, str | None]] = []
+    # A rule maps comparisons to a level, null (value missing on a side) or a list of those (any of them).
+    vetoes: list[dict[str, str | list[str | None] | None]] = []
     cannot_link_below_weight: float = -4.0
     episodes: EpisodeRules = EpisodeRules()
 
@@ -61,8 +67,8 @@ class IdentityConfig(BaseModel):
     def _vetoes_known(self) -> IdentityConfig:
         for rule in self.vetoes:
             for comparison, level in rule.items():
-                if comparison not in COMPARISONS or (
-                    level is not None and level not in COMPARISONS[comparison]
+                if comparison not in COMPARISONS or any(
+                    lv is not None and lv not in COMPARISONS[comparison] for lv in veto_levels(level)
                 ):
                     raise ValueError(f"veto {rule} names an unknown comparison or level")
         return self
@@ -82,7 +88,7 @@ class IdentityConfig(BaseModel):
         return 0.0 if level is None else self.comparisons[comparison][level].weight
 
     def is_vetoed(self, levels: dict[str, str | None]) -> bool:
-        return any(all(levels.get(c) == lv for c, lv in rule.items()) for rule in self.vetoes)
+        return any(all(levels.get(c) in veto_levels(lv) for c, lv in rule.items()) for rule in self.vetoes)
 
 
 def load_identity_config(path: Path) -> IdentityConfig:

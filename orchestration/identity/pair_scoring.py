@@ -12,7 +12,7 @@ import hashlib
 import duckdb
 import pyarrow as pa
 
-from orchestration.identity.config import COMPARISONS, IdentityConfig
+from orchestration.identity.config import COMPARISONS, IdentityConfig, veto_levels
 from orchestration.identity.name_variants import name_canonical_rows
 
 # Each rule is a conjunction of equal node columns; a pair is a candidate if any rule holds.
@@ -174,7 +174,14 @@ def _weights_sql(config: IdentityConfig) -> str:
 def _veto_sql(config: IdentityConfig) -> str:
     rules = []
     for rule in config.vetoes:
-        conds = [f"{c} is null" if lv is None else f"{c} = {_sql_literal(lv)}" for c, lv in rule.items()]
+        conds = [
+            "("
+            + " or ".join(
+                f"{c} is null" if lv is None else f"{c} = {_sql_literal(lv)}" for lv in veto_levels(level)
+            )
+            + ")"
+            for c, level in rule.items()
+        ]
         rules.append("(" + " and ".join(conds) + ")")
     return "coalesce(" + (" or ".join(rules) if rules else "false") + ", false)"
 
