@@ -19,7 +19,7 @@ class _Row:
 
 
 TABLE = RawTable("t", _Row)
-_long_ascii = st.text(alphabet=st.characters(max_codepoint=127), min_size=64, max_size=300)
+_long_ascii = st.text(alphabet=st.characters(max_codepoint=127), min_size=400, max_size=900)
 _any_text = st.text(max_size=200)
 
 
@@ -49,9 +49,10 @@ def test_long_ascii_columns_take_the_joined_path(values) -> None:
 
 
 def test_the_joined_path_declines_what_it_cannot_copy() -> None:
-    long = "x" * 100
+    long = "x" * 500
     assert long_ascii_strings((long, None)) is None  # nulls
-    assert long_ascii_strings((long, "é" * 100)) is None  # non-ASCII
+    assert long_ascii_strings((long, "é" * 500)) is None  # non-ASCII
     assert long_ascii_strings((long, 5)) is None  # not a string
     assert long_ascii_strings(("short", "ids")) is None  # short values: pa.array is as fast
+    assert long_ascii_strings(("x" * 500, "y" * 10)) is None  # short on average
     assert long_ascii_strings(()) is None
