@@ -107,13 +107,21 @@ def pick_date(items: list[Labelled], idx: LabelIndex, plausible: Callable[[date]
 
 
 def _without_doubtful_lead(idx: LabelIndex, item: Labelled, text: str) -> str:
-    """The value without its first glyph when that is border-like ("17/7/1951" for 7/7/1951) and the
-    recogniser itself doubted it: the box border beside a cell read as a character."""
+    """The value as the recogniser's doubts suggest: without a first glyph that is border-like
+    ("17/7/1951" for 7/7/1951) and doubted, and with a doubted letter's runner-up digit ("198g",
+    "9" at 0.43): a box border beside a cell, or a digit's open loop, read as a character."""
     line = idx.lines[item.value_order]
     at = line.text.find(text.split(" ", 1)[0]) if text else -1
-    if at < 0 or len(line.chars) != len(line.text) or text[0] not in "1lI|[](){}!":
+    if at < 0 or len(line.chars) != len(line.text):
         return text
-    return text[1:] if line.chars[at].prob < 0.8 else text
+    chars = line.chars[at : at + len(text)]
+    out = [
+        c.alt if ch.isalpha() and c.prob < 0.8 and c.alt.isdigit() and c.alt_prob >= 0.1 else ch
+        for ch, c in zip(text, chars, strict=False)
+    ] + list(text[len(chars) :])
+    if out and out[0] in "1lI|[](){}!" and chars and chars[0].prob < 0.8:
+        out = out[1:]
+    return "".join(out)
 
 
 def phone_picks(items: list[Labelled]) -> list[Pick]:
@@ -128,7 +136,10 @@ def phone_picks(items: list[Labelled]) -> list[Pick]:
 def pick_npi(idx: LabelIndex) -> Pick | None:
     picks = []
     for item in idx.of("npi"):
-        digits = re.sub(r"\D", "", item.value.translate(_DIGITISH))[:10]
+        digits = re.sub(r"\D", "", item.value.translate(_DIGITISH))
+        # A border read as a leading "1" pushes the NPI one digit on: the check digit finds it.
+        windows = [digits[i : i + 10] for i in range(max(1, len(digits) - 9))]
+        digits = next((w for w in windows if is_valid_npi(w)), digits[:10])
         if len(digits) == 10:
             picks.append(
                 Pick(
@@ -186,7 +197,8 @@ def _zip_from(text: str) -> str | None:
 def pick_address(idx: LabelIndex) -> tuple[Pick | None, Pick | None]:
     addr, zip_pick = _address_only(idx)
     for item in idx.of("zip"):  # a form with its own ZIP box
-        if (m := re.search(r"(?<!\d)(\d{5})(?:-\d{4})?(?!\d)", item.value)) and (
+        # A six-digit "1ddddd" in a ZIP box is a border read as 1 before the ZIP.
+        if (m := re.search(r"(?<!\d)1?(\d{5})(?:-\d{4})?(?!\d)", item.value)) and (
             zip_pick is None or zip_pick.score < item.weight * item.confidence
         ):
             zip_pick = Pick(m[1], item.weight * item.confidence * (1.0 if zipcodes.is_real(m[1]) else 0.4))
@@ -201,7 +213,7 @@ def _address_only(idx: LabelIndex) -> tuple[Pick | None, Pick | None]:
                 valid = 1.0 if zipcodes.is_real(z) else 0.4
                 return Pick(text.strip(), item.weight * conf, item.line), Pick(z, item.weight * conf * valid)
     for line in idx.lines:  # unlabelled: "City, ST 78701"
-        if m := re.search(r"\b[A-Za-z]{2}\s+(\d{5})(?:-\d{4})?\b", line.text):
+        if m := re.search(r"\b[A-Za-z]{2}\s*(\d{5})(?:-\d{4})?\b", line.text):  # "TX78745" too
             return Pick(line.text, 0.7 * line.confidence, line), Pick(
                 m[1], 0.7 * line.confidence * (1.0 if zipcodes.is_real(m[1]) else 0.4)
             )
@@ -211,7 +223,7 @@ def _address_only(idx: LabelIndex) -> tuple[Pick | None, Pick | None]:
 def pick_zip_anywhere(idx: LabelIndex) -> Pick | None:
     """A real ZIP code standing alone (a form's own ZIP box whose label OCR lost)."""
     for line in idx.lines:
-        m = re.fullmatch(r"\W*(\d{5})(?:-\d{4})?\W*", line.text.strip())
+        m = re.fullmatch(r"\W*1?(\d{5})(?:-\d{4})?\W*", line.text.strip())  # "178613": a border 1
         if m and zipcodes.is_real(m[1]):
             return Pick(m[1], 0.6 * line.confidence, line)
     return None
@@ -277,6 +289,11 @@ def pick_payer(idx: LabelIndex, aliases: Mapping[str, str] | None) -> Pick | Non
         if not value or not re.search(r"[A-Za-z]{2}", value) or len(value) > 48:
             continue
         known = canonical_payer(value, aliases or {})
+        words = value.split()
+        for k in range(len(words) - 1, 0, -1):  # a misread label glued on: "Texas Medicaid Mcmber H25..."
+            if known:
+                break
+            known = canonical_payer(" ".join(words[:k]), aliases or {})
         # An unrecognised payer is kept as read, with less confidence: staff should check it.
         name, match = known if known else (value, 0.85 if aliases else 1.0)
         picks.append(Pick(name, item.weight * item.confidence * _colon(item) * match, item.line))

@@ -196,9 +196,11 @@ _N = r"(\d|once|one|twice|two|three|thrice|four|five)"
 # "times" and "week" tolerate a misread letter or two ("tiines", "wcek").
 _TIMES = r"(?:x|t[a-z]{2,4}s)"
 _WEEK = r"(?:w[a-z]{1,3}k|wk)"
-_RANGE = re.compile(rf"{_N}\s*(?:-|to)\s*{_N}\s*{_TIMES}[\s./]*(?:per|a|each)?[\s./]*{_WEEK}", re.I)
+_RANGE = re.compile(
+    rf"{_N}\s*(?:-|to)\s*{_N}\s*{_TIMES}[\s./]*(?:p[ec][r!]|pe!|a|each)?[\s./:]*{_WEEK}", re.I
+)
 _FREQ = re.compile(
-    rf"(?:(\d|one|two|three|four|five)\s*{_TIMES}|(once|twice|thrice))[\s./]*(?:per|a|each)?[\s./]*{_WEEK}",
+    rf"(?:(\d|one|two|three|four|five)\s*{_TIMES}|(once|twice|thrice))[\s./]*(?:p[ec][r!]|pe!|a|each)?[\s./:]*{_WEEK}",
     re.I,
 )
 _ABBR = re.compile(r"\b(qwk|qw|biw|tiw)(?=\s*x|\b)", re.I)

@@ -166,3 +166,16 @@ def test_a_doubted_border_glyph_before_a_date_is_dropped_only_on_the_recognisers
 
     assert dob(0.67) == "1951-07-07"  # the "1" was a cell border the recogniser hesitated over
     assert dob(0.99) != "1951-07-07"  # a sure "1" is kept: 17/7/1951 is no date, not July 7
+
+
+def test_border_read_as_1_before_grid_values_and_a_misread_label_after_the_payer() -> None:
+    grid = [
+        [(100, "PATIENTNAME"), (600, "DATEOFBIRTH"), (1100, "ZIP")],
+        [(100, "Grace Lee"), (600, "7/7/1951"), (1100, "178613")],
+        [(100, "HEALTHPLAN"), (900, "NPINUMBER")],
+        [(100, "Texas Medicaid Mcmber H258391759"), (900, "11234567893")],
+        [(100, "Evaluate and treat 1 times pcr week for 12 weeks")],
+    ]
+    f = extract_fax_fields([_page(grid)], "n.tif", payer_aliases={"Texas Medicaid": "Texas Medicaid"}).fields
+    assert (f.zip, f.referring_npi, f.payer) == ("78613", "1234567893", "Texas Medicaid")
+    assert f.orders == "1x/week x 12 weeks"
