@@ -24,6 +24,9 @@ BLOCKING_RULES: tuple[tuple[str, ...], ...] = (
     ("last_norm", "zip"),
     ("first_norm", "dob"),
     ("last_norm", "first_initial", "birth_year"),
+    # typos in both names (an EMR export's clean "Cheryl Hernandez" vs a referral's "Chreyl Henandez"):
+    # only the initials and the DOB agree, and no rule above would make them a candidate
+    ("first_initial", "last_initial", "dob"),
 )
 
 _NODES_SQL = """
@@ -79,6 +82,7 @@ with canon as (
 select
     n.*,
     left(n.first_norm, 1) as first_initial,
+    left(n.last_norm, 1) as last_initial,
     year(n.dob) as birth_year,
     coalesce(canon.first_canon, [n.first_norm]) as first_canon,
     n.person_key not in (select person_key from id_clean_nodes) as dirty

@@ -25,6 +25,10 @@ ROWS = [
     ("c8", "Robin", "Testerly", date(1975, 6, 15), "+15125550202", None, None),  # DOB typo, same phone
     ("c9", "Casey", "Demoford", None, "+15125550303", None, "78702"),
     ("c10", "Casey", "Demoford", date(1990, 9, 9), "+15125550304", None, "78702"),  # namesake, no DOB
+    ("c11", "Jordan", "Placeholder", date(1994, 5, 24), None, None, None),
+    ("c12", "Jodran", "Placehodler", date(1994, 5, 24), "+15125550401", None, "78665"),  # typos in both
+    ("c13", "Morgan", "Stubfield", date(1960, 1, 2), "+15125550501", "morgan.s@example.test", "78703"),
+    ("c14", "Morgan", "Stubfield", date(1960, 1, 2), "+15125550502", "stub60@example.test", "78703"),
 ]
 
 
@@ -100,3 +104,16 @@ def test_a_veto_listing_an_unknown_level_is_rejected(config: IdentityConfig) -> 
     raw["vetoes"] = [{"dob": ["one_off", "typo"]}]
     with pytest.raises(ValueError, match="unknown comparison or level"):
         IdentityConfig.model_validate(raw)
+
+
+def test_typos_in_both_names_are_blocked_together_on_initials_and_dob(scored: list[dict]) -> None:
+    row = _pair(scored, "c11", "c12")  # no other blocking rule makes this pair a candidate
+    assert (row["first_name"], row["last_name"], row["dob"]) == ("fuzzy", "fuzzy", "exact")
+    assert row["accepted"]
+
+
+def test_phone_and_email_both_different_is_another_person(scored: list[dict]) -> None:
+    row = _pair(scored, "c13", "c14")
+    assert (row["first_name"], row["last_name"], row["dob"]) == ("exact", "exact", "exact")
+    assert (row["phone"], row["email"]) == ("else", "else")
+    assert row["vetoed"] and not row["accepted"]
