@@ -34,7 +34,7 @@ records as (
             records.record_kind = 'web'
             and records.token = rendered_links.token
             -- a link is followed after it was rendered: keeps replay and full refresh identical
-            and rendered_links.created_at <= records.event_at
+            and records.event_at >= rendered_links.created_at
     where
         records.record_kind in ('call', 'voicemail', 'sms', 'email', 'web', 'outcome', 'eligibility')
         and records.source != 'webforms'
