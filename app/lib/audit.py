@@ -70,5 +70,7 @@ def read_entries(path: Path | None = None) -> pl.DataFrame:
     schema = {f: pl.Utf8 for f in AuditEntry.__dataclass_fields__}
     if not rows:
         return pl.DataFrame(schema=schema)
-    frame = pl.DataFrame([{k: str(r.get(k, "")) for k in schema} for r in rows], schema=schema)
-    return frame.sort("at", descending=True, maintain_order=True)
+    # The file is append-ordered and `at` has one-second resolution: reverse first so entries
+    # written within the same second still come out newest first under the stable sort.
+    newest_first = [{k: str(r.get(k, "")) for k in schema} for r in reversed(rows)]
+    return pl.DataFrame(newest_first, schema=schema).sort("at", descending=True, maintain_order=True)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from datetime import date
 
-import simple_icd_10_cm as icd
 from rapidfuzz import fuzz, process
 
 MONTHS = {
@@ -170,6 +169,10 @@ def _icd_candidates(raw: str) -> list[str]:
 
 def normalise_icd10(token: str) -> str | None:
     """A valid ICD-10-CM code in dotted form, accepting codes written without the dot."""
+    # Imported here: the package parses the whole code set at import (~3 s), which every process
+    # that merely imports the ingest assets (Dagster, CLI, tests) would otherwise pay.
+    import simple_icd_10_cm as icd
+
     raw = token.strip().upper().replace(" ", "").replace(".", "")
     # A code always holds a real digit; without one, a word like "oil" could be repaired into a code.
     if not 3 <= len(raw) <= 7 or not raw[0].isalpha() or not any(c.isdigit() for c in raw):

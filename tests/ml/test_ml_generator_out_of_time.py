@@ -7,12 +7,14 @@ Measured 2026-11-28 (seed 1, 4000 leads, 823 evaluated leads): model AUC 0.708 v
 missing features: a logistic with the generator's own functional form fitted on the truth columns
 (contact time included) of the same training months reaches 0.709; and a perfectly calibrated p has
 an expected ECE of 0.037 (p90 0.051) on 823 leads, so the ECE bar sits below the noise floor. The
-bar needs a practice several times larger than CI can afford. Strict xfail: it fails loudly once it
-passes.
+bar needs a practice several times larger than CI can afford, so the default run skips it (4 CPU-minutes
+for a known miss): `PTLEADS_HEAVY=1 uv run pytest tests/ml/test_ml_generator_out_of_time.py`. Strict
+xfail: it fails loudly once it passes.
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 from datetime import datetime
 from pathlib import Path
@@ -30,6 +32,7 @@ def _cli(*args: str) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(os.environ.get("PTLEADS_HEAVY") != "1", reason="heavy, opt-in: PTLEADS_HEAVY=1")
 @pytest.mark.xfail(
     strict=True,
     reason="4k leads too few: AUC ratio 0.953 (< 0.97) and ECE 0.031 (noise floor 0.037 on 823 leads)",
