@@ -30,7 +30,7 @@ from orchestration.ingest.fax_ocr import (
     OcrPage,
     clean_page,
     deskew,
-    find_text_boxes,
+    find_phrases,
     load_fax_images,
     ocr_images,
     reading_order,
@@ -96,8 +96,8 @@ def stage_pass(corpus: list[tuple[Path, bool]]) -> tuple[Clock, int, int]:
         for i, gray in enumerate(images, start=1):
             angle, straight = clock.run("deskew", deskew, gray)
             clean = clock.run("clean", clean_page, straight)
-            found = clock.run("text_boxes", find_text_boxes, clean)
-            lines = clock.run("recognition", recognise, clean, found, i)
+            found, borders = clock.run("text_boxes", find_phrases, clean)
+            lines = clock.run("recognition", recognise, clean, found, i, borders)
             ocr.append(OcrPage(i, clean.shape[1], clean.shape[0], angle, path.name, reading_order(lines)))
             boxes += len(found)
         pages += len(images)

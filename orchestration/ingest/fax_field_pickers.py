@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import zipcodes
+from rapidfuzz import fuzz
 
 from orchestration.ingest.fax_labels import NOT_NAMES, LabelIndex, Labelled
 from orchestration.ingest.fax_name_check import likelier_swapped
@@ -121,6 +122,18 @@ def _without_doubtful_lead(idx: LabelIndex, item: Labelled, text: str) -> str:
     ] + list(text[len(chars) :])
     if out and out[0] in "1lI|[](){}!" and chars and chars[0].prob < 0.8:
         out = out[1:]
+        chars = chars[1:]
+    # A speck or border after a year ("3/5/19551", its last "1" at 0.47): a doubted fifth digit goes.
+    doubted = [
+        i
+        for i in range(4, min(len(out), len(chars)))
+        if out[i] in "1lI|[](){}!"
+        and chars[i].prob < 0.6
+        and "".join(out[i - 4 : i]).isdigit()
+        and not "".join(out[i + 1 : i + 2]).isdigit()
+    ]
+    for i in reversed(doubted):
+        del out[i]
     return "".join(out)
 
 
@@ -274,11 +287,36 @@ def pick_member(idx: LabelIndex) -> Pick | None:
         )
         if not m or not any(c.isdigit() for c in m[0]):
             continue
-        raw = m[0].upper()
+        raw = _without_border_one(idx, item, m[0].upper())
         head = re.match(r"[A-Z]*", raw)[0]  # type: ignore[index]
         value = head + raw[len(head) :].translate(_DIGITISH)
         picks.append(Pick(value, item.weight * item.confidence * _colon(item), item.line))
+    if not picks:  # the label misread past exact matching ("Mcmber UKW8627..."): a near word + an id
+        for line in idx.lines:
+            for m in _NEAR_MEMBER.finditer(line.text):
+                if max(fuzz.ratio(m[1].lower(), w) for w in _MEMBER_WORDS) >= 80:
+                    raw = m[2].upper()
+                    head = re.match(r"[A-Z]*", raw)[0]  # type: ignore[index]
+                    value = head + raw[len(head) :].translate(_DIGITISH)
+                    picks.append(Pick(value, 0.7 * line.confidence, line))
     return best(picks)
+
+
+_MEMBER_WORDS = ("member", "policy", "subscriber")
+_NEAR_MEMBER = re.compile(
+    r"(?<![A-Za-z])([A-Za-z]{5,10})\s*[:#]?\s*(?=[A-Z0-9-]*\d)([A-Z0-9][A-Z0-9-]{5,19})\b"
+)
+
+
+def _without_border_one(idx: LabelIndex, item: Labelled, value: str) -> str:
+    """Drop a leading "1" the recogniser doubted with a border glyph as runner-up ("[" at the cell's
+    edge): ids may start with a real 1, so only that evidence removes it."""
+    line = idx.lines[item.value_order]
+    at = line.text.upper().find(value)
+    if not value.startswith("1") or at < 0 or len(line.chars) != len(line.text):
+        return value
+    c = line.chars[at]
+    return value[1:] if c.prob < 0.8 and c.alt in "[]|(){}" and c.alt else value
 
 
 def pick_payer(idx: LabelIndex, aliases: Mapping[str, str] | None) -> Pick | None:

@@ -199,6 +199,8 @@ def check_name(value: str, prior: NamePrior, lines: Sequence[OcrLine] = ()) -> N
     sure word's. A multi-word name listed as one ("De La Cruz" is DELACRUZ) is left alone."""
     if " " in value.strip() and prior.is_listed(value):
         return NameCheck(value, False, 1.0)
+    if " " in value.strip() and (joined := _check_joined(value, prior, lines)) is not None:
+        return joined
     out, corrected, doubt = [], False, 1.0
     for word in re.split(r"([ -])", value):
         letters = re.sub(r"[^A-Za-z]", "", word)
@@ -218,6 +220,21 @@ def check_name(value: str, prior: NamePrior, lines: Sequence[OcrLine] = ()) -> N
         if check is not None:
             doubt = min(doubt, check.doubt)
     return NameCheck("".join(out), corrected, doubt)
+
+
+def _check_joined(value: str, prior: NamePrior, lines: Sequence[OcrLine]) -> NameCheck | None:
+    """A multi-word surname checked as the Census lists it, in one word ("Del Rlo" as DELRLO): its
+    short words are too short to check alone. Only a same-length correction is used, rebuilt between
+    the reading's spaces and punctuation; None when the joined check changes nothing."""
+    words = [re.sub(r"[^A-Za-z]", "", w) for w in value.split()]
+    letters = "".join(words)
+    evidence = [token_evidence(w, lines) if w else () for w in words]
+    chars = None if any(e is None for e in evidence) else tuple(c for e in evidence for c in e or ())
+    check = check_token(letters, prior, chars)
+    if not check.corrected or len(check.value) != len(letters):
+        return None
+    fixed = iter(check.value)
+    return NameCheck("".join(next(fixed) if c.isalpha() else c for c in value), True, check.doubt)
 
 
 def likelier_swapped(first: str, last: str, given: NamePrior, surnames: NamePrior) -> bool:

@@ -146,6 +146,8 @@ _ICD_TOKEN = re.compile(
     r"(?<![A-Za-z0-9])([A-TV-Z][0-9][0-9A-Z]\.[0-9A-Z]{1,4})(?=[A-Z][a-z])"
     # ... or a dotted code with a space misread after its second character: "M5 1.16" ...
     r"|(?<![A-Za-z0-9])([A-TV-Z][0-9]\s[0-9]\.[0-9A-Z]{1,4})(?![A-Za-z0-9])"
+    # ... or the same slip in an undotted code: "M1 711" ...
+    r"|(?<![A-Za-z0-9])([A-TV-Z][0-9]\s[0-9][0-9A-Z]{1,4})(?![A-Za-z0-9.])"
     # ... else a code standing alone, dot optional.
     r"|(?<![A-Za-z0-9])([A-TV-Za-tv-z][0-9OoIil|][0-9A-Za-z|](?:(?:\.|\s(?=\d))?[0-9A-Za-z|]{1,4})?)(?![A-Za-z0-9])"
 )
@@ -187,7 +189,7 @@ def normalise_icd10(token: str) -> str | None:
 def find_icd10(text: str) -> list[str]:
     codes: list[str] = []
     for m in _ICD_TOKEN.finditer(text):
-        code = normalise_icd10(m[1] or m[2] or m[3])
+        code = normalise_icd10(m[1] or m[2] or m[3] or m[4])
         if code and code not in codes:
             codes.append(code)
     return codes
@@ -335,7 +337,7 @@ def _read_from_capitals(text: str) -> bool:
 def split_person_name(text: str) -> tuple[str, str] | None:
     """(first, last) from 'Last, First M.' or 'First M. Last'; titles and credentials dropped."""
     text = _CRED_SUFFIX.sub("", text.strip(" .,;:-"))
-    text = re.sub(r"^[\[|Il](?=[A-Z][a-z])", "", text)  # a box border read as I: "IWei McDonald"
+    text = re.sub(r"^[\[|Ili](?=[A-Z][a-z])", "", text)  # a box border read as I: "IWei McDonald"
     if _read_from_capitals(text):
         text = text.upper()  # a capitals name with misread small letters: "OKaFOR, maRY"
     text = split_glued(_fix_name_ocr(text.strip(" .,;:-")))

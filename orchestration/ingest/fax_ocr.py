@@ -77,7 +77,8 @@ def ocr_images(images: list[np.ndarray], file_name: str) -> list[OcrPage]:
     for i, gray in enumerate(images, start=1):
         angle, straight = deskew(gray)
         clean = clean_page(straight)
-        lines = recognise(clean, find_text_boxes(clean), page=i)
+        boxes, borders = find_phrases(clean)
+        lines = recognise(clean, boxes, page=i, borders=borders)
         h, w = clean.shape
         pages.append(OcrPage(i, w, h, angle, f"{file_name}#page={i}", reading_order(lines)))
     return pages
@@ -182,6 +183,12 @@ def deskew(gray: np.ndarray) -> tuple[float, np.ndarray]:
 
 def find_text_boxes(gray: np.ndarray) -> list[tuple[int, int, int, int]]:
     """Phrase boxes: ink minus ruling lines, smeared horizontally, as connected components."""
+    return find_phrases(gray)[0]
+
+
+def find_phrases(gray: np.ndarray) -> tuple[list[tuple[int, int, int, int]], np.ndarray]:
+    """Phrase boxes, and the mask of vertical ruling lines (box borders) the recogniser must not see:
+    a cell's border beside its value is otherwise read as "[", "|", "I" or "1" before it."""
     ink = (gray < 140).astype(np.uint8) * 255
     # Close dropout gaps along each direction first, or a dotted box border survives in pieces that
     # glue neighbouring cells' text into one phrase. Gaps are 1 px across and 2 px down (standard
@@ -203,7 +210,7 @@ def find_text_boxes(gray: np.ndarray) -> list[tuple[int, int, int, int]]:
         if h < 12 or h > 160 or w < 12 or area < 120 or (h > 40 and h > 4 * w):
             continue  # specks, tall blobs (signature scribbles) and leftover pieces of box borders
         boxes.append((max(0, x - 4), max(0, y - 3), min(w_img, x + w + 4), min(h_img, y + h + 3)))
-    return merge_row_neighbours(boxes)
+    return merge_row_neighbours(boxes), cv2.dilate(vert, np.ones((3, 3), np.uint8))
 
 
 def merge_row_neighbours(boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
@@ -224,12 +231,21 @@ def merge_row_neighbours(boxes: list[tuple[int, int, int, int]]) -> list[tuple[i
     return [(m[0], m[1], m[2], m[3]) for m in merged]
 
 
-def recognise(gray: np.ndarray, boxes: list[tuple[int, int, int, int]], page: int) -> list[OcrLine]:
+def recognise(
+    gray: np.ndarray,
+    boxes: list[tuple[int, int, int, int]],
+    page: int,
+    borders: np.ndarray | None = None,
+) -> list[OcrLine]:
+    """Recognise each phrase box; `borders` (vertical rules, see find_phrases) are whited out."""
     rec = recogniser()
     lines = []
     for box in boxes:
         x0, y0, x1, y1 = box
-        res = rec.recognise(gray[y0:y1, x0:x1])
+        crop = gray[y0:y1, x0:x1]
+        if borders is not None and (mask := borders[y0:y1, x0:x1]).any():
+            crop = np.where(mask > 0, np.uint8(255), crop)
+        res = rec.recognise(crop)
         text = res.text.strip()
         if text and res.confidence >= 0.3:
             lead = len(res.text) - len(res.text.lstrip())

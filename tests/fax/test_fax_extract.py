@@ -179,3 +179,33 @@ def test_border_read_as_1_before_grid_values_and_a_misread_label_after_the_payer
     f = extract_fax_fields([_page(grid)], "n.tif", payer_aliases={"Texas Medicaid": "Texas Medicaid"}).fields
     assert (f.zip, f.referring_npi, f.payer) == ("78613", "1234567893", "Texas Medicaid")
     assert f.orders == "1x/week x 12 weeks"
+
+
+def test_a_doubted_speck_after_the_year_and_a_misread_member_label() -> None:
+    def dob(prob: float) -> str | None:
+        page = _page([[(100, "RE: DEL RIO, CHLOE")], [(100, "DOB 3/5/19551")]])
+        page.lines = [
+            replace(ln, chars=_chars(ln.text, {12: prob})) if ln.text.startswith("DOB") else ln
+            for ln in page.lines
+        ]
+        return extract_fax_fields([page], "o.tif").fields.dob
+
+    assert dob(0.47) == "1955-03-05"  # the last "1" was a speck the recogniser hesitated over
+    assert dob(0.99) is None  # a sure fifth digit is no year: no date is made up
+    letter = [[(100, "RE: LEE, OLIVIA")], [(100, "Carrier United Healthcare Mcmber UKW862760380")]]
+    assert extract_fax_fields([_page(letter)], "p.pdf").fields.member_id == "UKW862760380"
+
+
+def test_a_border_read_as_1_before_a_member_id_goes_only_on_the_recognisers_doubt() -> None:
+    def member(prob: float, alt: str) -> str | None:
+        page = _page([[(100, "POLICY NUMBER")], [(100, "18070933247")]])
+        page.lines = [
+            replace(ln, chars=(CharGuess("1", prob, alt, 0.01), *_chars(ln.text[1:], {})))
+            if ln.text[0] == "1"
+            else ln
+            for ln in page.lines
+        ]
+        return extract_fax_fields([page], "q.tif").fields.member_id
+
+    assert member(0.70, "[") == "8070933247"
+    assert member(0.99, "[") == member(0.70, "7") == "18070933247"

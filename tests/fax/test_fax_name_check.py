@@ -51,6 +51,8 @@ def test_prior_reads_the_census_list() -> None:
         ("Wllliams", "Williams"),
         ("Johnsorn", "Johnson"),
         ("Kowallskl", "Kowalski"),  # a doubled letter and an l for i
+        ("Del Rlo", "Del Rio"),  # too short to check alone: checked as the Census lists it, DELRIO
+        ("VAN BURCN", "VAN BUREN"),
     ],
 )
 def test_common_ocr_slips_are_corrected_in_the_readings_case(read: str, truth: str) -> None:

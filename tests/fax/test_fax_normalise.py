@@ -81,6 +81,7 @@ def test_phone_rejects_impossible_numbers() -> None:
         ("S8351lA", "S83.511A"),
         ("M75 101", "M75.101"),
         ("M5 1.16", "M51.16"),  # a space misread inside the code
+        ("M1 711", "M17.11"),  # ... and inside an undotted one
     ],
 )
 def test_icd10_codes_accept_missing_dots_and_ocr_confusions(written: str, code: str) -> None:

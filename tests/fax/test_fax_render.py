@@ -69,3 +69,24 @@ def test_unknown_layout_and_suffix_are_refused(tmp_path: Path) -> None:
         render_fax(make_fields(1, "f.tif"), FAX_LAYOUTS, tmp_path / "f.tif", seed=1, fine=False)
     with pytest.raises(ValueError, match=r"\.png"):
         render_fax(make_fields(1, "f.png"), 0, tmp_path / "f.png", seed=1, fine=False)
+
+
+@pytest.mark.parametrize("seed", [1, 3, 5])
+def test_cell_borders_beside_values_are_not_read_as_characters(seed: int) -> None:
+    """A value written 4 px right of its cell's border: the border is whited out before recognition,
+    so no "[", "|" or "1" is read before the value (these seeds' fonts did read one before)."""
+    import numpy as np
+
+    from orchestration.generator.fax_render import Canvas
+    from orchestration.ingest.fax_ocr import clean_page, find_phrases, recognise
+
+    values = ["78613", "Luis Williams", "14555964", "July 3, 1951"]
+    c = Canvas(FaxStyle.from_seed(seed), margin=80)
+    for k, value in enumerate(values):
+        top = 100 + 90 * k
+        c.rect((100, top, 700, top + 70), width=2)
+        c.text(104, top + 15, value)
+    gray = clean_page(np.asarray(c.image.convert("L")).copy())
+    boxes, borders = find_phrases(gray)
+    assert borders[100:160, 100].any() and not borders[:, 300].any()  # the rule, not the text
+    assert sorted(ln.text for ln in recognise(gray, boxes, 1, borders)) == sorted(values)
