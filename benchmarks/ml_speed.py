@@ -27,11 +27,23 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "ml"))
 
 import duckdb  # noqa: E402
+import numpy as np  # noqa: E402
+import polars as pl  # noqa: E402
 from ml_feature_fixture import AS_OF, synthetic_features, write_feature_mart  # noqa: E402
 
 from ml import registry  # noqa: E402
 from ml.candidates import fit_candidates, time_split  # noqa: E402
-from ml.features import FEATURES, LABEL, load_feature_frame, scoring_rows, training_rows  # noqa: E402
+from ml.compute_threads import single_threaded  # noqa: E402
+from ml.features import (  # noqa: E402
+    FEATURES,
+    LABEL,
+    load_feature_frame,
+    model_input,
+    scoring_rows,
+    training_rows,
+)
+from ml.model_pipeline import contributions, scores_and_contributions  # noqa: E402
+from ml.reasons import FACTOR_FEATURES  # noqa: E402
 from ml.score import score_frame, score_open_leads  # noqa: E402
 from ml.scoring_config import load_scoring_config  # noqa: E402
 from ml.train import train  # noqa: E402
@@ -50,6 +62,25 @@ def timed(fn: Callable[[], T]) -> tuple[T, dict[str, float]]:
     wall, cpu = time.perf_counter(), _cpu()
     out = fn()
     return out, {"wall_s": round(time.perf_counter() - wall, 2), "cpu_s": round(_cpu() - cpu, 2)}
+
+
+@single_threaded
+def _same_as_full(model: object, rows: pl.DataFrame) -> dict[str, object]:
+    """The scoring path against plain predict_proba + factor-by-factor occlusion (the pre-h26 path)."""
+    x = model_input(rows, getattr(model, "ptleads_features_", None))
+    reference = model.ptleads_reference_  # type: ignore[attr-defined]
+    (scores, parts), fast = timed(lambda: scores_and_contributions(model, x, FACTOR_FEATURES, reference))
+    (old_scores, old_parts), full = timed(
+        lambda: (model.predict_proba(x)[:, 1], contributions(model, x, FACTOR_FEATURES, reference))  # type: ignore[attr-defined]
+    )
+    worst = max((float(np.abs(parts[f] - old_parts[f]).max()) for f in old_parts), default=0.0)
+    return {
+        "scores_bit_identical": bool(np.array_equal(scores, old_scores)),
+        "max_score_diff": float(np.abs(scores - old_scores).max()),
+        "max_contribution_diff": worst,
+        "model_and_contributions": fast,
+        "model_and_contributions_full_reprediction": full,
+    }
 
 
 def main() -> None:
@@ -83,6 +114,7 @@ def main() -> None:
                 scored, timing = timed(lambda cand=cand: score_frame(everyone, cand.model, config))
                 assert len(scored.reasons) == len(scored.routes) == scored.scores.size == everyone.height
                 result[f"score_frame_{cand.family}"] = timing
+                result[f"same_as_full_reprediction_{cand.family}"] = _same_as_full(cand.model, everyone)
             _rules, result["score_frame_rules"] = timed(lambda: score_frame(everyone, None, config))
             con.execute("update marts.ml_lead_features set is_open = true")
             written, result["score_open_leads_champion"] = timed(lambda: score_open_leads(con, settings))

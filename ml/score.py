@@ -27,7 +27,7 @@ from ml.features import (
     scoring_rows,
     settled,
 )
-from ml.model_pipeline import contributions
+from ml.model_pipeline import scores_and_contributions
 from ml.reasons import FACTOR_FEATURES, N_REASONS
 from ml.reasons_frame import top_reasons_frame
 from ml.rules import value_share_above
@@ -69,9 +69,8 @@ def model_scores(model: object, frame: pl.DataFrame) -> tuple[np.ndarray, dict[s
     """Probabilities and per-factor margin contributions of each row (one array per factor)."""
     features = getattr(model, "ptleads_features_", None)
     x = model_input(frame, features) if features else model_input(frame)
-    scores = np.asarray(model.predict_proba(x)[:, 1], dtype=float)  # type: ignore[attr-defined]
     reference = getattr(model, "ptleads_reference_", None) or {}
-    return scores, contributions(model, x, FACTOR_FEATURES, reference)
+    return scores_and_contributions(model, x, FACTOR_FEATURES, reference)
 
 
 def rules_scores(frame: pl.DataFrame, config: ScoringConfig) -> tuple[np.ndarray, dict[str, np.ndarray]]:
