@@ -203,7 +203,9 @@ def pick_codes(idx: LabelIndex) -> tuple[Pick | None, str | None]:
 
 
 def _zip_from(text: str) -> str | None:
-    m = re.search(r"\b[A-Z]{2}\s*,?\s*(\d{5})(?:-\d{4})?\b", text) or re.search(r"(?<!\d)(\d{5})(?!\d)", text)
+    m = re.search(r"\b[A-Z]{2}[\s,.:;]*(\d{5})(?:-\d{4})?\b", text) or re.search(
+        r"(?<!\d)(\d{5})(?!\d)", text
+    )
     return m[1] if m else None
 
 
@@ -226,7 +228,8 @@ def _address_only(idx: LabelIndex) -> tuple[Pick | None, Pick | None]:
                 valid = 1.0 if zipcodes.is_real(z) else 0.4
                 return Pick(text.strip(), item.weight * conf, item.line), Pick(z, item.weight * conf * valid)
     for line in idx.lines:  # unlabelled: "City, ST 78701"
-        if m := re.search(r"\b[A-Za-z]{2}\s*(\d{5})(?:-\d{4})?\b", line.text):  # "TX78745" too
+        # "TX78745" and "TX:78664" (a misread space) too
+        if m := re.search(r"\b[A-Za-z]{2}[\s.:;]*(\d{5})(?:-\d{4})?\b", line.text):
             return Pick(line.text, 0.7 * line.confidence, line), Pick(
                 m[1], 0.7 * line.confidence * (1.0 if zipcodes.is_real(m[1]) else 0.4)
             )

@@ -205,7 +205,7 @@ _RANGE = re.compile(
     rf"{_N}\s*(?:-|to)\s*{_N}\s*{_TIMES}[\s./]*(?:p[ec][r!]|pe!|a|each)?[\s./:]*{_WEEK}", re.I
 )
 _FREQ = re.compile(
-    rf"(?:(\d|one|two|three|four|five)\s*{_TIMES}|(once|twice|thrice))[\s./]*(?:p[ec][r!]|pe!|a|each)?[\s./:]*{_WEEK}",
+    rf"(?:(\d|one|two|three|four|five)[\s.]*{_TIMES}|(once|twice|thrice))[\s./]*(?:p[ec][r!]|pe!|a|each)?[\s./:]*{_WEEK}",
     re.I,
 )
 _ABBR = re.compile(r"\b(qwk|qw|biw|tiw)(?=\s*x|\b)", re.I)
@@ -342,6 +342,8 @@ def split_person_name(text: str) -> tuple[str, str] | None:
         text = text.upper()  # a capitals name with misread small letters: "OKaFOR, maRY"
     text = split_glued(_fix_name_ocr(text.strip(" .,;:-")))
     text = re.sub(r"-([A-Z]) ([a-z]{2,})\b", r"-\1\2", text)  # no hyphenated part is one letter
+    # An initial is written "A." or stands before a capital: "A nita" is one word split by a gap.
+    text = re.sub(r"(?<![A-Za-z'’.])([A-Z]) ([a-z]{2,})\b", r"\1\2", text)
     if "," in text:
         last_part, _, first_part = text.partition(",")
         # "Jane Smith, MD": the part after the comma is only a credential.

@@ -204,13 +204,49 @@ def find_phrases(gray: np.ndarray) -> tuple[list[tuple[int, int, int, int]], np.
     # A gap of ~1 em separates fields; letters and words inside a phrase are closer than that.
     smear = cv2.dilate(text, cv2.getStructuringElement(cv2.MORPH_RECT, (22, 3)))
     n, _, stats, _ = cv2.connectedComponentsWithStats(smear, connectivity=8)
+    found = [
+        (x, y, x + w, y + h)
+        for x, y, w, h, area in stats[1:n]
+        # Not specks, tall blobs (signature scribbles) or leftover pieces of box borders.
+        if not (h < 12 or h > 160 or w < 12 or area < 120 or (h > 40 and h > 4 * w))
+    ]
+    typical = float(np.median([b[3] - b[1] for b in found])) if found else 0.0
     boxes = []
     h_img, w_img = gray.shape
-    for x, y, w, h, area in stats[1:n]:
-        if h < 12 or h > 160 or w < 12 or area < 120 or (h > 40 and h > 4 * w):
-            continue  # specks, tall blobs (signature scribbles) and leftover pieces of box borders
-        boxes.append((max(0, x - 4), max(0, y - 3), min(w_img, x + w + 4), min(h_img, y + h + 3)))
+    for box in found:
+        # A phrase twice a line's height is two stacked lines a speck bridged (a cell's label and
+        # its value): split it where a band of rows holds no ink.
+        parts = split_stacked(text, box) if box[3] - box[1] > 1.7 * typical else [box]
+        for x0, y0, x1, y1 in parts:
+            boxes.append((max(0, x0 - 4), max(0, y0 - 3), min(w_img, x1 + 4), min(h_img, y1 + 3)))
     return merge_row_neighbours(boxes), cv2.dilate(vert, np.ones((3, 3), np.uint8))
+
+
+def split_stacked(ink: np.ndarray, box: tuple[int, int, int, int]) -> list[tuple[int, int, int, int]]:
+    """The text lines of a box: bands of rows with ink, cut at runs of >= 3 (nearly) blank rows
+    (a speck or two allowed); the box itself unless it holds two or more bands >= 10 rows tall."""
+    x0, y0, x1, y1 = box
+    region = ink[y0:y1, x0:x1] > 0
+    inked = region.sum(axis=1) > 2
+    bands: list[list[int]] = []
+    gap = 0
+    for r, has_ink in enumerate(inked):
+        if not has_ink:
+            gap += 1
+            continue
+        if bands and gap < 3:
+            bands[-1][1] = r + 1
+        else:
+            bands.append([r, r + 1])
+        gap = 0
+    bands = [band for band in bands if band[1] - band[0] >= 10]  # not specks or a rule's remnant
+    if len(bands) < 2:
+        return [box]
+    out = []
+    for a, b in bands:
+        cols = np.flatnonzero(region[a:b].any(axis=0))
+        out.append((x0 + int(cols[0]), y0 + a, x0 + int(cols[-1]) + 1, y0 + b))
+    return out
 
 
 def merge_row_neighbours(boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:

@@ -192,8 +192,13 @@ def test_a_doubted_speck_after_the_year_and_a_misread_member_label() -> None:
 
     assert dob(0.47) == "1955-03-05"  # the last "1" was a speck the recogniser hesitated over
     assert dob(0.99) is None  # a sure fifth digit is no year: no date is made up
-    letter = [[(100, "RE: LEE, OLIVIA")], [(100, "Carrier United Healthcare Mcmber UKW862760380")]]
-    assert extract_fax_fields([_page(letter)], "p.pdf").fields.member_id == "UKW862760380"
+    letter = [
+        [(100, "RE: LEE, OLIVIA")],
+        [(100, "Carrier United Healthcare Mcmber UKW862760380")],
+        [(100, "4808 0ak St, Round Rock, TX:78664")],  # a space read as a colon before the ZIP
+    ]
+    f = extract_fax_fields([_page(letter)], "p.pdf").fields
+    assert (f.member_id, f.zip) == ("UKW862760380", "78664")
 
 
 def test_a_border_read_as_1_before_a_member_id_goes_only_on_the_recognisers_doubt() -> None:

@@ -133,6 +133,7 @@ def test_order_ranges_take_the_upper_bound(low: int, m: int) -> None:
         ("2x/week", None),
         ("PT evaluate & treat 1-2x/week x 8.wks", "2x/week x 8 weeks"),  # a speck before "wks"
         ("2. Evaluate and treat l times per week for 8 weeks", "1x/week x 8 weeks"),  # 1 read as l
+        ("2. Evaluate and treat. 2.times per week for 12 weeks", "2x/week x 12 weeks"),  # a speck
     ],
 )
 def test_order_abbreviations_and_incomplete_orders(text: str, norm: str | None) -> None:
@@ -168,6 +169,8 @@ def test_order_abbreviations_and_incomplete_orders(text: str, norm: str | None) 
         ("Maria LaToya", "Maria", "LaToya"),
         ("Wei Smith-jones", "Wei", "Smith-Jones"),  # a hyphen part's capital read small
         ("OlivlaStClair", "Olivla", "St. Clair"),  # St. glued on, its dot lost
+        ("A nita Whitfield, M.D.", "Anita", "Whitfield"),  # a gap read inside a word, not an initial
+        ("John A Smith", "John", "Smith"),  # a real initial stands before a capital
     ],
 )
 def test_person_names(text: str, first: str, last: str) -> None:

@@ -90,3 +90,22 @@ def test_cell_borders_beside_values_are_not_read_as_characters(seed: int) -> Non
     boxes, borders = find_phrases(gray)
     assert borders[100:160, 100].any() and not borders[:, 300].any()  # the rule, not the text
     assert sorted(ln.text for ln in recognise(gray, boxes, 1, borders)) == sorted(values)
+
+
+def test_two_stacked_lines_a_speck_bridged_are_split_into_phrases() -> None:
+    """A cell's label and its value, joined into one phrase by a speck between them, come apart
+    at the blank rows; one line (an i's dot, a rule's remnant above it) stays one phrase."""
+    import numpy as np
+
+    from orchestration.ingest.fax_ocr import split_stacked
+
+    ink = np.zeros((100, 300), np.uint8)
+    ink[2:4, 0:200] = 255  # a remnant of the cell's top rule
+    ink[10:30, 10:150] = 255  # the label
+    ink[30:55, 80:81] = 255  # a speck trail bridging the gap (one pixel a row)
+    ink[55:85, 10:260] = 255  # the value
+    assert split_stacked(ink, (0, 0, 300, 100)) == [(10, 10, 150, 30), (10, 55, 260, 85)]
+    one = np.zeros((60, 300), np.uint8)
+    one[5:8, 40:44] = 255  # a dot
+    one[10:40, 10:260] = 255
+    assert split_stacked(one, (0, 0, 300, 60)) == [(0, 0, 300, 60)]
