@@ -2,14 +2,19 @@
 
 Each month 10-12 lead is scored right after its first contact (see out_of_time_eval: p_convert
 depends on contact speed, so at receipt no scorer can approach its AUC).
-Measured 2026-11-28 (seed 1, 4000 leads, 823 evaluated leads): model AUC 0.708 vs Bayes 0.743 (ratio
-0.953 < 0.97), ECE 0.031 (> 0.03), rules 0.606. Both misses are sample-size limits at 4k leads, not
-missing features: a logistic with the generator's own functional form fitted on the truth columns
-(contact time included) of the same training months reaches 0.709; and a perfectly calibrated p has
-an expected ECE of 0.037 (p90 0.051) on 823 leads, so the ECE bar sits below the noise floor. The
-bar needs a practice several times larger than CI can afford, so the default run skips it (4 CPU-minutes
-for a known miss): `PTLEADS_HEAVY=1 uv run pytest tests/ml/test_ml_generator_out_of_time.py`. Strict
-xfail: it fails loudly once it passes.
+At 4,000 leads (823 evaluated) the bars sit below sampling noise: AUC 0.708 vs Bayes 0.743 (ratio
+0.953), ECE 0.031 while a perfectly calibrated score averages 0.037 on that many leads. So the test
+runs at PTLEADS_OOT_LEADS leads (default 16,000: ~3,300 evaluated, where a perfectly calibrated
+score averages ECE 0.018, p90 0.025). Measured 2026-11-28 at 16,000 leads, same flow, seeds never
+used for tuning (benchmarks/results/ml_out_of_time-16000-seed{2,3}-2026-11-28.json):
+seed 2: 3,259 leads, model AUC 0.754 vs Bayes 0.772 (ratio 0.977), ECE 0.027, rules 0.647;
+seed 3: 3,278 leads, model AUC 0.760 vs Bayes 0.781 (ratio 0.973), ECE 0.029, rules 0.643.
+Both bars are met, ECE with little room: the logistic champion is slightly flat at the top (p 0.75
+-> observed 0.78-0.80 on both seeds). p_convert's own ECE on the same leads was 0.022 / 0.031; it
+reads 0.006 / 0.017 above the observed rate on these selected leads, so that is no pure noise floor.
+It costs ~4 CPU-minutes (~16 min wall at load 8), so it is opt-in:
+`PTLEADS_HEAVY=1 uv run pytest tests/ml/test_ml_generator_out_of_time.py`
+(PTLEADS_OOT_SEED picks the seed, default 2).
 """
 
 from __future__ import annotations
@@ -26,20 +31,19 @@ from out_of_time_eval import evaluate
 from ml import registry
 from orchestration.settings import Settings
 
+LEADS = int(os.environ.get("PTLEADS_OOT_LEADS", "16000"))
+SEED = os.environ.get("PTLEADS_OOT_SEED", "2")
+
 
 def _cli(*args: str) -> None:
-    subprocess.run(["uv", "run", "ptleads", *args], check=True, capture_output=True, timeout=900)
+    subprocess.run(["uv", "run", "ptleads", *args], check=True, capture_output=True, timeout=3600)
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(os.environ.get("PTLEADS_HEAVY") != "1", reason="heavy, opt-in: PTLEADS_HEAVY=1")
-@pytest.mark.xfail(
-    strict=True,
-    reason="4k leads too few: AUC ratio 0.953 (< 0.97) and ECE 0.031 (noise floor 0.037 on 823 leads)",
-)
 def test_month9_model_ranks_months_10_to_12_near_bayes(tmp_path: Path) -> None:
     gen = tmp_path / "gen"
-    _cli("generate", "--out", str(gen), "--seed", "1", "--leads", "4000", "--months", "12",
+    _cli("generate", "--out", str(gen), "--seed", SEED, "--leads", str(LEADS), "--months", "12",
          "--max-faxes", "0", "--end", "2025-06-30")  # fmt: skip
     common = ["--inbox", str(gen / "inbox"), "--config", str(gen / "config")]
     wh9, wh12 = tmp_path / "m9" / "warehouse.duckdb", tmp_path / "m12" / "warehouse.duckdb"
@@ -53,7 +57,7 @@ def test_month9_model_ranks_months_10_to_12_near_bayes(tmp_path: Path) -> None:
         result = evaluate(con, champion[0], gen / "truth", datetime(2025, 4, 1))
     finally:
         con.close()
-    assert result.leads > 500
+    assert result.leads > LEADS // 10  # ~20% of leads fall in months 10-12 and settle
     assert result.model_auc >= 0.97 * result.bayes_auc
     assert result.ece <= 0.03
     assert result.model_auc > result.rules_auc
