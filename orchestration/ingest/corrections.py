@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from orchestration.ingest.framework import ParseContext, Source
-from orchestration.ingest.json_lines_read import gc_paused, instant_to_utc, optional_text, read_json_lines
-from orchestration.ingest.records import LineError, ParsedFile, QuarantineFile, RawTable
+from orchestration.ingest.json_lines_read import instant_to_utc, optional_text, parse_typed_lines
+from orchestration.ingest.records import ParsedFile, RawTable
 
 SOURCE = "fax_corrections"
 TEXT_FIELDS = (
@@ -156,19 +156,9 @@ def correction_from(obj: dict[str, Any], line: int) -> FaxCorrection | str:
 
 
 def parse_fax_corrections(path: Path, ctx: ParseContext) -> ParsedFile:
-    with gc_paused():
-        objects, errors = read_json_lines(path.read_bytes())
-    parsed = ParsedFile(errors=errors)
-    for line, obj in objects:
-        result = correction_from(obj, line)
-        if isinstance(result, str):
-            parsed.errors.append(LineError(line, result))
-        else:
-            parsed.add(FAX_CORRECTIONS, result)
-    if not parsed.rows and parsed.errors:
-        raise QuarantineFile(f"{path.name}: no line is a fax correction ({parsed.errors[0].reason})")
-    parsed.errors.sort(key=lambda e: e.line)
-    return parsed
+    return parse_typed_lines(
+        path.read_bytes(), path.name, FAX_CORRECTIONS, correction_from, "a fax correction"
+    )
 
 
 FAX_CORRECTIONS_SOURCE = Source(name=SOURCE, tables=(FAX_CORRECTIONS,), parse=parse_fax_corrections)

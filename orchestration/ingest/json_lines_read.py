@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from orchestration.ingest.records import LineError
+from orchestration.ingest.records import LineError, ParsedFile, QuarantineFile, RawTable
 
 _BOM = b"\xef\xbb\xbf"
 _decode_json = json.JSONDecoder().decode
@@ -164,6 +164,28 @@ def read_json_array_or_lines(data: bytes) -> tuple[list[tuple[int, dict[str, Any
         else:
             errors.append(LineError(position, f"expected a JSON object, got {type(item).__name__}"))
     return objects, errors
+
+
+def parse_typed_lines(
+    data: bytes, file_name: str, table: RawTable, convert: Callable[[dict[str, Any], int], Any], what: str
+) -> ParsedFile:
+    """Each JSON line through `convert` (a typed record, or the reason the line is unusable) into `table`.
+
+    Bad lines cost only themselves; a file where no line converts is quarantined, naming `what` it lacks.
+    """
+    with gc_paused():
+        objects, errors = read_json_lines(data)
+        parsed = ParsedFile(errors=errors)
+        for line, obj in objects:
+            result = convert(obj, line)
+            if isinstance(result, str):
+                parsed.errors.append(LineError(line, result))
+            else:
+                parsed.add(table, result)
+    if not parsed.rows and parsed.errors:
+        raise QuarantineFile(f"{file_name}: no line is {what} ({parsed.errors[0].reason})")
+    parsed.errors.sort(key=lambda e: e.line)
+    return parsed
 
 
 def instant_to_utc(value: Any) -> datetime:

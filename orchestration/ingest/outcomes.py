@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from orchestration.ingest.framework import ParseContext, Source
-from orchestration.ingest.json_lines_read import instant_to_utc, optional_text, read_json_lines
-from orchestration.ingest.records import LineError, ParsedFile, QuarantineFile, RawTable
+from orchestration.ingest.json_lines_read import instant_to_utc, optional_text, parse_typed_lines
+from orchestration.ingest.records import ParsedFile, RawTable
 
 SOURCE = "outcomes"
 OUTCOMES_ALLOWED = frozenset(
@@ -51,18 +51,7 @@ def outcome_from(obj: dict[str, Any], line: int) -> Outcome | str:
 
 
 def parse_outcomes(path: Path, ctx: ParseContext) -> ParsedFile:
-    objects, errors = read_json_lines(path.read_bytes())
-    parsed = ParsedFile(errors=errors)
-    for line, obj in objects:
-        result = outcome_from(obj, line)
-        if isinstance(result, str):
-            parsed.errors.append(LineError(line, result))
-        else:
-            parsed.add(OUTCOMES, result)
-    if not parsed.rows and parsed.errors:
-        raise QuarantineFile(f"{path.name}: no line is an outcome ({parsed.errors[0].reason})")
-    parsed.errors.sort(key=lambda e: e.line)
-    return parsed
+    return parse_typed_lines(path.read_bytes(), path.name, OUTCOMES, outcome_from, "an outcome")
 
 
 OUTCOMES_SOURCE = Source(name=SOURCE, tables=(OUTCOMES,), parse=parse_outcomes)
