@@ -153,6 +153,10 @@ def pick_npi(idx: LabelIndex) -> Pick | None:
         # A border read as a leading "1" pushes the NPI one digit on: the check digit finds it.
         windows = [digits[i : i + 10] for i in range(max(1, len(digits) - 9))]
         digits = next((w for w in windows if is_valid_npi(w)), digits[:10])
+        if len(digits) == 10 and not is_valid_npi(digits) and (fixed := _npi_by_runner_up(idx, item)):
+            # The check digit failed and the recogniser's runner-up at a doubted digit repairs it.
+            picks.append(Pick(fixed, 0.75 * item.weight * item.confidence, item.line))
+            continue
         if len(digits) == 10:
             picks.append(
                 Pick(
@@ -165,6 +169,25 @@ def pick_npi(idx: LabelIndex) -> Pick | None:
                 if is_valid_npi(m[1]):
                     picks.append(Pick(m[1], 0.6 * line.confidence, line))
     return best(picks)
+
+
+def _npi_by_runner_up(idx: LabelIndex, item: Labelled) -> str | None:
+    """The one NPI that putting a doubted digit's runner-up in makes valid ("1968928871", its 8
+    read at 0.29 with 0 as runner-up, is 1968928071); None when none or several do."""
+    line = idx.lines[item.value_order]
+    m = re.search(r"\d{10}", line.text.replace(" ", "")) if len(line.chars) == len(line.text) else None
+    if m is None:
+        return None
+    kept = [(ch, c) for ch, c in zip(line.text, line.chars, strict=True) if ch != " "]
+    digits = kept[m.start() : m.end()]
+    found = {
+        fixed
+        for i, (_, c) in enumerate(digits)
+        if c.prob < 0.9 and c.alt.isdigit() and c.alt_prob >= 0.05
+        for fixed in ["".join(d for d, _ in digits[:i]) + c.alt + "".join(d for d, _ in digits[i + 1 :])]
+        if is_valid_npi(fixed)
+    }
+    return found.pop() if len(found) == 1 else None
 
 
 def pick_codes(idx: LabelIndex) -> tuple[Pick | None, str | None]:
@@ -284,10 +307,9 @@ def pick_doctor(idx: LabelIndex) -> Pick | None:
 def pick_member(idx: LabelIndex) -> Pick | None:
     picks = []
     for item in idx.of("member"):
-        m = re.search(
-            r"[A-Za-z0-9][A-Za-z0-9-]{4,19}",
-            item.value.replace(" ", "") if len(item.value) < 16 else item.value,
-        )
+        # Specks between an id's characters come out as dots or commas (".V.JF5658..."): ids have none.
+        compact = re.sub(r"(?<=[A-Za-z0-9])[.,:'`](?=[A-Za-z0-9])|^[.,:'`]+", "", item.value.replace(" ", ""))
+        m = re.search(r"[A-Za-z0-9][A-Za-z0-9-]{4,19}", compact if len(item.value) < 16 else item.value)
         if not m or not any(c.isdigit() for c in m[0]):
             continue
         raw = _without_border_one(idx, item, m[0].upper())
@@ -297,7 +319,7 @@ def pick_member(idx: LabelIndex) -> Pick | None:
     if not picks:  # the label misread past exact matching ("Mcmber UKW8627..."): a near word + an id
         for line in idx.lines:
             for m in _NEAR_MEMBER.finditer(line.text):
-                if max(fuzz.ratio(m[1].lower(), w) for w in _MEMBER_WORDS) >= 80:
+                if max(fuzz.ratio(m[1].lower(), w) for w in _MEMBER_WORDS) >= 75:  # "Meinber"
                     raw = m[2].upper()
                     head = re.match(r"[A-Z]*", raw)[0]  # type: ignore[index]
                     value = head + raw[len(head) :].translate(_DIGITISH)

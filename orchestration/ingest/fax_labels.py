@@ -160,7 +160,9 @@ def _boundary_ok(text: str, start: int, end: int, long_label: bool) -> bool:
     """A label is a word of its own: not inside a longer word (case changes mark dropped spaces).
     Long labels may run into the next word: all-caps forms lose spaces with no case change."""
     # A label ending in "#" or followed by ":" is a label even when glued to the word before it.
+    # Not a two-letter one, though: "Medicare:" does not end in the label "re".
     marked = text[end - 1] == "#" or text[end : end + 2].lstrip().startswith((":", "#"))
+    marked = marked and end - start >= 3
     # A Capitalised word starts here even when glued to capitals before it ("BCBS TXMember").
     capitalised = text[start].isupper() and start + 1 < len(text) and text[start + 1].islower()
     glued_ok = (text[start - 1].islower() and text[start].isupper()) or marked or capitalised

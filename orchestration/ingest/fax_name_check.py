@@ -49,6 +49,9 @@ MULTI = {("rn", "m"): 0.2, ("cl", "d"): 0.15, ("vv", "w"): 0.1, ("ri", "n"): 0.1
 MULTI |= {(b, a): w for (a, b), w in list(MULTI.items())}
 DOUBLED = 0.05  # a letter doubled or merged with its twin: CTC decoding's own slip
 GENERIC = 1e-5  # any other single edit: a recogniser rarely swaps unlike glyphs
+# A thin letter is the glyph a 98-lpi fax row drops whole ("Whitfeld"), and what a speck or a
+# stroke's edge is read as ("Simith").
+THIN, LOST_THIN = "iljtfr", 0.02
 SLIP = 0.1  # how far a recogniser's own probabilities are to be trusted (they are overconfident)
 MIN_LETTERS = 4  # shorter tokens have too many listed neighbours to choose among
 PREFER = 30.0  # a correction must beat the reading as-is by this factor (see test_fax_name_check)
@@ -107,10 +110,12 @@ def candidates(token: str, chars: Sequence[CharGuess] | None, listed: dict[str, 
     for i in range(n + 1):  # a letter lost or gained
         for other in letters:
             doubled = other in (token[i - 1 : i], token[i : i + 1])
-            add(token[:i] + other + token[i:], SLIP * (DOUBLED if doubled else GENERIC))
+            lost = LOST_THIN if other in THIN else GENERIC
+            add(token[:i] + other + token[i:], SLIP * (DOUBLED if doubled else lost))
         if i < n:
             doubled = token[i] in (token[i - 1 : i], token[i + 1 : i + 2])
-            ratio = SLIP * (DOUBLED if doubled else GENERIC) / max(_char_prob(chars, i)[0], 1e-3)
+            gained = LOST_THIN if token[i] in THIN else GENERIC  # a speck read as a thin letter
+            ratio = SLIP * (DOUBLED if doubled else gained) / max(_char_prob(chars, i)[0], 1e-3)
             add(token[:i] + token[i + 1 :], ratio)
             if doubled:  # a doubled letter and one confusion ("Kowallskl" -> "Kowalski")
                 kept = chars[:i] + chars[i + 1 :] if chars is not None else None
@@ -131,7 +136,10 @@ def candidates(token: str, chars: Sequence[CharGuess] | None, listed: dict[str, 
 def check_token(token: str, prior: NamePrior, chars: Sequence[CharGuess] | None = None) -> NameCheck:
     """Check one name word as read (letters only, any case)."""
     key = token.lower()
-    if len(key) < MIN_LETTERS or not key.isalpha():
+    # Three letters are checked only when unlisted ("Wel" for Wei): a listed one has too many
+    # listed neighbours to doubt.
+    short = len(key) < MIN_LETTERS and (len(key) < 3 or prior.is_listed(key))
+    if short or not key.isalpha():
         return NameCheck(token, False, 1.0)
     options = candidates(key, chars, prior.prob)
     scored = sorted(((prior.prob[n] * r, n) for n, r in options.items()), reverse=True)

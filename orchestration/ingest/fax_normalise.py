@@ -24,7 +24,7 @@ _DIGITISH = str.maketrans({"O": "0", "o": "0", "D": "0", "I": "1", "l": "1", "|"
 
 _NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,2})\s?[/.-]\s?(\d{1,2})\s?[/.-]\s?(\d{4}|\d{2})(?!\d)")
 _ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
-_MONTH_FIRST = re.compile(r"\b([A-Za-z0][A-Za-z01!|]{2,8})[\s.,]*(\d{1,2})[\s.,;:]+(\d{4})(?!\d)")
+_MONTH_FIRST = re.compile(r"\b([A-Za-z0][A-Za-z01!|]{2,8})[\s.,]*(\d{1,2})[\s.,;:'’]+(\d{4})(?!\d)")
 _DAY_FIRST = re.compile(r"(?<!\d)(\d{1,2})\s?-?\s?([A-Za-z0][A-Za-z01!|]{2,8})[\s-]?,?\s*(\d{4})(?!\d)")
 
 
@@ -121,7 +121,8 @@ def normalise_date(text: str) -> str | None:
     return dates[0][0].isoformat() if dates else None
 
 
-_PHONE = re.compile(r"(?<!\d)(?:\+?1[\s.-]{0,2})?\(?(\d{3})\)?[\s.-]{0,2}(\d{3})[\s.-]{0,2}(\d{4})(?!\d)")
+# Between the groups a misread dot or space may come out as ":" (".512: 707 4753").
+_PHONE = re.compile(r"(?<!\d)(?:\+?1[\s.-]{0,2})?\(?(\d{3})\)?[\s.:-]{0,2}(\d{3})[\s.:-]{0,2}(\d{4})(?!\d)")
 
 
 def find_phones(text: str) -> list[tuple[str, int]]:
@@ -188,6 +189,7 @@ def normalise_icd10(token: str) -> str | None:
 
 def find_icd10(text: str) -> list[str]:
     codes: list[str] = []
+    text = re.sub(r"(?<=\b[A-TV-Z]\d[0-9A-Z]):(?=[0-9A-Z])", ".", text)  # the dot read as ":" ("M76:60")
     for m in _ICD_TOKEN.finditer(text):
         code = normalise_icd10(m[1] or m[2] or m[3] or m[4])
         if code and code not in codes:
@@ -277,7 +279,7 @@ def split_glued(text: str) -> str:
     """Re-insert spaces OCR dropped: 'JohnA.Smith' -> 'John A. Smith', 'Smith,John' -> 'Smith, John'.
     A case change splits words except after a glued name prefix, so McDonald, LaFleur and DeAngelo
     survive (but 'VanBuren' is 'Van Buren')."""
-    text = re.sub(r"(?<=[,.])(?=[A-Za-z])", " ", text)
+    text = re.sub(r"(?<=[,.:])(?=[A-Za-z])", " ", text)
     # Mark splits (to tell them from real spaces); two lowercase letters first, so "HANNaH" stays whole.
     text = re.sub(r"(?<=[a-z]{2})(?=[A-Z])", "\0", text)
     # Van/Von stand apart in most US surnames ("Van Buren", "Von Braun"): a lost space is put back.

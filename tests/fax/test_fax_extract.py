@@ -214,3 +214,36 @@ def test_a_border_read_as_1_before_a_member_id_goes_only_on_the_recognisers_doub
 
     assert member(0.70, "[") == "8070933247"
     assert member(0.99, "[") == member(0.70, "7") == "18070933247"
+
+
+def test_a_failed_npi_check_digit_is_repaired_only_by_the_recognisers_runner_up() -> None:
+    text = "NPI 1968928871.Ph 254 745.6515"
+    at = text.index("8871") + 1  # the second 8 of "...928871", read at 0.29 with "0" runner-up
+
+    def npi(alt: str) -> tuple[str | None, bool]:
+        guesses = tuple(
+            CharGuess(c, 0.29, alt, 0.26) if i == at else CharGuess(c, 0.99, "", 0.0)
+            for i, c in enumerate(text)
+        )
+        page = _page([[(100, "RE: LEE, OLIVIA")], [(100, text)]])
+        page.lines = [replace(ln, chars=guesses) if ln.text == text else ln for ln in page.lines]
+        x = extract_fax_fields([page], "r.pdf")
+        return x.fields.referring_npi, x.needs_review
+
+    assert npi("0") == ("1968928071", True)  # repaired, and still reviewed: a guess, not a reading
+    assert npi("6")[0] == "1968928871"  # a runner-up that fails the check too repairs nothing
+
+
+def test_glued_labels_specks_in_ids_and_a_colon_in_a_phone() -> None:
+    letter = [
+        [(100, "RE: ST. CLAIR, AVA")],
+        [(100, "DOB Feb 07, 1999"), (500, "Home phone .512: 707 4753")],
+        [(100, "Carrier Medicare:Member W148646577")],  # "re:" inside Medicare is no name label
+    ]
+    f = extract_fax_fields([_page(letter)], "s.pdf", payer_aliases={"Medicare": "Medicare Part B"}).fields
+    assert (f.first_name, f.last_name, f.phone) == ("Ava", "St. Clair", "5127074753")
+    assert (f.payer, f.member_id) == ("Medicare Part B", "W148646577")
+    grid = [[(100, "RE: LEE, OLIVIA")], [(100, "POLICY NUMBER")], [(100, ".V.JF565812261")]]
+    assert extract_fax_fields([_page(grid)], "t.tif").fields.member_id == "VJF565812261"
+    glued = [[(100, "RE: LEE, OLIVIA")], [(100, "Carrier Texas Medicaid Meinber DVP573456130")]]
+    assert extract_fax_fields([_page(glued)], "u.pdf").fields.member_id == "DVP573456130"

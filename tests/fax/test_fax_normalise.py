@@ -38,6 +38,7 @@ def test_two_digit_years_pivot_and_ocr_month_confusions() -> None:
     assert normalise_date("October . 7, 1957.") == "1957-10-07"  # wrapped across lines
     assert normalise_date("13/45/2020") is None
     assert normalise_date("DOB May 29; 1962") == "1962-05-29"  # comma read as a semicolon
+    assert normalise_date("Dec 05,'1990") == "1990-12-05"  # a speck read as an apostrophe
     # The next word glued to the year, its capital H read as "1I": the digit is not the year's.
     assert normalise_date("DOB 02/28/19571Iome phone") == "1957-02-28"
     assert normalise_date("02/28/19571") is None  # five digits with no word after: no year to trust
@@ -82,6 +83,7 @@ def test_phone_rejects_impossible_numbers() -> None:
         ("M75 101", "M75.101"),
         ("M5 1.16", "M51.16"),  # a space misread inside the code
         ("M1 711", "M17.11"),  # ... and inside an undotted one
+        ("M76:60", "M76.60"),  # the dot read as a colon
     ],
 )
 def test_icd10_codes_accept_missing_dots_and_ocr_confusions(written: str, code: str) -> None:
@@ -169,6 +171,7 @@ def test_order_abbreviations_and_incomplete_orders(text: str, norm: str | None) 
         ("Maria LaToya", "Maria", "LaToya"),
         ("Wei Smith-jones", "Wei", "Smith-Jones"),  # a hyphen part's capital read small
         ("OlivlaStClair", "Olivla", "St. Clair"),  # St. glued on, its dot lost
+        ("Dr:Kevin Morales", "Kevin", "Morales"),  # the title's dot read as a colon, glued on
         ("A nita Whitfield, M.D.", "Anita", "Whitfield"),  # a gap read inside a word, not an initial
         ("John A Smith", "John", "Smith"),  # a real initial stands before a capital
     ],
