@@ -21,6 +21,7 @@ import mlflow
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
+from ml.mlflow_store_seed import seed_store
 from orchestration.settings import Settings
 
 MODEL_NAME = "ptleads-convert"
@@ -51,6 +52,7 @@ def configure(settings: Settings) -> MlflowClient:
     """Point MLflow at the settings' sqlite store and return a client bound to it."""
     db_path = settings.warehouse.parent / "mlflow"
     db_path.mkdir(parents=True, exist_ok=True)
+    seed_store(db_path / "mlflow.db")  # a copy of a migrated empty store instead of seconds of migrations
     settings.mlflow_artifacts.mkdir(parents=True, exist_ok=True)
     # The env var makes subprocesses (mlflow ui, Dagster workers) see the same store.
     os.environ["MLFLOW_TRACKING_URI"] = settings.mlflow_uri
