@@ -22,6 +22,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TypeVar
+from unittest import mock
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "ml"))
@@ -119,6 +120,13 @@ def main() -> None:
             con.execute("update marts.ml_lead_features set is_open = true")
             written, result["score_open_leads_champion"] = timed(lambda: score_open_leads(con, settings))
             result["score_open_leads_rows"] = written
+            # the whole write path again with each family as champion (train picked one of them)
+            for cand in candidates:
+                as_champion = lambda _s, m=cand.model, f=cand.family: (m, f)  # noqa: E731
+                with mock.patch.object(registry, "load_champion", as_champion):
+                    _n, result[f"score_open_leads_{cand.family}"] = timed(
+                        lambda: score_open_leads(con, settings)
+                    )
             result["champion_version"] = registry.champion_version(settings)
         finally:
             con.close()

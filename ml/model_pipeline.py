@@ -171,10 +171,11 @@ def scores_and_contributions(
     """
     pipeline = inner_pipeline(model)
     transform, final = pipeline.steps[0][1], pipeline.steps[-1][1]
-    xt = np.array(transform.transform(x), dtype=float)
-    if not tree_occlusion.supports(final, xt.shape[1]):
+    # the boosted transform gives one column per raw feature (ordinal codes, passthrough numbers)
+    if not tree_occlusion.supports(final, len(x.columns)):
         scores = np.asarray(model.predict_proba(x)[:, 1], dtype=float)  # type: ignore[attr-defined]
         return scores, contributions(model, x, groups, reference)
+    xt = np.array(transform.transform(x), dtype=float)
     ref_t = np.asarray(transform.transform(_reference_frame(x, reference)), dtype=float)[0]
     factors = _factor_columns(x, groups, _output_columns(transform, list(x.columns)))
     margin, parts = tree_occlusion.margin_and_contributions(final, xt, ref_t, factors)

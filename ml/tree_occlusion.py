@@ -2,10 +2,11 @@
 
 `model_pipeline.contributions` re-predicts the whole ensemble once per factor (11 passes of 250 trees
 over every lead: 23 s per 100k leads). But setting a factor's columns to the reference lead only
-changes a tree's output for rows whose path through that tree splits on one of those columns; on
-every other row the hybrid lead follows the same path to the same leaf. So one pass finds each
-row's leaf per tree (and with it the tree's output and the set of columns its path tested), and only
-the (tree, row) pairs whose path touches the factor are re-predicted. The margin is summed in
+changes a tree's output for rows whose path through that tree, at a split on one of those columns,
+goes the other way than the reference would; everywhere else the hybrid lead follows the row's own
+path to the same leaf. The leaf fixes the whole path, so one pass finds each row's leaf per tree
+(its output, and from the tree's structure where that path parts from the reference's), and only
+those (tree, row) pairs are re-predicted. The margin is summed in
 sklearn's own order, so it is bit-identical to `decision_function`; contributions differ from the
 full re-prediction only by float summation order (~1e-15).
 """
@@ -28,20 +29,37 @@ _MAX_COLUMNS = 63  # path sets are int64 bitmasks, one bit per transformed colum
 class _Tree:
     predictor: object  # sklearn TreePredictor
     leaf_finder: object  # the same tree whose leaves return their own node index
-    path_columns: np.ndarray  # per node: bitmask of the columns tested on the way to it
 
 
-def _path_columns(nodes: np.ndarray) -> np.ndarray:
-    """Bitmask per node of the feature columns split on between the root and that node."""
+def _ref_goes_left(node: np.void, bitsets: np.ndarray, ref_binned: np.ndarray, missing_bin: int) -> bool:
+    """The binned split of sklearn's _predict_from_binned_data, for the one reference row."""
+    value = int(ref_binned[node["feature_idx"]])
+    if value == missing_bin:
+        return bool(node["missing_go_to_left"])
+    if node["is_categorical"]:
+        return bool((int(bitsets[node["bitset_idx"], value // 32]) >> (value % 32)) & 1)
+    return value <= int(node["bin_threshold"])
+
+
+def _diverging_columns(tree: object, ref_binned: np.ndarray, missing_bin: int) -> np.ndarray:
+    """Per node: bitmask of the columns at whose splits the way to that node leaves the reference's way.
+
+    A row's hybrid (some columns set to the reference's) walks the row's own path until the first
+    split on one of those columns where the row and the reference part; if there is none on the
+    path to the row's leaf, the hybrid lands in the same leaf and the tree adds exactly 0.
+    """
+    nodes, bitsets = tree.nodes, tree.binned_left_cat_bitsets  # type: ignore[attr-defined]
     mask = np.zeros(len(nodes), dtype=np.int64)
     stack = [0]
     while stack:
         i = stack.pop()
-        if nodes["is_leaf"][i]:
+        node = nodes[i]
+        if node["is_leaf"]:
             continue
-        below = mask[i] | (np.int64(1) << np.int64(nodes["feature_idx"][i]))
-        for child in (int(nodes["left"][i]), int(nodes["right"][i])):
-            mask[child] = below
+        bit = np.int64(1) << np.int64(node["feature_idx"])
+        ref_left = _ref_goes_left(node, bitsets, ref_binned, missing_bin)
+        for child, is_left in ((int(node["left"]), True), (int(node["right"]), False)):
+            mask[child] = mask[i] | (bit if is_left != ref_left else np.int64(0))
             stack.append(child)
     return mask
 
@@ -53,7 +71,7 @@ def _trees(model: HistGradientBoostingClassifier) -> list[_Tree]:
         finder = copy.copy(predictor)
         finder.nodes = predictor.nodes.copy()
         finder.nodes["value"] = np.arange(len(finder.nodes), dtype=finder.nodes["value"].dtype)
-        out.append(_Tree(predictor, finder, _path_columns(predictor.nodes)))
+        out.append(_Tree(predictor, finder))
     return out
 
 
@@ -85,26 +103,24 @@ def margin_and_contributions(
     binned = np.ascontiguousarray(mapper.transform(x))
     ref_binned = mapper.transform(ref_t.reshape(1, -1))[0]
     missing_bin = mapper.missing_values_bin_idx_
-    factors: list[tuple[str, np.int64, np.ndarray, np.ndarray]] = []
+    factors: list[tuple[str, np.int64, np.ndarray]] = []
     for factor, cols in factor_columns.items():
         cols = sorted(set(cols))
-        if not cols:
-            continue
-        # rows already at the reference values contribute exactly 0 (NaN != NaN: recomputed, still exact)
-        changed = np.any(x[:, cols] != ref_t[cols], axis=1)
-        hybrid = binned.copy()
-        hybrid[:, cols] = ref_binned[cols]
-        factors.append((factor, np.int64(sum(1 << c for c in cols)), changed, hybrid))
+        if cols:
+            hybrid = binned.copy()
+            hybrid[:, cols] = ref_binned[cols]
+            factors.append((factor, np.int64(sum(1 << c for c in cols)), hybrid))
     out = {factor: np.zeros(n) for factor in factor_columns}
     for tree in _trees(model):
         leaf = tree.leaf_finder.predict_binned(binned, missing_bin, 1).astype(np.intp)
         value = tree.predictor.nodes["value"][leaf]
         margin += value  # same order and values as sklearn's _predict_iterations: bit-identical
-        for factor, bits, changed, hybrid in factors:
-            touches = (tree.path_columns & bits) != 0  # per node: its path tested the factor
-            if not touches.any():
-                continue  # this tree never splits on the factor
-            rows = np.flatnonzero(changed & touches[leaf])
+        diverging = _diverging_columns(tree.predictor, ref_binned, missing_bin)
+        for factor, bits, hybrid in factors:
+            parts = (diverging & bits) != 0  # per node: the way there parts from the reference's
+            if not parts.any():
+                continue  # no row's hybrid leaves its own path in this tree
+            rows = np.flatnonzero(parts[leaf])
             if rows.size:
                 again = tree.predictor.predict_binned(hybrid[rows], missing_bin, 1)
                 out[factor][rows] += value[rows] - again
