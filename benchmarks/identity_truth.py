@@ -144,7 +144,8 @@ def main() -> None:
         "cpus": os.cpu_count(),
     }
     size = f"{args.leads // 1000}k" if args.leads >= 1000 else str(args.leads)
-    path = REPO_ROOT / "benchmarks" / "results" / f"identity-{size}-{date.today().isoformat()}.json"
+    seed = "" if args.seed == 1 else f"-seed{args.seed}"  # seed 1 keeps its historical file name
+    path = REPO_ROOT / "benchmarks" / "results" / f"identity-{size}{seed}-{date.today().isoformat()}.json"
     path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(json.dumps({k: v for k, v in result.items() if "by_month" not in k}, indent=2))
 
