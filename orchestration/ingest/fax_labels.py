@@ -219,10 +219,12 @@ def find_hits(text: str) -> list[Hit]:
                     end, after = len(text.rstrip()), ""
                 # A line that opens with it ("Carricr Humana Gold") is a form's label too, when it is
                 # a whole word of its own ("Physical" is not a misread "Physician").
+                # Its value may be glued on after a case change ("CarrterUnlted Healthcare").
+                glued = text[end - 1 : end].islower() and text[end : end + 1].isupper()
                 opens = (
                     not text[:start].strip(" |[](){}.,;:-")
                     and al.dest_end - al.dest_start >= len(key) - 1
-                    and not text[end : end + 1].isalpha()
+                    and (not text[end : end + 1].isalpha() or glued)
                 )
                 marked = not after or after[0] in ":#" or opens
                 if marked and ":" not in text[start : end - 1] and _boundary_ok(text, start, end, True):

@@ -309,7 +309,9 @@ def _fix_name_ocr(text: str) -> str:
 
 def _clean_tokens(text: str) -> list[str]:
     # "St" keeps its dot; a colon or comma after it is the dot misread ("ST: CLAIR").
-    tokens = [t.strip(" .;:") if t.lower().strip(".:;,") != "st" else t[:2] + "." for t in text.split()]
+    # A speck read as a quote before or after a word ("ST. CLAIR, 'TOMAS") is no part of the name.
+    words = [t.strip("'’`\"") for t in text.split()]
+    tokens = [t.strip(" .;:") if t.lower().strip(".:;,") != "st" else t[:2] + "." for t in words]
     out = []
     for t in tokens:
         bare = t.lower().strip(".,")

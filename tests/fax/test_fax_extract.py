@@ -247,3 +247,6 @@ def test_glued_labels_specks_in_ids_and_a_colon_in_a_phone() -> None:
     assert extract_fax_fields([_page(grid)], "t.tif").fields.member_id == "VJF565812261"
     glued = [[(100, "RE: LEE, OLIVIA")], [(100, "Carrier Texas Medicaid Meinber DVP573456130")]]
     assert extract_fax_fields([_page(glued)], "u.pdf").fields.member_id == "DVP573456130"
+    misread = [[(100, "RE: LEE, OLIVIA")], [(100, "CarrterUnlted Healthcare Member5047567341")]]
+    f = extract_fax_fields([_page(misread)], "v.pdf", payer_aliases={"United Healthcare": "UHC"}).fields
+    assert (f.payer, f.member_id) == ("UHC", "5047567341")  # a misread label, its value glued on

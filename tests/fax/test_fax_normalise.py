@@ -171,6 +171,7 @@ def test_order_abbreviations_and_incomplete_orders(text: str, norm: str | None) 
         ("Maria LaToya", "Maria", "LaToya"),
         ("Wei Smith-jones", "Wei", "Smith-Jones"),  # a hyphen part's capital read small
         ("OlivlaStClair", "Olivla", "St. Clair"),  # St. glued on, its dot lost
+        ("ST. CLAIR, 'TOMAS", "Tomas", "St. Clair"),  # a speck read as a quote before a word
         ("Dr:Kevin Morales", "Kevin", "Morales"),  # the title's dot read as a colon, glued on
         ("A nita Whitfield, M.D.", "Anita", "Whitfield"),  # a gap read inside a word, not an initial
         ("John A Smith", "John", "Smith"),  # a real initial stands before a capital
