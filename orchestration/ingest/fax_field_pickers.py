@@ -120,7 +120,7 @@ def _without_doubtful_lead(idx: LabelIndex, item: Labelled, text: str) -> str:
         c.alt if ch.isalpha() and c.prob < 0.8 and c.alt.isdigit() and c.alt_prob >= 0.1 else ch
         for ch, c in zip(text, chars, strict=False)
     ] + list(text[len(chars) :])
-    if out and out[0] in "1lI|[](){}!" and chars and chars[0].prob < 0.8:
+    while out and out[0] in "1lI|[](){}!" and chars and chars[0].prob < 0.8:  # "111954-03-11": two
         out = out[1:]
         chars = chars[1:]
     # A speck or border after a year ("3/5/19551", its last "1" at 0.47): a doubted fifth digit goes.

@@ -212,7 +212,7 @@ _FREQ = re.compile(
 )
 _ABBR = re.compile(r"\b(qwk|qw|biw|tiw)(?=\s*x|\b)", re.I)
 # "w" then up to four letters: weeks, wks, wk, and OCR's "wecks".
-_DURATION = re.compile(r"(?:x|for|for\s+the\s+next)\s*(\d{1,2})[\s.,]*w[a-z]{0,4}\b", re.I)
+_DURATION = re.compile(r"(?:x|for|for\s+the\s+next)[\s.]*(\d{1,2})[\s.,]*w[a-z]{0,4}\b", re.I)
 
 
 def _num(word: str) -> int:

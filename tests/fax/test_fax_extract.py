@@ -165,6 +165,12 @@ def test_a_doubted_border_glyph_before_a_date_is_dropped_only_on_the_recognisers
         return extract_fax_fields([page], "m.tif").fields.dob
 
     assert dob(0.67) == "1951-07-07"  # the "1" was a cell border the recogniser hesitated over
+    page = _page([[(100, "PATIENTNAME"), (700, "DATEOFBIRTH")], [(100, "Grace Lee"), (700, "111954-03-11")]])
+    page.lines = [
+        replace(ln, chars=_chars(ln.text, {0: 0.39, 1: 0.47})) if ln.text[0] == "1" else ln
+        for ln in page.lines
+    ]
+    assert extract_fax_fields([page], "m2.tif").fields.dob == "1954-03-11"  # two doubted, both go
     assert dob(0.99) != "1951-07-07"  # a sure "1" is kept: 17/7/1951 is no date, not July 7
 
 

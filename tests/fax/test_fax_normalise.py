@@ -136,6 +136,7 @@ def test_order_ranges_take_the_upper_bound(low: int, m: int) -> None:
         ("PT evaluate & treat 1-2x/week x 8.wks", "2x/week x 8 weeks"),  # a speck before "wks"
         ("2. Evaluate and treat l times per week for 8 weeks", "1x/week x 8 weeks"),  # 1 read as l
         ("2. Evaluate and treat. 2.times per week for 12 weeks", "2x/week x 12 weeks"),  # a speck
+        ("P'T evaiuate & treat 2-3x/week x.6 wks", "3x/week x 6 weeks"),
     ],
 )
 def test_order_abbreviations_and_incomplete_orders(text: str, norm: str | None) -> None:
