@@ -38,6 +38,9 @@ from orchestration.ingest.fax_normalise import find_phones
 from orchestration.ingest.fax_ocr import OcrLine, OcrPage
 
 REVIEW_THRESHOLD = 0.80
+# Patient-worded phone labels weigh >= 0.9 ("Mobile", "Cell"); a value in the phrase below its label
+# costs x0.97 (fax_labels), which must not turn "Mobile" into a generic "Phone".
+PATIENT_PHONE_LABEL = 0.9 * 0.97
 SCORED_FIELDS = (
     *KEY_FIELDS,
     "zip",
@@ -103,7 +106,7 @@ def extract_fax_fields(
     phone_items = idx.of("phone")
     patient_phones = phone_picks(phone_items)
     for p in patient_phones:
-        if p.weight >= 0.9:
+        if p.weight >= PATIENT_PHONE_LABEL:
             continue  # "Home phone", "Cell", "Patient Phone" name the patient's number wherever they are
         if _beside_fax_label(idx, p.line):
             p.score *= 0.3  # "Tel ... Fax ..." is an office's letterhead: patients have no fax line

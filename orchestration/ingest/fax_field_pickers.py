@@ -78,12 +78,27 @@ def _person(value: str) -> tuple[str, str] | None:
     return parsed
 
 
+def _listed_person(first: str, last: str) -> bool:
+    """Both parts are listed Census names (each word of a compound surname, or the whole)."""
+    surnames = surname_prior()
+    words = [w for w in re.split(r"[\s-]+", last) if len(w) > 2]
+    return given_name_prior().is_listed(first) and (
+        surnames.is_listed(last) or (bool(words) and all(surnames.is_listed(w) for w in words))
+    )
+
+
 def pick_name(idx: LabelIndex) -> Pick | None:
     picks = []
     for item in idx.of("name"):
-        parsed = _person(re.split(r"\s[\(\[]|\s{2,}", item.value)[0])
+        value = re.split(r"\s[\(\[]|\s{2,}", item.value)[0]
+        parsed = _person(value)
         if parsed:
-            picks.append(Pick(parsed, item.weight * item.confidence * _colon(item), item.line))
+            weight = item.weight
+            if weight < 0.9 and "," in value and _listed_person(*parsed):
+                # A weak label ("RE:") before "LAST, FIRST" whose both parts are Census names: the
+                # value's shape names the patient as surely as a "Patient name" label would.
+                weight = 0.9
+            picks.append(Pick(parsed, weight * item.confidence * _colon(item), item.line))
     if not picks:
         # A misread short label ("RF:" for "RE:") before "Last, First": found, but sent to review.
         for k, line in enumerate(idx.lines):

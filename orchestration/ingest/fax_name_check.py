@@ -58,6 +58,8 @@ PREFER = 30.0  # a correction must beat the reading as-is by this factor (see te
 # A listed name is only replaced by one the recogniser's own runner-up letter spells, at least
 # MIN_VOTE sure, and a thousand times likelier: "Snith" (rank 67,734) with "m" at 0.28 is Smith.
 OVERRIDE = 1000.0
+# An unlisted reading whose best listed neighbour scores at least NEAR of it is doubted (x NEAR_DOUBT).
+NEAR, NEAR_DOUBT = 0.05, 0.8
 MIN_VOTE = 0.1
 
 
@@ -154,7 +156,10 @@ def check_token(token: str, prior: NamePrior, chars: Sequence[CharGuess] | None 
             return NameCheck(token, False, 0.7)
         return NameCheck(token, False, 1.0)
     if not scored or scored[0][0] < PREFER * prior.probability(key):
-        return NameCheck(token, False, 1.0)
+        # Kept as read; but an unlisted reading a slip away from a listed name that is nearly as
+        # likely ("Sofa" for Sofia, "Wel" for Wei) is doubted enough for staff to confirm it.
+        near = bool(scored) and scored[0][0] >= NEAR * prior.probability(key)
+        return NameCheck(token, False, NEAR_DOUBT if near else 1.0)
     best_score, best = scored[0]
     runner = scored[1][0] if len(scored) > 1 else 0.0
     # A clear winner costs a little confidence; a near tie costs enough to send the fax to review.

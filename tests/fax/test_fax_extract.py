@@ -256,3 +256,34 @@ def test_glued_labels_specks_in_ids_and_a_colon_in_a_phone() -> None:
     misread = [[(100, "RE: LEE, OLIVIA")], [(100, "CarrterUnlted Healthcare Member5047567341")]]
     f = extract_fax_fields([_page(misread)], "v.pdf", payer_aliases={"United Healthcare": "UHC"}).fields
     assert (f.payer, f.member_id) == ("UHC", "5047567341")  # a misread label, its value glued on
+
+
+def test_review_flags_follow_evidence_not_layout() -> None:
+    """A "Mobile" cell with its number below it is the patient's even when the doctor's NPI cell is
+    nearer; "RE: LAST, FIRST" of Census names is as sure as a "Patient name" label. Neither alone
+    sends a cleanly read fax to review; an unlisted last name after "RE:" still does."""
+    grid = [
+        [(100, "PATIENTNAME"), (600, "DATEOFBIRTH"), (1100, "MOBILE")],
+        [(100, "Grace Lee"), (600, "7/7/1951"), (1100, "(512) 555-0187")],
+        [(100, "ORDERINGPROVIDER"), (600, "NPINUMBER")],
+        [(100, "Dr. Sarah Chen"), (600, "1234567893")],
+        [(100, "DIAGNOSISCODES")],
+        [(100, "M17.11 Primary osteoarthritis, right knee")],
+    ]
+    x = extract_fax_fields([_page(grid)], "w.tif")
+    assert x.fields.phone == "5125550187" and x.confidence["phone"] >= 0.8
+    assert not x.needs_review
+
+    def letter(name: str) -> list[list[tuple[int, str]]]:
+        return [
+            [(100, "Sarah Chen, M.D.")],
+            [(100, "NPI 1234567893 Ph (512) 555-0100")],
+            [(100, f"RE: {name}")],
+            [(100, "DOB 03/14/1962"), (500, "Home phone (512) 555-0187")],
+            [(100, "1. Dx M1711 - Primary osteoarthritis, right knee")],
+        ]
+
+    listed = extract_fax_fields([_page(letter("HERNANDEZ-LOPEZ, GRACE"))], "x.pdf")
+    assert (listed.fields.last_name, listed.needs_review) == ("Hernandez-Lopez", False)
+    unlisted = extract_fax_fields([_page(letter("QWXZYK, GRACE"))], "y.pdf")
+    assert unlisted.fields.last_name == "Qwxzyk" and unlisted.needs_review

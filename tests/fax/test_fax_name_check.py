@@ -90,6 +90,15 @@ def test_a_listed_but_rare_name_yields_only_to_the_recogniser_s_own_runner_up() 
     assert (sure.value, sure.doubt) == ("Reyes", 1.0)
 
 
+def test_an_unlisted_reading_near_a_listed_name_is_kept_but_doubted() -> None:
+    given = given_name_prior()
+    sofa = check_token("Sofa", given)  # Sofia with its i lost, or a real unlisted name: staff decide
+    assert (sofa.value, sofa.corrected) == ("Sofa", False) and sofa.doubt < 0.85
+    assert check_token("Sofia", given).doubt == 1.0
+    far = check_token("Kowalczky", surname_prior())  # no listed name a likely slip away
+    assert (far.value, far.doubt) == ("Kowalczky", 1.0)
+
+
 def test_runner_up_evidence_decides_between_readings() -> None:
     prior = surname_prior()
     # The same unlisted reading: corrected toward the recogniser's runner-up letter when it has one.
