@@ -1,6 +1,6 @@
 """Identity resolution: pure functions the dbt Python models call (pair scoring in DuckDB, clustering)."""
 
-from orchestration.identity.clustering import ScoredPair, cluster_nodes
+from orchestration.identity.clustering import ScoredPair, cluster_node_indexes, cluster_nodes
 from orchestration.identity.config import (
     IdentityConfig,
     identity_config_for,
@@ -19,6 +19,7 @@ __all__ = [
     "BLOCKING_RULES",
     "IdentityConfig",
     "ScoredPair",
+    "cluster_node_indexes",
     "cluster_nodes",
     "config_fingerprint",
     "identity_config_for",

@@ -6,6 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
 
 @dataclass(frozen=True, slots=True)
 class ScoredPair:
@@ -19,26 +23,60 @@ class ScoredPair:
 def cluster_nodes(
     nodes: Iterable[str], pairs: Iterable[ScoredPair], cannot_link_below_weight: float
 ) -> dict[str, str]:
-    """Map each node to its cluster's representative (the smallest node key in the cluster's order of
+    """Map each node to its cluster's representative (the first node of the cluster in the order of
     `nodes`, which callers sort by first-seen time so ids stay stable as records arrive).
 
-    Accepted pairs are merged strongest first, so a weak link is tried only after the strong structure
-    is in place and is refused if it would join clusters that hold a cannot-link pair."""
+    Accepted pairs are merged strongest first (ties by node keys), so a weak link is tried only after the
+    strong structure is in place and is refused if it would join clusters that hold a cannot-link pair.
+    Pairs naming an unknown node are ignored."""
     order = {n: i for i, n in enumerate(nodes)}
-    parent = {n: n for n in order}
-    members: dict[str, set[str]] = {n: {n} for n in order}
-    blocked: dict[str, set[str]] = {n: set() for n in order}
-    accepted: list[ScoredPair] = []
-    for p in pairs:
-        if p.left not in order or p.right not in order:
-            continue
-        if p.vetoed or p.match_weight < cannot_link_below_weight:
-            blocked[p.left].add(p.right)
-            blocked[p.right].add(p.left)
-        elif p.accepted:
-            accepted.append(p)
+    known = sorted(
+        (p for p in pairs if p.left in order and p.right in order),
+        key=lambda p: (-p.match_weight, p.left, p.right),
+    )
+    keys = list(order)
+    representatives = cluster_node_indexes(
+        len(keys),
+        np.array([order[p.left] for p in known], dtype=np.int64),
+        np.array([order[p.right] for p in known], dtype=np.int64),
+        np.array([p.match_weight for p in known], dtype=np.float64),
+        np.array([bool(p.accepted) for p in known], dtype=bool),
+        np.array([bool(p.vetoed) for p in known], dtype=bool),
+        cannot_link_below_weight,
+    )
+    return {key: keys[rep] for key, rep in zip(keys, representatives.tolist(), strict=True)}
 
-    def find(n: str) -> str:
+
+def cluster_node_indexes(
+    n_nodes: int,
+    left: np.ndarray,
+    right: np.ndarray,
+    weight: np.ndarray,
+    accepted: np.ndarray,
+    vetoed: np.ndarray,
+    cannot_link_below_weight: float,
+) -> np.ndarray:
+    """cluster_nodes on node indexes 0..n-1 (first-seen order), for millions of pairs: each node's
+    representative index. Pairs must come in merge order (strongest first, ties in a fixed order).
+
+    Only cannot-links inside one component of the accepted pairs can ever stop a merge, so the others
+    (most of them: a veto usually separates two people who share nothing else) are dropped before the
+    Python loop, which then sees accepted pairs and the few cannot-links that matter."""
+    cannot_link = vetoed | (weight < cannot_link_below_weight)
+    merge = accepted & ~cannot_link
+    merge_left, merge_right = left[merge], right[merge]
+    graph = coo_matrix((np.ones(len(merge_left)), (merge_left, merge_right)), shape=(n_nodes, n_nodes))
+    _, component = connected_components(graph, directed=False)
+    relevant = cannot_link & (component[left] == component[right])
+    blocked: dict[int, set[int]] = {}
+    for a, b in zip(left[relevant].tolist(), right[relevant].tolist(), strict=True):
+        blocked.setdefault(a, set()).add(b)
+        blocked.setdefault(b, set()).add(a)
+
+    parent = list(range(n_nodes))
+    size = [1] * n_nodes
+
+    def find(n: int) -> int:
         root = n
         while parent[root] != root:
             root = parent[root]
@@ -46,20 +84,19 @@ def cluster_nodes(
             parent[n], n = root, parent[n]
         return root
 
-    accepted.sort(key=lambda p: (-p.match_weight, p.left, p.right))
-    for p in accepted:
-        a, b = find(p.left), find(p.right)
+    for x, y in zip(merge_left.tolist(), merge_right.tolist(), strict=True):
+        a, b = find(x), find(y)
         if a == b:
             continue
-        small, large = (a, b) if len(members[a]) <= len(members[b]) else (b, a)
-        if any(find(x) == large for x in blocked[small]):
+        small, large = (a, b) if size[a] <= size[b] else (b, a)
+        small_blocked = blocked.get(small)
+        if small_blocked and any(find(z) == large for z in small_blocked):
             continue
         parent[small] = large
-        members[large] |= members.pop(small)
-        blocked[large] |= blocked.pop(small)
-    roots: dict[str, str] = {}
-    for n in order:
-        r = find(n)
-        if r not in roots or order[n] < order[roots[r]]:
-            roots[r] = n
-    return {n: roots[find(n)] for n in order}
+        size[large] += size[small]
+        if small_blocked:
+            blocked.setdefault(large, set()).update(blocked.pop(small))
+    roots = np.fromiter((find(n) for n in range(n_nodes)), dtype=np.int64, count=n_nodes)
+    first = np.full(n_nodes, n_nodes, dtype=np.int64)
+    np.minimum.at(first, roots, np.arange(n_nodes, dtype=np.int64))
+    return first[roots]

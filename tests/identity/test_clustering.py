@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from clustering_reference import reference_cluster_nodes
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from orchestration.identity import ScoredPair, cluster_nodes
 
 
@@ -34,3 +38,23 @@ def test_without_the_cannot_link_the_chain_joins() -> None:
 def test_rejected_pairs_do_not_link_and_unknown_nodes_are_ignored() -> None:
     pairs = [_p("a", "b", 1, accepted=False), _p("a", "zz", 30)]
     assert cluster_nodes(["a", "b"], pairs, -4.0) == {"a": "a", "b": "b"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    n_nodes=st.integers(1, 12),
+    raw_pairs=st.lists(
+        st.tuples(
+            st.integers(0, 14),  # indexes past the node list name unknown nodes
+            st.integers(0, 14),
+            st.sampled_from([-15.0, -4.0, -3.0, 1.0, 5.0, 9.0, 20.0]),  # ties in weight on purpose
+            st.booleans(),
+            st.booleans(),
+        ),
+        max_size=40,
+    ),
+)
+def test_array_clustering_equals_the_per_pair_reference(n_nodes: int, raw_pairs: list) -> None:
+    nodes = [f"n{i:02d}" for i in range(n_nodes)][::-1]  # first-seen order is not key order
+    pairs = [_p(f"n{a:02d}", f"n{b:02d}", w, acc, veto) for a, b, w, acc, veto in raw_pairs if a != b]
+    assert cluster_nodes(nodes, pairs, -4.0) == reference_cluster_nodes(nodes, pairs, -4.0)

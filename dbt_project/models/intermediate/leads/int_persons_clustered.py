@@ -1,12 +1,15 @@
 """Identity nodes -> person: connected components of accepted pairs with a cannot-link guard
-(orchestration.identity.cluster_nodes). person_id is a hash of the cluster's earliest-seen node, so it
-is stable as records arrive and identical between a full refresh and an incremental replay."""
+(orchestration.identity.cluster_node_indexes). person_id is a hash of the cluster's earliest-seen node, so
+it is stable as records arrive and identical between a full refresh and an incremental replay.
+
+Nodes are numbered in first-seen order and pairs arrive in merge order (strongest first, ties by keys)
+as integer arrays: the per-pair Python objects cost 48 s at 100k leads, the arrays about 7 s."""
 
 import hashlib
 
 import pyarrow as pa
 
-from orchestration.identity import ScoredPair, cluster_nodes, identity_config_for
+from orchestration.identity import cluster_node_indexes, identity_config_for
 from orchestration.settings import Settings
 
 
@@ -15,31 +18,47 @@ def model(dbt, session):
     dbt.ref("int_source_records").create_view("id_cluster_records", replace=True)
     dbt.ref("int_record_matches").create_view("id_cluster_pairs", replace=True)
     config = identity_config_for(Settings().config_dir)
-    nodes = session.execute(
+    session.execute(
         """
-        select person_key
+        create or replace temp table id_cluster_nodes as
+        select
+            person_key,
+            cast(row_number() over (order by min(event_at) nulls last, person_key) - 1 as bigint) as node
         from id_cluster_records
         where has_identity
         group by person_key
-        order by min(event_at) nulls last, person_key
         """
-    ).fetchall()
-    pairs = session.execute(
-        "select person_key_l, person_key_r, match_weight, accepted, vetoed from id_cluster_pairs"
-    ).fetchall()
-    clusters = cluster_nodes(
-        (n for (n,) in nodes),
-        (
-            ScoredPair(left, right, weight, accepted, vetoed)
-            for left, right, weight, accepted, vetoed in pairs
-        ),
+    )
+    keys = session.sql("select person_key from id_cluster_nodes order by node").to_arrow_table().column(0)
+    pairs = session.sql(
+        """
+        select
+            l.node as left_node,
+            r.node as right_node,
+            p.match_weight,
+            coalesce(p.accepted, false) as accepted,
+            coalesce(p.vetoed, false) as vetoed
+        from id_cluster_pairs as p
+        inner join id_cluster_nodes as l on p.person_key_l = l.person_key
+        inner join id_cluster_nodes as r on p.person_key_r = r.person_key
+        order by p.match_weight desc, p.person_key_l, p.person_key_r
+        """
+    ).to_arrow_table()
+    session.execute("drop table id_cluster_nodes")
+    representative = cluster_node_indexes(
+        len(keys),
+        pairs.column("left_node").to_numpy(),
+        pairs.column("right_node").to_numpy(),
+        pairs.column("match_weight").to_numpy(),
+        pairs.column("accepted").to_numpy(),
+        pairs.column("vetoed").to_numpy(),
         config.cannot_link_below_weight,
     )
-    keys = sorted(clusters)
+    cluster_keys = keys.take(pa.array(representative))
     return pa.table(
         {
             "person_key": keys,
-            "cluster_key": [clusters[k] for k in keys],
-            "person_id": ["P" + hashlib.md5(clusters[k].encode()).hexdigest()[:15] for k in keys],
+            "cluster_key": cluster_keys,
+            "person_id": ["P" + hashlib.md5(k.encode()).hexdigest()[:15] for k in cluster_keys.to_pylist()],
         }
     )
