@@ -185,6 +185,19 @@ def scores_and_contributions(
     return scores, parts
 
 
+def positive_probability(model: object, x: pd.DataFrame) -> np.ndarray:
+    """predict_proba[:, 1], through the binned tree pass for a calibrated boosted model (same floats)."""
+    pipeline = inner_pipeline(model)
+    transform, final = pipeline.steps[0][1], pipeline.steps[-1][1]
+    if isinstance(model, Pipeline) or not tree_occlusion.supports(final, len(x.columns)):
+        return np.asarray(model.predict_proba(x)[:, 1], dtype=float)  # type: ignore[attr-defined]
+    margin, _ = tree_occlusion.margin_and_contributions(
+        final, np.array(transform.transform(x), dtype=float), None, {}
+    )
+    scores = tree_occlusion.calibrated_probability(model, margin)
+    return scores if scores is not None else np.asarray(model.predict_proba(x)[:, 1], dtype=float)  # type: ignore[attr-defined]
+
+
 def contributions(
     model: object, x: pd.DataFrame, groups: dict[str, Sequence[str]], reference: dict[str, object]
 ) -> dict[str, np.ndarray]:

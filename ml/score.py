@@ -27,7 +27,7 @@ from ml.features import (
     scoring_rows,
     settled,
 )
-from ml.model_pipeline import scores_and_contributions
+from ml.model_pipeline import positive_probability, scores_and_contributions
 from ml.reasons import FACTOR_FEATURES, N_REASONS
 from ml.reasons_frame import top_reasons_frame
 from ml.rules import value_share_above
@@ -84,9 +84,10 @@ class ScoredLeads:
 
     scores: np.ndarray
     values: np.ndarray
-    tiers: list[str]
-    routes: list[str]
-    reasons: list[list[str]]
+    # polars columns, not Python lists: 100k lists of phrases cost seconds to build and to convert back
+    tiers: pl.Series  # Utf8
+    routes: pl.Series  # Utf8
+    reasons: pl.Series  # List(Utf8)
 
 
 @single_threaded
@@ -96,7 +97,8 @@ def score_frame(leads: pl.DataFrame, model: object | None, config: ScoringConfig
     Vectorised end to end (no per-lead Python): 100k open leads score in seconds.
     """
     if leads.height == 0:
-        return ScoredLeads(np.zeros(0), np.zeros(0), [], [], [])
+        empty = pl.Series([], dtype=pl.Utf8)
+        return ScoredLeads(np.zeros(0), np.zeros(0), empty, empty, pl.Series([], dtype=pl.List(pl.Utf8)))
     scores, parts = model_scores(model, leads) if model is not None else rules_scores(leads, config)
     values = expected_values(leads, scores, config)
     triaged = triage_frame(leads, config, value_share_above(values))
@@ -112,9 +114,9 @@ def score_frame(leads: pl.DataFrame, model: object | None, config: ScoringConfig
     return ScoredLeads(
         scores,
         values,
-        triaged.get_column("priority_tier").to_list(),
-        triaged.get_column("route").to_list(),
-        reasons.to_list(),
+        triaged.get_column("priority_tier").cast(pl.Utf8),
+        triaged.get_column("route").cast(pl.Utf8),
+        reasons.cast(pl.List(pl.Utf8)),
     )
 
 
@@ -144,11 +146,11 @@ def score_open_leads(con: duckdb.DuckDBPyConnection, settings: Settings) -> int:
             "lead_id": leads.get_column("lead_id").cast(pl.Utf8),
             "as_of": pl.Series([as_of] * leads.height, dtype=pl.Datetime("us")),
             "score": pl.Series(scored.scores, dtype=pl.Float64),
-            "priority_tier": pl.Series(scored.tiers, dtype=pl.Utf8),
+            "priority_tier": scored.tiers.alias("priority_tier"),
             "expected_value": pl.Series(scored.values, dtype=pl.Float64),
-            "reasons": pl.Series(scored.reasons, dtype=pl.List(pl.Utf8)),
+            "reasons": scored.reasons.alias("reasons"),
             "model_version": pl.Series([version] * leads.height, dtype=pl.Utf8),
-            "route": pl.Series(scored.routes, dtype=pl.Utf8),
+            "route": scored.routes.alias("route"),
         }
     )
     write_scores(con, out, as_of)
@@ -181,7 +183,7 @@ def _refresh_drift(
 def model_scores_only(model: object, frame: pl.DataFrame) -> np.ndarray:
     features = getattr(model, "ptleads_features_", None)
     x = model_input(frame, features) if features else model_input(frame)
-    return np.asarray(model.predict_proba(x)[:, 1], dtype=float)  # type: ignore[attr-defined]
+    return positive_probability(model, x)
 
 
 def _reasons_column_is_list(con: duckdb.DuckDBPyConnection) -> bool:

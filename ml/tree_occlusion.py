@@ -87,10 +87,12 @@ def supports(final: object, n_columns: int) -> bool:
 def margin_and_contributions(
     model: HistGradientBoostingClassifier,
     xt: np.ndarray,
-    ref_t: np.ndarray,
+    ref_t: np.ndarray | None,
     factor_columns: Mapping[str, Sequence[int]],
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """decision_function(xt) and, per factor, margin(x) - margin(x with the factor's columns at ref_t)."""
+    """decision_function(xt) and, per factor, margin(x) - margin(x with the factor's columns at ref_t).
+
+    With no factors (ref_t may be None) it is the margin alone, from one binned pass."""
     x = model._preprocess_X(xt, reset=False)  # the exact array predict() uses
     n = x.shape[0]
     margin = np.zeros(n, dtype=model._baseline_prediction.dtype)
@@ -101,7 +103,7 @@ def margin_and_contributions(
     # predict() reaches; tests hold margin and scores bit-identical.
     mapper = model._bin_mapper
     binned = np.ascontiguousarray(mapper.transform(x))
-    ref_binned = mapper.transform(ref_t.reshape(1, -1))[0]
+    ref_binned = mapper.transform(ref_t.reshape(1, -1))[0] if factor_columns else binned[:0]
     missing_bin = mapper.missing_values_bin_idx_
     factors: list[tuple[str, np.int64, np.ndarray]] = []
     for factor, cols in factor_columns.items():
@@ -115,6 +117,8 @@ def margin_and_contributions(
         leaf = tree.leaf_finder.predict_binned(binned, missing_bin, 1).astype(np.intp)
         value = tree.predictor.nodes["value"][leaf]
         margin += value  # same order and values as sklearn's _predict_iterations: bit-identical
+        if not factors:
+            continue  # margin only (drift scoring)
         diverging = _diverging_columns(tree.predictor, ref_binned, missing_bin)
         for factor, bits, hybrid in factors:
             parts = (diverging & bits) != 0  # per node: the way there parts from the reference's

@@ -16,6 +16,7 @@ from ml.model_pipeline import (
     calibrate_isotonic,
     contributions,
     inner_pipeline,
+    positive_probability,
     reference_row,
     scores_and_contributions,
 )
@@ -85,3 +86,11 @@ def test_logistic_takes_the_general_path_unchanged() -> None:
     assert np.array_equal(scores, model.predict_proba(x)[:, 1])
     full = contributions(model, x, FACTOR_FEATURES, reference)
     assert all(np.array_equal(parts[f], full[f]) for f in full)
+
+
+def test_positive_probability_is_predict_proba(boosted) -> None:
+    model, features, _ = boosted
+    x = _scoring_frame(features)
+    assert np.array_equal(positive_probability(model, x), model.predict_proba(x)[:, 1])
+    bare = inner_pipeline(model)  # uncalibrated trees: sklearn's own path
+    assert np.array_equal(positive_probability(bare, x), bare.predict_proba(x)[:, 1])
