@@ -23,7 +23,7 @@ MONTHS = {
 _DIGITISH = str.maketrans({"O": "0", "o": "0", "D": "0", "I": "1", "l": "1", "|": "1", "S": "5", "B": "8"})
 
 _NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,2})\s?[/.-]\s?(\d{1,2})\s?[/.-]\s?(\d{4}|\d{2})(?!\d)")
-_ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
+_ISO_DATE = re.compile(r"(?<!\d)(\d{4})[-.](\d{1,2})[-.](\d{1,2})(?!\d)")  # "1983-02.20": a misread -
 _MONTH_FIRST = re.compile(r"\b([A-Za-z0][A-Za-z01!|]{2,8})[\s.,]*(\d{1,2})[\s.,;:'’]+(\d{4})(?!\d)")
 _DAY_FIRST = re.compile(r"(?<!\d)(\d{1,2})\s?-?\s?([A-Za-z0][A-Za-z01!|]{2,8})[\s-]?,?\s*(\d{4})(?!\d)")
 
@@ -56,6 +56,8 @@ _MONTH_NAMES = {
 def _month(token: str) -> int | None:
     """Month number of a month name or abbreviation, tolerating one misread letter ("Scp", "0ct")."""
     word = token.lower().translate(_MONTH_FIX).rstrip(".")
+    if word[:3] not in MONTHS and word.replace("i", "l")[:3] in MONTHS:
+        word = word.replace("i", "l")  # "Jui": an l read as i is July, not the nearer-looking June
     if word[:3] in MONTHS and (len(word) == 3 or any(n.startswith(word) for n in _MONTH_NAMES)):
         return MONTHS[word[:3]]
     choices = list(MONTHS) if len(word) <= 4 else list(_MONTH_NAMES)
@@ -189,7 +191,8 @@ def normalise_icd10(token: str) -> str | None:
 
 def find_icd10(text: str) -> list[str]:
     codes: list[str] = []
-    text = re.sub(r"(?<=\b[A-TV-Z]\d[0-9A-Z]):(?=[0-9A-Z])", ".", text)  # the dot read as ":" ("M76:60")
+    # The dot read as ":" ("M76:60") or with a space beside it ("M75. 101").
+    text = re.sub(r"(?<=\b[A-TV-Z]\d[0-9A-Z])(?:\s?[.:]\s|\s[.:]|:)(?=[0-9A-Z])", ".", text)
     for m in _ICD_TOKEN.finditer(text):
         code = normalise_icd10(m[1] or m[2] or m[3] or m[4])
         if code and code not in codes:

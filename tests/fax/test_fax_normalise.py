@@ -39,6 +39,8 @@ def test_two_digit_years_pivot_and_ocr_month_confusions() -> None:
     assert normalise_date("13/45/2020") is None
     assert normalise_date("DOB May 29; 1962") == "1962-05-29"  # comma read as a semicolon
     assert normalise_date("Dec 05,'1990") == "1990-12-05"  # a speck read as an apostrophe
+    assert normalise_date("Jui 25, 1976") == "1976-07-25"  # July's l read as i, not June
+    assert normalise_date("1983-02.20") == "1983-02-20"  # a hyphen read as a dot
     # The next word glued to the year, its capital H read as "1I": the digit is not the year's.
     assert normalise_date("DOB 02/28/19571Iome phone") == "1957-02-28"
     assert normalise_date("02/28/19571") is None  # five digits with no word after: no year to trust
@@ -84,6 +86,7 @@ def test_phone_rejects_impossible_numbers() -> None:
         ("M5 1.16", "M51.16"),  # a space misread inside the code
         ("M1 711", "M17.11"),  # ... and inside an undotted one
         ("M76:60", "M76.60"),  # the dot read as a colon
+        ("M75. 101", "M75.101"),  # a space read after the dot
     ],
 )
 def test_icd10_codes_accept_missing_dots_and_ocr_confusions(written: str, code: str) -> None:
