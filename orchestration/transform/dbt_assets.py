@@ -47,8 +47,13 @@ def _build(
     resolved = settings.to_settings()
     export_settings_env(resolved)
     progress(f"dbt {phase}: build")
+    # dbt's artifacts live beside the warehouse, one folder per phase reused by every run (a fresh
+    # folder per invocation under dbt_project/target grew by ~7 MB a run, forever).
+    target = resolved.warehouse.parent / "dbt_target" / context.op_def.name
     with warehouse.locked():
-        invocation = dbt.cli(["build", "--vars", dbt_vars(resolved.as_of.isoformat())], context=context)
+        invocation = dbt.cli(
+            ["build", "--vars", dbt_vars(resolved.as_of.isoformat())], context=context, target_path=target
+        )
         yield from invocation.stream()
     results = invocation.get_artifact("run_results.json").get("results", [])
     progress(f"dbt {phase}: done, {len(results)} models and tests")
