@@ -9,6 +9,10 @@ score averages ECE 0.018, p90 0.025). Measured 2026-11-28 at 16,000 leads, same 
 used for tuning (benchmarks/results/ml_out_of_time-16000-seed{2,3}-2026-11-28.json):
 seed 2: 3,259 leads, model AUC 0.754 vs Bayes 0.772 (ratio 0.977), ECE 0.027, rules 0.647;
 seed 3: 3,278 leads, model AUC 0.760 vs Bayes 0.781 (ratio 0.973), ECE 0.029, rules 0.643.
+At 32,000 leads, seed 4 (ml_out_of_time-32000-seed4-...json): 6,553 leads, AUC 0.739 vs 0.761 (ratio
+0.972), ECE 0.025 (p_convert's 0.016), rules 0.632: the ECE hardly falls with size, so it is mostly
+systematic: the champion (logistic) predicts 0.471 on average where 0.494 booked, although the
+monthly label rates are the same as of month 9 and month 12 (no label lag).
 Both bars are met, ECE with little room: the logistic champion is slightly flat at the top (p 0.75
 -> observed 0.78-0.80 on both seeds). p_convert's own ECE on the same leads was 0.022 / 0.031; it
 reads 0.006 / 0.017 above the observed rate on these selected leads, so that is no pure noise floor.
