@@ -45,6 +45,7 @@ FLAGS: tuple[str, ...] = (
     "has_email",
     "multi_channel",
     "coverage_inactive",
+    "just_contacted",
 )
 FEATURES: tuple[str, ...] = (*CATEGORICAL, *NUMERIC, DISTANCE, *FLAGS)
 # The no-show model sees the lead as it was when booked: no contact state, no landmark.
@@ -59,6 +60,7 @@ NO_SHOW_FEATURES: tuple[str, ...] = tuple(
         "verified",
         "multi_channel",
         "coverage_inactive",
+        "just_contacted",
     )
 )
 
@@ -120,6 +122,11 @@ def at_landmark(frame: pl.DataFrame, landmark_hours: pl.Expr | float) -> pl.Data
         multi_channel=(second.is_not_null() & (second <= cutoff)).fill_null(False),
         coverage_inactive=(inactive.is_not_null() & (inactive <= cutoff)).fill_null(False),
         has_referrer=(npi.is_not_null() & (npi.str.strip_chars() != "")).fill_null(False),
+    ).with_columns(
+        # the moment of first contact (reached, no time since): booking odds are highest right then,
+        # and an additive model cannot get that state from contacted + hours since alone (out of
+        # time it under-predicted these leads by ~0.02 on every seed; ECE 0.025-0.029 -> 0.012-0.023)
+        just_contacted=(pl.col("contacted") & (pl.col("log_hours_since_contact") == 0.0)).fill_null(False),
     )
 
 
