@@ -22,15 +22,14 @@ from orchestration.ingest.fax_field_pickers import (
     pick_date,
     pick_doctor,
     pick_header_fax,
-    pick_member,
     pick_name,
-    pick_npi,
     pick_oldest_date,
     pick_orders,
     pick_payer,
     pick_post_op,
     pick_zip_anywhere,
 )
+from orchestration.ingest.fax_id_pickers import pick_member, pick_npi
 from orchestration.ingest.fax_labels import LabelIndex
 from orchestration.ingest.fax_name_check import check_name
 from orchestration.ingest.fax_name_prior import given_name_prior, surname_prior

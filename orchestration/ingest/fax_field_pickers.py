@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date
 
 import zipcodes
-from rapidfuzz import fuzz
 
 from orchestration.ingest.fax_labels import NOT_NAMES, LabelIndex, Labelled
 from orchestration.ingest.fax_name_check import likelier_swapped
@@ -26,9 +25,8 @@ from orchestration.ingest.fax_normalise import (
 )
 from orchestration.ingest.fax_ocr import OcrLine, OcrPage
 from orchestration.ingest.fax_payers import canonical_payer
-from orchestration.npi import is_valid_npi
 
-_DIGITISH = str.maketrans({"O": "0", "o": "0", "D": "0", "I": "1", "l": "1", "|": "1", "S": "5"})
+DIGITISH = str.maketrans({"O": "0", "o": "0", "D": "0", "I": "1", "l": "1", "|": "1", "S": "5"})
 
 
 @dataclass
@@ -52,7 +50,7 @@ def distance(a: OcrLine | None, b: OcrLine | None) -> float:
     return math.hypot(a.cx - b.cx, 1.5 * (a.cy - b.cy))
 
 
-def _colon(item: Labelled) -> float:
+def colon_weight(item: Labelled) -> float:
     """A label followed by a colon (or in a box beside its value) is surely a label."""
     after = item.line.text.split(":", 1)
     return 1.0 if len(after) == 2 or item.beside else 0.93
@@ -98,7 +96,7 @@ def pick_name(idx: LabelIndex) -> Pick | None:
                 # A weak label ("RE:") before "LAST, FIRST" whose both parts are Census names: the
                 # value's shape names the patient as surely as a "Patient name" label would.
                 weight = 0.9
-            picks.append(Pick(parsed, weight * item.confidence * _colon(item), item.line))
+            picks.append(Pick(parsed, weight * item.confidence * colon_weight(item), item.line))
     if not picks:
         # A misread short label ("RF:" for "RE:") before "Last, First": found, but sent to review.
         for k, line in enumerate(idx.lines):
@@ -155,54 +153,10 @@ def _without_doubtful_lead(idx: LabelIndex, item: Labelled, text: str) -> str:
 def phone_picks(items: list[Labelled]) -> list[Pick]:
     picks = []
     for item in items:
-        phones = find_phones(item.value) or find_phones(item.value.translate(_DIGITISH))
+        phones = find_phones(item.value) or find_phones(item.value.translate(DIGITISH))
         if phones:
             picks.append(Pick(phones[0][0], item.weight * item.confidence, item.line, item.weight))
     return picks
-
-
-def pick_npi(idx: LabelIndex) -> Pick | None:
-    picks = []
-    for item in idx.of("npi"):
-        digits = re.sub(r"\D", "", item.value.translate(_DIGITISH))
-        # A border read as a leading "1" pushes the NPI one digit on: the check digit finds it.
-        windows = [digits[i : i + 10] for i in range(max(1, len(digits) - 9))]
-        digits = next((w for w in windows if is_valid_npi(w)), digits[:10])
-        if len(digits) == 10 and not is_valid_npi(digits) and (fixed := _npi_by_runner_up(idx, item)):
-            # The check digit failed and the recogniser's runner-up at a doubted digit repairs it.
-            picks.append(Pick(fixed, 0.75 * item.weight * item.confidence, item.line))
-            continue
-        if len(digits) == 10:
-            picks.append(
-                Pick(
-                    digits, item.weight * item.confidence * (1.0 if is_valid_npi(digits) else 0.2), item.line
-                )
-            )
-    if not best(picks):  # unlabelled: a ten-digit number whose check digit passes
-        for line in idx.lines:
-            for m in re.finditer(r"(?<!\d)([12]\d{9})(?!\d)", line.text):
-                if is_valid_npi(m[1]):
-                    picks.append(Pick(m[1], 0.6 * line.confidence, line))
-    return best(picks)
-
-
-def _npi_by_runner_up(idx: LabelIndex, item: Labelled) -> str | None:
-    """The one NPI that putting a doubted digit's runner-up in makes valid ("1968928871", its 8
-    read at 0.29 with 0 as runner-up, is 1968928071); None when none or several do."""
-    line = idx.lines[item.value_order]
-    m = re.search(r"\d{10}", line.text.replace(" ", "")) if len(line.chars) == len(line.text) else None
-    if m is None:
-        return None
-    kept = [(ch, c) for ch, c in zip(line.text, line.chars, strict=True) if ch != " "]
-    digits = kept[m.start() : m.end()]
-    found = {
-        fixed
-        for i, (_, c) in enumerate(digits)
-        if c.prob < 0.9 and c.alt.isdigit() and c.alt_prob >= 0.05
-        for fixed in ["".join(d for d, _ in digits[:i]) + c.alt + "".join(d for d, _ in digits[i + 1 :])]
-        if is_valid_npi(fixed)
-    }
-    return found.pop() if len(found) == 1 else None
 
 
 def pick_codes(idx: LabelIndex) -> tuple[Pick | None, str | None]:
@@ -303,7 +257,9 @@ def pick_doctor(idx: LabelIndex) -> Pick | None:
     for item in idx.of("referring"):
         parsed = split_person_name(re.split(r"\s{2,}|\s[\(\[]", item.value)[0])
         if parsed and not any(w.lower() in NOT_NAMES for w in " ".join(parsed).split()):
-            picks.append(Pick(" ".join(parsed), item.weight * item.confidence * _colon(item), item.line))
+            picks.append(
+                Pick(" ".join(parsed), item.weight * item.confidence * colon_weight(item), item.line)
+            )
     if not picks:  # signature block: "Jane Smith, MD" / "Dr. Jane Smith" on a line of its own
         for item in idx.of("npi"):  # or a bare name just above the NPI
             above = idx.lines[item.order - 1] if item.order > 0 else None
@@ -317,46 +273,6 @@ def pick_doctor(idx: LabelIndex) -> Pick | None:
                 if parsed:
                     picks.append(Pick(" ".join(parsed), 0.85 * line.confidence, line))
     return best(picks)
-
-
-def pick_member(idx: LabelIndex) -> Pick | None:
-    picks = []
-    for item in idx.of("member"):
-        # Specks between an id's characters come out as dots or commas (".V.JF5658..."): ids have none.
-        compact = re.sub(r"(?<=[A-Za-z0-9])[.,:'`](?=[A-Za-z0-9])|^[.,:'`]+", "", item.value.replace(" ", ""))
-        m = re.search(r"[A-Za-z0-9][A-Za-z0-9-]{4,19}", compact if len(item.value) < 16 else item.value)
-        if not m or not any(c.isdigit() for c in m[0]):
-            continue
-        raw = _without_border_one(idx, item, m[0].upper())
-        head = re.match(r"[A-Z]*", raw)[0]  # type: ignore[index]
-        value = head + raw[len(head) :].translate(_DIGITISH)
-        picks.append(Pick(value, item.weight * item.confidence * _colon(item), item.line))
-    if not picks:  # the label misread past exact matching ("Mcmber UKW8627..."): a near word + an id
-        for line in idx.lines:
-            for m in _NEAR_MEMBER.finditer(line.text):
-                if max(fuzz.ratio(m[1].lower(), w) for w in _MEMBER_WORDS) >= 75:  # "Meinber"
-                    raw = m[2].upper()
-                    head = re.match(r"[A-Z]*", raw)[0]  # type: ignore[index]
-                    value = head + raw[len(head) :].translate(_DIGITISH)
-                    picks.append(Pick(value, 0.7 * line.confidence, line))
-    return best(picks)
-
-
-_MEMBER_WORDS = ("member", "policy", "subscriber")
-_NEAR_MEMBER = re.compile(
-    r"(?<![A-Za-z])([A-Za-z]{5,10})\s*[:#]?\s*(?=[A-Z0-9-]*\d)([A-Z0-9][A-Z0-9-]{5,19})\b"
-)
-
-
-def _without_border_one(idx: LabelIndex, item: Labelled, value: str) -> str:
-    """Drop a leading "1" the recogniser doubted with a border glyph as runner-up ("[" at the cell's
-    edge): ids may start with a real 1, so only that evidence removes it."""
-    line = idx.lines[item.value_order]
-    at = line.text.upper().find(value)
-    if not value.startswith("1") or at < 0 or len(line.chars) != len(line.text):
-        return value
-    c = line.chars[at]
-    return value[1:] if c.prob < 0.8 and c.alt in "[]|(){}" and c.alt else value
 
 
 def pick_payer(idx: LabelIndex, aliases: Mapping[str, str] | None) -> Pick | None:
@@ -374,7 +290,7 @@ def pick_payer(idx: LabelIndex, aliases: Mapping[str, str] | None) -> Pick | Non
             known = canonical_payer(" ".join(words[:k]), aliases or {})
         # An unrecognised payer is kept as read, with less confidence: staff should check it.
         name, match = known if known else (value, 0.85 if aliases else 1.0)
-        picks.append(Pick(name, item.weight * item.confidence * _colon(item) * match, item.line))
+        picks.append(Pick(name, item.weight * item.confidence * colon_weight(item) * match, item.line))
     return best(picks)
 
 
