@@ -255,7 +255,10 @@ _CRED = re.compile(
 def pick_doctor(idx: LabelIndex) -> Pick | None:
     picks = []
     for item in idx.of("referring"):
-        parsed = split_person_name(re.split(r"\s{2,}|\s[\(\[]", item.value)[0])
+        value = re.split(r"\s{2,}|\s[\(\[]", item.value)[0]
+        # In a provider's box a short word before "First Last" is the title misread ("Or Maria Abbott").
+        value = re.sub(r"^(?:Or|0r|Dn|Dt)\.?\s+(?=[A-Z][a-z]+\s+[A-Z])", "Dr. ", value)
+        parsed = split_person_name(value)
         if parsed and not any(w.lower() in NOT_NAMES for w in " ".join(parsed).split()):
             picks.append(
                 Pick(" ".join(parsed), item.weight * item.confidence * colon_weight(item), item.line)

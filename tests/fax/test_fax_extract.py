@@ -272,6 +272,8 @@ def test_review_flags_follow_evidence_not_layout() -> None:
     ]
     x = extract_fax_fields([_page(grid)], "w.tif")
     assert x.fields.phone == "5125550187" and x.confidence["phone"] >= 0.8
+    misread_title = [[(100, "ORDERING PROVIDER")], [(100, "Or Maria Abbott")]]
+    assert extract_fax_fields([_page(misread_title)], "w2.tif").fields.referring_name == "Maria Abbott"
     assert not x.needs_review
 
     def letter(name: str) -> list[list[tuple[int, str]]]:
