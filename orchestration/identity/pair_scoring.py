@@ -24,9 +24,10 @@ BLOCKING_RULES: tuple[tuple[str, ...], ...] = (
     ("last_norm", "zip"),
     ("first_norm", "dob"),
     ("last_norm", "first_initial", "birth_year"),
-    # typos in both names (an EMR export's clean "Cheryl Hernandez" vs a referral's "Chreyl Henandez"):
-    # only the initials and the DOB agree, and no rule above would make them a candidate
-    ("first_initial", "last_initial", "dob"),
+    # typos in both names (an EMR export's clean "Cheryl Hernandez" vs a referral's "Chreyl Henandez"),
+    # or a nickname beside a surname typo ("Jennie Johnon" vs "Virginia Johnson"): only the surname's
+    # initial and the DOB agree, and no rule above would make them a candidate
+    ("last_initial", "dob"),
 )
 
 _NODES_SQL = """
