@@ -32,50 +32,49 @@ outcomes as (
 -- to the sums, each lead reads them at its receipt. An outcome maturing at the same instant a lead
 -- arrives sorts first (it was known). A join of every lead to every earlier outcome of its source
 -- grew with the square of the history (2 minutes at 100k leads).
+history_points as (
+    select
+        matured_at as event_at,
+        0 as is_lead,
+        cast(null as varchar) as lead_id,
+        1 as outcome_count,
+        scheduled_14d,
+        referring_npi,
+        source
+    from outcomes
+    union all
+    select
+        received_at as event_at,
+        1 as is_lead,
+        lead_id,
+        0 as outcome_count,
+        0 as scheduled_14d,
+        referring_npi,
+        source
+    from funnel
+    where received_at is not null
+),
+
+history_kinds as (
+    select 'referrer' as history_kind
+    union all
+    select 'source' as history_kind
+),
+
 history_timeline as (
     select
-        'referrer' as history_kind,
-        referring_npi as history_key,
-        matured_at as event_at,
-        0 as is_lead,
-        cast(null as varchar) as lead_id,
-        1 as outcome_count,
-        scheduled_14d
-    from outcomes
-    where referring_npi is not null
-    union all
-    select
-        'source' as history_kind,
-        source as history_key,
-        matured_at as event_at,
-        0 as is_lead,
-        cast(null as varchar) as lead_id,
-        1 as outcome_count,
-        scheduled_14d
-    from outcomes
-    where source is not null
-    union all
-    select
-        'referrer' as history_kind,
-        referring_npi as history_key,
-        received_at as event_at,
-        1 as is_lead,
-        lead_id,
-        0 as outcome_count,
-        0 as scheduled_14d
-    from funnel
-    where referring_npi is not null and received_at is not null
-    union all
-    select
-        'source' as history_kind,
-        source as history_key,
-        received_at as event_at,
-        1 as is_lead,
-        lead_id,
-        0 as outcome_count,
-        0 as scheduled_14d
-    from funnel
-    where source is not null and received_at is not null
+        history_kinds.history_kind,
+        history_points.event_at,
+        history_points.is_lead,
+        history_points.lead_id,
+        history_points.outcome_count,
+        history_points.scheduled_14d,
+        case
+            when history_kinds.history_kind = 'referrer' then history_points.referring_npi
+            else history_points.source
+        end as history_key
+    from history_points
+    cross join history_kinds
 ),
 
 history_running as (
@@ -86,6 +85,7 @@ history_running as (
         sum(outcome_count) over running as prior_leads,
         sum(scheduled_14d) over running as prior_scheduled
     from history_timeline
+    where history_key is not null
     window running as (
         partition by history_kind, history_key
         order by event_at, is_lead
