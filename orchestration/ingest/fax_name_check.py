@@ -57,6 +57,8 @@ MIN_LETTERS = 4  # shorter tokens have too many listed neighbours to choose amon
 PREFER = 30.0  # a correction must beat the reading as-is by this factor (see test_fax_name_check)
 # A listed name is only replaced by one the recogniser's own runner-up letter spells, at least
 # MIN_VOTE sure, and a thousand times likelier: "Snith" (rank 67,734) with "m" at 0.28 is Smith.
+# Kept at 1000 by a sweep of 30..3000 on fresh faxes (benchmarks/results/fax-override-sweep-2026-11-28.json):
+# every value tied, the path never fired there; lower values trade rare real names for restored slips.
 OVERRIDE = 1000.0
 # An unlisted reading whose best listed neighbour scores at least NEAR of it is doubted (x NEAR_DOUBT).
 NEAR, NEAR_DOUBT = 0.05, 0.8
