@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import duckdb
 from dagster import DagsterInstance, materialize
 
-from orchestration.resources import export_settings_env, set_progress_hook
+from orchestration.resources import set_progress_hook, settings_env
 from orchestration.settings import Settings
 
 
@@ -62,7 +62,6 @@ def run_pipeline(settings: Settings, progress: Callable[[str], None]) -> str:
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("DAGSTER_HOME", str(settings.warehouse.parent / ".dagster_home"))
     os.makedirs(os.environ["DAGSTER_HOME"], exist_ok=True)
-    export_settings_env(settings)
     started = time.monotonic()
 
     def timed_progress(message: str) -> None:
@@ -77,7 +76,11 @@ def run_pipeline(settings: Settings, progress: Callable[[str], None]) -> str:
         from orchestration.definitions import ALL_ASSETS, build_resources  # parses dbt once if needed
 
         # dagster-dbt echoes every dbt event to stdout; keep them in a run log, not in the CLI output.
-        with open(log_path, "w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+        with (
+            settings_env(settings),
+            open(log_path, "w", encoding="utf-8") as log,
+            contextlib.redirect_stdout(log),
+        ):
             result = materialize(
                 ALL_ASSETS,
                 resources=build_resources(settings),

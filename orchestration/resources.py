@@ -91,6 +91,19 @@ class WarehouseResource(ConfigurableResource):
                 con.close()
 
 
-def export_settings_env(settings: Settings) -> None:
-    """dbt's profiles.yml and subprocesses read the same paths from the environment."""
-    os.environ.update(settings.export_env())
+@contextmanager
+def settings_env(settings: Settings) -> Iterator[None]:
+    """PTLEADS_* in the environment for the duration of one run: dbt's profiles.yml, its Python models
+    and other child processes read the run's paths and as-of from there. Restored afterwards, so a
+    long-lived process (Dagster, the test runner, the app) never carries one run's as-of into the next."""
+    exported = settings.export_env()
+    saved = {name: os.environ.get(name) for name in exported}
+    os.environ.update(exported)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

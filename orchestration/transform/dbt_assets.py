@@ -7,7 +7,7 @@ from typing import Any
 from dagster import AssetExecutionContext, AssetKey
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from orchestration.resources import PtleadsSettings, WarehouseResource, export_settings_env, progress
+from orchestration.resources import PtleadsSettings, WarehouseResource, progress, settings_env
 from orchestration.transform.dbt_project_files import DBT_PROJECT
 
 SCORED_TAG = "scored"
@@ -45,12 +45,11 @@ def _build(
     warehouse: WarehouseResource,
 ) -> Iterator[Any]:
     resolved = settings.to_settings()
-    export_settings_env(resolved)
     progress(f"dbt {phase}: build")
     # dbt's artifacts live beside the warehouse, one folder per phase reused by every run (a fresh
     # folder per invocation under dbt_project/target grew by ~7 MB a run, forever).
     target = resolved.warehouse.parent / "dbt_target" / context.op_def.name
-    with warehouse.locked():
+    with settings_env(resolved), warehouse.locked():
         invocation = dbt.cli(
             ["build", "--vars", dbt_vars(resolved.as_of.isoformat())], context=context, target_path=target
         )

@@ -30,7 +30,6 @@ def run_dbt(
 
     `target_dir` keeps this invocation's artifacts apart from dbt_project/target, which other runs use.
     A full refresh also rescores every identity pair (var identity_full_refresh)."""
-    os.environ.update(settings.export_env())
     as_of_vars = dbt_vars(settings.as_of.isoformat())
     if full_refresh:
         as_of_vars = as_of_vars[:-1] + ', "identity_full_refresh": true}'
@@ -52,7 +51,8 @@ def run_dbt(
     if select:
         args += ["--select", select]
     dbt = Path(sys.executable).with_name("dbt")
-    done = subprocess.run([str(dbt), *args], env=os.environ.copy(), capture_output=True, text=True)
+    env = {**os.environ, **settings.export_env()}  # profiles.yml and the Python models read these
+    done = subprocess.run([str(dbt), *args], env=env, capture_output=True, text=True)
     if done.returncode != 0:
         # dbt's summary names failing nodes; keep only those lines (no row data is printed by dbt run).
         failing = [line.strip() for line in done.stdout.splitlines() if " in model " in line][:5]

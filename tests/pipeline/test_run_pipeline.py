@@ -4,6 +4,7 @@ snapshot, rerun."""
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -165,7 +166,11 @@ def test_run_pipeline_end_to_end(tmp_path: Path) -> None:
         as_of=AS_OF,
     )
     messages: list[str] = []
+    ptleads_env = {k: v for k, v in os.environ.items() if k.startswith("PTLEADS_")}
     summary = run_pipeline(settings, messages.append)
+    # The run's paths and as-of reach dbt through the environment only while it runs: a long-lived
+    # process (Dagster, this test runner) must not carry this run's as-of into the next one.
+    assert {k: v for k, v in os.environ.items() if k.startswith("PTLEADS_")} == ptleads_env
     # 9 open leads + 1 scheduled lead whose evaluation was a no-show (it re-enters nurturing), all due today.
     assert "19 leads (9 open), 10 on the call list" in summary
     assert any("quarantined Broken.ndjson" in m for m in messages)
