@@ -28,7 +28,7 @@ def run_dbt(
 ) -> int:
     """`dbt <command>` (run or build) as of `settings.as_of`; returns the number of nodes that passed.
 
-    `target_dir` keeps this invocation's artifacts apart from dbt_project/target, which other runs use.
+    `target_dir` keeps this invocation's artifacts apart from those of pipeline runs and other calls.
     A full refresh also rescores every identity pair (var identity_full_refresh)."""
     as_of_vars = dbt_vars(settings.as_of.isoformat())
     if full_refresh:
