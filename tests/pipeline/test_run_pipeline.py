@@ -12,6 +12,7 @@ import duckdb
 import pytest
 
 from orchestration.pipeline import PipelineError, run_pipeline
+from orchestration.serving.publish import SNAPSHOT_EXTRA_TABLES
 from orchestration.settings import REPO_ROOT, Settings
 
 AS_OF = datetime(2025, 6, 30, 12, 0, tzinfo=UTC)
@@ -207,6 +208,12 @@ def test_run_pipeline_end_to_end(tmp_path: Path) -> None:
         "AND lead_id IN (SELECT lead_id FROM marts.next_actions)"
     ).fetchone()[0]
     assert open_with_action == 9
+    # What the app reads is published (marts, ref and four raw/staging tables); nothing else is.
+    published = {
+        (r[0], r[1]) for r in snap.execute("SELECT schema_name, table_name FROM duckdb_tables()").fetchall()
+    }
+    assert {r for r in published if r[0] not in ("marts", "ref")} == set(SNAPSHOT_EXTRA_TABLES)
+    assert ("marts", "fct_leads") in published and ("ref", "clinics") in published
     snap.close()
     meta = json.loads(settings.snapshot.with_name("snapshot.json").read_text())
     assert meta["row_counts"]["marts.fct_leads"] == 19
