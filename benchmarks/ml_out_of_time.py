@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -33,32 +32,23 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "ml"))
 
 import duckdb  # noqa: E402
+from bench_clock import cpu_seconds, timed  # noqa: E402
 from out_of_time_eval import evaluate  # noqa: E402
 
 from ml import registry  # noqa: E402
 from orchestration.settings import Settings  # noqa: E402
 
 T = TypeVar("T")
+
+
+def _step(fn: Callable[[], T]) -> tuple[T, dict[str, float]]:
+    return timed(fn, digits=1, with_load=True)
+
+
 END = "2025-06-30"
 AS_OF_9 = "2025-03-31T23:59:59Z"
 AS_OF_12 = "2025-06-30T23:59:59Z"
 HOLDOUT_AFTER = datetime(2025, 4, 1)
-
-
-def _cpu() -> float:
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
-
-
-def timed(fn: Callable[[], T]) -> tuple[T, dict[str, float]]:
-    wall, cpu = time.perf_counter(), _cpu()
-    out = fn()
-    return out, {
-        "wall_s": round(time.perf_counter() - wall, 1),
-        "cpu_s": round(_cpu() - cpu, 1),
-        "load_after": round(os.getloadavg()[0], 2),
-    }
 
 
 def _cli(*args: str) -> None:
@@ -76,16 +66,16 @@ def run_flow(work: Path, leads: int, seed: int, retrain: bool, prepare_only: boo
     steps_file = work / "steps.json"
     steps: dict[str, object] = json.loads(steps_file.read_text()) if steps_file.exists() else {}
     if not (gen / "truth" / "leads.csv").exists():
-        _, steps["generate"] = timed(lambda: _cli(
+        _, steps["generate"] = _step(lambda: _cli(
             "generate", "--out", str(gen), "--seed", str(seed), "--leads", str(leads), "--months", "12",
             "--max-faxes", "0", "--end", END))  # fmt: skip
     if not wh9.exists():
-        _, steps["run_month9"] = timed(
+        _, steps["run_month9"] = _step(
             lambda: _cli("run", *common, "--warehouse", str(wh9), "--as-of", AS_OF_9)
         )
     if prepare_only:  # the practice and both warehouses, no model: retrain later without re-running
         if not wh12.exists():
-            _, steps["run_month12"] = timed(
+            _, steps["run_month12"] = _step(
                 lambda: _cli("run", *common, "--warehouse", str(wh12), "--as-of", AS_OF_12)
             )
         steps_file.write_text(json.dumps(steps, indent=2))
@@ -95,11 +85,11 @@ def run_flow(work: Path, leads: int, seed: int, retrain: bool, prepare_only: boo
     if retrain or "train" not in steps:
         if retrain:
             shutil.rmtree(wh9.parent / "mlflow", ignore_errors=True)
-        _, steps["train"] = timed(
+        _, steps["train"] = _step(
             lambda: _cli("train", "--warehouse", str(wh9), "--config", str(gen / "config"))
         )
     if not wh12.exists():
-        _, steps["run_month12"] = timed(
+        _, steps["run_month12"] = _step(
             lambda: _cli("run", *common, "--warehouse", str(wh12), "--as-of", AS_OF_12)
         )
     steps_file.write_text(json.dumps(steps, indent=2))
@@ -109,7 +99,7 @@ def run_flow(work: Path, leads: int, seed: int, retrain: bool, prepare_only: boo
     model, version = champion
     con = duckdb.connect(str(wh12), read_only=True)
     try:
-        result, steps["evaluate"] = timed(lambda: evaluate(con, model, gen / "truth", HOLDOUT_AFTER))
+        result, steps["evaluate"] = _step(lambda: evaluate(con, model, gen / "truth", HOLDOUT_AFTER))
     finally:
         con.close()
     metrics = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in asdict(result).items()}
@@ -144,7 +134,7 @@ def main() -> None:
         parser.error("--prepare-only needs --keep")
     started = datetime.now(UTC).isoformat()
     load_before = [round(v, 2) for v in os.getloadavg()]
-    wall, cpu = time.perf_counter(), _cpu()
+    wall, cpu = time.perf_counter(), cpu_seconds()
     if args.keep is not None:
         args.keep.mkdir(parents=True, exist_ok=True)
         flow = run_flow(args.keep.resolve(), args.leads, args.seed, args.retrain, args.prepare_only)
@@ -156,7 +146,7 @@ def main() -> None:
         "seed": args.seed,
         "measured_at": started,
         **flow,
-        "total": {"wall_s": round(time.perf_counter() - wall, 1), "cpu_s": round(_cpu() - cpu, 1)},
+        "total": {"wall_s": round(time.perf_counter() - wall, 1), "cpu_s": round(cpu_seconds() - cpu, 1)},
         "loadavg_before": load_before,
         "loadavg_after": [round(v, 2) for v in os.getloadavg()],
         "cpu_count": os.cpu_count(),

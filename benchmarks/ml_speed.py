@@ -14,11 +14,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TypeVar
@@ -30,6 +27,7 @@ sys.path.insert(0, str(ROOT / "tests" / "ml"))
 import duckdb  # noqa: E402
 import numpy as np  # noqa: E402
 import polars as pl  # noqa: E402
+from bench_clock import timed  # noqa: E402
 from ml_feature_fixture import AS_OF, synthetic_features, write_feature_mart  # noqa: E402
 
 from ml import registry  # noqa: E402
@@ -51,18 +49,6 @@ from ml.train import train  # noqa: E402
 from orchestration.settings import Settings  # noqa: E402
 
 T = TypeVar("T")
-
-
-def _cpu() -> float:
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
-
-
-def timed(fn: Callable[[], T]) -> tuple[T, dict[str, float]]:
-    wall, cpu = time.perf_counter(), _cpu()
-    out = fn()
-    return out, {"wall_s": round(time.perf_counter() - wall, 2), "cpu_s": round(_cpu() - cpu, 2)}
 
 
 @single_threaded
