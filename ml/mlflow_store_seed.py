@@ -43,15 +43,22 @@ def _build_template(target: Path) -> None:
 
 
 def seed_store(db_file: Path) -> None:
-    """Put an empty migrated store at `db_file` unless a store is already there. Best effort: when the
-    cache cannot be written, MLflow creates the store itself as before."""
+    """Put an empty migrated store at `db_file` unless a store is already there. The copy appears whole or
+    not at all (a second process opening the store meanwhile never sees half a file, and a store made
+    meanwhile is never replaced). Best effort: when the cache cannot be written, MLflow creates the store
+    itself as before."""
     if db_file.exists():
         return
     template = template_path()
+    partial = db_file.with_name(f".{db_file.name}.{os.getpid()}.seed")
     try:
         if not template.exists():
             _build_template(template)
-        shutil.copyfile(template, db_file)
+        shutil.copyfile(template, partial)
+        os.link(partial, db_file)
+    except FileExistsError:
+        pass  # another process seeded or created it first
     except (OSError, sqlite3.Error) as exc:
         log.info("no MLflow store template (%s): MLflow migrates a new store", type(exc).__name__)
-        db_file.unlink(missing_ok=True)
+    finally:
+        partial.unlink(missing_ok=True)

@@ -1,8 +1,6 @@
 """The ML assets: `lead_scores` (between the dbt phases: train a baseline if none exists, then score
 open leads) and `lead_scoring_model` (retrain and gate; weekly schedule, CLI `ptleads train`, app)."""
 
-import importlib
-
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from orchestration.resources import PtleadsSettings, WarehouseResource, progress
@@ -19,27 +17,16 @@ ROUTE_COLUMN_DDL = "ALTER TABLE marts.lead_scores ADD COLUMN IF NOT EXISTS route
     group_name="ml",
     description="Open leads scored by ml.score: score, tier, route, expected value, reasons, model version.",
 )
-def lead_scores(
-    context: AssetExecutionContext, settings: PtleadsSettings, warehouse: WarehouseResource
-) -> MaterializeResult:
+def lead_scores(settings: PtleadsSettings, warehouse: WarehouseResource) -> MaterializeResult:
+    from ml.score import score_open_leads  # imported when the asset runs: sklearn and MLflow are heavy
+    from ml.train import train_if_needed
+
     resolved = settings.to_settings()
-    try:  # ml/ is developed alongside; the pipeline must run before it lands
-        train = importlib.import_module("ml.train")
-        score = importlib.import_module("ml.score")
-    except ImportError as exc:
-        message = f"scoring skipped: ml package not importable ({exc.name})"
-        progress(f"warning: {message}")
-        context.log.warning(message)
-        with warehouse.connect() as con:
-            con.execute("CREATE SCHEMA IF NOT EXISTS marts")
-            con.execute(LEAD_SCORES_DDL)
-            con.execute(ROUTE_COLUMN_DDL)
-        return MaterializeResult(metadata={"scored": 0, "skipped": True})
     with warehouse.connect() as con:
         con.execute(LEAD_SCORES_DDL)
         con.execute(ROUTE_COLUMN_DDL)
-        version = train.train_if_needed(con, resolved)
-        scored = score.score_open_leads(con, resolved)
+        version = train_if_needed(con, resolved)
+        scored = score_open_leads(con, resolved)
     progress(
         f"scoring: {scored} open leads scored" + (f" (trained model version {version})" if version else "")
     )
