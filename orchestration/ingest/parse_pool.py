@@ -14,9 +14,12 @@ from __future__ import annotations
 import atexit
 import contextlib
 import hashlib
+import logging
 import multiprocessing
 import os
+import sys
 import time
+import types
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -30,6 +33,7 @@ import pyarrow as pa
 from orchestration.ingest.json_lines_read import gc_paused
 from orchestration.ingest.records import LineError, ParsedFile, QuarantineFile, describe_line_errors
 
+log = logging.getLogger(__name__)
 WORKERS_ENV = "PTLEADS_INGEST_WORKERS"  # 0 or 1: always parse in-process
 POOL_MIN_BYTES = 4_000_000  # smaller inboxes parse faster in-process than a pool starts
 _AHEAD_PER_WORKER = 2  # files in flight per worker: enough to keep both busy, little memory
@@ -89,6 +93,7 @@ class FileJob:
             try:
                 return self._future.result()
             except BrokenProcessPool:  # a worker died (e.g. out of memory): this file in-process instead
+                log.warning("a parse worker died; %s and the files after it parse in-process", self.path.name)
                 _reset_pool()
         assert self._parse is not None
         return parse_to_tables(self._parse, self.path, self._ctx)
@@ -136,6 +141,20 @@ def shutdown_pool() -> None:
 atexit.register(_reset_pool)
 
 
+@contextlib.contextmanager
+def _importable_main() -> Iterator[None]:
+    """Workers start (inside `submit`) under a bare `__main__`. A spawned child re-runs the parent's main
+    script, and that script may be anything: a Streamlit page (AppTest installs it as `__main__`), a
+    notebook, a REPL file. Parsers are module-level functions the child imports by name, so it needs none."""
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
+
+
 def pool_children_pids() -> list[int]:
     """Process ids of the live workers (the benchmark adds their CPU time to the parent's)."""
     return [p.pid for p in (_POOL._processes or {}).values()] if _POOL is not None else []
@@ -170,7 +189,7 @@ def file_jobs(
         job = FileJob(index, path, sha, size, empty, _parse=parse, _ctx=ctx)
         if not empty and sha not in known:
             # A broken pool leaves the job without a future: it is parsed in-process when consumed.
-            with contextlib.suppress(BrokenProcessPool):
+            with contextlib.suppress(BrokenProcessPool), _importable_main():
                 job._future = pool.submit(parse_to_tables, parse, path, ctx)
         pending.append(job)
         while len(pending) > workers * _AHEAD_PER_WORKER:

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import shutil
+import sys
+import types
 from pathlib import Path
 
 import duckdb
@@ -124,3 +127,27 @@ def test_rerun_with_the_pool_changes_nothing(ingested, tmp_path, monkeypatch) ->
     assert sum(r.records for r in reports) == 0
     assert all(r.files_skipped == r.files_seen for r in reports)
     assert _snapshot(tmp_path / "run" / "w.duckdb", tmp_path / "run" / "quarantine") == first
+
+
+def test_pool_starts_whatever_main_script_the_parent_runs(warehouse, tmp_path, monkeypatch) -> None:
+    """A spawned worker re-runs the parent's main script. Under AppTest (or a notebook) that is a page which
+    fails outside its runtime; the workers must start anyway, not silently fall back to in-process."""
+    script = tmp_path / "page.py"
+    script.write_text("raise SystemExit('a Streamlit page, not a program')\n", encoding="utf-8")
+    page = types.ModuleType("__main__")
+    page.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", page)
+    monkeypatch.setattr(parse_pool, "POOL_MIN_BYTES", 0)
+    parse_pool.shutdown_pool()
+    for n in range(3):
+        events = [
+            {"event_id": f"w{n}-{i}", "ts": "2026-05-31T23:43:29Z", "event": "page_view", "token": "t"}
+            for i in range(10)
+        ]
+        warehouse.drop("web", f"web_{n}.jsonl", "".join(json.dumps(e) + "\n" for e in events))
+    web = next(s for s in STRUCTURED if s.name == "web")
+    with duckdb.connect(str(warehouse.path)) as con:
+        report = ingest_source(con, web, warehouse.inbox, warehouse.quarantine, warehouse.ctx, workers=2)
+    assert parse_pool.pool_children_pids(), "the pool broke and parsing fell back to in-process"
+    assert sys.modules["__main__"] is page
+    assert report.records == 30
