@@ -3,6 +3,8 @@ signed-in users of every role, and (reused from tests/actions) local SMTP and HT
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,15 @@ USERS = {
     "analyst": User("analyst", "analyst", "Analyst"),
     "staff": User("staff", "staff", "Front desk ATX-S", clinics=("ATX-S",)),
 }
+
+
+@pytest.fixture(autouse=True)
+def _keep_main_module() -> Iterator[None]:
+    """AppTest installs the page it ran as `__main__` and leaves it there; later tests in this worker (a
+    spawned process pool re-runs `__main__`) must see the real one."""
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main
 
 
 @pytest.fixture
