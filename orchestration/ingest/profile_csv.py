@@ -5,10 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from orchestration.ingest.profiles import MappingProfile
 from orchestration.ingest.records import LineError, QuarantineFile
+
+# Exactly the encoder every raw_json of a CSV row is written with (the columnar path is checked against it).
+row_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 @dataclass
@@ -18,8 +22,8 @@ class ProfileCsvRows:
     errors: list[LineError] = field(default_factory=list)
 
 
-def read_profile_csv(data: bytes, file_name: str, profile: MappingProfile) -> ProfileCsvRows:
-    """Rows as dicts keyed by header; a row with the wrong number of cells is a line error.
+def open_profile_csv(data: bytes, file_name: str, profile: MappingProfile) -> tuple[Iterator, list[str]]:
+    """A csv reader positioned after the header, and the stripped header.
 
     Raises QuarantineFile when the file is not UTF-8, has no header, or lacks a column the profile names
     (the reason lists column names only, never values).
@@ -38,9 +42,12 @@ def read_profile_csv(data: bytes, file_name: str, profile: MappingProfile) -> Pr
         raise QuarantineFile(
             f"profile {profile.name} names columns missing from {file_name}: {', '.join(missing)}"
         )
-    out = ProfileCsvRows(header)
-    width = len(header)
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    return reader, header
+
+
+def numbered_cells(reader: Iterator, width: int, errors: list[LineError]) -> Iterator[tuple[int, list[str]]]:
+    """(first line of the record, cells) of every usable record; blank records are skipped, a record with
+    the wrong number of cells or malformed quoting becomes a line error (malformed quoting ends the file)."""
     start = reader.line_num + 1
     try:
         for cells in reader:
@@ -48,10 +55,21 @@ def read_profile_csv(data: bytes, file_name: str, profile: MappingProfile) -> Pr
             if not cells or (len(cells) == 1 and not cells[0].strip()):
                 continue
             if len(cells) != width:
-                out.errors.append(LineError(line, f"{len(cells)} cells, header has {width}"))
+                errors.append(LineError(line, f"{len(cells)} cells, header has {width}"))
                 continue
-            row = dict(zip(header, cells, strict=True))
-            out.rows.append((line, row, dumps(row)))
+            yield line, cells
     except csv.Error as exc:
-        out.errors.append(LineError(start, f"malformed CSV ({type(exc).__name__})"))
+        errors.append(LineError(start, f"malformed CSV ({type(exc).__name__})"))
+
+
+def read_profile_csv(data: bytes, file_name: str, profile: MappingProfile) -> ProfileCsvRows:
+    """Rows as dicts keyed by header; a row with the wrong number of cells is a line error.
+
+    Raises QuarantineFile as `open_profile_csv` does.
+    """
+    reader, header = open_profile_csv(data, file_name, profile)
+    out = ProfileCsvRows(header)
+    for line, cells in numbered_cells(reader, len(header), out.errors):
+        row = dict(zip(header, cells, strict=True))
+        out.rows.append((line, row, row_json(row)))
     return out
