@@ -19,8 +19,10 @@ import time
 from dataclasses import asdict
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
+import yaml
 
 from orchestration.generator import generate
 from orchestration.identity.truth_scoring import score_warehouse
@@ -34,6 +36,14 @@ def cpu_seconds() -> float:
     own = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def export_horizon(config_dir: Path, end: date) -> datetime:
+    """The moment the exports stop: midnight after `end` in the practice's time zone (the generator writes
+    each day's files through local midnight). Truth after it is nothing the warehouse could know."""
+    practice = yaml.safe_load((config_dir / "practice.yaml").read_text(encoding="utf-8"))
+    zone = ZoneInfo(practice["clinics"][0]["timezone"])
+    return datetime.combine(end + timedelta(days=1), datetime.min.time(), zone).astimezone(UTC)
 
 
 class Phase:
@@ -103,7 +113,8 @@ def main() -> None:
     phase = Phase()
     con = duckdb.connect(str(settings.warehouse), read_only=True)
     try:
-        report = score_warehouse(con, gen_dir / "truth", as_of)
+        truth_cutoff = min(as_of, export_horizon(gen_dir / "config", args.end))
+        report = score_warehouse(con, gen_dir / "truth", truth_cutoff)
         leads = con.execute("select count(*) from marts.fct_leads").fetchone()[0]
         pairs = con.execute("select count(*) from intermediate.int_record_matches").fetchone()[0]
     finally:
@@ -122,6 +133,7 @@ def main() -> None:
         "months": args.months,
         "max_faxes": args.max_faxes,
         "as_of": as_of.isoformat(),
+        "truth_cutoff": truth_cutoff.isoformat(),
         "leads_built": leads,
         "candidate_pairs": pairs,
         "pairwise": asdict(report.persons),

@@ -76,6 +76,8 @@ bookings as (
 -- An evaluation opens a lead only for someone with no opening record or appointment in the idle window
 -- before it, and only if it is not another system's report of an evaluation a more authoritative
 -- system holds in the same slot for a patient of the same surname (identity left the two unlinked).
+-- A patient whose own record in a more authoritative system holds that slot is no such echo: a namesake
+-- booked into the same hour at another clinic must not silence both copies of one booking.
 unreferred_evals as (
     select evals.* exclude (start_at, authority, last_name)  -- noqa: RF02
     from evals
@@ -98,6 +100,14 @@ unreferred_evals as (
                 and echoed.authority < evals.authority
                 and echoed.last_name = evals.last_name
                 and echoed.person_id != evals.person_id
+                and not exists (
+                    select 1
+                    from evals as own_copy
+                    where
+                        own_copy.person_id = evals.person_id
+                        and own_copy.start_at = evals.start_at
+                        and own_copy.authority < evals.authority
+                )
         )
 ),
 
