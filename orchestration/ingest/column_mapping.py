@@ -10,19 +10,16 @@ so its record or its line error is exactly the reference one.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from typing import Any
 
 import polars as pl
 
 from orchestration.ingest.columnar_timestamps import local_to_utc, parse_local
-from orchestration.ingest.csv_columns import CsvColumns
+from orchestration.ingest.csv_columns import PY_WHITESPACE, CsvColumns
 from orchestration.ingest.profile_mapping import parse_date, parse_timestamp
 from orchestration.ingest.profiles import MappingProfile
 
-# Every character str.strip() removes (polars' own white-space set is narrower: no \x1c-\x1f).
-PY_WHITESPACE = "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
 _INT64 = (-(2**63), 2**63 - 1)
 
 

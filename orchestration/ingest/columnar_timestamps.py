@@ -12,8 +12,8 @@ from __future__ import annotations
 import _strptime
 import re
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
-from functools import cache
+from datetime import date, datetime, time, timedelta
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 import polars as pl
@@ -21,7 +21,6 @@ import polars as pl
 _SUPPORTED = frozenset("YmdHMSIpb")
 _ASCII_SPACE = r"[\t\n\x0B\x0C\r ]"
 _RUST_ESCAPE = set(r"\.+*?()|[]{}^$#&-~")
-_US_PER_S = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -98,29 +97,74 @@ def format_regex(fmt: str) -> FormatRegex | None:
     return FormatRegex("".join(parts), kinds, months, am, pm)
 
 
-def _days_from_civil(y: pl.Expr, m: pl.Expr, d: pl.Expr) -> pl.Expr:
-    """Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm; y >= 0)."""
-    y = y - (m <= 2).cast(pl.Int64)
-    era = y // 400
-    yoe = y - era * 400
-    mp = pl.when(m > 2).then(m - 3).otherwise(m + 9)
-    doy = (153 * mp + 2) // 5 + d - 1
-    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    return era * 146097 + doe - 719468
+# Each directive's zero-padded form: the first alternatives of strptime's own regex for it, so a text
+# matching the fixed layout is split by strptime exactly at the fixed positions.
+_PADDED = {
+    "Y": r"[0-9]{4}",
+    "m": r"(?:0[1-9]|1[0-2])",
+    "d": r"(?:0[1-9]|[12][0-9]|3[01])",
+    "H": r"(?:[01][0-9]|2[0-3])",
+    "I": r"(?:0[1-9]|1[0-2])",
+    "M": r"[0-5][0-9]",
+    "S": r"[0-5][0-9]",
+}
 
 
-def _days_in_month(y: pl.Expr, m: pl.Expr) -> pl.Expr:
-    """Length of month m (1-12) of year y, in integer arithmetic (no lookup table to build per call)."""
-    leap = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
-    return 28 + (m + m // 8) % 2 + 2 % m + 2 * (1 // m) + ((m == 2) & leap).cast(pl.Int64)
+@dataclass(frozen=True)
+class FixedLayout:
+    """The format as `strftime` writes it: a strict regex and each directive's (offset, width)."""
+
+    pattern: str
+    fields: dict[str, tuple[int, int]]
 
 
-def parse_local(texts: pl.Series, fmt: str) -> pl.Series:
-    """Naive datetimes (us) of `parse_with_format(text, fmt)`; null where not decided here (including every
-    null text). The years 1 and 9999 are left undecided: moving them to UTC can overflow."""
+def _either_case(word: str) -> str:
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in word)
+
+
+@cache
+def fixed_layout(fmt: str) -> FixedLayout | None:
+    """None when `format_regex` declines the format or a name directive has words of unequal length."""
     spec = format_regex(fmt)
     if spec is None:
-        return pl.Series(texts.name, [None] * len(texts), dtype=pl.Datetime("us"))
+        return None
+    words = {"b": list(spec.months), "p": [spec.am, spec.pm]}
+    parts, fields, offset, i = [r"\A"], {}, 0, 0
+    while i < len(fmt):
+        char = fmt[i]
+        if char == "%":
+            kind = fmt[i + 1]
+            if kind in words:
+                choices = words[kind]
+                if len({len(w) for w in choices}) != 1 or not all(
+                    w.isascii() and w.isalpha() for w in choices
+                ):
+                    return None
+                parts.append("(?:" + "|".join(_either_case(w) for w in choices) + ")")
+                width = len(choices[0])
+            else:
+                parts.append(_PADDED[kind])
+                width = 4 if kind == "Y" else 2
+            fields[kind] = (offset, width)
+            offset += width
+            i += 2
+        elif char.isspace():
+            while i < len(fmt) and fmt[i].isspace():
+                i += 1
+            parts.append(" ")
+            offset += 1
+        else:  # format_regex accepted it: an ASCII literal
+            parts.append(
+                _either_case(char) if char.isalpha() else ("\\" + char if char in _RUST_ESCAPE else char)
+            )
+            offset += 1
+            i += 1
+    parts.append(r"\z")
+    return FixedLayout("".join(parts), fields)
+
+
+def _parse_captured(texts: pl.Series, spec: FormatRegex) -> pl.Series:
+    """The general path: strptime's groups captured by the narrowed regex."""
     groups = texts.str.extract_groups(spec.pattern).struct.unnest()
     kinds = spec.kinds
 
@@ -160,16 +204,92 @@ def parse_local(texts: pl.Series, fmt: str) -> pl.Series:
         hour.alias("H"),
         minute.alias("M"),
         second.alias("S"),
+        pl.col("Y").is_not_null().alias("ok"),
     )
-    y, m, d, h, mi, sec = (pl.col(c) for c in ("Y", "m", "d", "H", "M", "S"))
-    ok = (y > 1) & (y < 9999) & (d <= _days_in_month(y, m)) & (sec <= 59)
-    seconds = _days_from_civil(y, m, d) * 86400 + h * 3600 + mi * 60 + sec
-    return ints.select(
-        pl.when(ok).then(seconds * _US_PER_S).otherwise(None).cast(pl.Datetime("us")).alias(texts.name)
-    ).to_series()
+    return _local_of_parts(ints)
 
 
-def _constant_offset_us(day: datetime, zone: ZoneInfo) -> int | None:
+@cache
+def _fixed_parts(fmt: str) -> list[pl.Expr]:
+    """The fixed path's first step on column "t": each part as an integer, and whether the text has the
+    layout (built once per format)."""
+    spec, layout = format_regex(fmt), fixed_layout(fmt)
+    assert spec is not None and layout is not None
+    text, fields = pl.col("t"), layout.fields
+
+    def part(kind: str, default: int) -> pl.Expr:
+        if kind not in fields:
+            return pl.lit(default, dtype=pl.Int64)
+        return text.str.slice(*fields[kind]).cast(pl.Int64, strict=False)
+
+    if "b" in fields:
+        names, numbers = list(spec.months), list(spec.months.values())
+        word = text.str.slice(*fields["b"]).str.to_lowercase()
+        month = word.replace_strict(names, numbers, default=None, return_dtype=pl.Int64)
+    else:
+        month = part("m", 1)
+    if "I" in fields:
+        hour12 = part("I", 0)
+        ampm = text.str.slice(*fields["p"]).str.to_lowercase() if "p" in fields else pl.lit("")
+        hour = pl.when(ampm == spec.pm).then(hour12 % 12 + 12).otherwise(hour12 % 12)
+    else:
+        hour = part("H", 0)
+    parts = (part("Y", 1), month, part("d", 1), hour, part("M", 0), part("S", 0))
+    named = [p.alias(name) for p, name in zip(parts, _PART_NAMES, strict=True)]
+    return [*named, text.str.contains(layout.pattern).alias("ok")]
+
+
+_PART_NAMES = ("Y", "m", "d", "H", "M", "S")
+
+
+@cache
+def _valid_parts() -> pl.Expr:
+    y, m, d, sec = pl.col("Y"), pl.col("m"), pl.col("d"), pl.col("S")
+    leap = ((y % 4 == 0) & (y % 100 != 0)) | (y % 400 == 0)
+    month_days = 28 + (m + m // 8) % 2 + 2 % m + 2 * (1 // m) + ((m == 2) & leap).cast(pl.Int64)
+    return (pl.col("ok") & (y > 1) & (y < 9999) & (sec <= 59) & (d <= month_days)).alias("valid")
+
+
+@cache
+def _datetime_of_parts() -> pl.Expr:
+    valid = pl.col("valid")
+    day, second = pl.when(valid).then(pl.col("d")).otherwise(1), pl.when(valid).then(pl.col("S")).otherwise(0)
+    moment = pl.datetime(pl.col("Y"), pl.col("m"), day, pl.col("H"), pl.col("M"), second, time_unit="us")
+    return pl.when(valid).then(moment).otherwise(None).alias("t")
+
+
+def _local_of_parts(parts: pl.DataFrame) -> pl.Series:
+    """Step two of both paths: integer columns Y m d H M S and "ok" (the text matched) to a naive datetime,
+    null where the parts are no valid datetime (an impossible day, a leap second). The years 1 and 9999
+    are left undecided too: moving them to UTC can overflow, which the per-value path must report.
+    (Parts are computed once, in step one: one expression re-deriving each from its text at every use,
+    or nesting the validity test, costs several times more.)"""
+    return parts.with_columns(_valid_parts()).select(_datetime_of_parts()).to_series()
+
+
+def _parse_fixed(texts: pl.Series, fmt: str) -> pl.Series:
+    """The common path: texts exactly as strftime writes them, cut at fixed offsets (null elsewhere)."""
+    parts = texts.alias("t").to_frame().select(_fixed_parts(fmt))
+    return _local_of_parts(parts)
+
+
+def parse_local(texts: pl.Series, fmt: str) -> pl.Series:
+    """Naive datetimes (us) of `parse_with_format(text, fmt)`; null where not decided here (including every
+    null text)."""
+    spec = format_regex(fmt)
+    if spec is None:
+        return pl.Series(texts.name, [None] * len(texts), dtype=pl.Datetime("us"))
+    layout = fixed_layout(fmt)
+    if layout is None:
+        return _parse_captured(texts, spec).alias(texts.name)
+    out = _parse_fixed(texts, fmt)
+    if out.null_count() > texts.null_count():  # some texts not as strftime writes them
+        out = out.fill_null(_parse_captured(texts, spec))
+    return out.alias(texts.name)
+
+
+@lru_cache(maxsize=65536)
+def _constant_offset_us(day: date, zone: ZoneInfo) -> int | None:
     """The zone's UTC offset over the whole local day when it does not change (checked at every hour and
     the day's last microsecond), else None."""
     moments = [datetime.combine(day, time(h)) for h in range(24)] + [datetime.combine(day, time.max)]

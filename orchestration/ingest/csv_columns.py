@@ -1,11 +1,16 @@
 """A profile-mapped CSV read into columns of text, with each row's line number: the input of the columnar
-mapping path. Tokenising stays with the csv module (so quoting, blank lines, BOM and line numbers are
-exactly those of `read_profile_csv`); only the per-row Python bookkeeping is avoided when every record
-is one physical line, which is what exports almost always are."""
+mapping path. The records, line numbers and line errors are exactly those of `read_profile_csv`:
+
+- a file without any quote character (what exports almost always are) is split by polars: with no quoting
+  the csv module's records are the lines (split at \n, \r\n) and its cells the comma-separated parts;
+- any other file is tokenised by the csv module itself (quoted newlines, bad quoting, lone \r, a field
+  over the csv field-size limit), its rows turned into columns afterwards.
+"""
 
 from __future__ import annotations
 
 import csv
+import sys
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -15,21 +20,28 @@ from orchestration.ingest.profile_csv import numbered_cells, open_profile_csv, r
 from orchestration.ingest.profiles import MappingProfile
 from orchestration.ingest.records import LineError
 
+# Every character str.strip() removes (polars' own white-space set is narrower: no \x1c-\x1f).
+PY_WHITESPACE = "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
+
 
 @dataclass
 class CsvColumns:
     header: list[str]
-    rows: list[list[str]]  # cells of every usable record, each as wide as the header
-    lines: list[int]  # the first line of each of those records (1-based)
+    lines: list[int]  # the first line of each usable record (1-based)
     errors: list[LineError] = field(default_factory=list)
+    rows: list[list[str]] | None = None  # cells per record (csv-module files)
+    split: pl.DataFrame | None = None  # line text "l" and one column per header position (quote-free files)
     _series: dict[str, pl.Series] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return len(self.lines)
 
     @cached_property
-    def _by_index(self) -> list[tuple[str, ...]]:
-        return list(zip(*self.rows, strict=True)) if self.rows else [() for _ in self.header]
+    def _by_index(self) -> list[pl.Series]:
+        if self.split is not None:
+            return [self.split[f"c{i}"] for i in range(len(self.header))]
+        cells = list(zip(*self.rows, strict=True)) if self.rows else [() for _ in self.header]
+        return [pl.Series(values, dtype=pl.String) for values in cells]
 
     @cached_property
     def _index(self) -> dict[str, int]:
@@ -41,13 +53,18 @@ class CsvColumns:
         series = self._series.get(name)
         if series is None:
             i = self._index.get(name)
-            cells = [None] * len(self.rows) if i is None else self._by_index[i]
-            series = self._series[name] = pl.Series(name, cells, dtype=pl.String)
+            series = pl.Series([None] * len(self), dtype=pl.String) if i is None else self._by_index[i]
+            series = self._series[name] = series.alias(name)
         return series
 
     def row(self, position: int) -> tuple[dict[str, str], str]:
         """One record as the per-row path sees it: the dict keyed by header, and its raw_json."""
-        row = dict(zip(self.header, self.rows[position], strict=True))
+        if self.split is not None:
+            cells = self.split["l"][position].split(",")
+        else:
+            assert self.rows is not None
+            cells = self.rows[position]
+        row = dict(zip(self.header, cells, strict=True))
         return row, row_json(row)
 
     def raw_json(self) -> pl.Series:
@@ -78,12 +95,50 @@ def json_string_body(values: pl.Series) -> pl.Series:
     return out
 
 
+def _split_quote_free(text: str, header: list[str]) -> CsvColumns | None:
+    """The records of a file with no quote character, split by polars; None when the csv module must
+    read it (a lone \r, or a line long enough to hit the csv field-size limit)."""
+    if "\r" in text:
+        if text.count("\r") != text.count("\r\n"):
+            return None
+        text = text.replace("\r\n", "\n")
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()  # the final line end, not an empty line
+    width = len(header)
+    body = pl.Series("l", lines[1:], dtype=pl.String)
+    if len(body) and body.str.len_chars().max() >= csv.field_size_limit():
+        return None
+    frame = body.to_frame().with_row_index("line", offset=2)
+    line = pl.col("l")
+    frame = frame.with_columns(
+        cells=line.str.count_matches(",", literal=True) + 1,
+        # csv yields [] for an empty line and [" "] for a blank one: both skipped.
+        blank=~line.str.contains(",", literal=True) & (line.str.strip_chars(PY_WHITESPACE) == ""),
+    )
+    bad = frame.filter(~pl.col("blank") & (pl.col("cells") != width))
+    errors = [
+        LineError(n, f"{cells} cells, header has {width}")
+        for n, cells in zip(bad["line"].to_list(), bad["cells"].to_list(), strict=True)
+    ]
+    kept = frame.filter(~pl.col("blank") & (pl.col("cells") == width))
+    names = [f"c{i}" for i in range(width)]
+    split = kept.select("l", line.str.split_exact(",", width - 1).struct.rename_fields(names).alias("s"))
+    split = split.unnest("s")
+    return CsvColumns(header, kept["line"].cast(pl.Int64).to_list(), errors, split=split)
+
+
 def read_csv_columns(data: bytes, file_name: str, profile: MappingProfile) -> CsvColumns:
     """The file's usable records and line errors, exactly as `read_profile_csv` finds them.
 
     Raises QuarantineFile as `open_profile_csv` does.
     """
     reader, header = open_profile_csv(data, file_name, profile)
+    text = data.decode("utf-8-sig")
+    if '"' not in text:
+        quote_free = _split_quote_free(text, header)
+        if quote_free is not None:
+            return quote_free
     width, first = len(header), reader.line_num + 1
     try:
         rows = list(reader)
@@ -92,8 +147,8 @@ def read_csv_columns(data: bytes, file_name: str, profile: MappingProfile) -> Cs
     # csv yields one record per line (blank lines as []), so equal counts mean no record spans lines.
     if rows is not None and reader.line_num - first + 1 == len(rows):
         if width > 1 and list(map(len, rows)).count(width) == len(rows):
-            return CsvColumns(header, rows, list(range(first, first + len(rows))))
-        out = CsvColumns(header, [], [])
+            return CsvColumns(header, list(range(first, first + len(rows))), rows=rows)
+        out = CsvColumns(header, [], rows=[])
         for line, cells in enumerate(rows, start=first):
             if not cells or (len(cells) == 1 and not cells[0].strip()):
                 continue
@@ -104,7 +159,7 @@ def read_csv_columns(data: bytes, file_name: str, profile: MappingProfile) -> Cs
             out.lines.append(line)
         return out
     reader, header = open_profile_csv(data, file_name, profile)  # quoted newlines or bad quoting
-    out = CsvColumns(header, [], [])
+    out = CsvColumns(header, [], rows=[])
     for line, cells in numbered_cells(reader, width, out.errors):
         out.rows.append(cells)
         out.lines.append(line)
