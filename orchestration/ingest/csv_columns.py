@@ -98,15 +98,16 @@ def json_string_body(values: pl.Series) -> pl.Series:
 def _split_quote_free(text: str, header: list[str]) -> CsvColumns | None:
     """The records of a file with no quote character, split by polars; None when the csv module must
     read it (a lone \r, or a line long enough to hit the csv field-size limit)."""
-    if "\r" in text:
-        if text.count("\r") != text.count("\r\n"):
-            return None
-        text = text.replace("\r\n", "\n")
+    crlf = "\r" in text
+    if crlf and text.count("\r") != text.count("\r\n"):
+        return None
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()  # the final line end, not an empty line
     width = len(header)
     body = pl.Series("l", lines[1:], dtype=pl.String)
+    if crlf:  # every \r ends a line here
+        body = body.str.strip_suffix("\r")
     if len(body) and body.str.len_chars().max() >= csv.field_size_limit():
         return None
     frame = body.to_frame().with_row_index("line", offset=2)
@@ -114,7 +115,7 @@ def _split_quote_free(text: str, header: list[str]) -> CsvColumns | None:
     frame = frame.with_columns(
         cells=line.str.count_matches(",", literal=True) + 1,
         # csv yields [] for an empty line and [" "] for a blank one: both skipped.
-        blank=~line.str.contains(",", literal=True) & (line.str.strip_chars(PY_WHITESPACE) == ""),
+        blank=line.str.strip_chars(PY_WHITESPACE) == "",
     )
     bad = frame.filter(~pl.col("blank") & (pl.col("cells") != width))
     errors = [

@@ -14,7 +14,9 @@ from hypothesis import strategies as st
 
 from orchestration.generator import generate
 from orchestration.ingest.calls import map_call_log
+from orchestration.ingest.csv_columns import read_csv_columns
 from orchestration.ingest.emr_csv import map_emr_report
+from orchestration.ingest.profile_csv import read_profile_csv
 from orchestration.ingest.profiles import MappingProfile, load_profiles, pick_profile
 from orchestration.ingest.records import ParsedFile, QuarantineFile
 from orchestration.settings import REPO_ROOT
@@ -310,3 +312,31 @@ _REF_HEADER = sorted(set(_WEBPT_REFS.columns.values()) | {_WEBPT_REFS.id or ""})
 def test_referral_reports_hypothesis(rows) -> None:
     cells = [[row.get(h, f"{h[:4]} {n}") for h in _REF_HEADER] for n, row in enumerate(rows)]
     assert_same(map_emr_report, _csv(_REF_HEADER, cells), "Referral_Report_h.csv", _WEBPT_REFS)
+
+
+_TOKENS = ["a", "b", ",", ",", ",", " ", "\t", "\x1c", "\u00e9", "\x00", "\r", '"']
+_line = st.lists(st.sampled_from(_TOKENS), max_size=8).map("".join)
+_csv_text = st.builds(
+    lambda lines, end, last: end.join(["x,y,z", *lines]) + last,
+    st.lists(_line, max_size=8),
+    st.sampled_from(["\n", "\r\n"]),
+    st.sampled_from(["", "\n", "\r\n", "\n\n"]),
+)
+_ANY_LOG = MappingProfile(name="p", source="calls", match="*", kind="call_log", columns={"started_at": "x"})
+
+
+@settings(max_examples=300, deadline=None)
+@given(_csv_text)
+def test_reading_by_column_finds_the_records_the_csv_module_finds(text: str) -> None:
+    profile = MappingProfile(
+        name="p", source="calls", match="*", kind="call_log", columns={"started_at": "x"}
+    )
+    data = text.encode()
+    reference = read_profile_csv(data, "f.csv", profile)
+    columns = read_csv_columns(data, "f.csv", profile)
+    assert columns.errors == reference.errors
+    assert columns.lines == [line for line, _, _ in reference.rows]
+    assert [columns.row(i) for i in range(len(columns))] == [(row, raw) for _, row, raw in reference.rows]
+    assert columns.raw_json().to_list() == [raw for _, _, raw in reference.rows]
+    for name in ("x", "y", "z"):
+        assert columns.column(name).to_list() == [row[name] for _, row, _ in reference.rows]
