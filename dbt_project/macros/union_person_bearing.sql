@@ -26,17 +26,17 @@
             database=node.database, schema=node.schema, identifier=node.alias or node.name) -%}
         {%- set present = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list %}
     select
-        cast(source as varchar) as source,
-        cast(source_file as varchar) as source_file,
-        cast(source_record_id as varchar) as source_record_id,
-        cast(record_kind as varchar) as record_kind,
+        cast(source as string) as source,
+        cast(source_file as string) as source_file,
+        cast(source_record_id as string) as source_record_id,
+        cast(record_kind as string) as record_kind,
         cast(event_at as timestamp) as event_at,
-        cast(first_name as varchar) as first_name,
-        cast(last_name as varchar) as last_name,
+        cast(first_name as string) as first_name,
+        cast(last_name as string) as last_name,
         cast(dob as date) as dob,
-        cast(phone_e164 as varchar) as phone_e164,
-        cast(email as varchar) as email,
-        cast(zip5 as varchar) as zip5
+        cast(phone_e164 as string) as phone_e164,
+        cast(email as string) as email,
+        cast(zip5 as string) as zip5
         {%- for column, data_type in optional.items() %},
         {% if column in present %}cast({{ column }} as {{ data_type }}){% else %}cast(null as {{ data_type }}){% endif %} as {{ column }}
         {%- endfor %}

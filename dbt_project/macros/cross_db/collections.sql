@@ -7,8 +7,9 @@
 {% macro default__arg_max(expr, order_by) -%}
     arg_max({{ expr }}, {{ order_by }})
 {%- endmacro %}
+{# DuckDB's arg_max/arg_min skip rows where `expr` is null; Spark's max_by/min_by do not: null the key. #}
 {% macro spark__arg_max(expr, order_by) -%}
-    max_by({{ expr }}, {{ order_by }})
+    max_by({{ expr }}, case when {{ expr }} is not null then {{ order_by }} end)
 {%- endmacro %}
 
 {% macro arg_min(expr, order_by) -%}
@@ -18,7 +19,7 @@
     arg_min({{ expr }}, {{ order_by }})
 {%- endmacro %}
 {% macro spark__arg_min(expr, order_by) -%}
-    min_by({{ expr }}, {{ order_by }})
+    min_by({{ expr }}, case when {{ expr }} is not null then {{ order_by }} end)
 {%- endmacro %}
 
 {# The first element of a list (DuckDB lists are 1-based, Spark arrays 0-based); null when empty. #}
@@ -117,4 +118,70 @@
 {%- endmacro %}
 {% macro spark__time_diff(unit, start, end) -%}
     timestampdiff({{ unit | upper }}, {{ start }}, {{ end }})
+{%- endmacro %}
+
+{# Value of `expr` on the row where `order_by` is largest, even when that value is null. #}
+{% macro arg_max_null(expr, order_by) -%}
+    {%- if adapter is defined -%}{{ adapter.dispatch('arg_max_null', 'ptleads')(expr, order_by) }}{%- else -%}{{ default__arg_max_null(expr, order_by) }}{%- endif -%}
+{%- endmacro %}
+{% macro default__arg_max_null(expr, order_by) -%}
+    arg_max_null({{ expr }}, {{ order_by }})
+{%- endmacro %}
+{% macro spark__arg_max_null(expr, order_by) -%}
+    max_by({{ expr }}, {{ order_by }})
+{%- endmacro %}
+
+{# A list aggregate (also as a window function): DuckDB list(), Spark collect_list(). #}
+{% macro list_agg(expr) -%}
+    {%- if adapter is defined -%}{{ adapter.dispatch('list_agg', 'ptleads')(expr) }}{%- else -%}{{ default__list_agg(expr) }}{%- endif -%}
+{%- endmacro %}
+{% macro default__list_agg(expr) -%}
+    list({{ expr }})
+{%- endmacro %}
+{% macro spark__list_agg(expr) -%}
+    collect_list({{ expr }})
+{%- endmacro %}
+
+{# The distinct non-null values of `expr` in a group, sorted. #}
+{% macro sorted_distinct_list(expr) -%}
+    {%- if adapter is defined -%}{{ adapter.dispatch('sorted_distinct_list', 'ptleads')(expr) }}{%- else -%}{{ default__sorted_distinct_list(expr) }}{%- endif -%}
+{%- endmacro %}
+{% macro default__sorted_distinct_list(expr) -%}
+    list(distinct {{ expr }} order by {{ expr }})
+{%- endmacro %}
+{% macro spark__sorted_distinct_list(expr) -%}
+    array_sort(collect_set({{ expr }}))
+{%- endmacro %}
+
+{# A struct value from {field name: expression}. #}
+{% macro struct_of(fields) -%}
+    {%- if adapter is defined -%}{{ adapter.dispatch('struct_of', 'ptleads')(fields) }}{%- else -%}{{ default__struct_of(fields) }}{%- endif -%}
+{%- endmacro %}
+{% macro default__struct_of(fields) -%}
+    { {%- for name, expr in fields.items() %} '{{ name }}': {{ expr }}{{ ',' if not loop.last }}{% endfor %} }
+{%- endmacro %}
+{% macro spark__struct_of(fields) -%}
+    named_struct({%- for name, expr in fields.items() %}'{{ name }}', {{ expr }}{{ ', ' if not loop.last }}{% endfor %})
+{%- endmacro %}
+
+{# A list of the given element expressions (none: the empty list). #}
+{% macro list_of(items) -%}
+    {%- if adapter is defined -%}{{ adapter.dispatch('list_of', 'ptleads')(items) }}{%- else -%}{{ default__list_of(items) }}{%- endif -%}
+{%- endmacro %}
+{% macro default__list_of(items) -%}
+    [{{ items | join(', ') }}]
+{%- endmacro %}
+{% macro spark__list_of(items) -%}
+    array({{ items | join(', ') }})
+{%- endmacro %}
+
+{# Two lists one after the other. #}
+{% macro list_concat(first, second) -%}
+    {%- if adapter is defined -%}{{ adapter.dispatch('list_concat', 'ptleads')(first, second) }}{%- else -%}{{ default__list_concat(first, second) }}{%- endif -%}
+{%- endmacro %}
+{% macro default__list_concat(first, second) -%}
+    list_concat({{ first }}, {{ second }})
+{%- endmacro %}
+{% macro spark__list_concat(first, second) -%}
+    concat({{ first }}, {{ second }})
 {%- endmacro %}

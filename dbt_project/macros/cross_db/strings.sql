@@ -8,8 +8,9 @@
 {% macro default__regexp_replace_all(expr, pattern, replacement) -%}
     regexp_replace({{ expr }}, '{{ pattern }}', '{{ replacement }}', 'g')
 {%- endmacro %}
+{# Spark string literals treat a backslash as an escape ('\s' would reach the regex as 's'): double it. #}
 {% macro spark__regexp_replace_all(expr, pattern, replacement) -%}
-    regexp_replace({{ expr }}, '{{ pattern }}', '{{ replacement }}')
+    regexp_replace({{ expr }}, '{{ pattern | replace('\\', '\\\\') }}', '{{ replacement }}')
 {%- endmacro %}
 
 {# True when `pattern` matches anywhere in `expr`. #}
@@ -20,7 +21,7 @@
     regexp_matches({{ expr }}, '{{ pattern }}')
 {%- endmacro %}
 {% macro spark__regexp_test(expr, pattern) -%}
-    ({{ expr }} rlike '{{ pattern }}')
+    ({{ expr }} rlike '{{ pattern | replace('\\', '\\\\') }}')
 {%- endmacro %}
 
 {# True when `pattern` matches the whole of `expr`. #}
@@ -31,7 +32,7 @@
     regexp_full_match({{ expr }}, '{{ pattern }}')
 {%- endmacro %}
 {% macro spark__regexp_test_full(expr, pattern) -%}
-    ({{ expr }} rlike '^({{ pattern }})$')
+    ({{ expr }} rlike '^({{ pattern | replace('\\', '\\\\') }})$')
 {%- endmacro %}
 
 {% macro starts_with(expr, prefix) -%}

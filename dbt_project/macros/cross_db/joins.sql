@@ -1,0 +1,38 @@
+{# Portable ASOF join (DuckDB default, Spark SQL under spark__). #}
+
+{# Every row of `left` with `columns` ({output name: column of right}) from the row of `right` with the
+   same `key` whose `right_time` is the latest at or before `left_time` (op '>=') or the earliest at or
+   after it (op '<='); nulls when there is none. DuckDB: ASOF LEFT JOIN (linear). Spark has no ASOF join:
+   a range join ranked per left row (one row out per row in, like the ASOF join). #}
+{% macro asof_left_join(left, right, key, left_time, op, right_time, columns) -%}
+    {%- if adapter is defined -%}{{ adapter.dispatch('asof_left_join', 'ptleads')(left, right, key, left_time, op, right_time, columns) }}{%- else -%}{{ default__asof_left_join(left, right, key, left_time, op, right_time, columns) }}{%- endif -%}
+{%- endmacro %}
+{% macro default__asof_left_join(left, right, key, left_time, op, right_time, columns) -%}
+    select
+        {{ left }}.*,
+        {%- for name, column in columns.items() %}
+        {{ right }}.{{ column }} as {{ name }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from {{ left }}
+    asof left join {{ right }}
+        on
+            {{ left }}.{{ key }} = {{ right }}.{{ key }}
+            and {{ left }}.{{ left_time }} {{ op }} {{ right }}.{{ right_time }}
+{%- endmacro %}
+{% macro spark__asof_left_join(left, right, key, left_time, op, right_time, columns) -%}
+    select * except (asof_row, asof_rank)
+    from (
+        select
+            l.*,
+            {%- for name, column in columns.items() %}
+            r.{{ column }} as {{ name }},
+            {%- endfor %}
+            row_number() over (
+                partition by l.asof_row order by r.{{ right_time }} {{ 'desc' if op == '>=' else 'asc' }}
+            ) as asof_rank
+        from (select *, monotonically_increasing_id() as asof_row from {{ left }}) as l
+        left join {{ right }} as r
+            on l.{{ key }} = r.{{ key }} and l.{{ left_time }} {{ op }} r.{{ right_time }}
+    )
+    where asof_rank = 1
+{%- endmacro %}
