@@ -20,12 +20,12 @@ with corrections as (
 select
     fax_record_id,
     {%- for field in fields %}
-        arg_max_null({{ field }}, correction_order) filter (
-            where list_contains(fields_set, '{{ field }}')
+        {{ arg_max_null(field, 'correction_order') }} filter (
+            where {{ list_has('fields_set', "'" ~ field ~ "'") }}
         ) as {{ field }},
-        bool_or(list_contains(fields_set, '{{ field }}')) as {{ field }}_corrected,
+        bool_or({{ list_has('fields_set', "'" ~ field ~ "'") }}) as {{ field }}_corrected,
     {%- endfor %}
-    arg_max_null(user_name, correction_order) as corrected_by,
+    {{ arg_max_null('user_name', 'correction_order') }} as corrected_by,
     max(corrected_at) as corrected_at,
     count(*) as corrections
 from corrections

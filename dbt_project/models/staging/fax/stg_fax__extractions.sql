@@ -3,6 +3,10 @@
 -- fax no longer needs review.
 {%- set corrected_fields = ['first_name', 'last_name', 'dob', 'phone', 'zip', 'diagnosis_codes',
     'referring_name', 'referring_npi', 'payer', 'member_id', 'post_op', 'surgery_date', 'orders'] %}
+{%- set replaced = ['needs_review'] %}
+{%- for field in corrected_fields %}
+    {%- do replaced.extend([field, field ~ '_confidence']) %}
+{%- endfor %}
 with extracted as (
     select *
     from {{ source('fax', 'fax_extractions') }}
@@ -12,13 +16,7 @@ with extracted as (
 
 latest as (
     select
-        extracted.* exclude (
-            needs_review,
-            {%- for field in corrected_fields %}
-                {{ field }},
-                {{ field }}_confidence{{ ',' if not loop.last }}
-            {%- endfor %}
-        ),
+        {{ star_except('extracted', replaced) }},
         {%- for field in corrected_fields %}
             case
                 when corrections.{{ field }}_corrected then corrections.{{ field }} else extracted.{{ field }}
@@ -45,7 +43,7 @@ select
     {{ title_case('last_name') }} as last_name,
     dob,
     {{ to_e164('phone') }} as phone_e164,
-    cast(null as varchar) as email,
+    cast(null as string) as email,
     {{ zip5('zip') }} as zip5,
     address,
     diagnosis_codes,
