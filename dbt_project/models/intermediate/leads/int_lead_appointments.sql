@@ -43,8 +43,9 @@ fhir as (
         appts.location_id,
         appts.practitioner_id,
         1 as authority,
-        [{ 'source': appts.source, 'source_file': appts.source_file, 'source_record_id': appts.appointment_id }]
-            as records
+        {{ list_of([struct_of(
+            {'source': 'appts.source', 'source_file': 'appts.source_file', 'source_record_id': 'appts.appointment_id'}
+        )]) }} as records
     from {{ ref('stg_fhir__appointments') }} as appts
     inner join persons on appts.source = persons.source and appts.appointment_id = persons.source_record_id
 ),
@@ -57,8 +58,9 @@ hl7_messages as (
         persons.person_id,
         msgs.*,
         min(msgs.event_at) over (partition by msgs.appointment_id) as first_message_at,
-        list({ 'source': msgs.source, 'source_file': msgs.source_file, 'source_record_id': msgs.source_record_id })
-            over (partition by msgs.appointment_id) as records
+        {{ list_agg(struct_of(
+            {'source': 'msgs.source', 'source_file': 'msgs.source_file', 'source_record_id': 'msgs.source_record_id'}
+        )) }} over (partition by msgs.appointment_id) as records
     from {{ ref('stg_hl7v2__appointments') }} as msgs
     inner join persons on msgs.source = persons.source and msgs.source_record_id = persons.source_record_id
     where msgs.appointment_id is not null
@@ -73,7 +75,7 @@ hl7 as (
         'hl7v2:' || appointment_id as appointment_id,
         source,
         source_file,
-        cast(null as varchar) as service_request_id,
+        cast(null as string) as service_request_id,
         appointment_type,
         case when status = 'booked' and start_at <= {{ as_of() }} then 'fulfilled' else status end as status,
         first_message_at as booked_at,
@@ -92,7 +94,7 @@ emr_csv as (
         'emr_csv:' || appts.appointment_id as appointment_id,
         appts.source,
         appts.source_file,
-        cast(null as varchar) as service_request_id,
+        cast(null as string) as service_request_id,
         appts.appointment_type,
         appts.status,
         appts.event_at as booked_at,
@@ -101,8 +103,9 @@ emr_csv as (
         appts.clinic_id as location_id,
         appts.therapist as practitioner_id,
         3 as authority,
-        [{ 'source': appts.source, 'source_file': appts.source_file, 'source_record_id': appts.source_record_id }]
-            as records
+        {{ list_of([struct_of(
+            {'source': 'appts.source', 'source_file': 'appts.source_file', 'source_record_id': 'appts.source_record_id'}
+        )]) }} as records
     from {{ ref('stg_emr_csv__appointments') }} as appts
     inner join persons on appts.source = persons.source and appts.source_record_id = persons.source_record_id
 ),
@@ -136,7 +139,7 @@ echo_records as (
         person_id,
         start_at,
         appointment_type,
-        flatten(list(records)) as records
+        flatten({{ list_agg('records') }}) as records
     from ranked_appointments
     where authority > top_authority
     group by person_id, start_at, appointment_type
@@ -144,9 +147,10 @@ echo_records as (
 
 distinct_appointments as (
     select
-        ranked.* exclude (records, top_authority, slot_rank),  -- noqa: RF02
+        {{ star_except('ranked', ['records', 'top_authority', 'slot_rank']) }},  -- noqa: RF02
         case
-            when ranked.slot_rank = 1 then list_concat(ranked.records, coalesce(echo_records.records, []))
+            when ranked.slot_rank = 1
+                then {{ list_concat('ranked.records', 'coalesce(echo_records.records, ' ~ list_of([]) ~ ')') }}
             else ranked.records
         end as records
     from ranked_appointments as ranked
@@ -172,14 +176,8 @@ direct as (
 ),
 
 by_person as (
-    select
-        distinct_appointments.*,
-        leads.lead_id as person_lead_id
-    from distinct_appointments
-    asof left join leads
-        on
-            distinct_appointments.person_id = leads.person_id
-            and distinct_appointments.booked_at >= leads.received_at
+    {{ asof_left_join('distinct_appointments', 'leads', 'person_id', 'booked_at', '>=', 'received_at',
+        {'person_lead_id': 'lead_id'}) }}
 )
 
 select

@@ -54,7 +54,7 @@ eval_slots as (
 
 evals as (
     select
-        records.* exclude (opens_lead),  -- noqa: RF02
+        {{ star_except('records', ['opens_lead']) }},  -- noqa: RF02
         eval_slots.start_at,
         eval_slots.authority,
         lower(sources.last_name) as last_name
@@ -79,7 +79,7 @@ bookings as (
 -- A patient whose own record in a more authoritative system holds that slot is no such echo: a namesake
 -- booked into the same hour at another clinic must not silence both copies of one booking.
 unreferred_evals as (
-    select evals.* exclude (start_at, authority, last_name)  -- noqa: RF02
+    select {{ star_except('evals', ['start_at', 'authority', 'last_name']) }}  -- noqa: RF02
     from evals
     cross join rules
     where
@@ -90,7 +90,7 @@ unreferred_evals as (
                 earlier.person_id = evals.person_id
                 and (earlier.opens_lead or earlier.record_kind = 'appointment')
                 and earlier.event_at < evals.event_at
-                and earlier.event_at >= evals.event_at - to_days(rules.idle_days)
+                and earlier.event_at >= evals.event_at - {{ days_interval('rules.idle_days') }}
         )
         and not exists (
             select 1
@@ -112,9 +112,9 @@ unreferred_evals as (
 ),
 
 openings as (
-    select * exclude (opens_lead)
+    select {{ star_except('records', ['opens_lead']) }}
     from records
-    where opens_lead
+    where records.opens_lead
     union all
     select * from unreferred_evals
 ),
@@ -131,9 +131,9 @@ flagged as (
         ordered.*,
         case
             when ordered.previous_at is null then 1
-            when ordered.event_at > ordered.previous_at + to_days(rules.idle_days) then 1
+            when ordered.event_at > ordered.previous_at + {{ days_interval('rules.idle_days') }} then 1
             when
-                ordered.event_at > ordered.previous_at + to_days({{ var('lost_after_days') }})
+                ordered.event_at > ordered.previous_at + {{ days_interval(var('lost_after_days')) }}
                 and not exists (
                     select 1
                     from bookings

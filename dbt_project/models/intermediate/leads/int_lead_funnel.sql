@@ -58,7 +58,7 @@ select
         when scheduled_at is not null then 'scheduled'
         when
             request_status in ('revoked', 'entered-in-error')
-            or received_at <= {{ as_of() }} - to_days({{ var('lost_after_days') }})
+            or received_at <= {{ as_of() }} - {{ days_interval(var('lost_after_days')) }}
             then 'closed_lost'
         when verified_at is not null then 'verified'
         when first_contact_at is not null then 'contacted'

@@ -33,7 +33,7 @@ fhir_details as (
         patients.email is not null as has_email,
         cast(null as boolean) as sms_consent,
         cast(null as boolean) as email_consent,
-        cast(null as varchar) as preferred_contact
+        cast(null as string) as preferred_contact
     from {{ ref('stg_fhir__service_requests') }} as sr
     left join patients on sr.patient_id = patients.patient_id
     left join {{ ref('stg_fhir__locations') }} as loc on sr.location_id = loc.location_id
@@ -50,8 +50,8 @@ webform_details as (
     select
         'webforms' as source,
         submission_id as source_record_id,
-        cast(null as varchar) as fhir_patient_id,
-        cast(null as varchar) as request_status,
+        cast(null as string) as fhir_patient_id,
+        cast(null as string) as request_status,
         clinic_id as stated_clinic_id,
         payer_id,
         diagnosis_group,
@@ -74,8 +74,8 @@ other_details as (
     select
         records.source,
         records.source_record_id,
-        cast(null as varchar) as fhir_patient_id,
-        cast(null as varchar) as request_status,
+        cast(null as string) as fhir_patient_id,
+        cast(null as string) as request_status,
         records.clinic_id as stated_clinic_id,
         records.payer_id,
         records.diagnosis_group,
@@ -89,7 +89,7 @@ other_details as (
         records.email is not null as has_email,
         cast(null as boolean) as sms_consent,
         cast(null as boolean) as email_consent,
-        cast(null as varchar) as preferred_contact
+        cast(null as string) as preferred_contact
     from {{ ref('int_source_records') }} as records
     left join {{ ref('stg_ref__zip_codes') }} as zips on records.zip5 = zips.zip
     where records.opens_lead and records.source not in ('fhir', 'webforms')
@@ -106,7 +106,7 @@ details as (
 ranked as (
     select
         episodes.*,
-        details.* exclude (source, source_record_id),  -- noqa: RF02
+        {{ star_except('details', ['source', 'source_record_id']) }},  -- noqa: RF02
         case episodes.source
             when 'fhir' then 1 when 'hl7v2' then 2 when 'emr_csv' then 3 when 'fax' then 4
             when 'webforms' then 5 when 'calls' then 6 else 9
@@ -132,15 +132,15 @@ leads as (
     select
         lead_id,
         min(person_id) as person_id,
-        arg_min(source, (event_at, record_key)) as source,
-        arg_min(channel, (event_at, record_key)) as channel,
-        arg_min(source_file, (event_at, record_key)) as source_file,
-        arg_min(source_record_id, (event_at, record_key)) as source_record_id,
+        {{ arg_min('source', '(event_at, record_key)') }} as source,
+        {{ arg_min('channel', '(event_at, record_key)') }} as channel,
+        {{ arg_min('source_file', '(event_at, record_key)') }} as source_file,
+        {{ arg_min('source_record_id', '(event_at, record_key)') }} as source_record_id,
         min(event_at) as received_at,
         cast(count(*) as integer) as record_count,
-        list(distinct source order by source) as sources,
+        {{ sorted_distinct_list('source') }} as sources,
         {%- for column in by_authority %}
-            arg_min({{ column }}, (authority, event_at, record_key)) filter (where {{ column }} is not null)
+            {{ arg_min(column, '(authority, event_at, record_key)') }} filter (where {{ column }} is not null)
                 as {{ column }},
         {%- endfor %}
         coalesce(bool_or(has_phone), false) as has_phone,

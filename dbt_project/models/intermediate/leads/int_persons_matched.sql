@@ -81,36 +81,18 @@ nameless_candidates as (
 -- The latest lead-opening record of each candidate person at the event, and the candidate's own
 -- records just before and just after it (DuckDB ASOF joins).
 candidates_active as (
-    select
-        nameless_candidates.*,
-        openings.event_at as active_since
-    from nameless_candidates
-    asof left join openings
-        on
-            nameless_candidates.person_id = openings.person_id
-            and nameless_candidates.event_at >= openings.event_at
+    {{ asof_left_join('nameless_candidates', 'openings', 'person_id', 'event_at', '>=', 'event_at',
+        {'active_since': 'event_at'}) }}
 ),
 
 candidates_before as (
-    select
-        candidates_active.*,
-        activity.event_at as previous_activity_at
-    from candidates_active
-    asof left join activity
-        on
-            candidates_active.person_id = activity.person_id
-            and candidates_active.event_at >= activity.event_at
+    {{ asof_left_join('candidates_active', 'activity', 'person_id', 'event_at', '>=', 'event_at',
+        {'previous_activity_at': 'event_at'}) }}
 ),
 
 candidates_timed as (
-    select
-        candidates_before.*,
-        activity.event_at as next_activity_at
-    from candidates_before
-    asof left join activity
-        on
-            candidates_before.person_id = activity.person_id
-            and candidates_before.event_at <= activity.event_at
+    {{ asof_left_join('candidates_before', 'activity', 'person_id', 'event_at', '<=', 'event_at',
+        {'next_activity_at': 'event_at'}) }}
 ),
 
 candidates_scored as (
@@ -119,7 +101,7 @@ candidates_scored as (
         candidates_timed.person_id,
         candidates_timed.contact_type,
         coalesce(
-            candidates_timed.active_since >= candidates_timed.event_at - to_days(rules.idle_days), false
+            candidates_timed.active_since >= candidates_timed.event_at - {{ days_interval('rules.idle_days') }}, false
         ) as is_active,
         candidates_timed.active_since,
         least(

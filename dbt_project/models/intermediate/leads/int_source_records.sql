@@ -20,15 +20,15 @@
 -- depends_on: {{ ref('stg_sms__messages') }}
 -- depends_on: {{ ref('stg_web__events') }}
 {%- set optional = {
-    'source_person_id': 'varchar',
-    'direction': 'varchar',
-    'touch_result': 'varchar',
-    'token': 'varchar',
-    'lead_ref': 'varchar',
-    'payer_id': 'varchar',
-    'diagnosis_group': 'varchar',
-    'referring_npi': 'varchar',
-    'clinic_id': 'varchar',
+    'source_person_id': 'string',
+    'direction': 'string',
+    'touch_result': 'string',
+    'token': 'string',
+    'lead_ref': 'string',
+    'payer_id': 'string',
+    'diagnosis_group': 'string',
+    'referring_npi': 'string',
+    'clinic_id': 'string',
     'post_op': 'boolean',
 } %}
 {%- set native = ['stg_fhir__patients', 'stg_fhir__service_requests', 'stg_fhir__appointments',
@@ -102,7 +102,7 @@ native as (
         {%- for column, data_type in optional.items() %}
         cast(null as {{ data_type }}) as {{ column }},  -- noqa: LT02
         {%- endfor %}
-        cast(null as varchar) as fhir_patient_id
+        cast(null as string) as fhir_patient_id
     from {{ ref('stg_webforms__submissions') }}
 ),
 
@@ -113,7 +113,7 @@ tagged as (
     {%- if tagged_sql | trim %}
     select
         *,
-        cast(null as varchar) as fhir_patient_id
+        cast(null as string) as fhir_patient_id
     from ({{ tagged_sql }})
     {%- else %}
     select * from native where false

@@ -44,7 +44,7 @@ records as (
 -- A touch that names a lead belongs to that lead's person even when nothing else identifies it.
 touches as (
     select
-        records.* exclude (person_id),
+        {{ star_except('records', ['person_id']) }},
         coalesce(named.person_id, records.person_id) as person_id,
         named.lead_id as named_lead_id,
         case
@@ -58,19 +58,15 @@ touches as (
 ),
 
 by_time as (
-    select
-        touches.*,
-        active.lead_id as active_lead_id
-    from touches
-    asof left join leads as active
-        on touches.person_id = active.person_id and touches.attributed_at >= active.received_at
+    {{ asof_left_join('touches', 'leads', 'person_id', 'attributed_at', '>=', 'received_at',
+        {'active_lead_id': 'lead_id'}) }}
 ),
 
 -- The lead each tracked link was sent for (the first message carrying the token).
 token_leads as (
     select
         token,
-        arg_min(coalesce(named_lead_id, active_lead_id), (event_at, record_key)) as lead_id
+        {{ arg_min('coalesce(named_lead_id, active_lead_id)', '(event_at, record_key)') }} as lead_id
     from by_time
     where token is not null and record_kind in ('sms', 'email')
     group by token
