@@ -55,7 +55,7 @@ select
     features.hours_to_first_contact,
     funnel.verified_at is not null as eligibility_verified,
     funnel.record_count,
-    array_to_string(funnel.sources, ',') as sources
+    {{ join_list('funnel.sources', "','") }} as sources
 from funnel
 inner join features on funnel.lead_id = features.lead_id
 left join scores on funnel.lead_id = scores.lead_id

@@ -36,7 +36,7 @@ history_points as (
     select
         matured_at as event_at,
         0 as is_lead,
-        cast(null as varchar) as lead_id,
+        cast(null as string) as lead_id,
         1 as outcome_count,
         scheduled_14d,
         referring_npi,
@@ -147,7 +147,8 @@ select
     funnel.post_op,
     funnel.distance_km,
     funnel.referring_npi,
-    date_diff('second', funnel.received_at, funnel.first_contact_at) / 3600.0 as hours_to_first_contact,
+    {{ seconds_between('funnel.received_at', 'funnel.first_contact_at') }} / cast(3600 as double)
+        as hours_to_first_contact,
     funnel.status in ('new', 'contacted', 'verified') as is_open,
     cast(case
         when funnel.scheduled_at <= funnel.received_at + interval 14 day then 1
