@@ -9,8 +9,9 @@ second, on its first array) is paid before timing: it is process start-up, not p
 workers' start (the pool is started once, before the first source is timed).
 
 uv run python benchmarks/ingest_throughput.py [--leads 4000] [--months 12] [--faxes 3] [--repeat 3]
-    [--workers 2]
-Writes benchmarks/results/ingest-<date>.json. Numbers depend on the machine (and on its other load).
+    [--workers 2] [--per-row] [--out FILE]
+Writes benchmarks/results/ingest-<date>.json (or --out). Numbers depend on the machine (and its other
+load). --per-row maps profile CSVs row by row (the reference path) instead of by column.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import pyarrow as pa
 
 from orchestration.generator import generate
 from orchestration.ingest import parse_pool
+from orchestration.ingest.columnar_records import COLUMNAR_ENV
 from orchestration.ingest.framework import ParseContext, ingest_source, list_inbox
 from orchestration.ingest.json_lines_read import gc_paused
 from orchestration.ingest.profiles import load_profiles
@@ -189,15 +191,22 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2, help="parse processes (0: in-process)")
     ap.add_argument("--reuse", type=Path, help="folder already written by `ptleads generate` (seed 11)")
     ap.add_argument("--label", default="", help="suffix of the results file name, e.g. baseline")
+    ap.add_argument("--out", type=Path, help="results file (default benchmarks/results/ingest-<date>.json)")
+    ap.add_argument(
+        "--per-row", action="store_true", help="map profile CSVs row by row, not by column (before/after)"
+    )
     args = ap.parse_args()
+    if args.per_row:  # set before the parse workers start: they inherit it
+        os.environ[COLUMNAR_ENV] = "0"
     load_before = round(os.getloadavg()[0], 2)
     result = run(args.leads, args.months, args.faxes, args.repeat, args.workers, args.reuse)
     result["load_average_1m_before"] = load_before
     result["measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     result["load_average_1m"] = round(os.getloadavg()[0], 2)
+    result["csv_mapping"] = "per-row" if os.environ.get(COLUMNAR_ENV) == "0" else "columnar"
     RESULTS.mkdir(parents=True, exist_ok=True)
     suffix = f"-{args.label}" if args.label else ""
-    target = RESULTS / f"ingest-{date.today().isoformat()}{suffix}.json"
+    target = args.out or RESULTS / f"ingest-{date.today().isoformat()}{suffix}.json"
     target.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
     print(f"written to {target}")

@@ -33,13 +33,16 @@ def null_where(values: pl.Series, mask: pl.Series) -> pl.Series:
     return frame.select(pl.when(pl.col("m")).then(None).otherwise(pl.col("v"))).to_series().alias(values.name)
 
 
+def _cleaned(name: str) -> pl.Expr:
+    stripped = pl.col(name).str.strip_chars(PY_WHITESPACE)
+    return pl.when(stripped == "").then(None).otherwise(stripped).alias(name)
+
+
 def clean_column(values: pl.Series) -> pl.Series:
     """`clean_text` of each text value: stripped, empty -> null."""
     if values.null_count() == len(values):
         return values
-    stripped = pl.col("v").str.strip_chars(PY_WHITESPACE)
-    cleaned = pl.when(stripped == "").then(None).otherwise(stripped)
-    return values.alias("v").to_frame().select(cleaned).to_series().alias(values.name)
+    return values.alias("v").to_frame().select(_cleaned("v")).to_series().alias(values.name)
 
 
 class ColumnFrame:
@@ -49,6 +52,7 @@ class ColumnFrame:
         self.csv, self.profile, self.file_name = csv, profile, file_name
         self.rows = len(csv)
         self.undecided = pl.Series("undecided", [False] * self.rows, dtype=pl.Boolean)
+        self._texts: dict[str, pl.Series] = {}
 
     def nulls(self, dtype: pl.DataType = pl.String) -> pl.Series:
         return pl.Series([None] * self.rows, dtype=dtype)
@@ -74,7 +78,19 @@ class ColumnFrame:
         return clean_column(self.csv.column(column)) if column else self.nulls()
 
     def text(self, canonical: str) -> pl.Series:
-        return clean_column(self.get(canonical))
+        """`clean_text(mapped_field(row, profile, canonical))` of every row."""
+        cleaned = self._texts.get(canonical)
+        if cleaned is None:
+            cleaned = self._texts[canonical] = clean_column(self.get(canonical))
+        return cleaned
+
+    def prefetch_texts(self, canonicals: list[str]) -> None:
+        """text() of these fields in one polars step (each step costs ~0.1 ms however short the file)."""
+        mapped = [c for c in canonicals if self.profile.columns.get(c) and c not in self._texts]
+        if mapped:
+            raw = pl.DataFrame([self.get(c).alias(c) for c in mapped])
+            cleaned = raw.select([_cleaned(c) for c in mapped])
+            self._texts.update({c: cleaned[c] for c in mapped})
 
     def each(
         self, values: pl.Series, convert: Callable[[Any], Any], dtype: pl.DataType, *, lenient: bool = False

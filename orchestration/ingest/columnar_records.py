@@ -17,9 +17,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from orchestration.ingest.appointment_mapping import _minutes, canonical_status, canonical_type
-from orchestration.ingest.column_mapping import ColumnFrame
-from orchestration.ingest.person_names import split_full_name
+from orchestration.ingest.column_mapping import ColumnFrame, null_where
+from orchestration.ingest.person_names import _SUFFIXES, _TITLES, split_full_name
 from orchestration.ingest.profile_mapping import RowError, _codes, parse_bool
+from orchestration.ingest.profiles import APPOINTMENT_FIELDS, LEAD_FIELDS
 from orchestration.ingest.records import ArrowRows, LineError, RawTable
 
 COLUMNAR_ENV = "PTLEADS_INGEST_COLUMNAR"  # "0": map every row the per-row way (the reference path)
@@ -39,6 +40,9 @@ def columnar_enabled(data: bytes) -> bool:
 
 # (row, line, raw_json) -> record; raises RowError as the per-row parser does.
 RowMapper = Callable[[dict[str, str], int, str], Any]
+_PLAIN_FIRST_NOT = sorted(_TITLES)
+_PLAIN_LAST_NOT = sorted(_TITLES | _SUFFIXES)
+_TWO_WORDS = r"^([A-Za-z'\-]+) ([A-Za-z'\-]+)$"
 _NAME_PARTS = pl.Struct({"first": pl.String, "middle": pl.String, "last": pl.String, "suffix": pl.String})
 
 
@@ -48,16 +52,23 @@ def _split_names(frame: ColumnFrame) -> tuple[pl.Series, pl.Series, pl.Series, p
     first, last = frame.text("first_name"), frame.text("last_name")
     split = first.is_null() & last.is_null()
     full = frame.text("full_name") if split.any() else frame.nulls()
+    # "Ana Gomez": two plain words, neither a title nor (the second) a suffix, split_full_name gives
+    # (first, None, last, None); any other name is split by split_full_name itself.
+    words = full.str.extract_groups(_TWO_WORDS).struct.unnest()
+    one, two = words["1"].str.to_lowercase(), words["2"].str.to_lowercase()
+    plain = words["1"].is_not_null() & ~one.is_in(_PLAIN_FIRST_NOT) & ~two.is_in(_PLAIN_LAST_NOT)
+    plain = plain.fill_null(False)
 
     def name_parts(value: str | None) -> dict[str, str | None]:
         parts = split_full_name(value)
         return {"first": parts.first, "middle": parts.middle, "last": parts.last, "suffix": parts.suffix}
 
-    parts = frame.each(full, name_parts, _NAME_PARTS).struct.unnest()
-    picked = pl.DataFrame([first.alias("f"), last.alias("l"), split.alias("s"), *parts]).select(
-        pl.when("s").then("first").otherwise("f").alias("first"),
+    parts = frame.each(null_where(full, plain), name_parts, _NAME_PARTS).struct.unnest()
+    given = [first.alias("f"), last.alias("l"), split.alias("s"), plain.alias("p"), words["1"], words["2"]]
+    picked = pl.DataFrame([*given, *parts]).select(
+        pl.when("s").then(pl.when("p").then("1").otherwise("first")).otherwise("f").alias("first"),
         pl.when("s").then("middle").otherwise(None).alias("middle"),
-        pl.when("s").then("last").otherwise("l").alias("last"),
+        pl.when("s").then(pl.when("p").then("2").otherwise("last")).otherwise("l").alias("last"),
         pl.when("s").then("suffix").otherwise(None).alias("suffix"),
     )
     return picked["first"], picked["middle"], picked["last"], picked["suffix"]
@@ -67,6 +78,7 @@ def map_call_columns(
     frame: ColumnFrame, id_column: str | None, duration_seconds: Callable[[Any], int | None]
 ) -> dict[str, pl.Series]:
     """map_call_row's fields (the duration parser is the call module's own)."""
+    frame.prefetch_texts(["started_at", "direction", "from", "to", "result", "extension", "caller_name"])
     direction = frame.each(frame.text("direction"), lambda v: v.lower() if v else None, pl.String)
     return {
         "source_record_id": frame.record_ids(id_column),
@@ -86,6 +98,7 @@ def map_call_columns(
 
 def map_lead_columns(frame: ColumnFrame, id_column: str | None, *, patient_ref: bool) -> dict[str, pl.Series]:
     """map_lead_row's fields (MappedLead, or MappedPatientLead with `patient_ref`)."""
+    frame.prefetch_texts(sorted(LEAD_FIELDS | {"patient_ref"}))
     first, middle, last, suffix = _split_names(frame)
     received_at = frame.timestamp("received_at")
     if frame.profile.kind in ("referral", "webform"):
@@ -122,6 +135,9 @@ def map_lead_columns(frame: ColumnFrame, id_column: str | None, *, patient_ref: 
 
 def map_appointment_columns(frame: ColumnFrame, id_column: str | None) -> dict[str, pl.Series]:
     """map_appointment_row's fields."""
+    frame.prefetch_texts(
+        sorted(APPOINTMENT_FIELDS | {"first_name", "last_name", "full_name", "dob", "phone", "email"})
+    )
     first, middle, last, _ = _split_names(frame)
     columns = frame.profile.columns
     return {

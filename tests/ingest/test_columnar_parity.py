@@ -267,7 +267,22 @@ _APPT_HEADER = sorted(set(_WEBPT_APPTS.columns.values()))
         st.fixed_dictionaries(
             {
                 "Patient Name": st.one_of(
-                    st.sampled_from(["Ana de la Cruz Jr.", "Gomez, Ana M.", "Dr. Bo Li", "Cher", ""]), _noise
+                    st.sampled_from(
+                        [
+                            "Ana de la Cruz Jr.",
+                            "Gomez, Ana M.",
+                            "Dr. Bo Li",
+                            "Cher",
+                            "",
+                            "Ana Jr",
+                            "Bo DR",
+                            "Mr Li",
+                            "Mary-Jo O'Neil",
+                            "ANA  GOMEZ",
+                            "Jr Smith",
+                        ]
+                    ),
+                    _noise,
                 ),
                 "DOB": _padded(_stamp(_WEBPT_APPTS.formats["dob"])),
                 "Appointment Date": _stamp(_WEBPT_APPTS.formats["start"]),
@@ -340,3 +355,29 @@ def test_reading_by_column_finds_the_records_the_csv_module_finds(text: str) -> 
     assert columns.raw_json().to_list() == [raw for _, _, raw in reference.rows]
     for name in ("x", "y", "z"):
         assert columns.column(name).to_list() == [row[name] for _, row, _ in reference.rows]
+
+
+def test_full_names_split_identically() -> None:
+    names = ["Ana Gomez", "Ana Jr", "Bo DR", "Mr Li", "Mary-Jo O'Neil", "ANA  GOMEZ", "Jr Smith", "Dr. Bo Li"]
+    names += [
+        "Gomez, Ana M.",
+        "Ana de la Cruz Jr.",
+        "Cher",
+        "",
+        "Ana Gómez",
+        "Ana\u00a0Gomez",
+        "Bo Li-",
+        "mr x",
+    ]
+    rows = [[f"A{n}", name, "03/05/2025 09:30 AM"] for n, name in enumerate(names)]
+    profile = MappingProfile(
+        name="names",
+        source="emr_csv",
+        match="*",
+        kind="appointment",
+        id="Id",
+        columns={"full_name": "Name", "start": "Start"},
+        formats={"start": "%m/%d/%Y %I:%M %p"},
+    )
+    reference = assert_same(map_emr_report, _csv(["Id", "Name", "Start"], rows), "a.csv", profile)
+    assert isinstance(reference, ParsedFile) and reference.record_count == len(names)
