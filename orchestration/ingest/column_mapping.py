@@ -113,21 +113,23 @@ class ColumnFrame:
             if failed[0]:
                 self.undecided = self.undecided | True
             return self.const(converted[0], dtype)
-        lookup = pl.DataFrame(
-            [
-                keys.alias("k"),
-                pl.Series("v", converted, dtype=dtype),
-                pl.Series("f", failed, dtype=pl.Boolean),
-            ]
+        if any(failed):
+            bad_keys = [k for k, bad in zip(keys.to_list(), failed, strict=True) if bad]
+            self.undecided = self.undecided | values.is_in(bad_keys, nulls_equal=True)
+        if dtype.is_nested():  # replace_strict takes scalars only
+            lookup = pl.DataFrame([keys.alias("k"), pl.Series("v", converted, dtype=dtype)])
+            frame = values.alias("k").to_frame()
+            return frame.join(lookup, on="k", how="left", nulls_equal=True, maintain_order="left")["v"]
+        # One step: a null text maps through its own entry (replace_strict never matches nulls).
+        key_list = keys.to_list()
+        pairs = {k: v for k, v in zip(key_list, converted, strict=True) if k is not None}
+        null_value = converted[key_list.index(None)] if None in key_list else None
+        mapped = pl.col("k").replace_strict(
+            list(pairs), list(pairs.values()), default=None, return_dtype=dtype
         )
-        joined = (
-            values.alias("k")
-            .to_frame()
-            .join(lookup, on="k", how="left", nulls_equal=True, maintain_order="left")
-        )
-        if joined["f"].any():
-            self.undecided = self.undecided | joined["f"]
-        return joined["v"]
+        if null_value is not None:
+            mapped = pl.when(pl.col("k").is_null()).then(pl.lit(null_value, dtype=dtype)).otherwise(mapped)
+        return values.alias("k").to_frame().select(mapped).to_series()
 
     def require(self, values: pl.Series) -> pl.Series:
         """Rows where `values` is null are the per-row path's (it raises "<field> missing")."""
@@ -139,6 +141,8 @@ class ColumnFrame:
         text = self.text(canonical)
         fmt, profile = self.profile.formats.get(canonical), self.profile
         fast = local_to_utc(parse_local(text, fmt), profile.zone) if fmt else self.nulls(pl.Datetime("us"))
+        if fast.null_count() == text.null_count():  # the column path decided every text (the usual case)
+            return fast
         rest = null_where(text, fast.is_not_null())
         slow = self.each(rest, lambda v: parse_timestamp(v, fmt, profile), pl.Datetime("us"))
         return fast.fill_null(slow)
@@ -148,6 +152,8 @@ class ColumnFrame:
         text = self.text(canonical)
         fmt = self.profile.formats.get(canonical)
         fast = parse_local(text, fmt).dt.date() if fmt else self.nulls(pl.Date)
+        if fast.null_count() == text.null_count():
+            return fast
         rest = null_where(text, fast.is_not_null())
         slow = self.each(rest, lambda v: parse_date(v, fmt), pl.Date, lenient=lenient)
         return fast.fill_null(slow)

@@ -305,8 +305,9 @@ def local_to_utc(local: pl.Series, zone: ZoneInfo) -> pl.Series:
     that day's offset changes (those go to the per-value path)."""
     if zone.key == "UTC":
         return local
-    days = local.dt.date()
-    unique_days = days.drop_nulls().unique().to_list()
+    frame = local.alias("t").to_frame()
+    unique_days = frame.select(pl.col("t").dt.date().drop_nulls().unique()).to_series().to_list()
     offsets = [_constant_offset_us(d, zone) for d in unique_days]
-    offset = days.replace_strict(unique_days, offsets, default=None, return_dtype=pl.Int64)
-    return (local.cast(pl.Int64) - offset).cast(pl.Datetime("us")).alias(local.name)
+    offset = pl.col("t").dt.date().replace_strict(unique_days, offsets, default=None, return_dtype=pl.Int64)
+    utc = (pl.col("t").cast(pl.Int64) - offset).cast(pl.Datetime("us"))
+    return frame.select(utc).to_series().alias(local.name)

@@ -69,13 +69,19 @@ class CsvColumns:
 
     def raw_json(self) -> pl.Series:
         """Every record's raw_json, built by column: exactly `row_json(dict(zip(header, cells)))`."""
-        bodies, parts = {}, []
-        for n, name in enumerate(self._index):  # dict order: first occurrence, last value
+        names = list(self._index)  # dict order: first occurrence, last value
+        cells = pl.DataFrame([self.column(name).alias(f"c{n}") for n, name in enumerate(names)])
+        # Which columns hold anything to escape, in one step; most hold nothing.
+        needs = cells.select(pl.col(c).str.contains(_TO_ESCAPE).any() for c in cells.columns).row(0)
+        for column, need in zip(cells.columns, needs, strict=True):
+            if need:
+                cells = cells.with_columns(json_string_body(cells[column]).alias(column))
+        parts = []
+        for n, name in enumerate(names):
             body = row_json(name)[1:-1]
             parts += [pl.lit(('{"' if n == 0 else '","') + body + '":"'), pl.col(f"c{n}")]
-            bodies[f"c{n}"] = json_string_body(self.column(name))
         parts.append(pl.lit('"}'))
-        return pl.DataFrame(bodies).select(pl.concat_str(parts).alias("raw_json")).to_series()
+        return cells.select(pl.concat_str(parts).alias("raw_json")).to_series()
 
 
 # What json.dumps(ensure_ascii=False) escapes inside a string: quote, backslash and control characters.
@@ -83,11 +89,14 @@ _JSON_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"
 _JSON_ESCAPES |= {chr(i): f"\\u{i:04x}" for i in range(0x20) if chr(i) not in _JSON_ESCAPES}
 
 
+_TO_ESCAPE = r'[\x00-\x1f"\\]'
+
+
 def json_string_body(values: pl.Series) -> pl.Series:
     """The JSON-escaped text of each value, without the surrounding quotes."""
-    if not values.str.contains(r'[\x00-\x1f"\\]').any():
+    if not values.str.contains(_TO_ESCAPE).any():
         return values
-    present = set("".join(values.filter(values.str.contains(r'[\x00-\x1f"\\]')).to_list()))
+    present = set("".join(values.filter(values.str.contains(_TO_ESCAPE)).to_list()))
     out = values.str.replace_all("\\", "\\\\", literal=True)  # first: later escapes add backslashes
     for char, escaped in _JSON_ESCAPES.items():
         if char != "\\" and char in present:
