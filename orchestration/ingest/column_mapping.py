@@ -11,16 +11,30 @@ so its record or its line error is exactly the reference one.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import polars as pl
 
 from orchestration.ingest.columnar_timestamps import local_to_utc, parse_local
-from orchestration.ingest.csv_columns import PY_WHITESPACE, CsvColumns
+from orchestration.ingest.csv_columns import PY_WHITESPACE
 from orchestration.ingest.profile_mapping import parse_date, parse_timestamp
 from orchestration.ingest.profiles import MappingProfile
+from orchestration.ingest.records import LineError
 
 _INT64 = (-(2**63), 2**63 - 1)
+
+
+class RowColumns(Protocol):
+    """A file's records as text columns (CsvColumns, JsonColumns)."""
+
+    lines: list[int]
+    errors: list[LineError]
+
+    def __len__(self) -> int: ...
+    def column(self, name: str) -> pl.Series: ...
+    def row(self, position: int) -> tuple[dict[str, Any], str]: ...
+    def raw_json(self) -> pl.Series: ...
+    def undecided_mask(self) -> pl.Series | None: ...
 
 
 def strip_text(values: pl.Series) -> pl.Series:
@@ -48,7 +62,7 @@ def clean_column(values: pl.Series) -> pl.Series:
 class ColumnFrame:
     """The columns of one file as a profile sees them, and the rows left to the per-row path."""
 
-    def __init__(self, csv: CsvColumns, profile: MappingProfile, file_name: str) -> None:
+    def __init__(self, csv: RowColumns, profile: MappingProfile, file_name: str) -> None:
         self.csv, self.profile, self.file_name = csv, profile, file_name
         self.rows = len(csv)
         self.undecided = pl.Series("undecided", [False] * self.rows, dtype=pl.Boolean)

@@ -172,6 +172,9 @@ def finish(
     per-row parser lists them (the file's CSV errors, then row errors by line)."""
     schema = table.arrow_schema
     undecided = frame.undecided
+    unrepresented = frame.csv.undecided_mask()
+    if unrepresented is not None:
+        undecided = undecided | unrepresented
     data = pl.DataFrame([columns[name].alias(name) for name in schema.names])
     decided = data.filter(~undecided).to_arrow().cast(schema) if len(data) else schema.empty_table()
     errors = list(frame.csv.errors)

@@ -57,6 +57,10 @@ class CsvColumns:
             series = self._series[name] = series.alias(name)
         return series
 
+    def undecided_mask(self) -> pl.Series | None:
+        """Rows the columns cannot represent: none (every CSV cell is text)."""
+        return None
+
     def row(self, position: int) -> tuple[dict[str, str], str]:
         """One record as the per-row path sees it: the dict keyed by header, and its raw_json."""
         if self.split is not None:

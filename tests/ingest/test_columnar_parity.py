@@ -19,6 +19,7 @@ from orchestration.ingest.emr_csv import map_emr_report
 from orchestration.ingest.profile_csv import read_profile_csv
 from orchestration.ingest.profiles import MappingProfile, load_profiles, pick_profile
 from orchestration.ingest.records import ParsedFile, QuarantineFile
+from orchestration.ingest.webforms import map_webforms
 from orchestration.settings import REPO_ROOT
 
 PROFILES = {p.name: p for p in load_profiles(REPO_ROOT / "config")}
@@ -81,7 +82,7 @@ CALL_ROWS = [
 
 @pytest.fixture(scope="module")
 def practice(tmp_path_factory):
-    """A small generator practice (no faxes): its call logs and EMR reports."""
+    """A small generator practice (no faxes): its call logs, EMR reports and web forms."""
     root = tmp_path_factory.mktemp("columnar")
     generate(
         out_dir=root,
@@ -100,14 +101,15 @@ def practice(tmp_path_factory):
 def test_generator_files_map_identically(practice) -> None:
     profiles = load_profiles(practice / "config")
     files = 0
-    for source, map_file in (("calls", map_call_log), ("emr_csv", map_emr_report)):
-        for path in sorted((practice / "inbox" / source).glob("*.csv")):
+    sources = (("calls", "*.csv", map_call_log), ("emr_csv", "*.csv", map_emr_report))
+    for source, pattern, map_file in (*sources, ("webforms", "*.jsonl", map_webforms)):
+        for path in sorted((practice / "inbox" / source).glob(pattern)):
             profile = pick_profile(profiles, source, path.name)
             assert profile is not None
             reference = assert_same(map_file, path.read_bytes(), path.name, profile)
             assert not isinstance(reference, str) and reference.record_count > 0
             files += 1
-    assert files >= 4
+    assert files >= 6
 
 
 @pytest.mark.parametrize("crlf", [False, True])
