@@ -92,22 +92,25 @@ unreferred_evals as (
                 and earlier.event_at < evals.event_at
                 and earlier.event_at >= evals.event_at - {{ days_interval('rules.idle_days') }}
         )
-        and not exists (
-            select 1
-            from evals as echoed
-            where
-                echoed.start_at = evals.start_at
-                and echoed.authority < evals.authority
-                and echoed.last_name = evals.last_name
-                and echoed.person_id != evals.person_id
-                and not exists (
-                    select 1
-                    from evals as own_copy
-                    where
-                        own_copy.person_id = evals.person_id
-                        and own_copy.start_at = evals.start_at
-                        and own_copy.authority < evals.authority
-                )
+        -- Own copy or no echo; one level of correlation each (Spark resolves no outer-outer reference).
+        and (
+            exists (
+                select 1
+                from evals as own_copy
+                where
+                    own_copy.person_id = evals.person_id
+                    and own_copy.start_at = evals.start_at
+                    and own_copy.authority < evals.authority
+            )
+            or not exists (
+                select 1
+                from evals as echoed
+                where
+                    echoed.start_at = evals.start_at
+                    and echoed.authority < evals.authority
+                    and echoed.last_name = evals.last_name
+                    and echoed.person_id != evals.person_id
+            )
         )
 ),
 
