@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 import polars as pl
 
-from orchestration.ingest.columnar_timestamps import local_to_utc, parse_local
+from orchestration.ingest.columnar_timestamps import local_to_utc, parse_iso_utc, parse_local
 from orchestration.ingest.csv_columns import PY_WHITESPACE
 from orchestration.ingest.profile_mapping import parse_date, parse_timestamp
 from orchestration.ingest.profiles import MappingProfile
@@ -154,7 +154,9 @@ class ColumnFrame:
         """`parse_timestamp(get(canonical), format, profile)`; unreadable rows marked undecided."""
         text = self.text(canonical)
         fmt, profile = self.profile.formats.get(canonical), self.profile
-        fast = local_to_utc(parse_local(text, fmt), profile.zone) if fmt else self.nulls(pl.Datetime("us"))
+        fast = (
+            local_to_utc(parse_local(text, fmt), profile.zone) if fmt else parse_iso_utc(text, profile.zone)
+        )
         if fast.null_count() == text.null_count():  # the column path decided every text (the usual case)
             return fast
         rest = null_where(text, fast.is_not_null())

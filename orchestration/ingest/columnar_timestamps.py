@@ -311,3 +311,49 @@ def local_to_utc(local: pl.Series, zone: ZoneInfo) -> pl.Series:
     offset = pl.col("t").dt.date().replace_strict(unique_days, offsets, default=None, return_dtype=pl.Int64)
     utc = (pl.col("t").cast(pl.Int64) - offset).cast(pl.Datetime("us"))
     return frame.select(utc).to_series().alias(local.name)
+
+
+# `datetime.fromisoformat` shapes exports write, each with one obvious reading: aware with an offset or
+# Z (parse_timestamp turns Z into +00:00), or naive (read in the profile's zone).
+_ISO_DATE = r"[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
+_ISO_TIME = r"(?:[01][0-9]|2[0-3]):[0-5][0-9]"
+_ISO_AWARE = rf"\A{_ISO_DATE}T{_ISO_TIME}:[0-5][0-9](?:[+-](?:[01][0-9]|2[0-3]):[0-5][0-9]|Z)\z"
+_ISO_NAIVE = rf"\A{_ISO_DATE}[T ]{_ISO_TIME}(?::[0-5][0-9])?\z"
+
+
+@cache
+def _iso_parts() -> list[pl.Expr]:
+    text = pl.col("t")
+
+    def part(offset: int, width: int) -> pl.Expr:
+        return text.str.slice(offset, width).cast(pl.Int64, strict=False)
+
+    aware, naive = text.str.contains(_ISO_AWARE), text.str.contains(_ISO_NAIVE)
+    seconds = pl.when(text.str.len_chars() >= 19).then(part(17, 2)).otherwise(0)
+    sign = pl.when(text.str.slice(19, 1) == "-").then(-1).otherwise(1)
+    offset_min = pl.when(text.str.ends_with("Z")).then(0).otherwise(sign * (part(20, 2) * 60 + part(23, 2)))
+    return [
+        part(0, 4).alias("Y"),
+        part(5, 2).alias("m"),
+        part(8, 2).alias("d"),
+        part(11, 2).alias("H"),
+        part(14, 2).alias("M"),
+        seconds.alias("S"),
+        (aware | naive).alias("ok"),
+        aware.alias("aware"),
+        pl.when(aware).then(offset_min).otherwise(0).alias("offset_min"),
+    ]
+
+
+def parse_iso_utc(texts: pl.Series, zone: ZoneInfo) -> pl.Series:
+    """Naive UTC datetimes of `parse_timestamp(text, None, profile)` for the plain ISO shapes; null for
+    every other text (the per-value path reads those)."""
+    parts = texts.alias("t").to_frame().select(_iso_parts())
+    local = parts.with_columns(_local_of_parts(parts))
+    split = local.select(
+        pl.when("aware").then(None).otherwise("t").alias("naive"),
+        pl.when("aware").then(pl.col("t").cast(pl.Int64) - pl.col("offset_min") * 60_000_000).alias("aware"),
+    )
+    naive_utc = local_to_utc(split["naive"], zone)
+    aware_utc = split["aware"].cast(pl.Datetime("us"))
+    return naive_utc.fill_null(aware_utc).alias(texts.name)

@@ -5,6 +5,7 @@ null, missing keys, lone surrogates) included."""
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -119,3 +120,32 @@ def test_ids_are_json_text_not_stripped(columnar: bool) -> None:
         _file([_row(submission_id=" A1 "), _row(submission_id=0)]), "w.jsonl", PROFILE, columnar=columnar
     )
     assert [r.source_record_id for r in next(iter(parsed.rows.values()))] == [" A1 ", "w.jsonl:2"]
+
+
+def _iso(moment: datetime, shape: int, offset_min: int) -> str:
+    sign = "-" if offset_min < 0 else "+"
+    offset = f"{sign}{abs(offset_min) // 60:02d}:{abs(offset_min) % 60:02d}"
+    shapes = [
+        moment.strftime("%Y-%m-%dT%H:%M:%S") + offset,
+        moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        moment.strftime("%Y-%m-%d %H:%M"),
+        moment.strftime("%Y-%m-%dT%H:%M:%S"),
+        moment.strftime("%Y-%m-%dt%H:%M:%Sz"),
+        moment.isoformat(timespec="microseconds"),
+        moment.strftime("%Y-%m-%d"),
+    ]
+    return shapes[shape]
+
+
+_moments = st.one_of(
+    st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31, 23, 59, 59)),
+    st.builds(lambda m: datetime(2025, 11, 2) + timedelta(minutes=m), st.integers(0, 24 * 60)),
+    st.builds(lambda m: datetime(2025, 3, 9) + timedelta(minutes=m), st.integers(0, 24 * 60)),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(_moments, st.integers(0, 6), st.integers(-23 * 60 - 59, 23 * 60 + 59)), min_size=1))
+def test_iso_times_hypothesis(stamps) -> None:
+    rows = [_row(submitted_at=_iso(*stamp)) for stamp in stamps]
+    assert_same(map_webforms, _file(rows), "w.jsonl", PROFILE)
