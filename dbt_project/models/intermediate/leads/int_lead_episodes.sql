@@ -57,6 +57,7 @@ evals as (
         {{ star_except('records', ['opens_lead']) }},  -- noqa: RF02
         eval_slots.start_at,
         eval_slots.authority,
+        lower(sources.first_name) as first_name,
         lower(sources.last_name) as last_name
     from records
     inner join eval_slots
@@ -77,9 +78,11 @@ bookings as (
 -- before it, and only if it is not another system's report of an evaluation a more authoritative
 -- system holds in the same slot for a patient of the same surname (identity left the two unlinked).
 -- A patient whose own record in a more authoritative system holds that slot is no such echo: a namesake
--- booked into the same hour at another clinic must not silence both copies of one booking.
+-- booked into the same hour at another clinic must not silence both copies of one booking. A surname one
+-- typo apart counts as the same when the first name agrees and both systems logged the booking within the
+-- hour ("Wiliams" in FHIR, "Williams" in the EMR, no shared phone or DOB to link them).
 unreferred_evals as (
-    select {{ star_except('evals', ['start_at', 'authority', 'last_name']) }}  -- noqa: RF02
+    select {{ star_except('evals', ['start_at', 'authority', 'first_name', 'last_name']) }}  -- noqa: RF02
     from evals
     cross join rules
     where
@@ -108,8 +111,15 @@ unreferred_evals as (
                 where
                     echoed.start_at = evals.start_at
                     and echoed.authority < evals.authority
-                    and echoed.last_name = evals.last_name
                     and echoed.person_id != evals.person_id
+                    and (
+                        echoed.last_name = evals.last_name
+                        or (
+                            echoed.first_name = evals.first_name
+                            and levenshtein(echoed.last_name, evals.last_name) <= 1
+                            and abs({{ seconds_between('echoed.event_at', 'evals.event_at') }}) <= 3600
+                        )
+                    )
             )
         )
 ),
