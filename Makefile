@@ -42,8 +42,9 @@ lint: setup
 	$(UV) run ruff format --check .
 	$(UV) run sqlfluff lint dbt_project/models dbt_project/tests
 
-dagster: setup  ## the Dagster UI with every asset, sensor and schedule
-	$(UV) run dagster dev -m orchestration.definitions -p 3000
+dagster: setup  ## the Dagster UI with every asset, sensor and schedule (run history kept in data/.dagster_home)
+	mkdir -p "$${DAGSTER_HOME:-$(CURDIR)/data/.dagster_home}"
+	DAGSTER_HOME="$${DAGSTER_HOME:-$(CURDIR)/data/.dagster_home}" $(UV) run dagster dev -m orchestration.definitions -p 3000
 
 bench: setup  ## scale run per size of BENCH_SIZES (e.g. BENCH_SIZES="10000 100000"; BENCH_FLAGS="--nice 10 --spark"); results in benchmarks/results/ (SCALE.md)
 	$(UV) run python benchmarks/scale_run.py --sizes $(BENCH_SIZES) $(BENCH_FLAGS)

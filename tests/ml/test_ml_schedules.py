@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from dagster import AssetSelection, Definitions, define_asset_job, materialize
+from dagster import AssetSelection, DefaultScheduleStatus, Definitions, define_asset_job, materialize
 from ml_feature_fixture import synthetic_features, write_feature_mart
 
 from orchestration import definitions
-from orchestration.schedules import DAILY_RUN, TRAIN_ASSET_KEY, TRAIN_JOB_NAME, WEEKLY_TRAIN
+from orchestration.schedules import (
+    DAILY_RUN,
+    FALLBACK_TIMEZONE,
+    TRAIN_ASSET_KEY,
+    TRAIN_JOB_NAME,
+    WEEKLY_TRAIN,
+    practice_timezone,
+)
 from orchestration.sensors import PIPELINE_JOB_NAME
 from orchestration.settings import Settings
 from orchestration.transform.ml_scores import lead_scoring_model
@@ -52,3 +59,14 @@ def test_train_asset_retrains_and_reports_the_gate(make_settings) -> None:
     promoted = meta[1]["promoted"].value
     assert meta[1]["alias"].value == ("champion" if promoted else "challenger")
     assert meta[1]["gate"].value.startswith("holdout")
+
+
+def test_schedules_run_in_the_practice_time_zone_and_start_switched_on(tmp_path) -> None:
+    (tmp_path / "practice.yaml").write_text(
+        "name: Mountain PT\nclinics:\n  - {id: DEN, name: Denver, zip: '80202', timezone: America/Denver}\n",
+        encoding="utf-8",
+    )
+    assert practice_timezone(tmp_path) == "America/Denver"
+    assert practice_timezone(tmp_path / "missing") == FALLBACK_TIMEZONE
+    assert DAILY_RUN.default_status == WEEKLY_TRAIN.default_status == DefaultScheduleStatus.RUNNING
+    assert DAILY_RUN.execution_timezone == practice_timezone(Settings().config_dir)
