@@ -34,14 +34,16 @@ def freshness_by_source(path: str, published_at: str) -> pl.DataFrame:
 
 @st.cache_data(show_spinner=False)
 def review_queue(path: str, published_at: str) -> pl.DataFrame:
-    """Open review items (latest row per record) with the extraction's fields and confidences."""
-    if not relation_exists(path, published_at, "raw", "review_queue"):
+    """Open review items with the extraction's fields and confidences.
+
+    Reads dbt's queue (latest row per fax, faxes whose correction was ingested left out), not
+    the raw queue, which keeps every fax ever queued."""
+    if not relation_exists(path, published_at, "staging", "stg_fax__review_queue"):
         return pl.DataFrame()
     cols = ", ".join(f"f.{c}, f.{c}_confidence" for c in FAX_FIELDS)
     sql = f"""
         with items as (
-            select * from raw.review_queue
-            qualify row_number() over (partition by source_record_id order by ingested_at desc) = 1
+            select * from staging.stg_fax__review_queue
         ), extraction as (
             select * from raw.fax_extractions
             qualify row_number() over (partition by source_record_id order by ingested_at desc) = 1

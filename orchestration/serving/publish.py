@@ -16,8 +16,8 @@ SNAPSHOT_SCHEMAS = ("ref", "marts")
 SNAPSHOT_EXTRA_TABLES = (
     ("raw", "fax_extractions"),
     ("raw", "ingest_log"),
-    ("raw", "review_queue"),
     ("staging", "stg_eligibility__responses"),
+    ("staging", "stg_fax__review_queue"),
 )
 
 

@@ -28,6 +28,7 @@ FAX_FIELDS = (
 # Fake placeholders that look nothing like real PHI yet are recognisable in assertions.
 FAKE_FIRST, FAKE_LAST, FAKE_PHONE = "Testfirst", "Testlast", "+15550000000"
 REVIEW_FAX = "fax_0001.pdf"
+CORRECTED_FAX = "fax_0002.pdf"
 
 
 def _fax_page(warehouse_dir: Path) -> Path:
@@ -150,6 +151,23 @@ def add_detail_tables(con: duckdb.DuckDBPyConnection, warehouse_dir: Path, as_of
                ?::timestamp as ingested_at
         """,
         [REVIEW_FAX, str(image), as_of, as_of],
+    )
+    # A second queued fax whose correction was already ingested: still in raw.review_queue, gone from
+    # the dbt view (stg_fax__review_queue drops corrected faxes), which is what the page must list.
+    con.execute(
+        """
+        insert into raw.review_queue
+        select ?, 'low confidence: dob', [?], ?::timestamp, 'fax', ?, ?::timestamp
+        """,
+        [CORRECTED_FAX, str(image), as_of, CORRECTED_FAX, as_of],
+    )
+    con.execute(
+        """
+        create table staging.stg_fax__review_queue as
+        select source, source_file, source_record_id, reason, page_images, created_at, ingested_at
+        from raw.review_queue where source_record_id <> ?
+        """,
+        [CORRECTED_FAX],
     )
     con.execute(
         """

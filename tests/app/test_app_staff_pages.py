@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import duckdb
-from app_snapshot_details import FAKE_FIRST, FAKE_PHONE, REVIEW_FAX
+from app_snapshot_details import CORRECTED_FAX, FAKE_FIRST, FAKE_PHONE, REVIEW_FAX
 from conftest import open_page
 
 from app.lib import audit
@@ -97,6 +97,16 @@ def test_one_click_outcome_writes_the_inbox_file_and_audit(published: Path, tmp_
     entry = audit.read_entries().row(0, named=True)
     assert (entry["action"], entry["target"]) == ("outcome", lead_id)
     assert "left message" not in entry["detail"]  # notes may hold PHI: never in the audit
+
+
+def test_review_queue_leaves_out_faxes_whose_correction_was_ingested(published: Path) -> None:
+    with duckdb.connect(str(published), read_only=True) as con:
+        queued = {r[0] for r in con.execute("select source_record_id from raw.review_queue").fetchall()}
+    assert CORRECTED_FAX in queued  # the raw queue still holds it; the page must not
+    at = open_page("review_queue.py", "staff").run()
+    assert not at.exception
+    assert at.selectbox(key="review_fax").options == [REVIEW_FAX]
+    assert any("**1 faxes**" in m.value for m in at.markdown)
 
 
 def test_review_queue_correction_is_written_as_a_source(published: Path, tmp_path: Path) -> None:
