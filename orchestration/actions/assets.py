@@ -179,10 +179,11 @@ def call_list_asset(settings: PtleadsSettings, warehouse: WarehouseResource) -> 
 
 @asset(key=["marts", "sla_metrics"], deps=[AssetKey(["marts", "fct_leads"])], group_name="marts")
 def sla_metrics_asset(settings: PtleadsSettings, warehouse: WarehouseResource) -> MaterializeResult:
-    """Speed-to-lead SLA per tier (config `sla:`), for the practice and each clinic."""
+    """Speed-to-lead SLA per tier (config `sla:`; a tier without a target is held to standard's), for the
+    practice and each clinic."""
     s = settings.to_settings()
     with warehouse.connect() as con:
-        targets = dict(load_sequences(s.config_dir).sla)
+        targets = load_sequences(s.config_dir).sla_targets()
         rows = sla_table(reads.load_sla_leads(con), s.as_of.replace(tzinfo=None), targets)
         _write(con, "sla_metrics", SlaRow, rows)
     shares = {r.priority_tier: r.share for r in rows if r.clinic_id == "all"}

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from orchestration.actions.compliance import zone
 from orchestration.actions.engine import NextAction
+from orchestration.actions.sequences import SLA_FALLBACK_TIER
 
 MIN_VALUE = 50.0  # a lead without an estimate still counts (USD)
 
@@ -109,15 +110,25 @@ class SlaMetric:
 
 
 def sla_metrics(leads: Iterable[SlaLead], as_of: datetime, targets: dict[str, timedelta]) -> list[SlaMetric]:
-    """Share of leads first contacted within the tier's target, among leads whose target has passed."""
+    """Share of leads first contacted within the tier's target, among leads whose target has passed.
+
+    A tier missing from `targets` is measured against the fallback tier's target (standard), not dropped.
+    """
+    targets = dict(targets)
     counts = {tier: [0, 0] for tier in targets}
     for lead in leads:
-        target = targets.get(lead.priority_tier)
-        if target is None or lead.received_at + target > as_of:
+        tier = lead.priority_tier
+        if tier not in targets:
+            if SLA_FALLBACK_TIER not in targets:
+                continue  # nothing to measure against
+            targets[tier] = targets[SLA_FALLBACK_TIER]
+            counts[tier] = [0, 0]
+        target = targets[tier]
+        if lead.received_at + target > as_of:
             continue  # still inside the window: neither a hit nor a miss yet
-        counts[lead.priority_tier][0] += 1
+        counts[tier][0] += 1
         if lead.first_contact_at is not None and lead.first_contact_at - lead.received_at <= target:
-            counts[lead.priority_tier][1] += 1
+            counts[tier][1] += 1
     return [
         SlaMetric(tier, targets[tier], n, hit, (hit / n) if n else None) for tier, (n, hit) in counts.items()
     ]

@@ -143,7 +143,7 @@ def next_action(lead: LeadInput, as_of: datetime, ctx: EngineContext) -> NextAct
         return None
     cfg, rules = ctx.sequences, ctx.compliance
     facts = summarise(lead, as_of, rules, ctx.unanswered)
-    sla_due = lead.received_at + cfg.sla.get(lead.priority_tier, cfg.sla["standard"])  # type: ignore[call-overload]
+    sla_due = lead.received_at + cfg.sla_target(lead.priority_tier)
 
     def task(action: str, rule: str, reason: str, template: str) -> NextAction:
         due = into_window(max(as_of, lead.received_at), lead.timezone, rules)

@@ -45,6 +45,11 @@ def _parse_clock(value: object) -> time:
 
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+SlaTier = Literal["complex", "high", "standard", "low"]
+SLA_TIERS: tuple[SlaTier, ...] = ("complex", "high", "standard", "low")
+# A tier without its own `sla:` target is held to standard's: complex cases are at least as urgent as
+# standard ones, and a tier that silently had no target dropped out of marts.sla_metrics altogether.
+SLA_FALLBACK_TIER: SlaTier = "standard"
 Clock = Annotated[time, BeforeValidator(_parse_clock)]
 
 
@@ -133,7 +138,7 @@ class WaitlistConfig(_Strict):
 class SequencesConfig(_Strict):
     scheduling_link: str
     token_secret: str
-    sla: dict[Literal["high", "standard", "low"], Duration]
+    sla: dict[SlaTier, Duration]
     owner_roles: dict[Literal["call", "sms", "email", "none"], str]
     channel_fallback: dict[Channel, list[Channel]]
     complex_when: ComplexWhen
@@ -144,8 +149,18 @@ class SequencesConfig(_Strict):
     templates: dict[str, str]
     waitlist: WaitlistConfig = WaitlistConfig()
 
+    def sla_target(self, tier: str) -> timedelta:
+        """First-contact target of a priority tier; a tier without one gets the fallback tier's."""
+        return self.sla.get(tier, self.sla[SLA_FALLBACK_TIER])  # type: ignore[call-overload]
+
+    def sla_targets(self) -> dict[str, timedelta]:
+        """Every priority tier's first-contact target, missing tiers filled from the fallback tier."""
+        return {tier: self.sla_target(tier) for tier in SLA_TIERS}
+
     @model_validator(mode="after")
     def _references_resolve(self) -> SequencesConfig:
+        if SLA_FALLBACK_TIER not in self.sla:
+            raise ValueError(f"sla.{SLA_FALLBACK_TIER} is required (tiers without a target use it)")
         for name in REQUIRED_SEQUENCES:
             if name not in self.sequences:
                 raise ValueError(f"sequence {name} is missing")

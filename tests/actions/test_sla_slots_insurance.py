@@ -24,7 +24,7 @@ def test_sla_metrics_shares() -> None:
             "d", "high", R + timedelta(hours=5, minutes=50), None
         ),  # window still open at as-of: excluded
         SlaLead("e", "standard", R, R + timedelta(hours=2)),  # hit (exactly on target)
-        SlaLead("f", "low", R, None),  # no target for low
+        SlaLead("f", "low", R, None),  # no target of its own: held to standard's 2 h, a miss
     ]
     metrics = {m.priority_tier: m for m in sla_metrics(leads, R + timedelta(hours=6), TARGETS)}
     assert (metrics["high"].leads, metrics["high"].within) == (3, 1)
