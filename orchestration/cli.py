@@ -86,10 +86,20 @@ def app(
     warehouse: Annotated[
         Path | None, typer.Option(help="Warehouse whose published snapshot to serve.")
     ] = None,
+    inbox: Annotated[
+        Path | None,
+        typer.Option(
+            help="Inbox the pipeline reads (default data/inbox): staff outcomes, fax corrections "
+            "and re-queued files go here, so give the same one as `ptleads run --inbox`."
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option(help="Practice config folder (default config/), as for `ptleads run`.")
+    ] = None,
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8501,
 ) -> None:
     """Serve the Streamlit app against the published snapshot."""
-    settings = Settings().with_overrides(warehouse=warehouse)
+    settings = Settings().with_overrides(warehouse=warehouse, inbox=inbox, config_dir=config)
     if not settings.snapshot.exists():
         _fail(f"no published snapshot at {settings.snapshot}; run `ptleads run` first")
     env = {**os.environ, **settings.export_env()}

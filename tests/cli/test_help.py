@@ -30,3 +30,27 @@ def test_app_without_snapshot_fails_with_one_line(tmp_path) -> None:
     assert result.exit_code == 1
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1 and "no published snapshot" in lines[0]
+
+
+def test_app_passes_inbox_and_config_to_streamlit(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Staff writes go to the inbox the app was given, so the Streamlit process must see it."""
+    import orchestration.cli as cli_module
+
+    (tmp_path / "serving").mkdir()
+    (tmp_path / "serving" / "snapshot.duckdb").touch()
+    for var in ("PTLEADS_INBOX", "PTLEADS_CONFIG", "PTLEADS_WAREHOUSE"):
+        monkeypatch.delenv(var, raising=False)
+    seen: dict[str, str] = {}
+
+    def fake_call(cmd: list[str], env: dict[str, str]) -> int:
+        seen.update(env)
+        return 0
+
+    monkeypatch.setattr(cli_module.subprocess, "call", fake_call)
+    args = ["app", "--warehouse", str(tmp_path / "warehouse.duckdb")]
+    args += ["--inbox", str(tmp_path / "practice_inbox"), "--config", str(tmp_path / "practice_config")]
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert seen["PTLEADS_INBOX"] == str((tmp_path / "practice_inbox").resolve())
+    assert seen["PTLEADS_CONFIG"] == str((tmp_path / "practice_config").resolve())
+    assert seen["PTLEADS_WAREHOUSE"] == str((tmp_path / "warehouse.duckdb").resolve())
