@@ -134,6 +134,7 @@ def train(
 
     from ml.promotion import rollback as rollback_champion
     from ml.train import train as run_training
+    from orchestration.resources import warehouse_lock
 
     settings = Settings().with_overrides(warehouse=warehouse, config_dir=config)
     if rollback:
@@ -144,11 +145,18 @@ def train(
         return
     if not settings.warehouse.exists():
         _fail(f"no warehouse at {settings.warehouse}; run `ptleads run` first")
-    con = duckdb.connect(str(settings.warehouse))
-    try:
-        report = run_training(con, settings, force=True)
-    finally:
-        con.close()
+    # Queue behind a running pipeline like `run` and `push` (DuckDB has one writer per file).
+    typer.echo(f"waiting for the warehouse lock {settings.warehouse.name}.lock ...", err=True)
+    with warehouse_lock(settings.warehouse):
+        try:
+            con = duckdb.connect(str(settings.warehouse))
+        except duckdb.IOException:
+            # Held by a process that does not take our lock (a duckdb shell, a notebook): say so in one line.
+            _fail(f"warehouse {settings.warehouse} is open in another process; close it and retry")
+        try:
+            report = run_training(con, settings, force=True)
+        finally:
+            con.close()
     if report.version is None:
         typer.echo(f"no model trained: {report.skipped}")
         return
