@@ -18,6 +18,7 @@ import duckdb
 
 from orchestration.transform.dbt_project_files import DBT_PROJECT_DIR
 from scale.spark_raw import export_sources, tables_json
+from scale.spark_values import compare_rows
 
 
 @dataclass
@@ -29,6 +30,11 @@ class SparkBuild:
     duckdb_rows: dict[str, int] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)  # first line of the error (SQL text only)
     seconds: dict[str, float] = field(default_factory=dict)
+    # table models: rows only one engine has (scalar columns; see scale.spark_values)
+    row_differences: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def values_differ(self) -> dict[str, dict[str, int]]:
+        return {m: d for m, d in self.row_differences.items() if d["duckdb_only"] or d["spark_only"]}
 
     def built(self) -> list[str]:
         return sorted(m for m, s in self.statuses.items() if s == "success")
@@ -46,6 +52,8 @@ class SparkBuild:
                 for m in self.built()
                 if self.spark_rows.get(m) != self.duckdb_rows.get(m)
             },
+            "tables_compared_by_value": sorted(self.row_differences),
+            "values_differ": self.values_differ(),
             "errors": self.errors,
             "seconds": self.seconds,
         }
@@ -78,8 +86,12 @@ def run_dbt_spark(spark_dir: Path, as_of: str, select: str, config_dir: Path) ->
         "PTLEADS_CONFIG": str(config_dir),
         "PTLEADS_WAREHOUSE": os.environ.get("PTLEADS_WAREHOUSE", str(spark_dir / "unused.duckdb")),
     }
-    dbt = Path(sys.executable).with_name("dbt")
-    args = [str(dbt), "run", "--target", "spark", "--project-dir", str(DBT_PROJECT_DIR)]
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(Path(__file__).resolve().parents[1]), env.get("PYTHONPATH", "")) if p
+    )
+    # dbt's CLI plus a `session` submission method, so the Python models run on the Spark driver.
+    args = [sys.executable, "-m", "scale.spark_dbt", "run", "--target", "spark"]
+    args += ["--project-dir", str(DBT_PROJECT_DIR)]
     args += ["--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target)]
     args += ["--log-path", str(target / "logs"), "--select", select, "--vars", json.dumps({"as_of": as_of})]
     subprocess.run(args, env=env, capture_output=True, text=True, cwd=spark_dir)
@@ -131,4 +143,8 @@ def build_on_spark(
     relations = {m: f"{schemas.get(m, 'staging')}.{m}" for m in build.built()}
     build.spark_rows = count_spark(spark_dir, relations) if relations else {}
     build.seconds["count"] = round(time.perf_counter() - started, 1)
+    started = time.perf_counter()
+    tables = {m: schemas[m] for m in build.built() if m in schemas}
+    build.row_differences = compare_rows(warehouse, spark_dir, tables)
+    build.seconds["compare_values"] = round(time.perf_counter() - started, 1)
     return build

@@ -33,17 +33,34 @@ def export_sources(warehouse: Path, out_dir: Path) -> list[ExportedTable]:
     """One parquet file per source table (read-only open of the warehouse)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(warehouse), read_only=True)
+    # Plain TIMESTAMPs hold UTC wall-clock time. Written as UTC instants, Spark reads them as its
+    # `timestamp` (the marts' contract type) instead of timestamp_ntz, which the contracts reject.
+    con.execute("SET TimeZone = 'UTC'")
     exported = []
     try:
         for schema, name in con.execute(SOURCE_TABLES_SQL).fetchall():
             path = out_dir / f"{schema}.{name}.parquet"
             # JSON columns become strings; Spark reads every other DuckDB type through parquet.
-            con.execute(f"COPY (SELECT * FROM {schema}.{name}) TO '{path}' (FORMAT parquet)")
+            con.execute(
+                f"COPY (SELECT {_export_columns(con, schema, name)} FROM {schema}.{name}) "
+                f"TO '{path}' (FORMAT parquet)"
+            )
             rows = con.execute(f"SELECT count(*) FROM {schema}.{name}").fetchone()[0]
             exported.append(ExportedTable(schema, name, path, rows))
     finally:
         con.close()
     return exported
+
+
+def _export_columns(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> str:
+    columns = con.execute(
+        "select column_name, data_type from information_schema.columns"
+        " where table_schema = ? and table_name = ? order by ordinal_position",
+        [schema, name],
+    ).fetchall()
+    return ", ".join(
+        f'cast("{c}" as timestamptz) as "{c}"' if t == "TIMESTAMP" else f'"{c}"' for c, t in columns
+    )
 
 
 def register_in_spark(spark: object, tables: list[ExportedTable]) -> None:
