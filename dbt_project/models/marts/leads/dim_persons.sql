@@ -17,12 +17,12 @@ with named as (
 
 select
     person_id,
-    arg_min(first_name, (event_at, record_key)) filter (where first_name is not null) as first_name,
-    arg_min(last_name, (event_at, record_key)) filter (where last_name is not null) as last_name,
-    arg_min(dob, (event_at, record_key)) filter (where dob is not null) as dob,
-    arg_min(phone_e164, (event_at, record_key)) filter (where phone_e164 is not null) as phone_e164,
-    arg_min(email, (event_at, record_key)) filter (where email is not null) as email,
-    arg_min(zip5, (event_at, record_key)) filter (where zip5 is not null) as zip5,
+    {{ arg_min('first_name', '(event_at, record_key)') }} filter (where first_name is not null) as first_name,
+    {{ arg_min('last_name', '(event_at, record_key)') }} filter (where last_name is not null) as last_name,
+    {{ arg_min('dob', '(event_at, record_key)') }} filter (where dob is not null) as dob,
+    {{ arg_min('phone_e164', '(event_at, record_key)') }} filter (where phone_e164 is not null) as phone_e164,
+    {{ arg_min('email', '(event_at, record_key)') }} filter (where email is not null) as email,
+    {{ arg_min('zip5', '(event_at, record_key)') }} filter (where zip5 is not null) as zip5,
     min(event_at) as first_seen_at,
     cast(count(*) as integer) as record_count
 from named
