@@ -10,7 +10,7 @@ from dagster import AssetKey, AssetsDefinition, AssetSpec, MaterializeResult, as
 from orchestration.ingest.framework import ParseContext, Source, ingest_source
 from orchestration.ingest.ingest_config import load_ingest_config
 from orchestration.ingest.outbox_270 import INQUIRIES_SENT, OUTBOX_SOURCE, Provider, write_outbox_270
-from orchestration.ingest.profiles import load_profiles
+from orchestration.ingest.profiles import load_profiles_for_ingest
 from orchestration.ingest.sources import SOURCES
 from orchestration.practice_config import load_practice_config
 from orchestration.resources import PtleadsSettings, WarehouseResource, progress
@@ -29,7 +29,7 @@ def build_ingest_asset(source: Source) -> AssetsDefinition:
         resolved = settings.to_settings()
         ctx = ParseContext(
             config_dir=resolved.config_dir,
-            profiles=load_profiles(resolved.config_dir),
+            profiles=load_profiles_for_ingest(resolved.config_dir),
             warehouse_dir=resolved.warehouse.parent,
         )
         with warehouse.connect() as con:

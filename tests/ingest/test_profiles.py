@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
+import duckdb
 import pytest
 
-from orchestration.ingest.profiles import load_profiles, pick_profile
+from orchestration.ingest.profiles import (
+    BrokenProfile,
+    MappingProfile,
+    load_profiles,
+    load_profiles_for_ingest,
+    pick_profile,
+)
+from orchestration.ingest.records import QuarantineFile
 from orchestration.practice_config import ConfigError, load_practice_config
 from orchestration.settings import REPO_ROOT
 
@@ -28,6 +37,9 @@ def _write(tmp_path: Path, text: str, name: str = "p.yaml") -> Path:
     (tmp_path / "profiles").mkdir(exist_ok=True)
     (tmp_path / "profiles" / name).write_text(text)
     return tmp_path
+
+
+FIXTURES = REPO_ROOT / "tests" / "fixtures"
 
 
 def test_shipped_profiles_load() -> None:
@@ -89,3 +101,85 @@ def test_shipped_practice_config_loads() -> None:
     config = load_practice_config(REPO_ROOT / "config")
     assert {c.id for c in config.practice.clinics} >= {"ATX-S", "RR", "CP"}
     assert all(p.tier in ("high", "standard", "low") for p in config.payers)
+
+
+def test_ingest_keeps_a_broken_profile_and_quarantines_only_its_files(tmp_path: Path) -> None:
+    _write(tmp_path, GOOD.replace("kind: referral", "kind: referal"), "bad.yaml")
+    _write(tmp_path, GOOD.replace("test_referrals", "visits").replace("*Referral*", "*Visits*"), "good.yaml")
+    with pytest.raises(ConfigError, match=r"bad\.yaml: key kind \(line 4\)"):
+        load_profiles(tmp_path)  # the strict loader (config checks) still refuses the folder
+    profiles = load_profiles_for_ingest(tmp_path)
+    assert [type(p) for p in profiles] == [BrokenProfile, MappingProfile]
+    assert (profiles[0].file, profiles[0].source, profiles[0].match) == (
+        "bad.yaml",
+        "emr_csv",
+        "*Referral*.csv",
+    )
+    with pytest.raises(QuarantineFile) as info:
+        pick_profile(profiles, "emr_csv", "Weekly Referral Report.csv")
+    assert "mapping profile bad.yaml is invalid: key kind (line 4)" in str(info.value)
+    assert str(tmp_path) not in str(info.value)  # reasons name the file, not the practice's folders
+    assert pick_profile(profiles, "emr_csv", "Weekly Visits.csv").name == "visits"
+    assert pick_profile(profiles, "emr_csv", "appointments.csv") is None
+    assert pick_profile(profiles, "webforms", "Weekly Referral Report.csv") is None
+
+
+def test_unreadable_profile_explains_files_no_other_profile_maps(tmp_path: Path) -> None:
+    _write(tmp_path, GOOD.replace("columns:", "columns: [", 1), "a_bad.yaml")
+    _write(tmp_path, GOOD.replace("test_referrals", "visits").replace("*Referral*", "*Visits*"), "good.yaml")
+    profiles = load_profiles_for_ingest(tmp_path)
+    assert pick_profile(profiles, "emr_csv", "Weekly Visits.csv").name == "visits"
+    with pytest.raises(
+        QuarantineFile, match=r"matches appointments\.csv; mapping profile a_bad\.yaml is invalid"
+    ):
+        pick_profile(profiles, "emr_csv", "appointments.csv")
+
+
+def test_duplicate_profile_name_breaks_only_the_second_file(tmp_path: Path) -> None:
+    _write(tmp_path, GOOD, "a.yaml")
+    _write(tmp_path, GOOD.replace("*Referral*", "*Visits*"), "b.yaml")
+    profiles = load_profiles_for_ingest(tmp_path)
+    assert pick_profile(profiles, "emr_csv", "Referral.csv").name == "test_referrals"
+    with pytest.raises(QuarantineFile, match=r"b\.yaml is invalid: key name: profile name 'test_referrals'"):
+        pick_profile(profiles, "emr_csv", "Visits.csv")
+
+
+def test_pipeline_ingest_assets_survive_a_broken_profile(tmp_path: Path) -> None:
+    """The Dagster ingest steps: FHIR and the EMR file of a good profile ingest, the broken profile's file
+    is quarantined with a reason naming the profile file, and no step fails."""
+    from dagster import DagsterInstance, materialize
+
+    from orchestration.ingest.assets import INGEST_ASSETS
+    from orchestration.resources import PtleadsSettings, WarehouseResource
+    from orchestration.settings import Settings
+
+    config = tmp_path / "config"
+    shutil.copytree(REPO_ROOT / "config", config)
+    broken = config / "profiles" / "raintree_referral_report.yaml"
+    broken.write_text(broken.read_text().replace("kind: referral", "kind: referal"))
+    inbox = tmp_path / "inbox"
+    (inbox / "fhir").mkdir(parents=True)
+    (inbox / "emr_csv").mkdir()
+    shutil.copy(FIXTURES / "fhir" / "Patient-example.json", inbox / "fhir")
+    for name in ("Raintree_Referrals_2025-03.csv", "Prompt_Referrals_2025-03.csv"):
+        shutil.copy(FIXTURES / "emr_csv" / name, inbox / "emr_csv")
+    settings = Settings().with_overrides(inbox=inbox, warehouse=tmp_path / "w.duckdb", config_dir=config)
+    wanted = [a for a in INGEST_ASSETS if a.op.name in ("ingest_fhir", "ingest_emr_csv")]
+    result = materialize(
+        wanted,
+        resources={
+            "settings": PtleadsSettings.from_settings(settings),
+            "warehouse": WarehouseResource(path=str(settings.warehouse)),
+        },
+        instance=DagsterInstance.ephemeral(),
+    )
+    assert result.success
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        log = {
+            f: (s, r) for f, s, r in con.execute("select file, status, reason from raw.ingest_log").fetchall()
+        }
+    assert log["Patient-example.json"][0] == "ok"
+    assert log["Prompt_Referrals_2025-03.csv"][0] in ("ok", "partial")
+    status, reason = log["Raintree_Referrals_2025-03.csv"]
+    assert status == "quarantined"
+    assert reason.startswith("mapping profile raintree_referral_report.yaml is invalid: key kind (line 5)")
