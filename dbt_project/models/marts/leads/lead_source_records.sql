@@ -1,16 +1,24 @@
 -- Lineage of identity resolution: every ingested record that belongs to a lead (lead-opening records,
--- appointments, touches), with the best match weight that tied its identity node into the person.
-with lead_records as (
+-- appointments, touches), once, with the best match weight that tied its identity node into the person.
+-- A voicemail both opens its lead (int_lead_episodes) and is a touch (int_touches_attributed): the
+-- episode's row wins. record_kind comes from the branch that lists the record: an outcome attached only
+-- by the lead it names has no row in int_persons_matched.
+with episode_records as (
     select
         source,
         source_file,
         source_record_id,
         record_key,
+        record_kind,
         lead_id,
         person_id
     from {{ ref('int_lead_episodes') }}
     -- an evaluation booking that opened its lead is listed with the appointment's records below
     where record_kind != 'appointment'
+),
+
+lead_records as (
+    select * from episode_records
     union all
     select
         appointment_records.record.source,
@@ -18,6 +26,7 @@ with lead_records as (
         appointment_records.record.source_record_id,
         appointment_records.record.source || ':appointment:' || appointment_records.record.source_record_id
             as record_key,
+        'appointment' as record_kind,
         appointment_records.lead_id,
         appointment_records.person_id
     from (
@@ -29,14 +38,20 @@ with lead_records as (
     ) as appointment_records
     union all
     select
-        source,
-        source_file,
-        source_record_id,
-        record_key,
-        lead_id,
-        person_id
-    from {{ ref('int_touches_attributed') }}
-    where lead_id is not null
+        touches.source,
+        touches.source_file,
+        touches.source_record_id,
+        touches.record_key,
+        touches.record_kind,
+        touches.lead_id,
+        touches.person_id
+    from {{ ref('int_touches_attributed') }} as touches
+    where
+        touches.lead_id is not null
+        and not exists (
+            select 1 from episode_records
+            where episode_records.record_key = touches.record_key
+        )
 ),
 
 node_weights as (
@@ -65,7 +80,7 @@ select
     lead_records.source_record_id,
     lead_records.lead_id,
     lead_records.person_id,
-    persons.record_kind,
+    lead_records.record_kind,
     cast(node_weights.match_weight as double) as match_weight
 from lead_records
 left join {{ ref('int_persons_matched') }} as persons on lead_records.record_key = persons.record_key

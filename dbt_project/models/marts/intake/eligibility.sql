@@ -1,0 +1,60 @@
+-- One row per 271 answer attributed to a lead: the lead our 270 named in its trace (TRN02), else the
+-- person's latest lead received by the end of the answer's day (int_touches_attributed decides, the
+-- same attribution fct_leads.verified_at uses). Answers that reach no lead (no person match, or no
+-- lead yet) are left out; the raw answers stay in staging.stg_eligibility__responses.
+with answers as (
+    select * from {{ ref('stg_eligibility__responses') }}
+),
+
+attributed as (
+    select
+        source,
+        source_record_id,
+        lead_id
+    from {{ ref('int_touches_attributed') }}
+    where record_kind = 'eligibility' and lead_id is not null
+),
+
+-- one canonical payer per X12 id, even if a practice's config lists an id twice
+payers as (
+    select
+        x12_payer_id,
+        min(payer_id) as payer_id
+    from {{ ref('stg_ref__payers') }}
+    where x12_payer_id is not null
+    group by x12_payer_id
+)
+
+select
+    attributed.lead_id,
+    -- canonical payer id as in fct_leads: by the 271's payer id (NM1*PR), else by its payer name
+    coalesce(payers.payer_id, {{ payer_id_from_text('answers.payer_text') }}) as payer,
+    answers.member_id,
+    answers.active,
+    answers.copay,
+    answers.coinsurance,
+    answers.deductible_remaining,
+    answers.oop_remaining,
+    cast(answers.visit_limit as integer) as visit_limit,
+    cast(answers.visits_used as integer) as visits_used,
+    answers.auth_required,
+    answers.in_network,
+    answers.checked_at,
+    answers.rejection_reason,
+    answers.source_record_id,
+    answers.source,
+    answers.source_file,
+    answers.payer_text as payer_name,
+    answers.payer_id as payer_x12_id,
+    answers.is_dependent,
+    answers.plan_name,
+    answers.plan_begin,
+    answers.plan_end,
+    answers.deductible,
+    answers.oop_max,
+    answers.rejection_code,
+    answers.lead_ref as inquiry_lead_id
+from answers
+inner join attributed
+    on answers.source = attributed.source and answers.source_record_id = attributed.source_record_id
+left join payers on answers.payer_id = payers.x12_payer_id
