@@ -25,7 +25,7 @@ from orchestration.actions.call_list_contract import check_call_list_contract
 from orchestration.actions.engine import EngineContext, NextAction, next_actions
 from orchestration.actions.insurance_tasks import InsuranceTask, insurance_task
 from orchestration.actions.sequences import load_compliance, load_sequences
-from orchestration.actions.slots import SlotRequest, best_slots, describe_slots, open_slots
+from orchestration.actions.slots import describe_slots, offer_slots, open_slots, specialty_by_group
 from orchestration.actions.tracking_tokens import log_tokens
 from orchestration.actions.waitlist import RankedOffer, apply_waitlist, freed_slots, rank_offers
 from orchestration.practice_config import load_practice_config
@@ -68,12 +68,14 @@ def compute_waitlist_offers(
     if not cfg.enabled:
         return []
     as_of = as_of.replace(tzinfo=None)
-    practice = load_practice_config(config_dir).practice
+    config = load_practice_config(config_dir)
+    practice = config.practice
     booked = [(b.therapist_id, b.start_at, b.duration_min) for b in reads.load_booked_slots(con, as_of)]
     freed = freed_slots(reads.load_cancelled_appointments(con, as_of), booked, practice, as_of, cfg)
     if not freed:
         return []
-    waiting = reads.load_waitlist_candidates(con, as_of, cfg.all_open_leads)
+    specialties = specialty_by_group(config.diagnosis_groups)
+    waiting = reads.load_waitlist_candidates(con, as_of, cfg.all_open_leads, specialties)
     names = {c.id: c.name for c in practice.clinics}
     return rank_offers(freed, waiting, names, depth=cfg.offers_per_slot * DEPTH_PER_OFFER)
 
@@ -87,23 +89,17 @@ def compute_actions(
     """Read the warehouse, run the engine, apply waitlist offers (computed here when not given), build the
     day's call list and insurance tasks."""
     as_of = as_of.replace(tzinfo=None)
-    practice = load_practice_config(config_dir).practice
+    config = load_practice_config(config_dir)
+    practice = config.practice
     leads = reads.load_engine_inputs(con, as_of)
     clinics = reads.load_clinics(con)
     slots = open_slots(practice, reads.load_booked_slots(con, as_of), as_of)
-    by_clinic = {c: [s for s in slots if s.clinic_id == c] for c in {s.clinic_id for s in slots}}
-    # The offer depends only on clinic and diagnosis group here: rank once per pair, not per lead.
-    offered: dict[tuple[str, str | None], tuple[str, str] | None] = {}
-    therapist_names: dict[str, str] = {}
-    slot_texts: dict[str, str] = {}
-    for lead in leads:
-        key = (lead.clinic_id, lead.diagnosis_group)
-        if key not in offered:
-            req = SlotRequest(lead.lead_id, lead.clinic_id, lead.diagnosis_group, None, {lead.clinic_id: 0.0})
-            best = best_slots(req, by_clinic.get(lead.clinic_id) or slots)
-            offered[key] = (best[0].therapist_name, describe_slots(best)) if best else None
-        if offered[key] is not None:
-            therapist_names[lead.lead_id], slot_texts[lead.lead_id] = offered[key]  # type: ignore[misc]
+    specialties = specialty_by_group(config.diagnosis_groups)
+    offered = offer_slots(leads, slots, reads.load_inbound_times(con, as_of), specialties)
+    therapist_names = {lead_id: best[0].therapist_name for lead_id, best in offered.items() if best}
+    # leads with the same clinic, specialty and time preference share one offer list: describe it once
+    texts = {id(best): describe_slots(best) for best in offered.values() if best}
+    slot_texts = {lead_id: texts[id(best)] for lead_id, best in offered.items() if best}
     ctx = EngineContext(
         load_sequences(config_dir), load_compliance(config_dir), clinics, therapist_names, slot_texts
     )

@@ -8,24 +8,34 @@ then the earliest start.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from orchestration.actions.compliance import zone
+from orchestration.actions.timeline import LeadInput
 from orchestration.practice_config import Practice
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
-# Which therapist specialty serves which diagnosis group best.
+# Which therapist specialty serves which diagnosis group best: the shipped diagnosis_groups.yaml groups.
+# A group's own `specialty:` key in diagnosis_groups.yaml overrides this (`specialty_by_group`), so a
+# practice's own groups match too; a group named after a specialty (sports, geriatric, ...) maps to it.
+DEFAULT_SPECIALTY = "orthopedic"
 SPECIALTY_FOR_GROUP: dict[str, str] = {
-    "post_surgical": "post_surgical",
-    "spine": "spine",
-    "neuro": "neuro",
+    "knee_post_op": "post_surgical",
+    "knee": "orthopedic",
+    "shoulder": "orthopedic",
+    "spine_lumbar": "spine",
+    "spine_cervical": "spine",
+    "hip": "orthopedic",
+    "ankle_foot": "orthopedic",
     "vestibular": "vestibular",
-    "pelvic_health": "pelvic_health",
-    "sports": "sports",
-    "geriatric": "geriatric",
+    "neuro": "neuro",
+    "pelvic": "pelvic_health",
+    "general": "orthopedic",
+    **{name: name for name in ("post_surgical", "spine", "pelvic_health", "sports", "geriatric")},
 }
 PREFERENCE_HOURS = {
     "morning": (time(6), time(12)),
@@ -55,6 +65,22 @@ class SlotRequest:
     distance_km_by_clinic: dict[str, float] | None = None
     priority_tier: str = "standard"
     expected_value: float = 0.0
+    specialty: str | None = None  # wanted therapist specialty; None: SPECIALTY_FOR_GROUP of the group
+
+
+def wanted_specialty(req: SlotRequest) -> str:
+    """The therapist specialty that serves this lead best (the practice's mapping, else the default)."""
+    return req.specialty or SPECIALTY_FOR_GROUP.get(req.diagnosis_group or "", DEFAULT_SPECIALTY)
+
+
+def specialty_by_group(groups: Iterable[object]) -> dict[str, str]:
+    """Group id -> specialty: the defaults, overridden by each diagnosis group's optional `specialty`."""
+    out = dict(SPECIALTY_FOR_GROUP)
+    for group in groups:
+        extra = getattr(group, "model_extra", None) or {}
+        if extra.get("specialty"):
+            out[str(group.id)] = str(extra["specialty"])  # type: ignore[attr-defined]
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,8 +145,7 @@ def open_slots(
 
 
 def _slot_rank(slot: Slot, req: SlotRequest) -> tuple[float, ...]:
-    wanted = SPECIALTY_FOR_GROUP.get(req.diagnosis_group or "", "orthopedic")
-    specialty_miss = 0 if wanted in slot.specialties else 1
+    specialty_miss = 0 if wanted_specialty(req) in slot.specialties else 1
     distance = (req.distance_km_by_clinic or {}).get(
         slot.clinic_id, 0.0 if slot.clinic_id == req.clinic_id else 50.0
     )
@@ -145,6 +170,53 @@ def best_slots(req: SlotRequest, slots: list[Slot], n: int = 3) -> list[Slot]:
         if len(chosen) == n:
             break
     return chosen
+
+
+def infer_time_preference(inbound_at: Iterable[datetime], timezone: str) -> str | None:
+    """The part of day (morning/afternoon/evening) holding most of the lead's own touches (web visits,
+    calls and texts they started), when at least 2 touches and a strict majority agree; else None."""
+    parts: Counter[str] = Counter()
+    tz = zone(timezone)
+    for at in inbound_at:
+        clock = at.replace(tzinfo=UTC).astimezone(tz).time()
+        for name, (lo, hi) in PREFERENCE_HOURS.items():
+            if lo <= clock < hi:
+                parts[name] += 1
+    total = sum(parts.values())
+    if total < 2:
+        return None
+    name, count = parts.most_common(1)[0]
+    return name if count * 2 > total else None
+
+
+def offer_slots(
+    leads: Iterable[LeadInput],
+    slots: list[Slot],
+    inbound: Mapping[str, Iterable[datetime]] | None = None,
+    specialties: Mapping[str, str] | None = None,
+) -> dict[str, list[Slot]]:
+    """The 3 best slots at each lead's clinic (any clinic if it has none): specialty wanted for the
+    diagnosis group (`specialties`, else the default mapping), time of day the lead's own touches
+    (`inbound`) show, earliest start. Ranked once per (clinic, specialty, time preference)."""
+    by_clinic: dict[str, list[Slot]] = {}
+    for slot in slots:
+        by_clinic.setdefault(slot.clinic_id, []).append(slot)
+    cache: dict[tuple[str, str, str | None], list[Slot]] = {}
+    out: dict[str, list[Slot]] = {}
+    for lead in leads:
+        req = SlotRequest(
+            lead.lead_id,
+            lead.clinic_id,
+            lead.diagnosis_group,
+            infer_time_preference((inbound or {}).get(lead.lead_id, ()), lead.timezone),
+            {lead.clinic_id: 0.0},
+            specialty=(specialties or {}).get(lead.diagnosis_group or ""),
+        )
+        key = (lead.clinic_id, wanted_specialty(req), req.time_preference)
+        if key not in cache:
+            cache[key] = best_slots(req, by_clinic.get(lead.clinic_id) or slots)
+        out[lead.lead_id] = cache[key]
+    return out
 
 
 def describe_slots(slots: list[Slot]) -> str:

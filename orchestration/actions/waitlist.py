@@ -10,7 +10,6 @@ actions that replace those leads' regular next action: still exactly one action 
 from __future__ import annotations
 
 import heapq
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,13 +19,16 @@ from orchestration.actions.engine import EngineContext, NextAction, build_action
 from orchestration.actions.sequences import WaitlistConfig
 from orchestration.actions.slots import (
     PREFERENCE_HOURS,
-    SPECIALTY_FOR_GROUP,
     Slot,
     SlotRequest,
     describe_slots,
+    infer_time_preference,
+    wanted_specialty,
 )
 from orchestration.actions.timeline import LeadInput, summarise
 from orchestration.practice_config import Practice
+
+__all__ = ["infer_time_preference"]  # kept importable from here (it moved to slots)
 
 TIER_ORDER = {"high": 0, "standard": 1, "low": 2}
 OTHER_CLINIC_KM = 50.0  # distance assumed to a clinic the lead has no distance for (as slots._slot_rank)
@@ -92,23 +94,6 @@ def freed_slots(
     return list(out.values())
 
 
-def infer_time_preference(inbound_at: Iterable[datetime], timezone: str) -> str | None:
-    """The part of day (morning/afternoon/evening) holding most of the lead's own touches (web visits,
-    calls and texts they started), when at least 2 touches and a strict majority agree; else None."""
-    parts: Counter[str] = Counter()
-    tz = zone(timezone)
-    for at in inbound_at:
-        clock = at.replace(tzinfo=UTC).astimezone(tz).time()
-        for name, (lo, hi) in PREFERENCE_HOURS.items():
-            if lo <= clock < hi:
-                parts[name] += 1
-    total = sum(parts.values())
-    if total < 2:
-        return None
-    name, count = parts.most_common(1)[0]
-    return name if count * 2 > total else None
-
-
 _Entry = tuple[tuple[float, ...], SlotRequest]
 _Index = dict[tuple[str, str | None], list[_Entry]]
 
@@ -124,7 +109,7 @@ def _clinic_index(clinic_id: str, waiting: Iterable[tuple[int, SlotRequest]]) ->
     buckets: _Index = {}
     for order, req in waiting:
         band = _distance(req, clinic_id) // 10
-        wanted = SPECIALTY_FOR_GROUP.get(req.diagnosis_group or "", "orthopedic")
+        wanted = wanted_specialty(req)
         pref = req.time_preference if req.time_preference in PREFERENCE_HOURS else None
         key = (band, TIER_ORDER.get(req.priority_tier, 3), -req.expected_value, order)
         buckets.setdefault((wanted, pref), []).append((key, req))

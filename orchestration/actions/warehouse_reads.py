@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import datetime
 
 import duckdb
@@ -257,16 +258,27 @@ def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * 6371.0 * math.asin(math.sqrt(a))
 
 
+def load_inbound_times(con: duckdb.DuckDBPyConnection, as_of: datetime) -> dict[str, list[datetime]]:
+    """Per open lead, when they reached out themselves (web visits, inbound calls and texts) by as-of:
+    what `infer_time_preference` reads a time-of-day preference from."""
+    inbound: dict[str, list[datetime]] = defaultdict(list)
+    for lead_id, at in con.execute(INBOUND_SQL, [as_of.replace(tzinfo=None)]).fetchall():
+        inbound[lead_id].append(at)
+    return inbound
+
+
 def load_waitlist_candidates(
-    con: duckdb.DuckDBPyConnection, as_of: datetime, all_open_leads: bool
+    con: duckdb.DuckDBPyConnection,
+    as_of: datetime,
+    all_open_leads: bool,
+    specialties: Mapping[str, str] | None = None,
 ) -> list[SlotRequest]:
     """Open leads waiting for a slot (all, or those who viewed the scheduling page), first come first:
-    distance to every clinic from their ZIP, time-of-day preference from the touches they started."""
+    distance to every clinic from their ZIP, time-of-day preference from the touches they started, the
+    wanted specialty from `specialties` (group -> specialty; the default mapping when absent)."""
     as_of = as_of.replace(tzinfo=None)
     clinics = con.execute("select id, lat, lon from ref.clinics where lat is not null").fetchall()
-    inbound: dict[str, list[datetime]] = defaultdict(list)
-    for lead_id, at in con.execute(INBOUND_SQL, [as_of]).fetchall():
-        inbound[lead_id].append(at)
+    inbound = load_inbound_times(con, as_of)
     out: list[SlotRequest] = []
     for lead_id, clinic, group, tier, value, lat, lon, tz, views in con.execute(
         WAITLIST_SQL, [as_of]
@@ -290,6 +302,7 @@ def load_waitlist_candidates(
                 distance_km_by_clinic=distances,
                 priority_tier=tier,
                 expected_value=float(value),
+                specialty=(specialties or {}).get(group or ""),
             )
         )
     return out
