@@ -144,7 +144,7 @@ _moments = st.one_of(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(_moments, st.integers(0, 6), st.integers(-23 * 60 - 59, 23 * 60 + 59)), min_size=1))
 def test_iso_times_hypothesis(stamps) -> None:
     rows = [_row(submitted_at=_iso(*stamp)) for stamp in stamps]

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pyarrow as pa
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orchestration.ingest.records import RawTable, long_ascii_strings
+from orchestration.ingest.records import ArrowRows, RawTable, long_ascii_strings
 
 
 @dataclass(slots=True)
@@ -56,3 +57,16 @@ def test_the_joined_path_declines_what_it_cannot_copy() -> None:
     assert long_ascii_strings(("short", "ids")) is None  # short values: pa.array is as fast
     assert long_ascii_strings(("x" * 500, "y" * 10)) is None  # short on average
     assert long_ascii_strings(()) is None
+
+
+def test_arrow_rows_stand_in_for_a_record_list() -> None:
+    records = [_Row("a", "x" * 500, 1), _Row("b", None, None)]
+    table = TABLE.to_arrow(records)
+    rows = ArrowRows(table, _Row)
+    assert TABLE.to_arrow(rows) is table  # already columnar: handed over as is
+    assert len(rows) == 2 and list(rows) == records
+    assert (rows[0], rows[-1], rows[1:]) == (records[0], records[1], records[1:])
+    with pytest.raises(IndexError):
+        rows[2]
+    with pytest.raises(TypeError):
+        TABLE.to_arrow(ArrowRows(table.drop_columns(["n"]), _Row))
