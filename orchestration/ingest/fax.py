@@ -185,6 +185,8 @@ def _settings(config_dir: Path) -> tuple[float, dict[str, str]]:
 
 
 def parse_fax(path: Path, ctx: ParseContext) -> ParsedFile:
+    if path.suffix.lower() == ".json":  # _is_fax passes a sidecar on only when its fax is missing
+        raise QuarantineFile(f"{path.name}: a fax sidecar without its fax (no PDF or TIFF of that name)")
     threshold, aliases = _settings(ctx.config_dir)
     sidecar, sidecar_problem = read_sidecar(path)
     started = time.monotonic()
@@ -221,6 +223,19 @@ def _is_fax(path: Path) -> bool:
     return True
 
 
+def _sidecar_of(path: Path) -> tuple[Path, ...]:
+    """The fax's sidecar, quarantined with it (alone it would be quarantined again on the next run)."""
+    sidecar = path.with_suffix(".json")
+    return (sidecar,) if path.suffix.lower() != ".json" and sidecar.is_file() else ()
+
+
 # Parallel: OCR is ~1 CPU-s per page, so two workers halve a large fax inbox's wall time (the pool's
 # own gate decides when an inbox is large enough; rows are identical to in-process parsing).
-FAX = Source(name=SOURCE, tables=(EXTRACTIONS, REVIEW_QUEUE), parse=parse_fax, accepts=_is_fax, parallel=True)
+FAX = Source(
+    name=SOURCE,
+    tables=(EXTRACTIONS, REVIEW_QUEUE),
+    parse=parse_fax,
+    accepts=_is_fax,
+    companions=_sidecar_of,
+    parallel=True,
+)

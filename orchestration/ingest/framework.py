@@ -68,6 +68,9 @@ class Source:
     tables: tuple[RawTable, ...]
     parse: Callable[[Path, ParseContext], ParsedFile]
     accepts: Callable[[Path], bool] = lambda path: not path.name.startswith(".")
+    # Files read together with an accepted file (a fax's `.json` sidecar): never listed on their own, and
+    # quarantined with it, so a fax and its sidecar stay together.
+    companions: Callable[[Path], tuple[Path, ...]] = lambda path: ()
     # Parse files in worker processes when the inbox is large (see parse_pool); `parse` must then be a
     # module-level function. Off for OCR: each worker would load its own models.
     parallel: bool = False
@@ -110,6 +113,20 @@ def list_inbox(folder: Path, source: Source) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and source.accepts(p))
 
 
+def stray_files(folder: Path, source: Source, accepted: list[Path]) -> list[Path]:
+    """Files the source does not take (wrong extension) that no accepted file carries along. They are
+    quarantined with a reason rather than left unread in the inbox; hidden files (uploads in progress,
+    .DS_Store) are the only ones left alone."""
+    if not folder.is_dir():
+        return []
+    carried = {c for path in accepted for c in source.companions(path)}
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_file() and not p.name.startswith(".") and not source.accepts(p) and p not in carried
+    )
+
+
 def _known_hashes(con: duckdb.DuckDBPyConnection, source: str) -> tuple[set[str], dict[str, str]]:
     rows = con.execute(
         "SELECT sha256, status, reason FROM raw.ingest_log WHERE source = ?", [source]
@@ -150,7 +167,9 @@ def _quarantine(
     crash at any point loses nothing; a rerun recognises a file already quarantined for the same reason)."""
     target_dir = quarantine_dir / source.name
     target_dir.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(path, target_dir / path.name)
+    companions = [c for c in source.companions(path) if c.is_file()]
+    for file in (path, *companions):
+        shutil.copy2(file, target_dir / file.name)
     (target_dir / f"{path.name}.reason.txt").write_text(reason + "\n", encoding="utf-8")
     if already.get(sha) != reason:
         con.execute("BEGIN TRANSACTION")
@@ -158,6 +177,8 @@ def _quarantine(
         con.execute("COMMIT")
         already[sha] = reason
     path.unlink()
+    for companion in companions:
+        companion.unlink()
 
 
 @dataclass
@@ -294,6 +315,18 @@ def ingest_source(
     done, quarantined = _known_hashes(con, source.name)
     batch = _Batch()
     paths = list_inbox(inbox_dir / source.name, source)
+    for path in stray_files(inbox_dir / source.name, source, paths):
+        report.files_seen += 1
+        data = path.read_bytes()
+        sha = file_sha256(data)
+        if sha in done:
+            report.files_skipped += 1
+            continue
+        reason = f"file type {path.suffix or '(no extension)'} is not read by the {source.name} source"
+        _quarantine(con, source, path, len(data), sha, reason, quarantine_dir, time.monotonic(), quarantined)
+        report.files_quarantined += 1
+        report.quarantined.append(path.name)
+        progress(f"  {source.name}: quarantined {path.name}: {reason}")
     for job in file_jobs(paths, source.parse, ctx, set(done), source.parallel, workers):
         report.files_seen += 1
         started = time.monotonic()

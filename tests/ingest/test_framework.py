@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import json
 
+import duckdb
+
+from orchestration.ingest.fax import FAX
 from orchestration.ingest.fhir import FHIR
+from orchestration.ingest.framework import ingest_source
+from orchestration.ingest.sources import SOURCES
 from orchestration.ingest.webforms import WEBFORMS
 
 FORM = json.dumps(
@@ -135,3 +140,58 @@ def test_bad_file_does_not_stop_the_run(warehouse) -> None:
     warehouse.drop("fhir", "b.ndjson", PATIENT)
     report = warehouse.ingest(FHIR)
     assert (report.files_quarantined, report.files_ok, report.records) == (1, 1, 1)
+
+
+def test_file_of_an_unread_type_is_quarantined_not_left_in_the_inbox(warehouse) -> None:
+    warehouse.drop("fhir", "Patient.txt", PATIENT)
+    warehouse.drop("fhir", "b.ndjson", PATIENT.replace("p1", "p2"))
+    warehouse.drop("fhir", ".upload-in-progress.ndjson", PATIENT)  # hidden files are left alone
+    report = warehouse.ingest(FHIR)
+    assert (report.files_seen, report.files_ok, report.files_quarantined) == (2, 1, 1)
+    assert _quarantined(warehouse, "fhir", "Patient.txt") == "file type .txt is not read by the fhir source"
+    assert sorted(p.name for p in (warehouse.inbox / "fhir").iterdir()) == [
+        ".upload-in-progress.ndjson",
+        "b.ndjson",
+    ]
+    again = warehouse.ingest(FHIR)  # nothing is left to read, nothing logged twice
+    assert (again.files_seen, again.files_skipped) == (1, 1)
+    assert warehouse.query("SELECT count(*) FROM raw.ingest_log") == [(2,)]
+
+
+def test_every_source_reads_or_quarantines_every_visible_file(warehouse) -> None:
+    """No source's file filter lets a visible file sit unread: each ends ingested, skipped or quarantined."""
+    for source in SOURCES:
+        warehouse.drop(source.name, "unexpected.xyz", "not what this source reads\n")
+    with duckdb.connect(str(warehouse.path)) as con:
+        for source in SOURCES:
+            report = ingest_source(con, source, warehouse.inbox, warehouse.quarantine, warehouse.ctx)
+            assert report.files_seen == 1, source.name
+    assert {p.name for p in warehouse.inbox.rglob("*") if p.is_file()} == set()
+    assert len(warehouse.query("SELECT source FROM raw.ingest_log WHERE status = 'quarantined'")) == len(
+        SOURCES
+    )
+
+
+def test_quarantined_fax_takes_its_sidecar_along(warehouse) -> None:
+    warehouse.drop("fax", "fax_0007.pdf", b"\x00\x01 not a pdf")
+    warehouse.drop("fax", "fax_0007.json", json.dumps({"from": "+15125550100", "pages": 1}))
+    report = warehouse.ingest(FAX)
+    assert (report.files_seen, report.files_quarantined) == (1, 1)
+    assert _quarantined(warehouse, "fax", "fax_0007.pdf") == "fax_0007.pdf: not a PDF or TIFF file"
+    assert sorted(p.name for p in (warehouse.quarantine / "fax").iterdir()) == [
+        "fax_0007.json",
+        "fax_0007.pdf",
+        "fax_0007.pdf.reason.txt",
+    ]
+    assert list((warehouse.inbox / "fax").iterdir()) == []
+    again = warehouse.ingest(FAX)  # the sidecar is not quarantined on its own next time
+    assert (again.files_seen, again.files_quarantined) == (0, 0)
+    assert warehouse.query("SELECT file FROM raw.ingest_log") == [("fax_0007.pdf",)]
+
+
+def test_sidecar_without_its_fax_says_so(warehouse) -> None:
+    warehouse.drop("fax", "fax_0008.json", json.dumps({"pages": 1}))
+    warehouse.ingest(FAX)
+    assert _quarantined(warehouse, "fax", "fax_0008.json").startswith(
+        "fax_0008.json: a fax sidecar without its fax"
+    )
