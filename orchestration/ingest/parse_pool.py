@@ -61,15 +61,18 @@ def parse_to_tables(parse: Parse, path: Path, ctx: Any) -> ParsedTables | str:
     with gc_paused():
         try:
             parsed = parse(path, ctx)
+            if parsed.record_count == 0:
+                errors = f"; {describe_line_errors(parsed.errors)}" if parsed.errors else ""
+                return "no usable records" + errors
+            # Inside the try: a value Arrow cannot store (a lone surrogate JSON may escape) quarantines the
+            # file with a reason instead of failing the whole source.
+            tables = {table.name: table.to_arrow(rows) for table, rows in parsed.rows.items() if rows}
         except QuarantineFile as exc:
             return str(exc)
         except UnicodeDecodeError as exc:
             return f"not UTF-8 text (bad byte at offset {exc.start})"
         except Exception as exc:
             return f"parser failed: {type(exc).__name__}"
-        if parsed.record_count == 0:
-            return "no usable records" + (f"; {describe_line_errors(parsed.errors)}" if parsed.errors else "")
-        tables = {table.name: table.to_arrow(rows) for table, rows in parsed.rows.items() if rows}
     return ParsedTables(tables, parsed.record_count, parsed.errors, time.monotonic() - started)
 
 

@@ -151,3 +151,19 @@ def test_pool_starts_whatever_main_script_the_parent_runs(warehouse, tmp_path, m
     assert parse_pool.pool_children_pids(), "the pool broke and parsing fell back to in-process"
     assert sys.modules["__main__"] is page
     assert report.records == 30
+
+
+def test_a_value_arrow_cannot_store_quarantines_the_file_not_the_source(warehouse, monkeypatch) -> None:
+    """A JSON line may escape a lone surrogate: the records map, Arrow refuses the text. Row by row that
+    happened outside the parser's error handling and failed the whole source."""
+    monkeypatch.setenv("PTLEADS_INGEST_COLUMNAR", "0")
+    good = {"event_id": "w1", "ts": "2026-05-31T23:43:29Z", "event": "page_view", "token": "t"}
+    bad = {**good, "event_id": "w2", "token": "\ud800"}
+    warehouse.drop("web", "a_bad.jsonl", json.dumps(good) + "\n" + json.dumps(bad) + "\n")
+    warehouse.drop("web", "b_good.jsonl", json.dumps({**good, "event_id": "w3"}) + "\n")
+    web = next(s for s in STRUCTURED if s.name == "web")
+    with duckdb.connect(str(warehouse.path)) as con:
+        report = ingest_source(con, web, warehouse.inbox, warehouse.quarantine, warehouse.ctx, workers=0)
+    assert report.quarantined == ["a_bad.jsonl"] and report.records == 1
+    (reason,) = warehouse.query("SELECT reason FROM raw.ingest_log WHERE file = 'a_bad.jsonl'")[0]
+    assert reason == "parser failed: UnicodeEncodeError"
