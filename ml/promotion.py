@@ -1,8 +1,10 @@
 """The promotion gate and rollback, all by registry alias (MLflow 3 has no stages).
 
 A challenger replaces the champion only if it beats it on the same out-of-time holdout: the newest
-settled leads of the challenger's training data, scored by both. The replaced champion keeps the
-`previous-champion` alias, so a rollback is one alias move.
+settled leads of the challenger's training data, scored by both. With no champion yet, the bar is the
+cold-start rules that rank meanwhile (`scoring.yaml` `cold_start`), scored on the same holdout: a first
+model that ranks worse than the rules, or is badly calibrated, stays challenger and the rules keep
+ranking. The replaced champion keeps the `previous-champion` alias, so a rollback is one alias move.
 """
 
 from __future__ import annotations
@@ -17,21 +19,33 @@ import polars as pl
 from ml import registry
 from ml.evaluate import holdout_metrics
 from ml.features import FEATURES, LABEL, labels, model_input
-from ml.scoring_config import ModelSettings
+from ml.scoring_config import ModelSettings, load_scoring_config
+from ml.triage_frame import rule_contributions_frame, rule_scores_frame
 from orchestration.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
+RULES = "rules"  # the baseline when no champion exists: the cold-start rules
+
+
 @dataclass(frozen=True)
 class GateDecision:
     promoted: bool
-    champion: str | None  # the champion version before the decision
+    champion: str | None  # the champion version before the decision (None: the rules were the bar)
     challenger: str
-    champion_auc: float
+    champion_auc: float  # the bar's holdout AUC (the champion's, else the cold-start rules')
     challenger_auc: float
     challenger_ece: float
     reason: str
+    baseline: str = "champion"  # what the challenger was measured against: champion | rules
+
+    @property
+    def verdict(self) -> str:
+        """'promoted', 'kept champion' or 'kept the rules' (no champion: cold-start rules still rank)."""
+        if self.promoted:
+            return "promoted"
+        return "kept champion" if self.baseline != RULES else "kept the rules"
 
 
 def _holdout_metrics_of(settings: Settings, version: str, holdout: pl.DataFrame) -> dict[str, float]:
@@ -41,27 +55,43 @@ def _holdout_metrics_of(settings: Settings, version: str, holdout: pl.DataFrame)
     return holdout_metrics(labels(holdout, LABEL), scores)
 
 
+def rules_holdout_metrics(settings: Settings, holdout: pl.DataFrame) -> dict[str, float]:
+    """The cold-start rules' metrics on the holdout (what ranks leads while there is no champion)."""
+    weights = load_scoring_config(settings.config_dir).cold_start
+    scores = rule_scores_frame(rule_contributions_frame(holdout, weights), weights)
+    metrics = holdout_metrics(labels(holdout, LABEL), scores)
+    if math.isnan(metrics["auc"]):  # rules giving every lead one score rank no better than chance
+        metrics = {**metrics, "auc": 0.5}
+    return metrics
+
+
+def decide(
+    new: dict[str, float], bar: dict[str, float], cfg: ModelSettings, baseline: str = "champion"
+) -> tuple[bool, str]:
+    """The gate's rule: beat the bar's holdout AUC by more than gate_min_auc_gain and be calibrated
+    (ECE at most gate_max_ece). Returns (promote, reason in words)."""
+    other = "champion's" if baseline != RULES else "cold-start rules'"
+    if not new["auc"] - bar["auc"] > cfg.gate_min_auc_gain:
+        return False, f"holdout AUC {new['auc']:.3f} does not beat the {other} {bar['auc']:.3f}"
+    if not new["ece"] <= cfg.gate_max_ece:
+        return False, f"holdout calibration error {new['ece']:.3f} above {cfg.gate_max_ece:.3f}"
+    return True, f"holdout AUC {new['auc']:.3f} beats the {other} {bar['auc']:.3f}"
+
+
 def gate(settings: Settings, challenger: str, holdout: pl.DataFrame, cfg: ModelSettings) -> GateDecision:
-    """Score the holdout with champion and challenger; promote the challenger only if it wins."""
+    """Score the holdout with champion (else the cold-start rules) and challenger; promote the
+    challenger only if it wins."""
     champion = registry.champion_version(settings)
     new = _holdout_metrics_of(settings, challenger, holdout)
     if champion is None:
-        promote(settings, challenger)
-        return GateDecision(True, None, challenger, math.nan, new["auc"], new["ece"], "no champion yet")
-    old = _holdout_metrics_of(settings, champion, holdout)
-    gain = new["auc"] - old["auc"]
-    if not gain > cfg.gate_min_auc_gain:
-        reason = f"holdout AUC {new['auc']:.3f} does not beat champion's {old['auc']:.3f}"
-        promoted = False
-    elif not new["ece"] <= cfg.gate_max_ece:
-        reason = f"holdout calibration error {new['ece']:.3f} above {cfg.gate_max_ece:.3f}"
-        promoted = False
+        bar, baseline = rules_holdout_metrics(settings, holdout), RULES
     else:
-        reason = f"holdout AUC {new['auc']:.3f} beats champion's {old['auc']:.3f}"
-        promoted = True
+        bar, baseline = _holdout_metrics_of(settings, champion, holdout), "champion"
+    promoted, reason = decide(new, bar, cfg, baseline)
+    if promoted:
         promote(settings, challenger)
-    log.info("gate v%s vs champion v%s: %s", challenger, champion, reason)
-    return GateDecision(promoted, champion, challenger, old["auc"], new["auc"], new["ece"], reason)
+    log.info("gate v%s vs %s: %s", challenger, f"champion v{champion}" if champion else RULES, reason)
+    return GateDecision(promoted, champion, challenger, bar["auc"], new["auc"], new["ece"], reason, baseline)
 
 
 def promote(settings: Settings, version: str) -> None:

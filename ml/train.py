@@ -1,9 +1,11 @@
 """Train the conversion and no-show models on the feature mart, log them to MLflow, register, gate.
 
 Both families (regularised logistic, isotonic-calibrated gradient boosting) are fitted on the same
-time-ordered split; the better one on the out-of-time holdout is registered. The first version becomes
-`champion`; later ones become `challenger` and replace the champion only through the promotion gate
-(`ml/promotion.py`). Only lead-free aggregates, parameters and the model reach MLflow: no PHI.
+time-ordered split; the better one on the out-of-time holdout is registered as `challenger` and becomes
+`champion` only through the promotion gate (`ml/promotion.py`): against the champion, or, for the first
+model, against the cold-start rules on the same holdout (a first model worse than the rules stays
+challenger and the rules keep ranking). Only lead-free aggregates, parameters and the model reach
+MLflow: no PHI.
 """
 
 from __future__ import annotations
@@ -92,15 +94,20 @@ def _pip_requirements() -> list[str]:
 
 
 def train_if_needed(con: duckdb.DuckDBPyConnection, settings: Settings) -> str | None:
-    """Train and crown a first model when no champion exists and enough settled leads do; else None."""
+    """Train a first model (gated against the cold-start rules) when no model is registered yet and
+    enough settled leads exist; else None. A first model that lost to the rules is retried by the
+    weekly schedule, `ptleads train` or the app, not by every daily run."""
     return train(con, settings, force=False).version
 
 
 @single_threaded
 def train(con: duckdb.DuckDBPyConnection, settings: Settings, force: bool = True) -> TrainReport:
-    """Train, log, register and gate; without `force`, an existing champion means nothing to do."""
+    """Train, log, register and gate; without `force`, an existing champion or challenger means nothing
+    to do."""
     if not force and registry.champion_version(settings) is not None:
         return TrainReport(None, skipped="champion exists")
+    if not force and registry.alias_version(settings, registry.CHALLENGER) is not None:
+        return TrainReport(None, skipped="a challenger awaits the gate; retrain weekly or on demand")
     cfg = load_scoring_config(settings.config_dir).model
     frame = load_feature_frame(con)
     leads = settled(frame, cfg.label_window_days)
@@ -125,15 +132,12 @@ def train(con: duckdb.DuckDBPyConnection, settings: Settings, force: bool = True
         metrics=best.metrics,
         candidates={c.family: c.metrics for c in candidates},
     )
-    if registry.champion_version(settings) is None:
-        registry.set_alias(settings, registry.CHAMPION, version)
+    # every new version is a challenger; only the gate crowns it (the first against the cold-start rules)
+    registry.set_alias(settings, registry.CHALLENGER, version)
+    report.alias = registry.CHALLENGER
+    report.gate = gate(settings, version, split.holdout, cfg)
+    if report.gate.promoted:
         report.alias = registry.CHAMPION
-    else:
-        registry.set_alias(settings, registry.CHALLENGER, version)
-        report.alias = registry.CHALLENGER
-        report.gate = gate(settings, version, split.holdout, cfg)
-        if report.gate.promoted:
-            report.alias = registry.CHAMPION
     report.no_show_version, report.no_show_metrics = _train_no_show(settings, frame, cfg)
     return report
 

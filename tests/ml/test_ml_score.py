@@ -6,7 +6,7 @@ import duckdb
 import numpy as np
 import polars as pl
 import pytest
-from ml_feature_fixture import AS_OF, synthetic_features, write_feature_mart
+from ml_feature_fixture import AS_OF, beatable_gate_config, synthetic_features, write_feature_mart
 
 from ml.reasons import phrase, top_reasons
 from ml.rules import rule_contributions, rule_score, triage, value_share_above
@@ -70,6 +70,7 @@ def test_rescoring_the_same_as_of_replaces_rows(make_settings) -> None:
 @pytest.mark.slow
 def test_champion_scores_with_model_reasons_and_expected_value(make_settings) -> None:
     settings = make_settings()
+    settings = settings.with_overrides(config_dir=beatable_gate_config(settings.warehouse.parent))
     write_feature_mart(settings.warehouse, synthetic_features(1200, seed=21))
     con = duckdb.connect(str(settings.warehouse))
     try:

@@ -1,4 +1,5 @@
-"""Training: a known signal is found, the champion alias is set, and nothing PHI-like reaches MLflow."""
+"""Training: a known signal is found, the first model beats the cold-start rules and becomes champion,
+later ones are gated challengers, and nothing PHI-like reaches MLflow."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
-from ml_feature_fixture import AS_OF, synthetic_features, write_feature_mart
+from ml_feature_fixture import AS_OF, beatable_gate_config, synthetic_features, write_feature_mart
 from mlflow import MlflowClient
 
 from ml import registry
@@ -32,7 +33,11 @@ PHI_COLUMNS = {
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, str | None]:
     folder = tmp_path_factory.mktemp("trained")
-    settings = Settings(warehouse=folder / "warehouse.duckdb", as_of=AS_OF.replace(tzinfo=UTC))
+    settings = Settings(
+        warehouse=folder / "warehouse.duckdb",
+        as_of=AS_OF.replace(tzinfo=UTC),
+        config_dir=beatable_gate_config(folder),
+    )
     write_feature_mart(settings.warehouse, synthetic_features(1500))
     con = duckdb.connect(str(settings.warehouse))
     for column, value in PHI_COLUMNS.items():
@@ -48,7 +53,8 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, str | N
 def test_baseline_finds_the_signal_and_becomes_champion(trained: tuple[Settings, str | None]) -> None:
     settings, version = trained
     assert version == "1"
-    assert registry.champion_version(settings) == "1"
+    assert registry.champion_version(settings) == "1"  # it beat the cold-start rules on the holdout
+    assert registry.alias_version(settings, registry.CHALLENGER) is None
     client = registry.configure(settings)
     run_id = client.get_model_version(registry.MODEL_NAME, version).run_id
     metrics = client.get_run(run_id).data.metrics
@@ -74,7 +80,11 @@ def test_second_call_keeps_the_champion(trained: tuple[Settings, str | None]) ->
 
 @pytest.mark.slow
 def test_forced_training_registers_a_challenger(tmp_path: Path) -> None:
-    settings = Settings(warehouse=tmp_path / "warehouse.duckdb", as_of=AS_OF.replace(tzinfo=UTC))
+    settings = Settings(
+        warehouse=tmp_path / "warehouse.duckdb",
+        as_of=AS_OF.replace(tzinfo=UTC),
+        config_dir=beatable_gate_config(tmp_path),
+    )
     write_feature_mart(settings.warehouse, synthetic_features(600, seed=5))
     con = duckdb.connect(str(settings.warehouse))
     try:
@@ -83,6 +93,7 @@ def test_forced_training_registers_a_challenger(tmp_path: Path) -> None:
     finally:
         con.close()
     assert (first.version, first.alias) == ("1", registry.CHAMPION)
+    assert first.gate is not None and first.gate.verdict == "promoted"  # over the cold-start rules
     # same data, same holdout: the challenger cannot beat the champion, so the gate keeps v1
     assert second.version == "2" and second.gate is not None and not second.gate.promoted
     assert registry.champion_version(settings) == "1"
