@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import polars as pl
 import streamlit as st
 
 from app.lib import audit, queries
+from app.lib import queries_insurance as qi
 from app.lib.call_list_push import PushConfigError, call_list_rows, load_push_targets, push_call_list
 from app.lib.exports import export_button
 from app.lib.page_context import clinic_names, require_snapshot, require_user
@@ -81,6 +83,29 @@ with st.expander("Push this list to the team"):
             failed = [r for r in records if r.status != "ok"]
             summary = f"Pushed {len(push_rows)} rows in {len(records)} pushes ({len(failed)} failed)"
             (st.warning if failed else st.success)(summary)
+
+st.subheader("Insurance tasks")
+tasks = qi.open_tasks(path, published, scope if (user.clinic_scope or choice != ALL) else ())
+if tasks.height == 0:
+    st.caption(f"No open insurance task{where}.")
+else:
+    counts = tasks.group_by("task").len().sort("len", descending=True)
+    summary = ", ".join(f"{qi.task_label(t)} {n}" for t, n in counts.iter_rows())
+    st.markdown(f"**{tasks.height:,} open insurance tasks**{where}: {summary}")
+    st.dataframe(
+        tasks.with_columns(pl.col("task").map_elements(qi.task_label, return_dtype=pl.String)),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "lead_id": "Lead",
+            "clinic_id": "Clinic",
+            "task": "Task",
+            "owner_role": "Owner",
+            "due_at": st.column_config.DatetimeColumn("Due", format="YYYY-MM-DD HH:mm"),
+            "reason": st.column_config.TextColumn("Why", width="large"),
+        },
+        key="insurance_tasks",
+    )
 
 st.subheader("Log an outcome")
 if rows.height == 0:

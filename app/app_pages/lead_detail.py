@@ -7,6 +7,7 @@ import polars as pl
 import streamlit as st
 
 from app.lib import audit
+from app.lib import queries_insurance as qi
 from app.lib import queries_lead as q
 from app.lib.fax_images import page_image_files
 from app.lib.masking import mask_frame, mask_mapping
@@ -61,6 +62,10 @@ action = q.next_action(path, published, str(lead_id))
 if action:
     what = f"{action['action']} by {action['channel']} (due {action['due_at']})"
     st.info(f"**Next action:** {what} — {action['reason']}")
+for task in qi.tasks_for_lead(path, published, str(lead_id)).iter_rows(named=True):
+    owner = str(task["owner_role"]).replace("_", " ")
+    label = qi.task_label(task["task"])
+    st.warning(f"**Insurance task:** {label} ({owner}, due {task['due_at']}) — {task['reason']}")
 
 left, right = st.columns(2)
 with left:

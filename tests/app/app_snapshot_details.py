@@ -120,6 +120,28 @@ def add_detail_tables(con: duckdb.DuckDBPyConnection, warehouse_dir: Path, as_of
         from marts.fct_leads where verified_at is not null
         """
     )
+    # Insurance work (orchestration/actions/insurance_tasks.py's columns): L00000 waits on a payer call,
+    # every 10th other lead on one of the other tasks (cycling slower than the clinics do), the
+    # pipeline's own 270 among them.
+    con.execute(
+        """
+        create table marts.insurance_tasks as
+        select lead_id, clinic_id, 'call_payer' as task, 'insurance_verifier' as owner_role,
+               ?::timestamp as due_at, '270 sent but no 271 answer: verify by phone' as reason
+        from marts.fct_leads where lead_id = 'L00000'
+        union all
+        select lead_id, clinic_id,
+               ['request_authorization', 'queue_270', 'collect_insurance'][n // 30 % 3 + 1],
+               ['billing_specialist', 'system', 'intake_coordinator'][n // 30 % 3 + 1],
+               ?::timestamp,
+               ['plan requires prior authorization', 'benefits not verified: 270 queued',
+                'no insurance on file'][n // 30 % 3 + 1]
+        from (select lead_id, clinic_id, row_number() over (order by lead_id) as n
+              from marts.fct_leads where lead_id <> 'L00000')
+        where n % 10 = 0
+        """,
+        [as_of, as_of],
+    )
     # One fax, attached to the first lead of each clinic's first lead (L00000), waiting for review.
     con.execute(
         """
