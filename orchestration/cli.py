@@ -146,7 +146,7 @@ def train(
     if not settings.warehouse.exists():
         _fail(f"no warehouse at {settings.warehouse}; run `ptleads run` first")
     # Queue behind a running pipeline like `run` and `push` (DuckDB has one writer per file).
-    typer.echo(f"waiting for the warehouse lock {settings.warehouse.name}.lock ...", err=True)
+    typer.echo("taking the warehouse lock (waits while a pipeline run or push writes)", err=True)
     with warehouse_lock(settings.warehouse):
         try:
             con = duckdb.connect(str(settings.warehouse))
