@@ -74,19 +74,12 @@ bookings as (
     where record_kind = 'appointment'
 ),
 
--- An evaluation opens a lead only for someone with no opening record or appointment in the idle window
--- before it, and only if it is not another system's report of an evaluation a more authoritative
--- system holds in the same slot for a patient of the same surname (identity left the two unlinked).
--- A patient whose own record in a more authoritative system holds that slot is no such echo: a namesake
--- booked into the same hour at another clinic must not silence both copies of one booking. A surname one
--- typo apart counts as the same when the first name agrees and both systems logged the booking within the
--- hour ("Wiliams" in FHIR, "Williams" in the EMR, no shared phone or DOB to link them).
-unreferred_evals as (
-    select {{ star_except('evals', ['start_at', 'authority', 'first_name', 'last_name']) }}  -- noqa: RF02
-    from evals
-    cross join rules
-    where
-        not exists (
+-- Each evaluation with whether its patient already had an opening record or an appointment in the idle
+-- window before it (then it belongs to that episode and opens nothing).
+evals_placed as (
+    select
+        evals.*,
+        exists(
             select 1
             from records as earlier
             where
@@ -94,33 +87,63 @@ unreferred_evals as (
                 and (earlier.opens_lead or earlier.record_kind = 'appointment')
                 and earlier.event_at < evals.event_at
                 and earlier.event_at >= evals.event_at - {{ days_interval('rules.idle_days') }}
-        )
+        ) as in_open_window
+    from evals
+    cross join rules
+),
+
+-- An evaluation opens a lead only for someone with no opening record or appointment in the idle window
+-- before it, and only if it is not another system's report of an evaluation a more authoritative
+-- system holds in the same slot for a patient of the same surname (identity left the two unlinked).
+-- A patient whose own record in a more authoritative system holds that slot is no such echo: a namesake
+-- booked into the same hour at another clinic must not silence both copies of one booking. A surname one
+-- typo apart counts as the same when the first name agrees and both systems logged the booking within the
+-- hour ("Wiliams" in FHIR, "Williams" in the EMR, no shared phone or DOB to link them). Such a twin in
+-- another system that already sits in its patient's open episode (a voicemail that morning) means this
+-- copy is that lead's evaluation, whatever the systems' authority: it opens nothing either.
+unreferred_evals as (
+    select {{ star_except('evals_placed', ['start_at', 'authority', 'first_name', 'last_name', 'in_open_window']) }}  -- noqa: RF02, LT05
+    from evals_placed
+    where
+        not evals_placed.in_open_window
         -- Own copy or no echo; one level of correlation each (Spark resolves no outer-outer reference).
         and (
             exists (
                 select 1
                 from evals as own_copy
                 where
-                    own_copy.person_id = evals.person_id
-                    and own_copy.start_at = evals.start_at
-                    and own_copy.authority < evals.authority
+                    own_copy.person_id = evals_placed.person_id
+                    and own_copy.start_at = evals_placed.start_at
+                    and own_copy.authority < evals_placed.authority
             )
             or not exists (
                 select 1
                 from evals as echoed
                 where
-                    echoed.start_at = evals.start_at
-                    and echoed.authority < evals.authority
-                    and echoed.person_id != evals.person_id
+                    echoed.start_at = evals_placed.start_at
+                    and echoed.authority < evals_placed.authority
+                    and echoed.person_id != evals_placed.person_id
                     and (
-                        echoed.last_name = evals.last_name
+                        echoed.last_name = evals_placed.last_name
                         or (
-                            echoed.first_name = evals.first_name
-                            and levenshtein(echoed.last_name, evals.last_name) <= 1
-                            and abs({{ seconds_between('echoed.event_at', 'evals.event_at') }}) <= 3600
+                            echoed.first_name = evals_placed.first_name
+                            and levenshtein(echoed.last_name, evals_placed.last_name) <= 1
+                            and abs({{ seconds_between('echoed.event_at', 'evals_placed.event_at') }}) <= 3600
                         )
                     )
             )
+        )
+        and not exists (
+            select 1
+            from evals_placed as twin
+            where
+                twin.in_open_window
+                and twin.start_at = evals_placed.start_at
+                and twin.source != evals_placed.source
+                and twin.person_id != evals_placed.person_id
+                and twin.first_name = evals_placed.first_name
+                and levenshtein(twin.last_name, evals_placed.last_name) <= 1
+                and abs({{ seconds_between('twin.event_at', 'evals_placed.event_at') }}) <= 3600
         )
 ),
 
