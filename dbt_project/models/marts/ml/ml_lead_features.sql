@@ -5,6 +5,8 @@
 -- receipt, so a lead never sees its own outcome or outcomes that were still unknown then.
 -- second_intake_at (the lead reached us again through another channel) and coverage_inactive_at (a 271
 -- said the plan is not active) are timestamps too: ml/ counts them only once they had happened.
+-- n_diagnoses (distinct ICD-10 codes on the lead's referrals and forms known as of the run) feeds the
+-- triage rule `min_diagnoses`; it is not a model feature.
 with funnel as (
     select * from {{ ref('int_lead_funnel') }}
 ),
@@ -130,6 +132,65 @@ eligibility as (
     from {{ ref('int_touches_attributed') }}
     where record_kind = 'eligibility' and lead_id is not null
     group by lead_id
+),
+
+-- Every lead-opening record that carries ICD-10 codes: fax extractions, FHIR ServiceRequest reasonCode,
+-- HL7 REF^I12 DG1, EMR referral reports, web forms. Staging keeps only records known by the as-of.
+diagnosis_records as (
+    select
+        source,
+        source_record_id,
+        diagnosis_codes
+    from {{ ref('stg_fax__extractions') }}
+    union all
+    select
+        source,
+        service_request_id as source_record_id,
+        diagnosis_codes
+    from {{ ref('stg_fhir__service_requests') }}
+    union all
+    select
+        source,
+        source_record_id,
+        diagnosis_codes
+    from {{ ref('stg_hl7v2__referrals') }}
+    union all
+    select
+        source,
+        source_record_id,
+        diagnosis_codes
+    from {{ ref('stg_emr_csv__referrals') }}
+    union all
+    select
+        source,
+        submission_id as source_record_id,
+        diagnosis_codes
+    from {{ ref('stg_webforms__submissions') }}
+),
+
+-- Each record's codes as one normalised text (dots, spaces and case dropped: M54.50 and m5450 are one
+-- code), split back into a list, then every list of the lead flattened and deduplicated. flatten,
+-- array_distinct, split and cardinality are spelled alike on DuckDB and Spark, so no unnest/explode.
+lead_codes as (
+    select
+        episodes.lead_id,
+        array_distinct(flatten({{ list_agg(
+            "split(upper(replace(replace(" ~ join_list('records.diagnosis_codes', "','")
+            ~ ", '.', ''), ' ', '')), ',')"
+        ) }})) as codes
+    from {{ ref('int_lead_episodes') }} as episodes
+    inner join diagnosis_records as records
+        on episodes.source = records.source and episodes.source_record_id = records.source_record_id
+    where cardinality(records.diagnosis_codes) > 0
+    group by episodes.lead_id
+),
+
+diagnoses as (
+    select
+        lead_id,
+        -- an empty code (a list holding '') is no diagnosis
+        cardinality(codes) - case when {{ list_has('codes', "''") }} then 1 else 0 end as n_diagnoses
+    from lead_codes
 )
 
 select
@@ -167,10 +228,12 @@ select
     cast(coalesce(history.source_prior_leads, 0) as integer) as source_prior_leads,
     cast(coalesce(history.source_prior_scheduled, 0) as integer) as source_prior_scheduled,
     second_intake.second_intake_at,
-    eligibility.coverage_inactive_at
+    eligibility.coverage_inactive_at,
+    cast(coalesce(diagnoses.n_diagnoses, 0) as integer) as n_diagnoses
 from funnel
 left join payers on funnel.payer = payers.payer_id
 left join history on funnel.lead_id = history.lead_id
 left join second_intake on funnel.lead_id = second_intake.lead_id
 left join eligibility on funnel.lead_id = eligibility.lead_id
+left join diagnoses on funnel.lead_id = diagnoses.lead_id
 cross join average_rate
