@@ -119,6 +119,8 @@ for fax in faxes.iter_rows(named=True):
             column_config={"confidence": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0)},
             key=f"fax_{fax['source_record_id']}",
         )
+        if fax.get("corrected_by"):
+            st.caption(f"Corrected by {fax['corrected_by']} (confidence 1.0 on corrected fields).")
 
 st.markdown("#### Timeline")
 st.dataframe(

@@ -27,7 +27,7 @@ FAX_FIELDS = (
     "orders",
 )
 ELIGIBILITY_COLUMNS = (
-    "checked_at, payer_text as payer, member_id, active, plan_name, copay, coinsurance, "
+    "checked_at, payer, member_id, active, plan_name, copay, coinsurance, "
     "deductible_remaining, oop_remaining, visit_limit, visits_used, auth_required, in_network, "
     "rejection_reason"
 )
@@ -73,27 +73,25 @@ def timeline(path: str, published_at: str, lead_id: str) -> pl.DataFrame:
 
 @st.cache_data(show_spinner=False)
 def faxes(path: str, published_at: str, lead_id: str) -> pl.DataFrame:
-    """The lead's fax extractions: fields, confidences, page images (raw.fax_extractions)."""
-    if not relation_exists(path, published_at, "raw", "fax_extractions"):
+    """The lead's faxes from marts.fax_extractions: fields as staff corrected them (confidence 1.0) or as
+    read, confidences, page images."""
+    if not relation_exists(path, published_at, "marts", "fax_extractions"):
         return pl.DataFrame()
-    cols = ", ".join(f"f.{c}, f.{c}_confidence" for c in FAX_FIELDS)
+    cols = ", ".join(f"{c}, {c}_confidence" for c in FAX_FIELDS)
     sql = f"""
-        select distinct on (f.source_record_id) f.source_record_id, f.received_at, {cols}, f.needs_review,
-               f.page_images
-        from marts.lead_source_records s
-        join raw.fax_extractions f on f.source_record_id = s.source_record_id
-        where s.lead_id = ? and s.source = 'fax'
-        order by f.source_record_id, f.ingested_at desc
+        select source_record_id, received_at, {cols}, needs_review, page_images, corrected_by
+        from marts.fax_extractions where lead_id = ? order by received_at, source_record_id
     """
     return run_sql(path, sql, [lead_id])
 
 
 @st.cache_data(show_spinner=False)
 def eligibility(path: str, published_at: str, lead_id: str) -> pl.DataFrame:
-    if not relation_exists(path, published_at, "staging", "stg_eligibility__responses"):
+    """Every 271 answer attributed to the lead (by our 270's trace or by the person), newest first."""
+    if not relation_exists(path, published_at, "marts", "eligibility"):
         return pl.DataFrame()
     sql = f"""
-        select {ELIGIBILITY_COLUMNS} from staging.stg_eligibility__responses
+        select {ELIGIBILITY_COLUMNS} from marts.eligibility
         where lead_id = ? order by checked_at desc nulls last
     """
     return run_sql(path, sql, [lead_id])

@@ -110,13 +110,11 @@ def add_detail_tables(con: duckdb.DuckDBPyConnection, warehouse_dir: Path, as_of
     )
     con.execute(
         """
-        create table staging.stg_eligibility__responses as
-        select lead_id, verified_at as checked_at, payer as payer_text, 'M000000' as member_id,
-               true as active,
-               'PPO' as plan_name, 30.0 as copay, 0.2 as coinsurance, 500.0 as deductible_remaining,
-               1500.0 as oop_remaining, 20 as visit_limit, 2 as visits_used, false as auth_required,
-               true as in_network, null::varchar as rejection_reason, null::varchar as rejection_code,
-               verified_at as event_at
+        create table marts.eligibility as
+        select lead_id, payer, 'M000000' as member_id, true as active, 30.0 as copay, 0.2 as coinsurance,
+               500.0 as deductible_remaining, 1500.0 as oop_remaining, 20 as visit_limit, 2 as visits_used,
+               false as auth_required, true as in_network, verified_at::date as checked_at,
+               null::varchar as rejection_reason, 'PPO' as plan_name
         from marts.fct_leads where verified_at is not null
         """
     )
@@ -164,6 +162,14 @@ def add_detail_tables(con: duckdb.DuckDBPyConnection, warehouse_dir: Path, as_of
                'fax' as source, 'fax_0001.pdf' as source_file, ?::timestamp as ingested_at
         """,
         [REVIEW_FAX, as_of, str(image), as_of],
+    )
+    # The mart the lead page reads: the same fax with its lead (no correction yet).
+    con.execute(
+        """
+        create table marts.fax_extractions as
+        select f.* exclude (ingested_at), s.lead_id, null::varchar as corrected_by
+        from raw.fax_extractions f join marts.lead_source_records s using (source_record_id)
+        """
     )
     con.execute(
         """

@@ -57,6 +57,20 @@ def _text(at) -> str:
     return " ".join(str(e.value) for e in [*at.markdown, *at.subheader, *at.caption])
 
 
+def test_lead_detail_shows_the_fax_as_staff_corrected_it(published: Path) -> None:
+    """The page reads marts.fax_extractions, where an ingested correction has replaced what OCR read."""
+    with duckdb.connect(str(published)) as con:
+        con.execute(
+            "update marts.fax_extractions set first_name = 'Corrina', first_name_confidence = 1.0, "
+            "corrected_by = 'maria'"
+        )
+    at = _detail("manager")
+    fields = next(d.value for d in at.dataframe if "confidence" in d.value.columns)
+    row = fields[fields["field"] == "first_name"].iloc[0]
+    assert (row["value"], row["confidence"]) == ("Corrina", 1.0)
+    assert "Corrected by maria" in _text(at)
+
+
 def test_manager_sees_phi_and_the_view_is_audited(published: Path) -> None:
     at = _detail("manager")
     assert not at.exception
