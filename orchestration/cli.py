@@ -168,9 +168,7 @@ def train(
         )
     typer.echo(f"registered version {report.version} ({report.family}) as {report.alias}")
     if report.gate is not None:
-        typer.echo(
-            f"promotion gate: {'promoted' if report.gate.promoted else 'kept champion'}: {report.gate.reason}"
-        )
+        typer.echo(f"promotion gate: {report.gate.verdict}: {report.gate.reason}")
     if report.no_show_version:
         typer.echo(
             f"no-show model version {report.no_show_version}: holdout AUC {report.no_show_metrics['auc']:.3f}"

@@ -95,7 +95,7 @@ if names.challenger:
     if st.button("Promote through the gate", key="promote", disabled=not confirm):
         with st.spinner("Gating on the holdout…"):
             decision = model_room.promote_through_gate(info.path, settings, names.challenger)
-        verdict = "promoted" if decision.promoted else "kept champion"
+        verdict = decision.verdict
         audit.record(user, "promote", f"v{names.challenger}", f"{verdict}: {decision.reason}")
         text = f"Challenger v{names.challenger} {verdict}: {decision.reason}"
         st.session_state[NOTICE_KEY] = ("success" if decision.promoted else "warning", text)

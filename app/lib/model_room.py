@@ -145,14 +145,15 @@ def describe_training(report: TrainReport) -> TrainOutcome:
     text += f", holdout AUC {auc:.3f})" if auc is not None and not math.isnan(auc) else ")"
     text += f", now {report.alias}"
     if report.gate is not None:
-        verdict = "promoted" if report.gate.promoted else "kept champion"
+        verdict = report.gate.verdict
         text += f"; promotion gate {verdict}: {report.gate.reason}"
     return TrainOutcome(report.version, report.alias, text)
 
 
 def retrain(snapshot: Path, settings: Settings) -> TrainOutcome:
-    """Train on the snapshot's feature mart, as `ptleads train` does on the warehouse: the new version
-    becomes champion when none exists, else challenger, and train() runs the promotion gate itself."""
+    """Train on the snapshot's feature mart, as `ptleads train` does on the warehouse: the new version is
+    a challenger and train() runs the promotion gate itself (against the champion, or against the
+    cold-start rules when there is none yet)."""
     from app.lib.snapshot import connect_read_only
     from ml.train import train
 

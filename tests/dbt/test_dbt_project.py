@@ -41,6 +41,7 @@ FEATURE_COLUMNS = {
     "source_prior_scheduled": "integer",
     "second_intake_at": "timestamp",
     "coverage_inactive_at": "timestamp",
+    "n_diagnoses": "integer",  # read by the min_diagnoses triage rule
 }
 FCT_LEADS = [
     "lead_id",
