@@ -77,7 +77,9 @@ def register_sources(warehouse: Path, spark_dir: Path) -> int:
     return len(tables)
 
 
-def run_dbt_spark(spark_dir: Path, as_of: str, select: str, config_dir: Path) -> dict[str, tuple[str, str]]:
+def run_dbt_spark(
+    spark_dir: Path, as_of: str, select: str, config_dir: Path, project_dir: Path = DBT_PROJECT_DIR
+) -> dict[str, tuple[str, str]]:
     """`dbt run --target spark`; model name -> (status, first line of its message)."""
     target = spark_dir / "dbt_target"
     env = {
@@ -91,8 +93,8 @@ def run_dbt_spark(spark_dir: Path, as_of: str, select: str, config_dir: Path) ->
     )
     # dbt's CLI plus a `session` submission method, so the Python models run on the Spark driver.
     args = [sys.executable, "-m", "scale.spark_dbt", "run", "--target", "spark"]
-    args += ["--project-dir", str(DBT_PROJECT_DIR)]
-    args += ["--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(target)]
+    args += ["--project-dir", str(project_dir)]
+    args += ["--profiles-dir", str(project_dir), "--target-path", str(target)]
     args += ["--log-path", str(target / "logs"), "--select", select, "--vars", json.dumps({"as_of": as_of})]
     subprocess.run(args, env=env, capture_output=True, text=True, cwd=spark_dir)
     results_path = target / "run_results.json"
@@ -114,15 +116,21 @@ def count_spark(spark_dir: Path, relations: dict[str, str]) -> dict[str, int]:
 
 
 def build_on_spark(
-    warehouse: Path, spark_dir: Path, as_of: str, config_dir: Path, select: str = "+fct_leads"
+    warehouse: Path,
+    spark_dir: Path,
+    as_of: str,
+    config_dir: Path,
+    select: str = "+fct_leads",
+    project_dir: Path = DBT_PROJECT_DIR,
 ) -> SparkBuild:
-    """Register sources, build `select` on Spark, and count each built model on both engines."""
+    """Register sources, build `select` on Spark, and count each built model on both engines.
+    The warehouse's models must come from the same `project_dir` (see scale.spark_check)."""
     build = SparkBuild()
     started = time.perf_counter()
     register_sources(warehouse, spark_dir)
     build.seconds["register_sources"] = round(time.perf_counter() - started, 1)
     started = time.perf_counter()
-    for name, (status, message) in run_dbt_spark(spark_dir, as_of, select, config_dir).items():
+    for name, (status, message) in run_dbt_spark(spark_dir, as_of, select, config_dir, project_dir).items():
         build.statuses[name] = status
         if status == "error":
             build.errors[name] = message

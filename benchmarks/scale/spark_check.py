@@ -1,6 +1,8 @@
-"""Issue 8's Spark must-show on a warehouse the pipeline already built: build `+fct_leads` on the Spark
-target and write per-model row counts beside DuckDB's, wall and CPU seconds (incl. the JVM children) and
-the load, as one JSON result.
+"""Issue 8's Spark must-show on a warehouse the pipeline already built: snapshot the dbt project, rebuild
+`+fct_leads` on a copy of the warehouse (DuckDB, the reference) and on the Spark target from that one
+snapshot, and write per-model row counts (and table rows compared value by value), wall and CPU seconds and
+the load, as one JSON result. CPU counts this process and the children it waited for (dbt, the Spark
+children); a JVM pyspark starts and does not wait for may be missing from it.
 
     uv run --group spark python -m scale.spark_check --warehouse W --config C --as-of "2026-06-30 23:00:00" \\
         --leads 10000 --out benchmarks/results/spark-2026-11-29-10000.json   (PYTHONPATH=benchmarks)
@@ -12,10 +14,14 @@ import argparse
 import json
 import os
 import resource
+import shutil
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from orchestration.transform.dbt_project_files import DBT_PROJECT_DIR
 from scale.spark_build import build_on_spark
 
 
@@ -24,15 +30,50 @@ def _cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
+def snapshot_project(dest: Path) -> Path:
+    """A copy of the dbt project both engines build from: model files edited meanwhile (the repo is
+    shared) must not make the engines compare two versions of a model."""
+    shutil.rmtree(dest, ignore_errors=True)
+    shutil.copytree(DBT_PROJECT_DIR, dest, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    return dest
+
+
+def rebuild_duckdb(
+    warehouse: Path, dest: Path, project_dir: Path, config_dir: Path, as_of: str, select: str
+) -> Path:
+    """Copy the warehouse and rebuild `select` on DuckDB from `project_dir` (the reference side)."""
+    shutil.copyfile(warehouse, dest)
+    env = {**os.environ, "PTLEADS_WAREHOUSE": str(dest), "PTLEADS_CONFIG": str(config_dir)}
+    target = dest.parent / "duckdb_target"
+    args = [str(Path(sys.executable).with_name("dbt")), "run", "--project-dir", str(project_dir)]
+    args += ["--profiles-dir", str(project_dir), "--target-path", str(target), "--log-path", str(target)]
+    args += ["--select", select, "--vars", json.dumps({"as_of": as_of})]
+    done = subprocess.run(args, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"dbt on DuckDB failed (logs: {target})")
+    return dest
+
+
+def _git(*args: str) -> str:
+    done = subprocess.run(["git", *args], capture_output=True, text=True, cwd=DBT_PROJECT_DIR)
+    return done.stdout.strip()
+
+
 def check(warehouse: Path, config_dir: Path, as_of: str, workdir: Path, select: str) -> dict[str, object]:
     load_start, started, cpu_start = os.getloadavg(), time.perf_counter(), _cpu_seconds()
     workdir.mkdir(parents=True, exist_ok=True)
-    build = build_on_spark(warehouse, workdir, as_of, config_dir, select=select)
+    project = snapshot_project(workdir / "dbt_project")
+    reference = rebuild_duckdb(warehouse, workdir / "reference.duckdb", project, config_dir, as_of, select)
+    duckdb_s = round(time.perf_counter() - started, 1)
+    build = build_on_spark(reference, workdir, as_of, config_dir, select=select, project_dir=project)
     result = build.as_json()
     spark_rows, duckdb_rows = build.spark_rows.get("fct_leads"), build.duckdb_rows.get("fct_leads")
     return {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "select": select,
+        "git_commit": _git("rev-parse", "--short", "HEAD"),
+        "dbt_project_uncommitted": _git("status", "--porcelain", "--", "."),
+        "duckdb_rebuild_s": duckdb_s,
         "as_of": as_of,
         "fct_leads": {
             "status": build.statuses.get("fct_leads"),

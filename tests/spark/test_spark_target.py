@@ -2,6 +2,8 @@
 builds from the same raw data as DuckDB with the same row counts.
 
 Opt-in, so default CI does not pay for a JVM: `PTLEADS_SPARK=1 uv run --group spark pytest tests/spark`.
+Every model upstream of fct_leads builds on Spark: DuckDB-only SQL goes through the cross_db dispatch
+macros, and the four dbt Python models run their own code on the Spark driver.
 PTLEADS_SPARK_WAREHOUSE may name a warehouse the pipeline already built (e.g. the bench's
 /tmp/ptleads_scale/10000/wh/warehouse.duckdb, with PTLEADS_SPARK_CONFIG its config folder and
 PTLEADS_SPARK_AS_OF its as-of); otherwise a 10k-lead practice is generated and run first (slow)."""
@@ -32,6 +34,10 @@ REF_MODELS = {
     f"stg_ref__{t}" for t in ("clinics", "payers", "payer_aliases", "diagnosis_groups", "zip_codes")
 }
 
+# dbt-duckdb Python models upstream of fct_leads: on Spark they run their own code on the driver
+# (scale.spark_python_models). int_identity_nodes takes the same path but is not upstream of fct_leads.
+PYTHON_MODELS = {"int_episode_rules", "int_record_matches", "int_persons_clustered"}
+
 
 def _warehouse(tmp: Path) -> tuple[Path, Path, str]:
     given = os.environ.get("PTLEADS_SPARK_WAREHOUSE")
@@ -57,11 +63,16 @@ def _warehouse(tmp: Path) -> tuple[Path, Path, str]:
 @pytest.fixture(scope="module")
 def spark_build(tmp_path_factory: pytest.TempPathFactory):
     from scale.spark_build import build_on_spark
+    from scale.spark_check import rebuild_duckdb, snapshot_project
 
     tmp = tmp_path_factory.mktemp("spark")
     warehouse, config_dir, as_of = _warehouse(tmp)
-    (tmp / "spark").mkdir()
-    return build_on_spark(warehouse, tmp / "spark", as_of, config_dir, select="+fct_leads")
+    work = tmp / "spark"
+    work.mkdir()
+    # Both engines build from one snapshot of the project (a given warehouse may predate model edits).
+    project = snapshot_project(work / "dbt_project")
+    reference = rebuild_duckdb(warehouse, work / "reference.duckdb", project, config_dir, as_of, "+fct_leads")
+    return build_on_spark(reference, work, as_of, config_dir, select="+fct_leads", project_dir=project)
 
 
 def test_every_model_spark_builds_has_duckdbs_row_count(spark_build) -> None:
@@ -70,12 +81,13 @@ def test_every_model_spark_builds_has_duckdbs_row_count(spark_build) -> None:
     assert {m: v for m, v in differ.items() if v[0] != v[1]} == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 8 open: intermediate models use DuckDB-only SQL (struct/list literals, list(), flatten, "
-    "* exclude, varchar) and four dbt-duckdb Python models (identity, episode rules) have no Spark SQL "
-    "equivalent yet",
-)
 def test_spark_builds_fct_leads_with_duckdbs_row_count(spark_build) -> None:
-    assert spark_build.statuses.get("fct_leads") == "success"
+    assert {m: spark_build.statuses.get(m) for m in PYTHON_MODELS} == dict.fromkeys(PYTHON_MODELS, "success")
+    assert spark_build.statuses.get("fct_leads") == "success", spark_build.errors
     assert spark_build.spark_rows["fct_leads"] == spark_build.duckdb_rows["fct_leads"]
+
+
+def test_spark_tables_hold_duckdbs_rows(spark_build) -> None:
+    """Not only counts: every table model Spark stored (fct_leads among them) has DuckDB's rows."""
+    assert "fct_leads" in spark_build.row_differences
+    assert spark_build.values_differ() == {}
