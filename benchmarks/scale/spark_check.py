@@ -2,7 +2,7 @@
 `+fct_leads` on a copy of the warehouse (DuckDB, the reference) and on the Spark target from that one
 snapshot, and write per-model row counts (and table rows compared value by value), wall and CPU seconds and
 the load, as one JSON result. CPU counts this process and the children it waited for (dbt, the Spark
-children); a JVM pyspark starts and does not wait for may be missing from it.
+children and their JVMs, which scale.spark_jvm reaps so their CPU is counted).
 
     uv run --group spark python -m scale.spark_check --warehouse W --config C --as-of "2026-06-30 23:00:00" \\
         --leads 10000 --out benchmarks/results/spark-2026-11-29-10000.json   (PYTHONPATH=benchmarks)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sys
 
+from scale.spark_jvm import stop_and_reap
 from scale.spark_python_models import install_session_submission
 
 
@@ -13,7 +14,13 @@ def main(argv: list[str]) -> int:
     install_session_submission()
     from dbt.cli.main import dbtRunner
 
-    return 0 if dbtRunner().invoke(argv).success else 1
+    ok = dbtRunner().invoke(argv).success
+    from pyspark.sql import SparkSession
+
+    session = SparkSession.getActiveSession()
+    if session is not None:  # the session connection's pyspark, started inside dbt
+        stop_and_reap(session)
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
