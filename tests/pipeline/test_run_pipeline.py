@@ -18,6 +18,8 @@ from orchestration.settings import REPO_ROOT, Settings
 AS_OF = datetime(2025, 6, 30, 12, 0, tzinfo=UTC)
 FHIR_OFFSETS = [2, 3, 5, 8, 10, 12, 20, 25, 35, 40, 50, 60]  # days before as_of
 # index -> (status, booked days after receipt, start days after receipt)
+# Referral 0 is post-op aftercare; referral 2 names three conditions (one twice, without its dot).
+REFERRAL_CODES = {0: ["Z47.1"], 2: ["M17.11", "M25.561", "M54.50", "M1711"]}
 APPOINTMENTS = {1: ("booked", 1, 5), 3: ("fulfilled", 1, 3), 5: ("noshow", 1, 3), 9: ("fulfilled", 2, 6)}
 FORM_OFFSETS = [1, 4, 6, 15, 28, 31, 45, 90, -2]  # the last one arrives after as_of: it must not count
 # Distinct people, as a practice would see them (identity resolution rightly merges look-alike names).
@@ -87,14 +89,8 @@ def _write_inbox(inbox: Path) -> None:
                 "subject": {"reference": f"Patient/pat-{i}"},
                 "authoredOn": _iso(received),
                 "reasonCode": [
-                    {
-                        "coding": [
-                            {
-                                "system": "http://hl7.org/fhir/sid/icd-10-cm",
-                                "code": "Z47.1" if i == 0 else "M17.11",
-                            }
-                        ]
-                    }
+                    {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": code}]}
+                    for code in REFERRAL_CODES.get(i, ["M17.11"])
                 ],
                 "insurance": [{"reference": f"Coverage/cov-{i}"}],
             }
@@ -197,6 +193,13 @@ def test_run_pipeline_end_to_end(tmp_path: Path) -> None:
         "standard",
         "complex",
     )  # ml.score's tier when it scored the lead, else the dbt rule
+    # Distinct codes (dots and case ignored) reach the feature mart, and the min_diagnoses rule fires.
+    several = snap.execute(
+        "SELECT m.n_diagnoses, f.priority_tier FROM marts.ml_lead_features m JOIN marts.fct_leads f "
+        "USING (lead_id) JOIN marts.lead_source_records s USING (lead_id) WHERE s.source_record_id = 'sr-2'"
+    ).fetchall()
+    assert set(several) == {(3, "complex")}
+    assert snap.execute("SELECT max(n_diagnoses) FROM marts.ml_lead_features").fetchone()[0] == 3
     # One list per clinic and owner role (the engine's marts.call_list), each ranked from 1.
     assert snap.execute("SELECT count(*) FROM marts.call_list WHERE rank = 1").fetchone()[0] == len(
         snap.execute("SELECT DISTINCT clinic_id, owner_role FROM marts.call_list").fetchall()
