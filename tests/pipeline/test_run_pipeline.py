@@ -17,9 +17,9 @@ from orchestration.settings import REPO_ROOT, Settings
 
 AS_OF = datetime(2025, 6, 30, 12, 0, tzinfo=UTC)
 FHIR_OFFSETS = [2, 3, 5, 8, 10, 12, 20, 25, 35, 40, 50, 60]  # days before as_of
-# index -> (status, booked days after receipt, start days after receipt)
 # Referral 0 is post-op aftercare; referral 2 names three conditions (one twice, without its dot).
 REFERRAL_CODES = {0: ["Z47.1"], 2: ["M17.11", "M25.561", "M54.50", "M1711"]}
+# index -> (status, booked days after receipt, start days after receipt)
 APPOINTMENTS = {1: ("booked", 1, 5), 3: ("fulfilled", 1, 3), 5: ("noshow", 1, 3), 9: ("fulfilled", 2, 6)}
 FORM_OFFSETS = [1, 4, 6, 15, 28, 31, 45, 90, -2]  # the last one arrives after as_of: it must not count
 # Distinct people, as a practice would see them (identity resolution rightly merges look-alike names).
