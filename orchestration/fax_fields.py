@@ -7,6 +7,23 @@ from datetime import date
 
 # Fields scored for accuracy against truth, and those whose low confidence sends a fax to review.
 KEY_FIELDS = ("first_name", "last_name", "dob", "phone", "referring_npi", "diagnosis_codes")
+# The fields marts.fax_extractions carries in CONTRACTS.md order (each with a `<field>_confidence`), which
+# are also the ones staff can correct on the review page.
+CONTRACT_FIELDS = (
+    "first_name",
+    "last_name",
+    "dob",
+    "phone",
+    "zip",
+    "diagnosis_codes",
+    "referring_name",
+    "referring_npi",
+    "payer",
+    "member_id",
+    "post_op",
+    "surgery_date",
+    "orders",
+)
 
 
 @dataclass

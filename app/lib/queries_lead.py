@@ -9,23 +9,10 @@ import polars as pl
 import streamlit as st
 
 from app.lib.queries import relation_exists, run_sql
+from orchestration.fax_fields import CONTRACT_FIELDS
 
 PERSON_COLUMNS = "first_name, last_name, dob, phone_e164, email, zip5"
-FAX_FIELDS = (
-    "first_name",
-    "last_name",
-    "dob",
-    "phone",
-    "zip",
-    "diagnosis_codes",
-    "referring_name",
-    "referring_npi",
-    "payer",
-    "member_id",
-    "post_op",
-    "surgery_date",
-    "orders",
-)
+FAX_FIELDS = CONTRACT_FIELDS
 ELIGIBILITY_COLUMNS = (
     "checked_at, payer, member_id, active, plan_name, copay, coinsurance, "
     "deductible_remaining, oop_remaining, visit_limit, visits_used, auth_required, in_network, "

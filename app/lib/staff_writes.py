@@ -12,24 +12,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from app.lib.journal_files import append_json_line
+from orchestration.fax_fields import CONTRACT_FIELDS
 from orchestration.settings import Settings
 
 OUTCOMES = ("reached", "voicemail", "no_answer", "scheduled", "wrong_number", "declined", "opted_out")
-CORRECTABLE_FIELDS = (
-    "first_name",
-    "last_name",
-    "dob",
-    "phone",
-    "zip",
-    "diagnosis_codes",
-    "referring_name",
-    "referring_npi",
-    "payer",
-    "member_id",
-    "post_op",
-    "surgery_date",
-    "orders",
-)
+CORRECTABLE_FIELDS = CONTRACT_FIELDS
 
 
 def _safe_user(user: str) -> str:

@@ -10,21 +10,9 @@ from pathlib import Path
 import duckdb
 from PIL import Image, ImageDraw
 
-FAX_FIELDS = (
-    "first_name",
-    "last_name",
-    "dob",
-    "phone",
-    "zip",
-    "diagnosis_codes",
-    "referring_name",
-    "referring_npi",
-    "payer",
-    "member_id",
-    "post_op",
-    "surgery_date",
-    "orders",
-)
+from orchestration.fax_fields import CONTRACT_FIELDS
+
+FAX_FIELDS = CONTRACT_FIELDS
 # Fake placeholders that look nothing like real PHI yet are recognisable in assertions.
 FAKE_FIRST, FAKE_LAST, FAKE_PHONE = "Testfirst", "Testlast", "+15550000000"
 REVIEW_FAX = "fax_0001.pdf"
