@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
-_SUPPORTED = frozenset("YmdHMSIpb")
+from orchestration.ingest.timestamp_formats import hand_convertible
+
 _ASCII_SPACE = r"[\t\n\x0B\x0C\r ]"
 _RUST_ESCAPE = set(r"\.+*?()|[]{}^$#&-~")
 
@@ -58,16 +59,9 @@ def _narrow_group(group: str) -> str | None:
 @cache
 def format_regex(fmt: str) -> FormatRegex | None:
     """The column regex for `fmt`, or None when `timestamp_formats` would not hand-convert it either."""
-    directives = re.findall(r"%(.)", fmt)
-    kinds = frozenset(directives)
-    if (
-        len(kinds) != len(directives)
-        or not kinds <= _SUPPORTED
-        or "Y" not in kinds
-        or {"H", "I"} <= kinds
-        or {"m", "b"} <= kinds
-    ):
+    if not hand_convertible(fmt):
         return None
+    kinds = frozenset(re.findall(r"%(.)", fmt))
     time_re = _strptime._TimeRE_cache  # the instance strptime itself uses
     parts, i = [r"\A"], 0
     while i < len(fmt):

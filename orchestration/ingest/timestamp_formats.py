@@ -20,20 +20,25 @@ _DIRECTIVE = re.compile(r"%(.)")
 Parser = Callable[[str], datetime]
 
 
-def _compile(fmt: str) -> Parser:
-    def slow(text: str) -> datetime:
-        return datetime.strptime(text, fmt)
-
+def hand_convertible(fmt: str) -> bool:
+    """Whether `fmt` converts by hand without ambiguity: each directive once, all plain numeric (or
+    AM/PM, month abbreviation), a year, one kind of month and one kind of hour."""
     directives = _DIRECTIVE.findall(fmt)
     kinds = set(directives)
-    # Hand conversion only where it is unambiguous: each directive once, a year, one month, one hour.
-    if (
+    return not (
         len(kinds) != len(directives)
         or not kinds <= _SUPPORTED
         or "Y" not in kinds
         or {"H", "I"} <= kinds
         or {"m", "b"} <= kinds
-    ):
+    )
+
+
+def _compile(fmt: str) -> Parser:
+    def slow(text: str) -> datetime:
+        return datetime.strptime(text, fmt)
+
+    if not hand_convertible(fmt):
         return slow
     time_re = _strptime._TimeRE_cache  # the instance strptime itself uses
     try:
@@ -42,7 +47,7 @@ def _compile(fmt: str) -> Parser:
         return slow
     months = [m.lower() for m in time_re.locale_time.a_month]
     am, pm = time_re.locale_time.am_pm
-    twelve_hour = "I" in kinds
+    twelve_hour = "%I" in fmt
 
     def parse(text: str) -> datetime:
         found = pattern.fullmatch(text)

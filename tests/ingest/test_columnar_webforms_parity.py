@@ -15,31 +15,13 @@ from orchestration.ingest.profiles import MappingProfile, load_profiles
 from orchestration.ingest.webforms import map_webforms
 from orchestration.settings import REPO_ROOT
 from tests.ingest.test_columnar_parity import assert_same
+from tests.ingest.test_webforms import form_row
 
 PROFILE = {p.name: p for p in load_profiles(REPO_ROOT / "config")}["generic_webform"]
 
 
 def _row(**overrides) -> dict:
-    row = {
-        "submission_id": "WF-1",
-        "submitted_at": "2025-03-03T09:15:00-06:00",
-        "name": "Gomez, Ana M.",
-        "date_of_birth": "07/04/1961",
-        "phone": "(512) 555-0142",
-        "email": "Ana@Example.com",
-        "zip": "78704",
-        "reason": "knee replacement rehab",
-        "insurance": "BCBS TX",
-        "member_id": "XYZ1",
-        "referred_by": "Dr. Lee",
-        "preferred_location": "Round Rock",
-        "preferred_contact": "sms",
-        "sms_opt_in": True,
-        "email_opt_in": "no",
-        "message": "",
-    }
-    row.update(overrides)
-    return row
+    return form_row(**overrides)
 
 
 def _file(rows: list[dict | str]) -> bytes:

@@ -8,7 +8,8 @@ from datetime import date, datetime
 from orchestration.ingest.webforms import SUBMISSIONS, WEBFORMS, parse_webforms
 
 
-def _line(**overrides) -> str:
+def form_row(**overrides) -> dict:
+    """One generic_webform submission (fake values), with `overrides` applied."""
     row = {
         "submission_id": "WF-1",
         "submitted_at": "2025-03-03T09:15:00-06:00",
@@ -28,7 +29,11 @@ def _line(**overrides) -> str:
         "message": "",
     }
     row.update(overrides)
-    return json.dumps(row)
+    return row
+
+
+def _line(**overrides) -> str:
+    return json.dumps(form_row(**overrides))
 
 
 def test_maps_fields_through_the_profile(tmp_path, ctx) -> None:
