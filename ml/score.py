@@ -28,6 +28,7 @@ from ml.features import (
     settled,
 )
 from ml.model_pipeline import positive_probability, scores_and_contributions
+from ml.no_show_risk import write_no_show_risk
 from ml.reasons import FACTOR_FEATURES, N_REASONS
 from ml.reasons_frame import top_reasons_frame
 from ml.rules import value_share_above
@@ -131,7 +132,8 @@ def _run_as_of(frame: pl.DataFrame, settings: Settings) -> datetime:
 def score_open_leads(con: duckdb.DuckDBPyConnection, settings: Settings) -> int:
     """Replace this as_of's rows of marts.lead_scores with one row per open lead; returns the row count.
 
-    Cold start (no champion): rules alone rank, model_version 'rules'. Also refreshes marts.ml_drift.
+    Cold start (no champion): rules alone rank, model_version 'rules'. Also refreshes marts.ml_drift and
+    marts.no_show_risk (booked evaluations, when a no-show model exists).
     """
     config = load_scoring_config(settings.config_dir)
     features = load_feature_frame(con)
@@ -154,6 +156,7 @@ def score_open_leads(con: duckdb.DuckDBPyConnection, settings: Settings) -> int:
         }
     )
     write_scores(con, out, as_of)
+    write_no_show_risk(con, settings, features, cfg.history_prior_strength, as_of, model_scores_only)
     _refresh_drift(con, features, model, version, config, as_of)
     log.info("scored %d open leads as of %s with %s", out.height, as_of, version)
     return out.height

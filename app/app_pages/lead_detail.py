@@ -79,6 +79,12 @@ with left:
             st.markdown(f"- {reason}")
     else:
         st.caption("Not scored (closed or not yet scored).")
+    risk = q.no_show_risk(path, published, str(lead_id))
+    if risk:
+        st.markdown(
+            f"No-show risk at the booked evaluation: **{risk['p_no_show']:.0%}** "
+            f"(no-show model v{risk['model_version']})"
+        )
 with right:
     st.markdown("#### Eligibility")
     elig = q.eligibility(path, published, str(lead_id))

@@ -85,6 +85,19 @@ def eligibility(path: str, published_at: str, lead_id: str) -> pl.DataFrame:
 
 
 @st.cache_data(show_spinner=False)
+def no_show_risk(path: str, published_at: str, lead_id: str) -> dict[str, object] | None:
+    """p(no-show) of the lead's booked, not yet held evaluation at the newest scoring run, if any."""
+    if not relation_exists(path, published_at, "marts", "no_show_risk"):
+        return None
+    sql = """
+        select p_no_show, model_version from marts.no_show_risk
+        where lead_id = ? and as_of = (select max(as_of) from marts.no_show_risk)
+    """
+    frame = run_sql(path, sql, [lead_id])
+    return frame.row(0, named=True) if frame.height else None
+
+
+@st.cache_data(show_spinner=False)
 def score(path: str, published_at: str, lead_id: str) -> dict[str, object] | None:
     sql = """
         select as_of, score, priority_tier, expected_value, reasons, model_version from marts.lead_scores

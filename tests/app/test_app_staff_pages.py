@@ -71,6 +71,16 @@ def test_lead_detail_shows_the_fax_as_staff_corrected_it(published: Path) -> Non
     assert "Corrected by maria" in _text(at)
 
 
+def test_lead_detail_shows_the_no_show_risk_of_a_booked_evaluation(published: Path) -> None:
+    with duckdb.connect(str(published)) as con:
+        con.execute(
+            "create table marts.no_show_risk as select 'L00000' as lead_id, "
+            "timestamp '2026-06-30 12:00' as as_of, 0.234 as p_no_show, '3' as model_version"
+        )
+    assert "No-show risk at the booked evaluation: **23%** (no-show model v3)" in _text(_detail("manager"))
+    assert "No-show risk" not in _text(_detail("manager", "L00001"))
+
+
 def test_manager_sees_phi_and_the_view_is_audited(published: Path) -> None:
     at = _detail("manager")
     assert not at.exception
