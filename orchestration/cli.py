@@ -182,6 +182,10 @@ def push(
     csv_dir: Annotated[Path | None, typer.Option(help="Write one CSV per clinic/owner here.")] = None,
     smtp_host: Annotated[str | None, typer.Option(help="SMTP server for email to staff.")] = None,
     smtp_port: Annotated[int, typer.Option(help="SMTP port.")] = 25,
+    starttls: Annotated[bool, typer.Option(help="Upgrade the SMTP connection with STARTTLS.")] = False,
+    smtp_user: Annotated[
+        str | None, typer.Option(help="SMTP login; the password is read from PTLEADS_SMTP_PASSWORD.")
+    ] = None,
     sender: Annotated[str, typer.Option(help="From address.")] = "ptleads@localhost",
     to: Annotated[list[str] | None, typer.Option(help="Staff address (repeatable).")] = None,
     webhook: Annotated[str | None, typer.Option(help="POST the list as JSON to this URL.")] = None,
@@ -211,7 +215,15 @@ def push(
                 records += push_csv(rows, csv_dir, as_of)
             if smtp_host is not None:
                 records += push_email(
-                    rows, as_of, host=smtp_host, port=smtp_port, sender=sender, recipients=to or []
+                    rows,
+                    as_of,
+                    host=smtp_host,
+                    port=smtp_port,
+                    sender=sender,
+                    recipients=to or [],
+                    starttls=starttls,
+                    username=smtp_user,
+                    password=os.environ.get("PTLEADS_SMTP_PASSWORD"),
                 )
             if webhook is not None:
                 records += push_webhook(rows, as_of, webhook)

@@ -47,6 +47,9 @@ CASTS = {
 }
 
 
+SMTP_PASSWORD_ENV = "PTLEADS_SMTP_PASSWORD"
+
+
 class PushConfigError(ValueError):
     """push.yaml is malformed; the message names the file and key."""
 
@@ -57,6 +60,7 @@ class PushTargets:
     smtp_host: str | None = None
     smtp_port: int = 25
     starttls: bool = False
+    smtp_user: str | None = None  # the password comes only from PTLEADS_SMTP_PASSWORD, never from a file
     recipients: dict[str, list[str]] = field(default_factory=dict)  # clinic id (or "*") -> addresses
     webhook_url: str | None = None
     csv_dir: Path | None = None
@@ -98,6 +102,8 @@ def load_push_targets(settings: Settings | None = None) -> PushTargets | None:
     webhook = doc.get("webhook") or {}
     if not isinstance(email, dict) or not isinstance(webhook, dict):
         raise PushConfigError(f"{path}: 'email' and 'webhook' must be mappings")
+    if "smtp_password" in email or "password" in email:
+        raise PushConfigError(f"{path}: no passwords in push.yaml; set {SMTP_PASSWORD_ENV} instead")
     recipients = email.get("recipients") or {}
     if not isinstance(recipients, dict) or not all(isinstance(v, list) for v in recipients.values()):
         raise PushConfigError(f"{path}: email.recipients must map clinic ids (or '*') to address lists")
@@ -107,6 +113,7 @@ def load_push_targets(settings: Settings | None = None) -> PushTargets | None:
         smtp_host=email.get("smtp_host"),
         smtp_port=int(email.get("smtp_port") or 25),
         starttls=bool(email.get("starttls", False)),
+        smtp_user=email.get("smtp_user"),
         recipients={str(k): [str(a) for a in v] for k, v in recipients.items()},
         webhook_url=webhook.get("url"),
         # A relative drop folder lives beside the warehouse, like the outbox.
@@ -173,6 +180,8 @@ def push_call_list(
             sender=targets.sender,
             recipients={g: targets.recipients_for(g[0]) for g in groups},
             starttls=targets.starttls,
+            username=targets.smtp_user,
+            password=os.environ.get(SMTP_PASSWORD_ENV),
         )
     if "webhook" in methods and targets.webhook_url:
         records += push_webhook(rows, as_of, targets.webhook_url)

@@ -1,4 +1,4 @@
-"""Push a call list to staff: CSV file per clinic/owner, email over SMTP, JSON webhook.
+"""Push a call list to staff: CSV file per clinic/owner, email over SMTP (with AUTH if set), JSON webhook.
 
 Every push returns `PushRecord`s (what was sent where, how many rows, bytes, ok/failed) and
 `record_pushes` appends them to `marts.push_log`. The log holds no PHI: counts, targets and lead ids.
@@ -90,11 +90,15 @@ def push_email(
     sender: str,
     recipients: dict[tuple[str, str], list[str]] | list[str],
     starttls: bool = False,
+    username: str | None = None,
+    password: str | None = None,
     timeout: float = 10.0,
 ) -> list[PushRecord]:
     """One message per clinic/owner with the list as text and the CSV attached.
 
-    `recipients` maps (clinic, owner role) to addresses, or is one list for every group.
+    `recipients` maps (clinic, owner role) to addresses, or is one list for every group. With a
+    `username` the server's AUTH is used (after STARTTLS when asked); a refused login is recorded as a
+    failed push naming only the error type, never the credentials.
     """
     records: list[PushRecord] = []
     for (clinic, owner), group in _groups(rows).items():
@@ -124,6 +128,8 @@ def push_email(
             with smtplib.SMTP(host, port, timeout=timeout) as smtp:
                 if starttls:
                     smtp.starttls()
+                if username:
+                    smtp.login(username, password or "")
                 smtp.send_message(msg)
             status, detail = "ok", ""
         except (OSError, smtplib.SMTPException) as exc:

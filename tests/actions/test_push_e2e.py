@@ -167,3 +167,44 @@ def test_failed_push_is_logged_not_raised(ctx: EngineContext, tmp_path: Path) ->
         rows, AS_OF, host="127.0.0.1", port=9, sender="a@b.test", recipients=["c@d.test"], timeout=2
     )
     assert records and all(r.status == "failed" and r.detail for r in records)
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_email_push_logs_in_when_the_server_asks(ctx: EngineContext) -> None:
+    """A server that requires AUTH takes the list with the right login and refuses it with a wrong one;
+    the refusal is a failed push naming the error type only (no credentials in the record)."""
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    def authenticator(server, session, envelope, mechanism, auth_data) -> AuthResult:
+        ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
+            b"ptleads",
+            b"s3cret-pass",
+        )
+        return AuthResult(success=ok)
+
+    inbox = _Inbox()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=authenticator,
+        auth_required=True,
+        auth_require_tls=False,
+    )
+    controller.start()
+    try:
+        rows = _day_list(ctx)
+        send = dict(host="127.0.0.1", port=port, sender="a@clinic.test", recipients=["b@clinic.test"])
+        anonymous = push_email(rows, AS_OF, **send)
+        wrong = push_email(rows, AS_OF, **send, username="ptleads", password="guess")
+        right = push_email(rows, AS_OF, **send, username="ptleads", password="s3cret-pass")
+    finally:
+        controller.stop()
+    assert all(r.status == "failed" for r in anonymous + wrong)
+    # smtplib tries each AUTH mechanism the server offers; the server may hang up after the refusals
+    assert {r.detail for r in wrong} <= {"SMTPAuthenticationError", "SMTPServerDisconnected"}
+    assert all("s3cret" not in str(r) and "guess" not in str(r) for r in wrong + right)
+    assert all(r.status == "ok" for r in right) and len(inbox.messages) == len(right) == 2

@@ -172,3 +172,15 @@ def test_push_config_errors_name_the_key(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setenv("PTLEADS_PUSH", str(path))
     with pytest.raises(ValueError, match=r"email\.recipients"):
         load_push_targets(Settings())
+
+
+def test_push_yaml_names_the_smtp_login_but_never_holds_a_password(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "push.yaml"
+    monkeypatch.setenv("PTLEADS_PUSH", str(path))
+    path.write_text(yaml.safe_dump({"email": {"smtp_host": "x", "smtp_user": "ptleads"}}))
+    assert load_push_targets(Settings()).smtp_user == "ptleads"
+    path.write_text(yaml.safe_dump({"email": {"smtp_host": "x", "smtp_user": "u", "smtp_password": "p"}}))
+    with pytest.raises(ValueError, match="PTLEADS_SMTP_PASSWORD"):
+        load_push_targets(Settings())
