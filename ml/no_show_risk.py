@@ -14,6 +14,7 @@ import duckdb
 import polars as pl
 
 from ml import registry
+from ml.as_of_rows import replace_as_of_rows
 from ml.features import NO_SHOW_LABEL, at_landmark, history_rates
 from orchestration.settings import Settings
 
@@ -68,18 +69,7 @@ def write_no_show_risk(
                 "model_version": pl.Series([version] * rows.height, dtype=pl.Utf8),
             }
         )
-    con.register("_ptleads_no_show", out)
-    try:
-        con.execute("begin transaction")
-        con.execute(f"delete from {RISK_TABLE} where as_of = ?", [as_of])
-        con.execute(
-            f"insert into {RISK_TABLE} select lead_id, as_of, p_no_show, model_version from _ptleads_no_show"
-        )
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
-    finally:
-        con.unregister("_ptleads_no_show")
+    columns = "lead_id, as_of, p_no_show, model_version"
+    replace_as_of_rows(con, RISK_TABLE, out, columns, columns, as_of)
     log.info("no-show risk of %d booked leads as of %s", out.height, as_of)
     return out.height

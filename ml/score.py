@@ -16,6 +16,7 @@ import numpy as np
 import polars as pl
 
 from ml import registry
+from ml.as_of_rows import replace_as_of_rows
 from ml.compute_threads import single_threaded
 from ml.drift import drift_by_month, write_drift
 from ml.features import (
@@ -206,21 +207,11 @@ def write_scores(con: duckdb.DuckDBPyConnection, scores: pl.DataFrame, as_of: da
     reasons = "reasons" if _reasons_column_is_list(con) else "array_to_string(reasons, '; ')"
     if reasons != "reasons":
         log.warning("%s.reasons is not varchar[]; writing joined text", SCORES_TABLE)
-    con.register("_ptleads_new_scores", scores)
-    try:
-        con.execute("begin transaction")
-        con.execute(f"delete from {SCORES_TABLE} where as_of = ?", [as_of])
-        con.execute(
-            f"""
-            insert into {SCORES_TABLE}
-                (lead_id, as_of, score, priority_tier, expected_value, reasons, model_version, route)
-            select lead_id, as_of, score, priority_tier, expected_value, {reasons}, model_version, route
-            from _ptleads_new_scores
-            """
-        )
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
-    finally:
-        con.unregister("_ptleads_new_scores")
+    replace_as_of_rows(
+        con,
+        SCORES_TABLE,
+        scores,
+        "lead_id, as_of, score, priority_tier, expected_value, reasons, model_version, route",
+        f"lead_id, as_of, score, priority_tier, expected_value, {reasons}, model_version, route",
+        as_of,
+    )
