@@ -149,7 +149,7 @@ def train(
     typer.echo("taking the warehouse lock (waits while a pipeline run or push writes)", err=True)
     with warehouse_lock(settings.warehouse):
         try:
-            con = duckdb.connect(str(settings.warehouse))
+            con = duckdb.connect(str(settings.warehouse), config=settings.duckdb_config())
         except duckdb.IOException:
             # Held by a process that does not take our lock (a duckdb shell, a notebook): say so in one line.
             _fail(f"warehouse {settings.warehouse} is open in another process; close it and retry")
@@ -199,7 +199,7 @@ def push(
 
     settings = Settings().with_overrides(warehouse=warehouse)
     with warehouse_lock(settings.warehouse):
-        con = duckdb.connect(str(settings.warehouse))
+        con = duckdb.connect(str(settings.warehouse), config=settings.duckdb_config())
         try:
             names = ", ".join(CallListRow.__dataclass_fields__)
             rows = [

@@ -84,7 +84,8 @@ class WarehouseResource(ConfigurableResource):
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         with warehouse_lock(self.file):
-            con = duckdb.connect(str(self.file))
+            # Settings() reads PTLEADS_DUCKDB_MEMORY_LIMIT, which settings_env exports for the run.
+            con = duckdb.connect(str(self.file), config=Settings().duckdb_config())
             try:
                 yield con
             finally:

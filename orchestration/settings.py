@@ -9,6 +9,10 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
+# DuckDB's own default is 80% of RAM per connection; a practice server also runs the app and the parse
+# workers, and the 1M-lead build must stay under 8 GB: past this DuckDB spills to disk instead of growing.
+DEFAULT_DUCKDB_MEMORY_LIMIT = "4GB"
+
 
 def _env_path(name: str, default: Path) -> Path:
     return Path(os.environ.get(name, str(default))).expanduser().resolve()
@@ -35,6 +39,9 @@ class Settings:
     )
     config_dir: Path = field(default_factory=lambda: _env_path("PTLEADS_CONFIG", REPO_ROOT / "config"))
     as_of: datetime = field(default_factory=lambda: parse_as_of(os.environ.get("PTLEADS_AS_OF")))
+    duckdb_memory_limit: str = field(
+        default_factory=lambda: os.environ.get("PTLEADS_DUCKDB_MEMORY_LIMIT", DEFAULT_DUCKDB_MEMORY_LIMIT)
+    )
 
     @property
     def quarantine(self) -> Path:
@@ -81,4 +88,9 @@ class Settings:
             "PTLEADS_WAREHOUSE": str(self.warehouse),
             "PTLEADS_CONFIG": str(self.config_dir),
             "PTLEADS_AS_OF": self.as_of.isoformat(),
+            "PTLEADS_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
         }
+
+    def duckdb_config(self) -> dict[str, str]:
+        """Connection settings for every writer connection to the warehouse (dbt's come from profiles.yml)."""
+        return {"memory_limit": self.duckdb_memory_limit}

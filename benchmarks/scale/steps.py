@@ -94,7 +94,7 @@ def step_ingest(p: Params) -> dict[str, object]:
     s.warehouse.parent.mkdir(parents=True, exist_ok=True)
     ctx = ParseContext(s.config_dir, load_profiles(s.config_dir), warehouse_dir=s.warehouse.parent)
     sources: dict[str, dict[str, object]] = {}
-    con = duckdb.connect(str(s.warehouse))
+    con = duckdb.connect(str(s.warehouse), config=s.duckdb_config())
     try:
         for source in SOURCES:
             wall, cpu = time.perf_counter(), _cpu_with_workers()
@@ -141,7 +141,7 @@ def step_train(p: Params) -> dict[str, object]:
     from ml.train import train
 
     s = _settings(p)
-    con = duckdb.connect(str(s.warehouse))
+    con = duckdb.connect(str(s.warehouse), config=s.duckdb_config())
     try:
         report = train(con, s, force=True)
     finally:
@@ -155,7 +155,7 @@ def step_score(p: Params) -> dict[str, object]:
     from ml.score import score_open_leads
 
     s = _settings(p)
-    con = duckdb.connect(str(s.warehouse))
+    con = duckdb.connect(str(s.warehouse), config=s.duckdb_config())
     try:
         return {"scored": score_open_leads(con, s)}
     finally:
@@ -186,7 +186,7 @@ def step_publish(p: Params) -> dict[str, object]:
     from orchestration.serving.publish import publish_snapshot
 
     s = _settings(p)
-    con = duckdb.connect(str(s.warehouse))
+    con = duckdb.connect(str(s.warehouse), config=s.duckdb_config())
     try:
         counts = publish_snapshot(con, s.snapshot, s.as_of)
     finally:
