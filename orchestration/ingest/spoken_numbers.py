@@ -71,8 +71,12 @@ FILLERS = frozenset({"um", "uh", "er", "erm", "ah", "uhh", "umm", "hmm", "mm"})
 _TOKEN = re.compile(r"\d+(?:[/.-]\d+)*(?:st|nd|rd|th)?|[a-z]+(?:'[a-z]+)*")
 _DIGIT_GROUP = re.compile(r"\d+(?:[-.]\d+)*")
 _ONE_DIGIT = re.compile(r"\d")
-_ONE_DIGIT = re.compile(r"\d")
+_NON_DIGIT = re.compile(r"\D")
+_DAY = re.compile(r"(\d{1,2})(?:st|nd|rd|th)?")
+_YEAR = re.compile(r"\d{4}|\d{2}")
 _UNITS = {w: int(d) for w, d in DIGITS.items() if w not in ("oh", "o", "zero")}
+# Words a digit run can start at (besides digit groups): elsewhere `digit_run` stops at once.
+RUN_STARTS = frozenset(DIGITS) | frozenset(TEENS) | frozenset(TENS) | frozenset(REPEATS) | FILLERS
 
 
 def tokens(text: str) -> list[str]:
@@ -95,7 +99,7 @@ def digit_run(words: list[str], i: int) -> tuple[str, int]:
         if w in DIGITS:
             out.append(DIGITS[w])
         elif _DIGIT_GROUP.fullmatch(w):
-            out.append(re.sub(r"\D", "", w))
+            out.append(_NON_DIGIT.sub("", w))
         elif w in REPEATS and j + 1 < n and (words[j + 1] in DIGITS or _ONE_DIGIT.fullmatch(words[j + 1])):
             d = DIGITS.get(words[j + 1], words[j + 1])
             out.append(d * REPEATS[w])
@@ -123,7 +127,7 @@ def number_below_100(words: list[str], i: int) -> tuple[int | None, int]:
     if i >= len(words):
         return None, i
     w = words[i]
-    m = re.fullmatch(r"(\d{1,2})(?:st|nd|rd|th)?", w)
+    m = _DAY.fullmatch(w)
     if m:
         return int(m.group(1)), i + 1
     if w in TENS:
@@ -148,7 +152,7 @@ def spoken_year(words: list[str], i: int) -> tuple[int | None, int]:
     if i >= len(words):
         return None, i
     w = words[i]
-    if re.fullmatch(r"\d{4}|\d{2}", w):
+    if _YEAR.fullmatch(w):
         return int(w), i + 1
     if w in ("nineteen", "twenty") and i + 1 < len(words):
         century = 1900 if w == "nineteen" else 2000

@@ -3,6 +3,9 @@
 
 Rule-based on lower-case tokens, so ASR output without punctuation or capitals reads the same as a
 clean transcript. Every extracted field carries a confidence in [0, 1] (0 when nothing was found).
+What it is about (reason, surgery, insurance) is in voicemail_topics. Each extractor first checks that
+its cue words are present (set or list membership in C) before walking the words in Python: the
+results are those of the plain walk (tests/parsers/test_voicemail_parity.py).
 """
 
 from __future__ import annotations
@@ -16,7 +19,23 @@ from nicknames import name_triplets
 
 from orchestration.ingest.json_lines_read import gc_paused, instant_to_utc, read_json_lines, strip_bom
 from orchestration.ingest.records import LineError, QuarantineFile
-from orchestration.ingest.spoken_numbers import FILLERS, digit_run, number_below_100, spoken_year, tokens
+from orchestration.ingest.spoken_numbers import (
+    FILLERS,
+    RUN_STARTS,
+    digit_run,
+    number_below_100,
+    spoken_year,
+    tokens,
+)
+from orchestration.ingest.voicemail_topics import (  # noqa: F401 - REASONS, PAYERS, extract_* re-exported
+    PAYERS,
+    REASONS,
+    extract_insurance,
+    extract_reason,
+    insurance_in,
+    reason_in,
+    word_runs,
+)
 
 _MONTH_NAMES = (
     "january jan",
@@ -45,37 +64,26 @@ NOT_NAMES = frozenset(
     recommended ordered suggested wrote gave thinks think mr mrs ms miss calling"""
     )
 )
-REASONS: tuple[tuple[str, str], ...] = (  # (regex on space-joined tokens, label); first listed wins ties
-    (r"\b(acl|mcl|meniscus|kneecap|patella\w*|knees?|tka)\b", "knee"),
-    (r"\b(rotator cuff|frozen shoulder|labrum|shoulders?)\b", "shoulder"),
-    (r"\b((lower|low|upper|mid|middle|my) back|back (pain|injury|surgery|problems?|issues?|spasms?)|"
-     r"lumbar|sciatica|herniated|bulging disc|spine|spinal)\b", "back"),
-    (r"\b(neck|cervical|whiplash)\b", "neck"),
-    (r"\b(hips?|tha)\b", "hip"),
-    (r"\b(ankles?|achilles)\b", "ankle"),
-    (r"\b(foot|feet|plantar fasciitis|heel)\b", "foot"),
-    (r"\b(wrists?|hands?|carpal tunnel|thumbs?|fingers?)\b", "hand/wrist"),
-    (r"\b(elbows?|tennis elbow|golfer's elbow)\b", "elbow"),
-    (r"\b(balance|dizzy|dizziness|vertigo|falls?|falling)\b", "balance/dizziness"),
-    (r"\b(concussion|headaches?)\b", "concussion"),
-    (r"\b(pelvic floor|pelvic|incontinence)\b", "pelvic"),
-    (r"\b(jaw|tmj)\b", "jaw/tmj"),
-)  # fmt: skip
-_SURGERY = re.compile(
-    r"\b(surgery|surgeon|post op|postop|operation|replacement|repair|reconstruction|scope)\b"
-)
-_COMPLAINT = re.compile(
-    r"\b(pain|hurts?|hurting|injur\w*|sprain\w*|tear|torn|strain\w*|surgery|therapy|rehab)\b"
-)
-PAYERS = re.compile(
-    r"\b(blue cross(?: blue shield)?(?: of texas)?|bcbs|blue shield|aetna|cigna|united ?health ?care|uhc|"
-    r"humana(?: gold)?|medicare(?: advantage)?|medicaid|tricare|kaiser|anthem|ambetter|molina|oscar|"
-    r"superior(?: health ?plan)?|wellcare|champ ?va|workers'? comp(?:ensation)?|workman'?s comp|"
-    r"texas mutual|self ?pay|private pay|cash|no insurance|uninsured|united)\b"
-)  # fmt: skip
-_INSURANCE_CONTEXT = re.compile(r"\b(insurance|insured|coverage|covered|plan|through|have)\b")
 _DOB_TRIGGER = frozenset({"born", "birth", "birthday", "dob", "birthdate"})
 _PHONE_TRIGGER = frozenset({"number", "reach", "call", "phone", "cell", "at", "callback", "text"})
+_DOCTOR = frozenset({"dr", "doctor", "doc"})
+_REFERRAL_CONTEXT = frozenset({"referred", "refer", "referral", "sent", "surgeon", "ordered", "recommended"})
+_NAME_CUES = tuple(
+    (seq, frozenset(seq), base)
+    for seq, base in (
+        (("my", "name", "is"), 0.9),
+        (("my", "name"), 0.85),  # "my name's" after _clean
+        (("name", "is"), 0.8),
+        (("this", "is"), 0.8),
+        (("it's",), 0.75),
+        (("it", "is"), 0.75),
+        (("i'm",), 0.6),
+        (("i", "am"), 0.6),
+    )
+)
+_NON_DIGIT = re.compile(r"\D")
+_TITLE_AT = re.compile(r"(^|[-'])([a-z])")
+_LOWER = frozenset("abcdefghijklmnopqrstuvwxyz")
 _NAME_TOKEN = re.compile(r"[a-z]+(?:['-][a-z]+)*")
 _NUMERIC_DATE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})")
 
@@ -124,34 +132,61 @@ def _clean(words: list[str]) -> list[str]:
     return [w.removesuffix("'s") for w in words if w not in FILLERS]
 
 
+def _clean_words(transcript: str) -> tuple[list[str], str]:
+    """`_clean(tokens(transcript))` and its words joined by spaces; the list is copied only when a filler
+    or a word ending in 's is there to drop (words hold no spaces, so "'s " finds those in the text)."""
+    words = tokens(transcript)
+    if not FILLERS.isdisjoint(words):
+        words = [w for w in words if w not in FILLERS]
+    text = " ".join(words)
+    if "'s " in text or text.endswith("'s"):
+        words = [w.removesuffix("'s") for w in words]
+        text = " ".join(words)
+    return words, text
+
+
+def _runs(words: list[str], text: str) -> set[str]:
+    r"""What `reason_in` / `insurance_in` need of `word_runs(text)` for tokens joined by spaces: the words,
+    plus the \w runs inside a word holding a character \w does not match (tokens can hold only ' / - .;
+    for a token, \w is isalnum). Such a word stays in the set too: it never equals a keyword."""
+    runs = set(words)
+    if "'" in text or "/" in text or "-" in text or "." in text:
+        for w in words:
+            if not w.isalnum():
+                runs.update(word_runs(w))
+    return runs
+
+
 def _name_word(w: str | None) -> bool:
     return bool(w) and _NAME_TOKEN.fullmatch(w) is not None and w not in NOT_NAMES
 
 
 def _title(w: str) -> str:
     """ "o'brien" -> "O'Brien", "smith-jones" -> "Smith-Jones"."""
-    return re.sub(r"(^|[-'])([a-z])", lambda m: m.group(1) + m.group(2).upper(), w)
+    if "-" not in w and "'" not in w:
+        return w[0].upper() + w[1:] if w[:1] in _LOWER else w
+    return _TITLE_AT.sub(lambda m: m.group(1) + m.group(2).upper(), w)
 
 
 def _phrase_at(words: list[str], seq: tuple[str, ...]) -> list[int]:
-    k = len(seq)
-    return [i + k for i in range(len(words) - k + 1) if tuple(words[i : i + k]) == seq]
+    """Indices just after each occurrence of `seq` in `words` (list.index finds the candidates in C)."""
+    first, rest, k = seq[0], list(seq[1:]), len(seq)
+    out: list[int] = []
+    i = -1
+    for _ in range(words.count(first)):
+        i = words.index(first, i + 1)
+        if words[i + 1 : i + k] == rest:
+            out.append(i + k)
+    return out
 
 
 def extract_name(words: list[str]) -> tuple[str | None, str | None, float]:
     """Caller's first/last name from "my name is", "this is", "it's X calling", "X here", "I'm X"."""
-    patterns = (
-        (("my", "name", "is"), 0.9),
-        (("my", "name"), 0.85),  # "my name's" after _clean
-        (("name", "is"), 0.8),
-        (("this", "is"), 0.8),
-        (("it's",), 0.75),
-        (("it", "is"), 0.75),
-        (("i'm",), 0.6),
-        (("i", "am"), 0.6),
-    )
     known = _given_names()
-    for seq, base in patterns:
+    present = set(words)
+    for seq, needs, base in _NAME_CUES:
+        if not needs <= present:
+            continue
         for i in _phrase_at(words, seq):
             first = words[i] if i < len(words) else None
             if not _name_word(first):
@@ -177,7 +212,12 @@ def extract_phone(words: list[str]) -> tuple[str | None, float]:
     """A ten-digit number said in the message (digits, words, "oh", "double five", mixed)."""
     best: tuple[str, float] | None = None
     i = 0
-    while i < len(words):
+    n = len(words)
+    while i < n:
+        w = words[i]
+        if w not in RUN_STARTS and not w[:1].isdigit():
+            i += 1  # digit_run would stop here at once
+            continue
         run, end = digit_run(words, i)
         if end <= i:
             i += 1
@@ -234,6 +274,8 @@ def _date_at(words: list[str], i: int, today: date) -> tuple[date | None, float]
 def extract_dob(words: list[str], today: date) -> tuple[date | None, float]:
     """A date said shortly after "born" / "date of birth" / "birthday" / "DOB"; two-digit years go to
     the latest past year."""
+    if _DOB_TRIGGER.isdisjoint(words) and "d" not in words:
+        return None, 0.0
     for t, w in enumerate(words):
         is_trigger = w in _DOB_TRIGGER or (w == "d" and words[t + 1 : t + 3] == ["o", "b"])
         if not is_trigger:
@@ -245,55 +287,29 @@ def extract_dob(words: list[str], today: date) -> tuple[date | None, float]:
     return None, 0.0
 
 
-def extract_reason(text: str) -> tuple[str | None, bool, float]:
-    """Body part / reason label, whether surgery was mentioned, and a confidence."""
-    hits = []
-    for pattern, label in REASONS:
-        found = list(re.finditer(pattern, text))
-        if found:
-            hits.append((-len(found), found[0].start(), label))
-    post_op = _SURGERY.search(text) is not None
-    if not hits:
-        return ("post-surgery", True, 0.6) if post_op else (None, False, 0.0)
-    hits.sort()
-    conf = 0.9 if _COMPLAINT.search(text) else 0.7
-    return hits[0][2], post_op, conf
-
-
 def extract_referrer(words: list[str]) -> tuple[str | None, float]:
     """A doctor named after "dr" / "doctor"; mentions near "referred" / "sent" / "surgeon" win."""
+    if _DOCTOR.isdisjoint(words):
+        return None, 0.0
     best: tuple[str, float] | None = None
     for i, w in enumerate(words):
-        if w not in ("dr", "doctor", "doc") or i + 1 >= len(words) or not _name_word(words[i + 1]):
+        if w not in _DOCTOR or i + 1 >= len(words) or not _name_word(words[i + 1]):
             continue
         name = [words[i + 1]]
         if i + 2 < len(words) and _name_word(words[i + 2]) and words[i + 1] in _given_names():
             name.append(words[i + 2])
         window = set(words[max(0, i - 6) : i + 6])
-        context = window & {"referred", "refer", "referral", "sent", "surgeon", "ordered", "recommended"}
+        context = window & _REFERRAL_CONTEXT
         conf = 0.9 if context else 0.6
         if best is None or conf > best[1]:
             best = (" ".join(_title(n) for n in name), conf)
     return best if best else (None, 0.0)
 
 
-def extract_insurance(text: str) -> tuple[str | None, float]:
-    for m in PAYERS.finditer(text):
-        said = m.group(1)
-        context = _INSURANCE_CONTEXT.search(text[max(0, m.start() - 40) : m.end() + 40])
-        if said in ("united", "cash") and not context:
-            continue  # too common a word without insurance talk around it
-        return said, 0.85 if context else 0.7
-    m = re.search(r"\binsurance (?:is|'s) ((?:\w+ ?){1,3})", text)
-    if m:
-        return m.group(1).strip(), 0.4
-    return None, 0.0
-
-
 def _digits(value: object) -> str | None:
     if not isinstance(value, str | int):
         return None
-    only = re.sub(r"\D", "", str(value))
+    only = _NON_DIGIT.sub("", str(value))
     return only[1:] if len(only) == 11 and only.startswith("1") else (only or None)
 
 
@@ -312,8 +328,7 @@ def parse_voicemail_line(obj: dict, number: int) -> VoicemailLead | str:
     duration = obj.get("duration_s")
     if duration is not None and (isinstance(duration, bool) or not isinstance(duration, int | float)):
         return "duration_s is not a number"
-    words = _clean(tokens(transcript))
-    text = " ".join(words)
+    words, text = _clean_words(transcript)
     first, last, name_conf = extract_name(words)
     phone, phone_conf = extract_phone(words)
     source = "spoken" if phone else None
@@ -321,9 +336,10 @@ def parse_voicemail_line(obj: dict, number: int) -> VoicemailLead | str:
     if phone is None and caller and len(caller) == 10:
         phone, phone_conf, source = caller, 0.6, "caller_id"
     dob, dob_conf = extract_dob(words, (received or datetime.now()).date())
-    reason, post_op, reason_conf = extract_reason(text)
+    runs = _runs(words, text)
+    reason, post_op, reason_conf = reason_in(text, runs)
     referrer, ref_conf = extract_referrer(words)
-    insurance, ins_conf = extract_insurance(text)
+    insurance, ins_conf = insurance_in(text, runs)
     return VoicemailLead(
         source_record_id=str(call_id),
         from_number=caller,

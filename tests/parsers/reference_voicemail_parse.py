@@ -1,0 +1,367 @@
+"""The voicemail transcript extraction as it was before the fast paths (commit 370f4aa), kept verbatim as
+the reference the parity tests compare orchestration.ingest.voicemail_parse against."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cache
+
+from nicknames import name_triplets
+
+from orchestration.ingest.json_lines_read import gc_paused, instant_to_utc, read_json_lines, strip_bom
+from orchestration.ingest.records import LineError, QuarantineFile
+from tests.parsers.reference_spoken_numbers import FILLERS, digit_run, number_below_100, spoken_year, tokens
+
+_MONTH_NAMES = (
+    "january jan",
+    "february feb",
+    "march mar",
+    "april apr",
+    "may",
+    "june jun",
+    "july jul",
+    "august aug",
+    "september sept sep",
+    "october oct",
+    "november nov",
+    "december dec",
+)
+MONTHS = {name: i for i, names in enumerate(_MONTH_NAMES, 1) for name in names.split(" ")}
+# Words that follow "this is" / "my name is" / "dr" but are not names.
+NOT_NAMES = frozenset(
+    str.split(
+        """a about again am an and any are as at back be because been but by call calling can checking dad
+    daughter did do doctor dr for from get give go going got had has have having he her here hey hi him his
+    hoping how husband i i'm i've if in is it it's its just looking me mom mother my need no not now of office
+    okay on or our out over patient please re referred regarding returning said says see sent she so son
+    sorry speaking still such that the their them then there they this to told trying uh um us wanted wants
+    was we were what when who wife will with would yeah yes you your physical therapy pt clinic appointment
+    recommended ordered suggested wrote gave thinks think mr mrs ms miss calling"""
+    )
+)
+REASONS: tuple[tuple[str, str], ...] = (  # (regex on space-joined tokens, label); first listed wins ties
+    (r"\b(acl|mcl|meniscus|kneecap|patella\w*|knees?|tka)\b", "knee"),
+    (r"\b(rotator cuff|frozen shoulder|labrum|shoulders?)\b", "shoulder"),
+    (r"\b((lower|low|upper|mid|middle|my) back|back (pain|injury|surgery|problems?|issues?|spasms?)|"
+     r"lumbar|sciatica|herniated|bulging disc|spine|spinal)\b", "back"),
+    (r"\b(neck|cervical|whiplash)\b", "neck"),
+    (r"\b(hips?|tha)\b", "hip"),
+    (r"\b(ankles?|achilles)\b", "ankle"),
+    (r"\b(foot|feet|plantar fasciitis|heel)\b", "foot"),
+    (r"\b(wrists?|hands?|carpal tunnel|thumbs?|fingers?)\b", "hand/wrist"),
+    (r"\b(elbows?|tennis elbow|golfer's elbow)\b", "elbow"),
+    (r"\b(balance|dizzy|dizziness|vertigo|falls?|falling)\b", "balance/dizziness"),
+    (r"\b(concussion|headaches?)\b", "concussion"),
+    (r"\b(pelvic floor|pelvic|incontinence)\b", "pelvic"),
+    (r"\b(jaw|tmj)\b", "jaw/tmj"),
+)  # fmt: skip
+_SURGERY = re.compile(
+    r"\b(surgery|surgeon|post op|postop|operation|replacement|repair|reconstruction|scope)\b"
+)
+_COMPLAINT = re.compile(
+    r"\b(pain|hurts?|hurting|injur\w*|sprain\w*|tear|torn|strain\w*|surgery|therapy|rehab)\b"
+)
+PAYERS = re.compile(
+    r"\b(blue cross(?: blue shield)?(?: of texas)?|bcbs|blue shield|aetna|cigna|united ?health ?care|uhc|"
+    r"humana(?: gold)?|medicare(?: advantage)?|medicaid|tricare|kaiser|anthem|ambetter|molina|oscar|"
+    r"superior(?: health ?plan)?|wellcare|champ ?va|workers'? comp(?:ensation)?|workman'?s comp|"
+    r"texas mutual|self ?pay|private pay|cash|no insurance|uninsured|united)\b"
+)  # fmt: skip
+_INSURANCE_CONTEXT = re.compile(r"\b(insurance|insured|coverage|covered|plan|through|have)\b")
+_DOB_TRIGGER = frozenset({"born", "birth", "birthday", "dob", "birthdate"})
+_PHONE_TRIGGER = frozenset({"number", "reach", "call", "phone", "cell", "at", "callback", "text"})
+_NAME_TOKEN = re.compile(r"[a-z]+(?:['-][a-z]+)*")
+_NUMERIC_DATE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})")
+
+
+class VoicemailFormatError(QuarantineFile):
+    """The whole file is not voicemail-transcript JSON Lines."""
+
+
+@dataclass(slots=True)
+class VoicemailLead:
+    source_record_id: str  # call_id
+    from_number: str | None  # caller id, digits only (PHI)
+    to_number: str | None
+    received_at: datetime | None  # naive UTC (naive input is taken as UTC)
+    duration_s: float | None
+    transcript: str  # PHI
+    first_name: str | None
+    last_name: str | None
+    name_confidence: float
+    phone: str | None  # ten digits: the number said in the message, else caller id
+    phone_source: str | None  # "spoken" | "caller_id"
+    phone_confidence: float
+    dob: date | None
+    dob_confidence: float
+    reason: str | None  # short label: knee, shoulder, back, neck, hip, ankle, ..., post-surgery
+    post_op: bool
+    reason_confidence: float
+    referring_name: str | None  # as said: "Patel", "Amy Nguyen"
+    referring_confidence: float
+    insurance: str | None  # free text as said; the pipeline maps aliases to payers
+    insurance_confidence: float
+
+
+@dataclass(slots=True)
+class ParsedVoicemails:
+    records: list[VoicemailLead] = field(default_factory=list)
+    errors: list[LineError] = field(default_factory=list)
+
+
+@cache
+def _given_names() -> frozenset[str]:
+    return frozenset(n for t in name_triplets() for n in (t.name1, t.name2))
+
+
+def _clean(words: list[str]) -> list[str]:
+    return [w.removesuffix("'s") for w in words if w not in FILLERS]
+
+
+def _name_word(w: str | None) -> bool:
+    return bool(w) and _NAME_TOKEN.fullmatch(w) is not None and w not in NOT_NAMES
+
+
+def _title(w: str) -> str:
+    """ "o'brien" -> "O'Brien", "smith-jones" -> "Smith-Jones"."""
+    return re.sub(r"(^|[-'])([a-z])", lambda m: m.group(1) + m.group(2).upper(), w)
+
+
+def _phrase_at(words: list[str], seq: tuple[str, ...]) -> list[int]:
+    k = len(seq)
+    return [i + k for i in range(len(words) - k + 1) if tuple(words[i : i + k]) == seq]
+
+
+def extract_name(words: list[str]) -> tuple[str | None, str | None, float]:
+    """Caller's first/last name from "my name is", "this is", "it's X calling", "X here", "I'm X"."""
+    patterns = (
+        (("my", "name", "is"), 0.9),
+        (("my", "name"), 0.85),  # "my name's" after _clean
+        (("name", "is"), 0.8),
+        (("this", "is"), 0.8),
+        (("it's",), 0.75),
+        (("it", "is"), 0.75),
+        (("i'm",), 0.6),
+        (("i", "am"), 0.6),
+    )
+    known = _given_names()
+    for seq, base in patterns:
+        for i in _phrase_at(words, seq):
+            first = words[i] if i < len(words) else None
+            if not _name_word(first):
+                continue
+            nxt = words[i + 1] if i + 1 < len(words) else None
+            last = nxt if _name_word(nxt) else None
+            if seq in (("it's",), ("it", "is")) and "calling" not in words[i + 1 : i + 4]:
+                continue  # "it's my knee": only "it's Maria (Lopez) calling" names someone
+            if seq in (("i'm",), ("i", "am")) and first not in known:
+                continue
+            score = base + (0.05 if first in known else -0.2)
+            return _title(first), (_title(last) if last else None), round(min(score, 0.95), 2)
+    for i, w in enumerate(words[:6]):  # "Hi, John Smith here" / "Maria calling"
+        if w in ("here", "calling") and i >= 1 and _name_word(words[i - 1]):
+            two = i >= 2 and _name_word(words[i - 2]) and words[i - 2] in known
+            first, last = (words[i - 2], words[i - 1]) if two else (words[i - 1], None)
+            if first in known:
+                return _title(first), (_title(last) if last else None), 0.7
+    return None, None, 0.0
+
+
+def extract_phone(words: list[str]) -> tuple[str | None, float]:
+    """A ten-digit number said in the message (digits, words, "oh", "double five", mixed)."""
+    best: tuple[str, float] | None = None
+    i = 0
+    while i < len(words):
+        run, end = digit_run(words, i)
+        if end <= i:
+            i += 1
+            continue
+        if len(run) == 11 and run.startswith("1"):
+            run = run[1:]
+        if len(run) > 10:  # a date or year said right before the number
+            run = run[-10:]
+            conf = 0.6
+        else:
+            conf = 0.9 if _PHONE_TRIGGER & set(words[max(0, i - 5) : i]) else 0.75
+        if len(run) == 10 and (best is None or conf >= best[1]):
+            best = (run, conf)
+        i = end
+    return best if best else (None, 0.0)
+
+
+def _resolve_year(year: int, month: int, day: int, today: date) -> date | None:
+    if year < 100:
+        year += 2000 if (2000 + year, month, day) <= (today.year, today.month, today.day) else 1900
+    try:
+        value = date(year, month, day)
+    except ValueError:
+        return None
+    return value if date(1900, 1, 1) <= value <= today else None
+
+
+def _date_at(words: list[str], i: int, today: date) -> tuple[date | None, float]:
+    w = words[i]
+    m = _NUMERIC_DATE.fullmatch(w)
+    if m:
+        month, day, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        return _resolve_year(year, month, day, today), 0.9 if len(m.group(3)) == 4 else 0.8
+    j = i + (1 if w == "the" else 0)
+    if j < len(words) and words[j] in MONTHS:  # March (the) 3rd (,) 1961
+        month = MONTHS[words[j]]
+        k = j + 1 + (1 if j + 1 < len(words) and words[j + 1] == "the" else 0)
+        day, k = number_below_100(words, k)
+        year, _ = spoken_year(words, k + (1 if k < len(words) and words[k] == "of" else 0))
+    else:  # (the) 3rd of March 1961
+        day, k = number_below_100(words, j)
+        if day is None or k >= len(words):
+            return None, 0.0
+        k += 1 if words[k] == "of" else 0
+        if k >= len(words) or words[k] not in MONTHS:
+            return None, 0.0
+        month = MONTHS[words[k]]
+        year, _ = spoken_year(words, k + 1)
+    if day is None or year is None or not 1 <= day <= 31:
+        return None, 0.0
+    return _resolve_year(year, month, day, today), 0.9 if year >= 100 else 0.8
+
+
+def extract_dob(words: list[str], today: date) -> tuple[date | None, float]:
+    """A date said shortly after "born" / "date of birth" / "birthday" / "DOB"; two-digit years go to
+    the latest past year."""
+    for t, w in enumerate(words):
+        is_trigger = w in _DOB_TRIGGER or (w == "d" and words[t + 1 : t + 3] == ["o", "b"])
+        if not is_trigger:
+            continue
+        for i in range(t + 1, min(t + 10, len(words))):
+            value, conf = _date_at(words, i, today)
+            if value:
+                return value, conf
+    return None, 0.0
+
+
+def extract_reason(text: str) -> tuple[str | None, bool, float]:
+    """Body part / reason label, whether surgery was mentioned, and a confidence."""
+    hits = []
+    for pattern, label in REASONS:
+        found = list(re.finditer(pattern, text))
+        if found:
+            hits.append((-len(found), found[0].start(), label))
+    post_op = _SURGERY.search(text) is not None
+    if not hits:
+        return ("post-surgery", True, 0.6) if post_op else (None, False, 0.0)
+    hits.sort()
+    conf = 0.9 if _COMPLAINT.search(text) else 0.7
+    return hits[0][2], post_op, conf
+
+
+def extract_referrer(words: list[str]) -> tuple[str | None, float]:
+    """A doctor named after "dr" / "doctor"; mentions near "referred" / "sent" / "surgeon" win."""
+    best: tuple[str, float] | None = None
+    for i, w in enumerate(words):
+        if w not in ("dr", "doctor", "doc") or i + 1 >= len(words) or not _name_word(words[i + 1]):
+            continue
+        name = [words[i + 1]]
+        if i + 2 < len(words) and _name_word(words[i + 2]) and words[i + 1] in _given_names():
+            name.append(words[i + 2])
+        window = set(words[max(0, i - 6) : i + 6])
+        context = window & {"referred", "refer", "referral", "sent", "surgeon", "ordered", "recommended"}
+        conf = 0.9 if context else 0.6
+        if best is None or conf > best[1]:
+            best = (" ".join(_title(n) for n in name), conf)
+    return best if best else (None, 0.0)
+
+
+def extract_insurance(text: str) -> tuple[str | None, float]:
+    for m in PAYERS.finditer(text):
+        said = m.group(1)
+        context = _INSURANCE_CONTEXT.search(text[max(0, m.start() - 40) : m.end() + 40])
+        if said in ("united", "cash") and not context:
+            continue  # too common a word without insurance talk around it
+        return said, 0.85 if context else 0.7
+    m = re.search(r"\binsurance (?:is|'s) ((?:\w+ ?){1,3})", text)
+    if m:
+        return m.group(1).strip(), 0.4
+    return None, 0.0
+
+
+def _digits(value: object) -> str | None:
+    if not isinstance(value, str | int):
+        return None
+    only = re.sub(r"\D", "", str(value))
+    return only[1:] if len(only) == 11 and only.startswith("1") else (only or None)
+
+
+def parse_voicemail_line(obj: dict, number: int) -> VoicemailLead | str:
+    """One transcript object -> lead, or the reason the line is unusable."""
+    call_id = obj.get("call_id")
+    transcript = obj.get("transcript")
+    if call_id in (None, "") or isinstance(call_id, dict | list):
+        return "missing call_id"
+    if not isinstance(transcript, str):
+        return "missing transcript"
+    try:
+        received = instant_to_utc(obj["received_at"]) if obj.get("received_at") not in (None, "") else None
+    except (ValueError, TypeError, OverflowError, OSError):
+        return "unparseable received_at"
+    duration = obj.get("duration_s")
+    if duration is not None and (isinstance(duration, bool) or not isinstance(duration, int | float)):
+        return "duration_s is not a number"
+    words = _clean(tokens(transcript))
+    text = " ".join(words)
+    first, last, name_conf = extract_name(words)
+    phone, phone_conf = extract_phone(words)
+    source = "spoken" if phone else None
+    caller = _digits(obj.get("from"))
+    if phone is None and caller and len(caller) == 10:
+        phone, phone_conf, source = caller, 0.6, "caller_id"
+    dob, dob_conf = extract_dob(words, (received or datetime.now()).date())
+    reason, post_op, reason_conf = extract_reason(text)
+    referrer, ref_conf = extract_referrer(words)
+    insurance, ins_conf = extract_insurance(text)
+    return VoicemailLead(
+        source_record_id=str(call_id),
+        from_number=caller,
+        to_number=_digits(obj.get("to")),
+        received_at=received,
+        duration_s=float(duration) if duration is not None else None,
+        transcript=transcript,
+        first_name=first,
+        last_name=last,
+        name_confidence=name_conf,
+        phone=phone,
+        phone_source=source,
+        phone_confidence=phone_conf,
+        dob=dob,
+        dob_confidence=dob_conf,
+        reason=reason,
+        post_op=post_op,
+        reason_confidence=reason_conf,
+        referring_name=referrer,
+        referring_confidence=ref_conf,
+        insurance=insurance,
+        insurance_confidence=ins_conf,
+    )
+
+
+def parse_voicemails(data: bytes, file_name: str) -> ParsedVoicemails:
+    """Parse one transcripts file; bad lines are reported by number and skipped.
+
+    Raises VoicemailFormatError when the file is empty or no line is a voicemail transcript.
+    """
+    if not strip_bom(data).strip():
+        raise VoicemailFormatError(f"{file_name}: empty file")
+    with gc_paused():
+        objects, errors = read_json_lines(data)
+        out = ParsedVoicemails(errors=errors)
+        for number, obj in objects:
+            result = parse_voicemail_line(obj, number)
+            if isinstance(result, str):
+                errors.append(LineError(number, result))
+            else:
+                out.records.append(result)
+    errors.sort(key=lambda e: e.line)
+    if not out.records and errors:
+        raise VoicemailFormatError(f"{file_name}: no line is a voicemail transcript ({errors[0].reason})")
+    return out
