@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from orchestration.ingest import fhir_parse as fp
+from orchestration.ingest.file_chunks import ChunkMode, ChunkPath
 from orchestration.ingest.framework import ParseContext, Source
 from orchestration.ingest.json_lines_read import exact_json_loads
 from orchestration.ingest.records import LineError, ParsedFile, QuarantineFile, RawTable
@@ -47,7 +48,9 @@ def parse_fhir(path: Path, ctx: ParseContext) -> ParsedFile:
     skipped: set[str] = set()
     stripped = text.lstrip()
     whole: object | None = None
-    if path.suffix.lower() == ".json" or (stripped.startswith("{") and "\n{" not in stripped):
+    # A chunk of a cut file is always NDJSON (file_chunks cuts only files whose first line is JSON).
+    one_document = path.suffix.lower() == ".json" or (stripped.startswith("{") and "\n{" not in stripped)
+    if one_document and not isinstance(path, ChunkPath):
         try:
             whole = json.loads(text)
         except json.JSONDecodeError:
@@ -66,8 +69,14 @@ def parse_fhir(path: Path, ctx: ParseContext) -> ParsedFile:
                 continue
             _add(parsed, obj, number, line.strip(), skipped)
     if parsed.record_count == 0 and not parsed.errors and skipped:
-        raise QuarantineFile(f"no supported FHIR resources (found {', '.join(sorted(skipped))})")
+        found = ", ".join(sorted(skipped))
+        raise QuarantineFile(f"no supported FHIR resources (found {found})", lines=[])
     return parsed
+
+
+def _chunk_mode(path: Path) -> ChunkMode | None:
+    """Bulk NDJSON may be cut into chunks; a .json file is one resource or Bundle, read whole."""
+    return "lines" if path.suffix.lower() in (".ndjson", ".jsonl") else None
 
 
 def _is_fhir_file(path: Path) -> bool:
@@ -75,5 +84,10 @@ def _is_fhir_file(path: Path) -> bool:
 
 
 FHIR = Source(
-    name=SOURCE, tables=tuple(TABLES.values()), parse=parse_fhir, accepts=_is_fhir_file, parallel=True
+    name=SOURCE,
+    tables=tuple(TABLES.values()),
+    parse=parse_fhir,
+    accepts=_is_fhir_file,
+    parallel=True,
+    chunking=_chunk_mode,
 )

@@ -21,7 +21,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from orchestration.ingest.parse_pool import ParsedTables, file_jobs
+from orchestration.ingest.file_chunks import ChunkMode
+from orchestration.ingest.parse_pool import FileJob, ParsedTables, file_jobs
 from orchestration.ingest.records import ParsedFile, RawTable, describe_line_errors
 
 INGEST_LOG_DDL = """
@@ -49,6 +50,7 @@ MAX_LISTED_BAD_LINES = 20
 BATCH_MAX_RECORDS = 250_000
 BATCH_MAX_FILES = 1_000
 BATCH_MAX_S = 5.0
+BATCH_MAX_BYTES = 256_000_000  # Arrow bytes held for the open batch: memory stays flat at any file count
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,9 @@ class Source:
     # Parse files in worker processes when the inbox is large (see parse_pool); `parse` must then be a
     # module-level function. Off for OCR: each worker would load its own models.
     parallel: bool = False
+    # How a large file of this source may be cut into chunks that parse on their own ("lines": JSON Lines;
+    # "csv": CSV, its header parsed in front of each chunk), or None to parse it whole (see file_chunks).
+    chunking: Callable[[Path], ChunkMode | None] | None = None
 
 
 @dataclass
@@ -238,11 +243,13 @@ class _Batch:
         self.files: list[_ReadyFile] = []
         self.records = 0
         self.parse_s = 0.0
+        self.nbytes = 0
 
     def add(self, ready: _ReadyFile) -> None:
         self.files.append(ready)
         self.records += ready.records
         self.parse_s += ready.parse_s
+        self.nbytes += sum(t.nbytes for t in ready.tables.values())
 
     def full(self) -> bool:
         # Bounded so memory stays flat and slow sources (OCR) still commit every few seconds.
@@ -250,6 +257,7 @@ class _Batch:
             self.records >= BATCH_MAX_RECORDS
             or len(self.files) >= BATCH_MAX_FILES
             or self.parse_s >= BATCH_MAX_S
+            or self.nbytes >= BATCH_MAX_BYTES
         )
 
     def commit(self, con: duckdb.DuckDBPyConnection, source: Source) -> None:
@@ -263,12 +271,7 @@ class _Batch:
                 parts = [f.tables[table.name] for f in self.files if table.name in f.tables]
                 if not parts:
                     continue
-                arrow_rows = pa.concat_tables(parts)  # noqa: F841 - read by DuckDB's replacement scan
-                con.execute(
-                    f"INSERT INTO {table.qualified} BY NAME "
-                    "SELECT *, ? AS source, ? AS ingested_at FROM arrow_rows",
-                    [source.name, ingested_at],
-                )
+                _insert_rows(con, table.name, pa.concat_tables(parts), source.name, ingested_at)
             _maybe_crash(f.index for f in self.files)
             write_share = (time.monotonic() - started) / len(self.files)
             log_rows = pa.Table.from_pylist(  # noqa: F841 - read by DuckDB's replacement scan
@@ -293,7 +296,61 @@ class _Batch:
         except Exception:
             con.execute("ROLLBACK")
             raise
-        self.files, self.records, self.parse_s = [], 0, 0.0
+        self.files, self.records, self.parse_s, self.nbytes = [], 0, 0.0, 0
+
+
+def _insert_rows(
+    con: duckdb.DuckDBPyConnection, table_name: str, rows: pa.Table, source: str, at: datetime
+) -> None:
+    arrow_rows = rows  # noqa: F841 - read by DuckDB's replacement scan
+    con.execute(
+        f"INSERT INTO raw.{table_name} BY NAME SELECT *, ? AS source, ? AS ingested_at FROM arrow_rows",
+        [source, at],
+    )
+
+
+def _ingest_cut_file(con: duckdb.DuckDBPyConnection, source: Source, job: FileJob) -> ParsedTables | str:
+    """A file parsed in chunks, in one transaction of its own: each chunk's rows are inserted as they come
+    (memory holds a few chunks, not the file) and the log row last, so a crash or a chunk that condemns the
+    file leaves nothing of it. Returns the file's totals (no tables) or the reason to quarantine it."""
+    started = time.monotonic()
+    ingested_at = _utcnow()
+    records, parse_s = 0, 0.0
+    errors: list = []
+    lines_reason: str | None = None
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for number, part in enumerate(job.parts()):
+            if isinstance(part, str):
+                con.execute("ROLLBACK")
+                return part
+            for name, rows in part.tables.items():
+                rows = rows.append_column(_FILE_FIELD, pa.repeat(job.path.name, rows.num_rows))
+                _insert_rows(con, name, rows, source.name, ingested_at)
+            records += part.records
+            parse_s += part.parse_s
+            errors.extend(part.errors)
+            lines_reason = lines_reason or part.verdict
+            if number == 0:
+                _maybe_crash([job.index])  # mid-file: the first chunk's rows are in, the rest are not
+        if records == 0:
+            con.execute("ROLLBACK")
+            # The first chunk's own verdict on its lines is what the whole file's parse would have said.
+            return lines_reason or "no usable records" + (
+                f"; {describe_line_errors(errors)}" if errors else ""
+            )
+        status = "partial" if errors else "ok"
+        reason = describe_line_errors(errors, MAX_LISTED_BAD_LINES) if errors else None
+        duration = round(parse_s + time.monotonic() - started, 4)
+        con.execute(
+            "INSERT INTO raw.ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [source.name, job.path.name, job.sha, job.size, records, status, reason, ingested_at, duration],
+        )
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return ParsedTables({}, records, errors, parse_s)
 
 
 def ingest_source(
@@ -327,13 +384,18 @@ def ingest_source(
         report.files_quarantined += 1
         report.quarantined.append(path.name)
         progress(f"  {source.name}: quarantined {path.name}: {reason}")
-    for job in file_jobs(paths, source.parse, ctx, set(done), source.parallel, workers):
+    jobs = file_jobs(paths, source.parse, ctx, set(done), source.parallel, workers, source.chunking)
+    for job in jobs:
         report.files_seen += 1
         started = time.monotonic()
         if job.sha in done:  # also holds the hashes of the open batch: a copy inside one batch is skipped too
             report.files_skipped += 1
             continue
-        parsed = job.outcome()
+        if job.is_cut and not job.empty:
+            batch.commit(con, source)  # the cut file commits in its own transaction, after the batch's
+            parsed = _ingest_cut_file(con, source, job)
+        else:
+            parsed = job.outcome()
         if isinstance(parsed, str):
             _quarantine(
                 con, source, job.path, job.size, job.sha, parsed, quarantine_dir, started, quarantined
@@ -342,9 +404,16 @@ def ingest_source(
             report.quarantined.append(job.path.name)
             progress(f"  {source.name}: quarantined {job.path.name}: {parsed}")
             continue
+        done.add(job.sha)
+        if job.is_cut:
+            report.records += parsed.records
+            if parsed.errors:
+                report.files_partial += 1
+            else:
+                report.files_ok += 1
+            continue
         ready = _ready_file(job.index, job.path, job.sha, job.size, parsed)
         batch.add(ready)
-        done.add(job.sha)
         report.records += ready.records
         if ready.status == "partial":
             report.files_partial += 1

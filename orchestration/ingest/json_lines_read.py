@@ -183,7 +183,9 @@ def parse_typed_lines(
             else:
                 parsed.add(table, result)
     if not parsed.rows and parsed.errors:
-        raise QuarantineFile(f"{file_name}: no line is {what} ({parsed.errors[0].reason})")
+        raise QuarantineFile(
+            f"{file_name}: no line is {what} ({parsed.errors[0].reason})", lines=parsed.errors
+        )
     parsed.errors.sort(key=lambda e: e.line)
     return parsed
 

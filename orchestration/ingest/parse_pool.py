@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import hashlib
 import logging
 import multiprocessing
 import os
@@ -30,13 +29,17 @@ from typing import Any
 
 import pyarrow as pa
 
+from orchestration.ingest.file_chunks import Chunk, ChunkMode, chunk_path, scan_file
 from orchestration.ingest.json_lines_read import gc_paused
 from orchestration.ingest.records import LineError, ParsedFile, QuarantineFile, describe_line_errors
 
 log = logging.getLogger(__name__)
 WORKERS_ENV = "PTLEADS_INGEST_WORKERS"  # 0 or 1: always parse in-process
 POOL_MIN_BYTES = 4_000_000  # smaller inboxes parse faster in-process than a pool starts
-_AHEAD_PER_WORKER = 2  # files in flight per worker: enough to keep both busy, little memory
+_AHEAD_PER_WORKER = 2  # files (or chunks of one file) in flight per worker: both busy, little memory
+# Files larger than this are parsed in chunks of about this size (sources that declare a chunk mode), so
+# memory no longer grows with the file: a chunk's decoded records and Arrow tables, not a whole file's.
+CHUNK_BYTES = int(os.environ.get("PTLEADS_INGEST_CHUNK_BYTES", "16000000"))
 
 
 @dataclass
@@ -47,6 +50,7 @@ class ParsedTables:
     records: int = 0
     errors: list[LineError] = field(default_factory=list)
     parse_s: float = 0.0
+    verdict: str | None = None  # a chunk's QuarantineFile reason that came from its lines alone
 
 
 Parse = Callable[[Path, Any], ParsedFile]
@@ -76,6 +80,32 @@ def parse_to_tables(parse: Parse, path: Path, ctx: Any) -> ParsedTables | str:
     return ParsedTables(tables, parsed.record_count, parsed.errors, time.monotonic() - started)
 
 
+def parse_chunk_to_tables(parse: Parse, path: Path, chunk: Chunk, ctx: Any) -> ParsedTables | str:
+    """One chunk of a cut file as Arrow tables with the file's line numbers (a chunk may hold no rows: only
+    the whole file's count decides that), or the reason to quarantine the whole file."""
+    started = time.monotonic()
+    verdict = None
+    with gc_paused():
+        try:
+            try:
+                parsed = parse(chunk_path(path, chunk), ctx)
+            except QuarantineFile as exc:
+                if exc.lines is None:
+                    raise
+                parsed = ParsedFile(errors=exc.lines)  # a verdict of its lines only: this chunk has none
+                verdict = str(exc)
+            tables = {table.name: table.to_arrow(rows) for table, rows in parsed.rows.items() if rows}
+        except QuarantineFile as exc:
+            return str(exc)
+        except UnicodeDecodeError as exc:
+            return f"not UTF-8 text (bad byte at offset {exc.start + chunk.start - len(chunk.header)})"
+        except Exception as exc:
+            return f"parser failed: {type(exc).__name__}"
+    shift = chunk.line_offset
+    errors = [LineError(e.line + shift, e.reason) for e in parsed.errors] if shift else parsed.errors
+    return ParsedTables(tables, parsed.record_count, errors, time.monotonic() - started, verdict)
+
+
 @dataclass
 class FileJob:
     """One inbox file: its content hash and size (read by the parent), and its parse outcome on demand."""
@@ -88,8 +118,16 @@ class FileJob:
     _future: Future | None = None
     _parse: Parse | None = None
     _ctx: Any = None
+    chunks: tuple[Chunk, ...] = ()  # more than one: the file is parsed in these chunks (see `parts`)
+    _chunk_futures: dict[int, Future] = field(default_factory=dict)
+    _pool_workers: int = 0
+
+    @property
+    def is_cut(self) -> bool:
+        return len(self.chunks) > 1
 
     def outcome(self) -> ParsedTables | str:
+        """The whole file's outcome (a file that is not cut)."""
         if self.empty:
             return "empty file"
         if self._future is not None:
@@ -101,10 +139,54 @@ class FileJob:
         assert self._parse is not None
         return parse_to_tables(self._parse, self.path, self._ctx)
 
+    def submit_ahead(self, upto: int) -> None:
+        """Send chunks [0, upto) not yet sent to the pool (when this job uses one)."""
+        if not self._pool_workers:
+            return
+        for number in range(min(upto, len(self.chunks))):
+            if number not in self._chunk_futures:
+                future = _submit(
+                    self._pool_workers,
+                    parse_chunk_to_tables,
+                    self._parse,
+                    self.path,
+                    self.chunks[number],
+                    self._ctx,
+                )
+                if future is None:
+                    self._pool_workers = 0
+                    return
+                self._chunk_futures[number] = future
 
-def _read_hash(path: Path) -> tuple[str, int, bool]:
-    data = path.read_bytes()
-    return hashlib.sha256(data).hexdigest(), len(data), not data.strip()
+    def parts(self) -> Iterator[ParsedTables | str]:
+        """Each chunk's outcome in order (a cut file); the pool works `ahead` chunks in front of the one
+        consumed, so at most that many chunks' tables wait in memory."""
+        assert self._parse is not None
+        ahead = max(1, self._pool_workers * _AHEAD_PER_WORKER)
+        for number, chunk in enumerate(self.chunks):
+            self.submit_ahead(number + ahead)
+            future = self._chunk_futures.pop(number, None)
+            if future is not None:
+                try:
+                    yield future.result()
+                    continue
+                except BrokenProcessPool:
+                    log.warning("a parse worker died; %s parses on in-process", self.path.name)
+                    _reset_pool()
+                    self._pool_workers = 0
+                    for pending in self._chunk_futures.values():
+                        pending.cancel()
+                    self._chunk_futures.clear()
+            yield parse_chunk_to_tables(self._parse, self.path, chunk, self._ctx)
+
+
+def _submit(workers: int, fn: Callable[..., Any], *args: Any) -> Future | None:
+    """Submit to the pool; None when the pool is broken (the caller parses in-process)."""
+    try:
+        with _importable_main():
+            return _pool(workers).submit(fn, *args)
+    except BrokenProcessPool:
+        return None
 
 
 def worker_count() -> int:
@@ -170,30 +252,36 @@ def file_jobs(
     known: set[str],
     parallel: bool,
     workers: int | None = None,
+    chunking: Callable[[Path], ChunkMode | None] | None = None,
 ) -> Iterator[FileJob]:
-    """Every file in order with its hash; parsing happens in `FileJob.outcome` (in-process) or ahead in
-    the pool. Files whose hash is in `known` when read are never sent to the pool."""
+    """Every file in order with its hash; parsing happens in `FileJob.outcome`/`parts` (in-process) or
+    ahead in the pool. Files whose hash is in `known` when read are never sent to the pool.
+    chunking: the chunk mode of a file (None: parse it whole); files over CHUNK_BYTES are then cut."""
     workers = worker_count() if workers is None else workers
+    total = sum(p.stat().st_size for p in paths) if parallel else 0
     use_pool = (
         parallel
         and workers >= 2
-        and len(paths) >= 2
-        and sum(p.stat().st_size for p in paths) >= POOL_MIN_BYTES
+        and total >= POOL_MIN_BYTES
+        and (len(paths) >= 2 or (chunking is not None and total > CHUNK_BYTES))  # else nothing to share
     )
-    if not use_pool:
-        for index, path in enumerate(paths, start=1):
-            sha, size, empty = _read_hash(path)
-            yield FileJob(index, path, sha, size, empty, _parse=parse, _ctx=ctx)
-        return
-    pool = _pool(workers)
     pending: deque[FileJob] = deque()
     for index, path in enumerate(paths, start=1):
-        sha, size, empty = _read_hash(path)
-        job = FileJob(index, path, sha, size, empty, _parse=parse, _ctx=ctx)
-        if not empty and sha not in known:
-            # A broken pool leaves the job without a future: it is parsed in-process when consumed.
-            with contextlib.suppress(BrokenProcessPool), _importable_main():
-                job._future = pool.submit(parse_to_tables, parse, path, ctx)
+        mode = chunking(path) if chunking is not None else None
+        scan = scan_file(path, mode, CHUNK_BYTES)
+        job = FileJob(
+            index, path, scan.sha, scan.size, scan.empty, _parse=parse, _ctx=ctx, chunks=scan.chunks
+        )
+        if not use_pool:
+            yield job
+            continue
+        if not scan.empty and scan.sha not in known:
+            job._pool_workers = workers
+            if job.is_cut:
+                job.submit_ahead(workers)  # the rest as its chunks are consumed
+            else:
+                # A broken pool leaves the job without a future: it is parsed in-process when consumed.
+                job._future = _submit(workers, parse_to_tables, parse, path, ctx)
         pending.append(job)
         while len(pending) > workers * _AHEAD_PER_WORKER:
             yield pending.popleft()

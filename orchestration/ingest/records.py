@@ -46,7 +46,16 @@ def _column_type(hint: Any) -> tuple[str, pa.DataType]:
 
 
 class QuarantineFile(Exception):
-    """Raised by a parser when the whole file is unusable; the message is the quarantine reason (no PHI)."""
+    """Raised by a parser when the whole file is unusable; the message is the quarantine reason (no PHI).
+
+    lines: given when the verdict comes from the lines alone (no line gave a record: these are their
+    errors). A chunk of a larger file (see file_chunks) then counts as a chunk without rows, and only the
+    whole file having none quarantines it; without `lines` (a missing column, an unknown format) the
+    verdict holds for the whole file."""
+
+    def __init__(self, reason: str, lines: list[LineError] | None = None) -> None:
+        super().__init__(reason)
+        self.lines = lines
 
 
 @dataclass(frozen=True)

@@ -233,5 +233,5 @@ def parse_sendgrid_events(data: bytes, file_name: str) -> ParsedSendgridEvents:
                 out.records.append(result)
     errors.sort(key=lambda e: e.line)
     if not out.records and errors:
-        raise SendgridFormatError(f"{file_name}: no usable SendGrid event ({errors[0].reason})")
+        raise SendgridFormatError(f"{file_name}: no usable SendGrid event ({errors[0].reason})", lines=errors)
     return out

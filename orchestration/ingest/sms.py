@@ -17,4 +17,4 @@ def parse_sms(path: Path, ctx: ParseContext) -> ParsedFile:
     return ParsedFile(rows={MESSAGES: result.records} if result.records else {}, errors=result.errors)
 
 
-SMS = Source(name=SOURCE, tables=(MESSAGES,), parse=parse_sms, parallel=True)
+SMS = Source(name=SOURCE, tables=(MESSAGES,), parse=parse_sms, parallel=True, chunking=lambda _path: "csv")

@@ -17,4 +17,4 @@ def parse_web(path: Path, ctx: ParseContext) -> ParsedFile:
     return ParsedFile(rows={EVENTS: result.records} if result.records else {}, errors=result.errors)
 
 
-WEB = Source(name=SOURCE, tables=(EVENTS,), parse=parse_web, parallel=True)
+WEB = Source(name=SOURCE, tables=(EVENTS,), parse=parse_web, parallel=True, chunking=lambda _path: "lines")

@@ -75,5 +75,5 @@ def parse_web_events(data: bytes, file_name: str) -> ParsedWebEvents:
                 out.records.append(result)
     errors.sort(key=lambda e: e.line)
     if not out.records and errors:
-        raise WebEventsFormatError(f"{file_name}: no line is a web event ({errors[0].reason})")
+        raise WebEventsFormatError(f"{file_name}: no line is a web event ({errors[0].reason})", lines=errors)
     return out

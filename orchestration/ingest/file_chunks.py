@@ -1,0 +1,148 @@
+"""Split a line-oriented file (JSON Lines, NDJSON, CSV) into byte ranges that parse on their own.
+
+A parse holds a whole file's decoded records, so without chunks its memory grows with the file (a 1M-lead
+FHIR Appointment export is ~4 GB). The parent streams each file once, hashing it and cutting it at line
+ends every CHUNK_BYTES; each chunk is parsed alone (in a worker or in-process) and its line numbers are
+shifted back to the file's. A CSV chunk is parsed with the file's header line in front of it, and is cut
+only where the number of quote characters since the file's start is even (never inside a quoted field).
+Files up to one chunk are not cut: they parse exactly as whole files always have.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+ChunkMode = Literal["lines", "csv"]
+_READ_BLOCK = 4 << 20
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Bytes [start, end) of a file whose first line is line `first_line` (1-based) of the file."""
+
+    start: int
+    end: int
+    first_line: int
+    header: bytes = b""  # the CSV header line parsed in front of a later chunk (b"" otherwise)
+
+    @property
+    def line_offset(self) -> int:
+        """Add to a line number the parser reports for this chunk to get the file's line number."""
+        return self.first_line - 1 - self.header.count(b"\n")
+
+
+@dataclass(frozen=True)
+class FileScan:
+    sha: str
+    size: int
+    empty: bool  # nothing but whitespace
+    chunks: tuple[Chunk, ...]  # one chunk covering the whole file unless it was cut
+
+
+def _csv_cut(buf: bytes, at: int, quotes_before: int) -> int:
+    """Index just after the first line end at or beyond `at` outside any quoted field, or -1."""
+    quotes = quotes_before + buf.count(b'"', 0, at)
+    newline = buf.find(b"\n", at)
+    while newline >= 0:
+        quotes += buf.count(b'"', at, newline)
+        if quotes % 2 == 0:
+            return newline + 1
+        at = newline
+        newline = buf.find(b"\n", newline + 1)
+    return -1
+
+
+def _lines_cut(buf: bytes, at: int) -> int:
+    newline = buf.find(b"\n", at)
+    return newline + 1 if newline >= 0 else -1
+
+
+def _first_line_is_json(head: bytes) -> bool:
+    """JSON Lines only when the first line is a whole JSON value: a pretty-printed document (a FHIR Bundle
+    in a .json file, a JSON array of events) cannot be cut at line ends and is parsed whole."""
+    line = head.split(b"\n", 1)[0].strip()
+    if line.startswith(b"\xef\xbb\xbf"):
+        line = line[3:]
+    try:
+        json.loads(line)
+    except ValueError:
+        return False
+    return True
+
+
+def scan_file(path: Path, mode: ChunkMode | None, chunk_bytes: int) -> FileScan:
+    """Hash, size and (for a mode) the chunks of `path`, reading it once in blocks: memory stays at about
+    one chunk whatever the file's size."""
+    digest = hashlib.sha256()
+    size = 0
+    empty = True
+    chunks: list[Chunk] = []
+    buf = b""  # bytes after the last cut
+    start, first_line, quotes_before = 0, 1, 0
+    header = b""
+    cutting = mode is not None
+    with path.open("rb") as handle:
+        while block := handle.read(_READ_BLOCK):
+            digest.update(block)
+            size += len(block)
+            empty = empty and not block.strip()
+            if not cutting:
+                continue
+            buf += block
+            if size == len(block):  # first block: decide whether this file may be cut at all
+                cutting = mode == "csv" or _first_line_is_json(buf)
+                if mode == "csv":
+                    header_end = _csv_cut(buf, 0, 0)
+                    cutting = header_end > 0
+                    header = buf[:header_end] if cutting else b""
+            while cutting and len(buf) > chunk_bytes:
+                cut = (
+                    _csv_cut(buf, chunk_bytes, quotes_before)
+                    if mode == "csv"
+                    else _lines_cut(buf, chunk_bytes)
+                )
+                if cut < 0 or cut == len(buf):
+                    break  # the line (or quoted field) goes on in the next block
+                chunks.append(Chunk(start, start + cut, first_line, header if chunks else b""))
+                first_line += buf.count(b"\n", 0, cut)
+                if mode == "csv":
+                    quotes_before = (quotes_before + buf.count(b'"', 0, cut)) % 2
+                start += cut
+                buf = buf[cut:]
+            if not cutting:
+                buf = b""
+    if chunks and not buf.strip():  # only blank lines left: they stay with the last chunk (never alone)
+        last = chunks.pop()
+        chunks.append(Chunk(last.start, size, last.first_line, last.header))
+    elif chunks:
+        chunks.append(Chunk(start, size, first_line, header))
+    else:
+        chunks.append(Chunk(0, size, 1))
+    return FileScan(digest.hexdigest(), size, empty, tuple(chunks))
+
+
+def read_chunk(path: Path, chunk: Chunk) -> bytes:
+    with path.open("rb") as handle:
+        handle.seek(chunk.start)
+        return chunk.header + handle.read(chunk.end - chunk.start)
+
+
+class ChunkPath(type(Path())):  # type: ignore[misc]  # PosixPath or WindowsPath
+    """The file's path (its name and suffix are what parsers look at) whose `read_bytes` gives one chunk:
+    every parser reads its file through `path.read_bytes()`."""
+
+    _chunk_data: bytes
+
+    def read_bytes(self) -> bytes:
+        data = getattr(self, "_chunk_data", None)
+        return super().read_bytes() if data is None else data
+
+
+def chunk_path(path: Path, chunk: Chunk) -> Path:
+    view = ChunkPath(path)
+    view._chunk_data = read_chunk(path, chunk)
+    return view
