@@ -32,6 +32,8 @@ _PARTICLES = {
     "y",
 }
 
+_TITLES_OR_SUFFIXES = frozenset(_TITLES | _SUFFIXES)
+
 
 @dataclass(frozen=True, slots=True)
 class NameParts:
@@ -62,6 +64,14 @@ def split_full_name(full_name: str | None) -> NameParts:
     """First/middle/last/suffix of a free-text name. Titles are dropped; particles stay with the surname."""
     if not full_name or not full_name.strip():
         return NameParts(None, None, None, None)
+    two = full_name.split()
+    if len(two) == 2 and "," not in full_name and _TITLES_OR_SUFFIXES.isdisjoint(map(_norm, two)):
+        return NameParts(two[0], None, two[1], None)  # "Ana Gomez", the usual case, as split_name_steps gives
+    return split_name_steps(full_name)
+
+
+def split_name_steps(full_name: str) -> NameParts:
+    """split_full_name of a non-blank name, every step taken (the reference of its two-word shortcut)."""
     text = re.sub(r"\s+", " ", full_name.strip())
     if "," in text:
         head, _, tail = text.partition(",")

@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from orchestration.ingest.column_mapping import ColumnFrame
-from orchestration.ingest.columnar_records import columnar_enabled, finish, map_lead_columns
+from orchestration.ingest.columnar_records import COLUMNAR_ENV, columnar_enabled, finish, map_lead_columns
 from orchestration.ingest.framework import ParseContext, Source
 from orchestration.ingest.json_columns import JsonColumns
+from orchestration.ingest.json_lines_read import exact_json_loads
+from orchestration.ingest.lead_value_columns import map_lead_objects
 from orchestration.ingest.profile_mapping import MappedLead, RowError, map_lead_row
 from orchestration.ingest.profiles import MappingProfile, pick_profile
-from orchestration.ingest.records import LineError, ParsedFile, QuarantineFile, RawTable
+from orchestration.ingest.records import ArrowRows, LineError, ParsedFile, QuarantineFile, RawTable
 
 SOURCE = "webforms"
 SUBMISSIONS = RawTable("webforms_submissions", MappedLead)
+# "polars": map by column through polars (the path before lead_value_columns; kept for its parity tests)
+WEBFORM_COLUMNS_ENV = "PTLEADS_WEBFORM_COLUMNS"
 
 
 def read_webform_lines(data: bytes, file_name: str, profile: MappingProfile) -> JsonColumns:
@@ -25,12 +30,13 @@ def read_webform_lines(data: bytes, file_name: str, profile: MappingProfile) -> 
 
     Raises QuarantineFile when no line carries a field the profile names."""
     text = data.decode("utf-8-sig")
+    loads = exact_json_loads(text)  # json.loads' very values, through orjson where that is exact
     out = JsonColumns(profile, [], [], [])
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
+            row = loads(line)
         except json.JSONDecodeError:
             out.errors.append(LineError(number, "malformed JSON"))
             continue
@@ -41,8 +47,12 @@ def read_webform_lines(data: bytes, file_name: str, profile: MappingProfile) -> 
         out.rows.append(row)
         out.texts.append(line)
     if out.rows:
-        seen: set[str] = set().union(*(r.keys() for r in out.rows))
-        missing = sorted(profile.file_columns() - seen)
+        missing_set = profile.file_columns()
+        for row in out.rows:  # usually the first row has them all
+            missing_set.difference_update(row.keys())
+            if not missing_set:
+                break
+        missing = sorted(missing_set)
         if missing:
             raise QuarantineFile(
                 f"profile {profile.name} names fields missing from the file: {', '.join(missing)}"
@@ -62,7 +72,14 @@ def map_webforms(data: bytes, file_name: str, profile: MappingProfile, *, column
     def map_row(row: dict[str, Any], number: int, line: str) -> MappedLead:
         return map_lead_row(row, profile, record_id=record_id(row, number), line_number=number, raw_json=line)
 
-    if columnar:
+    by_value = columnar and os.environ.get(WEBFORM_COLUMNS_ENV) != "polars"
+    if by_value:
+        ids = [record_id(row, number) for row, number in zip(lines.rows, lines.lines, strict=True)]
+        mapped = map_lead_objects(lines.rows, lines.lines, lines.texts, ids, profile, SUBMISSIONS, map_row)
+        if mapped is not None:
+            rows, row_errors = mapped
+            return ParsedFile(rows={SUBMISSIONS: rows} if len(rows) else {}, errors=lines.errors + row_errors)
+    elif columnar:
         frame = ColumnFrame(lines, profile, file_name)
         columns = map_lead_columns(frame, None, patient_ref=False)
         ids = [record_id(row, number) for row, number in zip(lines.rows, lines.lines, strict=True)]
@@ -75,6 +92,8 @@ def map_webforms(data: bytes, file_name: str, profile: MappingProfile, *, column
             parsed.add(SUBMISSIONS, map_row(row, number, line))
         except RowError as exc:
             parsed.errors.append(LineError(number, str(exc)))
+    if by_value and parsed.rows:  # a value Arrow cannot hold: fail here, as the column path does
+        parsed.rows = {SUBMISSIONS: ArrowRows(SUBMISSIONS.to_arrow(parsed.rows[SUBMISSIONS]), MappedLead)}
     return parsed
 
 
@@ -83,7 +102,10 @@ def parse_webforms(path: Path, ctx: ParseContext) -> ParsedFile:
     if profile is None:
         raise QuarantineFile(f"no mapping profile of source {SOURCE} matches {path.name}")
     data = path.read_bytes()
-    return map_webforms(data, path.name, profile, columnar=columnar_enabled(data))
+    if os.environ.get(WEBFORM_COLUMNS_ENV) == "polars":
+        return map_webforms(data, path.name, profile, columnar=columnar_enabled(data))
+    # By value has no fixed per-file cost: every file but the per-row reference's (COLUMNAR_ENV=0).
+    return map_webforms(data, path.name, profile, columnar=os.environ.get(COLUMNAR_ENV, "1") != "0")
 
 
 WEBFORMS = Source(name=SOURCE, tables=(SUBMISSIONS,), parse=parse_webforms, parallel=True)

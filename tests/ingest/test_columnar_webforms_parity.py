@@ -1,6 +1,7 @@
 """Web forms (JSON Lines) by column give exactly what they give row by row: records, types, line
 numbers, line errors, quarantine reasons; JSON values of every kind (text, true/false, numbers, lists,
-null, missing keys, lone surrogates) included."""
+null, missing keys, lone surrogates) included. "By column" is the by-value path (lead_value_columns)
+unless a test switches to the polars one."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from orchestration.ingest.profiles import MappingProfile, load_profiles
-from orchestration.ingest.webforms import map_webforms
+from orchestration.ingest.webforms import WEBFORM_COLUMNS_ENV, map_webforms
 from orchestration.settings import REPO_ROOT
 from tests.ingest.test_columnar_parity import assert_same
 from tests.ingest.test_webforms import form_row
@@ -28,7 +29,11 @@ def _file(rows: list[dict | str]) -> bytes:
     return "\n".join(r if isinstance(r, str) else json.dumps(r) for r in rows).encode()
 
 
-def test_edge_cases() -> None:
+@pytest.mark.parametrize("column_path", ["by_value", "polars"])
+def test_edge_cases(column_path: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """By value (lead_value_columns, the default) and through polars (PTLEADS_WEBFORM_COLUMNS=polars)."""
+    if column_path == "polars":
+        monkeypatch.setenv(WEBFORM_COLUMNS_ENV, "polars")
     rows: list[dict | str] = [
         _row(),
         _row(
@@ -42,6 +47,10 @@ def test_edge_cases() -> None:
         _row(submission_id=7.0, zip=78704.0, phone=["1"], message={"a": 1}),
         _row(name="Lone", date_of_birth="02/30/1961"),
         _row(sms_opt_in="maybe"),
+        _row(zip=-0.0, member_id=0.0, sms_opt_in=True, email_opt_in=1),
+        _row(zip=0.0, member_id=-0.0, sms_opt_in=1, email_opt_in=True, name=" Ann  Lee "),
+        _row(name="Lee, Ann", phone=True),
+        _row(name="Dr. Ann Lee Jr", phone=1),
         {k: v for k, v in _row(submission_id="WF-9").items() if k != "message"},
     ]
     assert_same(map_webforms, _file(rows), "webform_x.jsonl", PROFILE)

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from orchestration.ingest.person_names import NameParts, split_full_name
+from orchestration.ingest.person_names import NameParts, split_full_name, split_name_steps
 
 
 @pytest.mark.parametrize(
@@ -93,3 +93,21 @@ def test_never_raises_and_keeps_only_input_text(text: str) -> None:
     for piece in (parts.first, parts.middle, parts.last):
         if piece:
             assert all(token.strip(",") in text for token in piece.split())
+
+
+_NAME_WORDS = ["Ana", "GOMEZ", "dr.", "Mr", "jr", "Jr.,", "III", "de", "la", "O'Neil", "md", "Smith-J", ","]
+
+
+@given(
+    st.lists(
+        st.one_of(st.sampled_from(_NAME_WORDS), st.text(min_size=1, max_size=6)),
+        min_size=1,
+        max_size=4,
+    ),
+    st.lists(st.sampled_from([" ", "  ", "\t", "\u00a0", "\u2003", ", "]), min_size=4, max_size=4),
+)
+def test_two_word_shortcut_gives_what_every_step_gives(words: list[str], gaps: list[str]) -> None:
+    """split_full_name answers two plain words without the general steps: the same parts they give."""
+    text = "".join(w + g for w, g in zip(words, gaps, strict=False)).strip(" ")
+    if text.strip():
+        assert split_full_name(text) == split_name_steps(text)
