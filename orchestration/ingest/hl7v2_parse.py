@@ -35,20 +35,32 @@ class ParsedHl7:
     errors: list[LineError] = field(default_factory=list)
 
 
-def _decode(data: bytes) -> str:
+def decode_hl7(data: bytes) -> tuple[str, bool]:
+    """The file's text and whether it held bytes that are not UTF-8 (kept as lone surrogates)."""
     text = data.replace(b"\x0b", b"").replace(b"\x1c", b"\r")  # MLLP: <VT> message <FS><CR>
+    undecoded = False
     try:
         decoded = text.decode("utf-8")
     except UnicodeDecodeError:
         decoded = text.decode("utf-8", errors="surrogateescape")
-    return decoded.replace("\ufeff", "")  # BOMs, also where exported files were concatenated
+        undecoded = True
+    return decoded.replace("\ufeff", ""), undecoded  # BOMs, also where exported files were concatenated
 
 
-def _split_messages(text: str) -> tuple[list[list[tuple[int, str]]], list[LineError]]:
+def _lines(text: str) -> list[str]:
+    """Segment lines split at CR, LF or CRLF; str.split when only one kind occurs (most files)."""
+    if "\n" not in text:
+        return text.split("\r")
+    if "\r" not in text:
+        return text.split("\n")
+    return _LINE_SPLIT.split(text)
+
+
+def split_messages(text: str) -> tuple[list[list[tuple[int, str]]], list[LineError]]:
     """Group numbered segment lines into messages; text before the first MSH is an error."""
     messages: list[list[tuple[int, str]]] = []
     errors: list[LineError] = []
-    for number, raw in enumerate(_LINE_SPLIT.split(text), 1):
+    for number, raw in enumerate(_lines(text), 1):
         line = raw.strip()
         if not line:
             continue
@@ -79,35 +91,42 @@ def parse_hl7v2(data: bytes, file_name: str) -> ParsedHl7:
 
     Raises Hl7FormatError when the file is empty or holds no MSH segment at all.
     """
-    text = _decode(data)
+    text, _ = decode_hl7(data)
     if not text.strip():
         raise Hl7FormatError(f"{file_name}: empty file")
-    messages, errors = _split_messages(text)
+    messages, errors = split_messages(text)
     if not messages:
         raise Hl7FormatError(f"{file_name}: no MSH segment, not HL7 v2")
     out = ParsedHl7(errors=errors)
     for lines in messages:
-        msh_line = lines[0][0]
-        try:
-            enc = Encoding.from_msh(lines[0][1])
-            if any(_SURROGATE.search(s) for _, s in lines):
-                charset = Segment(lines[0][1], enc, msh_line).get(18)
-                recoded = _recode(lines, charset)
-                if recoded is None:
-                    errors.append(LineError(msh_line, "not valid UTF-8 and MSH-18 names no 8859 charset"))
-                    continue
-                lines = recoded
-            segments = [Segment(s, enc, n) for n, s in lines]
-            result = _message(segments)
-        except (ValueError, IndexError) as exc:
-            errors.append(LineError(msh_line, f"unreadable message: {exc.__class__.__name__}"))
-            continue
-        if isinstance(result, str):
-            errors.append(LineError(msh_line, result))
+        result = read_message(lines)
+        if isinstance(result, LineError):
+            errors.append(result)
         else:
             out.records.append(result)
     errors.sort(key=lambda e: e.line)
     return out
+
+
+def read_message(lines: list[tuple[int, str]], maybe_undecoded: bool = True) -> Hl7Message | LineError:
+    """One message from its numbered segment lines (MSH first), or the LineError at its MSH line.
+
+    maybe_undecoded=False skips the search for bytes that were not UTF-8 (the caller knows there are none).
+    """
+    msh_line = lines[0][0]
+    try:
+        enc = Encoding.from_msh(lines[0][1])
+        if maybe_undecoded and any(_SURROGATE.search(s) for _, s in lines):
+            charset = Segment(lines[0][1], enc, msh_line).get(18)
+            recoded = _recode(lines, charset)
+            if recoded is None:
+                return LineError(msh_line, "not valid UTF-8 and MSH-18 names no 8859 charset")
+            lines = recoded
+        segments = [Segment(s, enc, n) for n, s in lines]
+        result = _message(segments)
+    except (ValueError, IndexError) as exc:
+        return LineError(msh_line, f"unreadable message: {exc.__class__.__name__}")
+    return LineError(msh_line, result) if isinstance(result, str) else result
 
 
 def _message(segments: list[Segment]) -> Hl7Message | str:

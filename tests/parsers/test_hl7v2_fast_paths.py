@@ -9,8 +9,8 @@ from datetime import datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orchestration.ingest.hl7v2 import _insurance_dict, _json, _merge_dict, _resource_dict
 from orchestration.ingest.hl7v2_records import Hl7Insurance, Hl7Merge, Hl7Resource
+from orchestration.ingest.hl7v2_rows import _insurance_dict, _json, _merge_dict, _resource_dict
 from orchestration.ingest.hl7v2_segments import (
     Encoding,
     Hl7Time,

@@ -1,0 +1,453 @@
+"""HL7 v2 file -> Arrow tables of the raw rows, built as tuples without typed message objects in between.
+
+The ingest path. Messages with the standard delimiters (|^~\\&) take a lean path: MSH and, for SIU
+appointments (nearly all the volume), SCH/TQ1/PID/AIS/AIG/AIL/AIP/NTE read straight from split fields,
+with per-process caches for what repeats across messages (a patient's PID, a therapist's AIP-3, a
+location's AIL-3/4). Everything else (REF, ADT, other delimiters, bytes that are not UTF-8, a message the
+lean path cannot read) goes through the typed reference (hl7v2_parse + hl7v2_rows). Both give the same
+rows, errors and line numbers: tests/parsers/test_hl7v2_columns.py compares them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from operator import attrgetter
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pyarrow as pa
+
+from orchestration.ingest.hl7v2_extract import _STATUS_NAMES, SIU_EVENTS, _minutes, _npi_from, _xtn
+from orchestration.ingest.hl7v2_parse import Hl7FormatError, decode_hl7, read_message, split_messages
+from orchestration.ingest.hl7v2_rows import (
+    APPOINTMENTS,
+    MESSAGES,
+    _dumps,
+    content_row,
+    message_row,
+    to_utc,
+)
+from orchestration.ingest.hl7v2_segments import Encoding, Hl7Time, parse_date, parse_dtm, unescape
+from orchestration.ingest.records import ArrowRows, LineError, ParsedFile, RawTable, long_ascii_strings
+
+STD = Encoding()
+_STD_MSH = "MSH|^~\\&|"
+_CACHE_MAX = 200_000  # entries per cache; cleared when full (memory stays bounded on any inbox)
+
+
+def _g(f: list[str], n: int, comp: int = 1, sub: int = 1) -> str | None:
+    """Segment.get(n, comp, sub) for the standard delimiters, first repetition (same rules, inlined)."""
+    if n >= len(f):
+        return None
+    v = f[n]
+    if not v:
+        return None
+    if "~" in v:
+        v = v.split("~", 1)[0]
+    if "^" in v:
+        parts = v.split("^")
+        if comp > len(parts):
+            return None
+        v = parts[comp - 1]
+    elif comp != 1:
+        return None
+    if "&" in v:
+        parts = v.split("&")
+        if sub > len(parts):
+            return None
+        v = parts[sub - 1]
+    elif sub != 1:
+        return None
+    v = v.strip()
+    if not v or v == '""':
+        return None
+    return unescape(v, STD) if "\\" in v else v
+
+
+def _rep0(f: list[str], n: int) -> str:
+    """(Segment.reps(n) or [""])[0]: the first repetition's raw text."""
+    v = f[n] if n < len(f) else ""
+    return v.split("~", 1)[0] if "~" in v else v
+
+
+_PATIENTS: dict[str, tuple] = {}
+
+
+def _patient(text: str) -> tuple:
+    """The 12 patient columns of a PID line (hl7v2_extract._patient as hl7v2_rows lays them out)."""
+    hit = _PATIENTS.get(text)
+    if hit is not None:
+        return hit
+    f = text.split("|")
+    id_field = 3 if _g(f, 3) else 2
+    street_parts = [_g(f, 11, 1, sub) for sub in (1, 2, 3)]
+    street = " ".join(p for p in street_parts if p) or None
+    other = _g(f, 11, 2)
+    phone = None
+    phones = f[13] if len(f) > 13 else ""
+    if phones:
+        phone = next((p for p in (_xtn(r, STD) for r in phones.split("~")) if p), None)
+    row = (
+        _g(f, id_field),
+        _g(f, id_field, 5),
+        _g(f, 5, 1, 1),
+        _g(f, 5, 2),
+        _g(f, 5, 3),
+        parse_date(_g(f, 7)),
+        _g(f, 8),
+        ", ".join(p for p in (street, other) if p) or None,
+        _g(f, 11, 3),
+        _g(f, 11, 4),
+        _g(f, 11, 5),
+        phone,
+    )
+    if len(_PATIENTS) >= _CACHE_MAX:
+        _PATIENTS.clear()
+    _PATIENTS[text] = row
+    return row
+
+
+_NO_PATIENT = (None,) * 12
+_RESOURCE_FIELDS = {  # segment: (kind, start field, duration field, status field), as hl7v2_extract
+    "AIS": ("service", 4, 7, 10),
+    "AIG": ("equipment", 8, 11, 14),
+    "AIL": ("location", 6, 9, 12),
+    "AIP": ("personnel", 6, 9, 12),
+}
+_START_SOURCE = {"service": "AIS-4", "equipment": "AIG-8", "location": "AIL-6", "personnel": "AIP-6"}
+_RESOURCES: dict[tuple[str, ...], tuple] = {}
+
+
+def _resource_static(name: str, f: list[str]) -> tuple:
+    """(kind, identity, status, minutes, JSON of everything but the start) of a resource segment: all of
+    it but the start repeats across appointments (same therapist, room, service, duration), so cached."""
+    kind, _, dur_f, status_f = _RESOURCE_FIELDS[name]
+    n = len(f)
+    key = (
+        name,
+        f[3] if n > 3 else "",
+        f[4] if n > 4 and name != "AIS" else "",  # AIS-4 is the start, not part of the identity
+        f[status_f] if n > status_f else "",
+        f[dur_f] if n > dur_f else "",
+        f[dur_f + 1] if n > dur_f + 1 else "",
+    )
+    hit = _RESOURCES.get(key)
+    if hit is not None:
+        return hit
+    status = _g(f, status_f)
+    status = status.lower() if status else None
+    ident = _identity(name, key[1], key[2])
+    head = _dumps(
+        {
+            "kind": kind,
+            "code": ident[0],
+            "name": ident[1],
+            "role": ident[2],
+            "facility": ident[3],
+            "npi": ident[4],
+        }
+    )
+    hit = (kind, ident, status, _minutes(_g(f, dur_f), _g(f, dur_f + 1)), head[:-1], _dumps(status) + "}")
+    if len(_RESOURCES) >= _CACHE_MAX:
+        _RESOURCES.clear()
+    _RESOURCES[key] = hit
+    return hit
+
+
+def _identity(name: str, f3: str, f4: str) -> tuple[str | None, ...]:
+    """(code, name, role, facility, npi) of a resource from its fields 3 and 4."""
+    f = [name, "", "", f3, f4]
+    if name == "AIP":
+        rep = f3.split("~", 1)[0] if "~" in f3 else f3
+        parts = (_g([rep], 0, 3), _g([rep], 0, 2, 1))
+        return (
+            _g([rep], 0, 1),
+            " ".join(p for p in parts if p) or None,
+            _g(f, 4, 2) or _g(f, 4),
+            None,
+            _npi_from(rep, STD, 1, (9, 13)),
+        )
+    if name == "AIL":
+        return (_g(f, 3), _g(f, 3, 2) or _g(f, 3, 1, 2), _g(f, 4, 2) or _g(f, 4), _g(f, 3, 4), None)
+    role = (_g(f, 4, 2) or _g(f, 4)) if name == "AIG" else None
+    return (_g(f, 3), _g(f, 3, 2), role, None, None)
+
+
+class _Times:
+    """DTM field text -> (Hl7Time, naive UTC, its JSON) for one file (an appointment's start repeats in
+    3-4 fields). Keyed by the raw field; the value is read as Segment.get reads it."""
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        self.zone = zone
+        self.seen: dict[str, tuple[Hl7Time | None, datetime | None, str]] = {}
+
+    def __call__(self, raw: str) -> tuple[Hl7Time | None, datetime | None, str]:
+        hit = self.seen.get(raw)
+        if hit is None:
+            t = parse_dtm(_g([raw], 0))
+            hit = self.seen[raw] = (t, to_utc(t, self.zone), _dumps(_time_dict(t)))
+        return hit
+
+
+def _field(f: list[str], n: int) -> str:
+    return f[n] if n < len(f) else ""
+
+
+def _time_dict(t: Hl7Time | None) -> dict[str, object] | None:
+    return None if t is None else {"value": t.value, "precision": t.precision, "offset_min": t.offset_min}
+
+
+_SCHEDULES: dict[tuple[str, ...], tuple] = {}
+
+
+def _sch_static(f: list[str]) -> tuple:
+    """(reason, appointment type, SCH-9/10 minutes, SCH-25 status lower case): codes that repeat."""
+    key = (_field(f, 7), _field(f, 8), _field(f, 9), _field(f, 10), _field(f, 25))
+    hit = _SCHEDULES.get(key)
+    if hit is None:
+        status = _g(f, 25)
+        hit = (
+            _g(f, 7, 2) or _g(f, 7),
+            _g(f, 8, 2) or _g(f, 8),
+            _minutes(_g(f, 9), _g(f, 10, 1) or _g(f, 10, 2)),
+            status.lower() if status else None,
+        )
+        if len(_SCHEDULES) >= _CACHE_MAX:
+            _SCHEDULES.clear()
+        _SCHEDULES[key] = hit
+    return hit
+
+
+_NO_SCH = (None, None, None, None)
+_NO_TIME = (None, None, "null")
+
+
+def _appointment(
+    lines: list[tuple[int, str]], trigger: str, version: str | None, times: _Times
+) -> tuple[tuple, tuple[Any, ...]]:
+    """(patient columns, the appointment columns after sent_at) of one SIU message."""
+    sch = tq1 = None
+    pid: str | None = None
+    resources: list[tuple] = []  # (static, (start Hl7Time, start UTC, start JSON))
+    notes: list[str] = []
+    for _, s in lines[1:]:
+        name = s[:3] if s[3:4] == "|" else s.split("|", 1)[0]
+        if name in _RESOURCE_FIELDS:
+            f = s.split("|")
+            start_f = _RESOURCE_FIELDS[name][1]
+            resources.append((_resource_static(name, f), times(f[start_f] if len(f) > start_f else "")))
+        elif name == "SCH":
+            if sch is None:
+                sch = s.split("|")
+        elif name == "PID":
+            if pid is None:
+                pid = s
+        elif name == "TQ1":
+            if tq1 is None:
+                tq1 = s.split("|")
+        elif name == "NTE":
+            f = s.split("|")
+            text = _g(f, 3) or (_g(f, 2) if len(_g(f, 2) or "") > 2 else None)
+            if text:
+                notes.append(text)
+    legacy = bool(version) and version < "2.5"  # type: ignore[operator]
+    reason, kind, sch_minutes, status = _sch_static(sch) if sch else _NO_SCH
+    tq_start = times(_field(tq1, 7)) if tq1 else _NO_TIME
+    sch_start = times(_comp_raw(_field(sch, 11), 4)) if sch else _NO_TIME
+    first = next((r for r in resources if r[1][0]), None)
+    if legacy and sch_start[0]:
+        start, source = sch_start, "SCH-11.4"
+    elif tq_start[0]:
+        start, source = tq_start, "TQ1-7"
+    elif first is not None:
+        start, source = first[1], _START_SOURCE[first[0][0]]
+    elif sch_start[0]:
+        start, source = sch_start, "SCH-11.4"
+    else:
+        start, source = _NO_TIME, None
+    if not status:
+        status = next((r[0][2] for r in resources if r[0][2]), None)
+    loc = next((r[0][1] for r in resources if r[0][0] == "location"), None)
+    person = next((r[0][1] for r in resources if r[0][0] == "personnel"), None)
+    resources_json = None
+    if resources:
+        resources_json = (
+            "[" + ",".join(f'{r[0][4]},"start":{r[1][2]},"status":{r[0][5]}' for r in resources) + "]"
+        )
+    if legacy and sch_minutes is not None:
+        duration = sch_minutes
+    else:
+        duration = _duration(sch_minutes, tq1, resources, times)
+    content = (
+        _g(sch, 1) if sch else None,
+        _g(sch, 2) if sch else None,
+        SIU_EVENTS[trigger],
+        _STATUS_NAMES.get(status, status) if status else None,
+        start[1],
+        source,
+        duration,
+        reason,
+        kind,
+        loc[0] if loc else None,
+        (loc[3] or loc[1]) if loc else None,
+        person[1] if person else None,
+        person[4] if person else None,
+        resources_json,
+        notes or None,
+    )
+    return (_patient(pid) if pid is not None else _NO_PATIENT), content
+
+
+def _comp_raw(field: str, comp: int) -> str:
+    """The raw text of component `comp` of a field's first repetition, for a times() key whose value
+    _g([text], 0) then reads as Segment.get(n, comp) does (sub-component 1, strip, unescape)."""
+    rep = field.split("~", 1)[0] if "~" in field else field
+    if "^" not in rep:
+        return rep if comp == 1 else ""
+    parts = rep.split("^")
+    return parts[comp - 1] if comp <= len(parts) else ""
+
+
+def _duration(
+    sch_minutes: int | None, tq1: list[str] | None, resources: list[tuple], times: _Times
+) -> int | None:
+    """hl7v2_extract._duration after its legacy SCH-9/10 case, on split fields."""
+    if tq1 and (explicit := _minutes(_g(tq1, 13), _g(tq1, 13, 2))) is not None:
+        return explicit
+    for r in resources:
+        if r[0][3] is not None:
+            return r[0][3]
+    if tq1:
+        start, end = times(_field(tq1, 7))[0], times(_field(tq1, 8))[0]
+        if start and end and (start.offset_min is None) == (end.offset_min is None):
+            begin = start.utc() or start.value
+            finish = end.utc() or end.value
+            return round((finish - begin).total_seconds() / 60)
+    return sch_minutes
+
+
+_HEADERS: dict[tuple[str, ...], tuple] = {}
+
+
+def _header(f: list[str]) -> tuple:
+    """(MSH-9 type upper, trigger upper, structure, version, application, facility) of split MSH
+    fields (f[n - 1] is MSH-n); they repeat from message to message, so cached."""
+    key = (f[8], _field(f, 11), _field(f, 2), _field(f, 3))
+    hit = _HEADERS.get(key)
+    if hit is None:
+        message_type = _g(f, 8)
+        trigger = _g(f, 8, 2)
+        hit = (
+            message_type.upper() if message_type else None,
+            trigger.upper() if trigger else None,
+            _g(f, 8, 3),
+            _g(f, 11),
+            _g(f, 2),
+            _g(f, 3),
+        )
+        if len(_HEADERS) >= _CACHE_MAX:
+            _HEADERS.clear()
+        _HEADERS[key] = hit
+    return hit
+
+
+def _lean(lines: list[tuple[int, str]], times: _Times) -> LineError | tuple[tuple, tuple | None] | None:
+    """(message row, appointment row or None) of a standard-delimiter message; a LineError for the
+    MSH faults the reference reports; None when the message needs the reference path (REF, ADT)."""
+    msh_line, text = lines[0]
+    f = text.split("|")  # f[n - 1] is MSH-n: MSH-1 is the separator itself
+    message_type, trigger, structure, version, application, facility = (
+        _header(f) if len(f) > 8 else (None,) * 6
+    )
+    if not message_type:
+        return LineError(msh_line, "MSH-9 message type missing")
+    control_id = _g(f, 9)
+    if not control_id:
+        return LineError(msh_line, "MSH-10 control id missing")
+    if message_type != "SIU" or trigger not in SIU_EVENTS:
+        if message_type in ("REF", "ADT"):
+            return None
+        kind = "unsupported"
+    else:
+        kind = "appointment"
+    sent_at = times(_field(f, 6))[1]
+    msg = (
+        control_id,
+        msh_line,
+        message_type,
+        trigger,
+        structure,
+        version,
+        sent_at,
+        application,
+        facility,
+        kind,
+    )
+    if kind == "unsupported":
+        return msg, None
+    patient, content = _appointment(lines, trigger, version, times)  # type: ignore[arg-type]
+    return msg, (*patient, control_id, sent_at, *content)
+
+
+def parse_hl7v2_columns(data: bytes, file_name: str, zone: ZoneInfo) -> ParsedFile:
+    """Every message of one file as Arrow rows per raw table; unreadable messages are LineErrors at their
+    MSH line. Raises Hl7FormatError when the file is empty or holds no MSH segment."""
+    text, undecoded = decode_hl7(data)
+    if not text.strip():
+        raise Hl7FormatError(f"{file_name}: empty file")
+    messages, errors = split_messages(text)
+    if not messages:
+        raise Hl7FormatError(f"{file_name}: no MSH segment, not HL7 v2")
+    times = _Times(zone)
+    rows: dict[RawTable, list[tuple]] = {MESSAGES: []}
+    message_rows = rows[MESSAGES]
+    for lines in messages:
+        lean = None
+        if not undecoded and lines[0][1].startswith(_STD_MSH):
+            try:
+                lean = _lean(lines, times)
+            except (ValueError, IndexError):
+                lean = None  # the reference reads it again and reports what it finds
+        if isinstance(lean, LineError):
+            errors.append(lean)
+            continue
+        if lean is not None:
+            message_rows.append(lean[0])
+            if lean[1] is not None:
+                rows.setdefault(APPOINTMENTS, []).append(lean[1])
+            continue
+        msg = read_message(lines, undecoded)
+        if isinstance(msg, LineError):
+            errors.append(msg)
+            continue
+        sent_at = to_utc(msg.sent_at, zone)
+        message_rows.append(_as_tuple(MESSAGES, message_row(msg, sent_at)))
+        content = content_row(msg, sent_at, zone)
+        if content is not None:
+            rows.setdefault(content[0], []).append(_as_tuple(content[0], content[1]))
+    errors.sort(key=lambda e: e.line)
+    return ParsedFile(
+        rows={table: tuples_to_arrow(table, tuples) for table, tuples in rows.items() if tuples},
+        errors=errors,
+    )
+
+
+_GETTERS: dict[RawTable, attrgetter] = {}
+
+
+def _as_tuple(table: RawTable, row: object) -> tuple:
+    getter = _GETTERS.get(table)
+    if getter is None:
+        getter = _GETTERS[table] = attrgetter(*(c[0] for c in table.columns))
+    return getter(row)
+
+
+def tuples_to_arrow(table: RawTable, tuples: list[tuple]) -> ArrowRows:
+    """Rows given as tuples in the table's column order -> ArrowRows (what RawTable.to_arrow builds)."""
+    schema = table.arrow_schema
+    columns = zip(*tuples, strict=True)
+    arrays = [
+        (field.type == pa.string() and long_ascii_strings(values)) or pa.array(values, type=field.type)
+        for values, field in zip(columns, schema, strict=True)
+    ]
+    return ArrowRows(pa.Table.from_arrays(arrays, schema=schema), table.record_type)
