@@ -6,12 +6,15 @@ Custom args are kept as one JSON column, and `lead_id` (the arg our sends carry)
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
+from operator import attrgetter
 from pathlib import Path
 
+import pyarrow as pa
+
 from orchestration.ingest.framework import ParseContext, Source
-from orchestration.ingest.records import ParsedFile, RawTable
+from orchestration.ingest.records import ArrowRows, ParsedFile, RawTable, long_ascii_strings
 from orchestration.ingest.sendgrid_parse import SendgridEvent, parse_sendgrid_events
 
 SOURCE = "email"
@@ -43,9 +46,44 @@ class EmailEvent:
 
 EVENTS = RawTable("email_events", EmailEvent)
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+# EmailEvent's columns up to `ip` are SendgridEvent's fields in the same order (event_at is `timestamp`).
+_SHARED = [f.name for f in fields(SendgridEvent)][:18]
+_shared_values = attrgetter(*_SHARED)
+
+
+def _plain(text: str) -> bool:
+    """JSON writes the text as is between quotes (ensure_ascii=False escapes only ", \\ and controls)."""
+    return '"' not in text and "\\" not in text and text.isprintable()
+
+
+def custom_args_json(args: dict[str, str]) -> str | None:
+    """`_dumps(args)` (None when empty), written directly when every key and value is plain text: the
+    usual {"lead_id": "L0000010"} costs a fifth of what the encoder takes."""
+    if not args:
+        return None
+    parts = []
+    for key, value in args.items():
+        if not (_plain(key) and _plain(value)):
+            return _dumps(args)
+        parts.append(f'"{key}":"{value}"')
+    return "{" + ",".join(parts) + "}"
+
+
+def events_to_arrow(events: list[SendgridEvent]) -> pa.Table:
+    """EVENTS.to_arrow([flatten_event(e) for e in events]) without building the EmailEvents."""
+    schema = EVENTS.arrow_schema
+    columns = [*zip(*map(_shared_values, events), strict=True)]
+    columns.append(tuple(e.custom_args.get("lead_id") or None for e in events))
+    columns.append(tuple(custom_args_json(e.custom_args) for e in events))
+    arrays = [
+        (field.type == pa.string() and long_ascii_strings(values)) or pa.array(values, type=field.type)
+        for values, field in zip(columns, schema, strict=True)
+    ]
+    return pa.Table.from_arrays(arrays, schema=schema)
 
 
 def flatten_event(e: SendgridEvent) -> EmailEvent:
+    """The reference of events_to_arrow's rows."""
     args = e.custom_args
     return EmailEvent(
         e.source_record_id,
@@ -73,8 +111,10 @@ def flatten_event(e: SendgridEvent) -> EmailEvent:
 
 def parse_email(path: Path, ctx: ParseContext) -> ParsedFile:
     result = parse_sendgrid_events(path.read_bytes(), path.name)
-    rows = [flatten_event(e) for e in result.records]
-    return ParsedFile(rows={EVENTS: rows} if rows else {}, errors=result.errors)
+    if not result.records:
+        return ParsedFile(errors=result.errors)
+    rows = ArrowRows(events_to_arrow(result.records), EmailEvent)
+    return ParsedFile(rows={EVENTS: rows}, errors=result.errors)
 
 
 # A JSON array file is never cut (file_chunks cuts only files whose first line is JSON).
