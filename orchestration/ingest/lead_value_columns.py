@@ -103,6 +103,8 @@ class _Fields:
                 return plain(canonical_value(canonical, v) if isinstance(v, str) else v)
 
         if keys is values and convert is clean_text:  # text or null: clean_text is strip-or-None
+            if None not in values:  # all text: stripping each is cheaper than finding the distinct ones
+                return [text or None for text in map(str.strip, values)]
             results = {v: v.strip() or None for v in dict.fromkeys(values) if v is not None}
             results[None] = None
         else:

@@ -10,7 +10,7 @@ a third of the transcript parse.
 from __future__ import annotations
 
 import re
-from collections.abc import Set
+from collections.abc import Iterator, Set
 from dataclasses import dataclass
 
 REASONS: tuple[tuple[str, str], ...] = (  # (regex on space-joined tokens, label); first listed wins ties
@@ -66,23 +66,51 @@ _WORD_RUN = re.compile(r"\w+")
 
 @dataclass(frozen=True, slots=True)
 class Keywords:
-    """A keyword regex and the words one of which any match of it contains (see the module doc)."""
+    """A keyword regex and the words one of which any match of it contains (see the module doc).
+
+    `scan` is the regex without its leading \\b: re then skips ahead to a possible first letter, where a
+    leading \\b makes it try every position (about twice as slow). Every alternative starts with a letter,
+    so the \\b held exactly where the character before the match is not a word character: `finditer`
+    checks that and otherwise searches again one character on, which finds the same matches."""
 
     pattern: re.Pattern[str]
     words: frozenset[str]
     stems: tuple[str, ...]
+    scan: re.Pattern[str]
 
     @classmethod
     def of(cls, pattern: str | re.Pattern[str], needs: str) -> Keywords:
+        compiled = re.compile(pattern)
+        if not compiled.pattern.startswith(r"\b("):
+            raise ValueError("a keyword regex starts with \\b and a group of alternatives")
         parts = needs.split()
         return cls(
-            re.compile(pattern),
+            compiled,
             frozenset(p for p in parts if not p.endswith("*")),
             tuple(p[:-1] for p in parts if p.endswith("*")),
+            # A nested first group (the back regex) gives re no first letters to skip to: keep the \\b.
+            compiled if compiled.pattern.startswith(r"\b((") else re.compile(compiled.pattern[2:]),
         )
 
     def may_match(self, runs: Set[str], text: str) -> bool:
         return not self.words.isdisjoint(runs) or any(stem in text for stem in self.stems)
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        """pattern.finditer(text) (the matches are never empty)."""
+        if self.scan is self.pattern:
+            yield from self.pattern.finditer(text)
+            return
+        search, pos = self.scan.search, 0
+        while (found := search(text, pos)) is not None:
+            start = found.start()
+            if start and (text[start - 1].isalnum() or text[start - 1] == "_"):
+                pos = start + 1  # inside a word: no \\b here
+                continue
+            yield found
+            pos = found.end()
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return next(self.finditer(text), None)
 
 
 REASON_KEYWORDS = tuple(
@@ -126,15 +154,15 @@ def reason_in(text: str, runs: Set[str]) -> tuple[str | None, bool, float]:
     hits = []
     for index in _reason_candidates(runs, text):
         keywords, label = REASON_KEYWORDS[index]
-        found = keywords.pattern.finditer(text)
+        found = keywords.finditer(text)
         first = next(found, None)
         if first is not None:
             hits.append((-1 - sum(1 for _ in found), first.start(), label))
-    post_op = SURGERY.may_match(runs, text) and SURGERY.pattern.search(text) is not None
+    post_op = SURGERY.may_match(runs, text) and SURGERY.search(text) is not None
     if not hits:
         return ("post-surgery", True, 0.6) if post_op else (None, False, 0.0)
     hits.sort()
-    complaint = COMPLAINT.may_match(runs, text) and COMPLAINT.pattern.search(text) is not None
+    complaint = COMPLAINT.may_match(runs, text) and COMPLAINT.search(text) is not None
     return hits[0][2], post_op, 0.9 if complaint else 0.7
 
 
@@ -147,7 +175,7 @@ def extract_reason(text: str) -> tuple[str | None, bool, float]:
 def insurance_in(text: str, runs: Set[str]) -> tuple[str | None, float]:
     """`extract_insurance` with the text's `word_runs` already computed."""
     if PAYER_KEYWORDS.may_match(runs, text):
-        for m in PAYERS.finditer(text):
+        for m in PAYER_KEYWORDS.finditer(text):
             said = m.group(1)
             context = _INSURANCE_CONTEXT.search(text[max(0, m.start() - 40) : m.end() + 40])
             if said in ("united", "cash") and not context:

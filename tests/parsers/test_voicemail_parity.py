@@ -49,7 +49,8 @@ _VOCABULARY = [
     *ORDINALS,
     *FILLERS,
 ]
-_SEPARATORS = [" ", " ", " ", ", ", ". ", "-", "'", " uh ", "\n", "/"]
+# "", "_" and "9" glue words together (no \b between them)
+_SEPARATORS = [" ", " ", " ", ", ", ". ", "-", "'", " uh ", "\n", "/", "", "_", "9"]
 
 
 @st.composite
