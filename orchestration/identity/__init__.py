@@ -12,7 +12,9 @@ from orchestration.identity.pair_scoring import (
     config_fingerprint,
     identity_nodes,
     node_hashes,
+    score_changed_pairs,
     score_pairs,
+    update_kept_pairs,
 )
 
 __all__ = [
@@ -27,5 +29,7 @@ __all__ = [
     "load_identity_config",
     "match_probability",
     "node_hashes",
+    "score_changed_pairs",
     "score_pairs",
+    "update_kept_pairs",
 ]

@@ -148,15 +148,25 @@ inner join id_nodes_ext as r on p.person_key_r = r.person_key
 
 def _blocking_sql(dirty_only: bool) -> str:
     parts = []
-    # Incremental: a candidate pair needs a new or changed node on at least one side.
-    dirty = " and (l.dirty or r.dirty)" if dirty_only else ""
     for rule in BLOCKING_RULES:
         on = " and ".join(f"l.{c} = r.{c}" for c in rule)
-        parts.append(
-            "select l.person_key as person_key_l, r.person_key as person_key_r "
-            f"from id_nodes_ext as l inner join id_nodes_ext as r on {on} "
-            f"and l.person_key < r.person_key{dirty}"
-        )
+        join = f"inner join id_nodes_ext as r on {on} and l.person_key < r.person_key"
+        if dirty_only:
+            # Incremental: a candidate pair needs a new or changed node on at least one side. Joining the
+            # few dirty nodes against all nodes (either side) avoids the whole-history self-join.
+            parts.append(
+                "select l.person_key as person_key_l, r.person_key as person_key_r "
+                f"from id_nodes_ext as l {join} where l.dirty"
+            )
+            parts.append(
+                "select l.person_key as person_key_l, r.person_key as person_key_r "
+                f"from id_nodes_ext as l {join} where r.dirty"
+            )
+        else:
+            parts.append(
+                "select l.person_key as person_key_l, r.person_key as person_key_r "
+                f"from id_nodes_ext as l {join}"
+            )
     return (
         "create or replace temp table id_candidates as select distinct * from (\n"
         + "\nunion all\n".join(parts)
@@ -204,45 +214,7 @@ def score_pairs(
     `previous` = (pairs relation, node hashes relation) of the last build: pairs between nodes whose
     profile hash is unchanged are copied from it, only pairs touching new or changed nodes are scored.
     The result equals a full scoring of the same records (same blocking, same weights)."""
-    con.execute(_NODES_SQL.format(records=records))
-    con.execute(_NODE_HASH_SQL.format(salt=_sql_literal(config_fingerprint(config))))
-    if previous is None:
-        con.execute("create or replace temp table id_clean_nodes (person_key varchar)")
-    else:
-        con.execute(
-            f"""
-            create or replace temp table id_clean_nodes as
-            select current.person_key
-            from id_node_hashes as current
-            inner join {previous[1]} as known
-                on current.person_key = known.person_key and current.profile_hash = known.profile_hash
-            """
-        )
-    names = pa.table(
-        {"name": [n for n, _ in name_canonical_rows()], "canonical": [c for _, c in name_canonical_rows()]}
-    )
-    con.register("id_name_canonicals_src", names)
-    con.execute("create or replace temp table id_name_canonicals as select * from id_name_canonicals_src")
-    con.unregister("id_name_canonicals_src")
-    con.execute(_NODE_EXTRAS_SQL)
-    con.execute(_blocking_sql(dirty_only=previous is not None))
-    weight_sum = " + ".join(f"w_{c}" for c in COMPARISONS)
-    sql = f"""
-    with levels as ({_LEVELS_SQL}),
-    weighted as (
-        select *,
-            {_weights_sql(config)}
-        from levels
-    )
-    select
-        *,
-        {config.prior_weight!r} + {weight_sum} as match_weight,
-        1.0 / (1.0 + pow(2.0, -({config.prior_weight!r} + {weight_sum}))) as match_probability,
-        {_veto_sql(config)} as vetoed,
-        ({config.prior_weight!r} + {weight_sum}) >= {config.threshold_weight!r}
-            and not {_veto_sql(config)} as accepted
-    from weighted
-    """
+    sql = _changed_pairs_sql(con, records, config, None if previous is None else previous[1])
     if previous is not None:
         sql = f"""
         {sql}
@@ -258,6 +230,83 @@ def score_pairs(
         inner join id_nodes as r on kept.person_key_r = r.person_key
         """
     return con.sql(f"select * from ({sql}) order by person_key_l, person_key_r").to_arrow_table()
+
+
+def score_changed_pairs(
+    con: duckdb.DuckDBPyConnection, records: str, config: IdentityConfig, previous_nodes: str | None
+) -> pa.Table:
+    """Only the scored pairs that touch a node that is new or changed since `previous_nodes` (the last
+    build's node hashes; None: every node is new). Together with the last build's pairs between two
+    unchanged nodes (see `update_kept_pairs`) they are exactly what `score_pairs` returns."""
+    sql = _changed_pairs_sql(con, records, config, previous_nodes)
+    return con.sql(f"select * from ({sql}) order by person_key_l, person_key_r").to_arrow_table()
+
+
+def update_kept_pairs(con: duckdb.DuckDBPyConnection, pairs: str) -> None:
+    """In place, after `score_changed_pairs` on the same connection: delete from the table `pairs` (the
+    last build's) every pair with a node that is new, changed or gone, and give the kept pairs their
+    nodes' current representative record. Idempotent, so a build that fails after it is safe to rerun."""
+    con.execute(
+        f"""
+        delete from {pairs} as p
+        where not exists (select 1 from id_clean_nodes as c where c.person_key = p.person_key_l)
+            or not exists (select 1 from id_clean_nodes as c where c.person_key = p.person_key_r)
+        """
+    )
+    for side in ("l", "r"):
+        con.execute(
+            f"""
+            update {pairs} as p set record_key_{side} = n.record_key
+            from id_nodes as n
+            where p.person_key_{side} = n.person_key and p.record_key_{side} <> n.record_key
+            """
+        )
+
+
+def _changed_pairs_sql(
+    con: duckdb.DuckDBPyConnection, records: str, config: IdentityConfig, previous_nodes: str | None
+) -> str:
+    """Builds the node temp tables (id_nodes, id_node_hashes, id_clean_nodes, id_candidates) and returns
+    the query scoring the candidate pairs that touch a dirty node (all pairs when there is no previous)."""
+    con.execute(_NODES_SQL.format(records=records))
+    con.execute(_NODE_HASH_SQL.format(salt=_sql_literal(config_fingerprint(config))))
+    if previous_nodes is None:
+        con.execute("create or replace temp table id_clean_nodes (person_key varchar)")
+    else:
+        con.execute(
+            f"""
+            create or replace temp table id_clean_nodes as
+            select current.person_key
+            from id_node_hashes as current
+            inner join {previous_nodes} as known
+                on current.person_key = known.person_key and current.profile_hash = known.profile_hash
+            """
+        )
+    names = pa.table(
+        {"name": [n for n, _ in name_canonical_rows()], "canonical": [c for _, c in name_canonical_rows()]}
+    )
+    con.register("id_name_canonicals_src", names)
+    con.execute("create or replace temp table id_name_canonicals as select * from id_name_canonicals_src")
+    con.unregister("id_name_canonicals_src")
+    con.execute(_NODE_EXTRAS_SQL)
+    con.execute(_blocking_sql(dirty_only=previous_nodes is not None))
+    weight_sum = " + ".join(f"w_{c}" for c in COMPARISONS)
+    return f"""
+    with levels as ({_LEVELS_SQL}),
+    weighted as (
+        select *,
+            {_weights_sql(config)}
+        from levels
+    )
+    select
+        *,
+        {config.prior_weight!r} + {weight_sum} as match_weight,
+        1.0 / (1.0 + pow(2.0, -({config.prior_weight!r} + {weight_sum}))) as match_probability,
+        {_veto_sql(config)} as vetoed,
+        ({config.prior_weight!r} + {weight_sum}) >= {config.threshold_weight!r}
+            and not {_veto_sql(config)} as accepted
+    from weighted
+    """
 
 
 def node_hashes(con: duckdb.DuckDBPyConnection, records: str, config: IdentityConfig) -> pa.Table:

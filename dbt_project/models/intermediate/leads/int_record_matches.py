@@ -1,13 +1,17 @@
 """Scored candidate pairs of identity nodes (Fellegi-Sunter match weights per comparison), for audit.
 
 The set work (blocking, comparison levels, weights) runs in DuckDB through
-orchestration.identity.score_pairs; parameters come from config/identity.yaml.
+orchestration.identity.score_changed_pairs; parameters come from config/identity.yaml.
 
-Incremental by construction: when the last build's pairs and node hashes (int_identity_nodes) exist,
-pairs between nodes whose profile is unchanged are copied and only pairs touching new or changed
-nodes are scored, which gives exactly the table a full scoring would (a full refresh rescores all)."""
+A dbt incremental model (append after an in-place delete): the last build's node hashes
+(int_identity_nodes) tell which nodes are new, changed or gone. Their pairs are deleted from this table
+and rescored; pairs between two unchanged nodes stay where they are (no copy, no rewrite of the whole
+history). The result equals a full scoring. Everything that changes pairs other than a node's profile
+changes the hashes: the identity config and the comparison SQL are in every hash (all pairs rescored),
+a later as-of or a raw row deleted changes or removes the affected nodes, an earlier as-of too.
+`--full-refresh` or `--vars '{identity_full_refresh: true}'` rescores every pair."""
 
-from orchestration.identity import identity_config_for, score_pairs
+from orchestration.identity import identity_config_for, score_changed_pairs, update_kept_pairs
 from orchestration.settings import Settings
 
 
@@ -21,24 +25,18 @@ def _exists(session, schema: str, name: str) -> bool:
 
 
 def model(dbt, session):
-    dbt.config(materialized="table")
+    dbt.config(materialized="incremental", incremental_strategy="append")
     records = dbt.ref("int_source_records")
     records.create_view("id_source_records", replace=True)
     config = identity_config_for(Settings().config_dir)
     schema = dbt.this.schema
-    previous = None
-    # `--vars '{identity_full_refresh: true}'` rescores every pair (the result is the same either way).
     full_refresh = str(dbt.config.get("identity_full_refresh")).lower() in ("true", "1")
-    if (
-        not full_refresh
-        and _exists(session, schema, "int_record_matches")
-        and _exists(session, schema, "int_identity_nodes")
-    ):
-        session.execute(
-            f'create or replace temp table id_previous_pairs as select * from "{schema}"."int_record_matches"'
-        )
-        session.execute(
-            f'create or replace temp table id_previous_nodes as select * from "{schema}"."int_identity_nodes"'
-        )
-        previous = ("id_previous_pairs", "id_previous_nodes")
-    return score_pairs(session, "id_source_records", config, previous)
+    if not dbt.is_incremental:
+        return score_changed_pairs(session, "id_source_records", config, None)
+    previous_nodes = None
+    if not full_refresh and _exists(session, schema, "int_identity_nodes"):
+        previous_nodes = f'"{schema}"."int_identity_nodes"'
+    # No previous hashes: every node counts as new, so every kept pair is deleted and all are rescored.
+    changed = score_changed_pairs(session, "id_source_records", config, previous_nodes)
+    update_kept_pairs(session, f'"{schema}"."int_record_matches"')
+    return changed
