@@ -12,13 +12,16 @@ key (lists, objects).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from contextlib import suppress
+from datetime import UTC, date, datetime
+from operator import itemgetter
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from orchestration.ingest.person_names import split_full_name
+from orchestration.ingest.person_names import name_parts
 from orchestration.ingest.profile_mapping import (
     MappedLead,
     MappedPatientLead,
@@ -32,6 +35,7 @@ from orchestration.ingest.profile_mapping import (
 )
 from orchestration.ingest.profiles import MappingProfile
 from orchestration.ingest.records import ArrowRows, LineError, RawTable, long_ascii_strings
+from orchestration.ingest.timestamp_formats import parser_for
 
 _KEYABLE = frozenset({str, int, float, bool, type(None)})
 _PLAIN = frozenset({str, type(None)})
@@ -76,14 +80,64 @@ def _keys(values: list[Any]) -> tuple[list[Any], list[int]]:
     return [_key(v) if type(v) in _KEYABLE else (list, i) for i, v in enumerate(values)], odd
 
 
+def _timestamp(fmt: str | None, profile: MappingProfile) -> Callable[[Any], datetime | None]:
+    """parse_timestamp(value, fmt, profile); for text and no format its steps inline (an ISO text; a bad
+    one raises ValueError, as parse_timestamp's retry of the same call does)."""
+    if fmt is not None:
+        return lambda v: parse_timestamp(v, fmt, profile)
+    zone, from_iso = profile.zone, datetime.fromisoformat
+
+    def iso(value: Any) -> datetime | None:
+        if type(value) is not str:
+            return parse_timestamp(value, None, profile)
+        text = value.strip()
+        if not text:
+            return None
+        ts = from_iso(text.replace("Z", "+00:00"))
+        if ts.tzinfo is None:
+            ts = ts.replace(tzinfo=zone)
+        return ts.astimezone(UTC).replace(tzinfo=None)
+
+    return iso
+
+
+def _lenient_date(fmt: str | None) -> Callable[[Any], date | None]:
+    """_lenient(parse_date, value, fmt); for text and a format its steps inline."""
+    if fmt is None:
+        return lambda v: _lenient(parse_date, v, None)
+    parse, from_iso = parser_for(fmt), date.fromisoformat
+
+    def convert(value: Any) -> date | None:
+        if type(value) is not str:
+            return _lenient(parse_date, value, fmt)
+        text = value.strip()
+        if not text:
+            return None
+        try:
+            return parse(text).date()
+        except ValueError:
+            pass
+        try:
+            return from_iso(text[:10])
+        except ValueError:
+            return None
+
+    return convert
+
+
 class _Fields:
     """The raw values of one file's rows per mapped field, converted once per distinct value."""
 
     def __init__(self, rows: list[dict[str, Any]], profile: MappingProfile) -> None:
         self.rows, self.profile = rows, profile
         self.rejected: set[int] = set()  # row positions left to the per-row function
+        self.values: dict[str, Sequence[Any]] = {}
+        names = sorted(set(profile.columns.values()))
+        if len(names) > 1 and rows:
+            with suppress(KeyError):  # every row has every column (the usual case): one transpose in C
+                self.values = dict(zip(names, zip(*map(itemgetter(*names), rows), strict=True), strict=True))
 
-    def get(self, canonical: str, convert: Callable[[Any], Any]) -> list[Any]:
+    def get(self, canonical: str, convert: Callable[[Any], Any]) -> Sequence[Any]:
         """convert(mapped_field(row, profile, canonical)) of every row (None-filled where rejected)."""
         column = self.profile.columns.get(canonical)
         if not column:
@@ -93,7 +147,9 @@ class _Fields:
                 self.rejected.update(range(len(self.rows)))
                 value = None
             return [value] * len(self.rows)
-        values = [row.get(column) for row in self.rows]
+        values = self.values.get(column)
+        if values is None:
+            values = [row.get(column) for row in self.rows]
         keys, odd = _keys(values)
         self.rejected.update(odd)
         if canonical in self.profile.values:
@@ -140,10 +196,10 @@ def map_lead_objects(
     fmts = profile.formats
     first = fields.get("first_name", clean_text)
     last = fields.get("last_name", clean_text)
-    full = fields.get("full_name", lambda v: split_full_name(clean_text(v)))
-    received = fields.get("received_at", lambda v: parse_timestamp(v, fmts.get("received_at"), profile))
-    columns: dict[str, list[Any]] = {
-        "dob": fields.get("dob", lambda v: _lenient(parse_date, v, fmts.get("dob"))),
+    full = fields.get("full_name", lambda v: name_parts(clean_text(v)))
+    received = fields.get("received_at", _timestamp(fmts.get("received_at"), profile))
+    columns: dict[str, Sequence[Any]] = {
+        "dob": fields.get("dob", _lenient_date(fmts.get("dob"))),
         **{name: fields.get(name, clean_text) for name in _TEXT_FIELDS},
         "diagnosis_codes": fields.get("diagnosis_codes", _codes),
         "surgery_date": fields.get("surgery_date", lambda v: parse_date(v, fmts.get("surgery_date"))),
@@ -157,14 +213,12 @@ def map_lead_objects(
     if profile.kind in ("referral", "webform"):
         rejected.update(i for i, value in enumerate(received) if value is None)
     keep = [i for i in range(len(rows)) if i not in rejected] if rejected else range(len(rows))
-    names = []
-    for i in keep:
-        f, la = first[i], last[i]
-        if f is None and la is None:
-            parts = full[i]
-            names.append((parts.first, parts.middle, parts.last, parts.suffix))
-        else:
-            names.append((f, None, la, None))
+    if "first_name" in profile.columns or "last_name" in profile.columns:
+        names = [
+            full[i] if first[i] is None and last[i] is None else (first[i], None, last[i], None) for i in keep
+        ]
+    else:  # a full-name form: first and last are null in every row
+        names = [full[i] for i in keep] if rejected else full
     given = list(zip(*names, strict=True)) if names else [(), (), (), ()]
     columns |= {
         "source_record_id": record_ids,

@@ -62,12 +62,18 @@ def _given_parts(tokens: list[str]) -> tuple[str | None, str | None]:
 
 def split_full_name(full_name: str | None) -> NameParts:
     """First/middle/last/suffix of a free-text name. Titles are dropped; particles stay with the surname."""
+    return NameParts(*name_parts(full_name))
+
+
+def name_parts(full_name: str | None) -> tuple[str | None, str | None, str | None, str | None]:
+    """split_full_name's (first, middle, last, suffix) as a plain tuple."""
     if not full_name or not full_name.strip():
-        return NameParts(None, None, None, None)
+        return (None, None, None, None)
     two = full_name.split()
     if len(two) == 2 and "," not in full_name and _TITLES_OR_SUFFIXES.isdisjoint(map(_norm, two)):
-        return NameParts(two[0], None, two[1], None)  # "Ana Gomez", the usual case, as split_name_steps gives
-    return split_name_steps(full_name)
+        return (two[0], None, two[1], None)  # "Ana Gomez", the usual case, as split_name_steps gives
+    parts = split_name_steps(full_name)
+    return (parts.first, parts.middle, parts.last, parts.suffix)
 
 
 def split_name_steps(full_name: str) -> NameParts:

@@ -75,6 +75,14 @@ def _compile(fmt: str) -> Parser:
 _PARSERS: dict[str, Parser] = {}
 
 
+def parser_for(fmt: str) -> Parser:
+    """`parse_with_format` of one format as a function (for callers converting many values)."""
+    parser = _PARSERS.get(fmt)
+    if parser is None:
+        parser = _PARSERS[fmt] = _compile(fmt)
+    return parser
+
+
 def parse_with_format(text: str, fmt: str) -> datetime:
     """Same as `datetime.strptime(text, fmt)` (value or ValueError)."""
     parser = _PARSERS.get(fmt)

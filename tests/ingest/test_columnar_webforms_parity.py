@@ -140,3 +140,18 @@ _moments = st.one_of(
 def test_iso_times_hypothesis(stamps) -> None:
     rows = [_row(submitted_at=_iso(*stamp)) for stamp in stamps]
     assert_same(map_webforms, _file(rows), "w.jsonl", PROFILE)
+
+
+def test_first_and_last_columns_with_a_full_name_fall_back() -> None:
+    """A profile mapping first and last name columns as well: the full name only where both are empty."""
+    columns = {**PROFILE.columns, "first_name": "referred_by", "last_name": "member_id"}
+    profile = MappingProfile.model_validate({**PROFILE.model_dump(), "columns": columns})
+    rows = [
+        _row(referred_by="Ann", member_id="Lee"),
+        _row(referred_by="", member_id=""),
+        _row(referred_by=" ", member_id="Kim", name="Dr. Bo Park Jr"),
+        _row(referred_by=None, member_id=None, name="Park, Bo"),
+        _row(referred_by=7, member_id=True),
+        _row(referred_by="", member_id="", name=["x"]),
+    ]
+    assert_same(map_webforms, _file(rows), "w.jsonl", profile)
