@@ -40,6 +40,19 @@ def _add(parsed: ParsedFile, obj: object, line: int, raw: str | None, skipped: s
         parsed.add(TABLES[resource["resourceType"]], record)
 
 
+def _add_resource(parsed: ParsedFile, resource: dict, kind: str, line: int, raw: str) -> None:
+    """`_add` for a line holding one supported resource (no Bundle to unpack)."""
+    try:
+        record = fp.flatten(resource, raw)
+    except fp.FhirResourceError as exc:
+        parsed.errors.append(LineError(line, str(exc)))
+        return
+    rows = parsed.rows.get(TABLES[kind])
+    if rows is None:
+        rows = parsed.rows[TABLES[kind]] = []
+    rows.append(record)
+
+
 def parse_fhir(path: Path, ctx: ParseContext) -> ParsedFile:
     """Route every resource by its resourceType (the file name is only a hint)."""
     data = path.read_bytes()
@@ -60,14 +73,18 @@ def parse_fhir(path: Path, ctx: ParseContext) -> ParsedFile:
     else:
         loads = exact_json_loads(data)
         for number, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
+            raw = line.strip()
+            if not raw:
                 continue
             try:
                 obj = loads(line)
             except json.JSONDecodeError:
                 parsed.errors.append(LineError(number, "malformed JSON"))
                 continue
-            _add(parsed, obj, number, line.strip(), skipped)
+            if type(obj) is dict and (kind := obj.get("resourceType")) in TABLES:
+                _add_resource(parsed, obj, kind, number, raw)  # the usual line: one resource
+            else:
+                _add(parsed, obj, number, raw, skipped)
     if parsed.record_count == 0 and not parsed.errors and skipped:
         found = ", ".join(sorted(skipped))
         raise QuarantineFile(f"no supported FHIR resources (found {found})", lines=[])
