@@ -11,6 +11,7 @@ results are those of the plain walk (tests/parsers/test_voicemail_parity.py).
 from __future__ import annotations
 
 import re
+from collections.abc import Set
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
@@ -146,14 +147,15 @@ def _clean_words(transcript: str) -> tuple[list[str], str]:
 
 
 def _runs(words: list[str], text: str) -> set[str]:
-    r"""What `reason_in` / `insurance_in` need of `word_runs(text)` for tokens joined by spaces: the words,
-    plus the \w runs inside a word holding a character \w does not match (tokens can hold only ' / - .;
-    for a token, \w is isalnum). Such a word stays in the set too: it never equals a keyword."""
+    r"""What `reason_in` / `insurance_in` ask of `word_runs(text)` for tokens joined by spaces: whether an
+    all-letter word is one of its runs. Those runs are the words and the parts of words cut by an
+    apostrophe (a digit group's runs all hold digits); the whole cut words stay in the set too, never
+    equal to an all-letter word."""
     runs = set(words)
-    if "'" in text or "/" in text or "-" in text or "." in text:
+    if "'" in text:
         for w in words:
-            if not w.isalnum():
-                runs.update(word_runs(w))
+            if "'" in w:
+                runs.update(w.split("'"))
     return runs
 
 
@@ -180,10 +182,12 @@ def _phrase_at(words: list[str], seq: tuple[str, ...]) -> list[int]:
     return out
 
 
-def extract_name(words: list[str]) -> tuple[str | None, str | None, float]:
-    """Caller's first/last name from "my name is", "this is", "it's X calling", "X here", "I'm X"."""
+def extract_name(words: list[str], present: Set[str] | None = None) -> tuple[str | None, str | None, float]:
+    """Caller's first/last name from "my name is", "this is", "it's X calling", "X here", "I'm X".
+    present: a set holding at least the words (spares building it again)."""
     known = _given_names()
-    present = set(words)
+    if present is None:
+        present = set(words)
     for seq, needs, base in _NAME_CUES:
         if not needs <= present:
             continue
@@ -309,7 +313,10 @@ def extract_referrer(words: list[str]) -> tuple[str | None, float]:
 def _digits(value: object) -> str | None:
     if not isinstance(value, str | int):
         return None
-    only = _NON_DIGIT.sub("", str(value))
+    if type(value) is str and value[:1] == "+" and value[1:].isdecimal():  # "+15125550100": \d is decimal
+        only = value[1:]
+    else:
+        only = _NON_DIGIT.sub("", str(value))
     return only[1:] if len(only) == 11 and only.startswith("1") else (only or None)
 
 
@@ -329,14 +336,14 @@ def parse_voicemail_line(obj: dict, number: int) -> VoicemailLead | str:
     if duration is not None and (isinstance(duration, bool) or not isinstance(duration, int | float)):
         return "duration_s is not a number"
     words, text = _clean_words(transcript)
-    first, last, name_conf = extract_name(words)
+    runs = _runs(words, text)
+    first, last, name_conf = extract_name(words, runs)
     phone, phone_conf = extract_phone(words)
     source = "spoken" if phone else None
     caller = _digits(obj.get("from"))
     if phone is None and caller and len(caller) == 10:
         phone, phone_conf, source = caller, 0.6, "caller_id"
     dob, dob_conf = extract_dob(words, (received or datetime.now()).date())
-    runs = _runs(words, text)
     reason, post_op, reason_conf = reason_in(text, runs)
     referrer, ref_conf = extract_referrer(words)
     insurance, ins_conf = insurance_in(text, runs)
