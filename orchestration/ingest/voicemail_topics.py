@@ -139,8 +139,12 @@ _REASON_STEMS = tuple((stem, i) for i, (k, _) in enumerate(REASON_KEYWORDS) for 
 def _reason_candidates(runs: Set[str], text: str) -> list[int]:
     """Indices (in REASONS order) of the reason keywords whose needed words are present: one set
     intersection instead of a test per reason."""
-    found = {i for word in _REASON_WORD_SET.intersection(runs) for i in _REASON_WORDS[word]}
-    found.update(i for stem, i in _REASON_STEMS if stem in text)
+    found: set[int] = set()
+    for word in _REASON_WORD_SET.intersection(runs):
+        found.update(_REASON_WORDS[word])
+    for stem, index in _REASON_STEMS:
+        if stem in text:
+            found.add(index)
     return sorted(found)
 
 
@@ -151,19 +155,22 @@ def word_runs(text: str) -> set[str]:
 
 def reason_in(text: str, runs: Set[str]) -> tuple[str | None, bool, float]:
     """`extract_reason` with the text's `word_runs` already computed."""
-    hits = []
+    matched = []  # (the rest of its matches, first start, label) of each reason found
     for index in _reason_candidates(runs, text):
         keywords, label = REASON_KEYWORDS[index]
         found = keywords.finditer(text)
         first = next(found, None)
         if first is not None:
-            hits.append((-1 - sum(1 for _ in found), first.start(), label))
+            matched.append((found, first.start(), label))
     post_op = SURGERY.may_match(runs, text) and SURGERY.search(text) is not None
-    if not hits:
+    if not matched:
         return ("post-surgery", True, 0.6) if post_op else (None, False, 0.0)
-    hits.sort()
+    if len(matched) == 1:  # the usual case: no need to count
+        reason = matched[0][2]
+    else:
+        reason = min((-1 - sum(1 for _ in found), start, label) for found, start, label in matched)[2]
     complaint = COMPLAINT.may_match(runs, text) and COMPLAINT.search(text) is not None
-    return hits[0][2], post_op, 0.9 if complaint else 0.7
+    return reason, post_op, 0.9 if complaint else 0.7
 
 
 def extract_reason(text: str) -> tuple[str | None, bool, float]:

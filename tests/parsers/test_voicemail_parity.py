@@ -11,8 +11,9 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orchestration.ingest import voicemail_parse, voicemail_topics
+from orchestration.ingest import spoken_numbers, voicemail_parse, voicemail_topics
 from orchestration.ingest.spoken_numbers import DIGITS, FILLERS, ORDINALS, TEENS, TENS
+from tests.parsers import reference_spoken_numbers
 from tests.parsers import reference_voicemail_parse as reference
 
 
@@ -140,3 +141,9 @@ def test_needed_words_are_all_letters() -> None:
     keywords += [voicemail_topics.SURGERY, voicemail_topics.COMPLAINT, voicemail_topics.PAYER_KEYWORDS]
     for word in {w for k in keywords for w in k.words} | {"insurance"}:
         assert word.isalpha() and word.isascii(), word
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab'9/.-sthnd \u0663\u00b2", max_size=40) | st.text(max_size=40))
+def test_tokens_as_the_reference(text: str) -> None:
+    assert spoken_numbers.tokens(text) == reference_spoken_numbers.tokens(text)
