@@ -6,8 +6,8 @@ and every row takes its result from a dict. No polars: a web-form file of a few 
 polars steps of fixed cost (~0.1 ms each) on the polars column path, more than the mapping itself.
 
 A row any conversion rejects (or whose received_at is missing) is mapped by the per-row function, which
-gives its record or its exact line error; so does every row of a file holding values this path does not
-key (lists, objects).
+gives its record or its exact line error; so is a row holding a value this path does not key (a list, an
+object).
 """
 
 from __future__ import annotations

@@ -61,7 +61,8 @@ def read_webform_lines(data: bytes, file_name: str, profile: MappingProfile) -> 
 
 
 def map_webforms(data: bytes, file_name: str, profile: MappingProfile, *, columnar: bool) -> ParsedFile:
-    """A web-form file's submissions and line errors; by column (`columnar`) or row by row (the
+    """A web-form file's submissions and line errors; by column (`columnar`: by value through
+    lead_value_columns, or through polars when PTLEADS_WEBFORM_COLUMNS=polars) or row by row (the
     reference), with identical results."""
     lines = read_webform_lines(data, file_name, profile)
 
