@@ -120,6 +120,7 @@ class FileJob:
     _ctx: Any = None
     chunks: tuple[Chunk, ...] = ()  # more than one: the file is parsed in these chunks (see `parts`)
     _chunk_futures: dict[int, Future] = field(default_factory=dict)
+    _chunks_sent: int = 0
     _pool_workers: int = 0
 
     @property
@@ -140,23 +141,22 @@ class FileJob:
         return parse_to_tables(self._parse, self.path, self._ctx)
 
     def submit_ahead(self, upto: int) -> None:
-        """Send chunks [0, upto) not yet sent to the pool (when this job uses one)."""
-        if not self._pool_workers:
-            return
-        for number in range(min(upto, len(self.chunks))):
-            if number not in self._chunk_futures:
-                future = _submit(
-                    self._pool_workers,
-                    parse_chunk_to_tables,
-                    self._parse,
-                    self.path,
-                    self.chunks[number],
-                    self._ctx,
-                )
-                if future is None:
-                    self._pool_workers = 0
-                    return
-                self._chunk_futures[number] = future
+        """Send chunks [0, upto) not yet sent to the pool (when this job uses one); each is sent once."""
+        while self._pool_workers and self._chunks_sent < min(upto, len(self.chunks)):
+            number = self._chunks_sent
+            future = _submit(
+                self._pool_workers,
+                parse_chunk_to_tables,
+                self._parse,
+                self.path,
+                self.chunks[number],
+                self._ctx,
+            )
+            if future is None:
+                self._pool_workers = 0
+                return
+            self._chunk_futures[number] = future
+            self._chunks_sent += 1
 
     def parts(self) -> Iterator[ParsedTables | str]:
         """Each chunk's outcome in order (a cut file); the pool works `ahead` chunks in front of the one

@@ -217,3 +217,25 @@ def test_kill_mid_file_leaves_nothing_of_it_and_the_rerun_equals_a_clean_run(tmp
             }
 
     assert state(tmp_path / "crashed") == state(tmp_path / "clean")
+
+
+def test_the_pool_parses_each_chunk_once(tmp_path: Path, monkeypatch) -> None:
+    path = tmp_path / "fhir" / "Bulk.ndjson"
+    path.parent.mkdir()
+    path.write_text("\n".join(_fhir_lines(240)) + "\n")
+    monkeypatch.setattr(parse_pool, "CHUNK_BYTES", SMALL_CHUNK)
+    monkeypatch.setattr(parse_pool, "POOL_MIN_BYTES", 0)
+    sent: list[int] = []
+    submit = parse_pool._submit
+
+    def counting_submit(workers, fn, *args):
+        if fn is parse_pool.parse_chunk_to_tables:
+            sent.append(args[2].start)
+        return submit(workers, fn, *args)
+
+    monkeypatch.setattr(parse_pool, "_submit", counting_submit)
+    (job,) = parse_pool.file_jobs([path], FHIR.parse, None, set(), True, 2, FHIR.chunking)
+    parts = list(job.parts())
+    assert len(job.chunks) > 5 and len(parts) == len(job.chunks)
+    assert sorted(sent) == [c.start for c in job.chunks]  # every chunk sent to the pool, and only once
+    assert sum(p.records for p in parts) == 240
