@@ -11,13 +11,11 @@ rows, errors and line numbers: tests/parsers/test_hl7v2_columns.py compares them
 from __future__ import annotations
 
 from datetime import datetime
-from operator import attrgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pyarrow as pa
-
 from orchestration.ingest.hl7v2_extract import _STATUS_NAMES, SIU_EVENTS, _minutes, _npi_from, _xtn
+from orchestration.ingest.hl7v2_fields import STD, component_text, field_text, get
 from orchestration.ingest.hl7v2_parse import Hl7FormatError, decode_hl7, read_message, split_messages
 from orchestration.ingest.hl7v2_rows import (
     APPOINTMENTS,
@@ -27,47 +25,12 @@ from orchestration.ingest.hl7v2_rows import (
     message_row,
     to_utc,
 )
-from orchestration.ingest.hl7v2_segments import Encoding, Hl7Time, parse_date, parse_dtm, unescape
-from orchestration.ingest.records import ArrowRows, LineError, ParsedFile, RawTable, long_ascii_strings
+from orchestration.ingest.hl7v2_segments import Hl7Time, parse_date, parse_dtm
+from orchestration.ingest.records import LineError, ParsedFile, RawTable
+from orchestration.ingest.tuple_rows import as_tuple, tuples_to_arrow
 
-STD = Encoding()
 _STD_MSH = "MSH|^~\\&|"
-_CACHE_MAX = 200_000  # entries per cache; cleared when full (memory stays bounded on any inbox)
-
-
-def _g(f: list[str], n: int, comp: int = 1, sub: int = 1) -> str | None:
-    """Segment.get(n, comp, sub) for the standard delimiters, first repetition (same rules, inlined)."""
-    if n >= len(f):
-        return None
-    v = f[n]
-    if not v:
-        return None
-    if "~" in v:
-        v = v.split("~", 1)[0]
-    if "^" in v:
-        parts = v.split("^")
-        if comp > len(parts):
-            return None
-        v = parts[comp - 1]
-    elif comp != 1:
-        return None
-    if "&" in v:
-        parts = v.split("&")
-        if sub > len(parts):
-            return None
-        v = parts[sub - 1]
-    elif sub != 1:
-        return None
-    v = v.strip()
-    if not v or v == '""':
-        return None
-    return unescape(v, STD) if "\\" in v else v
-
-
-def _rep0(f: list[str], n: int) -> str:
-    """(Segment.reps(n) or [""])[0]: the first repetition's raw text."""
-    v = f[n] if n < len(f) else ""
-    return v.split("~", 1)[0] if "~" in v else v
+_CACHE_MAX = 50_000  # entries per cache (< ~100 MB a process in all); cleared when full
 
 
 _PATIENTS: dict[str, tuple] = {}
@@ -79,26 +42,26 @@ def _patient(text: str) -> tuple:
     if hit is not None:
         return hit
     f = text.split("|")
-    id_field = 3 if _g(f, 3) else 2
-    street_parts = [_g(f, 11, 1, sub) for sub in (1, 2, 3)]
+    id_field = 3 if get(f, 3) else 2
+    street_parts = [get(f, 11, 1, sub) for sub in (1, 2, 3)]
     street = " ".join(p for p in street_parts if p) or None
-    other = _g(f, 11, 2)
+    other = get(f, 11, 2)
     phone = None
     phones = f[13] if len(f) > 13 else ""
     if phones:
         phone = next((p for p in (_xtn(r, STD) for r in phones.split("~")) if p), None)
     row = (
-        _g(f, id_field),
-        _g(f, id_field, 5),
-        _g(f, 5, 1, 1),
-        _g(f, 5, 2),
-        _g(f, 5, 3),
-        parse_date(_g(f, 7)),
-        _g(f, 8),
+        get(f, id_field),
+        get(f, id_field, 5),
+        get(f, 5, 1, 1),
+        get(f, 5, 2),
+        get(f, 5, 3),
+        parse_date(get(f, 7)),
+        get(f, 8),
         ", ".join(p for p in (street, other) if p) or None,
-        _g(f, 11, 3),
-        _g(f, 11, 4),
-        _g(f, 11, 5),
+        get(f, 11, 3),
+        get(f, 11, 4),
+        get(f, 11, 5),
         phone,
     )
     if len(_PATIENTS) >= _CACHE_MAX:
@@ -134,7 +97,7 @@ def _resource_static(name: str, f: list[str]) -> tuple:
     hit = _RESOURCES.get(key)
     if hit is not None:
         return hit
-    status = _g(f, status_f)
+    status = get(f, status_f)
     status = status.lower() if status else None
     ident = _identity(name, key[1], key[2])
     head = _dumps(
@@ -147,7 +110,7 @@ def _resource_static(name: str, f: list[str]) -> tuple:
             "npi": ident[4],
         }
     )
-    hit = (kind, ident, status, _minutes(_g(f, dur_f), _g(f, dur_f + 1)), head[:-1], _dumps(status) + "}")
+    hit = (kind, ident, status, _minutes(get(f, dur_f), get(f, dur_f + 1)), head[:-1], _dumps(status) + "}")
     if len(_RESOURCES) >= _CACHE_MAX:
         _RESOURCES.clear()
     _RESOURCES[key] = hit
@@ -159,18 +122,18 @@ def _identity(name: str, f3: str, f4: str) -> tuple[str | None, ...]:
     f = [name, "", "", f3, f4]
     if name == "AIP":
         rep = f3.split("~", 1)[0] if "~" in f3 else f3
-        parts = (_g([rep], 0, 3), _g([rep], 0, 2, 1))
+        parts = (get([rep], 0, 3), get([rep], 0, 2, 1))
         return (
-            _g([rep], 0, 1),
+            get([rep], 0, 1),
             " ".join(p for p in parts if p) or None,
-            _g(f, 4, 2) or _g(f, 4),
+            get(f, 4, 2) or get(f, 4),
             None,
             _npi_from(rep, STD, 1, (9, 13)),
         )
     if name == "AIL":
-        return (_g(f, 3), _g(f, 3, 2) or _g(f, 3, 1, 2), _g(f, 4, 2) or _g(f, 4), _g(f, 3, 4), None)
-    role = (_g(f, 4, 2) or _g(f, 4)) if name == "AIG" else None
-    return (_g(f, 3), _g(f, 3, 2), role, None, None)
+        return (get(f, 3), get(f, 3, 2) or get(f, 3, 1, 2), get(f, 4, 2) or get(f, 4), get(f, 3, 4), None)
+    role = (get(f, 4, 2) or get(f, 4)) if name == "AIG" else None
+    return (get(f, 3), get(f, 3, 2), role, None, None)
 
 
 class _Times:
@@ -184,13 +147,9 @@ class _Times:
     def __call__(self, raw: str) -> tuple[Hl7Time | None, datetime | None, str]:
         hit = self.seen.get(raw)
         if hit is None:
-            t = parse_dtm(_g([raw], 0))
+            t = parse_dtm(get([raw], 0))
             hit = self.seen[raw] = (t, to_utc(t, self.zone), _dumps(_time_dict(t)))
         return hit
-
-
-def _field(f: list[str], n: int) -> str:
-    return f[n] if n < len(f) else ""
 
 
 def _time_dict(t: Hl7Time | None) -> dict[str, object] | None:
@@ -202,14 +161,14 @@ _SCHEDULES: dict[tuple[str, ...], tuple] = {}
 
 def _sch_static(f: list[str]) -> tuple:
     """(reason, appointment type, SCH-9/10 minutes, SCH-25 status lower case): codes that repeat."""
-    key = (_field(f, 7), _field(f, 8), _field(f, 9), _field(f, 10), _field(f, 25))
+    key = (field_text(f, 7), field_text(f, 8), field_text(f, 9), field_text(f, 10), field_text(f, 25))
     hit = _SCHEDULES.get(key)
     if hit is None:
-        status = _g(f, 25)
+        status = get(f, 25)
         hit = (
-            _g(f, 7, 2) or _g(f, 7),
-            _g(f, 8, 2) or _g(f, 8),
-            _minutes(_g(f, 9), _g(f, 10, 1) or _g(f, 10, 2)),
+            get(f, 7, 2) or get(f, 7),
+            get(f, 8, 2) or get(f, 8),
+            _minutes(get(f, 9), get(f, 10, 1) or get(f, 10, 2)),
             status.lower() if status else None,
         )
         if len(_SCHEDULES) >= _CACHE_MAX:
@@ -247,13 +206,13 @@ def _appointment(
                 tq1 = s.split("|")
         elif name == "NTE":
             f = s.split("|")
-            text = _g(f, 3) or (_g(f, 2) if len(_g(f, 2) or "") > 2 else None)
+            text = get(f, 3) or (get(f, 2) if len(get(f, 2) or "") > 2 else None)
             if text:
                 notes.append(text)
     legacy = bool(version) and version < "2.5"  # type: ignore[operator]
     reason, kind, sch_minutes, status = _sch_static(sch) if sch else _NO_SCH
-    tq_start = times(_field(tq1, 7)) if tq1 else _NO_TIME
-    sch_start = times(_comp_raw(_field(sch, 11), 4)) if sch else _NO_TIME
+    tq_start = times(field_text(tq1, 7)) if tq1 else _NO_TIME
+    sch_start = times(component_text(field_text(sch, 11), 4)) if sch else _NO_TIME
     first = next((r for r in resources if r[1][0]), None)
     if legacy and sch_start[0]:
         start, source = sch_start, "SCH-11.4"
@@ -279,8 +238,8 @@ def _appointment(
     else:
         duration = _duration(sch_minutes, tq1, resources, times)
     content = (
-        _g(sch, 1) if sch else None,
-        _g(sch, 2) if sch else None,
+        get(sch, 1) if sch else None,
+        get(sch, 2) if sch else None,
         SIU_EVENTS[trigger],
         _STATUS_NAMES.get(status, status) if status else None,
         start[1],
@@ -298,27 +257,17 @@ def _appointment(
     return (_patient(pid) if pid is not None else _NO_PATIENT), content
 
 
-def _comp_raw(field: str, comp: int) -> str:
-    """The raw text of component `comp` of a field's first repetition, for a times() key whose value
-    _g([text], 0) then reads as Segment.get(n, comp) does (sub-component 1, strip, unescape)."""
-    rep = field.split("~", 1)[0] if "~" in field else field
-    if "^" not in rep:
-        return rep if comp == 1 else ""
-    parts = rep.split("^")
-    return parts[comp - 1] if comp <= len(parts) else ""
-
-
 def _duration(
     sch_minutes: int | None, tq1: list[str] | None, resources: list[tuple], times: _Times
 ) -> int | None:
     """hl7v2_extract._duration after its legacy SCH-9/10 case, on split fields."""
-    if tq1 and (explicit := _minutes(_g(tq1, 13), _g(tq1, 13, 2))) is not None:
+    if tq1 and (explicit := _minutes(get(tq1, 13), get(tq1, 13, 2))) is not None:
         return explicit
     for r in resources:
         if r[0][3] is not None:
             return r[0][3]
     if tq1:
-        start, end = times(_field(tq1, 7))[0], times(_field(tq1, 8))[0]
+        start, end = times(field_text(tq1, 7))[0], times(field_text(tq1, 8))[0]
         if start and end and (start.offset_min is None) == (end.offset_min is None):
             begin = start.utc() or start.value
             finish = end.utc() or end.value
@@ -332,18 +281,18 @@ _HEADERS: dict[tuple[str, ...], tuple] = {}
 def _header(f: list[str]) -> tuple:
     """(MSH-9 type upper, trigger upper, structure, version, application, facility) of split MSH
     fields (f[n - 1] is MSH-n); they repeat from message to message, so cached."""
-    key = (f[8], _field(f, 11), _field(f, 2), _field(f, 3))
+    key = (f[8], field_text(f, 11), field_text(f, 2), field_text(f, 3))
     hit = _HEADERS.get(key)
     if hit is None:
-        message_type = _g(f, 8)
-        trigger = _g(f, 8, 2)
+        message_type = get(f, 8)
+        trigger = get(f, 8, 2)
         hit = (
             message_type.upper() if message_type else None,
             trigger.upper() if trigger else None,
-            _g(f, 8, 3),
-            _g(f, 11),
-            _g(f, 2),
-            _g(f, 3),
+            get(f, 8, 3),
+            get(f, 11),
+            get(f, 2),
+            get(f, 3),
         )
         if len(_HEADERS) >= _CACHE_MAX:
             _HEADERS.clear()
@@ -361,7 +310,7 @@ def _lean(lines: list[tuple[int, str]], times: _Times) -> LineError | tuple[tupl
     )
     if not message_type:
         return LineError(msh_line, "MSH-9 message type missing")
-    control_id = _g(f, 9)
+    control_id = get(f, 9)
     if not control_id:
         return LineError(msh_line, "MSH-10 control id missing")
     if message_type != "SIU" or trigger not in SIU_EVENTS:
@@ -370,7 +319,7 @@ def _lean(lines: list[tuple[int, str]], times: _Times) -> LineError | tuple[tupl
         kind = "unsupported"
     else:
         kind = "appointment"
-    sent_at = times(_field(f, 6))[1]
+    sent_at = times(field_text(f, 6))[1]
     msg = (
         control_id,
         msh_line,
@@ -421,33 +370,12 @@ def parse_hl7v2_columns(data: bytes, file_name: str, zone: ZoneInfo) -> ParsedFi
             errors.append(msg)
             continue
         sent_at = to_utc(msg.sent_at, zone)
-        message_rows.append(_as_tuple(MESSAGES, message_row(msg, sent_at)))
+        message_rows.append(as_tuple(MESSAGES, message_row(msg, sent_at)))
         content = content_row(msg, sent_at, zone)
         if content is not None:
-            rows.setdefault(content[0], []).append(_as_tuple(content[0], content[1]))
+            rows.setdefault(content[0], []).append(as_tuple(content[0], content[1]))
     errors.sort(key=lambda e: e.line)
     return ParsedFile(
         rows={table: tuples_to_arrow(table, tuples) for table, tuples in rows.items() if tuples},
         errors=errors,
     )
-
-
-_GETTERS: dict[RawTable, attrgetter] = {}
-
-
-def _as_tuple(table: RawTable, row: object) -> tuple:
-    getter = _GETTERS.get(table)
-    if getter is None:
-        getter = _GETTERS[table] = attrgetter(*(c[0] for c in table.columns))
-    return getter(row)
-
-
-def tuples_to_arrow(table: RawTable, tuples: list[tuple]) -> ArrowRows:
-    """Rows given as tuples in the table's column order -> ArrowRows (what RawTable.to_arrow builds)."""
-    schema = table.arrow_schema
-    columns = zip(*tuples, strict=True)
-    arrays = [
-        (field.type == pa.string() and long_ascii_strings(values)) or pa.array(values, type=field.type)
-        for values, field in zip(columns, schema, strict=True)
-    ]
-    return ArrowRows(pa.Table.from_arrays(arrays, schema=schema), table.record_type)
