@@ -1,6 +1,5 @@
 """dbt models as Dagster assets, in two phases around Python scoring (tag `scored` = phase 2)."""
 
-import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -31,12 +30,6 @@ class PtleadsDbtTranslator(DagsterDbtTranslator):
 TRANSLATOR = PtleadsDbtTranslator()
 
 
-def dbt_vars(as_of_iso: str) -> str:
-    """`--vars` payload: the run's as-of as a naive UTC timestamp literal."""
-    as_of = as_of_iso.replace("T", " ").split("+")[0]
-    return json.dumps({"as_of": as_of})
-
-
 def _build(
     phase: str,
     context: AssetExecutionContext,
@@ -49,10 +42,10 @@ def _build(
     # dbt's artifacts live beside the warehouse, one folder per phase reused by every run (a fresh
     # folder per invocation under dbt_project/target grew by ~7 MB a run, forever).
     target = resolved.warehouse.parent / "dbt_target" / context.op_def.name
+    # The as-of reaches dbt as PTLEADS_AS_OF (settings_env), not --vars: new vars every run would force a
+    # full re-parse of the project (macros/as_of.sql).
     with settings_env(resolved), warehouse.locked():
-        invocation = dbt.cli(
-            ["build", "--vars", dbt_vars(resolved.as_of.isoformat())], context=context, target_path=target
-        )
+        invocation = dbt.cli(["build"], context=context, target_path=target)
         yield from invocation.stream()
     results = invocation.get_artifact("run_results.json").get("results", [])
     progress(f"dbt {phase}: done, {len(results)} models and tests")

@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 from orchestration.settings import Settings
-from orchestration.transform.dbt_assets import dbt_vars
 from orchestration.transform.dbt_project_files import DBT_PROJECT_DIR
 
 
@@ -28,11 +27,9 @@ def run_dbt(
 ) -> int:
     """`dbt <command>` (run or build) as of `settings.as_of`; returns the number of nodes that passed.
 
-    `target_dir` keeps this invocation's artifacts apart from those of pipeline runs and other calls.
+    `target_dir` keeps this invocation's artifacts apart from those of pipeline runs and other calls. The
+    as-of travels as PTLEADS_AS_OF (export_env; macros/as_of.sql), so a daily run parses partially.
     A full refresh also rescores every identity pair (var identity_full_refresh)."""
-    as_of_vars = dbt_vars(settings.as_of.isoformat())
-    if full_refresh:
-        as_of_vars = as_of_vars[:-1] + ', "identity_full_refresh": true}'
     args = [
         command,
         "--project-dir",
@@ -43,11 +40,9 @@ def run_dbt(
         str(target_dir),
         "--log-path",
         str(target_dir / "logs"),
-        "--vars",
-        as_of_vars,
     ]
     if full_refresh:
-        args.append("--full-refresh")
+        args += ["--full-refresh", "--vars", '{"identity_full_refresh": true}']
     if select:
         args += ["--select", select]
     dbt = Path(sys.executable).with_name("dbt")
