@@ -1,6 +1,11 @@
 """Identity resolution: pure functions the dbt Python models call (pair scoring in DuckDB, clustering)."""
 
-from orchestration.identity.clustering import ScoredPair, cluster_node_indexes, cluster_nodes
+from orchestration.identity.clustering import (
+    ScoredPair,
+    cluster_node_indexes,
+    cluster_nodes,
+    merge_components,
+)
 from orchestration.identity.config import (
     IdentityConfig,
     identity_config_for,
@@ -28,6 +33,7 @@ __all__ = [
     "identity_nodes",
     "load_identity_config",
     "match_probability",
+    "merge_components",
     "node_hashes",
     "score_changed_pairs",
     "score_pairs",

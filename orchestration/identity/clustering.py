@@ -47,6 +47,12 @@ def cluster_nodes(
     return {key: keys[rep] for key, rep in zip(keys, representatives.tolist(), strict=True)}
 
 
+def merge_components(n_nodes: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Component index of each node 0..n-1 in the graph of the given (merge) pairs."""
+    graph = coo_matrix((np.ones(len(left)), (left, right)), shape=(n_nodes, n_nodes))
+    return connected_components(graph, directed=False)[1]
+
+
 def cluster_node_indexes(
     n_nodes: int,
     left: np.ndarray,
@@ -65,8 +71,7 @@ def cluster_node_indexes(
     cannot_link = vetoed | (weight < cannot_link_below_weight)
     merge = accepted & ~cannot_link
     merge_left, merge_right = left[merge], right[merge]
-    graph = coo_matrix((np.ones(len(merge_left)), (merge_left, merge_right)), shape=(n_nodes, n_nodes))
-    _, component = connected_components(graph, directed=False)
+    component = merge_components(n_nodes, merge_left, merge_right)
     relevant = cannot_link & (component[left] == component[right])
     blocked: dict[int, set[int]] = {}
     for a, b in zip(left[relevant].tolist(), right[relevant].tolist(), strict=True):

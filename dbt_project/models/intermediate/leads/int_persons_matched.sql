@@ -155,12 +155,14 @@ by_token as (
     anti join attached on nameless.record_key = attached.record_key
 ),
 
-assigned as (
-    select * from by_contact
+nameless_assigned as (
+    select * from attached
     union all
     select * from by_token
 )
 
+-- Identified records take their columns from one join on person_key; only the nameless ones join back
+-- on record_key (a string-key join of the whole history with its assignments was most of this model).
 select
     records.record_key,
     records.record_kind,
@@ -171,6 +173,21 @@ select
     records.event_at,
     records.opens_lead,
     records.person_key,
-    assigned.person_id
+    clusters.person_id
 from records
-inner join assigned on records.record_key = assigned.record_key
+inner join {{ ref('int_persons_clustered') }} as clusters on records.person_key = clusters.person_key
+where records.has_identity
+union all
+select
+    nameless.record_key,
+    nameless.record_kind,
+    nameless.source,
+    nameless.source_file,
+    nameless.source_record_id,
+    nameless.fhir_patient_id,
+    nameless.event_at,
+    nameless.opens_lead,
+    nameless.person_key,
+    nameless_assigned.person_id
+from nameless
+inner join nameless_assigned on nameless.record_key = nameless_assigned.record_key

@@ -25,7 +25,8 @@ def _exists(session, schema: str, name: str) -> bool:
 
 
 def model(dbt, session):
-    dbt.config(materialized="incremental", incremental_strategy="append")
+    # A new comparison column changes every hash (all pairs rescored), so syncing columns is exact.
+    dbt.config(materialized="incremental", incremental_strategy="append", on_schema_change="sync_all_columns")
     records = dbt.ref("int_source_records")
     records.create_view("id_source_records", replace=True)
     config = identity_config_for(Settings().config_dir)
