@@ -40,7 +40,7 @@ CREATE TABLE IF NOT EXISTS raw.ingest_log (
 """
 
 # Test hook for the crash-safety test: "<n>" kills this process with SIGKILL while the n-th file's
-# transaction is open (rows inserted, not committed).
+# transaction is open (rows inserted, not committed; a file cut in chunks: after its first chunk's rows).
 CRASH_ENV = "PTLEADS_TEST_KILL_IN_FILE"
 
 MAX_LISTED_BAD_LINES = 20
