@@ -163,21 +163,26 @@ class FileJob:
         consumed, so at most that many chunks' tables wait in memory."""
         assert self._parse is not None
         ahead = max(1, self._pool_workers * _AHEAD_PER_WORKER)
-        for number, chunk in enumerate(self.chunks):
-            self.submit_ahead(number + ahead)
-            future = self._chunk_futures.pop(number, None)
-            if future is not None:
-                try:
-                    yield future.result()
-                    continue
-                except BrokenProcessPool:
-                    log.warning("a parse worker died; %s parses on in-process", self.path.name)
-                    _reset_pool()
-                    self._pool_workers = 0
-                    for pending in self._chunk_futures.values():
-                        pending.cancel()
-                    self._chunk_futures.clear()
-            yield parse_chunk_to_tables(self._parse, self.path, chunk, self._ctx)
+        try:
+            for number, chunk in enumerate(self.chunks):
+                self.submit_ahead(number + ahead)
+                future = self._chunk_futures.pop(number, None)
+                if future is not None:
+                    try:
+                        yield future.result()
+                        continue
+                    except BrokenProcessPool:
+                        log.warning("a parse worker died; %s parses on in-process", self.path.name)
+                        _reset_pool()
+                        self._pool_workers = 0
+                        for pending in self._chunk_futures.values():
+                            pending.cancel()
+                        self._chunk_futures.clear()
+                yield parse_chunk_to_tables(self._parse, self.path, chunk, self._ctx)
+        finally:  # a chunk that condemns the file stops the reading: the chunks sent ahead are not needed
+            for pending in self._chunk_futures.values():
+                pending.cancel()
+            self._chunk_futures.clear()
 
 
 def _submit(workers: int, fn: Callable[..., Any], *args: Any) -> Future | None:
