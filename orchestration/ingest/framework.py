@@ -271,7 +271,10 @@ class _Batch:
                 parts = [f.tables[table.name] for f in self.files if table.name in f.tables]
                 if not parts:
                     continue
-                _insert_rows(con, table.name, pa.concat_tables(parts), source.name, ingested_at)
+                # One contiguous chunk: DuckDB scans a table of ~1,000 tiny per-file chunks slowly (HL7 v2 at
+                # 20k leads: insert 0.96 CPU-s as chunks, 0.11 + 0.16 combined first).
+                rows = pa.concat_tables(parts).combine_chunks()
+                _insert_rows(con, table.name, rows, source.name, ingested_at)
             _maybe_crash(f.index for f in self.files)
             write_share = (time.monotonic() - started) / len(self.files)
             log_rows = pa.Table.from_pylist(  # noqa: F841 - read by DuckDB's replacement scan
