@@ -2,7 +2,7 @@
 marts, next actions, publish, the heaviest app queries, then one new day end to end (file landing ->
 updated call list). Every step runs in its own child process, so each step's peak RSS is its own.
 
-    uv run python benchmarks/scale_run.py --sizes 10000 100000 [--nice 10] [--spark]
+    uv run python benchmarks/scale_run.py --sizes 10000 100000 [--nice 10] [--spark] [--resume]
     make bench BENCH_SIZES="10000 100000"
 
 Writes benchmarks/results/<date>-<size>.json, then rewrites benchmarks/results/SCALE.md and the
@@ -35,8 +35,12 @@ def _load() -> list[float]:
 
 def run_size(leads: int, args: argparse.Namespace) -> dict[str, object]:
     work = args.work / f"{leads}"
-    if work.exists():
+    done_path = work / "steps.json"  # each finished step, so a long size (1M: hours) can resume
+    if work.exists() and not args.resume:
         shutil.rmtree(work)
+    done: dict[str, dict[str, object]] = (
+        json.loads(done_path.read_text(encoding="utf-8")) if args.resume and done_path.exists() else {}
+    )
     day = args.end
     as_of, next_as_of = day_bounds(day)
     params: dict[str, object] = {
@@ -67,9 +71,15 @@ def run_size(leads: int, args: argparse.Namespace) -> dict[str, object]:
     }
     steps = [*ORDER, *(["spark"] if args.spark else [])]
     for name in steps:
+        if name in done:
+            print(f"[{leads}] {name}: done in an earlier run (--resume)", flush=True)
+            out["steps"][name] = done[name]
+            continue
         print(f"[{leads}] {name} ...", flush=True)
         result: StepResult = run_step(name, params, work, nice=args.nice)
-        out["steps"][name] = result.as_json()
+        out["steps"][name] = {**result.as_json(), "load_average_end": _load()}
+        done_path.parent.mkdir(parents=True, exist_ok=True)
+        done_path.write_text(json.dumps(out["steps"], indent=2) + "\n", encoding="utf-8")
         print(
             f"[{leads}] {name}: {result.wall_s:.1f} s wall, {result.cpu_s:.1f} s CPU, "
             f"peak RSS {result.peak_rss_mb:.0f} MB",
@@ -105,6 +115,11 @@ def main() -> None:
     ap.add_argument("--nice", type=int, default=0, help="niceness of every step's child process")
     ap.add_argument("--spark", action="store_true", help="also build fct_leads on the Spark target")
     ap.add_argument("--keep", action="store_true", help="keep the generated practice (gen/) after the run")
+    ap.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep the work folder and skip the steps its steps.json records as done (same parameters)",
+    )
     ap.add_argument("--report-only", action="store_true", help="only rewrite SCALE.md and the plots")
     args = ap.parse_args()
     if not args.report_only:
