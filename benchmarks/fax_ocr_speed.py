@@ -98,7 +98,8 @@ def stage_pass(corpus: list[tuple[Path, bool]]) -> tuple[Clock, int, int]:
             angle, straight = clock.run("deskew", deskew, gray)
             clean = clock.run("clean", clean_page, straight)
             found, borders = clock.run("text_boxes", find_phrases, clean)
-            lines = clock.run("recognition", recognise, clean, found, i, borders)
+            # With the page before clean-up, as ocr_images does: doubtful crops are read again.
+            lines = clock.run("recognition", recognise, clean, found, i, borders, straight)
             ocr.append(OcrPage(i, clean.shape[1], clean.shape[0], angle, path.name, reading_order(lines)))
             boxes += len(found)
         pages += len(images)

@@ -5,8 +5,10 @@ from it: the recogniser's typical confusions (i/l/1, m/n, rn/m, cl/d, ...) or on
 Each candidate is scored as P(name) x P(this reading | name), the reading as-is as P(unlisted name
 spelled like this) (see fax_name_prior). The per-character runner-up the recogniser kept is the
 evidence: a letter read with 0.55 and "i" as runner-up at 0.4 is far likelier an "i" than a letter
-read with 0.999. A token that is itself a listed name is never changed: when a much commoner name is
-one confusion away and the recogniser hesitated there, only its confidence drops (staff review it).
+read with 0.999. Second readings of a doubted letter (the crop prepared otherwise, see fax_reread)
+are averaged with the first reading's probabilities. A token that is itself a listed name
+is changed only when the evidence for a far commoner name clears OVERRIDE; when a much commoner name
+is one confusion away and the recogniser hesitated there, its confidence drops (staff review it).
 """
 
 from __future__ import annotations
@@ -55,14 +57,17 @@ THIN, LOST_THIN = "iljtfr", 0.02
 SLIP = 0.1  # how far a recogniser's own probabilities are to be trusted (they are overconfident)
 MIN_LETTERS = 4  # shorter tokens have too many listed neighbours to choose among
 PREFER = 30.0  # a correction must beat the reading as-is by this factor (see test_fax_name_check)
-# A listed name is only replaced by one the recogniser's own runner-up letter spells, at least
-# MIN_VOTE sure, and a thousand times likelier: "Snith" (rank 67,734) with "m" at 0.28 is Smith.
+# A listed name is only replaced by one the recogniser's runner-up letter (or a second reading)
+# spells, at least MIN_VOTE sure, and a thousand times likelier: "Snith" (rank 67,734) with "m" at
+# 0.28 is Smith.
 # Kept at 1000 by a sweep of 30..3000 on fresh faxes (benchmarks/results/fax-override-sweep-2026-11-28.json):
 # every value tied, the path never fired there; lower values trade rare real names for restored slips.
 OVERRIDE = 1000.0
 # An unlisted reading whose best listed neighbour scores at least NEAR of it is doubted (x NEAR_DOUBT).
 NEAR, NEAR_DOUBT = 0.05, 0.8
 MIN_VOTE = 0.1
+# Second readings of a token's letters, a guess per letter (None where a reading did not line up).
+Rereads = Sequence[Sequence[CharGuess | None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,16 +84,32 @@ def _char_prob(chars: Sequence[CharGuess] | None, i: int) -> tuple[float, str, f
     return c.prob, c.alt.lower(), c.alt_prob
 
 
-def _sub_ratio(read: str, true: str, chars: Sequence[CharGuess] | None, i: int) -> float:
-    """P(read | true) / P(read | read) for one substituted letter, from the runner-up evidence."""
+def _sub_ratio(read: str, true: str, chars: Sequence[CharGuess] | None, i: int, more: Rereads = ()) -> float:
+    """P(read | true) / P(read | read) for one substituted letter, from the runner-up evidence. Second
+    readings of the letter (`more`, see fax_reread) are averaged with the first: they read the same
+    pixels, so a glyph the fax damaged is misread alike in all of them and must not count twice."""
     q, alt, q_alt = _char_prob(chars, i)
     prior = CONFUSIONS.get((read, true), GENERIC)
     voted = q_alt if alt == true else 0.0
+    again = [a[i] for a in more if i < len(a) and a[i] is not None]
+    if again:
+        voted = (voted + sum(_said(g, true) for g in again)) / (1 + len(again))  # type: ignore[arg-type]
+        q = (q + sum(_said(g, read) for g in again)) / (1 + len(again))  # type: ignore[arg-type]
     return ((1 - SLIP) * voted + SLIP * prior) / max(q, 1e-3)
 
 
-def candidates(token: str, chars: Sequence[CharGuess] | None, listed: dict[str, float]):  # type: ignore[no-untyped-def]
-    """(listed name, likelihood ratio) one slip or two confusions from the lowercase token."""
+def _said(guess: CharGuess, letter: str) -> float:
+    """The probability one reading gave `letter` at its character (as read or as runner-up)."""
+    return (
+        guess.prob if letter == guess.char.lower() else guess.alt_prob if letter == guess.alt.lower() else 0.0
+    )
+
+
+def candidates(  # type: ignore[no-untyped-def]
+    token: str, chars: Sequence[CharGuess] | None, listed: dict[str, float], more: Rereads = ()
+):
+    """(listed name, likelihood ratio) one slip or two confusions from the lowercase token; `more`
+    are second readings of the token's letters (weighed only where no letter is lost or gained)."""
     found: dict[str, float] = {}
 
     def add(name: str, ratio: float) -> None:
@@ -102,7 +123,7 @@ def candidates(token: str, chars: Sequence[CharGuess] | None, listed: dict[str, 
         for other in letters:
             if other == ch:
                 continue
-            ratio = _sub_ratio(ch, other, chars, i)
+            ratio = _sub_ratio(ch, other, chars, i, more)
             name = token[:i] + other + token[i + 1 :]
             add(name, ratio)
             if (ch, other) in CONFUSIONS:
@@ -133,25 +154,29 @@ def candidates(token: str, chars: Sequence[CharGuess] | None, listed: dict[str, 
             ch = name[j]
             for (read, true), _ in CONFUSIONS.items():
                 if read == ch:
-                    add(name[:j] + true + name[j + 1 :], ratio * _sub_ratio(ch, true, chars, j))
+                    add(name[:j] + true + name[j + 1 :], ratio * _sub_ratio(ch, true, chars, j, more))
     return found
 
 
-def check_token(token: str, prior: NamePrior, chars: Sequence[CharGuess] | None = None) -> NameCheck:
-    """Check one name word as read (letters only, any case)."""
+def check_token(
+    token: str, prior: NamePrior, chars: Sequence[CharGuess] | None = None, more: Rereads = ()
+) -> NameCheck:
+    """Check one name word as read (letters only, any case); `more` are second readings of its
+    letters, aligned with `chars` (see fax_reread)."""
     key = token.lower()
     # Three letters are checked only when unlisted ("Wel" for Wei): a listed one has too many
     # listed neighbours to doubt.
     short = len(key) < MIN_LETTERS and (len(key) < 3 or prior.is_listed(key))
     if short or not key.isalpha():
         return NameCheck(token, False, 1.0)
-    options = candidates(key, chars, prior.prob)
+    more = more if chars is not None and all(len(m) == len(key) for m in more) else ()
+    options = candidates(key, chars, prior.prob, more)
     scored = sorted(((prior.prob[n] * r, n) for n, r in options.items()), reverse=True)
     if prior.is_listed(key):
         # Changed only when the recogniser itself voted for a far commoner name ("Snith": its runner-up
         # at that letter was "m"); otherwise never changed, only doubted when a far commoner name is a
         # likelier reading of the same pixels.
-        voted = _voted_names(key, chars, prior.prob)
+        voted = _voted_names(key, chars, prior.prob, more)
         if voted and voted[0][0] > OVERRIDE * prior.probability(key):
             return NameCheck(_with_case_of(token, voted[0][1]), True, 0.7)
         if scored and scored[0][0] > PREFER * prior.probability(key):
@@ -170,20 +195,24 @@ def check_token(token: str, prior: NamePrior, chars: Sequence[CharGuess] | None 
 
 
 def _voted_names(
-    key: str, chars: Sequence[CharGuess] | None, listed: dict[str, float]
+    key: str, chars: Sequence[CharGuess] | None, listed: dict[str, float], more: Rereads = ()
 ) -> list[tuple[float, str]]:
-    """(score, listed name) for names made by putting in one letter the recogniser's runner-up had
-    at least MIN_VOTE for, best first."""
+    """(score, listed name) for names made by putting in one letter that the recogniser gave at least
+    MIN_VOTE for, as runner-up or in a second reading, best first."""
     if chars is None or len(chars) != len(key):
         return []
-    out = []
+    out = {}
     for i, c in enumerate(chars):
-        alt = c.alt.lower()
-        if c.alt_prob >= MIN_VOTE and alt.isalpha() and alt != key[i]:
-            name = key[:i] + alt + key[i + 1 :]
-            if name in listed:
-                out.append((listed[name] * _sub_ratio(key[i], alt, chars, i), name))
-    return sorted(out, reverse=True)
+        votes = [(c.alt, c.alt_prob)]
+        for guess in (again[i] for again in more if again[i] is not None):
+            votes += [(guess.char, guess.prob), (guess.alt, guess.alt_prob)]  # type: ignore[union-attr]
+        for letter, p in votes:
+            alt = letter.lower()
+            if p >= MIN_VOTE and alt.isalpha() and alt != key[i]:
+                name = key[:i] + alt + key[i + 1 :]
+                if name in listed:
+                    out[name] = listed[name] * _sub_ratio(key[i], alt, chars, i, more)
+    return sorted(((score, name) for name, score in out.items()), reverse=True)
 
 
 def _with_case_of(read: str, name: str) -> str:
@@ -197,6 +226,17 @@ def _with_case_of(read: str, name: str) -> str:
 def token_evidence(token: str, lines: Sequence[OcrLine]) -> tuple[CharGuess, ...] | None:
     """The recogniser's per-character guesses for `token` where it was read (i/l/1 folded, since
     name clean-up turns a read "l" into "I"), or None when no line carries it."""
+    found = _token_span(token, lines)
+    return found[0].chars[found[1] : found[2]] if found else None
+
+
+def token_rereads(token: str, lines: Sequence[OcrLine]) -> Rereads:
+    """Second readings of `token`'s letters where `token_evidence` found it (see fax_reread)."""
+    found = _token_span(token, lines)
+    return tuple(again[found[1] : found[2]] for again in found[0].rereads) if found else ()
+
+
+def _token_span(token: str, lines: Sequence[OcrLine]) -> tuple[OcrLine, int, int] | None:
     key = token.lower().translate(_FOLD)
     for line in lines:
         if len(line.chars) != len(line.text):
@@ -205,7 +245,7 @@ def token_evidence(token: str, lines: Sequence[OcrLine]) -> tuple[CharGuess, ...
             before = line.text[m.start() - 1 : m.start()]
             after = line.text[m.end() : m.end() + 1]
             if not before.isalpha() and not after.isalpha():
-                return line.chars[m.start() : m.end()]
+                return line, m.start(), m.end()
     return None
 
 
@@ -219,7 +259,11 @@ def check_name(value: str, prior: NamePrior, lines: Sequence[OcrLine] = ()) -> N
     out, corrected, doubt = [], False, 1.0
     for word in re.split(r"([ -])", value):
         letters = re.sub(r"[^A-Za-z]", "", word)
-        check = check_token(letters, prior, token_evidence(letters, lines)) if letters else None
+        check = (
+            check_token(letters, prior, token_evidence(letters, lines), token_rereads(letters, lines))
+            if letters
+            else None
+        )
         if check is None or not check.corrected:
             out.append(word)
         elif len(check.value) == len(letters):

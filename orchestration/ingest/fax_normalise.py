@@ -253,7 +253,7 @@ _PARTICLES = {"de", "la", "del", "van", "von", "der", "da", "di", "st", "st.", "
 
 
 # A capital after a single small letter: no two-letter name part but these prefixes is glued on.
-_INNER_CAPITAL = re.compile(r"([A-Z][a-z])[A-Z][a-z]+")
+_INNER_CAPITAL = re.compile(r"([A-Z][a-z])[A-Z][A-Za-z]+")
 _GLUED_PREFIXES = {"de", "di", "da", "du", "la", "le", "mc"}
 
 
@@ -266,7 +266,8 @@ def smart_case(word: str) -> str:
         word = re.sub(r"(?<=[A-Za-z]-)[a-z](?=[a-z]{2})", lambda m: m[0].upper(), word)
         m = _INNER_CAPITAL.fullmatch(word)
         if m and m[1].lower() not in _GLUED_PREFIXES:
-            return word.capitalize()  # "ReYes": a small y read as a capital (DeShawn, LaToya stay)
+            # "ReYes", "JoHnSon": small letters read as capitals (DeShawn, LaToya, DeLaCruz stay)
+            return word.capitalize()
         return word
     parts = re.split(r"([-'’])", word.lower())
     out = []

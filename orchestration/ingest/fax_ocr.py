@@ -17,6 +17,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from orchestration.ingest.fax_recognise import CharGuess, recogniser
+from orchestration.ingest.fax_reread import doubts_a_letter, second_readings
 
 TARGET_W = 1728  # fax pages are 1728 px wide; everything downstream assumes ~200 dpi square pixels
 MAX_PAGES = 30
@@ -38,6 +39,9 @@ class OcrLine:
     page: int  # 1-based
     # Per character of text: probability and the recogniser's runner-up (empty when not from OCR).
     chars: tuple[CharGuess, ...] = ()
+    # Second readings (other preparations of the crop), a guess per character of text (None where
+    # they do not line up), made only when the first reading doubted a letter (see fax_reread).
+    rereads: tuple[tuple[CharGuess | None, ...], ...] = ()
 
     @property
     def cx(self) -> float:
@@ -78,7 +82,7 @@ def ocr_images(images: list[np.ndarray], file_name: str) -> list[OcrPage]:
         angle, straight = deskew(gray)
         clean = clean_page(straight)
         boxes, borders = find_phrases(clean)
-        lines = recognise(clean, boxes, page=i, borders=borders)
+        lines = recognise(clean, boxes, page=i, borders=borders, raw=straight)
         h, w = clean.shape
         pages.append(OcrPage(i, w, h, angle, f"{file_name}#page={i}", reading_order(lines)))
     return pages
@@ -272,20 +276,27 @@ def recognise(
     boxes: list[tuple[int, int, int, int]],
     page: int,
     borders: np.ndarray | None = None,
+    raw: np.ndarray | None = None,
 ) -> list[OcrLine]:
-    """Recognise each phrase box; `borders` (vertical rules, see find_phrases) are whited out."""
+    """Recognise each phrase box; `borders` (vertical rules, see find_phrases) are whited out. With
+    `raw` (the page before `clean_page`), doubtful crops are read again (see fax_reread)."""
     rec = recogniser()
     lines = []
     for box in boxes:
         x0, y0, x1, y1 = box
         crop = gray[y0:y1, x0:x1]
+        raw_crop = raw[y0:y1, x0:x1] if raw is not None else None
         if borders is not None and (mask := borders[y0:y1, x0:x1]).any():
             crop = np.where(mask > 0, np.uint8(255), crop)
+            raw_crop = np.where(mask > 0, np.uint8(255), raw_crop) if raw_crop is not None else None
         res = rec.recognise(crop)
         text = res.text.strip()
         if text and res.confidence >= 0.3:
             lead = len(res.text) - len(res.text.lstrip())
-            lines.append(OcrLine(text, box, res.confidence, page, res.chars[lead : lead + len(text)]))
+            again = ()
+            if raw_crop is not None and doubts_a_letter(res):
+                again = second_readings(rec, raw_crop, text)
+            lines.append(OcrLine(text, box, res.confidence, page, res.chars[lead : lead + len(text)], again))
     return lines
 
 

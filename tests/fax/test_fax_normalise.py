@@ -172,6 +172,8 @@ def test_order_abbreviations_and_incomplete_orders(text: str, norm: str | None) 
         ("Dr. Pau] Chen", "Paul", "Chen"),  # an l read as "]"
         ("Dr. Sarah 0'Brien", "Sarah", "O'Brien"),  # O read as zero
         ("ReYes, Fatima", "Fatima", "Reyes"),  # a small y read as a capital
+        ("Maria JoHnSon", "Maria", "Johnson"),  # two small letters read as capitals
+        ("Ana DeLaCruz", "Ana", "DeLaCruz"),
         ("Maria LaToya", "Maria", "LaToya"),
         ("Wei Smith-jones", "Wei", "Smith-Jones"),  # a hyphen part's capital read small
         ("OlivlaStClair", "Olivla", "St. Clair"),  # St. glued on, its dot lost
