@@ -15,7 +15,7 @@ import pytest
 
 from orchestration.ingest import parse_pool
 from orchestration.ingest.fhir import FHIR
-from orchestration.ingest.framework import CRASH_ENV
+from orchestration.ingest.ingest_commits import CRASH_ENV
 from orchestration.ingest.sms import SMS
 from orchestration.settings import REPO_ROOT
 

@@ -15,7 +15,7 @@ import duckdb
 import pytest
 
 from orchestration.generator import generate
-from orchestration.ingest.framework import CRASH_ENV
+from orchestration.ingest.ingest_commits import CRASH_ENV
 from orchestration.settings import REPO_ROOT
 
 INGEST_SCRIPT = """
