@@ -100,15 +100,15 @@ def compute_actions(
     # leads with the same clinic, specialty and time preference share one offer list: describe it once
     texts = {id(best): describe_slots(best) for best in offered.values() if best}
     slot_texts = {lead_id: texts[id(best)] for lead_id, best in offered.items() if best}
-    ctx = EngineContext(
-        load_sequences(config_dir), load_compliance(config_dir), clinics, therapist_names, slot_texts
-    )
+    rules = load_compliance(config_dir)
+    ctx = EngineContext(load_sequences(config_dir), rules, clinics, therapist_names, slot_texts)
     actions = next_actions(leads, as_of, ctx)
     if offers is None:
         offers = compute_waitlist_offers(con, config_dir, as_of)
     if offers:
         actions, _ = apply_waitlist(actions, offers, {lead.lead_id: lead for lead in leads}, as_of, ctx)
-    rows = build_call_list(actions, as_of, {c.clinic_id: c.timezone for c in clinics.values()})
+    zones = {c.clinic_id: c.timezone for c in clinics.values()}
+    rows = build_call_list(actions, as_of, zones, rules.quiet_hours.end)
     tasks = [t for t in (insurance_task(lead, as_of) for lead in leads) if t is not None]
     return actions, rows, tasks
 
@@ -157,7 +157,8 @@ def next_actions_asset(settings: PtleadsSettings, warehouse: WarehouseResource) 
 
 @asset(key=["marts", "call_list"], deps=[AssetKey(["marts", "next_actions"])], group_name="marts")
 def call_list_asset(settings: PtleadsSettings, warehouse: WarehouseResource) -> MaterializeResult:
-    """Today's call list per clinic and owner role (urgency x expected value), contract-checked."""
+    """Today's call list per clinic and owner role (urgency x expected value), contract-checked; after the
+    day's contact window (quiet_hours.end), tomorrow's."""
     s = settings.to_settings()
     with warehouse.connect() as con:
         clinics = reads.load_clinics(con)
@@ -165,6 +166,7 @@ def call_list_asset(settings: PtleadsSettings, warehouse: WarehouseResource) -> 
             _read(con, "next_actions", NextAction),
             s.as_of.replace(tzinfo=None),
             {c.clinic_id: c.timezone for c in clinics.values()},
+            load_compliance(s.config_dir).quiet_hours.end,
         )
         _write(con, "call_list", CallListRow, rows)
         con.execute("drop table if exists marts.staff_call_list")  # the pre-unification name

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from orchestration.actions.compliance import zone
 from orchestration.actions.engine import NextAction
@@ -44,22 +44,32 @@ def urgency(action: NextAction, as_of: datetime) -> float:
     return 1.0 + min(max(late_hours, 0.0), 48.0)
 
 
-def end_of_local_day(as_of: datetime, timezone: str) -> datetime:
+def end_of_local_day(as_of: datetime, timezone: str, contact_day_ends: time | None = None) -> datetime:
+    """End (naive UTC) of the clinic's local day the list is for: today, or tomorrow once today's contact
+    window is over (a run at 9 pm builds the list staff work from the next morning; every call it could
+    hold is due then, so "today" would be empty)."""
     local = as_of.replace(tzinfo=UTC).astimezone(zone(timezone))
-    midnight = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    day = local.date() + timedelta(days=1)
+    if contact_day_ends is not None and local.time() >= contact_day_ends:
+        day += timedelta(days=1)
+    midnight = datetime.combine(day, time(0), tzinfo=zone(timezone))
     return midnight.astimezone(UTC).replace(tzinfo=None)
 
 
 def build_call_list(
-    actions: Iterable[NextAction], as_of: datetime, clinic_timezones: dict[str, str]
+    actions: Iterable[NextAction],
+    as_of: datetime,
+    clinic_timezones: dict[str, str],
+    contact_day_ends: time | None = None,
 ) -> list[CallListRow]:
-    """Staff actions due by the end of the clinic's local day, ranked per clinic and owner role."""
+    """Staff actions due by the end of the clinic's local day (the next day after `contact_day_ends`,
+    the end of the quiet-hours window), ranked per clinic and owner role."""
     groups: dict[tuple[str, str], list[tuple[float, float, NextAction]]] = {}
     day_end: dict[str, datetime] = {}
     for action in actions:
         tz = clinic_timezones.get(action.clinic_id, "UTC")
         if action.clinic_id not in day_end:
-            day_end[action.clinic_id] = end_of_local_day(as_of, tz)
+            day_end[action.clinic_id] = end_of_local_day(as_of, tz, contact_day_ends)
         if action.due_at >= day_end[action.clinic_id]:
             continue
         u = urgency(action, as_of)
