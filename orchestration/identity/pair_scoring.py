@@ -21,7 +21,12 @@ BLOCKING_RULES: tuple[tuple[str, ...], ...] = (
     ("email",),
     ("last_norm", "dob"),
     ("dob", "zip"),
-    ("last_norm", "zip"),
+    # Not (last_norm, zip) alone: a practice's ZIP codes do not grow with its history, so its surname
+    # blocks grew linearly and their pairs quadratically (2.3M pairs at 100k leads, 219M at 1M). A pair
+    # only this rule finds has a DOB mismatch, which a first-name agreement must outweigh: exact names and
+    # nicknames (a shared canonical name) stay in this block; a first-name typo together with a DOB typo
+    # in the birth year is what no rule finds now (benchmarks/results/scale-1m-attempt-2026-11-29.json).
+    ("last_norm", "zip", "canon"),
     ("first_norm", "dob"),
     ("last_norm", "first_initial", "birth_year"),
     # typos in both names (an EMR export's clean "Cheryl Hernandez" vs a referral's "Chreyl Henandez"),
@@ -91,6 +96,14 @@ from id_nodes as n
 left join canon on n.first_norm = canon.name
 """
 
+# One row per node and canonical first name, for the rules that block on a shared canonical name.
+_NODE_CANON_SQL = """
+create or replace temp table id_nodes_canon as
+select person_key, last_norm, zip, dirty, unnest(first_canon) as canon
+from id_nodes_ext
+where last_norm is not null and zip is not null
+"""
+
 _LEVELS_SQL = """
 select
     l.person_key as person_key_l,
@@ -149,23 +162,23 @@ inner join id_nodes_ext as r on p.person_key_r = r.person_key
 def _blocking_sql(dirty_only: bool) -> str:
     parts = []
     for rule in BLOCKING_RULES:
+        nodes = "id_nodes_canon" if "canon" in rule else "id_nodes_ext"
         on = " and ".join(f"l.{c} = r.{c}" for c in rule)
-        join = f"inner join id_nodes_ext as r on {on} and l.person_key < r.person_key"
+        join = f"inner join {nodes} as r on {on} and l.person_key < r.person_key"
         if dirty_only:
             # Incremental: a candidate pair needs a new or changed node on at least one side. Joining the
             # few dirty nodes against all nodes (either side) avoids the whole-history self-join.
             parts.append(
                 "select l.person_key as person_key_l, r.person_key as person_key_r "
-                f"from id_nodes_ext as l {join} where l.dirty"
+                f"from {nodes} as l {join} where l.dirty"
             )
             parts.append(
                 "select l.person_key as person_key_l, r.person_key as person_key_r "
-                f"from id_nodes_ext as l {join} where r.dirty"
+                f"from {nodes} as l {join} where r.dirty"
             )
         else:
             parts.append(
-                "select l.person_key as person_key_l, r.person_key as person_key_r "
-                f"from id_nodes_ext as l {join}"
+                f"select l.person_key as person_key_l, r.person_key as person_key_r from {nodes} as l {join}"
             )
     return (
         "create or replace temp table id_candidates as select distinct * from (\n"
@@ -289,6 +302,7 @@ def _changed_pairs_sql(
     con.execute("create or replace temp table id_name_canonicals as select * from id_name_canonicals_src")
     con.unregister("id_name_canonicals_src")
     con.execute(_NODE_EXTRAS_SQL)
+    con.execute(_NODE_CANON_SQL)
     con.execute(_blocking_sql(dirty_only=previous_nodes is not None))
     weight_sum = " + ".join(f"w_{c}" for c in COMPARISONS)
     return f"""

@@ -81,7 +81,35 @@ def test_household_member_sharing_phone_and_email_is_vetoed(scored: pa.Table) ->
 
 
 def test_same_surname_and_zip_is_not_a_match(scored: pa.Table) -> None:
-    assert not _pair(scored, "r1", "r5")["accepted"]
+    # Not even a candidate since blocking on (surname, ZIP) also needs a shared canonical first name.
+    pairs = {frozenset((r["person_key_l"], r["person_key_r"])): r for r in scored.to_pylist()}
+    assert not pairs.get(frozenset(("r1", "r5")), {}).get("accepted", False)
+    assert frozenset(("r5", "r6")) in pairs  # same surname, ZIP and first name: still compared
+
+
+def test_surname_zip_block_keeps_nicknames_with_a_dob_typo() -> None:
+    """The (surname, ZIP) rule blocks on shared canonical first names: a nickname whose DOB has a typo in
+    the year (no DOB rule holds; other initials) and no shared phone or email is still compared."""
+    con = duckdb.connect()
+    rows = [("a", "Robert", date(1961, 5, 7)), ("b", "Bob", date(1966, 5, 7))]
+    con.register(
+        "recs",
+        pa.table(
+            {
+                "record_key": [r[0] for r in rows],
+                "person_key": [r[0] for r in rows],
+                "event_at": [datetime(2025, 1, 1), datetime(2025, 1, 2)],
+                "first_name": [r[1] for r in rows],
+                "last_name": ["Exampleton", "Exampleton"],
+                "dob": [r[2] for r in rows],
+                "phone_e164": [None, None],
+                "email": [None, None],
+                "zip5": ["78704", "78704"],
+            }
+        ),
+    )
+    pair = _pair(score_pairs(con, "recs", identity_config_for(REPO_ROOT / "config")), "a", "b")
+    assert (pair["first_name"], pair["dob"]) == ("nickname", "one_off")
 
 
 def test_clusters_keep_the_household_apart(scored: pa.Table) -> None:

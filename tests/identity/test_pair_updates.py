@@ -24,11 +24,12 @@ DAY1 = [
     ("r3", "n3", "Wiliam", "Testpersn", date(1970, 4, 3), None),
     ("r4", "n4", "Mary", "Testperson", date(1972, 8, 9), "+15125550001"),
     ("r5", "n5", "Ann", "Testperson", date(1990, 1, 1), None),
+    ("r7", "n7", "Will", "Testperson", date(1970, 3, 4), None),  # pairs with n1 on both days (kept)
 ]
 DAY2 = [
     ("r0", "n1", "William", "Testperson", date(1970, 3, 4), "+15125550001"),  # n1 gains a smaller key
     *[r for r in DAY1 if r[0] not in ("r2", "r4")],  # r2's raw row deleted: node n2 is gone
-    ("r4", "n4", "Mary", "Testperson", date(1972, 8, 9), "+15125550077"),  # n4's profile changed
+    ("r4", "n4", "Mary", "Testperson", date(1972, 8, 10), "+15125550001"),  # n4's profile changed (DOB)
     ("r6", "n6", "Billy", "Testperson", date(1970, 3, 4), None),  # a new node
 ]
 
