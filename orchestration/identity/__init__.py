@@ -14,6 +14,7 @@ from orchestration.identity.config import (
 )
 from orchestration.identity.pair_scoring import (
     BLOCKING_RULES,
+    changed_pairs_relation,
     config_fingerprint,
     identity_nodes,
     node_hashes,
@@ -26,6 +27,7 @@ __all__ = [
     "BLOCKING_RULES",
     "IdentityConfig",
     "ScoredPair",
+    "changed_pairs_relation",
     "cluster_node_indexes",
     "cluster_nodes",
     "config_fingerprint",

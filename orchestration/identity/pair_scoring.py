@@ -251,8 +251,21 @@ def score_changed_pairs(
     """Only the scored pairs that touch a node that is new or changed since `previous_nodes` (the last
     build's node hashes; None: every node is new). Together with the last build's pairs between two
     unchanged nodes (see `update_kept_pairs`) they are exactly what `score_pairs` returns."""
+    return changed_pairs_relation(con, records, config, previous_nodes).to_arrow_table()
+
+
+def changed_pairs_relation(
+    con: duckdb.DuckDBPyConnection, records: str, config: IdentityConfig, previous_nodes: str | None
+) -> duckdb.DuckDBPyRelation:
+    """`score_changed_pairs` kept inside DuckDB (a temp table on `con`), for the dbt model to write: at 1M
+    leads the scored pairs as one Arrow table in Python passed 15 GB beside DuckDB's memory cap, while a
+    DuckDB table stays under the cap (it spills)."""
     sql = _changed_pairs_sql(con, records, config, previous_nodes)
-    return con.sql(f"select * from ({sql}) order by person_key_l, person_key_r").to_arrow_table()
+    con.execute(
+        "create or replace temp table id_changed_pairs as "
+        f"select * from ({sql}) order by person_key_l, person_key_r"
+    )
+    return con.table("id_changed_pairs")
 
 
 def update_kept_pairs(con: duckdb.DuckDBPyConnection, pairs: str) -> None:

@@ -1,7 +1,7 @@
 """Scored candidate pairs of identity nodes (Fellegi-Sunter match weights per comparison), for audit.
 
 The set work (blocking, comparison levels, weights) runs in DuckDB through
-orchestration.identity.score_changed_pairs; parameters come from config/identity.yaml.
+orchestration.identity.changed_pairs_relation; parameters come from config/identity.yaml.
 
 A dbt incremental model (append after an in-place delete): the last build's node hashes
 (int_identity_nodes) tell which nodes are new, changed or gone. Their pairs are deleted from this table
@@ -11,7 +11,7 @@ changes the hashes: the identity config and the comparison SQL are in every hash
 a later as-of or a raw row deleted changes or removes the affected nodes, an earlier as-of too.
 `--full-refresh` or `--vars '{identity_full_refresh: true}'` rescores every pair."""
 
-from orchestration.identity import identity_config_for, score_changed_pairs, update_kept_pairs
+from orchestration.identity import changed_pairs_relation, identity_config_for, update_kept_pairs
 from orchestration.settings import Settings
 
 
@@ -33,11 +33,12 @@ def model(dbt, session):
     schema = dbt.this.schema
     full_refresh = str(dbt.config.get("identity_full_refresh")).lower() in ("true", "1")
     if not dbt.is_incremental:
-        return score_changed_pairs(session, "id_source_records", config, None)
+        return changed_pairs_relation(session, "id_source_records", config, None)
     previous_nodes = None
     if not full_refresh and _exists(session, schema, "int_identity_nodes"):
         previous_nodes = f'"{schema}"."int_identity_nodes"'
     # No previous hashes: every node counts as new, so every kept pair is deleted and all are rescored.
-    changed = score_changed_pairs(session, "id_source_records", config, previous_nodes)
+    # Scored into a DuckDB temp table (not Python memory) before the kept pairs are touched.
+    changed = changed_pairs_relation(session, "id_source_records", config, previous_nodes)
     update_kept_pairs(session, f'"{schema}"."int_record_matches"')
     return changed
