@@ -28,11 +28,22 @@ BLOCKING_RULES: tuple[tuple[str, ...], ...] = (
     # in the birth year is what no rule finds now (benchmarks/results/scale-1m-attempt-2026-11-29.json).
     ("last_norm", "zip", "canon"),
     ("first_norm", "dob"),
-    ("last_norm", "first_initial", "birth_year"),
-    # typos in both names (an EMR export's clean "Cheryl Hernandez" vs a referral's "Chreyl Henandez"),
+    # A DOB typo (one digit, or day and month swapped) beside the same surname and first initial. Not
+    # (surname, first initial, birth year) alone: its blocks grow with the history, so chance pairs of
+    # different people grew quadratically (0.57M at 100k leads, 36.9M at 1M; at 50k seed 5, 88k pairs only
+    # it found, none accepted). One typo leaves the birth month, or the birth day, or (swapped) the
+    # unordered (day, month) pair intact, so each block also keeps one of those.
+    ("last_norm", "first_initial", "birth_year", "birth_month"),
+    ("last_norm", "first_initial", "birth_year", "birth_day"),
+    ("last_norm", "first_initial", "birth_year", "birth_day_month_set"),
+    # Typos in both names (an EMR export's clean "Cheryl Hernandez" vs a referral's "Chreyl Henandez"),
     # or a nickname beside a surname typo ("Jennie Johnon" vs "Virginia Johnson"): only the surname's
-    # initial and the DOB agree, and no rule above would make them a candidate
-    ("last_initial", "dob"),
+    # initial and the DOB agree, and no rule above would make them a candidate. Not (surname initial,
+    # DOB) alone: chance pairs grew 36x for 10x the leads (0.33M -> 11.6M). What the accepted pairs only
+    # it found share (50k seed 5: 285, all true, all a nickname or a first-name typo): a first-name typo
+    # keeps the first letter, a nickname ("Jennie" for Virginia) keeps a canonical first name.
+    ("last_initial", "dob", "first_initial"),
+    ("last_initial", "dob", "canon"),
 )
 
 _NODES_SQL = """
@@ -90,18 +101,23 @@ select
     left(n.first_norm, 1) as first_initial,
     left(n.last_norm, 1) as last_initial,
     year(n.dob) as birth_year,
+    month(n.dob) as birth_month,
+    day(n.dob) as birth_day,
+    -- equal for a DOB and the same DOB with day and month swapped
+    least(month(n.dob), day(n.dob)) * 100 + greatest(month(n.dob), day(n.dob)) as birth_day_month_set,
     coalesce(canon.first_canon, [n.first_norm]) as first_canon,
     n.person_key not in (select person_key from id_clean_nodes) as dirty
 from id_nodes as n
 left join canon on n.first_norm = canon.name
 """
 
-# One row per node and canonical first name, for the rules that block on a shared canonical name.
+# One row per node and canonical first name, for the rules that block on a shared canonical name (every
+# such rule also needs a surname; a null ZIP or DOB simply joins nothing).
 _NODE_CANON_SQL = """
 create or replace temp table id_nodes_canon as
-select person_key, last_norm, zip, dirty, unnest(first_canon) as canon
+select person_key, last_norm, last_initial, zip, dob, dirty, unnest(first_canon) as canon
 from id_nodes_ext
-where last_norm is not null and zip is not null
+where last_norm is not null and (zip is not null or dob is not null)
 """
 
 _LEVELS_SQL = """
