@@ -10,15 +10,16 @@ from orchestration.ingest.file_chunks import ChunkMode, ChunkPath
 from orchestration.ingest.framework import ParseContext, Source
 from orchestration.ingest.json_lines_read import exact_json_loads
 from orchestration.ingest.records import LineError, ParsedFile, QuarantineFile, RawTable
+from orchestration.ingest.zstd_json_tables import ZstdJsonTable
 
 SOURCE = "fhir"
 TABLES: dict[str, RawTable] = {
-    "Patient": RawTable("fhir_patients", fp.FhirPatient),
-    "ServiceRequest": RawTable("fhir_service_requests", fp.FhirServiceRequest),
-    "Coverage": RawTable("fhir_coverages", fp.FhirCoverage),
-    "Appointment": RawTable("fhir_appointments", fp.FhirAppointment),
-    "Practitioner": RawTable("fhir_practitioners", fp.FhirPractitioner),
-    "Location": RawTable("fhir_locations", fp.FhirLocation),
+    "Patient": ZstdJsonTable("fhir_patients", fp.FhirPatient),
+    "ServiceRequest": ZstdJsonTable("fhir_service_requests", fp.FhirServiceRequest),
+    "Coverage": ZstdJsonTable("fhir_coverages", fp.FhirCoverage),
+    "Appointment": ZstdJsonTable("fhir_appointments", fp.FhirAppointment),
+    "Practitioner": ZstdJsonTable("fhir_practitioners", fp.FhirPractitioner),
+    "Location": ZstdJsonTable("fhir_locations", fp.FhirLocation),
 }
 
 
