@@ -9,7 +9,7 @@ second, on its first array) is paid before timing: it is process start-up, not p
 workers' start (the pool is started once, before the first source is timed).
 
 uv run python benchmarks/ingest_throughput.py [--leads 4000] [--months 12] [--faxes 3] [--repeat 3]
-    [--workers 2] [--per-row] [--out FILE]
+    [--workers 2] [--reuse DIR] [--sources hl7v2,fhir] [--per-row] [--out FILE]
 Writes benchmarks/results/ingest-<date>.json (or --out). Numbers depend on the machine (and its other
 load). --per-row maps profile CSVs row by row (the reference path) instead of by column.
 """
@@ -88,9 +88,16 @@ def cpu_seconds() -> float:
 
 
 def run(
-    leads: int, months: int, faxes: int, repeat: int = 3, workers: int = 2, reuse: Path | None = None
+    leads: int,
+    months: int,
+    faxes: int,
+    repeat: int = 3,
+    workers: int = 2,
+    reuse: Path | None = None,
+    only: set[str] | None = None,
 ) -> dict:
-    """reuse: a folder `ptleads generate` already wrote with these settings (skips generating again)."""
+    """reuse: a folder `ptleads generate` already wrote with these settings (skips generating again);
+    only: the names of the sources to measure (None: every source)."""
     _warm_up(workers)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -123,6 +130,8 @@ def run(
         }
         con = duckdb.connect(str(root / "w.duckdb"))
         for source in SOURCES:
+            if only is not None and source.name not in only:
+                continue
             if source.name == "fax":
                 t0 = time.perf_counter()
                 report = ingest_source(con, source, inbox, root / "q", ctx)
@@ -190,6 +199,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3, help="whole-ingest runs per source; the best is kept")
     ap.add_argument("--workers", type=int, default=2, help="parse processes (0: in-process)")
     ap.add_argument("--reuse", type=Path, help="folder already written by `ptleads generate` (seed 11)")
+    ap.add_argument("--sources", help="comma-separated source names to measure (default: every source)")
     ap.add_argument("--label", default="", help="suffix of the results file name, e.g. baseline")
     ap.add_argument("--out", type=Path, help="results file (default benchmarks/results/ingest-<date>.json)")
     ap.add_argument(
@@ -199,7 +209,8 @@ def main() -> None:
     if args.per_row:  # set before the parse workers start: they inherit it
         os.environ[COLUMNAR_ENV] = "0"
     load_before = round(os.getloadavg()[0], 2)
-    result = run(args.leads, args.months, args.faxes, args.repeat, args.workers, args.reuse)
+    only = set(args.sources.split(",")) if args.sources else None
+    result = run(args.leads, args.months, args.faxes, args.repeat, args.workers, args.reuse, only)
     result["load_average_1m_before"] = load_before
     result["measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     result["load_average_1m"] = round(os.getloadavg()[0], 2)

@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.ingest.file_chunks import ChunkMode
-from orchestration.ingest.ingest_commits import Batch, ingest_cut_file, ready_file, utcnow
+from orchestration.ingest.ingest_commits import Batch, QuarantinedFile, ingest_cut_file, ready_file
 from orchestration.ingest.parse_pool import file_jobs
 from orchestration.ingest.records import ParsedFile, RawTable
 
@@ -125,16 +125,10 @@ def _known_hashes(con: duckdb.DuckDBPyConnection, source: str) -> tuple[set[str]
     return done, quarantined
 
 
-def _log_row(con, source, name, sha, size, records, status, reason, started) -> None:
-    con.execute(
-        "INSERT INTO raw.ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [source, name, sha, size, records, status, reason, utcnow(), round(time.monotonic() - started, 4)],
-    )
-
-
 def _quarantine(
-    con: duckdb.DuckDBPyConnection,
+    batch: Batch,
     source: Source,
+    index: int,
     path: Path,
     size: int,
     sha: str,
@@ -143,22 +137,19 @@ def _quarantine(
     started: float,
     already: dict[str, str],
 ) -> None:
-    """Copy the file aside with its reason, log it, then remove it from the inbox (in that order, so a
-    crash at any point loses nothing; a rerun recognises a file already quarantined for the same reason)."""
+    """Copy the file aside with its reason now; its log row commits with the batch, and only then does it
+    leave the inbox (so a crash at any point loses nothing; a rerun recognises a file already quarantined
+    for the same reason)."""
     target_dir = quarantine_dir / source.name
     target_dir.mkdir(parents=True, exist_ok=True)
     companions = [c for c in source.companions(path) if c.is_file()]
     for file in (path, *companions):
         shutil.copy2(file, target_dir / file.name)
     (target_dir / f"{path.name}.reason.txt").write_text(reason + "\n", encoding="utf-8")
-    if already.get(sha) != reason:
-        con.execute("BEGIN TRANSACTION")
-        _log_row(con, source.name, path.name, sha, size, 0, "quarantined", reason, started)
-        con.execute("COMMIT")
-        already[sha] = reason
-    path.unlink()
-    for companion in companions:
-        companion.unlink()
+    log = already.get(sha) != reason
+    already[sha] = reason
+    duration = round(time.monotonic() - started, 4)
+    batch.quarantine(QuarantinedFile(index, path.name, sha, size, reason, duration, (path, *companions), log))
 
 
 def ingest_source(
@@ -172,8 +163,8 @@ def ingest_source(
 ) -> SourceReport:
     """Ingest every new file of `inbox_dir/<source.name>`; never raises for a bad file.
 
-    Good files are committed in batches (see `ingest_commits.Batch`); a quarantined file is logged on its
-    own at once.
+    Good files are committed in batches (see `ingest_commits.Batch`), and quarantined files' log rows with
+    them.
     workers: parse processes for a `parallel` source (None: PTLEADS_INGEST_WORKERS, else up to 2 cores).
     """
     ensure_raw_schema(con, [source])
@@ -182,6 +173,7 @@ def ingest_source(
     batch = Batch()
     paths = list_inbox(inbox_dir / source.name, source)
     for path in stray_files(inbox_dir / source.name, source, paths):
+        started = time.monotonic()
         report.files_seen += 1
         data = path.read_bytes()
         sha = file_sha256(data)
@@ -189,7 +181,7 @@ def ingest_source(
             report.files_skipped += 1
             continue
         reason = f"file type {path.suffix or '(no extension)'} is not read by the {source.name} source"
-        _quarantine(con, source, path, len(data), sha, reason, quarantine_dir, time.monotonic(), quarantined)
+        _quarantine(batch, source, 0, path, len(data), sha, reason, quarantine_dir, started, quarantined)
         report.files_quarantined += 1
         report.quarantined.append(path.name)
         progress(f"  {source.name}: quarantined {path.name}: {reason}")
@@ -207,11 +199,22 @@ def ingest_source(
             parsed = job.outcome()
         if isinstance(parsed, str):
             _quarantine(
-                con, source, job.path, job.size, job.sha, parsed, quarantine_dir, started, quarantined
+                batch,
+                source,
+                job.index,
+                job.path,
+                job.size,
+                job.sha,
+                parsed,
+                quarantine_dir,
+                started,
+                quarantined,
             )
             report.files_quarantined += 1
             report.quarantined.append(job.path.name)
             progress(f"  {source.name}: quarantined {job.path.name}: {parsed}")
+            if batch.full():
+                batch.commit(con, source)
             continue
         done.add(job.sha)
         if job.is_cut:

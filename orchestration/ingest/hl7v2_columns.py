@@ -26,8 +26,8 @@ from orchestration.ingest.hl7v2_rows import (
     to_utc,
 )
 from orchestration.ingest.hl7v2_segments import Hl7Time, parse_date, parse_dtm
-from orchestration.ingest.records import LineError, ParsedFile, RawTable
-from orchestration.ingest.tuple_rows import as_tuple, tuples_to_arrow
+from orchestration.ingest.records import LineError, ParsedFile, RawTable, TupleRows
+from orchestration.ingest.tuple_rows import as_tuple
 
 _STD_MSH = "MSH|^~\\&|"
 _CACHE_MAX = 50_000  # entries per cache (< ~100 MB a process in all); cleared when full
@@ -137,8 +137,9 @@ def _identity(name: str, f3: str, f4: str) -> tuple[str | None, ...]:
 
 
 class _Times:
-    """DTM field text -> (Hl7Time, naive UTC, its JSON) for one file (an appointment's start repeats in
-    3-4 fields). Keyed by the raw field; the value is read as Segment.get reads it."""
+    """DTM field text -> (Hl7Time, naive UTC, its JSON), kept per process and zone: an appointment's start
+    repeats in 3-4 fields, and slot times and send times repeat across files. Keyed by the raw field; the
+    value is read as Segment.get reads it (the Hl7Time is shared: nothing mutates it)."""
 
     def __init__(self, zone: ZoneInfo) -> None:
         self.zone = zone
@@ -147,9 +148,21 @@ class _Times:
     def __call__(self, raw: str) -> tuple[Hl7Time | None, datetime | None, str]:
         hit = self.seen.get(raw)
         if hit is None:
+            if len(self.seen) >= _CACHE_MAX:
+                self.seen.clear()
             t = parse_dtm(get([raw], 0))
             hit = self.seen[raw] = (t, to_utc(t, self.zone), _dumps(_time_dict(t)))
         return hit
+
+
+_TIMES: dict[ZoneInfo, _Times] = {}
+
+
+def _times_in(zone: ZoneInfo) -> _Times:
+    times = _TIMES.get(zone)
+    if times is None:
+        times = _TIMES[zone] = _Times(zone)
+    return times
 
 
 def _time_dict(t: Hl7Time | None) -> dict[str, object] | None:
@@ -339,15 +352,16 @@ def _lean(lines: list[tuple[int, str]], times: _Times) -> LineError | tuple[tupl
 
 
 def parse_hl7v2_columns(data: bytes, file_name: str, zone: ZoneInfo) -> ParsedFile:
-    """Every message of one file as Arrow rows per raw table; unreadable messages are LineErrors at their
-    MSH line. Raises Hl7FormatError when the file is empty or holds no MSH segment."""
+    """Every message of one file as rows per raw table (tuples: the framework converts a group of files to
+    Arrow at once); unreadable messages are LineErrors at their MSH line. Raises Hl7FormatError when the
+    file is empty or holds no MSH segment."""
     text, undecoded = decode_hl7(data)
     if not text.strip():
         raise Hl7FormatError(f"{file_name}: empty file")
     messages, errors = split_messages(text)
     if not messages:
         raise Hl7FormatError(f"{file_name}: no MSH segment, not HL7 v2")
-    times = _Times(zone)
+    times = _times_in(zone)
     rows: dict[RawTable, list[tuple]] = {MESSAGES: []}
     message_rows = rows[MESSAGES]
     for lines in messages:
@@ -376,6 +390,6 @@ def parse_hl7v2_columns(data: bytes, file_name: str, zone: ZoneInfo) -> ParsedFi
             rows.setdefault(content[0], []).append(as_tuple(content[0], content[1]))
     errors.sort(key=lambda e: e.line)
     return ParsedFile(
-        rows={table: tuples_to_arrow(table, tuples) for table, tuples in rows.items() if tuples},
+        rows={table: TupleRows(tuples, table.record_type) for table, tuples in rows.items() if tuples},
         errors=errors,
     )

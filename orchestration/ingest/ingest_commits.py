@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import duckdb
 import pyarrow as pa
 
+from orchestration.ingest.parse_groups import RowSpan
 from orchestration.ingest.parse_pool import FileJob, ParsedTables
 from orchestration.ingest.records import describe_line_errors
 
@@ -47,7 +48,7 @@ def utcnow() -> datetime:
 
 @dataclass
 class ReadyFile:
-    """A parsed file waiting for its batch's transaction: Arrow rows per table and its log row."""
+    """A parsed file waiting for its batch's transaction: its rows per table and its log row."""
 
     index: int
     name: str
@@ -57,14 +58,21 @@ class ReadyFile:
     status: str
     reason: str | None
     parse_s: float
-    tables: dict[str, pa.Table]  # by raw table name
+    tables: dict[str, RowSpan]  # by raw table name, with the source_file column
+    nbytes: int = 0
 
 
 def ready_file(index: int, path: Path, sha: str, size: int, parsed: ParsedTables) -> ReadyFile:
-    tables = {
-        name: rows.append_column(_FILE_FIELD, pa.repeat(path.name, rows.num_rows))
-        for name, rows in parsed.tables.items()
-    }
+    tables: dict[str, RowSpan] = {}
+    for name, rows in parsed.tables.items():
+        if isinstance(rows, RowSpan):  # a file of a parse group: the group's tables carry source_file
+            tables[name] = rows
+        else:
+            rows = rows.append_column(_FILE_FIELD, pa.repeat(path.name, rows.num_rows))
+            tables[name] = RowSpan(rows, 0, rows.num_rows)
+    nbytes = parsed.nbytes
+    if nbytes is None:
+        nbytes = sum(span.table.nbytes for span in tables.values())
     return ReadyFile(
         index=index,
         name=path.name,
@@ -75,7 +83,23 @@ def ready_file(index: int, path: Path, sha: str, size: int, parsed: ParsedTables
         reason=describe_line_errors(parsed.errors, MAX_LISTED_BAD_LINES) if parsed.errors else None,
         parse_s=parsed.parse_s,
         tables=tables,
+        nbytes=nbytes,
     )
+
+
+@dataclass
+class QuarantinedFile:
+    """A file already copied to the quarantine folder with its reason: its log row commits with the batch,
+    then it leaves the inbox (`remove`: it and its companions). log=False: that reason is logged already."""
+
+    index: int
+    name: str
+    sha: str
+    size: int
+    reason: str
+    duration_s: float
+    remove: tuple[Path, ...]
+    log: bool = True
 
 
 _FILE_FIELD = pa.field("source_file", pa.string())
@@ -95,11 +119,17 @@ _LOG_SCHEMA = pa.schema(
 
 
 class Batch:
-    """Parsed files committed together: one Arrow insert per table plus every file's ingest-log row, in one
-    transaction. A crash before COMMIT leaves none of the batch, so a rerun parses those files again."""
+    """Files committed together: one Arrow insert per table plus every file's ingest-log row (quarantined
+    files' too), in one transaction. A crash before COMMIT leaves none of the batch, so a rerun parses those
+    files again; quarantined files leave the inbox only after their log rows committed."""
 
     def __init__(self) -> None:
+        self._clear()
+
+    def _clear(self) -> None:
         self.files: list[ReadyFile] = []
+        self.quarantined: list[QuarantinedFile] = []
+        self.spans: dict[str, list[RowSpan]] = {}
         self.records = 0
         self.parse_s = 0.0
         self.nbytes = 0
@@ -108,57 +138,78 @@ class Batch:
         self.files.append(ready)
         self.records += ready.records
         self.parse_s += ready.parse_s
-        self.nbytes += sum(t.nbytes for t in ready.tables.values())
+        self.nbytes += ready.nbytes
+        for name, span in ready.tables.items():
+            spans = self.spans.setdefault(name, [])
+            if spans and span.follows(spans[-1]):  # the next file of the same parse group: one slice
+                last = spans[-1]
+                spans[-1] = RowSpan(last.table, last.start, last.length + span.length)
+            else:
+                spans.append(span)
+
+    def quarantine(self, file: QuarantinedFile) -> None:
+        self.quarantined.append(file)
 
     def full(self) -> bool:
         # Bounded so memory stays flat and slow sources (OCR) still commit every few seconds.
         return (
             self.records >= BATCH_MAX_RECORDS
-            or len(self.files) >= BATCH_MAX_FILES
+            or len(self.files) + len(self.quarantined) >= BATCH_MAX_FILES
             or self.parse_s >= BATCH_MAX_S
             or self.nbytes >= BATCH_MAX_BYTES
         )
 
     def commit(self, con: duckdb.DuckDBPyConnection, source: Source) -> None:
-        if not self.files:
+        if not self.files and not self.quarantined:
             return
         started = time.monotonic()
         ingested_at = utcnow()
         con.execute("BEGIN TRANSACTION")
         try:
             for table in source.tables:
-                parts = [f.tables[table.name] for f in self.files if table.name in f.tables]
+                parts = [span.rows() for span in self.spans.get(table.name, ())]
                 if not parts:
                     continue
                 # One contiguous chunk: DuckDB scans a table of ~1,000 tiny per-file chunks slowly (HL7 v2 at
                 # 20k leads: insert 0.96 CPU-s as chunks, 0.11 + 0.16 combined first).
-                rows = pa.concat_tables(parts).combine_chunks()
+                rows = parts[0] if len(parts) == 1 else pa.concat_tables(parts).combine_chunks()
                 insert_rows(con, table.name, rows, source.name, ingested_at)
-            maybe_crash(f.index for f in self.files)
-            write_share = (time.monotonic() - started) / len(self.files)
-            log_rows = pa.Table.from_pylist(  # noqa: F841 - read by DuckDB's replacement scan
-                [
-                    {
-                        "source": source.name,
-                        "file": f.name,
-                        "sha256": f.sha,
-                        "bytes": f.size,
-                        "records": f.records,
-                        "status": f.status,
-                        "reason": f.reason,
-                        "ingested_at": ingested_at,
-                        "duration_s": round(f.parse_s + write_share, 4),
-                    }
-                    for f in self.files
-                ],
-                schema=_LOG_SCHEMA,
-            )
-            con.execute("INSERT INTO raw.ingest_log BY NAME SELECT * FROM log_rows")
+            maybe_crash([*(f.index for f in self.files), *(q.index for q in self.quarantined)])
+            write_share = (time.monotonic() - started) / max(1, len(self.files))
+            log = [
+                (f.name, f.sha, f.size, f.records, f.status, f.reason, round(f.parse_s + write_share, 4))
+                for f in self.files
+            ]
+            log += [
+                (q.name, q.sha, q.size, 0, "quarantined", q.reason, q.duration_s)
+                for q in self.quarantined
+                if q.log
+            ]
+            if log:
+                names, shas, sizes, records, statuses, reasons, durations = zip(*log, strict=True)
+                log_rows = pa.Table.from_arrays(  # noqa: F841 - read by DuckDB's replacement scan
+                    [
+                        pa.repeat(source.name, len(log)),
+                        names,
+                        shas,
+                        sizes,
+                        records,
+                        statuses,
+                        reasons,
+                        pa.repeat(pa.scalar(ingested_at, pa.timestamp("us")), len(log)),
+                        durations,
+                    ],
+                    schema=_LOG_SCHEMA,
+                )
+                con.execute("INSERT INTO raw.ingest_log BY NAME SELECT * FROM log_rows")
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")
             raise
-        self.files, self.records, self.parse_s, self.nbytes = [], 0, 0.0, 0
+        for q in self.quarantined:  # after COMMIT: a crash before it leaves the file in the inbox
+            for path in q.remove:
+                path.unlink(missing_ok=True)
+        self._clear()
 
 
 def insert_rows(

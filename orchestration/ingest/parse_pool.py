@@ -31,12 +31,24 @@ import pyarrow as pa
 
 from orchestration.ingest.file_chunks import Chunk, ChunkMode, chunk_path, scan_file
 from orchestration.ingest.json_lines_read import gc_paused
-from orchestration.ingest.records import LineError, ParsedFile, QuarantineFile, describe_line_errors
+from orchestration.ingest.parse_groups import (
+    FileRows,
+    GroupTables,
+    RowSpan,
+    failure_reason,
+    parse_group,
+    parse_one,
+)
+from orchestration.ingest.records import LineError, ParsedFile, QuarantineFile
 
 log = logging.getLogger(__name__)
 WORKERS_ENV = "PTLEADS_INGEST_WORKERS"  # 0 or 1: always parse in-process
 POOL_MIN_BYTES = 4_000_000  # smaller inboxes parse faster in-process than a pool starts
-_AHEAD_PER_WORKER = 2  # files (or chunks of one file) in flight per worker: both busy, little memory
+_AHEAD_PER_WORKER = 2  # groups (or chunks of a cut file) in flight per worker: both busy, little memory
+# Small files are parsed in groups of up to this many bytes or files (parse_groups): one task, one Arrow
+# conversion per column, one table per raw table for the whole group.
+GROUP_BYTES = 2_000_000
+GROUP_FILES = 512
 # Files larger than this are parsed in chunks of about this size (sources that declare a chunk mode), so
 # memory no longer grows with the file: a chunk's decoded records and Arrow tables, not a whole file's.
 CHUNK_BYTES = int(os.environ.get("PTLEADS_INGEST_CHUNK_BYTES", "16000000"))
@@ -44,40 +56,38 @@ CHUNK_BYTES = int(os.environ.get("PTLEADS_INGEST_CHUNK_BYTES", "16000000"))
 
 @dataclass
 class ParsedTables:
-    """A parsed file as Arrow tables keyed by raw table name (what a worker sends back)."""
+    """A parsed file as Arrow tables keyed by raw table name (what a worker sends back); a file of a parse
+    group holds RowSpans of its group's tables instead (with their source_file column)."""
 
-    tables: dict[str, pa.Table] = field(default_factory=dict)
+    tables: dict[str, pa.Table | RowSpan] = field(default_factory=dict)
     records: int = 0
     errors: list[LineError] = field(default_factory=list)
     parse_s: float = 0.0
     verdict: str | None = None  # a chunk's QuarantineFile reason that came from its lines alone
+    nbytes: int | None = None  # Arrow bytes of a group file's share (None: the tables' own)
 
 
 Parse = Callable[[Path, Any], ParsedFile]
 
 
 def parse_to_tables(parse: Parse, path: Path, ctx: Any) -> ParsedTables | str:
-    """The file's rows as Arrow tables, or the reason to quarantine it. Unexpected errors give only their
-    type (the message may hold PHI)."""
+    """The file's rows as Arrow tables, or the reason to quarantine it (parse_groups.failure_reason)."""
     started = time.monotonic()
     # Parsers build acyclic records by the hundred thousand, and the Arrow transpose as many tuples:
     # generational GC passes over them cost more than the work itself (JSON decoding measured 4x slower).
     with gc_paused():
+        parsed = parse_one(parse, path, ctx)
+        if isinstance(parsed, str):
+            return parsed
         try:
-            parsed = parse(path, ctx)
-            if parsed.record_count == 0:
-                errors = f"; {describe_line_errors(parsed.errors)}" if parsed.errors else ""
-                return "no usable records" + errors
-            # Inside the try: a value Arrow cannot store (a lone surrogate JSON may escape) quarantines the
-            # file with a reason instead of failing the whole source.
+            # A value Arrow cannot store (a lone surrogate JSON may escape) quarantines the file with a
+            # reason instead of failing the whole source.
             tables = {table.name: table.to_arrow(rows) for table, rows in parsed.rows.items() if rows}
-        except QuarantineFile as exc:
-            return str(exc)
-        except UnicodeDecodeError as exc:
-            return f"not UTF-8 text (bad byte at offset {exc.start})"
         except Exception as exc:
-            return f"parser failed: {type(exc).__name__}"
-    return ParsedTables(tables, parsed.record_count, parsed.errors, time.monotonic() - started)
+            return failure_reason(exc)
+        records, errors = parsed.record_count, parsed.errors
+        del parsed  # freed while the GC is off (see parse_groups.parse_group)
+    return ParsedTables(tables, records, errors, time.monotonic() - started)
 
 
 def parse_chunk_to_tables(parse: Parse, path: Path, chunk: Chunk, ctx: Any) -> ParsedTables | str:
@@ -106,7 +116,57 @@ def parse_chunk_to_tables(parse: Parse, path: Path, chunk: Chunk, ctx: Any) -> P
     return ParsedTables(tables, parsed.record_count, errors, time.monotonic() - started, verdict)
 
 
-@dataclass
+class FileGroup:
+    """Files parsed as one task (parse_groups), in the pool when `submit`ted, else in-process on first use."""
+
+    def __init__(self, parse: Parse, ctx: Any, jobs: list[FileJob]) -> None:
+        self.parse, self.ctx, self.jobs = parse, ctx, jobs
+        self.future: Future | None = None
+        self._result: GroupTables | None = None
+        self._starts: list[dict[str, int]] = []
+        self._nbytes: dict[str, float] = {}
+        for slot, job in enumerate(jobs):
+            job._group, job._slot = self, slot
+
+    def submit(self, workers: int) -> None:
+        # A broken pool leaves the group without a future: it is parsed in-process when consumed.
+        self.future = _submit(workers, parse_group, self.parse, [j.path for j in self.jobs], self.ctx)
+
+    def _tables(self) -> GroupTables:
+        if self._result is None:
+            result = None
+            if self.future is not None:
+                try:
+                    result = self.future.result()
+                except BrokenProcessPool:  # a worker died (e.g. out of memory): this group in-process
+                    name = self.jobs[0].path.name
+                    log.warning("a parse worker died; %s and the files after it parse in-process", name)
+                    _reset_pool()
+                self.future = None
+            if result is None:
+                result = parse_group(self.parse, [j.path for j in self.jobs], self.ctx)
+            self._result = result
+            at: dict[str, int] = {}
+            for file in result.files:  # where each file's rows start in the group's tables
+                self._starts.append(dict(at))
+                if isinstance(file, FileRows):
+                    for name, n in file.rows.items():
+                        at[name] = at.get(name, 0) + n
+            self._nbytes = {n: t.nbytes / max(1, t.num_rows) for n, t in result.tables.items()}
+        return self._result
+
+    def outcome(self, slot: int) -> ParsedTables | str:
+        result = self._tables()
+        file = result.files[slot]
+        if isinstance(file, str):
+            return file
+        starts = self._starts[slot]
+        tables = {name: RowSpan(result.tables[name], starts.get(name, 0), n) for name, n in file.rows.items()}
+        nbytes = round(sum(self._nbytes[name] * n for name, n in file.rows.items()))
+        return ParsedTables(tables, file.records, file.errors, file.parse_s, nbytes=nbytes)
+
+
+@dataclass(eq=False)
 class FileJob:
     """One inbox file: its content hash and size (read by the parent), and its parse outcome on demand."""
 
@@ -115,13 +175,15 @@ class FileJob:
     sha: str
     size: int
     empty: bool
-    _future: Future | None = None
     _parse: Parse | None = None
     _ctx: Any = None
     chunks: tuple[Chunk, ...] = ()  # more than one: the file is parsed in these chunks (see `parts`)
     _chunk_futures: dict[int, Future] = field(default_factory=dict)
     _chunks_sent: int = 0
     _pool_workers: int = 0
+    _group: FileGroup | None = None  # parsed with other small files (see parse_groups)
+    _slot: int = 0  # this file's place in its group
+    _waiting: bool = False  # in a group still being filled (not handed out before the group is sent)
 
     @property
     def is_cut(self) -> bool:
@@ -131,12 +193,8 @@ class FileJob:
         """The whole file's outcome (a file that is not cut)."""
         if self.empty:
             return "empty file"
-        if self._future is not None:
-            try:
-                return self._future.result()
-            except BrokenProcessPool:  # a worker died (e.g. out of memory): this file in-process instead
-                log.warning("a parse worker died; %s and the files after it parse in-process", self.path.name)
-                _reset_pool()
+        if self._group is not None:
+            return self._group.outcome(self._slot)
         assert self._parse is not None
         return parse_to_tables(self._parse, self.path, self._ctx)
 
@@ -259,9 +317,11 @@ def file_jobs(
     workers: int | None = None,
     chunking: Callable[[Path], ChunkMode | None] | None = None,
 ) -> Iterator[FileJob]:
-    """Every file in order with its hash; parsing happens in `FileJob.outcome`/`parts` (in-process) or
-    ahead in the pool. Files whose hash is in `known` when read are never sent to the pool.
-    chunking: the chunk mode of a file (None: parse it whole); files over CHUNK_BYTES are then cut."""
+    """Every file in order with its hash; parsing happens in `FileJob.outcome`/`parts`, in groups of small
+    files (in-process, or ahead in the pool). Files whose hash is in `known` when read, or that repeat a
+    file already grouped (a copy), are never grouped: the consumer skips them (or, a copy of a quarantined
+    file, parses it alone). chunking: the chunk mode of a file (None: parse it whole); files over
+    CHUNK_BYTES are then cut."""
     workers = worker_count() if workers is None else workers
     total = sum(p.stat().st_size for p in paths) if parallel else 0
     use_pool = (
@@ -270,25 +330,60 @@ def file_jobs(
         and total >= POOL_MIN_BYTES
         and (len(paths) >= 2 or (chunking is not None and total > CHUNK_BYTES))  # else nothing to share
     )
+    # Enough groups for every worker to get a few (the last group of an inbox is the one waited for).
+    group_bytes = max(1, min(GROUP_BYTES, total // (workers * 4))) if use_pool else GROUP_BYTES
+    ahead = workers * _AHEAD_PER_WORKER if use_pool else 0  # groups parsed ahead of the consumer
     pending: deque[FileJob] = deque()
+    open_jobs: list[FileJob] = []
+    open_bytes = 0
+    grouped: set[str] = set()
+    groups_pending = 0  # closed groups with files not yet handed out
+
+    def close_group() -> None:
+        nonlocal open_jobs, open_bytes, groups_pending
+        if open_jobs:
+            for job in open_jobs:
+                job._waiting = False
+            group = FileGroup(parse, ctx, open_jobs)
+            if use_pool:
+                group.submit(workers)
+            groups_pending += 1
+            open_jobs, open_bytes = [], 0
+
+    def ready(job: FileJob) -> bool:
+        if job._group is None:
+            return not job._waiting  # an ungrouped file (cut, empty, known, a copy), or one still grouping
+        return groups_pending > ahead
+
+    def hand_out() -> FileJob:
+        nonlocal groups_pending
+        job = pending.popleft()
+        if job._group is not None and job._slot == len(job._group.jobs) - 1:
+            groups_pending -= 1
+        return job
+
     for index, path in enumerate(paths, start=1):
         mode = chunking(path) if chunking is not None else None
         scan = scan_file(path, mode, CHUNK_BYTES)
         job = FileJob(
             index, path, scan.sha, scan.size, scan.empty, _parse=parse, _ctx=ctx, chunks=scan.chunks
         )
-        if not use_pool:
-            yield job
-            continue
-        if not scan.empty and scan.sha not in known:
-            job._pool_workers = workers
-            if job.is_cut:
-                job.submit_ahead(workers)  # the rest as its chunks are consumed
-            else:
-                # A broken pool leaves the job without a future: it is parsed in-process when consumed.
-                job._future = _submit(workers, parse_to_tables, parse, path, ctx)
         pending.append(job)
-        while len(pending) > workers * _AHEAD_PER_WORKER:
-            yield pending.popleft()
+        new = not scan.empty and scan.sha not in known
+        if new and job.is_cut:
+            close_group()  # the files before it are parsed while its chunks wait
+            if use_pool:
+                job._pool_workers = workers
+                job.submit_ahead(workers)  # the rest as its chunks are consumed
+        elif new and scan.sha not in grouped:
+            grouped.add(scan.sha)
+            job._waiting = True
+            open_jobs.append(job)
+            open_bytes += scan.size
+            if open_bytes >= group_bytes or len(open_jobs) >= GROUP_FILES:
+                close_group()
+        while pending and ready(pending[0]):
+            yield hand_out()
+    close_group()
     while pending:
-        yield pending.popleft()
+        yield hand_out()
