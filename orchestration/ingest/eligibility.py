@@ -1,6 +1,8 @@
 """Eligibility: X12 005010X279A1 271 files -> `raw.eligibility_responses`, one row per subscriber or
 dependent answer (source_record_id = ISA13-ST02-loop index), AAA rejections flattened.
 
+Regular files are read by the bulk reader (x12_271_bulk: straight to row tuples, ~5x faster); any other
+file, and every file with an error, by parse_271, whose rows the bulk reader's equal (parity tests).
 Parsed strictly; a file whose only fault is a mismatched control number (real senders get SE02/GE02/IEA02
 wrong) is re-read leniently and marked partial. Any other X12Error quarantines the file.
 """
@@ -14,10 +16,13 @@ from datetime import date
 from operator import attrgetter
 from pathlib import Path
 
+import pyarrow as pa
+
 from orchestration.ingest.framework import ParseContext, Source
-from orchestration.ingest.records import LineError, ParsedFile, QuarantineFile, RawTable
+from orchestration.ingest.records import ArrowRows, LineError, ParsedFile, QuarantineFile, RawTable
 from orchestration.x12 import X12Error, parse_271
 from orchestration.x12.model import EligibilityResponse, Rejection
+from orchestration.x12.x12_271_bulk import ROW_FIELDS, bulk_271_rows
 
 SOURCE = "eligibility"
 _CONTROL_MISMATCH = re.compile(r"\b(SE02|GE02|IEA02) at segment \d+ does not match")
@@ -63,6 +68,8 @@ _SHARED = tuple(f.name for f in fields(EligibilityResponse) if f.name not in ("r
 if tuple(f.name for f in fields(EligibilityRow))[1 : len(_SHARED) + 1] != _SHARED:
     raise TypeError("EligibilityRow must list EligibilityResponse's fields after source_record_id, in order")
 _shared_values = attrgetter(*_SHARED)
+if tuple(f.name for f in fields(EligibilityRow)) != ROW_FIELDS:
+    raise TypeError("EligibilityRow's columns must be x12_271_bulk.ROW_FIELDS, in order")
 
 
 def _rejection_dict(x: Rejection) -> dict[str, str | None]:
@@ -84,6 +91,9 @@ def to_row(r: EligibilityResponse) -> EligibilityRow:
 
 def parse_eligibility(path: Path, ctx: ParseContext) -> ParsedFile:
     text = path.read_bytes().decode("utf-8-sig")
+    bulk = bulk_271_rows(text)
+    if bulk is not None:
+        return ParsedFile(rows={RESPONSES: _arrow_rows(*bulk)} if bulk[0] else {})
     errors: list[LineError] = []
     try:
         responses = parse_271(text, strict=True)
@@ -99,5 +109,14 @@ def parse_eligibility(path: Path, ctx: ParseContext) -> ParsedFile:
     return ParsedFile(rows={table: [to_row(r) for r in responses]} if responses else {}, errors=errors)
 
 
+def _arrow_rows(ids: list[str], rows: list[tuple]) -> ArrowRows:
+    """Record ids + row tuples of the other columns -> the table's Arrow rows: the rows in one conversion
+    (a struct array), ~35% cheaper than one pa.array per column at ~100 rows a file."""
+    struct = pa.array(rows, type=_ROW_STRUCT)
+    columns = [pa.array(ids, pa.string()), *struct.flatten()]
+    return ArrowRows(pa.Table.from_arrays(columns, schema=RESPONSES.arrow_schema), EligibilityRow)
+
+
 RESPONSES = RawTable("eligibility_responses", EligibilityRow)
+_ROW_STRUCT = pa.struct(list(RESPONSES.arrow_schema)[1:])
 ELIGIBILITY = Source(name=SOURCE, tables=(RESPONSES,), parse=parse_eligibility, parallel=True)

@@ -1,0 +1,219 @@
+"""The PT benefit summary (benefits.summarize) computed from the *shapes* of a member's EB lines, memoised.
+
+Which EB line feeds which summary field depends only on each line's shape (tier, EB01, FAM or not, EB11,
+EB12, which amounts are present, the EB06 period class), never on the amounts themselves; members of one
+payer share a few shape sequences. So a line is read once per distinct text (its shape and raw amounts,
+`line_info`), a shape sequence's selection is computed once (`plan_for`), and a member's summary is the
+selected lines' amounts (`apply_plan`). Only for EB lines without MSG/DTP/III/LS segments after them: those
+carry messages and dates the shape does not hold (the bulk reader hands such files to parse_271).
+
+Parity with benefits.summarize is a test (tests/x12/test_x12_271_bulk_parity.py).
+"""
+
+from __future__ import annotations
+
+from itertools import chain
+from operator import itemgetter
+
+from orchestration.x12.codes import (
+    ACTIVE_CODES,
+    INACTIVE_CODES,
+    PERIOD_REMAINING,
+    PERIOD_YEAR_TO_DATE,
+    PERIODS_TOTAL,
+    PLAN_SERVICE_TYPE,
+)
+from orchestration.x12.segments import Delimiters, X12Error, split_repeats
+from orchestration.x12.values import decimal_value
+
+_STATUS_CODES = ACTIVE_CODES | INACTIVE_CODES
+_PERIOD_CLASS = {p: ":total" for p in PERIODS_TOTAL} | {
+    PERIOD_REMAINING: ":remaining",
+    PERIOD_YEAR_TO_DATE: ":ytd",
+}
+_YN = ("Y", "N")
+
+# Shape: (tier, EB01, is FAM, EB12 as Y/N/"", EB11 as Y/N/"", has EB05, has EB07, has EB08, VS quantity,
+# EB06 class, EB07/EB08/EB10 not a decimal); None for a line outside the PT and plan tiers (summarize skips
+# it). Shapes are interned as small ints: a member's key is then a tuple of ints, cheap to hash.
+Shape = tuple | None
+_SHAPE_IDS: dict[Shape, int] = {None: 0}
+_SHAPES: list[Shape] = [None]
+# (shape id, EB07 dollars, EB08 as a fraction, EB10 rounded, EB05): amounts None when absent or invalid.
+LineInfo = tuple[int, float | None, float | None, int | None, str]
+_OUTSIDE: LineInfo = (0, None, None, None, "")
+_WIDTH = 5  # LineInfo's length: the plan's itemgetter reads the member's lines as one flat tuple
+
+# A plan: (active, auth_required, in_network, itemgetter of (plan name, copay, coinsurance, deductible,
+# deductible remaining, deductible met, out-of-pocket max, remaining, met, visit limit, visits remaining,
+# visits used)) -- or None when summarize would raise (a chosen amount is not a decimal).
+Plan = tuple | None
+_KEYS = (("named", 4), ("B", 1), ("A", 2), ("C:total", 1), ("C:remaining", 1), ("C:ytd", 1))
+_KEYS += (("G:total", 1), ("G:remaining", 1), ("G:ytd", 1), ("F:total", 3), ("F:remaining", 3), ("F:ytd", 3))
+_BAD_FLAG = {1: 12, 2: 9, 3: 10}  # value slot -> index of its "not a decimal" flag in the shape
+
+
+def _decimal(value: str) -> tuple[float | None, bool]:
+    """(value, invalid): summarize raises on an invalid amount only when it picks that line."""
+    if not value:
+        return None, False
+    try:
+        return decimal_value(value, "", 0), False
+    except X12Error:
+        return None, True
+
+
+def line_info(line: str, d: Delimiters, partial: dict[str, tuple]) -> LineInfo:
+    """Shape and amounts of one EB segment given without its "EB" id (EB01*EB02*...).
+
+    partial memoises the line read with its EB07 blanked: lines differ mostly by that amount (what is left
+    of a deductible), so a new line usually costs one split, one join and one decimal."""
+    e = line.split(d.element)
+    if len(e) < 12:
+        e += [""] * (12 - len(e))
+    amount = e[6]
+    e[6] = ""
+    key = d.element.join(e)
+    base = partial.get(key)
+    if base is None:
+        base = partial[key] = _base_info(e, d)
+    if base is _OUTSIDE:
+        return _OUTSIDE
+    shape_base, coins, quantity, desc = base
+    dollars, bad = _decimal(amount)
+    shape = (*shape_base, bool(amount), bad)
+    shape_id = _SHAPE_IDS.get(shape)
+    if shape_id is None:
+        shape_id = _SHAPE_IDS[shape] = len(_SHAPES)
+        _SHAPES.append(shape)
+    return shape_id, dollars, coins, quantity, desc
+
+
+def _base_info(e: list[str], d: Delimiters) -> tuple:
+    stype = e[2]
+    stypes = (stype,) if len(stype) <= 2 else tuple(split_repeats(stype, d))
+    if "PT" in stypes or "AE" in stypes:
+        tier = 0
+    elif PLAN_SERVICE_TYPE in stypes:
+        tier = 1
+    else:
+        return _OUTSIDE
+    desc, period, _amount, percent, qualifier, quantity, auth, network = e[4:12]
+    pct, bad_percent = _decimal(percent)
+    coins = None if pct is None else (pct / 100 if pct > 1 else pct)  # some payers send 20 for 20%
+    count, bad_quantity = _decimal(quantity)
+    shape_base = (
+        tier,
+        e[0],
+        e[1] == "FAM",
+        network if network in _YN else "",
+        auth if auth in _YN else "",
+        bool(desc),
+        bool(percent),
+        qualifier == "VS" and bool(quantity),
+        _PERIOD_CLASS.get(period, ":other"),
+        bad_percent,
+        bad_quantity,
+    )
+    return shape_base, coins, None if count is None else round(count), desc
+
+
+def plan_for(shape_ids: tuple[int, ...]) -> Plan:
+    """benefits.summarize's choice of lines for a member whose EB lines have these shapes."""
+    shapes = [_SHAPES[i] for i in shape_ids]
+    buckets: dict[str, tuple[list[int], list[int]]] = {}
+
+    def add(key: str, tier: int, i: int) -> None:
+        buckets.setdefault(key, ([], []))[tier].append(i)
+
+    for i, shape in enumerate(shapes):
+        if shape is None:
+            continue
+        tier, code, _fam, network, auth, has_desc, has_percent, vs_quantity, period, _, _, has_amount, _ = (
+            shape
+        )
+        if code in _STATUS_CODES:
+            add("status", tier, i)
+            if has_desc:
+                add("named", tier, i)
+            if network:
+                add("status_network", tier, i)
+        elif code == "B":
+            if has_amount:
+                add("B", tier, i)
+        elif code == "A":
+            if has_percent:
+                add("A", tier, i)
+        elif code == "C" or code == "G":
+            if has_amount:
+                add(code + period, tier, i)
+        elif code == "F" and vs_quantity:
+            add("F" + period, tier, i)
+        if auth:
+            add("auth", tier, i)
+        if network:
+            add("network", tier, i)
+    end = len(shapes) * _WIDTH  # the flat tuple ends with one None: what a field without a line reads
+    if not buckets:
+        return None, None, None, itemgetter(*([end] * len(_KEYS)))
+    in_network = _network(buckets, shapes)
+    preferred = "N" if in_network is False else "Y"
+
+    def rank(i: int) -> tuple[int, int]:
+        network = shapes[i][3]  # type: ignore[index]
+        return (0 if network == preferred else (2 if network else 1)), (1 if shapes[i][2] else 0)  # type: ignore[index]
+
+    def best(key: str) -> int:
+        for tier in buckets.get(key, ()):
+            if tier:
+                return tier[0] if len(tier) == 1 else min(tier, key=rank)
+        return -1
+
+    chosen = {key: best(key) for key, _ in _KEYS}
+    # What summarize reads of a year-to-date line: only when the remaining amount is missing and the total
+    # is there (C, G), or when limit and remaining are not both there (F).
+    skipped = {
+        "C:ytd": chosen["C:remaining"] >= 0 or chosen["C:total"] < 0,
+        "G:ytd": chosen["G:remaining"] >= 0 or chosen["G:total"] < 0,
+        "F:ytd": chosen["F:total"] >= 0 and chosen["F:remaining"] >= 0,
+    }
+    positions = []
+    for key, slot in _KEYS:
+        i = chosen[key]
+        if i >= 0 and slot in _BAD_FLAG and shapes[i][_BAD_FLAG[slot]] and not skipped.get(key):  # type: ignore[index]
+            return None  # summarize would raise on this amount: parse_271 says where
+        positions.append(end if i < 0 else i * _WIDTH + slot)
+    status, auth = best("status"), best("auth")
+    active = None if status < 0 else shapes[status][1] in ACTIVE_CODES  # type: ignore[index]
+    auth_required = None if auth < 0 else shapes[auth][4] == "Y"  # type: ignore[index]
+    return active, auth_required, in_network, itemgetter(*positions)
+
+
+def _network(buckets: dict[str, tuple[list[int], list[int]]], shapes: list[Shape]) -> bool | None:
+    status_lines = buckets.get("status_network", ((), ()))
+    stated_lines = buckets.get("network", ((), ()))
+    for tier in (0, 1):
+        if status_lines[tier]:
+            return shapes[status_lines[tier][0]][3] == "Y"  # type: ignore[index]
+        stated = {shapes[i][3] for i in stated_lines[tier]}  # type: ignore[index]
+        if stated:
+            return stated.pop() == "Y" if len(stated) == 1 else None
+    return None
+
+
+_TAIL = (None,)
+
+
+def apply_plan(getter: itemgetter, infos: list[LineInfo]) -> tuple:
+    """(plan_name, copay, coinsurance, deductible, deductible_remaining, oop_max, oop_remaining,
+    visit_limit, visits_used) of the member, as summarize gives them."""
+    name, copay, coins, ded, ded_left, ded_met, oop, oop_left, oop_met, limit, left, used = getter(
+        tuple(chain.from_iterable(infos)) + _TAIL
+    )
+    if ded_left is None and ded is not None and ded_met is not None:
+        ded_left = round(max(ded - ded_met, 0.0), 2)
+    if oop_left is None and oop is not None and oop_met is not None:
+        oop_left = round(max(oop - oop_met, 0.0), 2)
+    if limit is not None and left is not None:
+        used = max(limit - left, 0)
+    return name, copay, coins, ded, ded_left, oop, oop_left, limit, used
