@@ -16,10 +16,8 @@ from datetime import date
 from operator import attrgetter
 from pathlib import Path
 
-import pyarrow as pa
-
 from orchestration.ingest.framework import ParseContext, Source
-from orchestration.ingest.records import ArrowRows, LineError, ParsedFile, QuarantineFile, RawTable
+from orchestration.ingest.records import LineError, ParsedFile, QuarantineFile, RawTable, TupleRows
 from orchestration.x12 import X12Error, parse_271
 from orchestration.x12.model import EligibilityResponse, Rejection
 from orchestration.x12.x12_271_bulk import ROW_FIELDS, bulk_271_rows
@@ -91,9 +89,9 @@ def to_row(r: EligibilityResponse) -> EligibilityRow:
 
 def parse_eligibility(path: Path, ctx: ParseContext) -> ParsedFile:
     text = path.read_bytes().decode("utf-8-sig")
-    bulk = bulk_271_rows(text)
-    if bulk is not None:
-        return ParsedFile(rows={RESPONSES: _arrow_rows(*bulk)} if bulk[0] else {})
+    rows = bulk_271_rows(text)
+    if rows is not None:  # tuples: the framework converts a group of files to Arrow at once
+        return ParsedFile(rows={RESPONSES: TupleRows(rows, EligibilityRow)} if rows else {})
     errors: list[LineError] = []
     try:
         responses = parse_271(text, strict=True)
@@ -109,14 +107,5 @@ def parse_eligibility(path: Path, ctx: ParseContext) -> ParsedFile:
     return ParsedFile(rows={table: [to_row(r) for r in responses]} if responses else {}, errors=errors)
 
 
-def _arrow_rows(ids: list[str], rows: list[tuple]) -> ArrowRows:
-    """Record ids + row tuples of the other columns -> the table's Arrow rows: the rows in one conversion
-    (a struct array), ~35% cheaper than one pa.array per column at ~100 rows a file."""
-    struct = pa.array(rows, type=_ROW_STRUCT)
-    columns = [pa.array(ids, pa.string()), *struct.flatten()]
-    return ArrowRows(pa.Table.from_arrays(columns, schema=RESPONSES.arrow_schema), EligibilityRow)
-
-
 RESPONSES = RawTable("eligibility_responses", EligibilityRow)
-_ROW_STRUCT = pa.struct(list(RESPONSES.arrow_schema)[1:])
 ELIGIBILITY = Source(name=SOURCE, tables=(RESPONSES,), parse=parse_eligibility, parallel=True)

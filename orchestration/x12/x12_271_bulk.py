@@ -34,7 +34,7 @@ ROW_FIELDS = (
     "rejection_loop", "rejections_json",
 )  # fmt: skip
 Rejection = tuple[str, str, str, str | None]  # loop, code, reason, follow-up
-_Out = tuple[list[str], list[tuple]]  # record ids, rows without them
+_Out = list[tuple]  # rows
 _first = itemgetter(0)
 _CACHE_MAX = 20_000  # entries per memo; cleared when full (a worker reads many files)
 
@@ -43,9 +43,9 @@ class _NotBulk(Exception):
     """The text is outside what this reader handles: parse_271 reads it."""
 
 
-def bulk_271_rows(text: str) -> tuple[list[str], list[tuple]] | None:
-    """(record ids, rows of the other ROW_FIELDS) of every answer of every 271 in text, as
-    parse_271(text, strict=True) and eligibility.to_row give them; None when parse_271 must read it."""
+def bulk_271_rows(text: str) -> list[tuple] | None:
+    """Rows (ROW_FIELDS order) of every answer of every 271 in text, as parse_271(text, strict=True) and
+    eligibility.to_row give them; None when the text must be read by parse_271."""
     try:
         return _read(text)
     except (_NotBulk, X12Error, ValueError, IndexError):
@@ -60,6 +60,7 @@ class _Memo:
         t, e = re.escape(d.segment), re.escape(d.element)
         self.envelope = re.compile(t + r"(GS|ST|SE|GE|IEA)" + e + r"([^" + t + r"]*)")
         self.empty_segment = d.segment * 2
+        self.eb_mark, self.ls_mark = d.segment + "EB" + d.element, d.segment + "LS" + d.element
         self.hl: dict[str, tuple[str, str, str]] = {}
         self.upper: dict[tuple[str, str], tuple[str | None, str | None, str | None, list[Rejection]]] = {}
         self.lines: dict[str, LineInfo] = {}
@@ -83,7 +84,7 @@ def _read(text: str) -> _Out:
     text = text.lstrip("\ufeff \t\r\n")
     if not text.startswith("ISA"):
         raise _NotBulk
-    out: _Out = ([], [])
+    out: _Out = []
     d, _ = read_delimiters(text, 0)
     norm = _normalised(text, d.segment)
     iea = norm.find(d.segment + "IEA" + d.element)
@@ -223,7 +224,6 @@ def _transaction(body: str, id_prefix: str, memo: _Memo, out: _Out) -> None:
             raise _NotBulk
         nodes[hl_id] = last[level] = node
         order.append(node)
-    ids, rows = out
     k = 0
     for node in order:
         if len(node) > _ROW:
@@ -239,8 +239,7 @@ def _transaction(body: str, id_prefix: str, memo: _Memo, out: _Out) -> None:
         else:
             continue
         k += 1
-        ids.append(f"{id_prefix}{k}")
-        rows.append(row)
+        out.append((f"{id_prefix}{k}", *row))
 
 
 def _upper(level: str, parent: list | None, rest: str, memo: _Memo) -> list:
@@ -310,9 +309,9 @@ def _member(level: str, parent: list, rest: str, memo: _Memo, checked_at: date |
     """Subscriber (22) or dependent (23) level with its row."""
     d = memo.d
     term, sep = d.segment, d.element
-    eb_mark = term + "EB" + sep
+    eb_mark = memo.eb_mark
     head, has_eb, ebs = (term + rest).partition(eb_mark)
-    if term + "LS" + sep in head:
+    if memo.ls_mark in head:
         raise _NotBulk
     dependent = level == "23"
     nm1 = trace = dob = group = None
@@ -348,8 +347,7 @@ def _member(level: str, parent: list, rest: str, memo: _Memo, checked_at: date |
             rejections.append(_rejection("2100D" if dependent else "2100C", value, sep))
         else:
             _check_id(sid)
-    active = auth = in_network = None
-    pt = _NO_BENEFITS
+    active = auth = in_network = name = copay = coins = ded = ded_left = oop = oop_left = limit = used = None
     if has_eb:
         lines = ebs.split(eb_mark)
         if ebs.count(term) != len(lines) - 1:
@@ -364,7 +362,7 @@ def _member(level: str, parent: list, rest: str, memo: _Memo, checked_at: date |
             if plan is None:
                 raise _NotBulk  # summarize would raise on a chosen amount
         active, auth, in_network, getter = plan
-        pt = apply_plan(getter, infos)
+        name, copay, coins, ded, ded_left, oop, oop_left, limit, used = apply_plan(getter, infos)
     dates = _plan_dates(tuple(dtps), memo) if dtps else None
     member_id = (nm1[8] or None) if nm1 else None
     node = [level, parent, 0, rejections, trace, group, member_id, dates, None, has_eb]
@@ -381,18 +379,36 @@ def _member(level: str, parent: list, rest: str, memo: _Memo, checked_at: date |
     receiver = subscriber[_PARENT]
     source = receiver[_PARENT]
     begin, end = dates or _NO_DATES
-    name, copay, coins, ded, ded_left, oop, oop_left, limit, used = pt
     node[_ROW] = (
-        trace, source[_NAME], source[_PID], receiver[_NPI], member_id,
-        (nm1[3] or None) if nm1 else None, (nm1[2] or None) if nm1 else None, dob, dependent,
-        active, name, group, begin, end, copay, coins, ded, ded_left, oop, oop_left, limit, used,
-        auth, in_network, checked_at,
-        *(_rejection_columns(inherited + rejections) if inherited or rejections else _NO_REJECTIONS),
-    )  # fmt: skip
+        trace,
+        source[_NAME],
+        source[_PID],
+        receiver[_NPI],
+        member_id,
+        (nm1[3] or None) if nm1 else None,
+        (nm1[2] or None) if nm1 else None,
+        dob,
+        dependent,
+        active,
+        name,
+        group,
+        begin,
+        end,
+        copay,
+        coins,
+        ded,
+        ded_left,
+        oop,
+        oop_left,
+        limit,
+        used,
+        auth,
+        in_network,
+        checked_at,
+    ) + (_rejection_columns(inherited + rejections) if inherited or rejections else _NO_REJECTIONS)
     return node
 
 
-_NO_BENEFITS = (None,) * 9
 _NO_DATES = (None, None)
 
 
