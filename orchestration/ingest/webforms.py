@@ -30,10 +30,10 @@ def read_webform_lines(data: bytes, file_name: str, profile: MappingProfile) -> 
 
     Raises QuarantineFile when no line carries a field the profile names."""
     text = data.decode("utf-8-sig")
-    loads = exact_json_loads(text)  # json.loads' very values, through orjson where that is exact
+    loads = exact_json_loads(data)  # json.loads' very values, through orjson where that is exact
     out = JsonColumns(profile, [], [], [])
     for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
+        if not line or line.isspace():  # what `not line.strip()` says, without copying the line
             continue
         try:
             row = loads(line)
@@ -75,7 +75,14 @@ def map_webforms(data: bytes, file_name: str, profile: MappingProfile, *, column
 
     by_value = columnar and os.environ.get(WEBFORM_COLUMNS_ENV) != "polars"
     if by_value:
-        ids = [record_id(row, number) for row, number in zip(lines.rows, lines.lines, strict=True)]
+        if profile.id:  # record_id inline: a falsy id (None, "", 0) gives the file:line id
+            key = profile.id
+            ids = [
+                str(found) if (found := row.get(key)) else f"{file_name}:{number}"
+                for row, number in zip(lines.rows, lines.lines, strict=True)
+            ]
+        else:
+            ids = [f"{file_name}:{number}" for number in lines.lines]
         mapped = map_lead_objects(lines.rows, lines.lines, lines.texts, ids, profile, SUBMISSIONS, map_row)
         if mapped is not None:
             rows, row_errors = mapped

@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 
+import pytest
+
+from orchestration.ingest.columnar_records import COLUMNAR_ENV
 from orchestration.ingest.webforms import SUBMISSIONS, WEBFORMS, parse_webforms
 
 
@@ -84,3 +87,27 @@ def test_missing_id_falls_back_to_file_and_line(tmp_path, ctx) -> None:
 def test_source_declares_one_table() -> None:
     assert WEBFORMS.name == "webforms"
     assert [t.qualified for t in WEBFORMS.tables] == ["raw.webforms_submissions"]
+
+
+@pytest.mark.parametrize("columnar", ["1", "0"])
+def test_blank_lines_keep_the_numbering_and_odd_ids_fall_back(tmp_path, ctx, monkeypatch, columnar) -> None:
+    """White-space-only lines are skipped (not errors) and later lines keep their numbers; an id that
+    is falsy in JSON (0, false, "", []) gives the file:line id, any other is its text, on both paths."""
+    lines = [
+        _line(submission_id=0),
+        " \t ",
+        "",
+        _line(submission_id=False),
+        "\u3000",
+        _line(submission_id=[]),
+        _line(submission_id=12.5),
+        _line(submission_id=["a"]),
+        "{oops",
+    ]
+    path = tmp_path / "f.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    monkeypatch.setenv(COLUMNAR_ENV, columnar)  # "0": the per-row reference path
+    parsed = parse_webforms(path, ctx)
+    ids = [r.source_record_id for r in parsed.rows[SUBMISSIONS]]
+    assert ids == ["f.jsonl:1", "f.jsonl:4", "f.jsonl:6", "12.5", "['a']"]
+    assert [(e.line, e.reason) for e in parsed.errors] == [(9, "malformed JSON")]
