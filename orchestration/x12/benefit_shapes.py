@@ -27,6 +27,7 @@ from orchestration.x12.segments import Delimiters, X12Error, split_repeats
 from orchestration.x12.values import decimal_value
 
 _STATUS_CODES = ACTIVE_CODES | INACTIVE_CODES
+_READ_CODES = _STATUS_CODES | {"A", "B", "C", "F", "G"}  # the EB01 codes summarize reads
 _PERIOD_CLASS = {p: ":total" for p in PERIODS_TOTAL} | {
     PERIOD_REMAINING: ":remaining",
     PERIOD_YEAR_TO_DATE: ":ytd",
@@ -57,13 +58,15 @@ def _decimal(value: str) -> tuple[float | None, bool]:
     """(value, invalid): summarize raises on an invalid amount only when it picks that line."""
     if not value:
         return None, False
+    if value.replace(".", "", 1).isdecimal():  # what values.decimal_value's pattern accepts, minus signs
+        return float(value), False
     try:
         return decimal_value(value, "", 0), False
     except X12Error:
         return None, True
 
 
-def line_info(line: str, d: Delimiters, partial: dict[str, tuple]) -> LineInfo:
+def line_info(line: str, d: Delimiters, partial: dict[str, list]) -> LineInfo:
     """Shape and amounts of one EB segment given without its "EB" id (EB01*EB02*...).
 
     partial memoises the line read with its EB07 blanked: lines differ mostly by that amount (what is left
@@ -79,17 +82,24 @@ def line_info(line: str, d: Delimiters, partial: dict[str, tuple]) -> LineInfo:
         base = partial[key] = _base_info(e, d)
     if base is _OUTSIDE:
         return _OUTSIDE
-    shape_base, coins, quantity, desc = base
+    shape_base, coins, quantity, desc, ids = base
     dollars, bad = _decimal(amount)
-    shape = (*shape_base, bool(amount), bad)
+    slot = (2 if bad else 1) if amount else 0  # EB07 absent, a decimal, not a decimal
+    shape_id = ids[slot]
+    if shape_id is None:
+        shape_id = ids[slot] = _intern((*shape_base, bool(amount), bad))
+    return shape_id, dollars, coins, quantity, desc
+
+
+def _intern(shape: Shape) -> int:
     shape_id = _SHAPE_IDS.get(shape)
     if shape_id is None:
         shape_id = _SHAPE_IDS[shape] = len(_SHAPES)
         _SHAPES.append(shape)
-    return shape_id, dollars, coins, quantity, desc
+    return shape_id
 
 
-def _base_info(e: list[str], d: Delimiters) -> tuple:
+def _base_info(e: list[str], d: Delimiters) -> list | LineInfo:
     stype = e[2]
     stypes = (stype,) if len(stype) <= 2 else tuple(split_repeats(stype, d))
     if "PT" in stypes or "AE" in stypes:
@@ -102,9 +112,10 @@ def _base_info(e: list[str], d: Delimiters) -> tuple:
     pct, bad_percent = _decimal(percent)
     coins = None if pct is None else (pct / 100 if pct > 1 else pct)  # some payers send 20 for 20%
     count, bad_quantity = _decimal(quantity)
+    code = e[0] if e[0] in _READ_CODES else "?"  # other EB01 codes feed nothing: one shape for them all
     shape_base = (
         tier,
-        e[0],
+        code,
         e[1] == "FAM",
         network if network in _YN else "",
         auth if auth in _YN else "",
@@ -115,7 +126,8 @@ def _base_info(e: list[str], d: Delimiters) -> tuple:
         bad_percent,
         bad_quantity,
     )
-    return shape_base, coins, None if count is None else round(count), desc
+    # The shape ids of this line with EB07 absent / a decimal / not a decimal, interned on first use.
+    return [shape_base, coins, None if count is None else round(count), desc, [None, None, None]]
 
 
 def plan_for(shape_ids: tuple[int, ...]) -> Plan:

@@ -1,0 +1,343 @@
+"""HL levels of one regular 271 transaction to row tuples: the part of the bulk reader (x12_271_bulk) that
+reads payers, providers, subscribers and dependents.
+
+Only the segments that feed a row are split into elements. EB lines are memoised by their text and
+summarised by their shape (benefit_shapes); payer and provider levels repeat across transactions and are
+memoised too. What it does not read exactly as parse_271 does -- LS/LE loops, MSG/DTP/III/AAA after an
+EB, DMG at payer or provider level, any error -- raises NotBulk.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from functools import lru_cache
+from operator import itemgetter
+
+from orchestration.x12.benefit_shapes import LineInfo, Plan, apply_plan, line_info, plan_for
+from orchestration.x12.codes import REJECT_REASONS, UNKNOWN_REJECT_REASON
+from orchestration.x12.segments import Delimiters
+from orchestration.x12.x12_271_parse import _PLAN_BEGIN, _PLAN_END, _RANGE_ONLY
+
+Rejection = tuple[str, str, str, str | None]  # loop, code, reason, follow-up
+_first = itemgetter(0)
+_CACHE_MAX = 20_000  # entries per memo; cleared when full (a worker reads many files)
+
+
+class NotBulk(Exception):
+    """The text is outside what the bulk reader handles: parse_271 reads it."""
+
+
+class BulkMemo:
+    """Per-delimiter-set memos: HL elements, payer/provider levels, EB lines, shape plans, plan dates."""
+
+    def __init__(self, d: Delimiters) -> None:
+        self.d = d
+        t, e = re.escape(d.segment), re.escape(d.element)
+        self.envelope = re.compile(t + r"(GS|ST|SE|GE|IEA)" + e + r"([^" + t + r"]*)")
+        self.empty_segment = d.segment * 2
+        self.eb_mark, self.ls_mark = d.segment + "EB" + d.element, d.segment + "LS" + d.element
+        self.hl: dict[str, tuple[str, str, str]] = {}
+        self.upper: dict[tuple[str, str], tuple[str | None, str | None, str | None, list[Rejection]]] = {}
+        self.lines: dict[str, LineInfo] = {}
+        self.partial_lines: dict[str, list] = {}
+        self.plans: dict[tuple[int, ...], Plan] = {}
+        self.dates: dict[tuple[str, ...], tuple[date | None, date | None] | None] = {}
+        self.day: dict[str, date] = {}  # CCYYMMDD -> date (BHT and plan dates repeat)
+
+    def trim(self) -> None:
+        for memo in (self.hl, self.upper, self.lines, self.partial_lines, self.plans, self.dates, self.day):
+            if len(memo) > _CACHE_MAX:
+                memo.clear()
+
+
+@lru_cache(maxsize=16)
+def memo_for(d: Delimiters) -> BulkMemo:
+    return BulkMemo(d)
+
+
+def elements(value: str, sep: str, n: int) -> list[str]:
+    """value split by sep, padded with "" to at least n elements."""
+    e = value.split(sep)
+    return e if len(e) >= n else e + [""] * (n - len(e))
+
+
+# A level of the HL tree while its transaction is read, as a list (cheaper to make than an object):
+# [level, parent, children, rejections, ...]; rejections are a payer/provider level's own and inherited
+# ones, a member's own. Payer and provider then hold name, payer id, NPI; members trace (TRN02),
+# group (REF 6P), member id, plan dates, row, had EB lines.
+_LEVEL, _PARENT, _CHILDREN, _REJECTIONS = 0, 1, 2, 3
+_NAME, _PID, _NPI = 4, 5, 6
+_TRACE, _GROUP, _MEMBER_ID, _DATES, _ROW, _HAS_EB = 4, 5, 6, 7, 8, 9
+_NO_REJECTIONS = (None, None, None, None)
+
+
+def read_transaction(body: str, id_prefix: str, memo: BulkMemo, out: list[tuple]) -> None:
+    """Rows of the answers of one transaction (body: the segments between ST and SE) appended to out."""
+    d = memo.d
+    term, sep = d.segment, d.element
+    pre, *blocks = (term + body).split(term + "HL" + sep)
+    checked_at = None
+    for seg in pre.split(term)[1:]:
+        sid, _, value = seg.partition(sep)
+        if sid == "BHT":
+            bht = elements(value, sep, 4)
+            if bht[3]:
+                checked_at = _date(bht[3], memo)
+        else:
+            _check_id(sid)
+    nodes: dict[str, list] = {}
+    last: dict[str, list] = {}
+    order: list[list] = []
+    hl_memo = memo.hl
+    for block in blocks:
+        hl, _, rest = block.partition(term)
+        parsed = hl_memo.get(hl)
+        if parsed is None:
+            parsed = hl_memo[hl] = tuple(elements(hl, sep, 3)[:3])  # type: ignore[assignment]
+        hl_id, parent_id, level = parsed
+        if hl_id in nodes:
+            raise NotBulk
+        if level == "22" or level == "23":
+            parent_level = "21" if level == "22" else "22"
+            parent = nodes.get(parent_id) if parent_id else last.get(parent_level)
+            if parent is None or parent[_LEVEL] != parent_level:
+                raise NotBulk
+            parent[_CHILDREN] += 1
+            node = _member(level, parent, rest, memo, checked_at)
+        elif level == "20" or level == "21":
+            parent = None
+            if level == "21":
+                parent = nodes.get(parent_id) if parent_id else last.get("20")
+                if parent is None or parent[_LEVEL] != "20":
+                    raise NotBulk
+                parent[_CHILDREN] += 1
+            node = _upper(level, parent, rest, memo)
+        else:
+            raise NotBulk
+        nodes[hl_id] = last[level] = node
+        order.append(node)
+    k = 0
+    for node in order:
+        if len(node) > _ROW:
+            if node[_CHILDREN] and node[_LEVEL] == "22" and not node[_HAS_EB]:
+                continue  # a subscriber that only identifies the policy holder of its dependents
+            row = node[_ROW]
+        elif node[_CHILDREN] == 0 and node[_REJECTIONS]:
+            # A payer or provider level with nothing below but rejections: one answer of its own.
+            src = node if node[_LEVEL] == "20" else node[_PARENT]
+            npi = node[_NPI] if node[_LEVEL] == "21" else None
+            row = (None, src[_NAME], src[_PID], npi) + (None,) * 4 + (False,) + (None,) * 15
+            row += (checked_at, *_rejection_columns(node[_REJECTIONS]))
+        else:
+            continue
+        k += 1
+        out.append((f"{id_prefix}{k}", *row))
+
+
+def _upper(level: str, parent: list | None, rest: str, memo: BulkMemo) -> list:
+    """Payer (20) or provider (21) level: its NM1 and AAAs (memoised by text)."""
+    key = (level, rest)
+    known = memo.upper.get(key)
+    if known is None:
+        sep = memo.d.element
+        nm1: list[str] | None = None
+        rejections: list[Rejection] = []
+        for seg in rest.split(memo.d.segment) if rest else ():
+            sid, _, value = seg.partition(sep)
+            if sid == "NM1":
+                if nm1 is None:
+                    nm1 = elements(value, sep, 9)
+            elif sid == "AAA":
+                loop = "2100B" if level == "21" else ("2000A" if nm1 is None else "2100A")
+                rejections.append(_rejection(loop, value, sep))
+            elif sid in ("LS", "LE", "DMG"):
+                raise NotBulk  # 2120 loops and dates of birth are parse_271's to judge
+            else:
+                _check_id(sid)
+        name = (nm1[2] or None) if nm1 else None
+        pid = (nm1[8] or None) if nm1 else None
+        npi = (nm1[8] or None) if nm1 and nm1[7] == "XX" else None
+        known = memo.upper[key] = (name, pid, npi, rejections)
+    name, pid, npi, rejections = known
+    if parent is not None and parent[_REJECTIONS]:
+        rejections = parent[_REJECTIONS] + rejections
+    return [level, parent, 0, rejections, name, pid, npi]
+
+
+# Ids a body segment read by id may not have: the envelope's and HL, EB, LS (their loops are found by
+# "<id><element separator>", so one written without elements would be read as another segment).
+_SPECIAL_IDS = frozenset({"ISA", "GS", "ST", "SE", "GE", "IEA", "HL", "EB", "LS", "LE"})
+_SEGMENT_ID = re.compile(r"[A-Z0-9]{2,3}\Z")
+
+
+def _check_id(sid: str) -> None:
+    if sid in _SPECIAL_IDS or _SEGMENT_ID.match(sid) is None:
+        raise NotBulk
+
+
+def _rejection(loop: str, value: str, sep: str) -> Rejection:
+    e = elements(value, sep, 4)
+    return loop, e[2], REJECT_REASONS.get(e[2], UNKNOWN_REJECT_REASON), e[3] or None
+
+
+def _rejection_columns(rejections: list[Rejection]) -> tuple:
+    if not rejections:
+        return _NO_REJECTIONS
+    loop, code, reason, _ = rejections[0]
+    dicts = [{"loop": x[0], "code": x[1], "reason": x[2], "follow_up": x[3]} for x in rejections]
+    return code, reason, loop, json.dumps(dicts)
+
+
+def _date(value: str, memo: BulkMemo) -> date:
+    out = memo.day.get(value)
+    if out is None:
+        if len(value) != 8 or not value.isdigit():
+            raise NotBulk
+        out = memo.day[value] = date.fromisoformat(value)  # CCYYMMDD; a ValueError: parse_271 reads it
+    return out
+
+
+def _member(level: str, parent: list, rest: str, memo: BulkMemo, checked_at: date | None) -> list:
+    """Subscriber (22) or dependent (23) level with its row."""
+    d = memo.d
+    term, sep = d.segment, d.element
+    eb_mark = memo.eb_mark
+    head, has_eb, ebs = (term + rest).partition(eb_mark)
+    if memo.ls_mark in head:
+        raise NotBulk
+    dependent = level == "23"
+    nm1 = trace = dob = group = None
+    rejections: list[Rejection] = []
+    dtps: list[str] = []
+    for seg in head.split(term)[1:] if rest else ():
+        sid, _, value = seg.partition(sep)
+        if sid == "NM1":
+            if nm1 is None:
+                nm1 = value.split(sep)
+                if len(nm1) < 9:
+                    nm1 += [""] * (9 - len(nm1))
+        elif sid == "DTP":
+            dtps.append(value)
+        elif sid == "TRN":
+            if trace is None:
+                trn = value.split(sep)
+                if trn[0] == "2" and len(trn) > 1:
+                    trace = trn[1] or None
+        elif sid == "DMG":
+            dmg = value.split(sep)
+            if dmg[0] == "D8" and len(dmg) > 1 and dmg[1]:
+                value = dmg[1]
+                if len(value) != 8 or not value.isdigit():
+                    raise NotBulk
+                dob = date.fromisoformat(value)
+        elif sid == "REF":
+            if group is None:
+                ref = value.split(sep)
+                if ref[0] == "6P" and len(ref) > 1:
+                    group = ref[1] or None
+        elif sid == "AAA":
+            rejections.append(_rejection("2100D" if dependent else "2100C", value, sep))
+        else:
+            _check_id(sid)
+    active = auth = in_network = name = copay = coins = ded = ded_left = oop = oop_left = limit = used = None
+    if has_eb:
+        lines = ebs.split(eb_mark)
+        if ebs.count(term) != len(lines) - 1:
+            raise NotBulk  # MSG, DTP, AAA, LS ... after an EB: parse_271's job
+        infos = list(map(memo.lines.get, lines))
+        if None in infos:
+            infos = [info or _new_line(line, memo) for info, line in zip(infos, lines, strict=True)]
+        shapes = tuple(map(_first, infos))
+        plan = memo.plans.get(shapes)
+        if plan is None:
+            plan = memo.plans[shapes] = plan_for(shapes)
+            if plan is None:
+                raise NotBulk  # summarize would raise on a chosen amount
+        active, auth, in_network, getter = plan
+        name, copay, coins, ded, ded_left, oop, oop_left, limit, used = apply_plan(getter, infos)
+    dates = _plan_dates(tuple(dtps), memo) if dtps else None
+    member_id = (nm1[8] or None) if nm1 else None
+    node = [level, parent, 0, rejections, trace, group, member_id, dates, None, has_eb]
+    if dependent:
+        subscriber, inherited = parent, parent[_PARENT][_REJECTIONS]
+        trace = trace or subscriber[_TRACE]
+        group = group or subscriber[_GROUP]
+        member_id = member_id or subscriber[_MEMBER_ID]
+        dates = dates or subscriber[_DATES]
+        if subscriber[_REJECTIONS]:
+            inherited = inherited + [r for r in subscriber[_REJECTIONS] if r[0] == "2100C"]
+    else:
+        subscriber, inherited = node, parent[_REJECTIONS]
+    receiver = subscriber[_PARENT]
+    source = receiver[_PARENT]
+    begin, end = dates or _NO_DATES
+    node[_ROW] = (
+        trace,
+        source[_NAME],
+        source[_PID],
+        receiver[_NPI],
+        member_id,
+        (nm1[3] or None) if nm1 else None,
+        (nm1[2] or None) if nm1 else None,
+        dob,
+        dependent,
+        active,
+        name,
+        group,
+        begin,
+        end,
+        copay,
+        coins,
+        ded,
+        ded_left,
+        oop,
+        oop_left,
+        limit,
+        used,
+        auth,
+        in_network,
+        checked_at,
+    ) + (_rejection_columns(inherited + rejections) if inherited or rejections else _NO_REJECTIONS)
+    return node
+
+
+_NO_DATES = (None, None)
+
+
+def _new_line(line: str, memo: BulkMemo) -> LineInfo:
+    info = memo.lines[line] = line_info(line, memo.d, memo.partial_lines)
+    return info
+
+
+def _plan_dates(dtps: tuple[str, ...], memo: BulkMemo) -> tuple[date | None, date | None] | None:
+    """Plan begin/end from one level's DTPs (first per qualifier), None when they name neither."""
+    if dtps in memo.dates:
+        return memo.dates[dtps]
+    sep = memo.d.element
+    dates: dict[str, tuple[str, str]] = {}
+    for value in dtps:
+        e = elements(value, sep, 3)
+        dates.setdefault(e[0], (e[1], e[2]))
+    begin, end = _pick(dates, _PLAN_BEGIN, memo, start=True), _pick(dates, _PLAN_END, memo, start=False)
+    found = (begin, end) if begin is not None or end is not None else None
+    memo.dates[dtps] = found
+    return found
+
+
+def _pick(
+    dates: dict[str, tuple[str, str]], qualifiers: tuple[str, ...], memo: BulkMemo, *, start: bool
+) -> date | None:
+    for qualifier in qualifiers:
+        if qualifier not in dates:
+            continue
+        fmt, value = dates[qualifier]
+        if qualifier in _RANGE_ONLY and fmt != "RD8":
+            continue
+        if fmt == "RD8":  # both ends are checked, as date_range_start_end does
+            first, _, last = value.partition("-")
+            first_date, last_date = _date(first, memo), _date(last, memo)
+            return first_date if start else last_date
+        return _date(value, memo)
+    return None
