@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from orchestration.ingest.hl7v2_extract import _STATUS_NAMES, SIU_EVENTS, _minutes, _npi_from, _xtn
-from orchestration.ingest.hl7v2_fields import STD, component_text, field_text, get
+from orchestration.ingest.hl7v2_fields import STD, component_text, components, field_text, get, pick
 from orchestration.ingest.hl7v2_parse import Hl7FormatError, decode_hl7, read_message, split_messages
 from orchestration.ingest.hl7v2_rows import (
     APPOINTMENTS,
@@ -42,26 +42,29 @@ def _patient(text: str) -> tuple:
     if hit is not None:
         return hit
     f = text.split("|")
-    id_field = 3 if get(f, 3) else 2
-    street_parts = [get(f, 11, 1, sub) for sub in (1, 2, 3)]
+    ids = components(f, 3)
+    if not pick(ids):
+        ids = components(f, 2)
+    name, address = components(f, 5), components(f, 11)
+    street_parts = [pick(address, 1, sub) for sub in (1, 2, 3)]
     street = " ".join(p for p in street_parts if p) or None
-    other = get(f, 11, 2)
+    other = pick(address, 2)
     phone = None
     phones = f[13] if len(f) > 13 else ""
     if phones:
         phone = next((p for p in (_xtn(r, STD) for r in phones.split("~")) if p), None)
     row = (
-        get(f, id_field),
-        get(f, id_field, 5),
-        get(f, 5, 1, 1),
-        get(f, 5, 2),
-        get(f, 5, 3),
+        pick(ids),
+        pick(ids, 5),
+        pick(name, 1, 1),
+        pick(name, 2),
+        pick(name, 3),
         parse_date(get(f, 7)),
         get(f, 8),
         ", ".join(p for p in (street, other) if p) or None,
-        get(f, 11, 3),
-        get(f, 11, 4),
-        get(f, 11, 5),
+        pick(address, 3),
+        pick(address, 4),
+        pick(address, 5),
         phone,
     )
     if len(_PATIENTS) >= _CACHE_MAX:
@@ -174,7 +177,8 @@ _SCHEDULES: dict[tuple[str, ...], tuple] = {}
 
 def _sch_static(f: list[str]) -> tuple:
     """(reason, appointment type, SCH-9/10 minutes, SCH-25 status lower case): codes that repeat."""
-    key = (field_text(f, 7), field_text(f, 8), field_text(f, 9), field_text(f, 10), field_text(f, 25))
+    # Fields 7-10 as a slice (a missing field reads as an empty one) and 25.
+    key = (*f[7:11], f[25] if len(f) > 25 else "")
     hit = _SCHEDULES.get(key)
     if hit is None:
         status = get(f, 25)
@@ -226,7 +230,18 @@ def _appointment(
     reason, kind, sch_minutes, status = _sch_static(sch) if sch else _NO_SCH
     tq_start = times(field_text(tq1, 7)) if tq1 else _NO_TIME
     sch_start = times(component_text(field_text(sch, 11), 4)) if sch else _NO_TIME
-    first = next((r for r in resources if r[1][0]), None)
+    # One pass over the resources for what the reference takes from the first that has it.
+    first = loc = person = resource_status = None
+    for r in resources:
+        static = r[0]
+        if first is None and r[1][0]:
+            first = r
+        if resource_status is None and static[2]:
+            resource_status = static[2]
+        if loc is None and static[0] == "location":
+            loc = static[1]
+        elif person is None and static[0] == "personnel":
+            person = static[1]
     if legacy and sch_start[0]:
         start, source = sch_start, "SCH-11.4"
     elif tq_start[0]:
@@ -238,9 +253,7 @@ def _appointment(
     else:
         start, source = _NO_TIME, None
     if not status:
-        status = next((r[0][2] for r in resources if r[0][2]), None)
-    loc = next((r[0][1] for r in resources if r[0][0] == "location"), None)
-    person = next((r[0][1] for r in resources if r[0][0] == "personnel"), None)
+        status = resource_status
     resources_json = None
     if resources:
         resources_json = (

@@ -49,3 +49,31 @@ def component_text(field: str, comp: int) -> str:
         return rep if comp == 1 else ""
     parts = rep.split("^")
     return parts[comp - 1] if comp <= len(parts) else ""
+
+
+def components(f: list[str], n: int) -> list[str]:
+    """Field n's first repetition split into components (raw text), for several `pick`s of one field."""
+    if n >= len(f) or not f[n]:
+        return []
+    v = f[n]
+    if "~" in v:
+        v = v.split("~", 1)[0]
+    return v.split("^")
+
+
+def pick(parts: list[str], comp: int = 1, sub: int = 1) -> str | None:
+    """get(f, n, comp, sub) on components(f, n): the same rules, the field split once."""
+    if comp > len(parts):
+        return None
+    v = parts[comp - 1]
+    if "&" in v:
+        subs = v.split("&")
+        if sub > len(subs):
+            return None
+        v = subs[sub - 1]
+    elif sub != 1:
+        return None
+    v = v.strip()
+    if not v or v == '""':
+        return None
+    return unescape(v, STD) if "\\" in v else v

@@ -9,6 +9,7 @@ from datetime import datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from orchestration.ingest.hl7v2_fields import components, get, pick
 from orchestration.ingest.hl7v2_records import Hl7Insurance, Hl7Merge, Hl7Resource
 from orchestration.ingest.hl7v2_rows import _insurance_dict, _json, _merge_dict, _resource_dict
 from orchestration.ingest.hl7v2_segments import (
@@ -121,3 +122,18 @@ def test_hand_built_dicts_name_every_field() -> None:
     ]
     for record, as_dict in samples:
         assert list(as_dict(record)) == [f.name for f in fields(record)]
+
+
+FIELD_TEXT = st.text(alphabet='ab ^&~\\"F', max_size=14)
+
+
+@settings(max_examples=400)
+@given(
+    st.lists(FIELD_TEXT, min_size=1, max_size=5),
+    st.integers(0, 6),
+    st.integers(1, 4),
+    st.integers(1, 3),
+)
+def test_pick_on_components_equals_get(f: list[str], n: int, comp: int, sub: int) -> None:
+    """The PID columns read a field's components once (components + pick) instead of get per column."""
+    assert pick(components(f, n), comp, sub) == get(f, n, comp, sub)
