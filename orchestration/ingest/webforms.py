@@ -17,10 +17,11 @@ from orchestration.ingest.json_lines_read import exact_json_loads
 from orchestration.ingest.lead_value_columns import map_lead_objects
 from orchestration.ingest.profile_mapping import MappedLead, RowError, map_lead_row
 from orchestration.ingest.profiles import MappingProfile, pick_profile
-from orchestration.ingest.records import ArrowRows, LineError, ParsedFile, QuarantineFile, RawTable
+from orchestration.ingest.records import ArrowRows, LineError, ParsedFile, QuarantineFile
+from orchestration.ingest.zstd_json_tables import ZstdJsonTable
 
 SOURCE = "webforms"
-SUBMISSIONS = RawTable("webforms_submissions", MappedLead)
+SUBMISSIONS = ZstdJsonTable("webforms_submissions", MappedLead, json_column="raw_json")
 # "polars": map by column through polars (the path before lead_value_columns; kept for its parity tests)
 WEBFORM_COLUMNS_ENV = "PTLEADS_WEBFORM_COLUMNS"
 
