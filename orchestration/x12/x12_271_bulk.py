@@ -90,11 +90,11 @@ def _interchange(ix: str, memo: BulkMemo, out: list[tuple]) -> None:
                 raise NotBulk
             se = elements(m.group(2), sep, 2)
             st_el = elements(st.group(2), sep, 2)
-            body = ix[st.end() + 1 : m.start()]
-            segments = body.count(term) + 3 if body else 2
+            # ST, SE and one segment after each terminator between them (empty segments were refused above)
+            segments = ix.count(term, st.end(), m.start()) + 2
             if st_el[0] != "271" or int(se[0]) != segments or se[1] != st_el[1]:
                 raise NotBulk
-            read_transaction(body, f"{isa13}-{st_el[1]}-", memo, out)
+            read_transaction(ix[st.end() : m.start()], f"{isa13}-{st_el[1]}-", memo, out)
             count += 1
             st, at = None, m.end()
             continue

@@ -38,6 +38,7 @@ class BulkMemo:
         self.envelope = re.compile(t + r"(GS|ST|SE|GE|IEA)" + e + r"([^" + t + r"]*)")
         self.empty_segment = d.segment * 2
         self.eb_mark, self.ls_mark = d.segment + "EB" + d.element, d.segment + "LS" + d.element
+        self.hl_mark = d.segment + "HL" + d.element
         self.hl: dict[str, tuple[str, str, str]] = {}
         self.upper: dict[tuple[str, str], tuple[str | None, str | None, str | None, list[Rejection]]] = {}
         self.lines: dict[str, LineInfo] = {}
@@ -74,16 +75,17 @@ _NO_REJECTIONS = (None, None, None, None)
 
 
 def read_transaction(body: str, id_prefix: str, memo: BulkMemo, out: list[tuple]) -> None:
-    """Rows of the answers of one transaction (body: the segments between ST and SE) appended to out."""
+    """Rows of the answers of one transaction appended to out; body: the segments between ST and SE, each
+    after its terminator ("~BHT*...~HL*...")."""
     d = memo.d
     term, sep = d.segment, d.element
-    pre, *blocks = (term + body).split(term + "HL" + sep)
+    pre, *blocks = body.split(memo.hl_mark)
     checked_at = None
     for seg in pre.split(term)[1:]:
         sid, _, value = seg.partition(sep)
         if sid == "BHT":
-            bht = elements(value, sep, 4)
-            if bht[3]:
+            bht = value.split(sep)
+            if len(bht) > 3 and bht[3]:
                 checked_at = _date(bht[3], memo)
         else:
             _check_id(sid)
