@@ -78,15 +78,52 @@ nameless_candidates as (
     inner join contacts on contacts.contact_type = 'email' and nameless.email = contacts.contact
 ),
 
--- The latest lead-opening record of each candidate person at the event, and the candidate's own
--- records just before and just after it (DuckDB ASOF joins).
+-- The latest lead-opening record of each candidate person at the event (DuckDB ASOF join); it makes
+-- the candidate active when it is within the idle window.
 candidates_active as (
     {{ asof_left_join('nameless_candidates', 'openings', 'person_id', 'event_at', '>=', 'event_at',
-        {'active_since': 'event_at'}) }}
+        {'opened_at': 'event_at'}) }}
 ),
 
+candidates_flagged as (
+    select
+        candidates_active.record_key,
+        candidates_active.person_id,
+        candidates_active.contact_type,
+        candidates_active.event_at,
+        case
+            when candidates_active.opened_at >= candidates_active.event_at - {{ days_interval('rules.idle_days') }}
+                then candidates_active.opened_at
+        end as active_since
+    from candidates_active
+    cross join {{ ref('int_episode_rules') }} as rules
+),
+
+-- Only a record's candidates with its latest active episode (all of them when none is active) can win:
+-- the nearest-activity tie-break below runs on those alone. A contact shared by hundreds of people at a
+-- large practice gives a record hundreds of candidates, and the two activity ASOF joins over all of them
+-- were most of this model (an aggregate and a join instead of a window over every candidate).
+best_since as (
+    select
+        record_key,
+        max(active_since) as active_since
+    from candidates_flagged
+    group by record_key
+),
+
+candidates_best as (
+    select candidates_flagged.*
+    from candidates_flagged
+    inner join best_since
+        on
+            candidates_flagged.record_key = best_since.record_key
+            and coalesce(candidates_flagged.active_since, cast('1900-01-01' as timestamp))
+            = coalesce(best_since.active_since, cast('1900-01-01' as timestamp))
+),
+
+-- The candidate's own records just before and just after the event.
 candidates_before as (
-    {{ asof_left_join('candidates_active', 'activity', 'person_id', 'event_at', '>=', 'event_at',
+    {{ asof_left_join('candidates_best', 'activity', 'person_id', 'event_at', '>=', 'event_at',
         {'previous_activity_at': 'event_at'}) }}
 ),
 
@@ -95,34 +132,15 @@ candidates_timed as (
         {'next_activity_at': 'event_at'}) }}
 ),
 
-candidates_scored as (
-    select
-        candidates_timed.record_key,
-        candidates_timed.person_id,
-        candidates_timed.contact_type,
-        coalesce(
-            candidates_timed.active_since >= candidates_timed.event_at - {{ days_interval('rules.idle_days') }}, false
-        ) as is_active,
-        candidates_timed.active_since,
-        least(
-            candidates_timed.event_at - candidates_timed.previous_activity_at,
-            candidates_timed.next_activity_at - candidates_timed.event_at
-        ) as activity_gap
-    from candidates_timed
-    cross join {{ ref('int_episode_rules') }} as rules
-),
-
 attached as (
     select
         record_key,
         person_id
-    from candidates_scored
+    from candidates_timed
     qualify row_number() over (
         partition by record_key
         order by
-            is_active desc,
-            case when is_active then active_since end desc nulls last,
-            activity_gap asc nulls last,
+            least(event_at - previous_activity_at, next_activity_at - event_at) asc nulls last,
             (contact_type = 'phone') desc,
             person_id
     ) = 1
