@@ -35,6 +35,8 @@ def bulk_271_rows(text: str) -> list[tuple] | None:
         return _read(text)
     except (NotBulk, X12Error, ValueError, IndexError):
         return None
+    except Exception:  # a reader bug must cost speed (parse_271 reads the file), never the file
+        return None
 
 
 def _read(text: str) -> list[tuple]:
