@@ -45,8 +45,8 @@ log = logging.getLogger(__name__)
 WORKERS_ENV = "PTLEADS_INGEST_WORKERS"  # 0 or 1: always parse in-process
 POOL_MIN_BYTES = 4_000_000  # smaller inboxes parse faster in-process than a pool starts
 _AHEAD_PER_WORKER = 2  # groups (or chunks of a cut file) in flight per worker: both busy, little memory
-# Small files are parsed in groups of up to this many bytes or files (parse_groups): one task, one Arrow
-# conversion per column, one table per raw table for the whole group.
+# Small files of a `parallel` (cheap to parse) source are parsed in groups of up to this many bytes or files
+# (parse_groups): one task, one Arrow conversion per column, one table per raw table for the whole group.
 GROUP_BYTES = 2_000_000
 GROUP_FILES = 512
 # Files larger than this are parsed in chunks of about this size (sources that declare a chunk mode), so
@@ -332,6 +332,9 @@ def file_jobs(
     )
     # Enough groups for every worker to get a few (the last group of an inbox is the one waited for).
     group_bytes = max(1, min(GROUP_BYTES, total // (workers * 4))) if use_pool else GROUP_BYTES
+    # Slow sources (OCR: seconds a file) gain nothing from groups and would hold a group's files back from
+    # their batch (a kill would then cost a group's OCR, not a few seconds of it): one file a group.
+    group_files = GROUP_FILES if parallel else 1
     ahead = workers * _AHEAD_PER_WORKER if use_pool else 0  # groups parsed ahead of the consumer
     pending: deque[FileJob] = deque()
     open_jobs: list[FileJob] = []
@@ -380,7 +383,7 @@ def file_jobs(
             job._waiting = True
             open_jobs.append(job)
             open_bytes += scan.size
-            if open_bytes >= group_bytes or len(open_jobs) >= GROUP_FILES:
+            if open_bytes >= group_bytes or len(open_jobs) >= group_files:
                 close_group()
         while pending and ready(pending[0]):
             yield hand_out()

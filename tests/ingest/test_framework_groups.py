@@ -8,7 +8,7 @@ import shutil
 import signal
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -198,3 +198,18 @@ def test_a_batch_keeps_consecutive_files_of_a_group_as_one_slice() -> None:
         [8, 9],
         [0, 1],
     ]
+
+
+def test_a_slow_source_parses_one_file_a_group(warehouse, monkeypatch) -> None:
+    """Sources that do not declare themselves cheap to parse (`parallel`; OCR) gain nothing from groups,
+    and a group would hold its files back from their batch: one file a group."""
+    groups: list[int] = []
+    real = parse_pool.parse_group
+    monkeypatch.setattr(
+        parse_pool, "parse_group", lambda p, paths, c: groups.append(len(paths)) or real(p, paths, c)
+    )
+    _inbox(warehouse)
+    slow = replace(HL7V2, parallel=False)
+    with duckdb.connect(str(warehouse.path)) as con:
+        report = ingest_source(con, slow, warehouse.inbox, warehouse.quarantine, warehouse.ctx, workers=2)
+    assert groups == [1, 1, 1, 1] and report.records == 12
