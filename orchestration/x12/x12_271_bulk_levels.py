@@ -18,15 +18,12 @@ from operator import itemgetter
 from orchestration.x12.benefit_shapes import LineInfo, Plan, apply_plan, line_info, plan_for
 from orchestration.x12.codes import REJECT_REASONS, UNKNOWN_REJECT_REASON
 from orchestration.x12.segments import Delimiters
+from orchestration.x12.x12_271_bulk_general import NotBulk, Rejection, read_general_member
+from orchestration.x12.x12_271_bulk_general import check_id as _check_id
 from orchestration.x12.x12_271_parse import _PLAN_BEGIN, _PLAN_END, _RANGE_ONLY
 
-Rejection = tuple[str, str, str, str | None]  # loop, code, reason, follow-up
 _first = itemgetter(0)
 _CACHE_MAX = 20_000  # entries per memo; cleared when full (a worker reads many files)
-
-
-class NotBulk(Exception):
-    """The text is outside what the bulk reader handles: parse_271 reads it."""
 
 
 class BulkMemo:
@@ -168,17 +165,6 @@ def _upper(level: str, parent: list | None, rest: str, memo: BulkMemo) -> list:
     return [level, parent, 0, rejections, name, pid, npi]
 
 
-# Ids a body segment read by id may not have: the envelope's and HL, EB, LS (their loops are found by
-# "<id><element separator>", so one written without elements would be read as another segment).
-_SPECIAL_IDS = frozenset({"ISA", "GS", "ST", "SE", "GE", "IEA", "HL", "EB", "LS", "LE"})
-_SEGMENT_ID = re.compile(r"[A-Z0-9]{2,3}\Z")
-
-
-def _check_id(sid: str) -> None:
-    if sid in _SPECIAL_IDS or _SEGMENT_ID.match(sid) is None:
-        raise NotBulk
-
-
 def _rejection(loop: str, value: str, sep: str) -> Rejection:
     e = elements(value, sep, 4)
     return loop, e[2], REJECT_REASONS.get(e[2], UNKNOWN_REJECT_REASON), e[3] or None
@@ -207,9 +193,9 @@ def _member(level: str, parent: list, rest: str, memo: BulkMemo, checked_at: dat
     term, sep = d.segment, d.element
     eb_mark = memo.eb_mark
     head, has_eb, ebs = (term + rest).partition(eb_mark)
-    if memo.ls_mark in head:
-        raise NotBulk
     dependent = level == "23"
+    if memo.ls_mark in head or (has_eb and ebs.count(term) != ebs.count(eb_mark)):
+        return _general_member(level, parent, rest, memo, checked_at)
     nm1 = trace = dob = group = None
     rejections: list[Rejection] = []
     dtps: list[str] = []
@@ -241,13 +227,13 @@ def _member(level: str, parent: list, rest: str, memo: BulkMemo, checked_at: dat
                     group = ref[1] or None
         elif sid == "AAA":
             rejections.append(_rejection("2100D" if dependent else "2100C", value, sep))
+        elif sid == "LS" or sid == "EB":  # written without elements: the general reader has them right
+            return _general_member(level, parent, rest, memo, checked_at)
         else:
             _check_id(sid)
     active = auth = in_network = name = copay = coins = ded = ded_left = oop = oop_left = limit = used = None
     if has_eb:
         lines = ebs.split(eb_mark)
-        if ebs.count(term) != len(lines) - 1:
-            raise NotBulk  # MSG, DTP, AAA, LS ... after an EB: parse_271's job
         infos = list(map(memo.lines.get, lines))
         if None in infos:
             infos = [info or _new_line(line, memo) for info, line in zip(infos, lines, strict=True)]
@@ -260,6 +246,28 @@ def _member(level: str, parent: list, rest: str, memo: BulkMemo, checked_at: dat
         active, auth, in_network, getter = plan
         name, copay, coins, ded, ded_left, oop, oop_left, limit, used = apply_plan(getter, infos)
     dates = _plan_dates(tuple(dtps), memo) if dtps else None
+    pt = (active, name, copay, coins, ded, ded_left, oop, oop_left, limit, used, auth, in_network)
+    return _member_node(level, parent, checked_at, (nm1, trace, dob, group, rejections, dates, pt, has_eb))
+
+
+def _general_member(level: str, parent: list, rest: str, memo: BulkMemo, checked_at: date | None) -> list:
+    """A member level with LS/LE, MSG, DTP, III or AAA after its EB lines (x12_271_bulk_general)."""
+    nm1, trace, dob, group, rejections, own, pt, has_eb = read_general_member(rest, level == "23", memo.d)
+    values = (pt.active, pt.plan_name, pt.copay, pt.coinsurance, pt.deductible, pt.deductible_remaining)
+    values += (pt.oop_max, pt.oop_remaining, pt.visit_limit, pt.visits_used, pt.auth_required, pt.in_network)
+    coverage_dates = {qualifier: v[:2] for qualifier, v in pt.dates.items()}
+    fields = (nm1, trace, dob, group, rejections, _dates_of(own, memo) if own else None, values, has_eb)
+    return _member_node(level, parent, checked_at, fields, coverage_dates, memo)
+
+
+def _member_node(
+    level: str, parent: list, checked_at: date | None, fields: tuple, coverage_dates: dict | None = None,
+    memo: BulkMemo | None = None,
+) -> list:  # fmt: skip
+    """The member's level list with its row: its fields, then what it inherits (a dependent its subscriber's
+    trace, group, member id and plan dates; everyone the rejections above), then the coverage line's dates."""
+    nm1, trace, dob, group, rejections, dates, pt, has_eb = fields
+    dependent = level == "23"
     member_id = (nm1[8] or None) if nm1 else None
     node = [level, parent, 0, rejections, trace, group, member_id, dates, None, has_eb]
     if dependent:
@@ -272,9 +280,12 @@ def _member(level: str, parent: list, rest: str, memo: BulkMemo, checked_at: dat
             inherited = inherited + [r for r in subscriber[_REJECTIONS] if r[0] == "2100C"]
     else:
         subscriber, inherited = node, parent[_REJECTIONS]
+    if dates is None and coverage_dates and memo is not None:
+        dates = _dates_of(coverage_dates, memo)
     receiver = subscriber[_PARENT]
     source = receiver[_PARENT]
     begin, end = dates or _NO_DATES
+    active, name, copay, coins, ded, ded_left, oop, oop_left, limit, used, auth, in_network = pt
     node[_ROW] = (
         trace,
         source[_NAME],
@@ -322,10 +333,13 @@ def _plan_dates(dtps: tuple[str, ...], memo: BulkMemo) -> tuple[date | None, dat
     for value in dtps:
         e = elements(value, sep, 3)
         dates.setdefault(e[0], (e[1], e[2]))
-    begin, end = _pick(dates, _PLAN_BEGIN, memo, start=True), _pick(dates, _PLAN_END, memo, start=False)
-    found = (begin, end) if begin is not None or end is not None else None
-    memo.dates[dtps] = found
+    found = memo.dates[dtps] = _dates_of(dates, memo)
     return found
+
+
+def _dates_of(dates: dict[str, tuple[str, str]], memo: BulkMemo) -> tuple[date | None, date | None] | None:
+    begin, end = _pick(dates, _PLAN_BEGIN, memo, start=True), _pick(dates, _PLAN_END, memo, start=False)
+    return (begin, end) if begin is not None or end is not None else None
 
 
 def _pick(
