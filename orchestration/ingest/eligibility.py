@@ -1,8 +1,9 @@
 """Eligibility: X12 005010X279A1 271 files -> `raw.eligibility_responses`, one row per subscriber or
 dependent answer (source_record_id = ISA13-ST02-loop index), AAA rejections flattened.
 
-Regular files are read by the bulk reader (x12_271_bulk: straight to row tuples, ~5x faster); any other
-file, and every file with an error, by parse_271, whose rows the bulk reader's equal (parity tests).
+Files are read by the bulk reader (x12_271_bulk: straight to row tuples; the whole ingest path ~2.4x
+faster); a file with an error, or one it does not read, by parse_271, whose rows the bulk reader's equal
+(parity tests).
 Parsed strictly; a file whose only fault is a mismatched control number (real senders get SE02/GE02/IEA02
 wrong) is re-read leniently and marked partial. Any other X12Error quarantines the file.
 """

@@ -5,10 +5,11 @@ finds the envelope segments, counts come from str.count, segment ids are checked
 read), transactions are cut at their HL segments and read by x12_271_bulk_levels, which splits only the
 segments that feed a row into elements and memoises EB lines, shapes and payer/provider levels.
 
-It reads what our generator and most payers send; anything else -- an error of any kind (the message
-must be parse_271's, with its segment positions), control numbers that only the lenient read accepts,
-LS/LE loops, MSG/DTP/III after an EB, DMG at payer or provider level -- returns None and the caller reads
-the file with parse_271 (orchestration.x12.x12_271_parse), whose rows these equal (parity tests).
+Members with LS/LE loops or MSG/DTP/III/AAA after their EB lines are read segment by segment
+(x12_271_bulk_general). Anything else -- an error of any kind (the message must be parse_271's, with its
+segment positions), control numbers that only the lenient read accepts, LS/LE or DMG at payer or provider
+level -- returns None and the caller reads the file with parse_271 (orchestration.x12.x12_271_parse),
+whose rows these equal (parity tests: tests/x12/test_x12_271_bulk_parity.py).
 """
 
 from __future__ import annotations

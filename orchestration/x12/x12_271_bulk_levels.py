@@ -3,8 +3,9 @@ reads payers, providers, subscribers and dependents.
 
 Only the segments that feed a row are split into elements. EB lines are memoised by their text and
 summarised by their shape (benefit_shapes); payer and provider levels repeat across transactions and are
-memoised too. What it does not read exactly as parse_271 does -- LS/LE loops, MSG/DTP/III/AAA after an
-EB, DMG at payer or provider level, any error -- raises NotBulk.
+memoised too. A member with LS/LE or MSG/DTP/III/AAA after its EB lines goes to x12_271_bulk_general.
+What it does not read exactly as parse_271 does -- LS/LE or DMG at payer or provider level, any error --
+raises NotBulk.
 """
 
 from __future__ import annotations
