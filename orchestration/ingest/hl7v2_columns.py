@@ -154,7 +154,7 @@ class _Times:
             if len(self.seen) >= _CACHE_MAX:
                 self.seen.clear()
             t = parse_dtm(get([raw], 0))
-            hit = self.seen[raw] = (t, to_utc(t, self.zone), _dumps(_time_dict(t)))
+            hit = self.seen[raw] = (t, to_utc(t, self.zone), _time_json(t))
         return hit
 
 
@@ -166,6 +166,15 @@ def _times_in(zone: ZoneInfo) -> _Times:
     if times is None:
         times = _TIMES[zone] = _Times(zone)
     return times
+
+
+def _time_json(t: Hl7Time | None) -> str:
+    """_dumps(_time_dict(t)) written directly (a first sight of every time paid the JSON encoder): the value
+    prints as digits, '-', ':', ' ' and '.', the precision is a plain word, so nothing needs escaping."""
+    if t is None:
+        return "null"
+    offset = "null" if t.offset_min is None else str(t.offset_min)
+    return f'{{"value":"{t.value}","precision":"{t.precision}","offset_min":{offset}}}'
 
 
 def _time_dict(t: Hl7Time | None) -> dict[str, object] | None:

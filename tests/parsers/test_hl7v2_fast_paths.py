@@ -9,9 +9,10 @@ from datetime import datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from orchestration.ingest.hl7v2_columns import _time_dict, _time_json
 from orchestration.ingest.hl7v2_fields import components, get, pick
 from orchestration.ingest.hl7v2_records import Hl7Insurance, Hl7Merge, Hl7Resource
-from orchestration.ingest.hl7v2_rows import _insurance_dict, _json, _merge_dict, _resource_dict
+from orchestration.ingest.hl7v2_rows import _dumps, _insurance_dict, _json, _merge_dict, _resource_dict
 from orchestration.ingest.hl7v2_segments import (
     Encoding,
     Hl7Time,
@@ -137,3 +138,11 @@ FIELD_TEXT = st.text(alphabet='ab ^&~\\"F', max_size=14)
 def test_pick_on_components_equals_get(f: list[str], n: int, comp: int, sub: int) -> None:
     """The PID columns read a field's components once (components + pick) instead of get per column."""
     assert pick(components(f, n), comp, sub) == get(f, n, comp, sub)
+
+
+@settings(max_examples=300)
+@given(st.one_of(st.builds(lambda d, o: d + o, DIGITS, OFFSETS), ODD, st.just("20250106080000.1234-0600")))
+def test_time_json_equals_the_encoder(text: str) -> None:
+    """Times' JSON in resources_json is written by hand: byte for byte what the JSON encoder writes."""
+    t = parse_dtm(text)
+    assert _time_json(t) == _dumps(_time_dict(t))
