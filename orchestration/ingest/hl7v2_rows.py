@@ -26,6 +26,7 @@ from orchestration.ingest.hl7v2_records import (
 )
 from orchestration.ingest.hl7v2_segments import Hl7Time
 from orchestration.ingest.records import ParsedFile, RawTable
+from orchestration.ingest.zstd_json_tables import ZstdJsonTable
 
 SOURCE = "hl7v2"
 
@@ -127,7 +128,10 @@ class Hl7PatientUpdateRow(Hl7PatientColumns):
 
 MESSAGES = RawTable("hl7v2_messages", Hl7MessageRow)
 REFERRALS = RawTable("hl7v2_referrals", Hl7ReferralRow)
-APPOINTMENTS = RawTable("hl7v2_appointments", Hl7AppointmentRow)
+# resources_json (every AIS/AIG/AIL/AIP as JSON, ~63% of the table's Arrow bytes) is kept for lineage and
+# no dbt model reads it: stored zstd-compressed, insert + commit of the 20k-lead export 0.42 -> 0.35 CPU-s,
+# warehouse 10.2 -> 5.0 MB.
+APPOINTMENTS = ZstdJsonTable("hl7v2_appointments", Hl7AppointmentRow, json_column="resources_json")
 PATIENT_UPDATES = RawTable("hl7v2_patient_updates", Hl7PatientUpdateRow)
 
 

@@ -213,3 +213,23 @@ def test_a_slow_source_parses_one_file_a_group(warehouse, monkeypatch) -> None:
     with duckdb.connect(str(warehouse.path)) as con:
         report = ingest_source(con, slow, warehouse.inbox, warehouse.quarantine, warehouse.ctx, workers=2)
     assert groups == [1, 1, 1, 1] and report.records == 12
+
+
+def test_hl7_appointments_store_resources_json_zstd_and_read_it_back(warehouse) -> None:
+    """resources_json is the bulk of the HL7 v2 appointments table and no model reads it: zstd-compressed."""
+    _inbox(warehouse)
+    _ingest(warehouse, 0)
+    with duckdb.connect(str(warehouse.path)) as con:
+        con.execute("CHECKPOINT")
+        kinds = {
+            r[0]
+            for r in con.execute(
+                "SELECT compression FROM pragma_storage_info('raw.hl7v2_appointments') "
+                "WHERE column_name = 'resources_json' AND segment_type = 'VARCHAR'"
+            ).fetchall()
+        }
+        (resources,) = con.execute(
+            "SELECT resources_json FROM raw.hl7v2_appointments WHERE source_record_id = 'C2'"
+        ).fetchone()
+    assert kinds == {"ZSTD"}
+    assert '"start":{"value":"2025-01-08 08:00:00","precision":"second","offset_min":-360}' in resources
