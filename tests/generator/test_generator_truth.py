@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import random
 import re
 from collections import Counter
 from datetime import datetime, timedelta
@@ -11,6 +12,10 @@ from pathlib import Path
 
 import pytest
 from generator_support import read_csv
+
+from orchestration.generator.people import PeopleFactory
+from orchestration.generator.practice import build_practice
+from orchestration.settings import REPO_ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -136,6 +141,24 @@ def test_people_repeat_share_households_and_look_alike(practice_2000: Path) -> N
     surname_zip = Counter((p["last_name"], p["zip"]) for p in persons)
     look_alikes = [p for p in persons if surname_zip[(p["last_name"], p["zip"])] > 1]
     assert len({p["household_id"] for p in look_alikes}) > 1  # hard negatives across households
+
+
+def test_an_email_address_belongs_to_one_household(practice_2000: Path) -> None:
+    persons = read_csv(practice_2000 / "truth" / "persons.csv")
+    households: dict[str, set[str]] = {}
+    for p in persons:
+        if p["email"]:
+            households.setdefault(p["email"], set()).add(p["household_id"])
+    assert households and all(len(h) == 1 for h in households.values())
+
+
+def test_namesakes_get_their_own_mailboxes() -> None:
+    """A provider never hands out a taken address: 300 people named Mary Smith get 300 addresses."""
+    rng = random.Random(7)
+    factory = PeopleFactory(build_practice(REPO_ROOT / "config", 1, 100, rng), rng)
+    emails = [factory._email("Mary", "Smith") for _ in range(300)]
+    issued = [e for e in emails if e is not None]
+    assert len(issued) > 200 and len(set(issued)) == len(issued)
 
 
 def test_fax_truth_matches_faxes_and_sidecars(practice_2000: Path) -> None:
