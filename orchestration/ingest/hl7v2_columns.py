@@ -10,7 +10,6 @@ rows, errors and line numbers: tests/parsers/test_hl7v2_columns.py compares them
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,7 +24,8 @@ from orchestration.ingest.hl7v2_rows import (
     message_row,
     to_utc,
 )
-from orchestration.ingest.hl7v2_segments import Hl7Time, parse_date, parse_dtm
+from orchestration.ingest.hl7v2_segments import parse_date
+from orchestration.ingest.hl7v2_times import NO_TIME, Times, times_in
 from orchestration.ingest.records import LineError, ParsedFile, RawTable, TupleRows
 from orchestration.ingest.tuple_rows import as_tuple
 
@@ -139,48 +139,6 @@ def _identity(name: str, f3: str, f4: str) -> tuple[str | None, ...]:
     return (get(f, 3), get(f, 3, 2), role, None, None)
 
 
-class _Times:
-    """DTM field text -> (Hl7Time, naive UTC, its JSON), kept per process and zone: an appointment's start
-    repeats in 3-4 fields, and slot times and send times repeat across files. Keyed by the raw field; the
-    value is read as Segment.get reads it (the Hl7Time is shared: nothing mutates it)."""
-
-    def __init__(self, zone: ZoneInfo) -> None:
-        self.zone = zone
-        self.seen: dict[str, tuple[Hl7Time | None, datetime | None, str]] = {}
-
-    def __call__(self, raw: str) -> tuple[Hl7Time | None, datetime | None, str]:
-        hit = self.seen.get(raw)
-        if hit is None:
-            if len(self.seen) >= _CACHE_MAX:
-                self.seen.clear()
-            t = parse_dtm(get([raw], 0))
-            hit = self.seen[raw] = (t, to_utc(t, self.zone), _time_json(t))
-        return hit
-
-
-_TIMES: dict[ZoneInfo, _Times] = {}
-
-
-def _times_in(zone: ZoneInfo) -> _Times:
-    times = _TIMES.get(zone)
-    if times is None:
-        times = _TIMES[zone] = _Times(zone)
-    return times
-
-
-def _time_json(t: Hl7Time | None) -> str:
-    """_dumps(_time_dict(t)) written directly (a first sight of every time paid the JSON encoder): the value
-    prints as digits, '-', ':', ' ' and '.', the precision is a plain word, so nothing needs escaping."""
-    if t is None:
-        return "null"
-    offset = "null" if t.offset_min is None else str(t.offset_min)
-    return f'{{"value":"{t.value}","precision":"{t.precision}","offset_min":{offset}}}'
-
-
-def _time_dict(t: Hl7Time | None) -> dict[str, object] | None:
-    return None if t is None else {"value": t.value, "precision": t.precision, "offset_min": t.offset_min}
-
-
 _SCHEDULES: dict[tuple[str, ...], tuple] = {}
 
 
@@ -204,11 +162,10 @@ def _sch_static(f: list[str]) -> tuple:
 
 
 _NO_SCH = (None, None, None, None)
-_NO_TIME = (None, None, "null")
 
 
 def _appointment(
-    lines: list[tuple[int, str]], trigger: str, version: str | None, times: _Times
+    lines: list[tuple[int, str]], trigger: str, version: str | None, times: Times
 ) -> tuple[tuple, tuple[Any, ...]]:
     """(patient columns, the appointment columns after sent_at) of one SIU message."""
     sch = tq1 = None
@@ -237,8 +194,8 @@ def _appointment(
                 notes.append(text)
     legacy = bool(version) and version < "2.5"  # type: ignore[operator]
     reason, kind, sch_minutes, status = _sch_static(sch) if sch else _NO_SCH
-    tq_start = times(field_text(tq1, 7)) if tq1 else _NO_TIME
-    sch_start = times(component_text(field_text(sch, 11), 4)) if sch else _NO_TIME
+    tq_start = times(field_text(tq1, 7)) if tq1 else NO_TIME
+    sch_start = times(component_text(field_text(sch, 11), 4)) if sch else NO_TIME
     # One pass over the resources for what the reference takes from the first that has it.
     first = loc = person = resource_status = None
     for r in resources:
@@ -260,7 +217,7 @@ def _appointment(
     elif sch_start[0]:
         start, source = sch_start, "SCH-11.4"
     else:
-        start, source = _NO_TIME, None
+        start, source = NO_TIME, None
     if not status:
         status = resource_status
     resources_json = None
@@ -293,7 +250,7 @@ def _appointment(
 
 
 def _duration(
-    sch_minutes: int | None, tq1: list[str] | None, resources: list[tuple], times: _Times
+    sch_minutes: int | None, tq1: list[str] | None, resources: list[tuple], times: Times
 ) -> int | None:
     """hl7v2_extract._duration after its legacy SCH-9/10 case, on split fields."""
     if tq1 and (explicit := _minutes(get(tq1, 13), get(tq1, 13, 2))) is not None:
@@ -335,7 +292,7 @@ def _header(f: list[str]) -> tuple:
     return hit
 
 
-def _lean(lines: list[tuple[int, str]], times: _Times) -> LineError | tuple[tuple, tuple | None] | None:
+def _lean(lines: list[tuple[int, str]], times: Times) -> LineError | tuple[tuple, tuple | None] | None:
     """(message row, appointment row or None) of a standard-delimiter message; a LineError for the
     MSH faults the reference reports; None when the message needs the reference path (REF, ADT)."""
     msh_line, text = lines[0]
@@ -383,7 +340,7 @@ def parse_hl7v2_columns(data: bytes, file_name: str, zone: ZoneInfo) -> ParsedFi
     messages, errors = split_messages(text)
     if not messages:
         raise Hl7FormatError(f"{file_name}: no MSH segment, not HL7 v2")
-    times = _times_in(zone)
+    times = times_in(zone)
     rows: dict[RawTable, list[tuple]] = {MESSAGES: []}
     message_rows = rows[MESSAGES]
     for lines in messages:

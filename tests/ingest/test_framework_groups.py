@@ -233,3 +233,32 @@ def test_hl7_appointments_store_resources_json_zstd_and_read_it_back(warehouse) 
         ).fetchone()
     assert kinds == {"ZSTD"}
     assert '"start":{"value":"2025-01-08 08:00:00","precision":"second","offset_min":-360}' in resources
+
+
+_PARENT_ENV = "PTLEADS_TEST_PARENT_PID"
+
+
+def _dies_in_a_worker(path: Path, ctx):
+    """HL7 v2's parse, except that a worker process reading c_good.hl7 dies (as out of memory would)."""
+    if path.name == "c_good.hl7" and str(os.getpid()) != os.environ.get(_PARENT_ENV):
+        os._exit(1)
+    return HL7V2.parse(path, ctx)
+
+
+def test_a_worker_dying_mid_group_leaves_its_group_to_the_parent(warehouse, monkeypatch, caplog) -> None:
+    monkeypatch.setattr(parse_pool, "POOL_MIN_BYTES", 0)
+    monkeypatch.setenv(_PARENT_ENV, str(os.getpid()))
+    parse_pool.shutdown_pool()  # the workers start with this environment
+    _inbox(warehouse)
+    dying = replace(HL7V2, parse=_dies_in_a_worker)
+    try:
+        with duckdb.connect(str(warehouse.path)) as con:
+            report = ingest_source(
+                con, dying, warehouse.inbox, warehouse.quarantine, warehouse.ctx, workers=2
+            )
+    finally:
+        parse_pool.shutdown_pool()
+    assert "a parse worker died" in caplog.text
+    assert (report.records, report.files_quarantined) == (12, 2)
+    per_file = warehouse.query("SELECT source_file, count(*) FROM raw.hl7v2_messages GROUP BY 1 ORDER BY 1")
+    assert per_file == [("a_good.hl7", 3), ("c_good.hl7", 2), ("f_partial.hl7", 1)]

@@ -9,7 +9,6 @@ from datetime import datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orchestration.ingest.hl7v2_columns import _time_dict, _time_json
 from orchestration.ingest.hl7v2_fields import components, get, pick
 from orchestration.ingest.hl7v2_records import Hl7Insurance, Hl7Merge, Hl7Resource
 from orchestration.ingest.hl7v2_rows import _dumps, _insurance_dict, _json, _merge_dict, _resource_dict
@@ -22,6 +21,7 @@ from orchestration.ingest.hl7v2_segments import (
     parse_dtm,
     unescape,
 )
+from orchestration.ingest.hl7v2_times import time_dict, time_json
 
 ENC = Encoding()
 DIGITS = st.text(alphabet="0123456789", min_size=4, max_size=16)
@@ -145,4 +145,4 @@ def test_pick_on_components_equals_get(f: list[str], n: int, comp: int, sub: int
 def test_time_json_equals_the_encoder(text: str) -> None:
     """Times' JSON in resources_json is written by hand: byte for byte what the JSON encoder writes."""
     t = parse_dtm(text)
-    assert _time_json(t) == _dumps(_time_dict(t))
+    assert time_json(t) == _dumps(time_dict(t))

@@ -1,0 +1,56 @@
+"""HL7 v2 DTM field text -> (Hl7Time, naive UTC, its JSON) for the columnar path (hl7v2_columns), kept per
+process and zone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from orchestration.ingest.hl7v2_fields import get
+from orchestration.ingest.hl7v2_rows import to_utc
+from orchestration.ingest.hl7v2_segments import Hl7Time, parse_dtm
+
+_CACHE_MAX = 50_000  # entries per zone (as hl7v2_columns' caches); cleared when full
+NO_TIME = (None, None, "null")
+
+
+class Times:
+    """DTM field text -> (Hl7Time, naive UTC, its JSON), kept per process and zone: an appointment's start
+    repeats in 3-4 fields, and slot times and send times repeat across files. Keyed by the raw field; the
+    value is read as Segment.get reads it (the Hl7Time is shared: nothing mutates it)."""
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        self.zone = zone
+        self.seen: dict[str, tuple[Hl7Time | None, datetime | None, str]] = {}
+
+    def __call__(self, raw: str) -> tuple[Hl7Time | None, datetime | None, str]:
+        hit = self.seen.get(raw)
+        if hit is None:
+            if len(self.seen) >= _CACHE_MAX:
+                self.seen.clear()
+            t = parse_dtm(get([raw], 0))
+            hit = self.seen[raw] = (t, to_utc(t, self.zone), time_json(t))
+        return hit
+
+
+_TIMES: dict[ZoneInfo, Times] = {}
+
+
+def times_in(zone: ZoneInfo) -> Times:
+    times = _TIMES.get(zone)
+    if times is None:
+        times = _TIMES[zone] = Times(zone)
+    return times
+
+
+def time_json(t: Hl7Time | None) -> str:
+    """_dumps(time_dict(t)) written directly (a first sight of every time paid the JSON encoder): the value
+    prints as digits, '-', ':', ' ' and '.', the precision is a plain word, so nothing needs escaping."""
+    if t is None:
+        return "null"
+    offset = "null" if t.offset_min is None else str(t.offset_min)
+    return f'{{"value":"{t.value}","precision":"{t.precision}","offset_min":{offset}}}'
+
+
+def time_dict(t: Hl7Time | None) -> dict[str, object] | None:
+    return None if t is None else {"value": t.value, "precision": t.precision, "offset_min": t.offset_min}
