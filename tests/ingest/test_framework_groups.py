@@ -15,7 +15,7 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from orchestration.ingest import parse_pool
+from orchestration.ingest import ingest_commits, parse_pool
 from orchestration.ingest.framework import ingest_source
 from orchestration.ingest.hl7v2 import HL7V2
 from orchestration.ingest.ingest_commits import CRASH_ENV, Batch, ReadyFile
@@ -111,12 +111,16 @@ def test_groups_give_the_warehouse_files_parsed_alone_give(tmp_path, ctx, monkey
     from tests.ingest.conftest import Warehouse
 
     grouped, alone = Warehouse(tmp_path / "grouped", ctx), Warehouse(tmp_path / "alone", ctx)
-    for w in (grouped, alone):
+    split = Warehouse(tmp_path / "split", ctx)  # a group's files committed in several batches
+    for w in (grouped, alone, split):
         _inbox(w)
     _ingest(grouped, 0)
+    with monkeypatch.context() as patch:
+        patch.setattr(ingest_commits, "BATCH_MAX_FILES", 1)
+        _ingest(split, 0)
     monkeypatch.setattr(parse_pool, "GROUP_FILES", 1)
     _ingest(alone, 0)
-    assert _state(grouped) == _state(alone)
+    assert _state(grouped) == _state(alone) == _state(split)
     assert _ingest(grouped, 0).records == 0  # a rerun changes nothing
 
 
