@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+from orchestration.ingest import fhir_fast, fhir_structs
 from orchestration.ingest import fhir_parse as fp
 from orchestration.ingest.file_chunks import ChunkMode, ChunkPath
 from orchestration.ingest.framework import ParseContext, Source
 from orchestration.ingest.json_lines_read import exact_json_loads
-from orchestration.ingest.records import LineError, ParsedFile, QuarantineFile, RawTable
+from orchestration.ingest.records import LineError, ParsedFile, QuarantineFile, RawTable, TupleRows
+from orchestration.ingest.tuple_rows import as_tuple
 from orchestration.ingest.zstd_json_tables import ZstdJsonTable
 
 SOURCE = "fhir"
@@ -21,6 +25,7 @@ TABLES: dict[str, RawTable] = {
     "Practitioner": ZstdJsonTable("fhir_practitioners", fp.FhirPractitioner),
     "Location": ZstdJsonTable("fhir_locations", fp.FhirLocation),
 }
+_KINDS = {table: kind for kind, table in TABLES.items()}
 
 
 def _add(parsed: ParsedFile, obj: object, line: int, raw: str | None, skipped: set[str]) -> None:
@@ -54,6 +59,67 @@ def _add_resource(parsed: ParsedFile, resource: dict, kind: str, line: int, raw:
     rows.append(record)
 
 
+def _add_line(
+    parsed: ParsedFile, loads: Callable[[str], Any], number: int, line: str, raw: str, skipped: set[str]
+) -> None:
+    """Today's reading of one NDJSON line (json.loads semantics, then fhir_parse): the reference."""
+    try:
+        obj = loads(line)
+    except json.JSONDecodeError:
+        parsed.errors.append(LineError(number, "malformed JSON"))
+        return
+    # type check first: a list or object as resourceType is unhashable (it failed the whole file)
+    if type(obj) is dict and type(kind := obj.get("resourceType")) is str and kind in TABLES:
+        _add_resource(parsed, obj, kind, number, raw)  # the usual line: one resource
+    else:
+        _add(parsed, obj, number, raw, skipped)
+
+
+def _add_lines(
+    parsed: ParsedFile,
+    data: bytes,
+    text: str,
+    skipped: set[str],
+    decode: Callable[[str], Any] = fhir_structs.decoder.decode,
+) -> None:
+    """NDJSON lines: msgspec Structs to row tuples (fhir_fast) where a line decodes as one ordinary
+    resource; any other line (malformed, a Bundle, another type, an odd value) through _add_line.
+
+    Rows go to the framework as TupleRows per table, in line order; records of lines read the
+    reference way are turned into the same tuples. `decode` is msgspec's; a decoder refusing every line
+    gives today's reading of the whole file (the parity tests' oracle)."""
+    builders = fhir_fast.ROW_BUILDERS
+    tuples: dict[str, list[tuple]] = {}
+    loads: Callable[[str], Any] | None = None  # the reference decoder, built only when a line needs it
+    for number, line in enumerate(text.splitlines(), start=1):
+        raw = line.strip()
+        if not raw:
+            continue
+        try:
+            res = decode(line)  # not `raw`: strip() also drops non-JSON white space (json refuses it)
+            if res.id:
+                kind, build = builders[type(res)]
+                row = build(res, raw)
+                rows = tuples.get(kind)
+                if rows is None:
+                    rows = tuples[kind] = []
+                rows.append(row)
+                continue
+        except Exception:  # any doubt about a line: read it the reference way
+            pass
+        if loads is None:
+            loads = exact_json_loads(data)
+        slow = ParsedFile()
+        _add_line(slow, loads, number, line, raw, skipped)
+        parsed.errors.extend(slow.errors)
+        for table, records in slow.rows.items():
+            kind = _KINDS[table]
+            tuples.setdefault(kind, []).extend(as_tuple(table, r) for r in records)
+    for kind, rows in tuples.items():
+        table = TABLES[kind]
+        parsed.rows[table] = TupleRows(rows, table.record_type)
+
+
 def parse_fhir(path: Path, ctx: ParseContext) -> ParsedFile:
     """Route every resource by its resourceType (the file name is only a hint)."""
     data = path.read_bytes()
@@ -72,20 +138,7 @@ def parse_fhir(path: Path, ctx: ParseContext) -> ParsedFile:
     if whole is not None:
         _add(parsed, whole, 1, None, skipped)
     else:
-        loads = exact_json_loads(data)
-        for number, line in enumerate(text.splitlines(), start=1):
-            raw = line.strip()
-            if not raw:
-                continue
-            try:
-                obj = loads(line)
-            except json.JSONDecodeError:
-                parsed.errors.append(LineError(number, "malformed JSON"))
-                continue
-            if type(obj) is dict and (kind := obj.get("resourceType")) in TABLES:
-                _add_resource(parsed, obj, kind, number, raw)  # the usual line: one resource
-            else:
-                _add(parsed, obj, number, raw, skipped)
+        _add_lines(parsed, data, text, skipped)
     if parsed.record_count == 0 and not parsed.errors and skipped:
         found = ", ".join(sorted(skipped))
         raise QuarantineFile(f"no supported FHIR resources (found {found})", lines=[])
