@@ -177,6 +177,21 @@ def settled(frame: pl.DataFrame, label_window_days: int = LABEL_WINDOW_DAYS) -> 
     return frame.filter(pl.col(LABEL).is_not_null() & done).sort(["received_at", "lead_id"])
 
 
+def recent_window(
+    frame: pl.DataFrame, max_leads: int, label_window_days: int = LABEL_WINDOW_DAYS
+) -> pl.DataFrame:
+    """The newest `max_leads` settled leads and every lead received after the first of them (0: all).
+
+    Training memory and time grow with history (4 landmark rows a lead, features as pandas columns: a
+    million leads took 9.2 GB). The newest leads are also the ones most like today's; the out-of-time
+    holdout is the newest slice either way."""
+    done = settled(frame, label_window_days)
+    if max_leads <= 0 or done.height <= max_leads:
+        return frame
+    start = done.get_column("received_at")[done.height - max_leads]
+    return frame.filter(pl.col("received_at") >= start)
+
+
 def training_rows(frame: pl.DataFrame, landmarks: Sequence[float], prior_strength: float) -> pl.DataFrame:
     """One row per settled lead and landmark (and at its first contact) while still unscheduled.
 

@@ -69,6 +69,7 @@ class ModelSettings(BaseModel):
     holdout_fraction: float = 0.2
     calibration_fraction: float = 0.2
     history_prior_strength: float = 20.0
+    max_training_leads: int = 300_000
     gate_min_auc_gain: float = 0.0
     gate_max_ece: float = 0.05
 

@@ -37,6 +37,7 @@ from ml.features import (
     load_feature_frame,
     model_input,
     no_show_rows,
+    recent_window,
     settled,
     training_rows,
 )
@@ -117,6 +118,7 @@ def train(con: duckdb.DuckDBPyConnection, settings: Settings, force: bool = True
         return TrainReport(None, skipped=reason)
     if leads.get_column(LABEL).n_unique() < 2:
         return TrainReport(None, skipped="settled leads hold a single outcome")
+    frame = recent_window(frame, cfg.max_training_leads, cfg.label_window_days)
     rows = training_rows(frame, cfg.landmark_hours, cfg.history_prior_strength)
     split = time_split(rows, cfg.holdout_fraction, cfg.calibration_fraction)
     if len(np.unique(labels(split.train))) < 2 or len(np.unique(labels(split.holdout))) < 2:
@@ -221,6 +223,7 @@ def _log_and_register(
         "holdout_fraction": cfg.holdout_fraction,
         "calibration_fraction": cfg.calibration_fraction,
         "history_prior_strength": cfg.history_prior_strength,
+        "max_training_leads": cfg.max_training_leads,
         "n_train_rows": split.train.height + split.calibration.height,
         "n_holdout_rows": split.holdout.height,
         "n_leads": rows.get_column("lead_id").n_unique(),
