@@ -52,7 +52,7 @@ def _pick_name(names: list[fs.HumanName] | None) -> fs.HumanName | None:
 
 
 def _telecom(items: list[fs.ContactPoint] | None, system: str) -> str | None:
-    if items is None:
+    if not items:
         return None
     found = [
         t
@@ -66,6 +66,14 @@ def _telecom(items: list[fs.ContactPoint] | None, system: str) -> str | None:
     return found[0].value
 
 
+def _has_code(concept: fs.Concept | None, code: str) -> bool:
+    if concept is not None:
+        for coding in concept.coding:
+            if coding.code == code:
+                return True
+    return False
+
+
 def _identifier(
     items: list[fs.Identifier] | None, system: str | None = None, type_code: str | None = None
 ) -> str | None:
@@ -74,9 +82,7 @@ def _identifier(
             continue
         if system is not None and ident.system != system:
             continue
-        if type_code is not None and (
-            ident.type is None or type_code not in {c.code for c in ident.type.coding}
-        ):
+        if type_code is not None and not _has_code(ident.type, type_code):
             continue
         return ident.value
     return None
@@ -92,9 +98,15 @@ def _coding_code(concept: fs.Concept | None) -> str | None:
 
 
 def _concept_text(concept: fs.Concept | None) -> str | None:
+    """The text, else the first non-empty coding display (loops, not a generator: ~3x cheaper)."""
     if concept is None:
         return None
-    return concept.text or next((c.display for c in concept.coding if c.display), None)
+    if concept.text:
+        return concept.text
+    for coding in concept.coding:
+        if coding.display:
+            return coding.display
+    return None
 
 
 def patient(res: fs.Patient, raw: str) -> tuple:
@@ -194,18 +206,20 @@ _ACTOR_KINDS = ("Patient", "Practitioner", "Location")
 
 
 def _actors(participants: list[fs.Participant]) -> dict[str, str | None]:
-    """fhir_parse._actors: the plain "Kind/id" reading, else the general one."""
+    """fhir_parse._actors: the plain "Kind/id" reading (a reference with one slash and an id after it),
+    else the general one."""
     found: dict[str, str | None] = {}
     for part in participants:
-        ref = (part.actor.reference if part.actor is not None else None) or ""
-        if ref == "":
+        actor = part.actor
+        if actor is None:
             continue
-        if ref.count("/") != 1:
-            return _any_actors(participants)
+        ref = actor.reference
+        if not ref:
+            continue
         kind, _, rid = ref.partition("/")
-        if kind in _ACTOR_KINDS and kind not in found:
-            if not rid:
-                return _any_actors(participants)
+        if not rid or "/" in rid:  # no slash leaves rid empty too
+            return _any_actors(participants)
+        if kind not in found and kind in _ACTOR_KINDS:
             found[kind] = rid
     return found
 
@@ -225,9 +239,10 @@ def _any_actors(participants: list[fs.Participant]) -> dict[str, str | None]:
 def appointment(res: fs.Appointment, raw: str) -> tuple:
     actors = _actors(res.participant)
     kind = res.appointmentType
+    start, end, created, meta = res.start, res.end, res.created, res.meta
     return (
         res.id,
-        _meta(res),
+        _instant(meta.lastUpdated) if meta is not None and meta.lastUpdated else None,
         res.status,
         actors.get("Patient"),
         actors.get("Practitioner"),
@@ -235,13 +250,15 @@ def appointment(res: fs.Appointment, raw: str) -> tuple:
         next(
             (ref_text(b.reference) for b in res.basedOn if "ServiceRequest" in (b.reference or "")),
             None,
-        ),
+        )
+        if res.basedOn
+        else None,
         _concept_text(kind) or _coding_code(kind),
         _concept_text(res.serviceType[0]) if res.serviceType else None,
-        _ts(res.start),
-        _ts(res.end),
+        _instant(start) if start else None,
+        _instant(end) if end else None,
         res.minutesDuration,
-        _ts(res.created),
+        _instant(created) if created else None,
         raw,
     )
 
