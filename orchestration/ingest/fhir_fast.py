@@ -26,13 +26,13 @@ def _meta(res: fs.Patient | Any) -> datetime | None:
 
 
 def ref_text(text: str | None) -> str | None:
-    """fhir_parse.ref_id of a reference whose `reference` is `text`."""
+    """fhir_parse.ref_id of a reference whose `reference` is `text` (partition for split: same parts)."""
     if text is None:
         return None
-    text = text.split("/_history/")[0]
-    if text.startswith("urn:uuid:") or text.startswith("urn:oid:"):
-        return text.rsplit(":", 1)[-1]
-    return text.rstrip("/").rsplit("/", 1)[-1] or None
+    text = text.partition("/_history/")[0]
+    if text.startswith(("urn:uuid:", "urn:oid:")):
+        return text.rpartition(":")[2]
+    return text.rstrip("/").rpartition("/")[2] or None
 
 
 def _ref(ref: fs.Ref | fs.RefDisplay | fs.Requester | None) -> str | None:
@@ -118,7 +118,11 @@ def patient(res: fs.Patient, raw: str) -> tuple:
         family, name_text = name.family, name.text
         given = names[0] if names else None
         middle = " ".join(names[1:]) or None
-    address = next((a for a in res.address if a.use is None or a.use == "home"), None)
+    address = None
+    for candidate in res.address:
+        if candidate.use is None or candidate.use == "home":
+            address = candidate
+            break
     if address is None:
         line = city = state = postal = None
     else:
@@ -149,14 +153,26 @@ def patient(res: fs.Patient, raw: str) -> tuple:
 
 
 def service_request(res: fs.ServiceRequest, raw: str) -> tuple:
-    reasons = res.reasonCode or ()
-    icd = [c.code for r in reasons for c in r.coding if c.system in ICD10_SYSTEMS and c.code]
+    icd: list[str] = []
+    reason_texts: list[str] = []
+    for reason in res.reasonCode or ():
+        for coding in reason.coding:
+            if coding.system in ICD10_SYSTEMS and coding.code:
+                icd.append(coding.code)
+        text = _concept_text(reason)
+        if text:
+            reason_texts.append(text)
     requester = res.requester
     ident = requester.identifier if requester is not None else None
-    npi = ident.value if ident is not None and ident.system == NPI_SYSTEM else None
     notes = [n.text for n in res.note if n.text]
+    insurance: list[str] = []
+    for ref in res.insurance:
+        rid = ref_text(ref.reference)
+        if rid:
+            insurance.append(rid)
     period = res.occurrencePeriod
-    insurance = [r for r in map(_ref, res.insurance) if r]
+    authored = res.authoredOn
+    occurrence = res.occurrenceDateTime or (period.start if period is not None else None)
     return (
         res.id,
         _meta(res),
@@ -166,15 +182,15 @@ def service_request(res: fs.ServiceRequest, raw: str) -> tuple:
         _ref(res.subject),
         _ref(requester),
         requester.display if requester is not None else None,
-        npi,
+        ident.value if ident is not None and ident.system == NPI_SYSTEM else None,
         _ref(res.performer[0]) if res.performer else None,
         _ref(res.locationReference[0]) if res.locationReference else None,
-        _ts(res.authoredOn),
-        _ts(res.occurrenceDateTime or (period.start if period is not None else None)),
+        _instant(authored) if authored else None,
+        _instant(occurrence) if occurrence else None,
         _coding_code(res.code),
         _concept_text(res.code),
         icd or None,
-        "; ".join(t for t in map(_concept_text, reasons) if t) or None,
+        "; ".join(reason_texts) or None,
         insurance or None,
         "\n".join(notes) or None,  # type: ignore[arg-type]  # notes are non-empty str
         raw,
