@@ -90,6 +90,9 @@ def _add_lines(
     gives today's reading of the whole file (the parity tests' oracle)."""
     builders = fhir_fast.ROW_BUILDERS
     tuples: dict[str, list[tuple]] = {}
+    last_type: type | None = None
+    build: Callable[[Any, str], tuple] = fhir_fast.appointment
+    rows: list[tuple] = []
     loads: Callable[[str], Any] | None = None  # the reference decoder, built only when a line needs it
     for number, line in enumerate(text.splitlines(), start=1):
         raw = line.strip()
@@ -98,12 +101,11 @@ def _add_lines(
         try:
             res = decode(line)  # not `raw`: strip() also drops non-JSON white space (json refuses it)
             if res.id:
-                kind, build = builders[type(res)]
-                row = build(res, raw)
-                rows = tuples.get(kind)
-                if rows is None:
-                    rows = tuples[kind] = []
-                rows.append(row)
+                if type(res) is not last_type:  # files hold one type: look it up once a run of lines
+                    kind, build = builders[type(res)]
+                    rows = tuples.setdefault(kind, [])
+                    last_type = type(res)
+                rows.append(build(res, raw))
                 continue
         except Exception:  # any doubt about a line: read it the reference way
             pass
@@ -115,9 +117,10 @@ def _add_lines(
         for table, records in slow.rows.items():
             kind = _KINDS[table]
             tuples.setdefault(kind, []).extend(as_tuple(table, r) for r in records)
-    for kind, rows in tuples.items():
-        table = TABLES[kind]
-        parsed.rows[table] = TupleRows(rows, table.record_type)
+    for kind, kept in tuples.items():
+        if kept:  # a type whose only lines went the reference way and failed has an empty list
+            table = TABLES[kind]
+            parsed.rows[table] = TupleRows(kept, table.record_type)
 
 
 def parse_fhir(path: Path, ctx: ParseContext) -> ParsedFile:

@@ -16,10 +16,6 @@ from orchestration.ingest import fhir_structs as fs
 from orchestration.ingest.fhir_parse import ICD10_SYSTEMS, NPI_SYSTEM, _instant
 
 
-def _ts(value: str | None) -> datetime | None:
-    return _instant(value) if value else None  # parse_instant for a str | None
-
-
 def _meta(res: fs.Patient | Any) -> datetime | None:
     meta = res.meta
     return _instant(meta.lastUpdated) if meta is not None and meta.lastUpdated else None
@@ -221,25 +217,6 @@ def coverage(res: fs.Coverage, raw: str) -> tuple:
 _ACTOR_KINDS = ("Patient", "Practitioner", "Location")
 
 
-def _actors(participants: list[fs.Participant]) -> dict[str, str | None]:
-    """fhir_parse._actors: the plain "Kind/id" reading (a reference with one slash and an id after it),
-    else the general one."""
-    found: dict[str, str | None] = {}
-    for part in participants:
-        actor = part.actor
-        if actor is None:
-            continue
-        ref = actor.reference
-        if not ref:
-            continue
-        kind, _, rid = ref.partition("/")
-        if not rid or "/" in rid:  # no slash leaves rid empty too
-            return _any_actors(participants)
-        if kind not in found and kind in _ACTOR_KINDS:
-            found[kind] = rid
-    return found
-
-
 def _any_actors(participants: list[fs.Participant]) -> dict[str, str | None]:
     found: dict[str, str | None] = {}
     for part in participants:
@@ -253,16 +230,33 @@ def _any_actors(participants: list[fs.Participant]) -> dict[str, str | None]:
 
 
 def appointment(res: fs.Appointment, raw: str) -> tuple:
-    actors = _actors(res.participant)
+    # _actors inlined (no dict): the plain "Kind/id" reading, else the general one
+    patient = practitioner = location = None
+    for part in res.participant:
+        actor = part.actor
+        if actor is None or not actor.reference:
+            continue
+        kind, _, rid = actor.reference.partition("/")
+        if not rid or "/" in rid:
+            actors = _any_actors(res.participant)
+            patient, practitioner = actors.get("Patient"), actors.get("Practitioner")
+            location = actors.get("Location")
+            break
+        if kind == "Patient":
+            patient = patient or rid
+        elif kind == "Practitioner":
+            practitioner = practitioner or rid
+        elif kind == "Location":
+            location = location or rid
     kind = res.appointmentType
     start, end, created, meta = res.start, res.end, res.created, res.meta
     return (
         res.id,
         _instant(meta.lastUpdated) if meta is not None and meta.lastUpdated else None,
         res.status,
-        actors.get("Patient"),
-        actors.get("Practitioner"),
-        actors.get("Location"),
+        patient,
+        practitioner,
+        location,
         next(
             (ref_text(b.reference) for b in res.basedOn if "ServiceRequest" in (b.reference or "")),
             None,

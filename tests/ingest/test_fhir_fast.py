@@ -74,8 +74,10 @@ GOOD_DATES = ("", "2025-02-04T17:00:00-06:00", "2025-02-04T23:00:00Z", "2025-02-
 BAD_DATES = ("2025-13-40", "not a date", "2025-02-04T17:00:00.123+05:30")
 REFS = (
     "Patient/p1",
+    "Patient/p3",
     "Practitioner/d1",
     "Location/l1",
+    "Location/l2",
     "ServiceRequest/s1",
     "Coverage/c1",
     "Patient/",
@@ -279,6 +281,19 @@ _NAMES = st.lists(
     ),
     max_size=3,
 )
+# mostly plain "Kind/id" references (several of a kind: the first wins), now and then any of REFS
+_PLAIN = st.sampled_from(
+    [
+        "Patient/p1",
+        "Patient/p3",
+        "Practitioner/d1",
+        "Practitioner/d2",
+        "Location/l1",
+        "Location/l2",
+        "Device/x",
+    ]
+)
+_ACTOR_REFS = st.one_of(_PLAIN, _PLAIN, _PLAIN, st.sampled_from(REFS))
 _REFS = st.lists(_tight(reference=st.sampled_from(REFS), display=st.sampled_from(["r1", ""])), max_size=4)
 PICKS: dict[str, tuple[str, dict[str, st.SearchStrategy[Any]]]] = {
     "patient telecom, names, identifiers": (
@@ -317,7 +332,11 @@ PICKS: dict[str, tuple[str, dict[str, st.SearchStrategy[Any]]]] = {
     "appointment": (
         "Appointment",
         {
-            "participant": st.lists(_tight(actor=_tight(reference=st.sampled_from(REFS))), max_size=4),
+            "participant": st.lists(
+                st.fixed_dictionaries({"actor": st.fixed_dictionaries({"reference": _ACTOR_REFS})})
+                | _tight(actor=_tight(reference=_ACTOR_REFS)),
+                max_size=5,
+            ),
             "basedOn": _REFS,
             "appointmentType": _CONCEPT,
             "serviceType": st.lists(_CONCEPT, max_size=2),
@@ -573,3 +592,15 @@ def _assert_same_and_spy(monkeypatch: pytest.MonkeyPatch, text: str) -> Any:
     assert got == expected
     assert slow == list(range(1, text.count("\n") + 1))
     return got
+
+
+@pytest.mark.parametrize("kind", ["Patient", "Practitioner", "Location"])
+def test_the_first_participant_of_a_kind_wins(kind: str) -> None:
+    refs = [f"{kind}/first", "Device/d", f"{kind}/second"]
+    resource = {
+        "resourceType": "Appointment",
+        "id": "a",
+        "participant": [{"actor": {"reference": r}} for r in refs],
+    }
+    (row,) = _assert_same(json.dumps(resource) + "\n")["fhir_appointments"]
+    assert "'first'" in row and "'second'" not in row
