@@ -194,7 +194,7 @@ def resource_lines(draw: st.DrawFn) -> str:
 LINES = resource_lines() | st.sampled_from(["", "  ", "[]", "5", "null", '"x"', "{", "\xa0{}", '{"a":1}x'])
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(LINES, min_size=1, max_size=6), st.sampled_from(["\n", "\r\n"]))
 def test_random_lines_read_the_same_both_ways(lines: list[str], end: str) -> None:
     assert_same(end.join(lines) + end)
