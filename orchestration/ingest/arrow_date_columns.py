@@ -32,6 +32,21 @@ def _number(m: np.ndarray, start: int, width: int) -> np.ndarray:
     return out
 
 
+def _days_from_civil(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Days since 1970-01-01 of proleptic Gregorian dates (H. Hinnant's days_from_civil)."""
+    y = year - (month <= 2)
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * ((month + 9) % 12) + 2) // 5 + day - 1
+    return era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
+
+
+def _real_dates(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    month_days = _DAYS_IN_MONTH[np.clip(month, 1, 12) - 1] + ((month == 2) & leap)
+    return (month >= 1) & (month <= 12) & (day >= 1) & (day <= month_days)
+
+
 def _fixed_width(text: str) -> str:
     """The text if it may be `YYYY-MM-DDTHH:MM:SS+HH:MM` (`Z` written as +00:00), else the filler."""
     if len(text) == _ISO_WIDTH and text.isascii():
@@ -60,16 +75,9 @@ def iso_offset_utc(values: Sequence[Any]) -> tuple[pa.TimestampArray, np.ndarray
     year, month, day = _number(d, 0, 4), _number(d, 5, 2), _number(d, 8, 2)
     hour, minute, second = _number(d, 11, 2), _number(d, 14, 2), _number(d, 17, 2)
     off_h, off_m = _number(d, 20, 2), _number(d, 23, 2)
-    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
-    month_days = _DAYS_IN_MONTH[np.clip(month, 1, 12) - 1] + ((month == 2) & leap)
-    ok &= (year >= 2) & (year <= 9998) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= month_days)
+    ok &= (year >= 2) & (year <= 9998) & _real_dates(year, month, day)
     ok &= (hour <= 23) & (minute <= 59) & (second <= 59) & (off_h <= 23) & (off_m <= 59)
-    # Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
-    y = year - (month <= 2)
-    era = y // 400
-    yoe = y - era * 400
-    doy = (153 * ((month + 9) % 12) + 2) // 5 + day - 1
-    days = era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
+    days = _days_from_civil(year, month, day)
     local_s = ((days * 24 + hour) * 60 + minute) * 60 + second
     utc_s = local_s - np.where(minus, -1, 1) * (off_h * 60 + off_m) * 60
     nulls = np.fromiter((v is None for v in values), dtype=bool, count=len(values))
@@ -109,3 +117,44 @@ def numeric_date_parser(fmt: str) -> Callable[[str], date | None] | None:
             return None  # Feb 30, year 0: strptime decides (it raises)
 
     return parse
+
+
+DateColumn = Callable[[Sequence[Any]], "tuple[pa.Date32Array, np.ndarray] | None"]
+
+
+def numeric_date_column(fmt: str) -> DateColumn | None:
+    """For a numeric_date_parser format, a whole-column conversion of its fixed-width texts (two-digit
+    month and day, four-digit year: `07/04/1961`) to dates, exactly numeric_date_parser's result, with
+    the positions left undecided (any other text or type: the caller's per-value conversion decides);
+    None values stay null and decided (the conversions give None for them). None for other formats."""
+    if numeric_date_parser(fmt) is None:
+        return None
+    shape = _NUMERIC_DATE.fullmatch(fmt)
+    assert shape is not None  # numeric_date_parser took it
+    order, sep = "".join(shape.group(1, 3, 4)), ord(shape.group(2))
+    widths = {"Y": 4, "m": 2, "d": 2}
+    starts, at = {}, 0
+    for part in order:
+        starts[part] = at
+        at += widths[part] + 1
+    seps = [starts[order[1]] - 1, starts[order[2]] - 1]
+    digits = [i for i in range(10) if i not in seps]
+    filler = "0" * 10  # fails the month check: undecided
+
+    def convert(values: Sequence[Any]) -> tuple[pa.Date32Array, np.ndarray] | None:
+        if not values:
+            return None
+        texts = [v if type(v) is str and len(v) == 10 and v.isascii() else filler for v in values]
+        m = np.frombuffer("".join(texts).encode("ascii"), dtype=np.uint8).reshape(len(texts), 10)
+        ok = (m[:, seps[0]] == sep) & (m[:, seps[1]] == sep)
+        d = m.astype(np.int64) - ord("0")
+        ok &= ((d[:, digits] >= 0) & (d[:, digits] <= 9)).all(axis=1)
+        year = _number(d, starts["Y"], 4)
+        month, day = _number(d, starts["m"], 2), _number(d, starts["d"], 2)
+        ok &= (year >= 1) & _real_dates(year, month, day)
+        nulls = np.fromiter((v is None for v in values), dtype=bool, count=len(values))
+        undecided = np.flatnonzero(~ok & ~nulls)
+        days = np.where(ok, _days_from_civil(year, month, day), 0).astype(np.int32)
+        return pa.array(days, type=pa.int32(), mask=~ok).cast(pa.date32()), undecided
+
+    return convert

@@ -22,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from orchestration.ingest.arrow_date_columns import iso_offset_utc, numeric_date_parser
+from orchestration.ingest.arrow_date_columns import iso_offset_utc, numeric_date_column, numeric_date_parser
 from orchestration.ingest.person_names import name_parts
 from orchestration.ingest.profile_mapping import (
     MappedLead,
@@ -82,6 +82,11 @@ def _keys(values: list[Any]) -> tuple[list[Any], list[int]]:
         return [_key(v) for v in values], []
     odd = [i for i, v in enumerate(values) if type(v) not in _KEYABLE]
     return [_key(v) if type(v) in _KEYABLE else (list, i) for i, v in enumerate(values)], odd
+
+
+def _full_name_parts(value: Any) -> tuple[str | None, str | None, str | None, str | None]:
+    """name_parts(clean_text(value)); clean_text of a text inline (strip, empty -> None)."""
+    return name_parts(value.strip() or None if type(value) is str else clean_text(value))
 
 
 def _timestamp(fmt: str | None, profile: MappingProfile) -> Callable[[Any], datetime | None]:
@@ -223,13 +228,13 @@ def map_lead_objects(
     fmts = profile.formats
     first = fields.get("first_name", clean_text)
     last = fields.get("last_name", clean_text)
-    full = fields.get("full_name", lambda v: name_parts(clean_text(v)))
+    full = fields.get("full_name", _full_name_parts)
     received_fmt, dob_fmt = fmts.get("received_at"), fmts.get("dob")
     received = fields.get(
         "received_at", _timestamp(received_fmt, profile), iso_offset_utc if received_fmt is None else None
     )
     columns: dict[str, Sequence[Any] | pa.Array] = {
-        "dob": fields.get("dob", _lenient_date(dob_fmt)),
+        "dob": fields.get("dob", _lenient_date(dob_fmt), numeric_date_column(dob_fmt) if dob_fmt else None),
         **{name: fields.get(name, clean_text) for name in _TEXT_FIELDS},
         "diagnosis_codes": fields.get("diagnosis_codes", _codes),
         "surgery_date": fields.get("surgery_date", lambda v: parse_date(v, fmts.get("surgery_date"))),

@@ -70,8 +70,11 @@ def name_parts(full_name: str | None) -> tuple[str | None, str | None, str | Non
     if not full_name or not full_name.strip():
         return (None, None, None, None)
     two = full_name.split()
-    if len(two) == 2 and "," not in full_name and _TITLES_OR_SUFFIXES.isdisjoint(map(_norm, two)):
-        return (two[0], None, two[1], None)  # "Ana Gomez", the usual case, as split_name_steps gives
+    if len(two) == 2 and "," not in full_name:  # "Ana Gomez", the usual case, as split_name_steps gives
+        first, last = two
+        special = _TITLES_OR_SUFFIXES  # _norm inline: this runs once per distinct name of every file
+        if first.lower().strip(".,") not in special and last.lower().strip(".,") not in special:
+            return (first, None, last, None)
     parts = split_name_steps(full_name)
     return (parts.first, parts.middle, parts.last, parts.suffix)
 
