@@ -36,17 +36,15 @@ _LONG_RUN = b"9" * 19
 
 
 def _object_lines(data: bytes, text: str, profile: MappingProfile) -> JsonColumns | None:
-    """The usual file at C speed: no blank line, every line one JSON object orjson decodes (exactly
+    """The usual file at C speed: every line one JSON object orjson decodes (so no blank line; exactly
     json.loads' value: no 19-digit run, see exact_json_loads); None for any other file, which the line
     loop then reads (the reference of this shortcut)."""
     lines = text.splitlines()
-    if orjson is None or not lines or "" in lines or any(map(str.isspace, lines)):
-        return None
-    if _LONG_RUN in data.translate(_DIGIT_MASK):
+    if orjson is None or not lines or _LONG_RUN in data.translate(_DIGIT_MASK):
         return None
     try:
         rows = list(map(orjson.loads, lines))
-    except orjson.JSONDecodeError:
+    except orjson.JSONDecodeError:  # also a blank line (the loop skips it): the loop decides
         return None
     if set(map(type, rows)) != {dict}:
         return None

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orchestration.ingest.arrow_date_columns import iso_offset_utc, numeric_date_parser
+from orchestration.ingest.arrow_date_columns import iso_offset_utc, numeric_date_column, numeric_date_parser
 
 
 def _python_utc(value: object) -> datetime | None:
@@ -155,3 +155,56 @@ def test_epoch_arithmetic_across_a_century_leap_rule() -> None:
     ]
     _check_iso(values)
     assert iso_offset_utc(values)[0].to_pylist()[1] == datetime(1900, 3, 1, 12)
+
+
+_date_texts = st.one_of(
+    st.dates(min_value=date(1, 1, 1)).map(lambda d: (d.month, d.day, d.year)),
+    st.tuples(st.integers(0, 40), st.integers(0, 40), st.integers(0, 12000)),
+)
+
+
+@pytest.mark.parametrize("fmt", ["%m/%d/%Y", "%d.%m.%Y", "%Y-%m-%d", "%Y/%d/%m"])
+@given(
+    st.lists(
+        st.one_of(
+            _date_texts,
+            st.none(),
+            st.integers(),
+            st.text(alphabet="0123456789/ .-", max_size=11),
+            st.text(max_size=10),
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_date_column_is_the_quick_parser_or_undecided(fmt: str, values: list) -> None:
+    texts = [
+        fmt.replace("%m", f"{v[0]:02d}").replace("%d", f"{v[1]:02d}").replace("%Y", f"{v[2]:04d}")
+        if isinstance(v, tuple)
+        else v
+        for v in values
+    ]
+    convert, parse = numeric_date_column(fmt), numeric_date_parser(fmt)
+    assert convert is not None and parse is not None
+    found = convert(texts)
+    assert found is not None
+    dates, undecided = found
+    got, left = dates.to_pylist(), set(undecided.tolist())
+    for position, text in enumerate(texts):
+        if position in left:
+            assert got[position] is None and text is not None
+        elif text is None:
+            assert got[position] is None
+        else:  # decided: the quick parser's date (so strptime's), never a guess
+            assert got[position] is not None and got[position] == parse(text), text
+
+
+def test_date_column_decides_the_usual_texts() -> None:
+    convert = numeric_date_column("%m/%d/%Y")
+    assert convert is not None
+    values = ["07/04/1961", None, "02/29/2000", "02/29/1900", "7/4/1961", 5, "02/04/0000", "13/01/2000"]
+    dates, undecided = convert(values)
+    assert dates.to_pylist()[:3] == [date(1961, 7, 4), None, date(2000, 2, 29)]
+    assert undecided.tolist() == [3, 4, 5, 6, 7]  # year 0: strptime raises, as date() does
+    assert numeric_date_column("%Y-%m-%d %H:%M") is None
+    assert convert([]) is None
