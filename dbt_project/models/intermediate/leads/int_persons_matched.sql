@@ -5,7 +5,7 @@
 -- such one wins), else to the person whose own records are nearest in time (a caller whose patient
 -- record and booking appear days after the voicemail, rather than a relative with a lead months ago).
 -- Web events attach through the token of the SMS or email link that brought the visitor.
-with records as (
+with records as {{ not_materialized() }} (
     select * from {{ ref('int_source_records') }}
 ),
 
@@ -55,7 +55,7 @@ activity as (
     where records.event_at is not null
 ),
 
-nameless as (
+nameless as {{ not_materialized() }} (
     select * from records
     where not has_identity
 ),
