@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.ingest.file_chunks import ChunkMode
+from orchestration.ingest.file_stats import record_files, unread_files
 from orchestration.ingest.ingest_commits import Batch, QuarantinedFile, ingest_cut_file, ready_file
 from orchestration.ingest.parse_pool import file_jobs
 from orchestration.ingest.records import ParsedFile, RawTable
@@ -172,7 +173,11 @@ def ingest_source(
     done, quarantined = _known_hashes(con, source.name)
     batch = Batch()
     paths = list_inbox(inbox_dir / source.name, source)
-    for path in stray_files(inbox_dir / source.name, source, paths):
+    strays = stray_files(inbox_dir / source.name, source, paths)
+    paths, report.files_skipped, stats = unread_files(con, source.name, paths, done)
+    report.files_seen += report.files_skipped
+    hashed: list[tuple[Path, str]] = []  # files now known ingested, for the next run's quick check
+    for path in strays:
         started = time.monotonic()
         report.files_seen += 1
         data = path.read_bytes()
@@ -191,6 +196,7 @@ def ingest_source(
         started = time.monotonic()
         if job.sha in done:  # also holds the hashes of the open batch: a copy inside one batch is skipped too
             report.files_skipped += 1
+            hashed.append((job.path, job.sha))
             continue
         if job.is_cut and not job.empty:
             batch.commit(con, source)  # the cut file commits in its own transaction, after the batch's
@@ -217,6 +223,7 @@ def ingest_source(
                 batch.commit(con, source)
             continue
         done.add(job.sha)
+        hashed.append((job.path, job.sha))
         if job.is_cut:
             report.records += parsed.records
             if parsed.errors:
@@ -234,4 +241,5 @@ def ingest_source(
         if batch.full():
             batch.commit(con, source)
     batch.commit(con, source)
+    record_files(con, source.name, hashed, stats)
     return report

@@ -1,0 +1,73 @@
+"""A daily run does not read again the files it already ingested (name, size and mtime unchanged)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from orchestration.ingest import parse_pool
+from orchestration.ingest.hl7v2 import HL7V2
+
+
+def _siu(control: str, day: int) -> str:
+    start = f"202501{day:02d}080000-0600"
+    return (
+        "\r".join(
+            [
+                f"MSH|^~\\&|APP|FAC|PTLEADS|PT|20250101090000-0600||SIU^S12^SIU_S12|{control}|P|2.5.1",
+                f"SCH|{control}^APP|{control}^APP|||||97110^EXERCISE^CPT|VISIT^PT Treatment|45|min|^^45^{start}",
+                "PID|1||200004^^^APP^MR||DOE^JANE||19570608|F",
+                f"AIS|1|A|97110^EXERCISE^CPT|{start}|||45|min||Booked",
+            ]
+        )
+        + "\r"
+    )
+
+
+@pytest.fixture
+def reads(monkeypatch) -> list[str]:
+    """Names of the files the ingestion reads and hashes (parse_pool.scan_file)."""
+    seen: list[str] = []
+    real = parse_pool.scan_file
+
+    def counting(path: Path, *args, **kwargs):
+        seen.append(path.name)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(parse_pool, "scan_file", counting)
+    return seen
+
+
+def test_ingested_files_are_not_read_again_until_they_change(warehouse, reads) -> None:
+    a = warehouse.drop("hl7v2", "a.hl7", _siu("A1", 2))
+    warehouse.drop("hl7v2", "b.hl7", _siu("B1", 3))
+    first = warehouse.ingest(HL7V2)
+    assert first.files_ok == 2 and sorted(set(reads)) == ["a.hl7", "b.hl7"]
+
+    reads.clear()
+    warehouse.drop("hl7v2", "c.hl7", _siu("C1", 4))
+    second = warehouse.ingest(HL7V2)
+    assert reads == ["c.hl7"]  # a and b are recognised unread
+    assert (second.files_seen, second.files_skipped, second.files_ok) == (3, 2, 1)
+
+    # a file rewritten in place (new content, new mtime) is read again and its new rows land
+    reads.clear()
+    a.write_text(_siu("A2", 5))
+    os.utime(a, ns=(a.stat().st_atime_ns, a.stat().st_mtime_ns + 1_000_000))
+    third = warehouse.ingest(HL7V2)
+    assert reads == ["a.hl7"] and third.files_ok == 1
+    ids = " ".join(r[0] for r in warehouse.query("SELECT source_record_id FROM raw.hl7v2_messages"))
+    assert all(control in ids for control in ("A1", "A2", "B1", "C1"))
+
+
+def test_a_copy_under_a_new_name_is_read_once_then_recognised(warehouse, reads) -> None:
+    warehouse.drop("hl7v2", "a.hl7", _siu("A1", 2))
+    warehouse.ingest(HL7V2)
+    warehouse.drop("hl7v2", "a_copy.hl7", _siu("A1", 2))
+    reads.clear()
+    report = warehouse.ingest(HL7V2)
+    assert reads == ["a_copy.hl7"] and report.files_skipped == 2 and report.files_ok == 0
+    reads.clear()
+    assert warehouse.ingest(HL7V2).files_skipped == 2 and reads == []
