@@ -17,7 +17,8 @@ def _siu(control: str, day: int) -> str:
         "\r".join(
             [
                 f"MSH|^~\\&|APP|FAC|PTLEADS|PT|20250101090000-0600||SIU^S12^SIU_S12|{control}|P|2.5.1",
-                f"SCH|{control}^APP|{control}^APP|||||97110^EXERCISE^CPT|VISIT^PT Treatment|45|min|^^45^{start}",
+                f"SCH|{control}^APP|{control}^APP|||||97110^EXERCISE^CPT|VISIT^PT Treatment"
+                f"|45|min|^^45^{start}",
                 "PID|1||200004^^^APP^MR||DOE^JANE||19570608|F",
                 f"AIS|1|A|97110^EXERCISE^CPT|{start}|||45|min||Booked",
             ]
