@@ -12,12 +12,14 @@ from orchestration.identity.config import (
     load_identity_config,
     match_probability,
 )
+from orchestration.identity.node_profiles import NODE_COLUMNS, NodeSource, node_source
 from orchestration.identity.pair_scoring import (
     BLOCKING_RULES,
     changed_pairs_relation,
     config_fingerprint,
     identity_nodes,
     node_hashes,
+    node_table,
     score_changed_pairs,
     score_pairs,
     update_kept_pairs,
@@ -25,7 +27,9 @@ from orchestration.identity.pair_scoring import (
 
 __all__ = [
     "BLOCKING_RULES",
+    "NODE_COLUMNS",
     "IdentityConfig",
+    "NodeSource",
     "ScoredPair",
     "changed_pairs_relation",
     "cluster_node_indexes",
@@ -37,6 +41,8 @@ __all__ = [
     "match_probability",
     "merge_components",
     "node_hashes",
+    "node_source",
+    "node_table",
     "score_changed_pairs",
     "score_pairs",
     "update_kept_pairs",

@@ -14,6 +14,7 @@ import pyarrow as pa
 
 from orchestration.identity.config import COMPARISONS, IdentityConfig, veto_levels
 from orchestration.identity.name_variants import name_canonical_rows
+from orchestration.identity.node_profiles import NodeSource, build_nodes
 
 # Each rule is a conjunction of equal node columns; a pair is a candidate if any rule holds.
 BLOCKING_RULES: tuple[tuple[str, ...], ...] = (
@@ -49,37 +50,6 @@ BLOCKING_RULES: tuple[tuple[str, ...], ...] = (
     ("last_initial", "dob", "first_initial"),
     ("last_initial", "dob", "canon"),
 )
-
-_NODES_SQL = """
-create or replace temp table id_nodes as
-with named as (
-    select
-        person_key,
-        record_key,
-        event_at,
-        nullif(regexp_replace(lower(first_name), '[^a-z]', '', 'g'), '') as first_norm,
-        nullif(regexp_replace(lower(last_name), '[^a-z]', '', 'g'), '') as last_norm,
-        dob,
-        phone_e164 as phone,
-        lower(email) as email,
-        zip5 as zip
-    from {records}
-    where first_name is not null or last_name is not null or dob is not null
-)
-select
-    person_key,
-    min(record_key) as record_key,
-    min(event_at) as first_seen_at,
-    -- one profile per node: the values of its earliest record that has them (deterministic)
-    arg_min(first_norm, record_key) filter (where first_norm is not null) as first_norm,
-    arg_min(last_norm, record_key) filter (where last_norm is not null) as last_norm,
-    arg_min(dob, record_key) filter (where dob is not null) as dob,
-    arg_min(phone, record_key) filter (where phone is not null) as phone,
-    arg_min(email, record_key) filter (where email is not null) as email,
-    arg_min(zip, record_key) filter (where zip is not null) as zip
-from named
-group by person_key
-"""
 
 # A node's profile fingerprint (with the scoring parameters): a node whose fingerprint is unchanged since
 # the last build keeps every pair it had with other unchanged nodes, so only pairs touching new or
@@ -275,12 +245,17 @@ def score_changed_pairs(
 
 
 def changed_pairs_relation(
-    con: duckdb.DuckDBPyConnection, records: str, config: IdentityConfig, previous_nodes: str | None
+    con: duckdb.DuckDBPyConnection,
+    records: str,
+    config: IdentityConfig,
+    previous_nodes: str | None,
+    nodes: NodeSource | None = None,
 ) -> duckdb.DuckDBPyRelation:
     """`score_changed_pairs` kept inside DuckDB (a temp table on `con`), for the dbt model to write: at 1M
     leads the scored pairs as one Arrow table in Python passed 15 GB beside DuckDB's memory cap, while a
-    DuckDB table stays under the cap (it spills)."""
-    sql = _changed_pairs_sql(con, records, config, previous_nodes)
+    DuckDB table stays under the cap (it spills). `nodes`: where the node profiles come from (default:
+    a group-by over every record)."""
+    sql = _changed_pairs_sql(con, records, config, previous_nodes, nodes)
     con.execute(
         "create or replace temp table id_changed_pairs as "
         f"select * from ({sql}) order by person_key_l, person_key_r"
@@ -310,11 +285,15 @@ def update_kept_pairs(con: duckdb.DuckDBPyConnection, pairs: str) -> None:
 
 
 def _changed_pairs_sql(
-    con: duckdb.DuckDBPyConnection, records: str, config: IdentityConfig, previous_nodes: str | None
+    con: duckdb.DuckDBPyConnection,
+    records: str,
+    config: IdentityConfig,
+    previous_nodes: str | None,
+    nodes: NodeSource | None = None,
 ) -> str:
     """Builds the node temp tables (id_nodes, id_node_hashes, id_clean_nodes, id_candidates) and returns
     the query scoring the candidate pairs that touch a dirty node (all pairs when there is no previous)."""
-    con.execute(_NODES_SQL.format(records=records))
+    build_nodes(con, records, nodes or NodeSource(version=None))
     con.execute(_NODE_HASH_SQL.format(salt=_sql_literal(config_fingerprint(config))))
     if previous_nodes is None:
         con.execute("create or replace temp table id_clean_nodes (person_key varchar)")
@@ -358,9 +337,29 @@ def _changed_pairs_sql(
 
 def node_hashes(con: duckdb.DuckDBPyConnection, records: str, config: IdentityConfig) -> pa.Table:
     """Profile hash of every identity node of `records`: what the next incremental build compares with."""
-    con.execute(_NODES_SQL.format(records=records))
+    table = node_table(con, records, config, NodeSource(version=None))
+    return table.select("person_key, profile_hash").order("person_key").to_arrow_table()
+
+
+def node_table(
+    con: duckdb.DuckDBPyConnection, records: str, config: IdentityConfig, nodes: NodeSource
+) -> duckdb.DuckDBPyRelation:
+    """Every identity node of `records` with its profile (node_profiles.NODE_COLUMNS), its profile hash
+    and the records version it describes (`nodes.version`), as a temp table on `con`: what the next
+    build compares its hashes with and copies unchanged profiles from."""
+    build_nodes(con, records, nodes)
     con.execute(_NODE_HASH_SQL.format(salt=_sql_literal(config_fingerprint(config))))
-    return con.sql("select person_key, profile_hash from id_node_hashes order by person_key").to_arrow_table()
+    version = "null" if nodes.version is None else str(int(nodes.version))
+    con.execute(
+        f"""
+        create or replace temp table id_node_table as
+        select n.*, h.profile_hash, cast({version} as bigint) as source_version
+        from id_nodes as n
+        inner join id_node_hashes as h using (person_key)
+        order by n.person_key
+        """
+    )
+    return con.table("id_node_table")
 
 
 def config_fingerprint(config: IdentityConfig) -> str:

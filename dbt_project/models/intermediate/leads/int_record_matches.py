@@ -11,7 +11,13 @@ changes the hashes: the identity config and the comparison SQL are in every hash
 a later as-of or a raw row deleted changes or removes the affected nodes, an earlier as-of too.
 `--full-refresh` or `--vars '{identity_full_refresh: true}'` rescores every pair."""
 
-from orchestration.identity import changed_pairs_relation, identity_config_for, update_kept_pairs
+from orchestration.identity import (
+    NodeSource,
+    changed_pairs_relation,
+    identity_config_for,
+    node_source,
+    update_kept_pairs,
+)
 from orchestration.settings import Settings
 
 
@@ -35,10 +41,14 @@ def model(dbt, session):
     if not dbt.is_incremental:
         return changed_pairs_relation(session, "id_source_records", config, None)
     previous_nodes = None
-    if not full_refresh and _exists(session, schema, "int_identity_nodes"):
+    # Node profiles: the last build's, with only the nodes whose records changed recomputed.
+    nodes = node_source(session, schema, "int_source_records", schema, "int_identity_nodes")
+    if full_refresh:
+        nodes = NodeSource(version=nodes.version)
+    elif _exists(session, schema, "int_identity_nodes"):
         previous_nodes = f'"{schema}"."int_identity_nodes"'
     # No previous hashes: every node counts as new, so every kept pair is deleted and all are rescored.
     # Scored into a DuckDB temp table (not Python memory) before the kept pairs are touched.
-    changed = changed_pairs_relation(session, "id_source_records", config, previous_nodes)
+    changed = changed_pairs_relation(session, "id_source_records", config, previous_nodes, nodes)
     update_kept_pairs(session, f'"{schema}"."int_record_matches"')
     return changed
