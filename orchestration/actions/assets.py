@@ -20,7 +20,7 @@ import pyarrow as pa
 from dagster import AssetKey, MaterializeResult, asset
 
 from orchestration.actions import warehouse_reads as reads
-from orchestration.actions.call_list import CallListRow, SlaRow, build_call_list, sla_table
+from orchestration.actions.call_list import CallListRow, SlaRow, build_call_list, sla_table_from_counts
 from orchestration.actions.call_list_contract import check_call_list_contract
 from orchestration.actions.engine import EngineContext, NextAction, next_actions
 from orchestration.actions.insurance_tasks import InsuranceTask, insurance_task
@@ -182,7 +182,8 @@ def sla_metrics_asset(settings: PtleadsSettings, warehouse: WarehouseResource) -
     s = settings.to_settings()
     with warehouse.connect() as con:
         targets = load_sequences(s.config_dir).sla_targets()
-        rows = sla_table(reads.load_sla_leads(con), s.as_of.replace(tzinfo=None), targets)
+        as_of = s.as_of.replace(tzinfo=None)
+        rows = sla_table_from_counts(reads.load_sla_counts(con, as_of, targets), as_of, targets)
         _write(con, "sla_metrics", SlaRow, rows)
     shares = {r.priority_tier: r.share for r in rows if r.clinic_id == "all"}
     progress("sla: " + ", ".join(f"{t} {v:.0%}" if v is not None else f"{t} n/a" for t, v in shares.items()))

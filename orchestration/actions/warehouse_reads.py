@@ -9,12 +9,14 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import duckdb
+import pyarrow as pa
 
-from orchestration.actions.call_list import SlaLead
+from orchestration.actions.call_list import SlaCount, SlaLead
 from orchestration.actions.engine import ClinicInfo
+from orchestration.actions.sequences import SLA_FALLBACK_TIER
 from orchestration.actions.slots import BookedSlot, SlotRequest
 from orchestration.actions.timeline import Appointment, Eligibility, LeadInput, Touch
 from orchestration.actions.waitlist import OTHER_CLINIC_KM, CancelledAppointment, infer_time_preference
@@ -30,9 +32,16 @@ with evals as (
     where appointment_type = 'eval'
     group by lead_id
 ),
+open_ids as (
+    select l.lead_id from marts.fct_leads as l left join evals as e on l.lead_id = e.lead_id
+    where l.status in ('new', 'contacted', 'verified')
+        or (l.status = 'scheduled' and e.last_no_show is not null
+            and (e.last_active is null or e.last_active < e.last_no_show))
+),
+-- latest answer per open lead (filtered before the window: it is partitioned by lead)
 elig as (
     select * from staging.stg_eligibility__responses
-    where lead_id is not null and rejection_code is null
+    where lead_id in (select lead_id from open_ids) and rejection_code is null
     qualify row_number() over (partition by lead_id order by checked_at desc nulls last, event_at desc) = 1
 )
 select
@@ -59,20 +68,34 @@ where l.status in ('new', 'contacted', 'verified')
         and (e.last_active is null or e.last_active < e.last_no_show))
 """
 
-TOUCHES_SQL = """
+# The timeline, appointments and 270s of the open leads alone (OPEN_IDS, registered by
+# load_engine_inputs): the engine reads nothing else, and at 1M leads every lead's touches as Python
+# tuples were ~9 in 10 of the read and most of the step's 7 GB. A touch belongs to one lead, so the
+# filter before the window (partitioned by touch_id) keeps exactly the rows it kept after it.
+OPEN_IDS = "_ptleads_open_lead_ids"
+
+TOUCHES_SQL = f"""
+with t as (
+    select * from marts.fct_touches
+    where lead_id in (select lead_id from {OPEN_IDS}) and event_at <= ?
+)
 select t.lead_id, t.event_at, t.touch_kind, lower(t.direction), lower(t.touch_result), lower(s.opt_keyword)
-from marts.fct_touches as t
+from t
 left join raw.sms_messages as s on t.source = 'sms' and t.source_record_id = s.source_record_id
-where t.lead_id is not null and t.event_at <= ?
 qualify row_number() over (partition by t.touch_id order by s.ingested_at desc nulls last) = 1
 """
 
-APPOINTMENTS_SQL = """
+APPOINTMENTS_SQL = f"""
 select lead_id, start_at, status, appointment_type, practitioner_id, coalesce(duration_min, 60)
-from marts.fct_appointments where start_at is not null
+from marts.fct_appointments
+where start_at is not null and lead_id in (select lead_id from {OPEN_IDS})
 """
 
-INQUIRIES_SQL = "select lead_id, max(sent_at) from raw.eligibility_inquiries_sent group by lead_id"
+INQUIRIES_SQL = f"""
+select lead_id, max(sent_at) from raw.eligibility_inquiries_sent
+where lead_id in (select lead_id from {OPEN_IDS})
+group by lead_id
+"""
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
@@ -87,19 +110,24 @@ def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
 def load_engine_inputs(con: duckdb.DuckDBPyConnection, as_of: datetime) -> list[LeadInput]:
     """Open leads with their touch timeline, appointments, eligibility and 270 state."""
     as_of = as_of.replace(tzinfo=None)
-    touches: dict[str, list[Touch]] = defaultdict(list)
-    for lead_id, at, kind, direction, result, keyword in con.execute(TOUCHES_SQL, [as_of]).fetchall():
-        touches[lead_id].append(Touch(at, kind, direction, result, keyword))
-    appts: dict[str, list[Appointment]] = defaultdict(list)
-    for lead_id, start, status, kind, therapist, minutes in con.execute(APPOINTMENTS_SQL).fetchall():
-        appts[lead_id].append(Appointment(start, status, kind or "eval", therapist, int(minutes)))
-    sent = (
-        dict(con.execute(INQUIRIES_SQL).fetchall())
-        if _has_table(con, "raw", "eligibility_inquiries_sent")
-        else {}
-    )
+    rows = con.execute(LEADS_SQL).fetchall()
+    con.register(OPEN_IDS, pa.table({"lead_id": pa.array([r[0] for r in rows], pa.string())}))
+    try:
+        touches: dict[str, list[Touch]] = defaultdict(list)
+        for lead_id, at, kind, direction, result, keyword in con.execute(TOUCHES_SQL, [as_of]).fetchall():
+            touches[lead_id].append(Touch(at, kind, direction, result, keyword))
+        appts: dict[str, list[Appointment]] = defaultdict(list)
+        for lead_id, start, status, kind, therapist, minutes in con.execute(APPOINTMENTS_SQL).fetchall():
+            appts[lead_id].append(Appointment(start, status, kind or "eval", therapist, int(minutes)))
+        sent = (
+            dict(con.execute(INQUIRIES_SQL).fetchall())
+            if _has_table(con, "raw", "eligibility_inquiries_sent")
+            else {}
+        )
+    finally:
+        con.unregister(OPEN_IDS)
     leads: list[LeadInput] = []
-    for row in con.execute(LEADS_SQL).fetchall():
+    for row in rows:
         (
             lead_id,
             clinic,
@@ -306,6 +334,48 @@ def load_waitlist_candidates(
             )
         )
     return out
+
+
+SLA_TARGETS = "_ptleads_sla_targets"
+SLA_COUNTS_SQL = f"""
+with leads as (
+    select coalesce(nullif(clinic_id, ''), 'unknown') as clinic_id,
+        coalesce(priority_tier, 'standard') as tier, epoch_us(received_at) as received_us,
+        epoch_us(first_contact_at) - epoch_us(received_at) as contact_us
+    from marts.fct_leads where received_at is not null
+)
+select l.clinic_id, l.tier, count(*),
+    count(*) filter (where l.received_us + t.target_us <= $as_of_us),
+    count(*) filter (where l.received_us + t.target_us <= $as_of_us and l.contact_us <= t.target_us)
+from leads as l inner join {SLA_TARGETS} as t on l.tier = t.tier
+group by l.clinic_id, l.tier
+"""
+
+
+def load_sla_counts(
+    con: duckdb.DuckDBPyConnection, as_of: datetime, targets: Mapping[str, timedelta]
+) -> list[SlaCount]:
+    """Per clinic and tier: leads, leads due (target passed by as-of), first contacted within the target.
+    A tier without a target is held to the fallback tier's (dropped when there is none), as in
+    `sla_metrics`; microseconds throughout, as Python's timedelta compares."""
+    tiers = [
+        r[0]
+        for r in con.execute(
+            "select distinct coalesce(priority_tier, 'standard') from marts.fct_leads "
+            "where received_at is not null"
+        ).fetchall()
+    ]
+    fallback = targets.get(SLA_FALLBACK_TIER)
+    resolved = {t: targets.get(t, fallback) for t in tiers}
+    known = {t: v for t, v in resolved.items() if v is not None}
+    micros = [v // timedelta(microseconds=1) for v in known.values()]
+    con.register(SLA_TARGETS, pa.table({"tier": list(known), "target_us": pa.array(micros, pa.int64())}))
+    try:
+        as_of_us = (as_of.replace(tzinfo=None) - datetime(1970, 1, 1)) // timedelta(microseconds=1)
+        rows = con.execute(SLA_COUNTS_SQL, {"as_of_us": as_of_us}).fetchall()
+    finally:
+        con.unregister(SLA_TARGETS)
+    return [SlaCount(*r) for r in rows]
 
 
 def load_sla_leads(con: duckdb.DuckDBPyConnection) -> list[SlaLead]:

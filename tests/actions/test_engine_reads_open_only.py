@@ -1,0 +1,74 @@
+"""The engine's timeline reads fetch the open leads' rows alone (a closed lead's history is most of a
+warehouse and none of the engine's input), and still keep one row per touch: the SMS opt-out keyword of
+the newest ingested copy of a message."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import duckdb
+import pyarrow as pa
+
+from orchestration.actions import warehouse_reads as reads
+
+AS_OF = datetime(2026, 7, 1, 5, 0)
+
+
+def _warehouse() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute("create schema marts; create schema raw")
+    con.execute(
+        "create table marts.fct_touches (touch_id varchar, lead_id varchar, event_at timestamp, "
+        "touch_kind varchar, direction varchar, touch_result varchar, source varchar, "
+        "source_record_id varchar)"
+    )
+    con.execute(
+        """insert into marts.fct_touches values
+        ('t1', 'open', '2026-06-30 10:00', 'call', 'Outbound', 'No Answer', 'calls', 'c1'),
+        ('t2', 'open', '2026-06-30 11:00', 'sms', 'inbound', 'received', 'sms', 's1'),
+        ('t3', 'open', '2026-07-02 09:00', 'call', 'outbound', 'connected', 'calls', 'c2'),
+        ('t4', 'closed', '2026-06-29 09:00', 'call', 'outbound', 'connected', 'calls', 'c3'),
+        ('t5', 'closed', '2026-06-29 10:00', 'sms', 'inbound', 'received', 'sms', 's2'),
+        ('t6', null, '2026-06-29 10:00', 'web', null, 'page_view', 'web', 'w1')"""
+    )
+    con.execute(
+        "create table raw.sms_messages (source_record_id varchar, opt_keyword varchar, ingested_at timestamp)"
+    )
+    con.execute(
+        """insert into raw.sms_messages values
+        ('s1', 'START', '2026-06-30 12:00'), ('s1', 'STOP', '2026-06-30 13:00'),
+        ('s2', 'STOP', '2026-06-29 12:00')"""
+    )
+    con.execute(
+        "create table marts.fct_appointments (lead_id varchar, start_at timestamp, status varchar, "
+        "appointment_type varchar, practitioner_id varchar, duration_min integer)"
+    )
+    con.execute(
+        """insert into marts.fct_appointments values
+        ('open', '2026-06-20 09:00', 'noshow', 'eval', 'p1', null),
+        ('closed', '2026-06-21 09:00', 'fulfilled', 'eval', 'p1', 45),
+        ('open', null, 'booked', 'eval', 'p1', 60)"""
+    )
+    con.execute("create table raw.eligibility_inquiries_sent (lead_id varchar, sent_at timestamp)")
+    con.execute(
+        """insert into raw.eligibility_inquiries_sent values
+        ('open', '2026-06-28 05:00'), ('open', '2026-06-29 05:00'), ('closed', '2026-06-29 05:00')"""
+    )
+    con.register(reads.OPEN_IDS, pa.table({"lead_id": ["open"]}))
+    return con
+
+
+def test_touches_of_open_leads_only_one_row_per_touch_newest_copy_wins() -> None:
+    rows = sorted(_warehouse().execute(reads.TOUCHES_SQL, [AS_OF]).fetchall())
+    assert rows == [
+        ("open", datetime(2026, 6, 30, 10), "call", "outbound", "no answer", None),
+        ("open", datetime(2026, 6, 30, 11), "sms", "inbound", "received", "stop"),
+    ]
+
+
+def test_appointments_and_inquiries_of_open_leads_only() -> None:
+    con = _warehouse()
+    assert con.execute(reads.APPOINTMENTS_SQL).fetchall() == [
+        ("open", datetime(2026, 6, 20, 9), "noshow", "eval", "p1", 60)
+    ]
+    assert con.execute(reads.INQUIRIES_SQL).fetchall() == [("open", datetime(2026, 6, 29, 5))]
