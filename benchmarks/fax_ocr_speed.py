@@ -6,7 +6,8 @@ CPU time (this process, all threads, and children via getrusage) is reported bes
 Model, name-list and ICD code-set loading are one-offs per process, timed apart as `startup_s`.
 
 uv run python benchmarks/fax_ocr_speed.py [--faxes 12] [--layouts production|unseen|both] [--tag NAME]
-Writes benchmarks/results/fax-<date>[-tag].json.
+    [--out PATH]
+Writes benchmarks/results/fax-<date>[-tag].json, or PATH (a scratch run kept out of the results).
 """
 
 from __future__ import annotations
@@ -133,6 +134,7 @@ def main() -> None:
     ap.add_argument("--faxes", type=int, default=12)
     ap.add_argument("--layouts", choices=("production", "unseen", "both"), default="both")
     ap.add_argument("--tag", default="")
+    ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
     load_before = os.getloadavg()
     w0, c0 = time.perf_counter(), _cpu()
@@ -171,9 +173,9 @@ def main() -> None:
         "whole_path": whole,
         "target_s_per_page": 2.0,
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
     day = datetime.now(UTC).date().isoformat()
-    out = RESULTS / f"fax-{day}{'-' + args.tag if args.tag else ''}.json"
+    out = args.out or RESULTS / f"fax-{day}{'-' + args.tag if args.tag else ''}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
     print(f"wrote {out}")

@@ -22,7 +22,6 @@ from orchestration.ingest.fax_field_pickers import (
     pick_date,
     pick_doctor,
     pick_header_fax,
-    pick_name,
     pick_oldest_date,
     pick_orders,
     pick_payer,
@@ -32,6 +31,7 @@ from orchestration.ingest.fax_field_pickers import (
 from orchestration.ingest.fax_id_pickers import pick_member, pick_npi
 from orchestration.ingest.fax_labels import LabelIndex
 from orchestration.ingest.fax_name_check import check_name
+from orchestration.ingest.fax_name_picker import pick_name
 from orchestration.ingest.fax_name_prior import given_name_prior, surname_prior
 from orchestration.ingest.fax_normalise import find_phones
 from orchestration.ingest.fax_ocr import OcrLine, OcrPage
@@ -91,11 +91,11 @@ def extract_fax_fields(
     lines = [ln for p in pages for ln in p.lines]
     idx = LabelIndex(lines)
     picks: dict[str, Pick | None] = {}
-    name = pick_name(idx)
     picks["dob"] = pick_date(idx.of("dob"), idx, lambda d: d.year >= 1900 and d <= date.today())
     picks["dob"] = picks["dob"] or pick_oldest_date(idx)
-    patient_anchor = name.line if name else (picks["dob"].line if picks["dob"] else None)
     doctor = pick_doctor(idx)
+    name = pick_name(idx, picks["dob"], doctor)
+    patient_anchor = name.line if name else (picks["dob"].line if picks["dob"] else None)
     picks["referring_npi"] = pick_npi(idx)
     doctor_anchor = (
         picks["referring_npi"].line if picks["referring_npi"] else (doctor.line if doctor else None)

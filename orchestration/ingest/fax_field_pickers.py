@@ -13,9 +13,8 @@ from datetime import date
 
 import zipcodes
 
-from orchestration.ingest.fax_labels import NOT_NAMES, LabelIndex, Labelled
-from orchestration.ingest.fax_name_check import likelier_swapped
-from orchestration.ingest.fax_name_prior import given_name_prior, surname_prior
+from orchestration.ingest.fax_label_words import NOT_NAMES
+from orchestration.ingest.fax_labels import LabelIndex, Labelled
 from orchestration.ingest.fax_normalise import (
     find_dates,
     find_icd10,
@@ -63,47 +62,6 @@ def _with_next(idx: LabelIndex, item: Labelled) -> list[tuple[str, float]]:
     if nxt is not None and not idx.starts_with_label(item.value_order + 1):
         out.append((f"{item.value} {nxt.text}", min(item.confidence, nxt.confidence)))
     return out
-
-
-def _person(value: str) -> tuple[str, str] | None:
-    """(first, last) of a name as written; without a comma, in the order the Census makes likelier
-    ("RE: GARCIA LUIS" lost its comma: Garcia is a surname and Luis a given name, not the reverse)."""
-    parsed = split_person_name(value)
-    if not parsed or any(w.lower().strip(".,") in NOT_NAMES for w in " ".join(parsed).split()):
-        return None
-    if "," not in value and likelier_swapped(*parsed, given_name_prior(), surname_prior()):
-        return parsed[1], parsed[0]
-    return parsed
-
-
-def _listed_person(first: str, last: str) -> bool:
-    """Both parts are listed Census names (each word of a compound surname, or the whole)."""
-    surnames = surname_prior()
-    words = [w for w in re.split(r"[\s-]+", last) if len(w) > 2]
-    return given_name_prior().is_listed(first) and (
-        surnames.is_listed(last) or (bool(words) and all(surnames.is_listed(w) for w in words))
-    )
-
-
-def pick_name(idx: LabelIndex) -> Pick | None:
-    picks = []
-    for item in idx.of("name"):
-        value = re.split(r"\s[\(\[]|\s{2,}", item.value)[0]
-        parsed = _person(value)
-        if parsed:
-            weight = item.weight
-            if weight < 0.9 and "," in value and _listed_person(*parsed):
-                # A weak label ("RE:") before "LAST, FIRST" whose both parts are Census names: the
-                # value's shape names the patient as surely as a "Patient name" label would.
-                weight = 0.9
-            picks.append(Pick(parsed, weight * item.confidence * colon_weight(item), item.line))
-    if not picks:
-        # A misread short label ("RF:" for "RE:") before "Last, First": found, but sent to review.
-        for k, line in enumerate(idx.lines):
-            m = re.match(r"\W*[A-Za-z]{1,3}\s*[:;]\s*([^,]+,[^,]+)$", line.text)
-            if m and not (idx.hits[k] and idx.hits[k][0].start < m.start(1)) and (parsed := _person(m[1])):
-                picks.append(Pick(parsed, 0.5 * line.confidence, line))
-    return best(picks)
 
 
 def pick_date(items: list[Labelled], idx: LabelIndex, plausible: Callable[[date], bool]) -> Pick | None:

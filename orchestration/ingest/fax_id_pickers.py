@@ -62,7 +62,10 @@ def pick_member(idx: LabelIndex) -> Pick | None:
     for item in idx.of("member"):
         # Specks between an id's characters come out as dots or commas (".V.JF5658..."): ids have none.
         compact = re.sub(r"(?<=[A-Za-z0-9])[.,:'`](?=[A-Za-z0-9])|^[.,:'`]+", "", item.value.replace(" ", ""))
-        m = re.search(r"[A-Za-z0-9][A-Za-z0-9-]{4,19}", compact if len(item.value) < 16 else item.value)
+        # An id ends in a letter or digit: a hyphen after it is a speck or a box border ("YEW5605...22-").
+        m = re.search(
+            r"[A-Za-z0-9][A-Za-z0-9-]{3,18}[A-Za-z0-9]", compact if len(item.value) < 16 else item.value
+        )
         if not m or not any(c.isdigit() for c in m[0]):
             continue
         raw = _without_border_one(idx, item, m[0].upper())

@@ -8,124 +8,12 @@ here knows a template's coordinates: only label words and relative geometry.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz
 
+from orchestration.ingest.fax_label_words import LABELS
 from orchestration.ingest.fax_ocr import OcrLine
-
-# field key -> (label as written, weight: how surely the label names that field)
-LABELS: dict[str, tuple[tuple[str, float], ...]] = {
-    "name": (
-        ("patient name", 1.0),
-        ("pt name", 1.0),
-        ("patient", 0.85),
-        ("name", 0.9),
-        ("re", 0.6),
-        ("client name", 1.0),
-    ),
-    "dob": (("date of birth", 1.0), ("dob", 1.0), ("birth date", 1.0), ("birthdate", 1.0), ("born", 0.8)),
-    "phone": (
-        ("patient phone", 1.0),
-        ("pt phone", 1.0),
-        ("home phone", 1.0),
-        ("cell phone", 1.0),
-        ("cell", 0.9),
-        ("mobile", 0.9),
-        ("phone", 0.8),
-        ("ph", 0.75),
-        ("tel", 0.75),
-        ("telephone", 0.8),
-        ("contact", 0.7),
-    ),
-    "office_phone": (("office phone", 1.0), ("clinic phone", 1.0), ("office", 0.8), ("office tel", 1.0)),
-    "fax": (("fax", 1.0), ("office fax", 1.0), ("fax #", 1.0), ("fax number", 1.0), ("fax no", 1.0)),
-    "address": (("address", 1.0), ("addr", 1.0), ("home address", 1.0), ("street address", 1.0)),
-    "zip": (("zip", 1.0), ("zip code", 1.0), ("postal code", 1.0)),
-    "dx": (("diagnosis", 1.0), ("diagnoses", 1.0), ("dx", 1.0), ("icd-10", 0.9), ("icd10", 0.9)),
-    "referring": (
-        ("referring physician", 1.0),
-        ("referring provider", 1.0),
-        ("ordering physician", 1.0),
-        ("ordering provider", 1.0),
-        ("referred by", 1.0),
-        ("physician", 0.85),
-        ("provider", 0.8),
-        ("referring", 0.8),
-        ("referring md", 1.0),
-    ),
-    "npi": (("npi", 1.0), ("npi #", 1.0), ("npi no", 1.0), ("npi number", 1.0)),
-    "orders": (
-        ("orders", 1.0),
-        ("order", 1.0),
-        ("rx", 0.9),
-        ("treatment orders", 1.0),
-        ("frequency", 0.9),
-        ("plan", 0.7),
-    ),
-    "payer": (
-        ("insurance", 1.0),
-        ("ins", 0.9),
-        ("payer", 1.0),
-        ("primary insurance", 1.0),
-        ("insurance carrier", 1.0),
-        ("carrier", 0.9),
-        ("health plan", 1.0),
-        ("insurance plan", 1.0),
-    ),
-    "member": (
-        ("member id", 1.0),
-        ("member #", 1.0),
-        ("subscriber #", 1.0),
-        ("subscriber id", 1.0),
-        ("policy #", 1.0),
-        ("policy", 0.9),
-        ("id #", 0.9),
-        ("member", 0.9),
-        ("mbr id", 1.0),
-        ("policy number", 1.0),
-        ("member number", 1.0),
-    ),
-    "surgery": (("surgery date", 1.0), ("date of surgery", 1.0), ("dos", 0.8), ("surgery", 0.9)),
-    "post_op": (("post-op", 1.0), ("postop", 1.0), ("post-surgical", 1.0), ("post surgical", 1.0)),
-    "signature": (("signature", 1.0), ("physician signature", 1.0), ("signed", 1.0)),
-    "date": (("date", 0.9),),
-    "header": (("from", 0.8), ("pages", 0.8), ("page", 0.8)),
-}
-# Headings and form words that are never a person's name.
-NOT_NAMES = {
-    "referral",
-    "form",
-    "information",
-    "therapy",
-    "physical",
-    "intake",
-    "patient",
-    "name",
-    "insurance",
-    "clinical",
-    "referring",
-    "provider",
-    "physician",
-    "new",
-    "order",
-    "orders",
-    "fax",
-    "date",
-    "for",
-    "please",
-    "the",
-    "and",
-    "send",
-    "notes",
-    "our",
-    "office",
-    "this",
-    "progress",
-    "signature",
-    "of",
-}
-
 
 # OCR confuses 0/o and 1/i/l inside labels ("D0B", "Subscriber 1D"): fold them for matching only.
 _FOLD = str.maketrans({"0": "o", "1": "i", "l": "i", "|": "i"})
@@ -154,6 +42,38 @@ class Hit:
     weight: float  # label weight x match quality
     start: int  # offsets in the line's text
     end: int
+    name_order: str = ""  # a name label's format hint: "last_first", "first_last" or ""
+
+
+_PART = r"\b(?:last|surname|family|first|given|middle|m\.?\s?i\.?|initial)\b(?:\s*name\b)?"
+# A name's format spelled out: "(Last, First, MI)", "Last Name, First Name", "LAST/FIRST".
+# In parentheses a space separates the parts too: "(First Last)".
+_FORMAT = re.compile(rf"(?i)[(\[]\s*{_PART}(?:\s*[,/&]?\s*{_PART})+\s*[)\]]|{_PART}(?:\s*[,/&]\s*{_PART})+")
+_LAST_WORDS, _FIRST_WORDS = ("last", "surname", "family"), ("first", "given")
+
+
+def _name_formats(text: str, hits: list[Hit]) -> list[Hit]:
+    """Fold a spelled-out name format into one name label that remembers the order it names: the
+    label before it absorbs it ("Name (Last, First):"), the part labels inside it merge ("Last Name,
+    First Name"), or it is the label itself ("LAST/FIRST")."""
+    for m in _FORMAT.finditer(text):
+        words = re.findall(r"[a-z]+", m[0].lower())
+        lasts = [i for i, w in enumerate(words) if w in _LAST_WORDS]
+        firsts = [i for i, w in enumerate(words) if w in _FIRST_WORDS]
+        if not lasts or not firsts:
+            continue
+        order = "last_first" if lasts[0] < firsts[0] else "first_last"
+        before = [h for h in hits if h.end <= m.start() and not text[h.end : m.start()].strip(" :")]
+        inside = [h for h in hits if h.start < m.end() and h.end > m.start()]
+        outside = [h for h in hits if h not in inside and (not before or h is not before[-1])]
+        if before and before[-1].field in ("name", "last_name", "first_name"):
+            h = before[-1]
+            merged = Hit("name", max(h.weight, 0.9), h.start, m.end(), order)
+        else:
+            merged = Hit("name", 1.0 if "name" in words else 0.9, m.start(), m.end(), order)
+            outside += before[-1:]
+        hits = sorted([*outside, merged], key=lambda h: h.start)
+    return hits
 
 
 def _boundary_ok(text: str, start: int, end: int, long_label: bool) -> bool:
@@ -190,7 +110,7 @@ def find_hits(text: str) -> list[Hit]:
     compact, index = _compact(text)
     if not compact:
         return []
-    found: list[tuple[int, float, Hit]] = []
+    found: list[tuple[float, float, Hit]] = []
     for field, _label, weight, key in _COMPACT_LABELS:
         pos = compact.find(key)
         matched = False
@@ -214,7 +134,8 @@ def find_hits(text: str) -> list[Hit]:
                 # A misread label is only trusted where it is plainly a label: alone in its phrase
                 # or followed by ":"/"#"; never inside prose, never spanning a colon into its value.
                 after = text[end:].strip()
-                if len(after) == 1 and after.isalpha() and len(compact) == al.dest_end + 1:
+                tail = after.rstrip(".,;|")  # a speck after it: "PATIENTNAMF."
+                if len(tail) == 1 and tail.isalpha() and len(compact) == al.dest_end + 1:
                     # Alignment stopped before the label's misread last letter ("PATIENTNAMF").
                     end, after = len(text.rstrip()), ""
                 # A line that opens with it ("Carricr Humana Gold") is a form's label too, when it is
@@ -229,13 +150,15 @@ def find_hits(text: str) -> list[Hit]:
                 marked = not after or after[0] in ":#" or opens
                 if marked and ":" not in text[start : end - 1] and _boundary_ok(text, start, end, True):
                     w = weight * al.score / 100
-                    found.append((len(key) - 3, w, Hit(field, w, start, end)))  # exact hits first
+                    # Exact hits first; among misread ones, the label with the most letters matched
+                    # ("CIVEN NAME" is "given name" at 94%, not "client name" at 82%).
+                    found.append((len(key) * al.score / 100 - 3, w, Hit(field, w, start, end)))
     found.sort(key=lambda item: (-item[0], -item[1]))
     taken: list[Hit] = []
     for _, _, hit in found:
         if all(hit.end <= t.start or hit.start >= t.end for t in taken):
             taken.append(hit)
-    return sorted(taken, key=lambda h: h.start)
+    return _name_formats(text, sorted(taken, key=lambda h: h.start))
 
 
 @dataclass(frozen=True)
@@ -250,6 +173,8 @@ class Labelled:
     order: int  # index of the label's line in reading order
     beside: bool  # value came from a neighbouring phrase, not the label's own line
     value_order: int  # index of the line the value came from (a wrapped value continues after it)
+    name_order: str = ""  # see Hit.name_order
+    span: tuple[int, int] = (0, 0)  # the label's x extent on its line, in page pixels
 
 
 def _strip_value(value: str) -> str:
@@ -268,15 +193,26 @@ class LabelIndex:
             for j, hit in enumerate(hits):
                 stop = hits[j + 1].start if j + 1 < len(hits) else len(line.text)
                 value = _strip_value(line.text[hit.end : stop])
-                if value:
-                    self.items.append(
-                        Labelled(hit.field, hit.weight, value, line.confidence, line, i, False, i)
-                    )
-                    continue
                 # Where the label sits in its phrase: labels of several grid cells share a row.
                 n = max(len(line.text), 1)
                 w = line.box[2] - line.box[0]
                 span = (line.box[0] + w * hit.start // n, line.box[0] + w * stop // n)
+                if value:
+                    self.items.append(
+                        Labelled(
+                            hit.field,
+                            hit.weight,
+                            value,
+                            line.confidence,
+                            line,
+                            i,
+                            False,
+                            i,
+                            hit.name_order,
+                            span,
+                        )
+                    )
+                    continue
                 found = False
                 # Both the phrase to the right and the one below are candidates; the field's
                 # validator decides (a misread label to the right must not hide the value below).
@@ -293,11 +229,26 @@ class LabelIndex:
                         i,
                         True,
                         k,
+                        hit.name_order,
+                        span,
                     )
                     self.items.append(item)
                     found = True
                 if not found:
-                    self.items.append(Labelled(hit.field, hit.weight, "", line.confidence, line, i, False, i))
+                    self.items.append(
+                        Labelled(
+                            hit.field,
+                            hit.weight,
+                            "",
+                            line.confidence,
+                            line,
+                            i,
+                            False,
+                            i,
+                            hit.name_order,
+                            span,
+                        )
+                    )
 
     def starts_with_label(self, k: int) -> bool:
         hits = self.hits[k]
@@ -336,6 +287,27 @@ class LabelIndex:
             k = min(below, key=lambda k: self.lines[k].box[1])
             if not self.starts_with_label(k):
                 out.append((k, 0.97))
+        return out
+
+    def values_beside(self, item: Labelled) -> list[Labelled]:
+        """The phrases right of and below an inline item's label, as items of its field: the value a
+        misread label's leftover letters ("PATIENTNAMF." read as "Patient" + "NAMF.") hid."""
+        out = []
+        for k, discount in self._neighbours(item.order, item.span, look_right=True):
+            other = self.lines[k]
+            cut = self.hits[k][0].start if self.hits[k] else len(other.text)
+            conf = min(item.line.confidence, other.confidence)
+            value = _strip_value(other.text[:cut])
+            out.append(
+                replace(
+                    item,
+                    weight=item.weight * discount,
+                    value=value,
+                    confidence=conf,
+                    beside=True,
+                    value_order=k,
+                )
+            )
         return out
 
     def of(self, field: str) -> list[Labelled]:

@@ -222,6 +222,16 @@ def test_a_border_read_as_1_before_a_member_id_goes_only_on_the_recognisers_doub
     assert member(0.99, "[") == member(0.70, "7") == "18070933247"
 
 
+def test_a_member_id_never_ends_in_a_hyphen() -> None:
+    for text, want in (
+        ("Member YEW560548822-", "YEW560548822"),
+        ("Member: 1041241013-", "1041241013"),
+        ("Member ID: ABC-12345", "ABC-12345"),
+    ):
+        f = extract_fax_fields([_page([[(100, "RE: SMITH, JOHN")], [(100, text)]])], "m.tif").fields
+        assert f.member_id == want
+
+
 def test_a_failed_npi_check_digit_is_repaired_only_by_the_recognisers_runner_up() -> None:
     text = "NPI 1968928871.Ph 254 745.6515"
     at = text.index("8871") + 1  # the second 8 of "...928871", read at 0.29 with "0" runner-up
