@@ -212,7 +212,15 @@ _CRED = re.compile(
 
 def pick_doctor(idx: LabelIndex) -> Pick | None:
     picks = []
-    for item in idx.of("referring"):
+    items = idx.of("referring")
+    # A label's leftover word ("REFERRING" + "CLINICIAN") hides the value in the box beside or below.
+    items += [
+        b
+        for it in items
+        if not it.beside and re.fullmatch(r"\W*\w+\W*", it.value)
+        for b in idx.values_beside(it)
+    ]
+    for item in items:
         value = re.split(r"\s{2,}|\s[\(\[]", item.value)[0]
         # In a provider's box a short word before "First Last" is the title misread ("Or Maria Abbott").
         value = re.sub(r"^(?:Or|0r|Dn|Dt)\.?\s+(?=[A-Z][a-z]+\s+[A-Z])", "Dr. ", value)
@@ -237,7 +245,29 @@ def pick_doctor(idx: LabelIndex) -> Pick | None:
 
 
 def pick_payer(idx: LabelIndex, aliases: Mapping[str, str] | None) -> Pick | None:
-    """The payer as written, snapped to its canonical name when it matches a configured alias."""
+    """The payer as written, snapped to its canonical name when it matches a configured alias; without
+    a payer label, a configured payer named anywhere ("Coverage is through Medicare")."""
+    return _labelled_payer(idx, aliases) or _named_payer(idx, aliases or {})
+
+
+def _named_payer(idx: LabelIndex, aliases: Mapping[str, str]) -> Pick | None:
+    """The longest configured name or alias (five letters or more, as configured or in capitals, a
+    whole word) printed on a line: short or lower-case ones ("None", "cash") are ordinary words."""
+    found: list[tuple[int, Pick]] = []
+    for alias, name in aliases.items():
+        if len(re.sub(r"[^A-Za-z]", "", alias)) < 5:
+            continue
+        pattern = re.compile(
+            r"(?<![A-Za-z])(?:" + re.escape(alias) + "|" + re.escape(alias.upper()) + r")(?![A-Za-z])"
+        )
+        for line, hits in zip(idx.lines, idx.hits, strict=True):
+            # The fax header names the sender ("FROM: ... UNITED ORTHO"), never the patient's plan.
+            if pattern.search(line.text) and not any(h.field == "header" for h in hits):
+                found.append((len(alias), Pick(name, 0.7 * line.confidence, line)))
+    return max(found, key=lambda f: (f[0], f[1].score))[1] if found else None
+
+
+def _labelled_payer(idx: LabelIndex, aliases: Mapping[str, str] | None) -> Pick | None:
     picks = []
     for item in idx.of("payer"):
         value = re.split(r"\s{2,}|\s*[,;]\s*(?=[A-Z]*\s*(?:id|#))", item.value, flags=re.I)[0].strip(" .,:")
@@ -261,6 +291,12 @@ _POST = re.compile(
 
 
 def pick_post_op(idx: LabelIndex) -> tuple[Pick, Pick | None]:
+    for item in idx.of("post_op"):  # a "Post-op" box with Yes/No in the cell beside or below it
+        if item.beside and (m := re.fullmatch(r"\W*(yes|y|no|n|none)\W*", item.value, re.I)):
+            if m[1].lower().startswith("n"):
+                return Pick(False, item.weight * item.confidence), None
+            surgery = pick_date(idx.of("surgery"), idx, lambda d: 1990 <= d.year <= date.today().year + 1)
+            return Pick(True, item.weight * item.confidence), surgery
     for order, line in enumerate(idx.lines):
         m = _POST.search(line.text)
         if not m:
@@ -287,9 +323,13 @@ def pick_orders(idx: LabelIndex) -> Pick | None:
                 picks.append(Pick(norm, item.weight * conf, item.line))
                 break
     if not picks:
-        for line in idx.lines:
-            if norm := normalise_orders(line.text):
-                picks.append(Pick(norm, 0.85 * line.confidence, line))
+        for k, line in enumerate(idx.lines):
+            nxt = idx.next_line(k)
+            # Prose wraps mid-order ("3 sessions per week for 4" / "weeks."): the line and the next.
+            for text in [line.text] + ([f"{line.text} {nxt.text}"] if nxt is not None else []):
+                if norm := normalise_orders(text):
+                    picks.append(Pick(norm, 0.85 * line.confidence, line))
+                    break
     return best(picks)
 
 

@@ -59,7 +59,15 @@ def _npi_by_runner_up(idx: LabelIndex, item: Labelled) -> str | None:
 
 def pick_member(idx: LabelIndex) -> Pick | None:
     picks = []
-    for item in idx.of("member"):
+    items = idx.of("member")
+    # A misread label's leftover ("MEMBERIO": "Member" + "IO") hides the id in the box beside or below.
+    items += [
+        b
+        for it in items
+        if not it.beside and re.fullmatch(r"\W*[A-Za-z]{1,3}\W*", it.value)
+        for b in idx.values_beside(it)
+    ]
+    for item in items:
         # Specks between an id's characters come out as dots or commas (".V.JF5658..."): ids have none.
         compact = re.sub(r"(?<=[A-Za-z0-9])[.,:'`](?=[A-Za-z0-9])|^[.,:'`]+", "", item.value.replace(" ", ""))
         # An id ends in a letter or digit: a hyphen after it is a speck or a box border ("YEW5605...22-").

@@ -18,11 +18,10 @@ LABELS: dict[str, tuple[tuple[str, float], ...]] = {
         ("patient full name", 1.0),
         ("full name", 0.9),
         ("member name", 0.9),
-        ("pt", 0.8),
-        # The insured or subscriber is often a parent or spouse, not the patient.
+        # The insured is often a parent or spouse, not the patient. ("Subscriber name" is left out: a
+        # misread "Subscriber ID" is nearer it than the member label.)
         ("insured name", 0.7),
         ("insured", 0.65),
-        ("subscriber name", 0.7),
     ),
     # A name split over two boxes ("Last Name" | "First Name"); fax_name_picker pairs them.
     "last_name": (
@@ -41,7 +40,8 @@ LABELS: dict[str, tuple[tuple[str, float], ...]] = {
         ("first", 0.7),
     ),
     # Fields nobody extracts, named so their labels are never taken for a neighbouring box's value.
-    "middle": (("middle initial", 1.0), ("middle name", 1.0), ("mi", 0.8)),
+    # (Not a bare "MI": folded, it is the "M1" of an ICD-10 code.)
+    "middle": (("middle initial", 1.0), ("middle name", 1.0)),
     "sex": (("sex", 1.0), ("gender", 1.0)),
     "dob": (("date of birth", 1.0), ("dob", 1.0), ("birth date", 1.0), ("birthdate", 1.0), ("born", 0.8)),
     "phone": (

@@ -135,8 +135,9 @@ def find_hits(text: str) -> list[Hit]:
                 # or followed by ":"/"#"; never inside prose, never spanning a colon into its value.
                 after = text[end:].strip()
                 tail = after.rstrip(".,;|")  # a speck after it: "PATIENTNAMF."
-                if len(tail) == 1 and tail.isalpha() and len(compact) == al.dest_end + 1:
-                    # Alignment stopped before the label's misread last letter ("PATIENTNAMF").
+                if len(tail) == 1 and tail.isalnum() and len(compact) == al.dest_end + 1:
+                    # Alignment stopped before the label's misread last letter ("PATIENTNAMF",
+                    # "Subscriber I0").
                     end, after = len(text.rstrip()), ""
                 # A line that opens with it ("Carricr Humana Gold") is a form's label too, when it is
                 # a whole word of its own ("Physical" is not a misread "Physician").

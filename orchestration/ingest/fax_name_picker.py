@@ -122,8 +122,8 @@ def person(value: str, order: str = "") -> tuple[str, str] | None:
         if len(words) >= 2:
             value = f"{' '.join(words[:-1])}, {words[-1]}"
     words = [w for w in re.findall(r"[A-Za-z][A-Za-z'’.-]*", value) if not _PARTICLE.fullmatch(w)]
-    if 2 * sum(w[0].islower() for w in words) > len(words):
-        return None  # names are printed capitalised: "can be reached at" is prose
+    if "," not in value and 2 * sum(w[0].islower() for w in words) > len(words):
+        return None  # names are printed capitalised: "can be reached at" is prose ("van buRen, mary" is not)
     parsed = split_person_name(value)
     if not parsed or any(w.lower().strip(".,") in NOT_NAMES for w in " ".join(parsed).split()):
         return None
@@ -228,6 +228,9 @@ def _boxes(idx: LabelIndex, field: str) -> list[Labelled]:
 def _one_part(value: str, first: bool) -> str | None:
     """A first name (its first word: a middle initial goes) or a surname as a box holds it."""
     value = re.split(r"\s{2,}|\s[\(\[]", value)[0].strip(" ,;:")
+    letters = re.sub(r"[^A-Za-z]", "", value)
+    if len(letters) <= 2 and ("." in value or letters.isupper()):
+        return None  # an initial or the "M.I." box's label beside it, not a name
     parsed = split_person_name(f"{value}, Xx" if not first else f"Xx, {value}")
     if parsed is None:
         return None
@@ -291,6 +294,9 @@ def near_dob_candidates(idx: LabelIndex, anchor: OcrLine | None) -> list[Candida
         ):
             continue
         text = line.text.strip(" .,;:|[]")
+        head, colon, tail = text.partition(":")
+        if colon and len(head.split()) <= 2 and not re.search(r"\d", head):
+            text = tail.strip(" .,;|[]")  # a label misread past recognition ("Pt Namc: Priya Smith-Jones")
         if re.search(r"\d", text) or not 2 <= len(text.split()) <= 5 or name_run(text) != text:
             continue
         if (parsed := person(text)) is not None and name_likeness(*parsed) > 0.5:

@@ -204,7 +204,8 @@ _NUM_WORDS = {"once": 1, "one": 1, "twice": 2, "two": 2, "three": 3, "four": 4, 
 _FREQ_ABBR = {"qw": 1, "qwk": 1, "biw": 2, "tiw": 3}
 _N = r"(\d|once|one|twice|two|three|thrice|four|five)"
 # "times" and "week" tolerate a misread letter or two ("tiines", "wcek").
-_TIMES = r"(?:x|t[a-z]{2,4}s)"
+# "3 sessions per week" too, as OCR reads it ("sesslons").
+_TIMES = r"(?:x|t[a-z]{2,4}s|ses+[il1][o0]ns?|v[il1]s[il1]ts?|treatments?)"
 _WEEK = r"(?:w[a-z]{1,3}k|wk)"
 _RANGE = re.compile(
     rf"{_N}\s*(?:-|to)\s*{_N}\s*{_TIMES}[\s./]*(?:p[ec][r!]|pe!|a|each)?[\s./:]*{_WEEK}", re.I
@@ -215,7 +216,7 @@ _FREQ = re.compile(
 )
 _ABBR = re.compile(r"\b(qwk|qw|biw|tiw)(?=\s*x|\b)", re.I)
 # "w" then up to four letters: weeks, wks, wk, and OCR's "wecks".
-_DURATION = re.compile(r"(?:x|for|for\s+the\s+next)[\s.]*(\d{1,2})[\s.,]*w[a-z]{0,4}\b", re.I)
+_DURATION = re.compile(r"(?:x|for|for\s+the\s+next)[\s.]*(\d{1,2})[\s.,-]*w[a-z]{0,4}\b", re.I)
 
 
 def _num(word: str) -> int:

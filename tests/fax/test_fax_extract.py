@@ -299,3 +299,37 @@ def test_review_flags_follow_evidence_not_layout() -> None:
     assert (listed.fields.last_name, listed.needs_review) == ("Hernandez-Lopez", False)
     unlisted = extract_fax_fields([_page(letter("QWXZYK, GRACE"))], "y.pdf")
     assert unlisted.fields.last_name == "Qwxzyk" and unlisted.needs_review
+
+
+def test_a_prose_referral_without_payer_or_orders_labels() -> None:
+    rows = [
+        [(140, "Kevin Patel MD")],
+        [(140, "Please see Ms. Precious Ochoa, born January 10, 1989, for therapy. I would")],
+        [(140, "like 3 sesslons per week for 4-")],
+        [(140, "weeks. The patient can be reached at 512.397.4261.")],
+        [(140, "Coverage is through Cigna Healthcare, member ID PWJ420059696.")],
+        [(140, "NPI 1234567893")],
+    ]
+    aliases = {"Cigna": "Cigna", "Cigna Healthcare": "Cigna", "None": "Self-pay"}
+    f = extract_fax_fields([_page(rows)], "p.pdf", payer_aliases=aliases).fields
+    assert (f.first_name, f.last_name, f.dob) == ("Precious", "Ochoa", "1989-01-10")
+    assert (f.orders, f.payer, f.member_id) == ("3x/week x 4 weeks", "Cigna", "PWJ420059696")
+    # A short or lower-case alias is an ordinary word, never a payer by itself.
+    rows[4] = [(140, "Allergies: None. Pays cash.")]
+    assert extract_fax_fields([_page(rows)], "p.pdf", payer_aliases=aliases).fields.payer is None
+
+
+def test_grid_cells_a_label_leftover_would_hide_yes_no_and_ids() -> None:
+    rows = [
+        [(80, "Frequency"), (860, "Post-op"), (1170, "Surgery")],
+        [(80, "2x/week x 6 weeks"), (866, "No"), (1180, "n/a")],
+        [(80, "REFERRING CLINICIAN"), (860, "MEMBERIO")],
+        [(80, "David Patel"), (866, "M228232863")],
+    ]
+    f = extract_fax_fields([_page(rows)], "g.tif").fields
+    assert (f.post_op, f.surgery_date, f.orders) == (False, None, "2x/week x 6 weeks")
+    assert (f.referring_name, f.member_id) == ("David Patel", "M228232863")
+    rows[1][1] = (866, "Yes")
+    rows[1][2] = (1180, "06/29/2025")
+    f = extract_fax_fields([_page(rows)], "g.tif").fields
+    assert (f.post_op, f.surgery_date) == (True, "2025-06-29")
