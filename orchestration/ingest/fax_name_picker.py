@@ -24,10 +24,15 @@ from orchestration.ingest.fax_ocr import OcrLine
 # Prose writes a name in its natural order ("Mr. Bartholomew Villarreal"): no Census swap there.
 PROSE = "first_last"
 # How surely each kind of unlabelled cue names the patient (before the OCR confidence).
-TITLE_CUE, BEFORE_DOB_CUE, NEAR_DOB_CUE, MISREAD_LABEL_CUE = 0.8, 0.75, 0.65, 0.5
+TITLE_CUE, VERB_CUE, BEFORE_DOB_CUE, NEAR_DOB_CUE, MISREAD_LABEL_CUE = 0.8, 0.7, 0.75, 0.65, 0.5
 _NAME_WORD = re.compile(r"[A-Z][A-Za-z'’.-]*|(?i:de|la|del|van|von|der|da|di|le|du|st\.?)")
 _PARTICLE = re.compile(r"(?i)de|la|del|van|von|der|da|di|le|du|st\.?")
 _TITLE = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx)\.?\s+(?=[A-Z])")
+_VERB = re.compile(
+    r"(?i:\b(?:see|seeing|evaluate|evaluating|treat|treating|refer|referring|concerns|concerning))"
+    r"\s+(?:(?i:my|our|this|the)\s+)?(?:(?i:patient|pt\.?)\s*,?\s+)?(?=[A-Z])"
+)
+_SUFFIX = re.compile(r",?\s+(?:[JS][Rr]|II|III|IV)\.?(?=\s*(?:,|$))")
 # The referring side: "Dr." or a credential in capitals ("do" and "md" in prose are words).
 _DOCTORISH = re.compile(r"(?i:\bdr\.?\s|\bnpi\b)|\b(?:M\.?D|D\.?O|PA-C|NP|DPT|FNP)\b")
 
@@ -117,6 +122,7 @@ def person(value: str, order: str = "") -> tuple[str, str] | None:
     """(first, last) of a name as written; without a comma, in the order a label's format hint names,
     else the order the Census makes likelier ("RE: GARCIA LUIS" lost its comma)."""
     value = re.sub(r"\s*,[\s,.;:'`-]*", ", ", value)  # a speck after the comma: "DEL RIO,-TOMAS"
+    value = _SUFFIX.sub("", value.strip(" ,"))  # "John Smith Jr.", "SMITH JR, JOHN": no part of either
     if order == "last_first" and "," not in value:
         words = [w for w in value.split() if not re.fullmatch(r"[A-Za-z]\.?", w)]
         if len(words) >= 2:
@@ -243,15 +249,17 @@ def _gap(a: OcrLine, b: OcrLine) -> float:
 
 
 def title_candidates(idx: LabelIndex) -> list[Candidate]:
-    """ "Mr./Mrs./Ms. Jane Doe" anywhere in prose (never "Dr.": that is the referring side)."""
+    """ "Mr./Mrs./Ms. Jane Doe" anywhere in prose (never "Dr.": that is the referring side), and the
+    name a referral's verb takes ("Please see Jane Doe", "evaluate and treat Jane Doe for ...")."""
     out = []
     for k, line in enumerate(idx.lines):
-        if re.match(r"\W*(?:dear|to|attn|attention)\b", line.text, re.I):
-            continue  # the addressee, not the patient
-        for m in _TITLE.finditer(line.text):
-            run = name_run(line.text[m.end() :])
-            if (parsed := person(run, PROSE)) and not _claimed(idx, k):
-                out.append(Candidate(*parsed, TITLE_CUE * line.confidence, line, False))
+        if re.match(r"\W*(?:dear|to|attn|attention)\b", line.text, re.I) or _claimed(idx, k):
+            continue  # the addressee or the referring side, not the patient
+        cues = [(m, TITLE_CUE) for m in _TITLE.finditer(line.text)]
+        cues += [(m, VERB_CUE) for m in _VERB.finditer(line.text)]
+        for m, cue in cues:
+            if parsed := person(name_run(line.text[m.end() :]), PROSE):
+                out.append(Candidate(*parsed, cue * line.confidence, line, False))
     return out
 
 

@@ -76,11 +76,22 @@ def test_a_column_that_spells_out_last_first_orders_a_name_without_a_comma() -> 
             ("Rosalind", "Abernathy"),
         ),
         ("I am referring my patient Jane Q. Doe (DOB 03/04/1961) for physical therapy.", ("Jane", "Doe")),
+        ("Thank you for seeing Bartholomew Villarreal Jr. for his knee.", ("Bartholomew", "Villarreal")),
+        ("Please evaluate and treat Kenji Nakashima for low back pain, 2x/week.", ("Kenji", "Nakashima")),
     ],
 )
 def test_a_patient_named_in_prose(sentence: str, want: tuple[str, str]) -> None:
     rows = [[(140, "Dr. Mark Whitfield")], [(140, "Dear Physical Therapist,")], [(140, sentence)]]
     assert _name(rows) == want
+
+
+def test_prose_cues_skip_the_addressee_the_referring_side_and_orders() -> None:
+    rows = [
+        [(140, "Dear Ms. Grace Hopper,")],
+        [(140, "Please evaluate and treat 2x/week x 6 weeks.")],
+        [(140, "I will see Dr. Mark Whitfield next week.")],
+    ]
+    assert _name(rows) == (None, None)
 
 
 def test_a_name_alone_beside_the_dob_but_never_the_doctor_or_another_fields_value() -> None:
