@@ -9,9 +9,12 @@ second, on its first array) is paid before timing: it is process start-up, not p
 workers' start (the pool is started once, before the first source is timed).
 
 uv run python benchmarks/ingest_throughput.py [--leads 4000] [--months 12] [--faxes 3] [--repeat 3]
-    [--workers 2] [--reuse DIR] [--sources hl7v2,fhir] [--per-row] [--out FILE]
+    [--workers 2] [--reuse DIR | --inbox DIR] [--sources hl7v2,fhir] [--whole-only] [--per-row] [--out FILE]
 Writes benchmarks/results/ingest-<date>.json (or --out). Numbers depend on the machine (and its other
-load). --per-row maps profile CSVs row by row (the reference path) instead of by column.
+load). --per-row maps profile CSVs row by row (the reference path) instead of by column. --inbox reads an
+inbox left by an earlier run (e.g. scale_run's 100k one) without writing to it: each source's folder is
+copied just before it is measured and deleted after, as are the repeats' warehouses (scratch stays at about
+one source); --whole-only skips the in-process parse/arrow/insert split (it parses whole files in memory).
 """
 
 from __future__ import annotations
@@ -80,11 +83,17 @@ def _warm_up(workers: int) -> None:
 
 def cpu_seconds() -> float:
     """CPU time of this process (all threads) and of the live parse workers."""
-    total = 0.0
-    for proc in [psutil.Process(), *(psutil.Process(pid) for pid in parse_pool.pool_children_pids())]:
-        times = proc.cpu_times()
-        total += times.user + times.system
-    return total
+    return sum(cpu_split())
+
+
+def cpu_split() -> tuple[float, float]:
+    """(this process's CPU time, all threads; the live parse workers' CPU time)."""
+    own = psutil.Process().cpu_times()
+    workers = 0.0
+    for pid in parse_pool.pool_children_pids():
+        times = psutil.Process(pid).cpu_times()
+        workers += times.user + times.system
+    return own.user + own.system, workers
 
 
 def run(
@@ -95,14 +104,21 @@ def run(
     workers: int = 2,
     reuse: Path | None = None,
     only: set[str] | None = None,
+    inbox_dir: Path | None = None,
+    config_dir: Path | None = None,
+    whole_only: bool = False,
 ) -> dict:
     """reuse: a folder `ptleads generate` already wrote with these settings (skips generating again);
-    only: the names of the sources to measure (None: every source)."""
+    only: the names of the sources to measure (None: every source); inbox_dir: a read-only inbox to
+    measure instead (config_dir: its config folder, default the repository's)."""
     _warm_up(workers)
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(dir=os.environ.get("PTLEADS_BENCH_TMP")) as tmp:
         root = Path(tmp)
         gen = reuse or root / "gen"
-        if reuse is None:
+        if inbox_dir is not None:
+            (gen / "inbox").mkdir(parents=True)
+            shutil.copytree(config_dir or REPO_ROOT / "config", gen / "config")
+        elif reuse is None:
             generate(
                 out_dir=gen,
                 seed=11,
@@ -147,17 +163,29 @@ def run(
                     "ocr_seconds_per_page": round(ocr / pages, 3) if pages else None,
                 }
                 continue
-            stages = _stages(source, inbox, ctx) if source.name != "outcomes" else None
+            if inbox_dir is not None:
+                if not (inbox_dir / source.name).is_dir():
+                    continue
+                shutil.copytree(inbox_dir / source.name, inbox / source.name)
+            measured = source.name != "outcomes" and not whole_only
+            stages = _stages(source, inbox, ctx) if measured else None
             # Best of `repeat` runs, each into a fresh warehouse file; the kept one lands in w.duckdb.
             total = cpu = float("inf")
+            parent_cpu = workers_cpu = 0.0
             for attempt in range(repeat):
                 target = con if attempt == repeat - 1 else duckdb.connect(str(root / f"r{attempt}.duckdb"))
-                t0, c0 = time.perf_counter(), cpu_seconds()
+                t0, (p0, w0) = time.perf_counter(), cpu_split()
                 report = ingest_source(target, source, inbox, root / "q", ctx, workers=workers)
                 total = min(total, time.perf_counter() - t0)
-                cpu = min(cpu, cpu_seconds() - c0)
+                p1, w1 = cpu_split()
+                if p1 - p0 + w1 - w0 < cpu:
+                    cpu, parent_cpu, workers_cpu = p1 - p0 + w1 - w0, p1 - p0, w1 - w0
                 if target is not con:
                     target.close()
+                    for stale in root.glob(f"r{attempt}.duckdb*"):
+                        stale.unlink()
+            if inbox_dir is not None:
+                shutil.rmtree(inbox / source.name)
             if not report.records:
                 continue
             entry = {
@@ -167,6 +195,8 @@ def run(
                 "records_per_s": round(report.records / total),
                 "cpu_s": round(cpu, 3),
                 "records_per_cpu_s": round(report.records / cpu) if cpu else None,
+                "parent_cpu_s": round(parent_cpu, 3),
+                "workers_cpu_s": round(workers_cpu, 3),
             }
             if stages:
                 n = stages["records"]
@@ -199,6 +229,9 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3, help="whole-ingest runs per source; the best is kept")
     ap.add_argument("--workers", type=int, default=2, help="parse processes (0: in-process)")
     ap.add_argument("--reuse", type=Path, help="folder already written by `ptleads generate` (seed 11)")
+    ap.add_argument("--inbox", type=Path, help="read-only inbox to measure (e.g. scale_run's 100k one)")
+    ap.add_argument("--config", type=Path, help="config folder of --inbox (default: the repository's)")
+    ap.add_argument("--whole-only", action="store_true", help="whole path only (no in-process split)")
     ap.add_argument("--sources", help="comma-separated source names to measure (default: every source)")
     ap.add_argument("--label", default="", help="suffix of the results file name, e.g. baseline")
     ap.add_argument("--out", type=Path, help="results file (default benchmarks/results/ingest-<date>.json)")
@@ -210,7 +243,20 @@ def main() -> None:
         os.environ[COLUMNAR_ENV] = "0"
     load_before = round(os.getloadavg()[0], 2)
     only = set(args.sources.split(",")) if args.sources else None
-    result = run(args.leads, args.months, args.faxes, args.repeat, args.workers, args.reuse, only)
+    result = run(
+        args.leads,
+        args.months,
+        args.faxes,
+        args.repeat,
+        args.workers,
+        args.reuse,
+        only,
+        inbox_dir=args.inbox,
+        config_dir=args.config,
+        whole_only=args.whole_only,
+    )
+    if args.inbox is not None:
+        result["inbox"] = str(args.inbox)
     result["load_average_1m_before"] = load_before
     result["measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     result["load_average_1m"] = round(os.getloadavg()[0], 2)

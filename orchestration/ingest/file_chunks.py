@@ -43,7 +43,7 @@ class FileScan:
     chunks: tuple[Chunk, ...]  # one chunk covering the whole file unless it was cut
 
 
-def _csv_cut(buf: bytes, at: int, quotes_before: int) -> int:
+def _csv_cut(buf: bytes | bytearray, at: int, quotes_before: int) -> int:
     """Index just after the first line end at or beyond `at` outside any quoted field, or -1."""
     quotes = quotes_before + buf.count(b'"', 0, at)
     newline = buf.find(b"\n", at)
@@ -56,12 +56,12 @@ def _csv_cut(buf: bytes, at: int, quotes_before: int) -> int:
     return -1
 
 
-def _lines_cut(buf: bytes, at: int) -> int:
+def _lines_cut(buf: bytes | bytearray, at: int) -> int:
     newline = buf.find(b"\n", at)
     return newline + 1 if newline >= 0 else -1
 
 
-def _first_line_is_json(head: bytes) -> bool:
+def _first_line_is_json(head: bytes | bytearray) -> bool:
     """JSON Lines only when the first line is a whole JSON value: a pretty-printed document (a FHIR Bundle
     in a .json file, a JSON array of events) cannot be cut at line ends and is parsed whole."""
     line = head.split(b"\n", 1)[0].strip()
@@ -81,7 +81,9 @@ def scan_file(path: Path, mode: ChunkMode | None, chunk_bytes: int) -> FileScan:
     size = 0
     empty = True
     chunks: list[Chunk] = []
-    buf = b""  # bytes after the last cut
+    # Bytes after the last cut. A bytearray grows in place: `bytes += block` copied the whole buffer (up to
+    # a chunk) for every 4 MB block read.
+    buf = bytearray()
     start, first_line, quotes_before = 0, 1, 0
     header = b""
     cutting = mode is not None
@@ -98,7 +100,7 @@ def scan_file(path: Path, mode: ChunkMode | None, chunk_bytes: int) -> FileScan:
                 if mode == "csv":
                     header_end = _csv_cut(buf, 0, 0)
                     cutting = header_end > 0
-                    header = buf[:header_end] if cutting else b""
+                    header = bytes(buf[:header_end]) if cutting else b""
             while cutting and len(buf) > chunk_bytes:
                 cut = (
                     _csv_cut(buf, chunk_bytes, quotes_before)
@@ -112,9 +114,9 @@ def scan_file(path: Path, mode: ChunkMode | None, chunk_bytes: int) -> FileScan:
                 if mode == "csv":
                     quotes_before = (quotes_before + buf.count(b'"', 0, cut)) % 2
                 start += cut
-                buf = buf[cut:]
+                del buf[:cut]
             if not cutting:
-                buf = b""
+                buf = bytearray()
     if chunks and not buf.strip():  # only blank lines left: they stay with the last chunk (never alone)
         last = chunks.pop()
         chunks.append(Chunk(last.start, size, last.first_line, last.header))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import signal
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +35,11 @@ BATCH_MAX_RECORDS = 250_000
 BATCH_MAX_FILES = 1_000
 BATCH_MAX_S = 5.0
 BATCH_MAX_BYTES = 256_000_000  # Arrow bytes held for the open batch: memory stays flat at any file count
+# Rows held before they are inserted into the batch's open transaction (still committed with the batch):
+# the parent inserts while the workers parse the next groups, instead of inserting the whole batch after
+# the last parse (at 20k leads most sources are one batch: the insert was a serial tail on one core).
+FLUSH_RECORDS = int(os.environ.get("PTLEADS_INGEST_FLUSH_RECORDS", "40000"))
+_MIN_CHUNK_ROWS = 4_096  # rows per chunk (on average) below which a table is combined before its insert
 
 
 def maybe_crash(file_indexes: Iterable[int]) -> None:
@@ -131,12 +136,17 @@ class Batch:
         self.quarantined: list[QuarantinedFile] = []
         self.spans: dict[str, list[RowSpan]] = {}
         self.records = 0
+        self.held = 0  # records in `spans`, not yet inserted
         self.parse_s = 0.0
         self.nbytes = 0
+        self.write_s = 0.0
+        self.ingested_at: datetime | None = None
+        self.open = False  # BEGIN issued: some of the batch's rows are inserted, not committed
 
     def add(self, ready: ReadyFile) -> None:
         self.files.append(ready)
         self.records += ready.records
+        self.held += ready.records
         self.parse_s += ready.parse_s
         self.nbytes += ready.nbytes
         for name, span in ready.tables.items():
@@ -159,23 +169,55 @@ class Batch:
             or self.nbytes >= BATCH_MAX_BYTES
         )
 
-    def commit(self, con: duckdb.DuckDBPyConnection, source: Source) -> None:
-        if not self.files and not self.quarantined:
-            return
+    def flush_if_large(self, con: duckdb.DuckDBPyConnection, source: Source) -> None:
+        """Insert the rows held so far into the batch's transaction (opened now if need be) once there are
+        FLUSH_RECORDS of them; they commit (or vanish in a crash) with the rest of the batch."""
+        if self.held >= FLUSH_RECORDS > 0:
+            self._insert_held(con, source)
+
+    def _insert_held(self, con: duckdb.DuckDBPyConnection, source: Source) -> None:
         started = time.monotonic()
-        ingested_at = utcnow()
-        con.execute("BEGIN TRANSACTION")
+        if not self.open:
+            self.ingested_at = utcnow()
+            con.execute("BEGIN TRANSACTION")
+            self.open = True
+        for table in source.tables:
+            parts = [span.rows() for span in self.spans.get(table.name, ())]
+            if not parts:
+                continue
+            rows = parts[0] if len(parts) == 1 else pa.concat_tables(parts)
+            if rows.num_rows < _MIN_CHUNK_ROWS * len(parts):
+                # One contiguous chunk: DuckDB scans a table of ~1,000 tiny per-file chunks slowly (HL7 v2
+                # at 20k leads: insert 0.96 CPU-s as chunks, 0.11 + 0.16 combined first); a few groups'
+                # large chunks it scans as fast as one, and the copy is saved.
+                rows = rows.combine_chunks()
+            insert_rows(con, table.name, rows, source.name, self.ingested_at)
+        self.spans = {}
+        self.held = 0
+        self.nbytes = 0  # the inserted rows are DuckDB's now (spilled to disk if need be), not held here
+        self.write_s += time.monotonic() - started
+
+    def rollback(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Drop an open transaction (the caller is failing); the batch's files stay uncommitted."""
+        if self.open:
+            con.execute("ROLLBACK")
+        self._clear()
+
+    def commit(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        source: Source,
+        also: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+    ) -> bool:
+        """Commit the batch (False: it was empty, nothing done); `also` writes more in its transaction."""
+        if not self.files and not self.quarantined:
+            return False
+        started = time.monotonic()
         try:
-            for table in source.tables:
-                parts = [span.rows() for span in self.spans.get(table.name, ())]
-                if not parts:
-                    continue
-                # One contiguous chunk: DuckDB scans a table of ~1,000 tiny per-file chunks slowly (HL7 v2 at
-                # 20k leads: insert 0.96 CPU-s as chunks, 0.11 + 0.16 combined first).
-                rows = parts[0] if len(parts) == 1 else pa.concat_tables(parts).combine_chunks()
-                insert_rows(con, table.name, rows, source.name, ingested_at)
+            self._insert_held(con, source)
+            ingested_at = self.ingested_at
             maybe_crash([*(f.index for f in self.files), *(q.index for q in self.quarantined)])
-            write_share = (time.monotonic() - started) / max(1, len(self.files))
+            write_share = (self.write_s + time.monotonic() - started) / max(1, len(self.files))
             log = [
                 (f.name, f.sha, f.size, f.records, f.status, f.reason, round(f.parse_s + write_share, 4))
                 for f in self.files
@@ -202,14 +244,17 @@ class Batch:
                     schema=_LOG_SCHEMA,
                 )
                 con.execute("INSERT INTO raw.ingest_log BY NAME SELECT * FROM log_rows")
+            if also is not None:
+                also(con)
             con.execute("COMMIT")
         except Exception:
-            con.execute("ROLLBACK")
+            self.rollback(con)
             raise
         for q in self.quarantined:  # after COMMIT: a crash before it leaves the file in the inbox
             for path in q.remove:
                 path.unlink(missing_ok=True)
         self._clear()
+        return True
 
 
 def insert_rows(
@@ -222,10 +267,19 @@ def insert_rows(
     )
 
 
-def ingest_cut_file(con: duckdb.DuckDBPyConnection, source: Source, job: FileJob) -> ParsedTables | str:
+def ingest_cut_file(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    job: FileJob,
+    prefetch: Callable[[], None] | None = None,
+) -> ParsedTables | str:
     """A file parsed in chunks, in one transaction of its own: each chunk's rows are inserted as they come
     (memory holds a few chunks, not the file) and the log row last, so a crash or a chunk that condemns the
-    file leaves nothing of it. Returns the file's totals (no tables) or the reason to quarantine it."""
+    file leaves nothing of it. Returns the file's totals (no tables) or the reason to quarantine it.
+
+    prefetch: called once every chunk is in the pool, to send the next files to the workers: they parse
+    while this process inserts the last chunks and commits (the COMMIT of a large file is most of its
+    write: a serial tail with idle workers otherwise)."""
     started = time.monotonic()
     ingested_at = utcnow()
     records, parse_s = 0, 0.0
@@ -246,6 +300,9 @@ def ingest_cut_file(con: duckdb.DuckDBPyConnection, source: Source, job: FileJob
             lines_reason = lines_reason or part.verdict
             if number == 0:
                 maybe_crash([job.index])  # mid-file: the first chunk's rows are in, the rest are not
+            if prefetch is not None and job.all_sent:
+                prefetch()
+                prefetch = None
         if records == 0:
             con.execute("ROLLBACK")
             # The first chunk's own verdict on its lines is what the whole file's parse would have said.

@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.ingest import parse_pool
+from orchestration.ingest import ingest_commits, parse_pool
 from orchestration.ingest.fhir import FHIR
 from orchestration.ingest.ingest_commits import CRASH_ENV
 from orchestration.ingest.sms import SMS
@@ -239,3 +239,38 @@ def test_the_pool_parses_each_chunk_once(tmp_path: Path, monkeypatch) -> None:
     assert len(job.chunks) > 5 and len(parts) == len(job.chunks)
     assert sorted(sent) == [c.start for c in job.chunks]  # every chunk sent to the pool, and only once
     assert sum(p.records for p in parts) == 240
+
+
+def test_the_files_after_a_cut_file_go_to_the_pool_before_it_commits(warehouse_factory, monkeypatch) -> None:
+    """Once a cut file's chunks are all in the pool, the next files are sent too: the workers parse them
+    while the cut file's last chunks are inserted and committed; the warehouse is what a serial run gives."""
+    lines = _fhir_lines(240)
+    warehouse, serial = warehouse_factory("pooled"), warehouse_factory("serial")
+    for w in (warehouse, serial):
+        w.drop("fhir", "A_bulk.ndjson", "\n".join(lines) + "\n")
+        w.drop("fhir", "B_small.ndjson", "\n".join(lines[:9]).replace('"r', '"s') + "\n")
+    monkeypatch.setattr(parse_pool, "CHUNK_BYTES", SMALL_CHUNK)
+    monkeypatch.setattr(parse_pool, "POOL_MIN_BYTES", 0)
+    events: list[str] = []
+    submit = parse_pool._submit
+
+    def recording_submit(workers, fn, *args):
+        events.append("group" if fn is parse_pool.parse_group else "chunk")
+        return submit(workers, fn, *args)
+
+    real_insert = ingest_commits.insert_rows
+
+    def recording_insert(con, name, rows, source, at):
+        events.append("insert")
+        return real_insert(con, name, rows, source, at)
+
+    monkeypatch.setattr(parse_pool, "_submit", recording_submit)
+    monkeypatch.setattr(ingest_commits, "insert_rows", recording_insert)
+    warehouse.ingest(FHIR, workers=2)
+    assert "group" in events
+    chunks = events.count("chunk")
+    # The small file's group is sent right after the cut file's last chunk, before its last inserts.
+    assert events.index("group") < len(events) - 1 - events[::-1].index("insert")
+    assert events[: events.index("group")].count("chunk") == chunks
+    serial.ingest(FHIR, workers=0)
+    assert _state(warehouse) == _state(serial)
