@@ -21,11 +21,12 @@ PUBLISHED_MARTS = (
 @asset(
     deps=[AssetKey(["marts", m]) for m in PUBLISHED_MARTS],
     group_name="serving",
-    description="Atomic read-only copy of the warehouse + snapshot.json for the app.",
+    description="Atomic read-only copy of the warehouse (unchanged rows kept from the last) + snapshot.json.",
 )
 def publish_snapshot(settings: PtleadsSettings, warehouse: WarehouseResource) -> MaterializeResult:
     resolved = settings.to_settings()
     with warehouse.connect() as con:
-        counts = publish_lib.publish_snapshot(con, resolved.snapshot, resolved.as_of)
-    progress(f"publish: {resolved.snapshot} ({counts.get('marts.fct_leads', 0)} leads)")
+        done = publish_lib.publish(con, resolved.snapshot, resolved.as_of)
+    counts = done.counts
+    progress(f"publish: {resolved.snapshot} ({counts.get('marts.fct_leads', 0)} leads; {done.summary()})")
     return MaterializeResult(metadata={"path": str(resolved.snapshot), **{k: v for k, v in counts.items()}})

@@ -1,0 +1,107 @@
+"""Bring one table of a copy of the previous snapshot up to date with the warehouse, writing as little as
+possible: a table whose rows did not change is kept; a big table that changed in a few rows gets only
+those rows again; anything else is copied whole.
+
+Rows are compared as a multiset by a 64-bit hash of the whole row: a small table is unchanged when its
+row count and the sum of its row hashes match (both sides computed now, no state kept between runs). A
+big table is cut into buckets by the top bits of the row hash (about ROWS_PER_BUCKET rows each), counted
+and summed the same way; a bucket whose count or hash sum differs is deleted from the copy and inserted
+again from the warehouse, so the copy ends with exactly the warehouse's rows. Physical row order may
+differ from a fresh copy: no reader may rely on it (the app orders what it shows).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import duckdb
+
+DELTA_MIN_ROWS = 100_000  # smaller tables that changed are copied whole: as cheap, and simpler
+ROWS_PER_BUCKET = 4  # a changed row rewrites its bucket: ~4 rows each time
+MAX_DELTA_SHARE = 0.25  # more rows than this in changed buckets: copying the table whole is cheaper
+MAX_DEAD_SHARE = 0.2  # deleted rows a patched table may carry (DuckDB keeps some); past it, rewrite it
+CHANGED = "_ptleads_changed_buckets"
+
+
+@dataclass(frozen=True, slots=True)
+class TableSync:
+    """What publishing did to one table: kept | patched | copied, and how many rows it wrote."""
+
+    name: str
+    action: str
+    rows: int
+    written: int
+
+
+def _quote(*parts: str) -> str:
+    return ".".join('"' + p.replace('"', '""') + '"' for p in parts)
+
+
+def columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[tuple[str, str]]:
+    """(name, type) of a table or view, in order; [] when it does not exist."""
+    try:
+        return [(r[0], r[1]) for r in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()]
+    except duckdb.CatalogException:
+        return []
+
+
+def _physical_rows(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, name: str) -> int:
+    """Rows stored, deleted ones included (what scans and the file still carry)."""
+    return con.execute(
+        "SELECT coalesce(sum(n), 0) FROM (SELECT max(start + count) AS n "
+        "FROM pragma_storage_info(?) WHERE column_id = 0 GROUP BY row_group_id)",
+        [f"{catalog}.{schema}.{name}"],
+    ).fetchone()[0]
+
+
+def copy_table(con: duckdb.DuckDBPyConnection, source: str, target: str, schema: str, name: str) -> int:
+    """Replace target's table with the source's rows (a view becomes a table); returns its row count."""
+    dst = _quote(target, schema, name)
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {_quote(target, schema)}")
+    con.execute(f"CREATE OR REPLACE TABLE {dst} AS SELECT * FROM {_quote(source, schema, name)}")
+    return con.execute(f"SELECT count(*) FROM {dst}").fetchone()[0]
+
+
+def sync_table(con: duckdb.DuckDBPyConnection, source: str, target: str, schema: str, name: str) -> TableSync:
+    """Make target's `schema.name` hold exactly the source relation's rows (see the module doc)."""
+    src, dst = _quote(source, schema, name), _quote(target, schema, name)
+    label = f"{schema}.{name}"
+    wanted = columns(con, src)
+    if columns(con, dst) != wanted:  # new, or its columns changed
+        rows = copy_table(con, source, target, schema, name)
+        return TableSync(label, "copied", rows, rows)
+    row_hash = f"hash({', '.join(_quote(c) for c, _ in wanted)})"
+    rows = con.execute(f"SELECT count(*) FROM {src}").fetchone()[0]
+    held = con.execute(f"SELECT count(*) FROM {dst}").fetchone()[0]
+    if rows < DELTA_MIN_ROWS:
+        total = f"count(*), sum({row_hash}::HUGEINT)"
+        if (
+            con.execute(f"SELECT {total} FROM {dst}").fetchone()
+            == con.execute(f"SELECT {total} FROM {src}").fetchone()
+        ):
+            return TableSync(label, "kept", rows, 0)
+        return TableSync(label, "copied", copy_table(con, source, target, schema, name), rows)
+    if _physical_rows(con, target, schema, name) > (1 + MAX_DEAD_SHARE) * max(held, 1):
+        return TableSync(label, "copied", copy_table(con, source, target, schema, name), rows)
+    bits = min(max(1, math.ceil(math.log2(rows / ROWS_PER_BUCKET))), 40)
+    bucket = f"({row_hash} >> {64 - bits})"
+    per_bucket = f"SELECT {bucket} AS b, count(*) AS n, sum({row_hash}::HUGEINT) AS f FROM"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {CHANGED} AS "
+        f"WITH s AS ({per_bucket} {src} GROUP BY b), d AS ({per_bucket} {dst} GROUP BY b) "
+        "SELECT coalesce(s.b, d.b) AS b, coalesce(s.n, 0) AS n FROM s FULL JOIN d ON s.b = d.b "
+        "WHERE s.n IS DISTINCT FROM d.n OR s.f IS DISTINCT FROM d.f"
+    )
+    try:
+        buckets, written = con.execute(f"SELECT count(*), coalesce(sum(n), 0) FROM {CHANGED}").fetchone()
+        if buckets == 0:
+            return TableSync(label, "kept", rows, 0)
+        written = int(written)
+        if written > MAX_DELTA_SHARE * rows:
+            return TableSync(label, "copied", copy_table(con, source, target, schema, name), rows)
+        con.execute(f"DELETE FROM {dst} WHERE {bucket} IN (SELECT b FROM {CHANGED})")
+        con.execute(f"INSERT INTO {dst} SELECT * FROM {src} WHERE {bucket} IN (SELECT b FROM {CHANGED})")
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {CHANGED}")
+    return TableSync(label, "patched", rows, written)
