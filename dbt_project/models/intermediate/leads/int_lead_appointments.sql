@@ -52,62 +52,84 @@ fhir as (
 
 -- SIU: an appointment's history is its messages; the latest known one holds the status. SIU sends no
 -- message when a visit simply takes place, so a booking whose start has passed without a cancel or
--- no-show message counts as kept.
+-- no-show message counts as kept. One aggregate per appointment id (the latest message's columns by
+-- arg_max over a unique key), not windows over every message.
+{%- set hl7_latest = {'person_id': 'persons.person_id', 'source': 'msgs.source', 'source_file': 'msgs.source_file',
+    'appointment_type': 'msgs.appointment_type', 'status': 'msgs.status', 'start_at': 'msgs.start_at',
+    'duration_min': 'msgs.duration_min', 'clinic_id': 'msgs.clinic_id', 'therapist_npi': 'msgs.therapist_npi'} %}
 hl7_messages as (
     select
-        persons.person_id,
-        msgs.*,
-        min(msgs.event_at) over (partition by msgs.appointment_id) as first_message_at,
+        'hl7v2:' || msgs.appointment_id as appointment_id,
+        {{ arg_max_null(struct_of(hl7_latest), '(msgs.event_at, msgs.source_record_id)') }} as latest,
+        min(msgs.event_at) as first_message_at,
         {{ list_agg(struct_of(
             {'source': 'msgs.source', 'source_file': 'msgs.source_file', 'source_record_id': 'msgs.source_record_id'}
-        )) }} over (partition by msgs.appointment_id) as records
+        )) }} as records
     from {{ ref('stg_hl7v2__appointments') }} as msgs
     inner join persons on msgs.source = persons.source and msgs.source_record_id = persons.source_record_id
     where msgs.appointment_id is not null
-    qualify row_number() over (
-        partition by msgs.appointment_id order by msgs.event_at desc, msgs.source_record_id desc
-    ) = 1
+    group by msgs.appointment_id
 ),
 
 hl7 as (
     select
-        person_id,
-        'hl7v2:' || appointment_id as appointment_id,
-        source,
-        source_file,
+        hl7_messages.latest.person_id,
+        hl7_messages.appointment_id,
+        hl7_messages.latest.source,
+        hl7_messages.latest.source_file,
         cast(null as string) as service_request_id,
-        appointment_type,
-        case when status = 'booked' and start_at <= {{ as_of() }} then 'fulfilled' else status end as status,
-        first_message_at as booked_at,
-        start_at,
-        duration_min,
-        clinic_id as location_id,
-        therapist_npi as practitioner_id,
+        hl7_messages.latest.appointment_type,
+        case
+            when hl7_messages.latest.status = 'booked' and hl7_messages.latest.start_at <= {{ as_of() }}
+                then 'fulfilled'
+            else hl7_messages.latest.status
+        end as status,
+        hl7_messages.first_message_at as booked_at,
+        hl7_messages.latest.start_at,
+        hl7_messages.latest.duration_min,
+        hl7_messages.latest.clinic_id as location_id,
+        hl7_messages.latest.therapist_npi as practitioner_id,
         2 as authority,
-        records
+        hl7_messages.records
     from hl7_messages
+),
+
+-- EMR reports: one row per appointment id. Every report row of an appointment is listed in its records;
+-- should a report list one appointment twice (two exports), the later report stands, as for SIU, so an
+-- appointment id is unique by construction (no dedup window over every appointment at the end).
+{%- set emr_latest = {'person_id': 'persons.person_id', 'source': 'appts.source',
+    'source_file': 'appts.source_file', 'appointment_type': 'appts.appointment_type', 'status': 'appts.status',
+    'booked_at': 'appts.event_at', 'start_at': 'appts.start_at', 'duration_min': 'appts.duration_min',
+    'location_id': 'appts.clinic_id', 'practitioner_id': 'appts.therapist'} %}
+emr_reports as (
+    select
+        'emr_csv:' || appts.appointment_id as appointment_id,
+        {{ arg_max_null(struct_of(emr_latest), '(appts.event_at, appts.source_record_id)') }} as latest,
+        {{ list_agg(struct_of(
+            {'source': 'appts.source', 'source_file': 'appts.source_file', 'source_record_id': 'appts.source_record_id'}
+        )) }} as records
+    from {{ ref('stg_emr_csv__appointments') }} as appts
+    inner join persons on appts.source = persons.source and appts.source_record_id = persons.source_record_id
+    group by appts.appointment_id
 ),
 
 emr_csv as (
     select
-        persons.person_id,
-        'emr_csv:' || appts.appointment_id as appointment_id,
-        appts.source,
-        appts.source_file,
+        emr_reports.latest.person_id,
+        emr_reports.appointment_id,
+        emr_reports.latest.source,
+        emr_reports.latest.source_file,
         cast(null as string) as service_request_id,
-        appts.appointment_type,
-        appts.status,
-        appts.event_at as booked_at,
-        appts.start_at,
-        appts.duration_min,
-        appts.clinic_id as location_id,
-        appts.therapist as practitioner_id,
+        emr_reports.latest.appointment_type,
+        emr_reports.latest.status,
+        emr_reports.latest.booked_at,
+        emr_reports.latest.start_at,
+        emr_reports.latest.duration_min,
+        emr_reports.latest.location_id,
+        emr_reports.latest.practitioner_id,
         3 as authority,
-        {{ list_of([struct_of(
-            {'source': 'appts.source', 'source_file': 'appts.source_file', 'source_record_id': 'appts.source_record_id'}
-        )]) }} as records
-    from {{ ref('stg_emr_csv__appointments') }} as appts
-    inner join persons on appts.source = persons.source and appts.source_record_id = persons.source_record_id
+        emr_reports.records
+    from emr_reports
 ),
 
 appointments as (
@@ -120,81 +142,106 @@ appointments as (
 
 -- One appointment reported by several systems shares person, start and type: the most authoritative
 -- system's records stand for it. Within that system every appointment id is its own appointment (a
--- cancelled booking and its rebooking into the same slot are two appointments, both kept).
-ranked_appointments as (
-    select
-        *,
-        min(authority) over (partition by person_id, start_at, appointment_type) as top_authority,
-        row_number() over (
-            partition by person_id, start_at, appointment_type
-            order by authority, status in ('cancelled', 'noshow', 'entered-in-error'), appointment_id
-        ) as slot_rank
+-- cancelled booking and its rebooking into the same slot are two appointments, both kept). The slot's
+-- first appointment (by authority, kept before cancelled, id) carries the other systems' records.
+-- Aggregates and a join, not windows over every appointment.
+timed_appointments as (
+    select *
     from appointments
     where start_at is not null and booked_at is not null
+),
+
+-- The slot's first appointment: kept before cancelled or no-show before unknown status.
+{%- set slot_order = "(authority, case when status is null then 2 when status in ('cancelled', 'noshow', "
+    ~ "'entered-in-error') then 1 else 0 end, appointment_id)" %}
+slots as (
+    select
+        person_id,
+        start_at,
+        appointment_type,
+        min(authority) as top_authority,
+        {{ arg_min('appointment_id', slot_order) }} as first_appointment_id
+    from timed_appointments
+    group by person_id, start_at, appointment_type
+),
+
+ranked_appointments as (
+    select
+        timed_appointments.*,
+        slots.top_authority,
+        slots.first_appointment_id
+    from timed_appointments
+    inner join slots
+        on
+            timed_appointments.person_id = slots.person_id
+            and timed_appointments.start_at = slots.start_at
+            and timed_appointments.appointment_type is not distinct from slots.appointment_type
 ),
 
 -- Records of the less authoritative systems, lineage of the slot's first appointment.
 echo_records as (
     select
-        person_id,
-        start_at,
-        appointment_type,
+        first_appointment_id as appointment_id,
         flatten({{ list_agg('records') }}) as records
     from ranked_appointments
     where authority > top_authority
-    group by person_id, start_at, appointment_type
+    group by first_appointment_id
 ),
 
 distinct_appointments as (
     select
-        {{ star_except('ranked', ['records', 'top_authority', 'slot_rank']) }},  -- noqa: RF02
+        {{ star_except('ranked', ['records', 'top_authority', 'first_appointment_id']) }},  -- noqa: RF02
         case
-            when ranked.slot_rank = 1
-                then {{ list_concat('ranked.records', 'coalesce(echo_records.records, ' ~ list_of([]) ~ ')') }}
+            when echo_records.appointment_id is not null
+                then {{ list_concat('ranked.records', 'echo_records.records') }}
             else ranked.records
         end as records
     from ranked_appointments as ranked
-    left join echo_records
-        on
-            ranked.person_id = echo_records.person_id
-            and ranked.start_at = echo_records.start_at
-            and ranked.appointment_type is not distinct from echo_records.appointment_type
+    left join echo_records on ranked.appointment_id = echo_records.appointment_id
     where ranked.authority = ranked.top_authority
 ),
 
 -- The lead named by the appointment's referral (when booked after its receipt), else the person's
 -- latest lead received at or before the booking (ASOF join: linear, where an OR join would compare
--- every appointment with every lead).
-direct as (
+-- every appointment with every lead). A referral is one episode record, so at most one direct lead.
+direct_leads as (
     select
-        distinct_appointments.appointment_id,
-        leads.lead_id
-    from distinct_appointments
-    inner join referral_leads on distinct_appointments.service_request_id = referral_leads.service_request_id
+        referral_leads.service_request_id,
+        leads.lead_id,
+        leads.received_at
+    from referral_leads
     inner join leads on referral_leads.lead_id = leads.lead_id
-    where distinct_appointments.booked_at >= leads.received_at
+),
+
+with_direct as (
+    select
+        distinct_appointments.*,
+        direct_leads.lead_id as direct_lead_id
+    from distinct_appointments
+    left join direct_leads
+        on
+            distinct_appointments.service_request_id = direct_leads.service_request_id
+            and distinct_appointments.booked_at >= direct_leads.received_at
 ),
 
 by_person as (
-    {{ asof_left_join('distinct_appointments', 'leads', 'person_id', 'booked_at', '>=', 'received_at',
+    {{ asof_left_join('with_direct', 'leads', 'person_id', 'booked_at', '>=', 'received_at',
         {'person_lead_id': 'lead_id'}) }}
 )
 
 select
-    coalesce(direct.lead_id, by_person.person_lead_id) as lead_id,
-    by_person.person_id,
-    by_person.appointment_id,
-    by_person.source,
-    by_person.source_file,
-    by_person.appointment_type,
-    by_person.status,
-    by_person.booked_at,
-    by_person.start_at,
-    by_person.duration_min,
-    by_person.location_id,
-    by_person.practitioner_id,
-    by_person.records
+    coalesce(direct_lead_id, person_lead_id) as lead_id,
+    person_id,
+    appointment_id,
+    source,
+    source_file,
+    appointment_type,
+    status,
+    booked_at,
+    start_at,
+    duration_min,
+    location_id,
+    practitioner_id,
+    records
 from by_person
-left join direct on by_person.appointment_id = direct.appointment_id
-where coalesce(direct.lead_id, by_person.person_lead_id) is not null
-qualify row_number() over (partition by by_person.appointment_id order by direct.lead_id nulls last) = 1
+where coalesce(direct_lead_id, person_lead_id) is not null

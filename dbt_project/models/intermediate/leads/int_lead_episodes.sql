@@ -22,7 +22,8 @@ records as (
         event_at,
         opens_lead
     from {{ ref('int_persons_matched') }}
-    where event_at is not null
+    -- every use below reads opening records or appointments: the touches need not be kept
+    where event_at is not null and (opens_lead or record_kind = 'appointment')
 ),
 
 -- Evaluations by system (most authoritative first) with their slot and the patient's surname.
@@ -52,18 +53,24 @@ eval_slots as (
     where appointment_type = 'eval'
 ),
 
-evals as (
+eval_records as {{ materialized() }} (
     select
         {{ star_except('records', ['opens_lead']) }},  -- noqa: RF02
         eval_slots.start_at,
-        eval_slots.authority,
-        lower(sources.first_name) as first_name,
-        lower(sources.last_name) as last_name
+        eval_slots.authority
     from records
     inner join eval_slots
         on records.source = eval_slots.source and records.source_record_id = eval_slots.source_record_id
-    inner join {{ ref('int_source_records') }} as sources on records.record_key = sources.record_key
     where records.record_kind = 'appointment'
+),
+
+evals as (
+    select
+        eval_records.*,
+        lower(sources.first_name) as first_name,
+        lower(sources.last_name) as last_name
+    from eval_records
+    inner join {{ ref('int_source_records') }} as sources on eval_records.record_key = sources.record_key
 ),
 
 bookings as (

@@ -124,6 +124,16 @@ ranked as (
         on episodes.source = details.source and episodes.source_record_id = details.source_record_id
 ),
 
+-- Each record's place in its lead by time and by authority as integers: the aggregates below compare
+-- these, not (authority, event_at, record_key) tuples, which cost ~20 tuple comparisons a record.
+ordered as (
+    select
+        *,
+        row_number() over (partition by lead_id order by event_at, record_key) as time_rank,
+        row_number() over (partition by lead_id order by authority, event_at, record_key) as authority_rank
+    from ranked
+),
+
 {%- set by_authority = ['fhir_patient_id', 'request_status', 'stated_clinic_id', 'payer_id',
     'diagnosis_group', 'expected_visits', 'post_op', 'referring_npi', 'zip', 'lat', 'lon',
     'sms_consent', 'email_consent', 'preferred_contact'] %}
@@ -132,20 +142,20 @@ leads as (
     select
         lead_id,
         min(person_id) as person_id,
-        {{ arg_min('source', '(event_at, record_key)') }} as source,
-        {{ arg_min('channel', '(event_at, record_key)') }} as channel,
-        {{ arg_min('source_file', '(event_at, record_key)') }} as source_file,
-        {{ arg_min('source_record_id', '(event_at, record_key)') }} as source_record_id,
+        {{ arg_min('source', 'time_rank') }} as source,
+        {{ arg_min('channel', 'time_rank') }} as channel,
+        {{ arg_min('source_file', 'time_rank') }} as source_file,
+        {{ arg_min('source_record_id', 'time_rank') }} as source_record_id,
         min(event_at) as received_at,
         cast(count(*) as integer) as record_count,
         {{ sorted_distinct_list('source') }} as sources,
         {%- for column in by_authority %}
-            {{ arg_min(column, '(authority, event_at, record_key)') }} filter (where {{ column }} is not null)
+            {{ arg_min(column, 'authority_rank') }} filter (where {{ column }} is not null)
                 as {{ column }},
         {%- endfor %}
         coalesce(bool_or(has_phone), false) as has_phone,
         coalesce(bool_or(has_email), false) as has_email
-    from ranked
+    from ordered
     group by lead_id
 ),
 

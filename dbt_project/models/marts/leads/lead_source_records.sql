@@ -54,6 +54,8 @@ lead_records as (
         )
 ),
 
+-- Strongest accepted weight per identity node, then per record: only records whose node has an accepted
+-- pair (named records) are joined on record_key, not every record of the history.
 node_weights as (
     select
         person_key,
@@ -72,6 +74,14 @@ node_weights as (
         where accepted
     )
     group by person_key
+),
+
+record_weights as (
+    select
+        persons.record_key,
+        node_weights.match_weight
+    from {{ ref('int_persons_matched') }} as persons
+    inner join node_weights on persons.person_key = node_weights.person_key
 )
 
 select
@@ -81,7 +91,6 @@ select
     lead_records.lead_id,
     lead_records.person_id,
     lead_records.record_kind,
-    cast(node_weights.match_weight as double) as match_weight
+    cast(record_weights.match_weight as double) as match_weight
 from lead_records
-left join {{ ref('int_persons_matched') }} as persons on lead_records.record_key = persons.record_key
-left join node_weights on persons.person_key = node_weights.person_key
+left join record_weights on lead_records.record_key = record_weights.record_key
