@@ -80,7 +80,7 @@ def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> boo
             "select count(*) from information_schema.tables "
             "where table_catalog = current_database() and table_schema = ? and table_name = ?",
             [schema, name],
-        ).fetchone()[0]
+        ).fetchall()[0][0]
     )
 
 
@@ -92,7 +92,7 @@ def node_source(
     state, changes = f"{records_name}_state", f"{records_name}_changes"
     if not (_table_exists(con, records_schema, state) and _table_exists(con, records_schema, changes)):
         return NodeSource(version=None)
-    version, rebuilt = con.execute(f'select version, rebuilt from "{records_schema}"."{state}"').fetchone()
+    version, rebuilt = con.execute(f'select version, rebuilt from "{records_schema}"."{state}"').fetchall()[0]
     if not _table_exists(con, nodes_schema, nodes_name):
         return NodeSource(version=version)
     columns = {
@@ -106,7 +106,7 @@ def node_source(
     if not set(NODE_COLUMNS) | {"source_version"} <= columns:
         return NodeSource(version=version)
     nodes = f'"{nodes_schema}"."{nodes_name}"'
-    seen = con.execute(f"select max(source_version), min(source_version) from {nodes}").fetchone()
+    seen = con.execute(f"select max(source_version), min(source_version) from {nodes}").fetchall()[0]
     if seen[0] is None or seen[0] != seen[1]:
         return NodeSource(version=version)
     if seen[0] == version:

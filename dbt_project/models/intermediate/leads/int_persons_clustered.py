@@ -2,13 +2,16 @@
 (orchestration.identity.cluster_node_indexes). person_id is a hash of the cluster's earliest-seen node, so
 it is stable as records arrive and identical between a full refresh and an incremental replay.
 
-Nodes are numbered in first-seen order and pairs arrive in merge order (strongest first, ties by keys)
-as integer arrays: the per-pair Python objects cost 48 s at 100k leads, the arrays about 7 s.
+Nodes (int_identity_nodes) are numbered in first-seen order and pairs arrive in merge order (strongest
+first, ties by keys) as integer arrays: the per-pair Python objects cost 48 s at 100k leads, the arrays
+about 7 s. Most pairs are cannot-links (2.7M of 3.0M at 100k leads) and only those inside one component
+of the merge pairs can stop a merge, so only those are read.
 
-Most pairs are cannot-links (a veto or a strongly negative weight: 2.7M of 3.0M at 100k leads) and only
-those inside one component of the merge pairs can stop a merge. So the merge pairs are read (sorted)
-first, their components computed, and only the cannot-links within a component are read: the same
-input that matters to cluster_node_indexes, without sorting and moving every pair of the history."""
+Daily, only the components the day touched are clustered again (orchestration.identity.cluster_update):
+when the last build's rows describe the previous int_source_records version, the touched nodes are the
+person_keys whose records changed (int_source_records_changes) and the nodes whose pairs were rescored
+(int_record_matches_dirty); every other node keeps its row. Otherwise, or with identity_full_refresh,
+every node is clustered."""
 
 import hashlib
 
@@ -16,6 +19,7 @@ import numpy as np
 import pyarrow as pa
 
 from orchestration.identity import cluster_node_indexes, identity_config_for, merge_components
+from orchestration.identity.cluster_update import affected_nodes, cluster_subset, component_keys
 from orchestration.settings import Settings
 
 _PAIRS_SQL = """
@@ -34,60 +38,188 @@ inner join id_cluster_nodes as r on p.person_key_r = r.person_key
 _CANNOT_LINK = "(coalesce(p.vetoed, false) or p.match_weight < {weight!r})"
 
 
+def _one(session, sql: str, params: list | None = None):
+    return session.execute(sql, params or []).fetchall()[0]
+
+
+def _previous(session, schema: str, version: int | None) -> bool:
+    """True when the last build's clusters can be updated in place: they describe the previous (or this)
+    int_source_records version, which was an increment, and the pairs' dirty nodes describe this one."""
+    if version is None:
+        return False
+    names = {
+        (t, c)
+        for t, c in session.execute(
+            "select table_name, column_name from information_schema.columns "
+            "where table_catalog = current_database() and table_schema = ?",
+            [schema],
+        ).fetchall()
+    }
+    needed = {
+        ("int_persons_clustered", "component_key"),
+        ("int_persons_clustered", "source_version"),
+        ("int_record_matches_dirty", "source_version"),
+        ("int_source_records_state", "rebuilt"),
+        ("int_source_records_changes", "person_key"),
+    }
+    if not needed <= names:
+        return False
+    seen = _one(
+        session, f'select min(source_version), max(source_version) from "{schema}"."int_persons_clustered"'
+    )
+    dirty = _one(
+        session, f'select min(source_version), max(source_version) from "{schema}"."int_record_matches_dirty"'
+    )
+    state = _one(session, f'select version, rebuilt from "{schema}"."int_source_records_state"')
+    return (
+        seen[0] is not None
+        and seen[0] == seen[1]
+        and seen[0] in (version - 1, version)
+        and tuple(state) == (version, False)
+        and (dirty[0] is None or (dirty[0] == dirty[1] == version))
+    )
+
+
 def model(dbt, session):
     dbt.config(materialized="table")
-    dbt.ref("int_source_records").create_view("id_cluster_records", replace=True)
+    dbt.ref("int_identity_nodes").create_view("id_cluster_node_rows", replace=True)
     dbt.ref("int_record_matches").create_view("id_cluster_pairs", replace=True)
     config = identity_config_for(Settings().config_dir)
     cannot_link = _CANNOT_LINK.format(weight=config.cannot_link_below_weight)
+    schema = dbt.this.schema
     session.execute(
         """
         create or replace temp table id_cluster_nodes as
         select
             person_key,
-            cast(row_number() over (order by min(event_at) nulls last, person_key) - 1 as bigint) as node
-        from id_cluster_records
-        where has_identity
-        group by person_key
+            cast(row_number() over (order by first_seen_at nulls last, person_key) - 1 as bigint) as node
+        from id_cluster_node_rows
         """
     )
+    version = _one(session, "select max(source_version) from id_cluster_node_rows")[0]
+    full = str(dbt.config.get("identity_full_refresh")).lower() in ("true", "1")
+    incremental = not full and _previous(session, schema, version)
     keys = session.sql("select person_key from id_cluster_nodes order by node").to_arrow_table().column(0)
+    keys = keys.combine_chunks() if isinstance(keys, pa.ChunkedArray) else keys
+    merge_filter = f"where coalesce(p.accepted, false) and not {cannot_link}"
+    if incremental:
+        # Components need no order: the merge pairs of the whole history as two integer arrays.
+        edges = session.sql(f"{_PAIRS_SQL} {merge_filter}").to_arrow_table()
+        component = merge_components(
+            len(keys), edges.column("left_node").to_numpy(), edges.column("right_node").to_numpy()
+        )
+        previous = f'"{schema}"."int_persons_clustered"'
+        touched = session.sql(
+            f"""
+            select person_key from "{schema}"."int_source_records_changes"
+            union select person_key from "{schema}"."int_record_matches_dirty"
+            """
+        ).to_arrow_table()
+        session.register("id_cluster_touched", touched)
+        mates = session.sql(
+            f"""
+            select person_key from {previous}
+            where component_key in (
+                select component_key from {previous}
+                where person_key in (select person_key from id_cluster_touched)
+            )
+            """
+        ).to_arrow_table()
+        session.unregister("id_cluster_touched")
+        mask = affected_nodes(
+            component,
+            keys,
+            touched.column(0).combine_chunks(),
+            mates.column(0).combine_chunks().cast(pa.string()),
+        )
+    else:
+        mask = np.ones(len(keys), dtype=bool)
+    session.register("id_cluster_affected", pa.table({"node": np.flatnonzero(mask)}))
     merges = session.sql(
         f"""{_PAIRS_SQL}
-        where coalesce(p.accepted, false) and not {cannot_link}
+        semi join id_cluster_affected as a on l.node = a.node
+        {merge_filter}
         order by p.match_weight desc, p.person_key_l, p.person_key_r
         """
     ).to_arrow_table()
-    component = merge_components(
-        len(keys), merges.column("left_node").to_numpy(), merges.column("right_node").to_numpy()
+    if not incremental:
+        component = merge_components(
+            len(keys), merges.column("left_node").to_numpy(), merges.column("right_node").to_numpy()
+        )
+    session.register(
+        "id_cluster_components", pa.table({"node": np.arange(len(keys)), "component": component})
     )
-    components = pa.table({"node": np.arange(len(keys)), "component": component})
-    session.register("id_cluster_components", components)
     guards = session.sql(
         f"""
-        select pairs.* from ({_PAIRS_SQL} where {cannot_link}) as pairs
+        select pairs.* from ({_PAIRS_SQL} semi join id_cluster_affected as a on l.node = a.node
+            where {cannot_link}) as pairs
         inner join id_cluster_components as cl on pairs.left_node = cl.node
         inner join id_cluster_components as cr on pairs.right_node = cr.node
         where cl.component = cr.component
         """
     ).to_arrow_table()
     session.unregister("id_cluster_components")
-    session.execute("drop table id_cluster_nodes")
     pairs = pa.concat_tables([merges, guards.cast(merges.schema)])
-    representative = cluster_node_indexes(
-        len(keys),
-        pairs.column("left_node").to_numpy(),
-        pairs.column("right_node").to_numpy(),
-        pairs.column("match_weight").to_numpy(),
-        pairs.column("accepted").to_numpy(),
-        pairs.column("vetoed").to_numpy(),
-        config.cannot_link_below_weight,
+    left, right = pairs.column("left_node").to_numpy(), pairs.column("right_node").to_numpy()
+    arrays = (pairs.column("match_weight").to_numpy(), pairs.column("accepted").to_numpy())
+    if incremental:
+        representative = cluster_subset(
+            len(keys),
+            mask,
+            left,
+            right,
+            *arrays,
+            pairs.column("vetoed").to_numpy(),
+            config.cannot_link_below_weight,
+        )
+    else:
+        representative = cluster_node_indexes(
+            len(keys),
+            left,
+            right,
+            *arrays,
+            pairs.column("vetoed").to_numpy(),
+            config.cannot_link_below_weight,
+        )
+    index = np.flatnonzero(mask)
+    cluster_keys = keys.take(pa.array(representative[index]))
+    session.register(
+        "id_cluster_new",
+        pa.table(
+            {
+                "person_key": keys.take(pa.array(index)),
+                "cluster_key": cluster_keys,
+                "person_id": [
+                    "P" + hashlib.md5(k.encode()).hexdigest()[:15] for k in cluster_keys.to_pylist()
+                ],
+                "component_key": component_keys(keys, component).take(pa.array(index)),
+            }
+        ),
     )
-    cluster_keys = keys.take(pa.array(representative))
-    return pa.table(
-        {
-            "person_key": keys,
-            "cluster_key": cluster_keys,
-            "person_id": ["P" + hashlib.md5(k.encode()).hexdigest()[:15] for k in cluster_keys.to_pylist()],
-        }
+    session.register(
+        "id_cluster_component_keys",
+        pa.table({"person_key": keys, "component_key": component_keys(keys, component)}),
     )
+    kept = (
+        f"""
+        union all
+        select p.person_key, p.cluster_key, p.person_id, c.component_key
+        from "{schema}"."int_persons_clustered" as p
+        inner join id_cluster_component_keys as c using (person_key)
+        anti join id_cluster_new as n using (person_key)
+        """
+        if incremental
+        else ""
+    )
+    version_sql = "null" if version is None else str(int(version))
+    session.execute(
+        f"""
+        create or replace temp table id_cluster_out as
+        select *, cast({version_sql} as bigint) as source_version
+        from (select * from id_cluster_new {kept})
+        """
+    )
+    for name in ("id_cluster_affected", "id_cluster_new", "id_cluster_component_keys"):
+        session.unregister(name)
+    session.execute("drop table id_cluster_nodes")
+    return session.table("id_cluster_out")

@@ -30,6 +30,28 @@ def _exists(session, schema: str, name: str) -> bool:
     )
 
 
+def _record_dirty_nodes(session, schema: str, version: int | None, previous_nodes: str | None) -> None:
+    """The nodes whose pairs this build rescored (new, changed or gone), for int_persons_clustered, kept per
+    int_source_records version (a second build of one version adds to the first's)."""
+    table = f'"{schema}"."int_record_matches_dirty"'
+    session.execute(f"create table if not exists {table} (source_version bigint, person_key varchar)")
+    session.execute(f"delete from {table} where source_version is distinct from ?", [version])
+    gone = (
+        f"union select person_key from {previous_nodes} anti join id_nodes using (person_key)"
+        if previous_nodes
+        else ""
+    )
+    session.execute(
+        f"""
+        insert into {table}
+        select ?, person_key from (
+            select person_key from id_nodes anti join id_clean_nodes using (person_key) {gone}
+        )
+        """,
+        [version],
+    )
+
+
 def model(dbt, session):
     # A new comparison column changes every hash (all pairs rescored), so syncing columns is exact.
     dbt.config(materialized="incremental", incremental_strategy="append", on_schema_change="sync_all_columns")
@@ -38,11 +60,13 @@ def model(dbt, session):
     config = identity_config_for(Settings().config_dir)
     schema = dbt.this.schema
     full_refresh = str(dbt.config.get("identity_full_refresh")).lower() in ("true", "1")
-    if not dbt.is_incremental:
-        return changed_pairs_relation(session, "id_source_records", config, None)
-    previous_nodes = None
     # Node profiles: the last build's, with only the nodes whose records changed recomputed.
     nodes = node_source(session, schema, "int_source_records", schema, "int_identity_nodes")
+    if not dbt.is_incremental:
+        changed = changed_pairs_relation(session, "id_source_records", config, None)
+        _record_dirty_nodes(session, schema, nodes.version, None)
+        return changed
+    previous_nodes = None
     if full_refresh:
         nodes = NodeSource(version=nodes.version)
     elif _exists(session, schema, "int_identity_nodes"):
@@ -50,5 +74,6 @@ def model(dbt, session):
     # No previous hashes: every node counts as new, so every kept pair is deleted and all are rescored.
     # Scored into a DuckDB temp table (not Python memory) before the kept pairs are touched.
     changed = changed_pairs_relation(session, "id_source_records", config, previous_nodes, nodes)
+    _record_dirty_nodes(session, schema, nodes.version, previous_nodes)
     update_kept_pairs(session, f'"{schema}"."int_record_matches"')
     return changed
