@@ -18,7 +18,7 @@ from orchestration.ingest.fax_label_words import NOT_NAMES
 from orchestration.ingest.fax_labels import LabelIndex, Labelled
 from orchestration.ingest.fax_name_check import likelier_swapped
 from orchestration.ingest.fax_name_prior import given_name_prior, surname_prior
-from orchestration.ingest.fax_normalise import split_person_name
+from orchestration.ingest.fax_normalise import recase_same_shape, split_person_name
 from orchestration.ingest.fax_ocr import OcrLine
 
 # Prose writes a name in its natural order ("Mr. Bartholomew Villarreal"): no Census swap there.
@@ -127,7 +127,8 @@ def person(value: str, order: str = "") -> tuple[str, str] | None:
         words = [w for w in value.split() if not re.fullmatch(r"[A-Za-z]\.?", w)]
         if len(words) >= 2:
             value = f"{' '.join(words[:-1])}, {words[-1]}"
-    words = [w for w in re.findall(r"[A-Za-z][A-Za-z'’.-]*", value) if not _PARTICLE.fullmatch(w)]
+    words = re.findall(r"[A-Za-z][A-Za-z'’.-]*", recase_same_shape(value))
+    words = [w for w in words if not _PARTICLE.fullmatch(w)]
     if "," not in value and 2 * sum(w[0].islower() for w in words) > len(words):
         return None  # names are printed capitalised: "can be reached at" is prose ("van buRen, mary" is not)
     parsed = split_person_name(value)

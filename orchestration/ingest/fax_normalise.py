@@ -269,7 +269,8 @@ def smart_case(word: str) -> str:
         if m and m[1].lower() not in _GLUED_PREFIXES:
             # "ReYes", "JoHnSon": small letters read as capitals (DeShawn, LaToya, DeLaCruz stay)
             return word.capitalize()
-        return word
+        # After O' and D' a name goes on with a capital: "O'neill" lost its N to the fax.
+        return re.sub(r"^([OD]['’])([a-z])", lambda m: m[1] + m[2].upper(), word)
     parts = re.split(r"([-'’])", word.lower())
     out = []
     for part in parts:
@@ -343,9 +344,16 @@ def _read_from_capitals(text: str) -> bool:
     return any(not (w.isupper() or w.islower() or _CAMEL.fullmatch(w)) for w in words if len(w) >= 3)
 
 
+def recase_same_shape(text: str) -> str:
+    """Capitalise a word whose first letter looks the same in both cases (c o s v w x z) and was read
+    small before more small letters: "weiBrown" is "WeiBrown" (a capital W read as w, a space lost)."""
+    # Not after a lone capital: "Hernandez-L opez" is one word a gap split ("L opez" is rejoined later).
+    return re.sub(r"(?<![A-Za-z'’])(?<![A-Z] )[cosvwxz](?=[a-z]{2})", lambda m: m[0].upper(), text)
+
+
 def split_person_name(text: str) -> tuple[str, str] | None:
     """(first, last) from 'Last, First M.' or 'First M. Last'; titles and credentials dropped."""
-    text = _CRED_SUFFIX.sub("", text.strip(" .,;:-"))
+    text = recase_same_shape(_CRED_SUFFIX.sub("", text.strip(" .,;:-")))
     text = re.sub(r"^[\[|Ili](?=[A-Z][a-z])", "", text)  # a box border read as I: "IWei McDonald"
     if _read_from_capitals(text):
         text = text.upper()  # a capitals name with misread small letters: "OKaFOR, maRY"

@@ -108,6 +108,19 @@ def test_a_name_alone_beside_the_dob_but_never_the_doctor_or_another_fields_valu
     assert _name(no_patient) == (None, None)
 
 
+@pytest.mark.parametrize(
+    ("value", "want"),
+    [
+        ("weiBrown", ("Wei", "Brown")),
+        ("O'neill, michael", ("Michael", "O'Neill")),
+        ("SMITH JR, JOHN", ("John", "Smith")),
+    ],
+)
+def test_case_the_fax_lost_and_suffixes(value: str, want: tuple[str, str]) -> None:
+    # "w" and "W" look alike, and a lost space glued the words; after O' a name goes on in capitals.
+    assert _name([[(80, "PATIENT NAME"), (600, "DATE OF BIRTH")], [(80, value), (600, "1972-11-14")]]) == want
+
+
 def test_label_synonyms_real_forms_use() -> None:
     for label in ("Client:", "Name of Patient:", "Member Name:", "Regarding:", "Patient's Name:"):
         rows = [[(100, f"{label} Kenji Nakashima")], [(100, "DOB 02/03/1977")]]
