@@ -86,7 +86,13 @@ def test_lead_source_records_key_is_tested(manifest) -> None:
     tests = _tests_on(manifest, "lead_source_records")
     assert ("not_null", "record_kind") in tests
     # One row per ingested record: source, kind and id (a call log row and its voicemail share an id).
-    keys = [column for test, column in tests if test == "unique"]
+    keys = [column for test, column in tests if test == "unique"] + [
+        ",".join(node["test_metadata"]["kwargs"].get("columns", []))
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "test"
+        and node.get("attached_node") == "model.ptleads.lead_source_records"
+        and (node.get("test_metadata") or {}).get("name") == "unique_columns"
+    ]
     assert any(
         key and all(part in key for part in ("source", "record_kind", "source_record_id")) for key in keys
     ), keys
