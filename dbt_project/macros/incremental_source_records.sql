@@ -96,7 +96,7 @@ and columns grouping rows whose records share a value computed over the group (s
 'increment'. Read-only; called while rendering the model and again by its hooks (same answer: nothing
 it reads changes in between). -#}
 {% macro source_records_plan(tables) -%}
-    {%- if not execute or not is_incremental() -%}
+    {%- if not execute or model.resource_type != 'model' or this is none or not is_incremental() -%}
         {{ return('create') }}
     {%- endif -%}
     {%- if var('identity_full_refresh', false) in (true, 'true', 'True', 1, '1') -%}

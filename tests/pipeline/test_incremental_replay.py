@@ -165,6 +165,7 @@ def test_daily_incremental_replay_equals_full_refresh(tmp_path: Path) -> None:
     con = duckdb.connect(str(settings.warehouse), read_only=True)
     # The last day was an increment (not a rebuild) that saw both updates.
     assert con.execute("select plan from intermediate.int_source_records_run").fetchone()[0] == "increment"
+    assert con.execute("select plan from intermediate.int_persons_matched_run").fetchone()[0] == "increment"
     # ... and the node profiles describe that version (each day's nodes built on the day before's).
     assert con.execute(
         "select min(n.source_version) = max(s.version) from intermediate.int_identity_nodes as n, "

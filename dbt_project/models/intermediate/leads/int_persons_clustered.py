@@ -11,7 +11,7 @@ Daily, only the components the day touched are clustered again (orchestration.id
 when the last build's rows describe the previous int_source_records version, the touched nodes are the
 person_keys whose records changed (int_source_records_changes) and the nodes whose pairs were rescored
 (int_record_matches_dirty); every other node keeps its row. Otherwise, or with identity_full_refresh,
-every node is clustered."""
+every node is clustered. The nodes clustered again are listed in int_persons_clustered_changes."""
 
 import hashlib
 
@@ -217,6 +217,17 @@ def model(dbt, session):
         create or replace temp table id_cluster_out as
         select *, cast({version_sql} as bigint) as source_version
         from (select * from id_cluster_new {kept})
+        """
+    )
+    # The nodes clustered again (all of them when rebuilt), for int_persons_matched; the row with no
+    # person_key says which version this describes even when no node was touched.
+    session.execute(
+        f"""
+        create or replace table "{schema}"."int_persons_clustered_changes" as
+        select cast({version_sql} as bigint) as source_version, {str(not incremental).lower()} as rebuilt,
+            cast(null as varchar) as person_key
+        union all
+        select cast({version_sql} as bigint), {str(not incremental).lower()}, person_key from id_cluster_new
         """
     )
     for name in ("id_cluster_affected", "id_cluster_new", "id_cluster_component_keys"):

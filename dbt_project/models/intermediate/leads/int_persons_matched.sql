@@ -5,17 +5,51 @@
 -- such one wins), else to the person whose own records are nearest in time (a caller whose patient
 -- record and booking appear days after the voicemail, rather than a relative with a lead months ago).
 -- Web events attach through the token of the SMS or email link that brought the visitor.
+-- On DuckDB a daily increment: only the records whose person can have changed are assigned again, with
+-- the contacts, openings and activity of the persons they can attach to
+-- (macros/incremental_persons_matched.sql); the other rows stay in place.
+{{ config(
+    materialized=identity_increment_materialization(),
+    incremental_strategy='append',
+    pre_hook="{{ persons_matched_prepare() }}",
+    post_hook="{{ persons_matched_commit() }}",
+) }}
+{%- set increment = persons_matched_plan() == 'increment' %}
 with records as {{ not_materialized() }} (
     select * from {{ ref('int_source_records') }}
 ),
 
+-- The records this build assigns: all, or in an increment those in scope.
+scoped as {{ not_materialized() }} (
+    select * from records
+    {%- if increment %}
+    where record_key in (select record_key from {{ persons_matched_aux('scope') }})
+    {%- endif %}
+),
+
+nameless as {{ not_materialized() }} (
+    select * from scoped
+    where not has_identity
+),
+
+-- Layout is not linted from here to the openings (the linter renders both branches of a template if).
+-- noqa: disable=LT02,ST03
+-- Named records with their person (in an increment: those sharing a contact with a nameless record in
+-- scope, enough to find every person such a record can attach to).
 identified as (
     select
         records.record_key,
         clusters.person_id
     from records
     inner join {{ ref('int_persons_clustered') }} as clusters on records.person_key = clusters.person_key
-    where records.has_identity
+    where
+        records.has_identity
+        {%- if increment %}
+        and (
+            records.phone_e164 in (select nameless.phone_e164 from nameless)
+            or records.email in (select nameless.email from nameless)
+        )
+        {%- endif %}
 ),
 
 contacts as (
@@ -36,28 +70,47 @@ contacts as (
     where records.email is not null
 ),
 
+{%- if increment %}
+
+-- Every named record of the persons a nameless record in scope can attach to.
+timeline as (
+    select
+        records.record_key,
+        clusters.person_id
+    from records
+    inner join {{ ref('int_persons_clustered') }} as clusters on records.person_key = clusters.person_key
+    where records.has_identity and clusters.person_id in (select contacts.person_id from contacts)
+),
+
+-- The named records in scope (their person is their node's cluster).
+scoped_identified as (
+    select
+        scoped.record_key,
+        clusters.person_id
+    from scoped
+    inner join {{ ref('int_persons_clustered') }} as clusters on scoped.person_key = clusters.person_key
+    where scoped.has_identity
+),
+{%- endif %}
+-- noqa: enable=LT02,ST03
+
 openings as (
     select
-        identified.person_id,
+        timeline.person_id,
         records.event_at
     from records
-    inner join identified on records.record_key = identified.record_key
+    inner join {{ 'timeline' if increment else 'identified' }} as timeline on records.record_key = timeline.record_key
     where records.opens_lead
 ),
 
 -- Every dated record of each identified person (activity timeline).
 activity as (
     select
-        identified.person_id,
+        timeline.person_id,
         records.event_at
     from records
-    inner join identified on records.record_key = identified.record_key
+    inner join {{ 'timeline' if increment else 'identified' }} as timeline on records.record_key = timeline.record_key
     where records.event_at is not null
-),
-
-nameless as {{ not_materialized() }} (
-    select * from records
-    where not has_identity
 ),
 
 nameless_candidates as (
@@ -147,7 +200,7 @@ attached as (
 ),
 
 by_contact as (
-    select * from identified
+    select * from {{ 'scoped_identified' if increment else 'identified' }}
     union all
     select * from attached
 ),
@@ -156,12 +209,12 @@ by_contact as (
 -- to whoever received that message.
 token_owners as (
     select
-        records.token,
+        scoped.token,
         min(by_contact.person_id) as person_id
-    from records
-    inner join by_contact on records.record_key = by_contact.record_key
-    where records.token is not null and records.record_kind in ('sms', 'email')
-    group by records.token
+    from scoped
+    inner join by_contact on scoped.record_key = by_contact.record_key
+    where scoped.token is not null and scoped.record_kind in ('sms', 'email')
+    group by scoped.token
 ),
 
 by_token as (
@@ -182,19 +235,19 @@ nameless_assigned as (
 -- Identified records take their columns from one join on person_key; only the nameless ones join back
 -- on record_key (a string-key join of the whole history with its assignments was most of this model).
 select
-    records.record_key,
-    records.record_kind,
-    records.source,
-    records.source_file,
-    records.source_record_id,
-    records.fhir_patient_id,
-    records.event_at,
-    records.opens_lead,
-    records.person_key,
+    scoped.record_key,
+    scoped.record_kind,
+    scoped.source,
+    scoped.source_file,
+    scoped.source_record_id,
+    scoped.fhir_patient_id,
+    scoped.event_at,
+    scoped.opens_lead,
+    scoped.person_key,
     clusters.person_id
-from records
-inner join {{ ref('int_persons_clustered') }} as clusters on records.person_key = clusters.person_key
-where records.has_identity
+from scoped
+inner join {{ ref('int_persons_clustered') }} as clusters on scoped.person_key = clusters.person_key
+where scoped.has_identity
 union all
 select
     nameless.record_key,

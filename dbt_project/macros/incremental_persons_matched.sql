@@ -1,0 +1,143 @@
+{#- int_persons_matched as a daily increment (DuckDB): only the records whose person can have changed are
+recomputed (the *scope*), with the same SQL restricted to the persons and contacts they can attach to.
+
+A named record's person is its node's cluster: it changes only when its records changed
+(int_source_records_changes) or its node was clustered again (int_persons_clustered_changes). A nameless
+record's person depends on the persons sharing its phone or email (their contacts, lead openings and
+activity), a web event's on the owners of its link token. So with P = the persons (before and after)
+of those changed or re-clustered nodes, the scope is: the records of those nodes, every record attached
+to a person of P before, every nameless record with a contact of a person of P now, and every record
+sharing a link token with one of them. Everything else keeps its row (tests/pipeline/
+test_incremental_replay.py: day-by-day increments equal a full rebuild).
+
+A full rebuild instead when the versions do not line up (this model's last build must describe the
+previous int_source_records version, which must be an increment, and the clusters this one), the model
+SQL or the episode rules changed, or with --full-refresh / var identity_full_refresh. -#}
+
+{% macro persons_matched_aux(suffix) -%}
+    {{ return(api.Relation.create(database=this.database, schema=this.schema,
+        identifier=this.identifier ~ '_' ~ suffix)) }}
+{%- endmacro %}
+
+{% macro persons_matched_beside(relation, suffix) -%}
+    {{ return(api.Relation.create(database=relation.database, schema=relation.schema,
+        identifier=relation.identifier ~ '_' ~ suffix)) }}
+{%- endmacro %}
+
+{% macro persons_matched_exists(relation) -%}
+    {{ return(adapter.get_relation(database=relation.database, schema=relation.schema,
+        identifier=relation.identifier) is not none) }}
+{%- endmacro %}
+
+{#- What the rows depend on besides records and clusters: this model's SQL and the episode rules. -#}
+{% macro persons_matched_fingerprint() -%}
+    md5(concat_ws('|', '{{ local_md5(model.raw_code) }}',
+        (select string_agg(cast(r as varchar), ';') from {{ ref('int_episode_rules') }} as r)))
+{%- endmacro %}
+
+{#- 'create', 'full' or 'increment' (read-only; the same answer while rendering and in the hooks). -#}
+{% macro persons_matched_plan() -%}
+    {#- dbt unit tests render the model with fixtures in place of its inputs: always the whole SQL. -#}
+    {%- if not execute or target.type != 'duckdb' or model.resource_type != 'model' or this is none
+        or not is_incremental() -%}
+        {{ return('create') }}
+    {%- endif -%}
+    {%- if var('identity_full_refresh', false) in (true, 'true', 'True', 1, '1') -%}
+        {{ return('full') }}
+    {%- endif -%}
+    {%- set records = ref('int_source_records') -%}
+    {%- set needed = [persons_matched_aux('state'), persons_matched_beside(records, 'state'),
+        persons_matched_beside(records, 'changes'),
+        persons_matched_beside(ref('int_persons_clustered'), 'changes')] -%}
+    {%- for relation in needed -%}
+        {%- if not persons_matched_exists(relation) -%}
+            {{ return('full') }}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set check -%}
+        select
+            coalesce((select bool_and(not rebuilt) from {{ needed[1] }}), false)
+            and (select max(version) from {{ needed[1] }}) - 1 = (select max(source_version) from {{ needed[0] }})
+            and (select bool_and(fingerprint = {{ persons_matched_fingerprint() }}) from {{ needed[0] }})
+            and coalesce((select bool_and(not rebuilt and source_version = (select max(version) from {{ needed[1] }}))
+                from {{ needed[3] }}), false)
+    {%- endset -%}
+    {%- set ok = run_query(check).columns[0].values()[0] -%}
+    {{ return('increment' if ok else 'full') }}
+{%- endmacro %}
+
+{#- pre-hook: the plan (<model>_run); for an increment the scope (<model>_scope) and its delete. -#}
+{% macro persons_matched_prepare() -%}
+    {%- if target.type != 'duckdb' or not execute -%}
+        select 1
+    {%- else -%}
+        {%- set plan = persons_matched_plan() -%}
+        {%- set records = ref('int_source_records') -%}
+        {%- set clusters = ref('int_persons_clustered') -%}
+        create or replace table {{ persons_matched_aux('run') }} as select '{{ plan }}' as plan;
+        {%- if plan == 'full' %}
+        delete from {{ this }};
+        {%- elif plan == 'increment' %}
+        create or replace table {{ persons_matched_aux('scope') }} as
+        with changed_keys as (
+            select person_key from {{ persons_matched_beside(records, 'changes') }}
+            union
+            select person_key from {{ persons_matched_beside(clusters, 'changes') }}
+            where person_key is not null
+        ),
+        persons as (
+            select person_id from {{ this }} where person_key in (select person_key from changed_keys)
+            union
+            select person_id from {{ clusters }} where person_key in (select person_key from changed_keys)
+        ),
+        person_nodes as (
+            select person_key from {{ clusters }} where person_id in (select person_id from persons)
+        ),
+        contacts as (
+            select phone_e164 as contact from {{ records }}
+            where has_identity and phone_e164 is not null and person_key in (select person_key from person_nodes)
+            union
+            select email as contact from {{ records }}
+            where has_identity and email is not null and person_key in (select person_key from person_nodes)
+        ),
+        direct as (
+            select record_key from {{ records }} where person_key in (select person_key from changed_keys)
+            union
+            select record_key from {{ this }} where person_id in (select person_id from persons)
+            union
+            select record_key from {{ records }}
+            where not has_identity
+                and (phone_e164 in (select contact from contacts) or email in (select contact from contacts))
+        ),
+        tokens as (
+            select distinct token from {{ records }}
+            where token is not null and record_key in (select record_key from direct)
+        )
+        select record_key from direct
+        union
+        select record_key from {{ records }} where token in (select token from tokens);
+        delete from {{ this }} where record_key in (select record_key from {{ persons_matched_aux('scope') }});
+        {%- endif %}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- post-hook: the version and fingerprint this build describes. -#}
+{% macro persons_matched_commit() -%}
+    {%- if target.type != 'duckdb' or not execute -%}
+        select 1
+    {%- else -%}
+        {%- set records = ref('int_source_records') -%}
+        {%- set state = persons_matched_beside(records, 'state') -%}
+        create or replace table {{ persons_matched_aux('state') }} as
+        select
+            {% if persons_matched_exists(state) %}(select max(version) from {{ state }}){% else %}null{% endif %}
+                as source_version,
+            {{ persons_matched_fingerprint() }} as fingerprint
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The materialization of the identity models that run as daily increments: incremental on DuckDB, a
+plain table elsewhere (Spark builds them whole). -#}
+{% macro identity_increment_materialization() -%}
+    {{ return('incremental' if target is not defined or target.type == 'duckdb' else 'table') }}
+{%- endmacro %}
