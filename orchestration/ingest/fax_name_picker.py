@@ -2,10 +2,12 @@
 
 Candidates come from name labels and their synonyms ("Patient", "Client", "RE:", "Name of patient",
 "Member name"), a label's format hint ("Name (Last, First, MI)"), separate "Last name" / "First name"
-boxes, a title in prose ("Mrs. Jane Doe"), the capitalised words just before a DOB ("referring Jane Doe,
-DOB ...") and a line by itself near the DOB that reads as a person's name. Candidates that spell the
-same name vote (noisy-or); the best-supported name wins. Unlabelled candidates must look like names
-(the Census lists at least one part) and never be the referring doctor.
+boxes, a title or a referral's verb in prose ("Mrs. Jane Doe", "Thank you for seeing Jane Doe"), the
+capitalised words just before a DOB ("referring Jane Doe, DOB ...") and a phrase by itself near the
+DOB that reads as a person's name. Candidates that spell the same letters vote (noisy-or, one vote a
+line); the best-supported name wins, split as the Census makes likeliest. Unlabelled candidates count
+by how name-like they are (the Census lists a part) and are never the referring doctor. The
+confidence is the surest single reading's: agreement picks the name, it does not inflate it.
 """
 
 from __future__ import annotations
