@@ -43,9 +43,8 @@ fhir as (
         appts.location_id,
         appts.practitioner_id,
         1 as authority,
-        {{ list_of([struct_of(
-            {'source': 'appts.source', 'source_file': 'appts.source_file', 'source_record_id': 'appts.appointment_id'}
-        )]) }} as records
+        -- the most authoritative system's record lists itself only (built at the end: no list to carry)
+        cast(null as {{ record_list_type() }}) as records
     from {{ ref('stg_fhir__appointments') }} as appts
     inner join persons on appts.source = persons.source and appts.appointment_id = persons.source_record_id
 ),
@@ -188,13 +187,17 @@ echo_records as (
     group by first_appointment_id
 ),
 
+-- The slot's records: its own (a FHIR appointment lists itself) and the other systems' copies.
+{%- set own_records = 'coalesce(ranked.records, ' ~ list_of([struct_of(
+    {'source': 'ranked.source', 'source_file': 'ranked.source_file', 'source_record_id': 'ranked.appointment_id'}
+)]) ~ ')' %}
 distinct_appointments as (
     select
         {{ star_except('ranked', ['records', 'top_authority', 'first_appointment_id']) }},  -- noqa: RF02
         case
             when echo_records.appointment_id is not null
-                then {{ list_concat('ranked.records', 'echo_records.records') }}
-            else ranked.records
+                then {{ list_concat(own_records, 'echo_records.records') }}
+            else {{ own_records }}
         end as records
     from ranked_appointments as ranked
     left join echo_records on ranked.appointment_id = echo_records.appointment_id
