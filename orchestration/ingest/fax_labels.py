@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from orchestration.ingest.fax_label_words import LABELS
 from orchestration.ingest.fax_ocr import OcrLine
@@ -52,11 +52,26 @@ _FORMAT = re.compile(rf"(?i)[(\[]\s*{_PART}(?:\s*[,/&]?\s*{_PART})+\s*[)\]]|{_PA
 _LAST_WORDS, _FIRST_WORDS = ("last", "surname", "family"), ("first", "given")
 
 
+_HINT_WORDS = ("last", "first", "middle", "surname", "given", "family", "name", "initial")
+
+
+def _hint_probe(text: str) -> str:
+    """The text with a bracketed format hint's misread words put right, letter for letter ("(Laet,
+    First, MI)"): offsets stay those of `text`."""
+
+    def fix(m: re.Match[str]) -> str:
+        word = m[0]
+        near = process.extractOne(word.lower(), _HINT_WORDS, scorer=fuzz.ratio, score_cutoff=74)
+        return near[0] if near and len(near[0]) == len(word) else word
+
+    return re.sub(r"[(\[][^()\[\]]{3,40}[)\]]", lambda m: re.sub(r"[A-Za-z]{4,}", fix, m[0]), text)
+
+
 def _name_formats(text: str, hits: list[Hit]) -> list[Hit]:
     """Fold a spelled-out name format into one name label that remembers the order it names: the
     label before it absorbs it ("Name (Last, First):"), the part labels inside it merge ("Last Name,
     First Name"), or it is the label itself ("LAST/FIRST")."""
-    for m in _FORMAT.finditer(text):
+    for m in _FORMAT.finditer(_hint_probe(text)):
         words = re.findall(r"[a-z]+", m[0].lower())
         lasts = [i for i, w in enumerate(words) if w in _LAST_WORDS]
         firsts = [i for i, w in enumerate(words) if w in _FIRST_WORDS]

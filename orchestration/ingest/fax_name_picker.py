@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rapidfuzz.distance import Levenshtein
+
 from orchestration.ingest.fax_field_pickers import Pick, colon_weight
 from orchestration.ingest.fax_label_words import NOT_NAMES
 from orchestration.ingest.fax_labels import LabelIndex, Labelled
@@ -76,6 +78,7 @@ def vote(found: list[Candidate]) -> Pick | None:
         old = votes.get(id(c.line))
         if old is None or c.score > old.score:
             votes[id(c.line)] = c
+    _merge_near_spellings(groups)
     best_key, best_support = None, 0.0
     for key, votes in groups.items():
         miss = 1.0
@@ -86,9 +89,21 @@ def vote(found: list[Candidate]) -> Pick | None:
     if best_key is None:
         return None
     votes = list(groups[best_key].values())
-    # The split of the letters the Census makes likeliest (a lost space blurred it), then the surest.
+    # The spelling and split the Census makes likeliest (a lost space or a misread letter), then the surest.
     top = max(votes, key=lambda c: (_split_probability(c), c.score))
     return Pick((_cased(top.first, found), _cased(top.last, found)), max(c.score for c in votes), top.line)
+
+
+def _merge_near_spellings(groups: dict[str, dict[int, Candidate]]) -> None:
+    """Readings of one name a letter or two apart ("Vilarreai" in a box, "Villarreal" in the header)
+    are one name read twice: their votes pool, and the Census picks the spelling."""
+    keys = sorted(groups, key=lambda k: -len(groups[k]))
+    for i, a in enumerate(keys):
+        for b in keys[i + 1 :]:
+            if a in groups and b in groups and min(len(a), len(b)) >= 8 and Levenshtein.distance(a, b) <= 2:
+                for line_id, c in groups.pop(b).items():
+                    if line_id not in groups[a] or c.score > groups[a][line_id].score:
+                        groups[a][line_id] = c
 
 
 def _split_probability(c: Candidate) -> float:
@@ -125,6 +140,8 @@ def person(value: str, order: str = "") -> tuple[str, str] | None:
     else the order the Census makes likelier ("RE: GARCIA LUIS" lost its comma)."""
     value = re.sub(r"\s*,[\s,.;:'`-]*", ", ", value)  # a speck after the comma: "DEL RIO,-TOMAS"
     value = _SUFFIX.sub("", value.strip(" ,"))  # "John Smith Jr.", "SMITH JR, JOHN": no part of either
+    if not order and "," not in value and _PARTICLE.fullmatch(value.split()[0] if value.split() else ""):
+        order = "last_first"  # no given name starts "St."/"Van"/"De": "ST. PIERRE INGRID" is surname first
     if order == "last_first" and "," not in value:
         words = [w for w in value.split() if not re.fullmatch(r"[A-Za-z]\.?", w)]
         if len(words) >= 2:

@@ -108,6 +108,22 @@ def test_a_name_alone_beside_the_dob_but_never_the_doctor_or_another_fields_valu
     assert _name(no_patient) == (None, None)
 
 
+def test_a_misread_hint_word_and_a_surname_that_starts_with_a_particle() -> None:
+    rows = [[(80, "Name (Laet, First, MI)."), (800, "DOB")], [(90, "LEE JAMES R"), (810, "1/2/1950")]]
+    assert _name(rows) == ("James", "Lee")
+    # No given name starts "St." or "Van": without a comma or a hint the surname comes first.
+    assert _name([[(80, "Name: ST. PIERRE INGRID B")], [(80, "DOB 1/2/1950")]]) == ("Ingrid", "St. Pierre")
+
+
+def test_two_readings_a_letter_apart_pool_their_votes_and_the_census_spells_the_name() -> None:
+    rows = [
+        [(70, "Regarding: Beatriz Villarreal")],
+        [(80, "Name (Last, First)"), (800, "DOB")],
+        [(90, "VILARREAI, BEATRIZ"), (810, "12/14/1989")],
+    ]
+    assert _name(rows) == ("Beatriz", "Villarreal")
+
+
 @pytest.mark.parametrize(
     ("value", "want"),
     [
