@@ -24,9 +24,13 @@ SQL or the episode rules changed, or with --full-refresh / var identity_full_ref
         identifier=relation.identifier ~ '_' ~ suffix)) }}
 {%- endmacro %}
 
-{% macro persons_matched_exists(relation) -%}
-    {{ return(adapter.get_relation(database=relation.database, schema=relation.schema,
-        identifier=relation.identifier) is not none) }}
+{#- From the catalog, not dbt's relation cache: the state tables are made by hooks, which the cache does
+not see within the run that made them. -#}
+{% macro identity_state_exists(relation) -%}
+    {%- set found = run_query("select count(*) from information_schema.tables where table_catalog = '"
+        ~ relation.database ~ "' and table_schema = '" ~ relation.schema ~ "' and table_name = '"
+        ~ relation.identifier ~ "'") -%}
+    {{ return(found.columns[0].values()[0] > 0) }}
 {%- endmacro %}
 
 {#- What the rows depend on besides records and clusters: this model's SQL and the episode rules. -#}
@@ -50,7 +54,7 @@ SQL or the episode rules changed, or with --full-refresh / var identity_full_ref
         persons_matched_beside(records, 'changes'),
         persons_matched_beside(ref('int_persons_clustered'), 'changes')] -%}
     {%- for relation in needed -%}
-        {%- if not persons_matched_exists(relation) -%}
+        {%- if not identity_state_exists(relation) -%}
             {{ return('full') }}
         {%- endif -%}
     {%- endfor -%}
@@ -130,7 +134,7 @@ SQL or the episode rules changed, or with --full-refresh / var identity_full_ref
         {%- set state = persons_matched_beside(records, 'state') -%}
         create or replace table {{ persons_matched_aux('state') }} as
         select
-            {% if persons_matched_exists(state) %}(select max(version) from {{ state }}){% else %}null{% endif %}
+            {% if identity_state_exists(state) %}(select max(version) from {{ state }}){% else %}null{% endif %}
                 as source_version,
             {{ persons_matched_fingerprint() }} as fingerprint
     {%- endif -%}

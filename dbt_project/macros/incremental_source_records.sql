@@ -104,8 +104,7 @@ it reads changes in between). -#}
     {%- endif -%}
     {%- set state = source_records_aux('state') -%}
     {%- set marks = source_records_aux('watermarks') -%}
-    {%- if adapter.get_relation(database=state.database, schema=state.schema, identifier=state.identifier) is none
-        or adapter.get_relation(database=marks.database, schema=marks.schema, identifier=marks.identifier) is none -%}
+    {%- if not identity_state_exists(state) or not identity_state_exists(marks) -%}
         {{ return('full') }}
     {%- endif -%}
     {%- set stamped = tables | selectattr('stamped') | list -%}
@@ -207,7 +206,7 @@ about to go, and the delete. -#}
         {%- set plan = run_query('select plan from ' ~ source_records_aux('run')).columns[0].values()[0] -%}
         {%- set state = source_records_aux('state') -%}
         {%- set version = 0 -%}
-        {%- if adapter.get_relation(database=state.database, schema=state.schema, identifier=state.identifier) -%}
+        {%- if identity_state_exists(state) -%}
             {%- set version = run_query('select max(version) from ' ~ state).columns[0].values()[0] or 0 -%}
         {%- endif -%}
         {%- if plan == 'increment' %}
