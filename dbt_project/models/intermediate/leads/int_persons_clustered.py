@@ -220,7 +220,9 @@ def model(dbt, session):
         """
     )
     # The nodes clustered again (all of them when rebuilt), for int_persons_matched; the row with no
-    # person_key says which version this describes even when no node was touched.
+    # person_key says which version this describes even when no node was touched. (Spark runs this model
+    # in a fresh in-memory DuckDB: no schema there yet.)
+    session.execute(f'create schema if not exists "{schema}"')
     session.execute(
         f"""
         create or replace table "{schema}"."int_persons_clustered_changes" as

@@ -34,6 +34,8 @@ def _record_dirty_nodes(session, schema: str, version: int | None, previous_node
     """The nodes whose pairs this build rescored (new, changed or gone), for int_persons_clustered, kept per
     int_source_records version (a second build of one version adds to the first's)."""
     table = f'"{schema}"."int_record_matches_dirty"'
+    # Spark runs this model in a fresh in-memory DuckDB (scale.spark_python_models): no schema there yet.
+    session.execute(f'create schema if not exists "{schema}"')
     session.execute(f"create table if not exists {table} (source_version bigint, person_key varchar)")
     session.execute(f"delete from {table} where source_version is distinct from ?", [version])
     gone = (
