@@ -32,8 +32,9 @@ def warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> duckdb.DuckDBP
     con.execute("create table ref.clinics as select 'C1' as id, 'North' as name")
     con.execute("create table raw.ingest_log as select 'f1' as file, 'ok' as status")
     con.execute("create table raw.not_published as select 1 as x")
-    con.execute("create view staging.stg_fax__review_queue as select id from marts.small where id < 3")
+    con.execute("create view staging.stg_fax__review_queue as select id, s from marts.small where id < 3")
     con.execute("create table marts.dropped_later as select 1 as x")
+    con.execute("create view staging.stg_eligibility__responses as select * from marts.big where k <> 0")
     return con
 
 
@@ -63,6 +64,7 @@ def test_republish_writes_only_what_changed_and_equals_a_fresh_copy(
     warehouse.execute("update marts.big set x = null where k = 8")
     warehouse.execute("insert into marts.big values (1, 'v1', 0.5), (5000, 'new', null)")
     warehouse.execute("update marts.small set s = 'b' where id = 3")
+    warehouse.execute("update marts.steady set id = id where id = 1")  # a write that changes no row
     warehouse.execute("create table marts.added as select 42 as answer")
     warehouse.execute("drop table marts.dropped_later")
     warehouse.execute("alter table ref.clinics alter name type varchar(20)")
@@ -72,6 +74,7 @@ def test_republish_writes_only_what_changed_and_equals_a_fresh_copy(
     assert actions["marts.steady"] == "kept"
     assert actions["staging.stg_fax__review_queue"] == "kept"
     assert actions["marts.big"] == "patched"
+    assert actions["staging.stg_eligibility__responses"] == "patched"  # a view: materialised once, patched
     assert 0 < next(t.written for t in again.tables if t.name == "marts.big") < 3030 * 0.25
     assert actions["marts.small"] == "copied"
     assert actions["marts.added"] == "copied"
