@@ -165,7 +165,11 @@ def sla_table(leads: Iterable[SlaLead], as_of: datetime, targets: dict[str, time
     leads = list(leads)
     by_clinic: dict[str, list[SlaLead]] = {ALL_CLINICS: leads}
     for lead in leads:
-        by_clinic.setdefault(lead.clinic_id or "unknown", []).append(lead)
+        clinic = lead.clinic_id or "unknown"
+        # a clinic whose id is ALL_CLINICS is already in the practice row (as in sla_table_from_counts);
+        # appending to the list being iterated looped forever
+        if clinic != ALL_CLINICS:
+            by_clinic.setdefault(clinic, []).append(lead)
     return [
         SlaRow(as_of, clinic, m.priority_tier, m.target.total_seconds() / 60, m.leads, m.within, m.share)
         for clinic, group in sorted(by_clinic.items())

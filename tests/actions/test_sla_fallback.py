@@ -66,3 +66,16 @@ def test_a_tier_missing_from_the_targets_is_measured_against_standard_not_droppe
     assert (metrics["complex"].leads, metrics["complex"].within) == (2, 1)
     assert metrics["complex"].target == timedelta(hours=2)
     assert set(targets) == {"high", "standard"}  # the caller's mapping is not changed
+
+
+def test_a_clinic_named_like_the_practice_row_does_not_loop_forever() -> None:
+    """A clinic whose id is ALL_CLINICS used to append to the list being iterated (an endless loop that
+    grew memory until the kernel killed the process)."""
+    targets = load_sequences(CONFIG).sla_targets()
+    leads = [
+        SlaLead("a", "high", R, R + timedelta(minutes=5), ALL_CLINICS),
+        SlaLead("b", "high", R, None, "RR"),
+    ]
+    rows = {(r.clinic_id, r.priority_tier): r for r in sla_table(leads, R + timedelta(hours=6), targets)}
+    assert (rows[(ALL_CLINICS, "high")].leads, rows[(ALL_CLINICS, "high")].within) == (2, 1)
+    assert (rows[("RR", "high")].leads, rows[("RR", "high")].within) == (1, 0)
