@@ -231,3 +231,11 @@ about to go, and the delete. -#}
             {{ source_records_fingerprint(tables) }} as fingerprint
     {%- endif -%}
 {%- endmacro %}
+
+{#- The daily increment's filter at the end of int_source_records (DuckDB only; Spark builds it whole). A
+macro so that the model itself names no `target` (sqlfluff's templater has none). -#}
+{% macro source_records_increment_filter() -%}
+    {%- if target is defined and target.type == 'duckdb' -%}
+        {{ source_records_selected(source_records_plan(source_records_upstream())) }}
+    {%- endif -%}
+{%- endmacro %}

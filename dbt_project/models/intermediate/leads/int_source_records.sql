@@ -9,7 +9,7 @@
 -- build are recomputed, the rest stay in place (macros/incremental_source_records.sql; a full rebuild on
 -- an earlier as-of, a deleted raw row or changed SQL / reference data).
 {{ config(
-    materialized='incremental' if target.type == 'duckdb' else 'table',
+    materialized=identity_increment_materialization(),
     incremental_strategy='append',
     pre_hook="{{ source_records_prepare() }}",
     post_hook="{{ source_records_commit() }}",
@@ -154,6 +154,4 @@ records as (
 )
 
 select * from records
-{%- if target.type == 'duckdb' %}
-{{ source_records_selected(source_records_plan(source_records_upstream())) }}
-{%- endif %}
+{{ source_records_increment_filter() }}
