@@ -212,14 +212,8 @@ _CRED = re.compile(
 
 def pick_doctor(idx: LabelIndex) -> Pick | None:
     picks = []
-    items = idx.of("referring")
     # A label's leftover word ("REFERRING" + "CLINICIAN") hides the value in the box beside or below.
-    items += [
-        b
-        for it in items
-        if not it.beside and re.fullmatch(r"\W*\w+\W*", it.value)
-        for b in idx.values_beside(it)
-    ]
+    items = idx.of_with_hidden("referring", r"\W*\w+\W*")
     for item in items:
         value = re.split(r"\s{2,}|\s[\(\[]", item.value)[0]
         # In a provider's box a short word before "First Last" is the title misread ("Or Maria Abbott").

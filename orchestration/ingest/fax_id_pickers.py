@@ -59,14 +59,8 @@ def _npi_by_runner_up(idx: LabelIndex, item: Labelled) -> str | None:
 
 def pick_member(idx: LabelIndex) -> Pick | None:
     picks = []
-    items = idx.of("member")
     # A misread label's leftover ("MEMBERIO": "Member" + "IO") hides the id in the box beside or below.
-    items += [
-        b
-        for it in items
-        if not it.beside and re.fullmatch(r"\W*[A-Za-z]{1,3}\W*", it.value)
-        for b in idx.values_beside(it)
-    ]
+    items = idx.of_with_hidden("member", r"\W*[A-Za-z]{1,3}\W*")
     for item in items:
         # Specks between an id's characters come out as dots or commas (".V.JF5658..."): ids have none.
         compact = re.sub(r"(?<=[A-Za-z0-9])[.,:'`](?=[A-Za-z0-9])|^[.,:'`]+", "", item.value.replace(" ", ""))

@@ -329,6 +329,17 @@ class LabelIndex:
     def of(self, field: str) -> list[Labelled]:
         return [item for item in self.items if item.field == field]
 
+    def of_with_hidden(self, field: str, leftover: str) -> list[Labelled]:
+        """The field's items plus the values beside or below those whose whole value matches `leftover`
+        (a misread label's leftover word, e.g. "REFERRING" + "CLINICIAN", "MEMBERIO" = "Member" + "IO")."""
+        items = self.of(field)
+        return items + [
+            b
+            for it in items
+            if not it.beside and re.fullmatch(leftover, it.value)
+            for b in self.values_beside(it)
+        ]
+
     def next_line(self, order: int) -> OcrLine | None:
         """The line after `order` in reading order on the same page (a wrapped value continues there)."""
         if order + 1 < len(self.lines) and self.lines[order + 1].page == self.lines[order].page:
