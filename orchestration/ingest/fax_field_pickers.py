@@ -13,6 +13,7 @@ from datetime import date
 
 import zipcodes
 
+from orchestration.ingest.fax_icd_join import ends_in_code_head, rejoin_cut_codes
 from orchestration.ingest.fax_label_words import NOT_NAMES
 from orchestration.ingest.fax_labels import LabelIndex, Labelled
 from orchestration.ingest.fax_normalise import (
@@ -134,10 +135,15 @@ def pick_codes(idx: LabelIndex) -> tuple[Pick | None, str | None]:
         texts += [(it.value, it.confidence) for it in items if it.order != first.order]
         last = max(items, key=lambda it: it.value_order)
         texts += [(it.value, it.confidence) for it in items if it.beside]
+        k = last.value_order + 1
         nxt = idx.next_line(last.value_order)
-        if nxt is not None and not idx.starts_with_label(last.value_order + 1):
+        if nxt is not None and not idx.starts_with_label(k):
             texts.append((nxt.text, nxt.confidence))
-        for text, c in texts:
+            # A code cut at that line's end ("S83." / "511A ..."): its rest starts the line after.
+            if ends_in_code_head(nxt.text) and (after := idx.next_line(k)) is not None:
+                texts.append((after.text, after.confidence))
+        joined = rejoin_cut_codes([text for text, _ in texts])
+        for text, c in zip(joined, (c for _, c in texts), strict=True):
             found = [code for code in find_icd10(text) if code not in codes]
             if found:
                 codes += found
@@ -251,9 +257,12 @@ def _named_payer(idx: LabelIndex, aliases: Mapping[str, str]) -> Pick | None:
     for alias, name in aliases.items():
         if len(re.sub(r"[^A-Za-z]", "", alias)) < 5:
             continue
-        pattern = re.compile(
-            r"(?<![A-Za-z])(?:" + re.escape(alias) + "|" + re.escape(alias.upper()) + r")(?![A-Za-z])"
-        )
+        # Any specks between the words ("Blue (Cross Blue Shield": a speck read as a bracket).
+        spaced = r"[^A-Za-z0-9]+"
+        written = spaced.join(map(re.escape, alias.split()))
+        capitals = spaced.join(map(re.escape, alias.upper().split()))
+        # As configured it may have a plan type glued on ("AetnaPPO"), in capitals it may not.
+        pattern = re.compile(rf"(?<![A-Za-z])(?:{written}(?![a-z])|{capitals}(?![A-Za-z]))")
         for line, hits in zip(idx.lines, idx.hits, strict=True):
             # The fax header names the sender ("FROM: ... UNITED ORTHO"), never the patient's plan.
             if pattern.search(line.text) and not any(h.field == "header" for h in hits):
@@ -268,7 +277,8 @@ def _labelled_payer(idx: LabelIndex, aliases: Mapping[str, str] | None) -> Pick 
         if not value or not re.search(r"[A-Za-z]{2}", value) or len(value) > 48:
             continue
         known = canonical_payer(value, aliases or {})
-        words = value.split()
+        # A plan type glued on when the fax lost the space ("AetnaPPO") splits at the case change.
+        words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", value).split()
         for k in range(len(words) - 1, 0, -1):  # a misread label glued on: "Texas Medicaid Mcmber H25..."
             if known:
                 break
@@ -286,7 +296,8 @@ _POST = re.compile(
 
 def pick_post_op(idx: LabelIndex) -> tuple[Pick, Pick | None]:
     for item in idx.of("post_op"):  # a "Post-op" box with Yes/No in the cell beside or below it
-        if item.beside and (m := re.fullmatch(r"\W*(yes|y|no|n|none)\W*", item.value, re.I)):
+        # The cell's border may be read as a letter before the answer: "INo", "|Yes".
+        if item.beside and (m := re.fullmatch(r"\W*[Il|]?(yes|y|no|n|none)\W*", item.value, re.I)):
             if m[1].lower().startswith("n"):
                 return Pick(False, item.weight * item.confidence), None
             surgery = pick_date(idx.of("surgery"), idx, lambda d: 1990 <= d.year <= date.today().year + 1)

@@ -18,8 +18,14 @@ def pick_npi(idx: LabelIndex) -> Pick | None:
     for item in idx.of("npi"):
         digits = re.sub(r"\D", "", item.value.translate(DIGITISH))
         # A border read as a leading "1" pushes the NPI one digit on: the check digit finds it.
-        windows = [digits[i : i + 10] for i in range(max(1, len(digits) - 9))]
-        digits = next((w for w in windows if is_valid_npi(w)), digits[:10])
+        valid = [i for i in range(max(1, len(digits) - 9)) if is_valid_npi(digits[i : i + 10])]
+        if len(valid) > 1:
+            # One in ten windows passes the check by chance: the digits the recogniser doubted most
+            # are the border, so the window that leaves them out is the NPI.
+            probs = _digit_probs(idx, item)
+            if probs is not None and len(probs) == len(digits):
+                valid.sort(key=lambda i: sum(probs[:i]) + sum(probs[i + 10 :]))
+        digits = digits[valid[0] : valid[0] + 10] if valid else digits[:10]
         if len(digits) == 10 and not is_valid_npi(digits) and (fixed := _npi_by_runner_up(idx, item)):
             # The check digit failed and the recogniser's runner-up at a doubted digit repairs it.
             picks.append(Pick(fixed, 0.75 * item.weight * item.confidence, item.line))
@@ -36,6 +42,16 @@ def pick_npi(idx: LabelIndex) -> Pick | None:
                 if is_valid_npi(m[1]):
                     picks.append(Pick(m[1], 0.6 * line.confidence, line))
     return best(picks)
+
+
+def _digit_probs(idx: LabelIndex, item: Labelled) -> list[float] | None:
+    """The recogniser's probability of each digit of the item's value (as pick_npi reads them)."""
+    line = idx.lines[item.value_order]
+    at = line.text.find(item.value)
+    if at < 0 or len(line.chars) != len(line.text):
+        return None
+    kept = zip(item.value.translate(DIGITISH), line.chars[at : at + len(item.value)], strict=False)
+    return [c.prob for ch, c in kept if ch.isdigit()]
 
 
 def _npi_by_runner_up(idx: LabelIndex, item: Labelled) -> str | None:
@@ -87,7 +103,8 @@ def pick_member(idx: LabelIndex) -> Pick | None:
 
 _MEMBER_WORDS = ("member", "policy", "subscriber")
 _NEAR_MEMBER = re.compile(
-    r"(?<![A-Za-z])([A-Za-z]{5,10})\s*[:#]?\s*(?=[A-Z0-9-]*\d)([A-Z0-9][A-Z0-9-]{5,19})\b"
+    # "Mcmber UKW8627...", "membcr ID NAU8726...", "Policy No. ...": the near word, its "ID", the id.
+    r"(?<![A-Za-z])([A-Za-z]{5,10})(?:\s+(?:I[D0O]|No\.?|#))?\s*[:#]?\s*(?=[A-Z0-9-]*\d)([A-Z0-9][A-Z0-9-]{5,19})\b"
 )
 
 

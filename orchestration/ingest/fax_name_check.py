@@ -21,13 +21,15 @@ from orchestration.ingest.fax_name_prior import NamePrior
 from orchestration.ingest.fax_normalise import smart_case
 from orchestration.ingest.fax_ocr import OcrLine
 from orchestration.ingest.fax_recognise import CharGuess
+from orchestration.ingest.fax_reread import DOUBTFUL
 
 _FOLD = str.maketrans({"l": "i", "1": "i", "|": "i"})
 
 # (as read, truly) -> how often a fax recogniser makes that slip, relative to the commonest ones.
 CONFUSIONS: dict[tuple[str, str], float] = {}
+THIN_UPRIGHTS = "il1|jt"
 for _group, _w in (
-    ("il1|jt", 0.3),  # thin uprights: a dot or a serif lost in a 98-lpi row
+    (THIN_UPRIGHTS, 0.3),  # thin uprights: a dot or a serif lost in a 98-lpi row
     ("mn", 0.2),
     ("nh", 0.1),
     ("nu", 0.05),
@@ -47,6 +49,12 @@ for _group, _w in (
             if _a != _b:
                 CONFUSIONS[(_a, _b)] = max(CONFUSIONS.get((_a, _b), 0.0), _w)
 # Glyph pairs read as one glyph and back: "rn" for "m", "cl" for "d", "vv" for "w", "ri" for "n".
+# The one slip a recogniser makes while sure of the letter: the fax lost the dot or serif, so the
+# pixels really show the other upright ("Whltfield", its l read at 0.96). Any other letter read
+# surely, with neither its runner-up nor a second reading naming the other letter, is that letter:
+# "Lindqvist" read with its v at 0.997 is not Lindquist, however much commoner Lindquist is
+# (nearness is no evidence).
+SURE_SLIPS = {(a, b) for a in THIN_UPRIGHTS for b in THIN_UPRIGHTS if a != b}
 MULTI = {("rn", "m"): 0.2, ("cl", "d"): 0.15, ("vv", "w"): 0.1, ("ri", "n"): 0.1, ("in", "m"): 0.1}
 MULTI |= {(b, a): w for (a, b), w in list(MULTI.items())}
 DOUBLED = 0.05  # a letter doubled or merged with its twin: CTC decoding's own slip
@@ -95,6 +103,9 @@ def _sub_ratio(read: str, true: str, chars: Sequence[CharGuess] | None, i: int, 
     if again:
         voted = (voted + sum(_said(g, true) for g in again)) / (1 + len(again))  # type: ignore[arg-type]
         q = (q + sum(_said(g, read) for g in again)) / (1 + len(again))  # type: ignore[arg-type]
+    sure = chars is not None and i < len(chars) and q >= DOUBTFUL and voted == 0.0
+    if sure and (read, true) not in SURE_SLIPS:
+        return 0.0  # read surely, nothing voted for the other letter: no evidence of a slip
     return ((1 - SLIP) * voted + SLIP * prior) / max(q, 1e-3)
 
 

@@ -13,7 +13,7 @@ confidence is the surest single reading's: agreement picks the name, it does not
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rapidfuzz.distance import Levenshtein
 
@@ -22,6 +22,7 @@ from orchestration.ingest.fax_label_words import NOT_NAMES
 from orchestration.ingest.fax_labels import LabelIndex, Labelled
 from orchestration.ingest.fax_name_check import likelier_swapped
 from orchestration.ingest.fax_name_prior import given_name_prior, surname_prior
+from orchestration.ingest.fax_name_split import split_run_together
 from orchestration.ingest.fax_normalise import recase_same_shape, split_person_name
 from orchestration.ingest.fax_ocr import OcrLine
 
@@ -48,6 +49,8 @@ class Candidate:
     score: float  # confidence that this is the patient's name, as read
     line: OcrLine
     labelled: bool  # from a name label (unlabelled cues rank by how name-like they look)
+    # The order was the Census's guess (no comma, no format hint, not prose): "RE: GARCIA LUIS".
+    order_guessed: bool = False
 
     @property
     def key(self) -> str:
@@ -73,6 +76,15 @@ def vote(found: list[Candidate]) -> Pick | None:
     An unlabelled candidate's vote counts by how name-like it is; the confidence reported is the
     surest single reading of the winning spelling (agreement picks, it does not inflate)."""
     groups: dict[str, dict[int, Candidate]] = {}
+    # A reading whose order only the Census guessed, printed elsewhere in a stated order ("Regarding:
+    # Bartholomew Whitaker" beside "Name (Last, First): WHITAKER BARTHOLOMEW"), is that name.
+    stated = {c.key for c in found if not c.order_guessed}
+    found = [
+        replace(c, first=c.last, last=c.first, order_guessed=False)
+        if c.order_guessed and c.key not in stated and _swapped_key(c) in stated
+        else c
+        for c in found
+    ]
     for c in found:
         votes = groups.setdefault(c.key, {})
         old = votes.get(id(c.line))
@@ -92,6 +104,10 @@ def vote(found: list[Candidate]) -> Pick | None:
     # The spelling and split the Census makes likeliest (a lost space or a misread letter), then the surest.
     top = max(votes, key=lambda c: (_split_probability(c), c.score))
     return Pick((_cased(top.first, found), _cased(top.last, found)), max(c.score for c in votes), top.line)
+
+
+def _swapped_key(c: Candidate) -> str:
+    return re.sub(r"[^a-z]", "", f"{c.first}{c.last}".lower())
 
 
 def _merge_near_spellings(groups: dict[str, dict[int, Candidate]]) -> None:
@@ -138,10 +154,15 @@ def name_likeness(first: str, last: str) -> float:
 def person(value: str, order: str = "") -> tuple[str, str] | None:
     """(first, last) of a name as written; without a comma, in the order a label's format hint names,
     else the order the Census makes likelier ("RE: GARCIA LUIS" lost its comma)."""
+    # A surname particle ends no name: a comma after one is its dot misread ("Tomas St, Clair").
+    value = re.sub(r"\b(St|ST)[,;]\s*(?=[A-Z])", r"\1. ", value)
+    value = re.sub(r"\b(Van|VAN|Von|VON|De|DE|Del|DEL|La|LA|Le|LE)[,;]\s*(?=[A-Z])", r"\1 ", value)
     value = re.sub(r"\s*,[\s,.;:'`-]*", ", ", value)  # a speck after the comma: "DEL RIO,-TOMAS"
     value = _SUFFIX.sub("", value.strip(" ,"))  # "John Smith Jr.", "SMITH JR, JOHN": no part of either
     if not order and "," not in value and _PARTICLE.fullmatch(value.split()[0] if value.split() else ""):
         order = "last_first"  # no given name starts "St."/"Van"/"De": "ST. PIERRE INGRID" is surname first
+    if " " not in value and (split := split_run_together(value, order)):
+        value = split  # a boxed "LAST FIRST MI" whose gaps the fax closed: "WHITAKERBARTHOLOMEWM"
     if order == "last_first" and "," not in value:
         words = [w for w in value.split() if not re.fullmatch(r"[A-Za-z]\.?", w)]
         if len(words) >= 2:
@@ -200,7 +221,9 @@ def labelled_candidates(idx: LabelIndex) -> list[Candidate]:
                 weight = 0.9
             # A value from beside an inline leftover is a guess about a misread label.
             weight *= 0.9 if it is not item else 1.0
-            out.append(Candidate(*parsed, weight * it.confidence * colon_weight(it), it.line, True))
+            guessed = "," not in value and not it.name_order and not prose
+            score = weight * it.confidence * colon_weight(it)
+            out.append(Candidate(*parsed, score, it.line, True, guessed))
     return out
 
 
@@ -328,7 +351,8 @@ def near_dob_candidates(idx: LabelIndex, anchor: OcrLine | None) -> list[Candida
         if re.search(r"\d", text) or not 2 <= len(text.split()) <= 5 or name_run(text) != text:
             continue
         if (parsed := person(text)) is not None and name_likeness(*parsed) > 0.5:
-            out.append(Candidate(*parsed, NEAR_DOB_CUE * line.confidence * (1 - rows / 10), line, False))
+            score = NEAR_DOB_CUE * line.confidence * (1 - rows / 10)
+            out.append(Candidate(*parsed, score, line, False, "," not in text))
     return out
 
 

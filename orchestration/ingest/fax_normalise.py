@@ -189,10 +189,15 @@ def normalise_icd10(token: str) -> str | None:
     return None
 
 
+# A code's dot read as a comma or semicolon ("S83,511A"): rejoined only when the whole is a valid code.
+_SPLIT_DOT = re.compile(r"(?<![A-Za-z0-9])([A-TV-Z]\d[0-9A-Z])[,;]([0-9X][0-9A-Z]{0,3})(?![A-Za-z0-9])")
+
+
 def find_icd10(text: str) -> list[str]:
     codes: list[str] = []
     # The dot read as ":" ("M76:60") or with a space beside it ("M75. 101").
     text = re.sub(r"(?<=\b[A-TV-Z]\d[0-9A-Z])(?:\s?[.:]\s|\s[.:]|:)(?=[0-9A-Z])", ".", text)
+    text = _SPLIT_DOT.sub(lambda m: f"{m[1]}.{m[2]}" if normalise_icd10(m[1] + m[2]) else m[0], text)
     for m in _ICD_TOKEN.finditer(text):
         code = normalise_icd10(m[1] or m[2] or m[3] or m[4])
         if code and code not in codes:
@@ -227,7 +232,9 @@ def normalise_orders(text: str) -> str | None:
     """'2-3 times a week for 4 wks' -> '3x/week x 4 weeks' (ranges take the upper bound)."""
     # OCR writes 1 as l, I or | before "x" ("lx/week").
     text = re.sub(r"(?<![A-Za-z])[lI|i](?=\s?[xX]\b|\s?[xX]\s?/)", "1", text)
-    text = re.sub(r"(?<![A-Za-z0-9])[lI|](?=\s+times?\b)", "1", text)  # "treat l times per week"
+    # ... and before a count's noun: "treat l times per week", "I would like l sessions per week".
+    count_noun = r"(?:times?|ses+[il1][o0]ns?|v[il1]s[il1]ts?|treatments?)\b"
+    text = re.sub(rf"(?<![A-Za-z0-9])[lI|](?=\s+{count_noun})", "1", text)
     text = re.sub(r"(?<=\s)[lI|](?=\d)|(?<=\d)[lI|](?=\s|w)", "1", text)  # "l2 weeks"
     flat = re.sub(r"(?<=\d)(?=[a-z])|(?<=[a-z])(?=\d)", " ", text.lower())
     n: int | None = None
@@ -294,7 +301,10 @@ def split_glued(text: str) -> str:
     return re.sub(r"\bSt(?=[A-Z][a-z])", "St. ", text)  # "StClair": St. stands apart, its dot lost
 
 
-_CRED_SUFFIX = re.compile(r",?\s*\b(?:M\.?\s?D|D\.?\s?O|PA-C|NP|DPT|FNP|APRN|Ph\.?D)\.?\s*$")
+# A credential after its comma and space, or glued on when the fax lost both ("ChenMD").
+_CRED_SUFFIX = re.compile(
+    r"(?:,?\s*\b|(?<=[a-z]))(?:M\.?\s?D|D\.?\s?[O0]|PA-C|NP|DPT|FNP|APRN|Ph\.?D)\.?\s*$"
+)
 
 
 def _fix_name_ocr(text: str) -> str:

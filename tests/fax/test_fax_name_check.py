@@ -195,3 +195,21 @@ def test_a_misread_short_label_before_last_comma_first_still_finds_the_patient()
     x = extract_fax_fields([OcrPage(1, 1728, 2200, 0.0, "f.pdf#page=1", lines)], "f.pdf")
     assert (x.fields.first_name, x.fields.last_name) == ("Wei", "Brown")
     assert x.needs_review  # found without a label it could read: staff confirm it
+
+
+def test_a_surely_read_letter_is_not_changed_for_a_listed_neighbour() -> None:
+    """Nearness is no evidence: "Lindqvist" (unlisted) read with its v sure is kept, though the listed
+    Lindquist is one u/v away; the same reading with the v doubted and "u" as runner-up is Lindquist."""
+    prior = surname_prior()
+    assert prior.is_listed("Lindquist") and not prior.is_listed("Lindqvist")
+    sure = check_token("Lindqvist", prior, _guesses("Lindqvist", {5: (0.997, "y", 0.0)}))
+    assert (sure.value, sure.corrected) == ("Lindqvist", False)
+    doubted = check_token("Lindqvist", prior, _guesses("Lindqvist", {5: (0.6, "u", 0.35)}))
+    assert (doubted.value, doubted.corrected) == ("Lindquist", True)
+    # A second reading that names the u is evidence too.
+    again = (_guesses("Lindquist", {5: (0.7, "v", 0.25)}),)
+    assert check_token("Lindqvist", prior, _guesses("Lindqvist", {}), again).value == "Lindquist"
+    # The one slip made surely: a thin upright whose dot the fax lost ("Whltfield", l at 0.96).
+    thin = check_token("Whltfield", prior, _guesses("Whltfield", {2: (0.96, "i", 0.02)}))
+    assert (thin.value, thin.corrected) == ("Whitfield", True)
+    assert check_token("Whltfield", prior, _guesses("Whltfield", {2: (0.99, "", 0.0)})).value == "Whitfield"

@@ -1,0 +1,135 @@
+"""Session-8 reading rules on OCR-line fixtures (no OCR): names printed without spaces, a name whose
+order only the Census guessed, ICD-10 codes cut by a misread dot or a line break, an NPI with two
+check-digit windows, credentials glued on, and other slips real fax layouts produce."""
+
+from __future__ import annotations
+
+import pytest
+
+from orchestration.ingest.fax_extract import extract_fax_fields
+from orchestration.ingest.fax_icd_join import rejoin_cut_codes
+from orchestration.ingest.fax_name_split import split_run_together
+from orchestration.ingest.fax_normalise import find_icd10, normalise_orders, split_person_name
+from orchestration.ingest.fax_ocr import OcrLine, OcrPage
+from orchestration.ingest.fax_payers import load_payer_aliases
+from orchestration.ingest.fax_recognise import CharGuess
+from orchestration.settings import REPO_ROOT
+
+ALIASES = load_payer_aliases(REPO_ROOT / "config" / "payers.yaml")
+
+
+def _line(x: int, y: int, text: str, doubted: dict[int, float] | None = None) -> OcrLine:
+    chars = tuple(CharGuess(c, (doubted or {}).get(i, 0.99), "", 0.0) for i, c in enumerate(text))
+    return OcrLine(text, (x, y, x + 17 * len(text), y + 32), 0.98, 1, chars)
+
+
+def _fields(rows: list[list[tuple[int, str] | OcrLine]]):  # type: ignore[no-untyped-def]
+    """Rows of (x, text) phrases (or ready lines), 60 px apart, as the OCR would return them."""
+    lines = []
+    for r, row in enumerate(rows):
+        for cell in row:
+            lines.append(cell if isinstance(cell, OcrLine) else _line(cell[0], 30 + 60 * r, cell[1]))
+    page = OcrPage(1, 1728, 2200, 0.0, "f.pdf#page=1", lines)
+    return extract_fax_fields([page], "f.pdf", payer_aliases=ALIASES).fields
+
+
+@pytest.mark.parametrize(
+    ("word", "order", "split"),
+    [
+        ("WHITAKERBARTHOLOMEWM", "last_first", "WHITAKER, BARTHOLOMEW M"),
+        ("OCHOAMARGUERITET", "last_first", "OCHOA, MARGUERITE T"),
+        ("GARCIALUIS", "", "GARCIA, LUIS"),
+        ("JANEDOE", "first_last", "JANE DOE"),
+        ("SMITH", "", None),  # one name alone: no cut gives two listed parts
+        ("LINDQVISTYUKIA", "last_first", None),  # no cut the Census can vouch for: no guess
+        ("WhitakerBartholomew", "", None),  # not capitals: the case change splits it elsewhere
+    ],
+)
+def test_a_name_printed_without_spaces_is_split_as_the_census_makes_likeliest(
+    word: str, order: str, split: str | None
+) -> None:
+    assert split_run_together(word, order) == split
+
+
+def test_unspaced_name_box_and_a_census_swapped_mention_name_one_patient() -> None:
+    # "Regarding: Bartholomew Whitaker" alone the Census would swap (Whitaker is the likelier given
+    # name); the box states Last, First, and its letters came back as one token.
+    rows = [
+        [(70, "Regarding: Bartholomew Whitaker")],
+        [(76, "Name (Last, First, MI)"), (800, "DOB"), (1170, "Contact No.")],
+        [(81, "WHITAKERBARTHOLOMEWM"), (802, "4/11/1974"), (1180, "(254) 393-2416")],
+    ]
+    f = _fields(rows)
+    assert (f.first_name, f.last_name) == ("Bartholomew", "Whitaker")
+    assert _fields([rows[0], [(800, "DOB 4/11/1974")]]).first_name == "Whitaker"  # the guess alone
+
+
+def test_a_comma_after_a_surname_particle_is_its_dot() -> None:
+    f = _fields([[(78, "PATIENT NAME")], [(78, "Tomas St, Clair")], [(78, "DOB 02/03/1950")]])
+    assert (f.first_name, f.last_name) == ("Tomas", "St. Clair")
+
+
+@pytest.mark.parametrize(
+    ("text", "codes"),
+    [
+        ("S83,511A ACL sprain, right knee", ["S83.511A"]),  # the dot read as a comma
+        ("S83;511A", ["S83.511A"]),
+        ("M54,M25.561", ["M54", "M25.561"]),  # a comma between two codes stays one
+        ("M54, 2 sessions", ["M54"]),
+    ],
+)
+def test_a_dot_read_as_a_comma_inside_a_code(text: str, codes: list[str]) -> None:
+    assert find_icd10(text) == codes
+
+
+def test_a_code_cut_by_a_line_break_or_a_box_edge_is_put_back_together() -> None:
+    assert rejoin_cut_codes(["Dx: S83.", "511A ACL sprain"]) == ["Dx: S83.511A", " ACL sprain"]
+    assert rejoin_cut_codes(["S83", ".511A"]) == ["S83.511A", ""]
+    assert rejoin_cut_codes(["S83", "511A"]) == ["S83.511A", ""]
+    # A short number after a bare category is the next sentence's, and nothing invalid is made.
+    assert rejoin_cut_codes(["M54", "2 sessions a week"]) == ["M54", "2 sessions a week"]
+    assert rejoin_cut_codes(["Dx S83", "Knee"]) == ["Dx S83", "Knee"]
+    rows = [[(80, "DIAGNOSIS CODES")], [(80, "S83."), (160, "511A ACL sprain, right knee")]]
+    assert _fields(rows).diagnosis_codes == ["S83.511A"]
+
+
+def test_of_two_npi_windows_passing_the_check_the_one_without_the_doubted_digit_wins() -> None:
+    # "1" + the NPI: both "1126791676" and "1267916769" pass the check digit (one in ten do).
+    npi = _line(852, 90, "11267916769", {0: 0.24})
+    assert _fields([[(859, "NPI")], [npi]]).referring_npi == "1267916769"
+    border_last = _line(852, 90, "11267916769", {10: 0.3})
+    assert _fields([[(859, "NPI")], [border_last]]).referring_npi == "1126791676"
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Maria ChenMD", ("Maria", "Chen")),
+        ("Elena O'BrienMD", ("Elena", "O'Brien")),
+        ("Elena Nakamura, D0", ("Elena", "Nakamura")),
+        ("Jane Mudd", ("Jane", "Mudd")),
+    ],
+)
+def test_a_credential_glued_on_or_misread_is_no_part_of_the_name(text: str, name: tuple[str, str]) -> None:
+    assert split_person_name(text) == name
+
+
+def test_a_one_read_as_l_before_a_count_noun() -> None:
+    assert normalise_orders("would like l sessions per week for 8 weeks.") == "1x/week x 8 weeks"
+    assert normalise_orders("I would like 2 sessions per week for 6 weeks") == "2x/week x 6 weeks"
+
+
+def test_payer_glued_to_its_plan_type_and_named_in_prose_through_a_speck() -> None:
+    glued = [[(77, "Plan"), (703, "Subscriber ID")], [(83, "AetnaPPO"), (709, "2121074111")]]
+    assert _fields(glued).payer == "Aetna"
+    prose = [[(127, "Coverage is through Blue (Cross Blue Shield, membcr ID NAU872654375.")]]
+    f = _fields(prose)
+    assert f.payer is not None and f.payer.startswith("Blue Cross Blue Shield")
+    assert f.member_id == "NAU872654375"
+
+
+def test_a_post_op_box_whose_border_is_read_before_the_answer() -> None:
+    rows = [[(859, "Post-op"), (1173, "Surgery")], [(865, "INo"), (1179, "n/a")]]
+    assert _fields(rows).post_op is False
+    rows = [[(859, "Post-op"), (1173, "Surgery")], [(865, "|Yes"), (1179, "08/29/2025")]]
+    assert _fields(rows).post_op is True
