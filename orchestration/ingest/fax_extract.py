@@ -31,6 +31,7 @@ from orchestration.ingest.fax_field_pickers import (
 from orchestration.ingest.fax_id_pickers import pick_member, pick_npi
 from orchestration.ingest.fax_labels import LabelIndex
 from orchestration.ingest.fax_name_check import check_name
+from orchestration.ingest.fax_name_letters import vote_name_letters
 from orchestration.ingest.fax_name_picker import pick_name
 from orchestration.ingest.fax_name_prior import given_name_prior, surname_prior
 from orchestration.ingest.fax_normalise import find_phones
@@ -151,6 +152,8 @@ def extract_fax_fields(
     first, last = name.value if name else (None, None)  # type: ignore[misc]
     conf["first_name"] = conf["last_name"] = round(name.score, 4) if name else 0.0
     if first and last:
+        # Every printed reading of the name votes on its letters, then the Census check.
+        first, last = vote_name_letters(first, lines), vote_name_letters(last, lines)
         # Census-prior spelling check: "Clalr" -> "Clair"; a corrected or doubted name is less sure.
         first_check = check_name(first, given_name_prior(), lines)
         last_check = check_name(last, surname_prior(), lines)

@@ -162,7 +162,10 @@ def _zip_from(text: str) -> str | None:
     m = re.search(r"\b[A-Z]{2}[\s,.:;]*(\d{5})(?:-\d{4})?\b", text) or re.search(
         r"(?<!\d)(\d{5})(?!\d)", text
     )
-    return m[1] if m else None
+    if m is None:  # a speck inside the ZIP after the state: "TX 7861:3"
+        m = re.search(r"\b[A-Z]{2}[\s,.:;]*(\d(?:[.,:;'`]?\d){4})(?![\d.,:;'`]*\d)", text)
+        return re.sub(r"\D", "", m[1]) if m else None
+    return m[1]
 
 
 def pick_address(idx: LabelIndex) -> tuple[Pick | None, Pick | None]:
@@ -205,6 +208,10 @@ def pick_oldest_date(idx: LabelIndex) -> Pick | None:
     """Unlabelled DOB: surgery, signature and fax dates are recent; a birth date is years old."""
     last_year = date.today().year - 2
     found = [(d, ln) for ln in idx.lines for d, _ in find_dates(ln.text) if 1900 <= d.year <= last_year]
+    for k, line in enumerate(idx.lines):  # prose wraps mid-date: "... Date of Birth May" / "02, 1990."
+        if (nxt := idx.next_line(k)) is not None:
+            joined = find_dates(f"{line.text} {nxt.text}")
+            found += [(d, line) for d, at in joined if at < len(line.text) and 1900 <= d.year <= last_year]
     if not found:
         return None
     d, line = min(found, key=lambda item: item[0])

@@ -23,6 +23,8 @@ MONTHS = {
 _DIGITISH = str.maketrans({"O": "0", "o": "0", "D": "0", "I": "1", "l": "1", "|": "1", "S": "5", "B": "8"})
 
 _NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,2})\s?[/.-]\s?(\d{1,2})\s?[/.-]\s?(\d{4}|\d{2})(?!\d)")
+# MM DD YYYY in boxes of their own (claim forms): gaps or the boxes' borders read as | [ ] between.
+_BOXED_DATE = re.compile(r"(?<![\d/.-])(\d{2})\s*[\s|\[\]I]\s*(\d{2})\s*[\s|\[\]I]\s*(\d{4})(?![\d/.-])")
 _ISO_DATE = re.compile(r"(?<!\d)(\d{4})[-.](\d{1,2})[-.](\d{1,2})(?!\d)")  # "1983-02.20": a misread -
 _MONTH_FIRST = re.compile(r"\b([A-Za-z0][A-Za-z01!|]{2,8})[\s.,]*(\d{1,2})[\s.,;:'’]+(\d{4})(?!\d)")
 _DAY_FIRST = re.compile(r"(?<!\d)(\d{1,2})\s?-?\s?([A-Za-z0][A-Za-z01!|]{2,8})[\s-]?,?\s*(\d{4})(?!\d)")
@@ -91,6 +93,9 @@ def find_dates(text: str, *, pivot_year: int = 2030) -> list[tuple[date, int]]:
             month = _month(m[mon_i])
             if month and (d := _make_date(int(m[3]), month, int(m[day_i]))):
                 found.append((d, m.start()))
+    if not found:
+        boxed = ((_make_date(int(m[3]), int(m[1]), int(m[2])), m.start()) for m in _BOXED_DATE.finditer(text))
+        found = [(d, at) for d, at in boxed if d is not None]
     if not found and (cleaned := _STRAY_BEFORE_DAY.sub("", text)) != text:
         return find_dates(cleaned, pivot_year=pivot_year)
     if not found and (cleaned := _LETTER_AFTER_YEAR.sub(" ", text)) != text:
@@ -219,7 +224,8 @@ _FREQ = re.compile(
     rf"(?:(\d|one|two|three|four|five)[\s.]*{_TIMES}|(once|twice|thrice))[\s./]*(?:p[ec][r!]|pe!|a|each)?[\s./:]*{_WEEK}",
     re.I,
 )
-_ABBR = re.compile(r"\b(qwk|qw|biw|tiw)(?=\s*x|\b)", re.I)
+# BIW/TIW with the I read as l, 1, | or "li" ("TlW", "TliW").
+_ABBR = re.compile(r"\b(qwk|qw|b[il1|]{1,2}w|t[il1|]{1,2}w)(?=\s*x|\b)", re.I)
 # "w" then up to four letters: weeks, wks, wk, and OCR's "wecks".
 _DURATION = re.compile(r"(?:x|for|for\s+the\s+next)[\s.]*(\d{1,2})[\s.,-]*w[a-z]{0,4}\b", re.I)
 
@@ -245,7 +251,7 @@ def normalise_orders(text: str) -> str | None:
         n = _num(m[1] or m[2])
         rest = flat[m.end() :]
     elif m := _ABBR.search(flat):
-        n = _FREQ_ABBR[m[1].lower()]
+        n = _FREQ_ABBR[re.sub(r"[il1|]+", "i", m[1].lower())]
         rest = flat[m.end() :]
     if n is None or not 1 <= n <= 7:
         return None
@@ -363,8 +369,10 @@ def recase_same_shape(text: str) -> str:
 
 def split_person_name(text: str) -> tuple[str, str] | None:
     """(first, last) from 'Last, First M.' or 'First M. Last'; titles and credentials dropped."""
-    text = recase_same_shape(_CRED_SUFFIX.sub("", text.strip(" .,;:-")))
+    # A speck or bracket after the name ("KevinAbbottMD)") is no part of it.
+    text = recase_same_shape(_CRED_SUFFIX.sub("", text.strip(" .,;:-)]}|")))
     text = re.sub(r"^[\[|Ili](?=[A-Z][a-z])", "", text)  # a box border read as I: "IWei McDonald"
+    text = re.sub(r"^((?i:dr|mrs|mr|ms))\s*[,;]\s*", r"\1. ", text)  # a title's dot read as a comma
     if _read_from_capitals(text):
         text = text.upper()  # a capitals name with misread small letters: "OKaFOR, maRY"
     text = split_glued(_fix_name_ocr(text.strip(" .,;:-")))

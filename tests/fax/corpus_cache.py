@@ -4,10 +4,11 @@
     uv run python tests/fax/corpus_cache.py score dev 300000 60 [--json OUT] [--misses]
 
 Kinds: prod (production layouts), extra (the test-only layouts: blind samples only), dev
-(tests/fax/dev_layouts.py with dev_fields' wider name pool). The cycle of layouts, formats and
-resolutions is build_corpus's, so a cached corpus scores as the slow tests would. Pages are cached
-under $FAX_CORPUS_CACHE (default /tmp/fax_corpus): extraction then re-runs in seconds. Rates and
-file names are printed; `--misses` also prints the misses' values (synthetic names: scratch only).
+(tests/fax/dev_layouts.py with dev_fields' wider name pool), dev8 (dev_layouts_s8.py, same pool).
+The cycle of layouts, formats and resolutions is build_corpus's, so a cached corpus scores as the
+slow tests would. Pages are cached under $FAX_CORPUS_CACHE (default /tmp/fax_corpus): extraction
+then re-runs in seconds. Rates and file names are printed; `--misses` also prints the misses'
+values (synthetic names: scratch only).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from dev_layouts import DEV_LAYOUTS, dev_fields
+from dev_layouts_s8 import DEV_LAYOUTS_S8
 from extra_layouts import EXTRA_LAYOUTS
 from fax_corpus import PAYER_ALIASES, Case, expected, field_accuracy, is_hit
 from field_maker import make_fields
@@ -41,6 +43,8 @@ def kind_of(kind: str) -> tuple[list, Callable[[int, str], FaxFields]]:  # type:
         return list(EXTRA_LAYOUTS), make_fields
     if kind == "dev":
         return list(DEV_LAYOUTS), dev_fields
+    if kind == "dev8":
+        return list(DEV_LAYOUTS_S8), dev_fields
     raise ValueError(kind)
 
 
@@ -105,7 +109,7 @@ def score(kind: str, seed0: int, n: int, out: Path | None, misses: bool) -> dict
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("action", choices=("ocr", "score"))
-    ap.add_argument("kind", choices=("prod", "extra", "dev"))
+    ap.add_argument("kind", choices=("prod", "extra", "dev", "dev8"))
     ap.add_argument("seed0", type=int)
     ap.add_argument("n", type=int)
     ap.add_argument("--json", type=Path)

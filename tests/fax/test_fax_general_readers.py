@@ -9,7 +9,7 @@ import pytest
 from orchestration.ingest.fax_extract import extract_fax_fields
 from orchestration.ingest.fax_icd_join import rejoin_cut_codes
 from orchestration.ingest.fax_name_split import split_run_together
-from orchestration.ingest.fax_normalise import find_icd10, normalise_orders, split_person_name
+from orchestration.ingest.fax_normalise import find_dates, find_icd10, normalise_orders, split_person_name
 from orchestration.ingest.fax_ocr import OcrLine, OcrPage
 from orchestration.ingest.fax_payers import load_payer_aliases
 from orchestration.ingest.fax_recognise import CharGuess
@@ -133,3 +133,46 @@ def test_a_post_op_box_whose_border_is_read_before_the_answer() -> None:
     assert _fields(rows).post_op is False
     rows = [[(859, "Post-op"), (1173, "Surgery")], [(865, "|Yes"), (1179, "08/29/2025")]]
     assert _fields(rows).post_op is True
+
+
+@pytest.mark.parametrize(
+    ("text", "orders"),
+    [
+        ("Orders: Eval and treat, TlW x 6 wk", "3x/week x 6 weeks"),  # TIW, its I read as l
+        ("Rx: Eval and treat, TliW x 4 wk", "3x/week x 4 weeks"),  # ... or as "li"
+        ("BlW x 6 weeks", "2x/week x 6 weeks"),
+    ],
+)
+def test_a_frequency_abbreviation_with_its_i_misread(text: str, orders: str) -> None:
+    assert normalise_orders(text) == orders
+
+
+def test_a_speck_inside_the_zip_and_a_birth_date_wrapped_in_prose() -> None:
+    rows = [
+        [(112, "Home Address:")],
+        [(138, "5162 Congress Ave, Cedar Park, TX 7861:3")],
+        [(140, "Dear colleague, please evaluate and treat my patient Chloe K. O'Neill, Date cf Birth May")],
+        [(138, "02, 1990.")],
+    ]
+    f = _fields(rows)
+    assert (f.zip, f.dob) == ("78613", "1990-05-02")
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Dr, Mark Patel.", ("Mark", "Patel")),
+        ("KevinAbbottMD)", ("Kevin", "Abbott")),
+        ("Drake, Mark", ("Mark", "Drake")),
+    ],
+)
+def test_a_title_s_dot_read_as_a_comma_and_a_speck_after_the_credential(
+    text: str, name: tuple[str, str]
+) -> None:
+    assert split_person_name(text) == name
+
+
+@pytest.mark.parametrize("text", ["05 26 1955", "05|26|1955", "DOB: 05 26 1955"])
+def test_a_birth_date_in_three_boxes(text: str) -> None:
+    assert find_dates(text)[0][0].isoformat() == "1955-05-26"
+    assert not find_dates("512 581 7113") and not find_dates("(830) 485-9001")
