@@ -1,0 +1,131 @@
+"""Daily-run data tests cost what the day adds (macros/test_scope.sql), and still catch what the day breaks.
+
+A warehouse with a few web-form requests is built through int_source_records as of day 1 (a first build:
+every test reads every row), then as of day 2 with one more request (a daily increment: the staging views'
+key tests are left to int_source_records, whose tests read the increment's rows). A duplicate key
+introduced by the day (the new record taking an old record's key) must still fail the daily unique test.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.ingest.framework import ParseContext, ensure_raw_schema, ingest_source
+from orchestration.ingest.profiles import load_profiles
+from orchestration.ingest.sources import SOURCES, source_by_name
+from orchestration.practice_config import load_practice_config
+from orchestration.settings import REPO_ROOT, Settings
+from orchestration.transform.dbt_invoke import run_dbt
+from orchestration.transform.reference_data import load_reference_data
+
+DAY1 = datetime(2025, 6, 29, 12, 0, tzinfo=UTC)
+DAY2 = DAY1 + timedelta(days=1)
+RESULTS = Path("run", "ptleads", "models")
+RECORDS = "intermediate.int_source_records"
+UNIQUE = "unique_in_increment_int_source_records_record_key"
+
+
+def _form(j: int, submitted: datetime) -> dict[str, str]:
+    return {
+        "submission_id": f"wf-{j}",
+        "submitted_at": submitted.isoformat().replace("+00:00", "Z"),
+        "name": f"Testa Person{'abcdefgh'[j]}",
+        "date_of_birth": f"0{1 + j}/1{j}/19{60 + j}",
+        "phone": f"512-555-03{j:02d}",
+        "email": f"t{j}@example.org",
+        "zip": "78664",
+        "reason": "low back pain",
+        "insurance": "BCBS TX",
+        "member_id": "",
+        "referred_by": "",
+        "preferred_location": "Round Rock",
+        "preferred_contact": "phone",
+        "sms_opt_in": "yes",
+        "email_opt_in": "no",
+        "message": "",
+    }
+
+
+def _land_and_ingest(settings: Settings, name: str, forms: list[dict[str, str]]) -> None:
+    folder = settings.inbox / "webforms"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text("".join(json.dumps(f) + "\n" for f in forms))
+    ctx = ParseContext(
+        settings.config_dir, load_profiles(settings.config_dir), warehouse_dir=settings.warehouse.parent
+    )
+    con = duckdb.connect(str(settings.warehouse))
+    try:
+        ensure_raw_schema(con, SOURCES)
+        load_reference_data(con, load_practice_config(settings.config_dir))
+        ingest_source(con, source_by_name("webforms"), settings.inbox, settings.quarantine, ctx)
+    finally:
+        con.close()
+
+
+def _compiled(target: Path, yml: str, test: str) -> str:
+    found = list((target / RESULTS).rglob(f"{yml}/{test}.sql"))
+    assert len(found) == 1, (yml, test)
+    return found[0].read_text()
+
+
+@pytest.mark.slow
+def test_daily_run_tests_read_the_increment_and_fail_on_a_new_duplicate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Only the tests of the selected models (not those of marts that merely reference a selected source).
+    monkeypatch.setenv("DBT_INDIRECT_SELECTION", "cautious")
+    settings = Settings().with_overrides(
+        inbox=tmp_path / "inbox",
+        warehouse=tmp_path / "w" / "warehouse.duckdb",
+        config_dir=REPO_ROOT / "config",
+        as_of=DAY1,
+    )
+    settings.warehouse.parent.mkdir(parents=True)
+    _land_and_ingest(settings, "forms_1.jsonl", [_form(j, DAY1 - timedelta(days=3 + j)) for j in range(4)])
+    select = "+int_source_records"
+    target = tmp_path / "dbt"  # one target: the second build parses partially
+    run_dbt(settings, "build", target, select=select)
+
+    # A first build tests every row: no increment, staging key tests on.
+    day1 = target
+    assert "_dirty" not in _compiled(day1, "_leads__models.yml", UNIQUE)
+    assert "where true" in _compiled(
+        day1, "_webforms__models.yml", "unique_stg_webforms__submissions_submission_id"
+    )
+
+    _land_and_ingest(settings, "forms_2.jsonl", [_form(7, DAY2 - timedelta(hours=2))])
+    day = settings.with_overrides(as_of=DAY2)
+    run_dbt(day, "build", target, select=select)  # passes: the day added no duplicate
+    day2 = target
+    con = duckdb.connect(str(settings.warehouse))
+    try:
+        assert con.execute(f"select plan from {RECORDS}_run").fetchone()[0] == "increment"
+        unique_sql = _compiled(day2, "_leads__models.yml", UNIQUE)
+        # The daily unique test looks up the keys of the recomputed rows only; staging key tests are off.
+        assert "int_source_records_dirty" in unique_sql
+        assert "where false" in _compiled(
+            day2, "_webforms__models.yml", "unique_stg_webforms__submissions_submission_id"
+        )
+        not_null_sql = _compiled(day2, "_leads__models.yml", "not_null_int_source_records_record_key")
+        assert "int_source_records_dirty" in not_null_sql
+        assert con.execute(unique_sql).fetchone()[0] == 0
+
+        # The day's record takes an old record's key: new vs old, the daily test must fail.
+        old_key = con.execute(
+            "select record_key from intermediate.int_source_records where source_record_id = 'wf-0'"
+        ).fetchone()[0]
+        con.execute(
+            f"update {RECORDS} set record_key = ? where source_record_id = 'wf-7'",
+            [old_key],
+        )
+        assert con.execute(unique_sql).fetchone()[0] == 1
+        # A key nulled in the day's rows fails the daily not_null test too.
+        con.execute(f"update {RECORDS} set record_key = null where source_record_id = 'wf-7'")
+        assert con.execute(not_null_sql).fetchone()[0] == 1
+    finally:
+        con.close()
