@@ -120,18 +120,41 @@ not see within the run that made them. -#}
         select record_key from direct
         union
         select record_key from {{ records }} where token in (select token from tokens);
+        {#- the persons of the scope before (the delete loses them) and, in the post-hook, after: the lead
+        models recompute those persons (macros/incremental_lead_models.sql) #}
+        create or replace table {{ persons_matched_aux('changes') }} as
+        select distinct person_id from {{ this }}
+        where record_key in (select record_key from {{ persons_matched_aux('scope') }});
         delete from {{ this }} where record_key in (select record_key from {{ persons_matched_aux('scope') }});
         {%- endif %}
     {%- endif -%}
 {%- endmacro %}
 
-{#- post-hook: the version and fingerprint this build describes. -#}
+{#- post-hook: the persons of the scope after (an increment; else none: the build is whole), a build counter
+with its plan (<model>_build, read by the lead models' increments), then the version and fingerprint this
+build describes. -#}
 {% macro persons_matched_commit() -%}
     {%- if target.type != 'duckdb' or not execute -%}
         select 1
     {%- else -%}
         {%- set records = ref('int_source_records') -%}
         {%- set state = persons_matched_beside(records, 'state') -%}
+        {%- set plan = run_query('select plan from ' ~ persons_matched_aux('run')).columns[0].values()[0] -%}
+        {%- set build = 0 -%}
+        {%- if identity_state_exists(persons_matched_aux('build')) -%}
+            {%- set build = run_query('select max(build) from ' ~ persons_matched_aux('build')).columns[0].values()[0]
+                or 0 -%}
+        {%- endif -%}
+        {%- if plan == 'increment' %}
+        insert into {{ persons_matched_aux('changes') }}
+        select distinct person_id from {{ this }}
+        where record_key in (select record_key from {{ persons_matched_aux('scope') }})
+        except select person_id from {{ persons_matched_aux('changes') }};
+        {%- else %}
+        create or replace table {{ persons_matched_aux('changes') }} (person_id varchar);
+        {%- endif %}
+        create or replace table {{ persons_matched_aux('build') }} as
+        select {{ build + 1 }} as build, '{{ plan }}' as plan;
         create or replace table {{ persons_matched_aux('state') }} as
         select
             {% if identity_state_exists(state) %}(select max(version) from {{ state }}){% else %}null{% endif %}

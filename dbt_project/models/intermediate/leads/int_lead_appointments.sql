@@ -3,12 +3,31 @@
 -- person's latest lead received at or before the booking. A booking before the lead's receipt never
 -- counts. One appointment reported by several systems (same person, start and type) is kept once,
 -- from the most authoritative source.
+-- On DuckDB a daily increment: only the appointments of affected persons are computed again
+-- (macros/incremental_lead_models.sql).
+{{ config(
+    materialized=identity_increment_materialization(),
+    incremental_strategy='append',
+    pre_hook="{{ lead_prepare() }}",
+    post_hook="{{ lead_commit() }}",
+) }}
+{%- set increment = lead_plan() == 'increment' %}
 with leads as (
     select
         lead_id,
         person_id,
         received_at
     from {{ ref('int_leads_resolved') }}
+),
+
+-- The leads an appointment can attach to by person (in an increment: the affected persons').
+person_leads as (
+    select * from leads
+    -- noqa: disable=LT02,LT14
+    {% if increment %}
+    where person_id in (select person_id from {{ lead_aux('changes') }})
+    {% endif %}
+-- noqa: enable=LT02,LT14
 ),
 
 referral_leads as (
@@ -25,7 +44,13 @@ persons as (
         source_record_id,
         person_id
     from {{ ref('int_persons_matched') }}
-    where record_kind = 'appointment'
+    where
+        record_kind = 'appointment'
+        -- noqa: disable=LT02,LT14
+        {% if increment %}
+        and person_id in (select person_id from {{ lead_aux('changes') }})
+        {% endif %}
+-- noqa: enable=LT02,LT14
 ),
 
 fhir as (
@@ -228,7 +253,7 @@ with_direct as (
 ),
 
 by_person as (
-    {{ asof_left_join('with_direct', 'leads', 'person_id', 'booked_at', '>=', 'received_at',
+    {{ asof_left_join('with_direct', 'person_leads', 'person_id', 'booked_at', '>=', 'received_at',
         {'person_lead_id': 'lead_id'}) }}
 )
 

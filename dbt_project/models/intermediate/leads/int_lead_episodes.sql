@@ -7,6 +7,15 @@
 -- booked in between (the earlier episode was lost). Records of different channels for one request
 -- (FHIR + fax + web form within days) therefore share one lead. The lead id hashes the person and the
 -- episode's first record: deterministic from content, the same in full and incremental builds.
+-- On DuckDB a daily increment: only the episodes of affected persons (persons int_persons_matched changed
+-- and those sharing an evaluation slot with them) are computed again (macros/incremental_lead_models.sql).
+{{ config(
+    materialized=identity_increment_materialization(),
+    incremental_strategy='append',
+    pre_hook="{{ lead_prepare() }}",
+    post_hook="{{ lead_commit() }}",
+) }}
+{%- set increment = lead_plan() == 'increment' %}
 with rules as (
     select idle_days from {{ ref('int_episode_rules') }}
 ),
@@ -23,7 +32,14 @@ records as (
         opens_lead
     from {{ ref('int_persons_matched') }}
     -- every use below reads opening records or appointments: the touches need not be kept
-    where event_at is not null and (opens_lead or record_kind = 'appointment')
+    where
+        event_at is not null and (opens_lead or record_kind = 'appointment')
+        -- noqa: disable=LT02,LT14
+        {% if increment %}
+        -- the affected persons and those holding an evaluation in one of their slots
+        and person_id in (select person_id from {{ lead_aux('inputs') }})
+        {% endif %}
+-- noqa: enable=LT02,LT14
 ),
 
 -- Evaluations by system (most authoritative first) with their slot and the patient's surname.
@@ -155,11 +171,18 @@ unreferred_evals as (
 ),
 
 openings as (
-    select {{ star_except('records', ['opens_lead']) }}
-    from records
-    where records.opens_lead
-    union all
-    select * from unreferred_evals
+    select * from (
+        select {{ star_except('records', ['opens_lead']) }}
+        from records
+        where records.opens_lead
+        union all
+        select * from unreferred_evals
+    )
+    -- noqa: disable=LT02,LT14
+    {% if increment %}
+    where person_id in (select person_id from {{ lead_aux('changes') }})
+    {% endif %}
+-- noqa: enable=LT02,LT14
 ),
 
 ordered as (

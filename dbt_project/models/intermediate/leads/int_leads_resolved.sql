@@ -2,8 +2,22 @@
 -- distance to the nearest clinic. Receipt and primary source come from the episode's first record;
 -- every other attribute from the most authoritative record that has it (EMR before fax before web
 -- form before phone), so a web form filled after an e-referral adds what the EMR lacked.
+-- On DuckDB a daily increment: only the leads of affected persons are computed again
+-- (macros/incremental_lead_models.sql).
+{{ config(
+    materialized=identity_increment_materialization(),
+    incremental_strategy='append',
+    pre_hook="{{ lead_prepare() }}",
+    post_hook="{{ lead_commit() }}",
+) }}
+{%- set increment = lead_plan() == 'increment' %}
 with episodes as (
     select * from {{ ref('int_lead_episodes') }}
+    -- noqa: disable=LT02,LT14
+    {% if increment %}
+    where person_id in (select person_id from {{ lead_aux('changes') }})
+    {% endif %}
+-- noqa: enable=LT02,LT14
 ),
 
 patients as (
@@ -41,6 +55,11 @@ fhir_details as (
     left join coverages as linked_cov on sr.coverage_id = linked_cov.coverage_id
     left join coverages as patient_cov
         on sr.patient_id = patient_cov.patient_id and patient_cov.status = 'active'
+    -- noqa: disable=LT02,LT14
+    {% if increment %}
+    where sr.service_request_id in (select episodes.source_record_id from episodes where episodes.source = 'fhir')
+    {% endif %}
+    -- noqa: enable=LT02,LT14
     qualify row_number() over (
         partition by sr.service_request_id order by patient_cov.period_start desc nulls last
     ) = 1
@@ -67,6 +86,11 @@ webform_details as (
         email_consent,
         preferred_contact
     from {{ ref('stg_webforms__submissions') }}
+    -- noqa: disable=LT02,LT14
+    {% if increment %}
+    where submission_id in (select episodes.source_record_id from episodes where episodes.source = 'webforms')
+    {% endif %}
+-- noqa: enable=LT02,LT14
 ),
 
 -- Sources landed through the person_bearing union carry what their staging model exposes.
@@ -92,7 +116,13 @@ other_details as (
         cast(null as string) as preferred_contact
     from {{ ref('int_source_records') }} as records
     left join {{ ref('stg_ref__zip_codes') }} as zips on records.zip5 = zips.zip
-    where records.opens_lead and records.source not in ('fhir', 'webforms')
+    where
+        records.opens_lead and records.source not in ('fhir', 'webforms')
+        -- noqa: disable=LT02,LT14
+        {% if increment %}
+        and records.record_key in (select episodes.record_key from episodes)
+        {% endif %}
+-- noqa: enable=LT02,LT14
 ),
 
 details as (

@@ -5,6 +5,16 @@
 -- else the person's latest lead received at or before the touch (DuckDB ASOF join). A 271 carries only
 -- the date of its answer (BHT04), and the inquiry it answers was sent for a lead already received, so it
 -- belongs to the latest lead received by the end of that day, not by its midnight.
+-- On DuckDB a daily increment: only the touches in scope (records assigned again, touches of affected
+-- persons or naming their leads, and those sharing a link token) are computed again
+-- (macros/incremental_lead_models.sql).
+{{ config(
+    materialized=identity_increment_materialization(),
+    incremental_strategy='append',
+    pre_hook="{{ lead_prepare() }}",
+    post_hook="{{ lead_commit() }}",
+) }}
+{%- set increment = lead_plan() == 'increment' %}
 with leads as (
     select
         lead_id,
@@ -39,6 +49,11 @@ records as (
         records.record_kind in ('call', 'voicemail', 'sms', 'email', 'web', 'outcome', 'eligibility')
         and records.source != 'webforms'
         and records.event_at is not null
+        -- noqa: disable=LT02,LT14
+        {% if increment %}
+        and records.record_key in (select record_key from {{ lead_aux('scope') }})
+        {% endif %}
+-- noqa: enable=LT02,LT14
 ),
 
 -- A touch that names a lead belongs to that lead's person even when nothing else identifies it.

@@ -1,0 +1,247 @@
+{#- Hooks of the lead models' daily increments (design: macros/incremental_lead_models.sql). The pre-hook
+records the plan and, for an increment, writes the affected persons (<M>_changes; <M>_scope for
+int_touches_attributed) and deletes their rows; the post-hook writes the build counter and state. -#}
+
+{% macro lead_prepare() -%}
+    {%- if target.type != 'duckdb' or not execute -%}
+        select 1
+    {%- else -%}
+        {%- set plan = lead_plan() -%}
+        {%- do run_query('create or replace table ' ~ lead_aux('run') ~ " as select '" ~ plan ~ "' as plan") -%}
+        {%- if plan == 'full' %}
+        delete from {{ this }}
+        {%- elif plan == 'increment' -%}
+            {%- if this.identifier == 'int_lead_episodes' -%}
+                {{ lead_scope_episodes() }}
+            {%- elif this.identifier == 'int_leads_resolved' -%}
+                {{ lead_scope_resolved() }}
+            {%- elif this.identifier == 'int_lead_appointments' -%}
+                {{ lead_scope_appointments() }}
+            {%- else -%}
+                {{ lead_scope_touches() }}
+            {%- endif -%}
+        {%- else %}
+        select 1
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Persons changed upstream, those sharing an evaluation slot with them (old or new slots), and as
+inputs also the persons in the slots of those (their evaluations decide echoes and twins). -#}
+{% macro lead_scope_episodes() -%}
+    {%- set evals = lead_aux('evals') -%}
+    create or replace table {{ lead_aux('base') }} as {{ lead_upstream_persons() }};
+    create or replace table {{ lead_aux('slots') }} as
+    select start_at from ({{ lead_eval_slots(lead_aux('base')) }})
+    union
+    select start_at from {{ evals }} where person_id in (select person_id from {{ lead_aux('base') }});
+    create or replace table {{ lead_aux('changes') }} as
+    select person_id from {{ lead_aux('base') }}
+    union
+    select person_id from {{ evals }} where start_at in (select start_at from {{ lead_aux('slots') }});
+    create or replace table {{ lead_aux('inputs') }} as
+    select person_id from {{ lead_aux('changes') }}
+    union
+    select person_id from {{ evals }}
+    where start_at in (
+        select start_at from {{ lead_aux('slots') }}
+        union
+        select start_at from {{ evals }} where person_id in (select person_id from {{ lead_aux('changes') }})
+    );
+    delete from {{ this }} where person_id in (select person_id from {{ lead_aux('changes') }})
+{%- endmacro %}
+
+{#- Persons changed upstream, plus those whose FHIR coverage, location or practitioner rows are new. -#}
+{% macro lead_scope_resolved() -%}
+    {%- set pm = lead_relation('int_persons_matched') -%}
+    {%- set new_sides = run_query('select (select count(*) from (' ~ lead_side_new('coverages') ~ ')) + '
+        ~ '(select count(*) from (' ~ lead_side_new('locations') ~ ')) + (select count(*) from ('
+        ~ lead_side_new('practitioners') ~ '))').columns[0].values()[0] -%}
+    create or replace table {{ lead_aux('changes') }} as
+    {{ lead_upstream_persons() }}
+    {%- if new_sides > 0 %}
+    union
+    select person_id from {{ pm }}
+    where fhir_patient_id in (select beneficiary_ref from ({{ lead_side_new('coverages') }}))
+    union
+    select person_id from {{ pm }}
+    where
+        source = 'fhir' and record_kind = 'referral'
+        and source_record_id in (
+            select service_request_id from {{ lead_relation('stg_fhir__service_requests') }}
+            where
+                coverage_id in (select source_record_id from ({{ lead_side_new('coverages') }}))
+                or location_id in (select source_record_id from ({{ lead_side_new('locations') }}))
+                or practitioner_id in (select source_record_id from ({{ lead_side_new('practitioners') }}))
+        )
+    {%- endif %};
+    create or replace table {{ lead_aux('leads') }} as
+    select lead_id from {{ this }} where person_id in (select person_id from {{ lead_aux('changes') }});
+    delete from {{ this }} where person_id in (select person_id from {{ lead_aux('changes') }})
+{%- endmacro %}
+
+{#- Persons changed upstream; persons with an appointment on a lead of an affected person (before) or
+booked on their referral (now), or starting since the last as-of; then closed over HL7 / EMR appointment
+ids that list several persons (the latest report's person holds the appointment). -#}
+{% macro lead_scope_appointments() -%}
+    {%- set pm = lead_relation('int_persons_matched') -%}
+    {%- set changes = lead_aux('changes') -%}
+    {%- set resolved_leads = lead_aux('leads', lead_relation('int_leads_resolved')) -%}
+    {%- set first -%}
+        create or replace table {{ changes }} as
+        {{ lead_upstream_persons() }}
+        union
+        select person_id from {{ this }}
+        where lead_id in (select lead_id from {{ resolved_leads }}) and {{ lead_upstream_changed('int_leads_resolved') }}
+        union
+        select person_id from {{ this }}
+        where start_at > (select as_of from {{ lead_aux('state') }}) and start_at <= {{ as_of() }}
+    {%- endset -%}
+    {%- do run_query(first) -%}
+    {%- set referred -%}
+        insert into {{ changes }}
+        select distinct person_id from {{ pm }}
+        where
+            source = 'fhir' and record_kind = 'appointment'
+            and source_record_id in (
+                select appointment_id from {{ lead_relation('stg_fhir__appointments') }}
+                where service_request_id in (
+                    select source_record_id from {{ lead_relation('int_lead_episodes') }}
+                    where source = 'fhir' and record_kind = 'referral'
+                        and person_id in (select person_id from {{ changes }})
+                )
+            )
+            and person_id not in (select person_id from {{ changes }})
+    {%- endset -%}
+    {%- do run_query(referred) -%}
+    {%- set ns = namespace(done=false) -%}
+    {%- for _ in range(8) if not ns.done -%}
+        {%- set grow -%}
+            insert into {{ changes }}
+            with mine as (
+                select source, source_record_id from {{ pm }}
+                where record_kind = 'appointment' and source in ('hl7v2', 'emr_csv')
+                    and person_id in (select person_id from {{ changes }})
+            ),
+            reports as (
+                select source, source_record_id, 'h' || appointment_id as appointment_key
+                from {{ lead_relation('stg_hl7v2__appointments') }} where appointment_id is not null
+                union all
+                select source, source_record_id, 'e' || appointment_id as appointment_key
+                from {{ lead_relation('stg_emr_csv__appointments') }}
+            ),
+            shared as (
+                select source, source_record_id from reports
+                where appointment_key in (
+                    select reports.appointment_key from reports
+                    inner join mine on reports.source = mine.source and reports.source_record_id = mine.source_record_id
+                )
+            )
+            select distinct pm.person_id from {{ pm }} as pm
+            inner join shared on pm.source = shared.source and pm.source_record_id = shared.source_record_id
+            where pm.record_kind = 'appointment' and pm.person_id not in (select person_id from {{ changes }})
+        {%- endset -%}
+        {%- set added = run_query(grow).columns[0].values()[0] -%}
+        {%- if added == 0 -%}
+            {%- set ns.done = true -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if not ns.done -%}
+        {#- Not closed after 8 rounds: every person is affected (the increment computes everything). -#}
+        {%- do run_query('insert into ' ~ changes ~ ' select distinct person_id from ' ~ pm
+            ~ ' where person_id not in (select person_id from ' ~ changes ~ ')') -%}
+    {%- endif %}
+    delete from {{ this }} where person_id in (select person_id from {{ changes }})
+{%- endmacro %}
+
+{#- Record keys: records int_persons_matched assigned again, touches of affected persons, touches naming a
+lead of an affected person or carrying a token rendered since, and all sharing a token with those. -#}
+{% macro lead_scope_touches() -%}
+    {%- set pm = lead_relation('int_persons_matched') -%}
+    {%- set records = lead_relation('int_source_records') -%}
+    {%- set resolved_leads = lead_aux('leads', lead_relation('int_leads_resolved')) -%}
+    create or replace table {{ lead_aux('scope') }} as
+    with base as ({{ lead_upstream_persons() }}),
+    leads as (
+        select lead_id from {{ resolved_leads }} where {{ lead_upstream_changed('int_leads_resolved') }}
+    ),
+    tokens as (
+        select token from {{ lead_source('web', 'tracking_tokens') }} where lead_id in (select lead_id from leads)
+        union
+        select token from ({{ lead_side_new('tokens') }})
+    ),
+    keys as (
+        select record_key from {{ lead_aux('scope', pm) }} where {{ lead_upstream_changed('int_persons_matched') }}
+        union
+        select record_key from {{ pm }} where person_id in (select person_id from base)
+        union
+        select record_key from {{ this }} where person_id in (select person_id from base)
+        union
+        select record_key from {{ records }}
+        where
+            lead_ref in (select lead_id from leads)
+            or (record_kind = 'web' and token in (select token from tokens))
+    ),
+    linked as (
+        select distinct token from {{ records }}
+        where token is not null and record_key in (select record_key from keys)
+    )
+    select record_key from keys
+    union
+    select record_key from {{ records }} where token in (select token from linked);
+    create or replace table {{ lead_aux('changes') }} as
+    select distinct person_id from {{ this }} where record_key in (select record_key from {{ lead_aux('scope') }});
+    delete from {{ this }} where record_key in (select record_key from {{ lead_aux('scope') }})
+{%- endmacro %}
+
+{#- post-hook: side tables of the rows just written, the build counter and the state. -#}
+{% macro lead_commit() -%}
+    {%- if target.type != 'duckdb' or not execute -%}
+        select 1
+    {%- else -%}
+        {%- set plan = run_query('select plan from ' ~ lead_aux('run')).columns[0].values()[0] -%}
+        {%- set build = 0 -%}
+        {%- if identity_state_exists(lead_aux('build')) -%}
+            {%- set build = run_query('select max(build) from ' ~ lead_aux('build')).columns[0].values()[0] or 0 -%}
+        {%- endif -%}
+        {%- set changes = lead_aux('changes') -%}
+        {%- if plan == 'increment' -%}
+            {%- if this.identifier == 'int_lead_episodes' %}
+        delete from {{ lead_aux('evals') }} where person_id in (select person_id from {{ changes }});
+        insert into {{ lead_aux('evals') }} {{ lead_eval_slots(changes) }};
+            {%- elif this.identifier == 'int_leads_resolved' %}
+        insert into {{ lead_aux('leads') }}
+        select lead_id from {{ this }} where person_id in (select person_id from {{ changes }});
+            {%- elif this.identifier == 'int_touches_attributed' %}
+        insert into {{ changes }}
+        select distinct person_id from {{ this }}
+        where record_key in (select record_key from {{ lead_aux('scope') }})
+        except select person_id from {{ changes }};
+            {%- endif %}
+        {%- else %}
+        create or replace table {{ changes }} (person_id varchar);
+            {%- if this.identifier == 'int_lead_episodes' %}
+        create or replace table {{ lead_aux('evals') }} as {{ lead_eval_slots() }};
+            {%- elif this.identifier == 'int_leads_resolved' %}
+        create or replace table {{ lead_aux('leads') }} (lead_id varchar);
+            {%- elif this.identifier == 'int_touches_attributed' %}
+        create or replace table {{ lead_aux('scope') }} (record_key varchar);
+            {%- endif %}
+        {%- endif %}
+        create or replace table {{ lead_aux('build') }} as select {{ build + 1 }} as build, '{{ plan }}' as plan;
+        create or replace table {{ lead_aux('state') }} as
+        select
+            {{ build + 1 }} as build,
+            {{ as_of() }} as as_of,
+            {{ lead_fingerprint() }} as fingerprint
+            {%- for up in lead_upstreams() %},
+            {% if identity_state_exists(lead_aux('build', up.relation)) -%}
+                (select max(build) from {{ lead_aux('build', up.relation) }})
+            {%- else %}cast(null as bigint){% endif %} as up_{{ loop.index }}
+            {%- endfor %}
+            {%- for side in lead_side_tables() %},
+            (select max({{ side.mark }}) from {{ side.relation }}) as mark_{{ loop.index }},
+            (select count(*) from {{ side.relation }}) as count_{{ loop.index }}
+            {%- endfor %}
+    {%- endif -%}
+{%- endmacro %}
