@@ -20,10 +20,10 @@ from orchestration.ingest.fax_normalise import (
     find_dates,
     find_icd10,
     find_phones,
-    normalise_orders,
     split_person_name,
 )
 from orchestration.ingest.fax_ocr import OcrLine, OcrPage
+from orchestration.ingest.fax_orders import normalise_orders
 from orchestration.ingest.fax_payers import canonical_payer
 
 DIGITISH = str.maketrans({"O": "0", "o": "0", "D": "0", "I": "1", "l": "1", "|": "1", "S": "5"})

@@ -14,6 +14,8 @@ from datetime import date
 
 from rapidfuzz import fuzz, process
 
+from orchestration.ingest.fax_orders import normalise_orders  # noqa: F401 (re-exported: its old home)
+
 MONTHS = {
     m: i
     for i, m in enumerate(
@@ -25,9 +27,14 @@ _DIGITISH = str.maketrans({"O": "0", "o": "0", "D": "0", "I": "1", "l": "1", "|"
 _NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,2})\s?[/.-]\s?(\d{1,2})\s?[/.-]\s?(\d{4}|\d{2})(?!\d)")
 # MM DD YYYY in boxes of their own (claim forms): gaps or the boxes' borders read as | [ ] between.
 _BOXED_DATE = re.compile(r"(?<![\d/.-])(\d{2})\s*[\s|\[\]I]\s*(\d{2})\s*[\s|\[\]I]\s*(\d{4})(?![\d/.-])")
-_ISO_DATE = re.compile(r"(?<!\d)(\d{4})[-.](\d{1,2})[-.](\d{1,2})(?!\d)")  # "1983-02.20": a misread -
+# Year first: "1983-02-20", "1983-02.20" (a misread -), "1983/02/20".
+_ISO_DATE = re.compile(r"(?<!\d)(\d{4})[-./](\d{1,2})[-./](\d{1,2})(?!\d)")
+_ORDINAL = re.compile(r"(?<=\d)(?:st|nd|rd|th)\b", re.I)  # "April 3rd, 1961", "3rd April 1961"
 _MONTH_FIRST = re.compile(r"\b([A-Za-z0][A-Za-z01!|]{2,8})[\s.,]*(\d{1,2})[\s.,;:'’]+(\d{4})(?!\d)")
-_DAY_FIRST = re.compile(r"(?<!\d)(\d{1,2})\s?-?\s?([A-Za-z0][A-Za-z01!|]{2,8})[\s-]?,?\s*(\d{4})(?!\d)")
+# Day first: "12-Mar-2020", "3 April 1961", "4th of July 1976" (the ordinal blanked first).
+_DAY_FIRST = re.compile(
+    r"(?<!\d)(\d{1,2})\s*-?\s*(?:of\s+)?([A-Za-z0][A-Za-z01!|]{2,8})[\s-]?,?\s*(\d{4})(?!\d)"
+)
 
 
 _MONTH_FIX = str.maketrans({"1": "l", "!": "l", "|": "l", "0": "o"})  # "Ju1", "Ju!" are July
@@ -79,6 +86,7 @@ def _make_date(y: int, m: int, d: int) -> date | None:
 def find_dates(text: str, *, pivot_year: int = 2030) -> list[tuple[date, int]]:
     """All dates in text with their start offsets; two-digit years below the pivot are 20xx."""
     found: list[tuple[date, int]] = []
+    text = _ORDINAL.sub(lambda m: " " * len(m[0]), text)  # spaces keep the offsets
     for m in _ISO_DATE.finditer(text):
         if d := _make_date(int(m[1]), int(m[2]), int(m[3])):
             found.append((d, m.start()))
@@ -208,57 +216,6 @@ def find_icd10(text: str) -> list[str]:
         if code and code not in codes:
             codes.append(code)
     return codes
-
-
-_NUM_WORDS = {"once": 1, "one": 1, "twice": 2, "two": 2, "three": 3, "four": 4, "five": 5, "thrice": 3}
-_FREQ_ABBR = {"qw": 1, "qwk": 1, "biw": 2, "tiw": 3}
-_N = r"(\d|once|one|twice|two|three|thrice|four|five)"
-# "times" and "week" tolerate a misread letter or two ("tiines", "wcek").
-# "3 sessions per week" too, as OCR reads it ("sesslons").
-_TIMES = r"(?:x|t[a-z]{2,4}s|ses+[il1][o0]ns?|v[il1]s[il1]ts?|treatments?)"
-_WEEK = r"(?:w[a-z]{1,3}k|wk)"
-_RANGE = re.compile(
-    rf"{_N}\s*(?:-|to)\s*{_N}\s*{_TIMES}[\s./]*(?:p[ec][r!]|pe!|a|each)?[\s./:]*{_WEEK}", re.I
-)
-_FREQ = re.compile(
-    rf"(?:(\d|one|two|three|four|five)[\s.]*{_TIMES}|(once|twice|thrice))[\s./]*(?:p[ec][r!]|pe!|a|each)?[\s./:]*{_WEEK}",
-    re.I,
-)
-# BIW/TIW with the I read as l, 1, | or "li" ("TlW", "TliW").
-_ABBR = re.compile(r"\b(qwk|qw|b[il1|]{1,2}w|t[il1|]{1,2}w)(?=\s*x|\b)", re.I)
-# "w" then up to four letters: weeks, wks, wk, and OCR's "wecks".
-_DURATION = re.compile(r"(?:x|for|for\s+the\s+next)[\s.]*(\d{1,2})[\s.,-]*w[a-z]{0,4}\b", re.I)
-
-
-def _num(word: str) -> int:
-    return int(word) if word.isdigit() else _NUM_WORDS[word.lower()]
-
-
-def normalise_orders(text: str) -> str | None:
-    """'2-3 times a week for 4 wks' -> '3x/week x 4 weeks' (ranges take the upper bound)."""
-    # OCR writes 1 as l, I or | before "x" ("lx/week").
-    text = re.sub(r"(?<![A-Za-z])[lI|i](?=\s?[xX]\b|\s?[xX]\s?/)", "1", text)
-    # ... and before a count's noun: "treat l times per week", "I would like l sessions per week".
-    count_noun = r"(?:times?|ses+[il1][o0]ns?|v[il1]s[il1]ts?|treatments?)\b"
-    text = re.sub(rf"(?<![A-Za-z0-9])[lI|](?=\s+{count_noun})", "1", text)
-    text = re.sub(r"(?<=\s)[lI|](?=\d)|(?<=\d)[lI|](?=\s|w)", "1", text)  # "l2 weeks"
-    flat = re.sub(r"(?<=\d)(?=[a-z])|(?<=[a-z])(?=\d)", " ", text.lower())
-    n: int | None = None
-    if m := _RANGE.search(flat):
-        n = max(_num(m[1]), _num(m[2]))
-        rest = flat[m.end() :]
-    elif m := _FREQ.search(flat):
-        n = _num(m[1] or m[2])
-        rest = flat[m.end() :]
-    elif m := _ABBR.search(flat):
-        n = _FREQ_ABBR[re.sub(r"[il1|]+", "i", m[1].lower())]
-        rest = flat[m.end() :]
-    if n is None or not 1 <= n <= 7:
-        return None
-    d = _DURATION.search(rest)
-    if not d or not 1 <= int(d[1]) <= 52:
-        return None
-    return f"{n}x/week x {int(d[1])} weeks"
 
 
 TITLES = {"mr", "mrs", "ms", "miss", "dr", "mx"}

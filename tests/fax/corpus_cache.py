@@ -95,14 +95,14 @@ def cases(kind: str, seed0: int, n: int) -> list[Case]:
 def score(kind: str, seed0: int, n: int, out: Path | None, misses: bool) -> dict[str, float]:
     got = cases(kind, seed0, n)
     acc = {f: round(a, 4) for f, a in field_accuracy(got).items()}
+    if out:
+        out.write_text(json.dumps({"corpus": f"{kind}_{seed0}+{n}", "faxes": n, "accuracy": acc}, indent=1))
     print(f"{kind}_{seed0}+{n}: " + " ".join(f"{f}={a:.3f}" for f, a in acc.items()))
     for c in got:
         for f in acc:
             if not is_hit(c, f):
                 detail = f" {getattr(c.extraction.fields, f)!r} != {expected(c.truth, f)!r}" if misses else ""
                 print(f"  miss {c.path.name} {f}{detail}")
-    if out:
-        out.write_text(json.dumps({"corpus": f"{kind}_{seed0}+{n}", "faxes": n, "accuracy": acc}, indent=1))
     return acc
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from orchestration.ingest.fax_extract import extract_fax_fields
 from orchestration.ingest.fax_icd_join import rejoin_cut_codes
+from orchestration.ingest.fax_name_letters import vote_name_letters
 from orchestration.ingest.fax_name_split import split_run_together
 from orchestration.ingest.fax_normalise import find_dates, find_icd10, normalise_orders, split_person_name
 from orchestration.ingest.fax_ocr import OcrLine, OcrPage
@@ -176,3 +177,61 @@ def test_a_title_s_dot_read_as_a_comma_and_a_speck_after_the_credential(
 def test_a_birth_date_in_three_boxes(text: str) -> None:
     assert find_dates(text)[0][0].isoformat() == "1955-05-26"
     assert not find_dates("512 581 7113") and not find_dates("(830) 485-9001")
+
+
+def _guessed(x: int, y: int, text: str, guesses: dict[int, tuple[float, str, float]]) -> OcrLine:
+    chars = tuple(CharGuess(c, *guesses.get(i, (0.99, "", 0.0))) for i, c in enumerate(text))
+    return OcrLine(text, (x, y, x + 17 * len(text), y + 32), 0.98, 1, chars)
+
+
+def test_every_reading_of_a_name_votes_on_its_letters() -> None:
+    box = _guessed(787, 279, "Nkechl", {5: (0.86, "i", 0.09)})
+    footer = _guessed(77, 1027, "cc: chart - Nkechi Castellanos", {16: (0.37, "I", 0.27)})
+    assert vote_name_letters("Nkechl", [box, footer]) == "Nkechi"
+    assert vote_name_letters("Nkechl", [box]) == "Nkechl"  # one reading: nothing to vote on
+    # Surely read different letters are another word, not a witness: the doctor's "Ruiz" by "Luis",
+    # and letters whose only doubt is their case ("LOPEZ": L at 0.6 with l at 0.38, P likewise).
+    doctor = _guessed(118, 159, "Paul Ruiz-Gomez, M.D.", {})
+    patient = _guessed(118, 311, "RE: HERNANDEZ-LOPEZ, LUIS", {14: (0.6, "l", 0.38), 16: (0.55, "p", 0.44)})
+    assert vote_name_letters("Luis", [doctor, patient]) == "Luis"
+    assert vote_name_letters("Lopez", [doctor, patient]) == "Lopez"
+
+
+@pytest.mark.parametrize(
+    ("text", "orders"),
+    [
+        ("three times a week for four weeks", "3x/week x 4 weeks"),  # the duration as a word
+        ("2-3x/wk x 4-6 wks", "3x/week x 6 weeks"),  # ranges take their upper end, as frequencies do
+        ("Frequency: 3x/week Duration: 4 weeks", "3x/week x 4 weeks"),
+        ("3/wk x 4 wk", "3x/week x 4 weeks"),
+    ],
+)
+def test_orders_in_words_ranges_and_separate_duration(text: str, orders: str) -> None:
+    assert normalise_orders(text) == orders
+    assert normalise_orders("Eval and treat 3/4/2025 x 4 wk") is None  # a date is no frequency
+
+
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [
+        ("April 3rd, 1961", "1961-04-03"),
+        ("3rd April 1961", "1961-04-03"),
+        ("DOB: 4th of July 1976", "1976-07-04"),
+        ("1961/04/03", "1961-04-03"),
+    ],
+)
+def test_ordinal_days_and_year_first_with_slashes(text: str, iso: str) -> None:
+    assert find_dates(text)[0][0].isoformat() == iso
+
+
+def test_label_wordings_other_forms_use() -> None:
+    rows = [
+        [(100, "Patient Name: Jane Doe"), (800, "DOB: 03/04/1961")],
+        [(100, "Payor: Aetna"), (800, "Insured ID: W123456789")],
+        [(100, "Attending: Dr. Maria Chen"), (800, "NPI: 1234567893")],
+        [(100, "Reason for referral: knee pain M17.11")],
+        [(100, "Requested Services: PT 3x/wk x 4 wks")],
+    ]
+    f = _fields(rows)
+    assert (f.payer, f.member_id, f.referring_name) == ("Aetna", "W123456789", "Maria Chen")
+    assert (f.diagnosis_codes, f.orders) == (["M17.11"], "3x/week x 4 weeks")
