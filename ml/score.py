@@ -18,7 +18,7 @@ import polars as pl
 from ml import registry
 from ml.as_of_rows import replace_as_of_rows
 from ml.compute_threads import single_threaded
-from ml.drift import drift_by_month, write_drift
+from ml.drift import drift_by_month, settled_probabilities, write_drift
 from ml.features import (
     LABEL,
     at_landmark,
@@ -177,7 +177,7 @@ def _refresh_drift(
         return
     at_receipt = at_landmark(history_rates(done, config.model.history_prior_strength), 0.0)
     if model is not None:
-        scores = model_scores_only(model, at_receipt)
+        scores = settled_probabilities(con, model, at_receipt)  # margins cached per model and binned row
     else:
         scores = rules_scores(at_receipt, config)[0]
     y = at_receipt.get_column(LABEL).cast(pl.Int8).to_numpy()
