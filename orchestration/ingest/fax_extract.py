@@ -92,7 +92,9 @@ def extract_fax_fields(
     lines = [ln for p in pages for ln in p.lines]
     idx = LabelIndex(lines)
     picks: dict[str, Pick | None] = {}
-    picks["dob"] = pick_date(idx.of("dob"), idx, lambda d: d.year >= 1900 and d <= date.today())
+    # A caption's leftover without a digit ("BIRTH DATE MM DD YYYY") hides the date beside or below.
+    dob_items = idx.of_with_hidden("dob", r"[^0-9]*")
+    picks["dob"] = pick_date(dob_items, idx, lambda d: d.year >= 1900 and d <= date.today())
     picks["dob"] = picks["dob"] or pick_oldest_date(idx)
     doctor = pick_doctor(idx)
     name = pick_name(idx, picks["dob"], doctor)
@@ -189,10 +191,12 @@ def _unlabelled_phones(idx: LabelIndex, patient: OcrLine | None, doctor: OcrLine
     if patient is None:
         return []
     claimed = {"phone", "office_phone", "fax", "header", "npi", "member"}
+    # A value in the box beside or below such a label is that label's too ("Fax:" | "(737) 205-4190").
+    taken = {it.value_order for it in idx.items if it.field in claimed}
     picks = []
-    for line, hits in zip(idx.lines, idx.hits, strict=True):
+    for k, (line, hits) in enumerate(zip(idx.lines, idx.hits, strict=True)):
         apart = _rows_apart(line, patient)
-        if any(h.field in claimed for h in hits) or apart >= _rows_apart(line, doctor):
+        if any(h.field in claimed for h in hits) or k in taken or apart >= _rows_apart(line, doctor):
             continue
         for digits, _ in find_phones(line.text)[:1]:
             picks.append(Pick(digits, (0.6 - min(0.2, apart / 2000)) * line.confidence, line, 0.5))

@@ -70,6 +70,13 @@ def pick_date(items: list[Labelled], idx: LabelIndex, plausible: Callable[[date]
     for item in items:
         for text, conf in _with_next(idx, item):
             dates = find_dates(text) or find_dates(_without_doubtful_lead(idx, item, text))
+            if (
+                not dates
+                and item.beside
+                and (m := re.fullmatch(r"\W*(\d{2})(\d{2})((?:19|20)\d{2})\W*", text))
+            ):
+                # Boxed MM|DD|YYYY read as one run under its caption: "08231992".
+                dates = [(d, 0)] if (d := _valid_date(int(m[3]), int(m[1]), int(m[2]))) else []
             if dates:
                 d = dates[0][0]
                 picks.append(
@@ -77,6 +84,13 @@ def pick_date(items: list[Labelled], idx: LabelIndex, plausible: Callable[[date]
                 )
                 break
     return best(picks)
+
+
+def _valid_date(y: int, m: int, d: int) -> date | None:
+    try:
+        return date(y, m, d)
+    except ValueError:
+        return None
 
 
 def _without_doubtful_lead(idx: LabelIndex, item: Labelled, text: str) -> str:
@@ -223,16 +237,24 @@ _CRED = re.compile(
 )
 
 
+def _doctor_name(value: str) -> tuple[str, str] | None:
+    value = re.split(r"\s{2,}|\s[\(\[]", value)[0]
+    # In a provider's box a short word before "First Last" is the title misread ("Or Maria Abbott").
+    value = re.sub(r"^(?:Or|0r|Dn|Dt)\.?\s+(?=[A-Z][a-z]+\s+[A-Z])", "Dr. ", value)
+    parsed = split_person_name(value)
+    return parsed if parsed and not any(w.lower() in NOT_NAMES for w in " ".join(parsed).split()) else None
+
+
 def pick_doctor(idx: LabelIndex) -> Pick | None:
     picks = []
-    # A label's leftover word ("REFERRING" + "CLINICIAN") hides the value in the box beside or below.
-    items = idx.of_with_hidden("referring", r"\W*\w+\W*")
+    # A label's leftover ("REFERRING" + "CLINICIAN", "REFERRING PROVIDER" + "OR OTHER SOURCE"), any
+    # inline value that is no name, hides the value in the box beside or below.
+    items = idx.of("referring")
+    items += [
+        b for it in items if not it.beside and not _doctor_name(it.value) for b in idx.values_beside(it)
+    ]
     for item in items:
-        value = re.split(r"\s{2,}|\s[\(\[]", item.value)[0]
-        # In a provider's box a short word before "First Last" is the title misread ("Or Maria Abbott").
-        value = re.sub(r"^(?:Or|0r|Dn|Dt)\.?\s+(?=[A-Z][a-z]+\s+[A-Z])", "Dr. ", value)
-        parsed = split_person_name(value)
-        if parsed and not any(w.lower() in NOT_NAMES for w in " ".join(parsed).split()):
+        if parsed := _doctor_name(item.value):
             picks.append(
                 Pick(" ".join(parsed), item.weight * item.confidence * colon_weight(item), item.line)
             )
@@ -279,7 +301,16 @@ def _named_payer(idx: LabelIndex, aliases: Mapping[str, str]) -> Pick | None:
 
 def _labelled_payer(idx: LabelIndex, aliases: Mapping[str, str] | None) -> Pick | None:
     picks = []
-    for item in idx.of("payer"):
+    items = idx.of("payer")
+    # A caption's rest that names no configured payer ("INSURANCE PLAN" + "NAME OR PROGRAM NAME") hides
+    # the payer in the box beside or below: those are candidates too, and a configured name wins.
+    items += [
+        b
+        for it in items
+        if not it.beside and not canonical_payer(it.value, aliases or {})
+        for b in idx.values_beside(it)
+    ]
+    for item in items:
         value = re.split(r"\s{2,}|\s*[,;]\s*(?=[A-Z]*\s*(?:id|#))", item.value, flags=re.I)[0].strip(" .,:")
         if not value or not re.search(r"[A-Za-z]{2}", value) or len(value) > 48:
             continue

@@ -76,7 +76,8 @@ def _npi_by_runner_up(idx: LabelIndex, item: Labelled) -> str | None:
 def pick_member(idx: LabelIndex) -> Pick | None:
     picks = []
     # A misread label's leftover ("MEMBERIO": "Member" + "IO") hides the id in the box beside or below.
-    items = idx.of_with_hidden("member", r"\W*[A-Za-z]{1,3}\W*")
+    # So does a caption's digit-less rest ("INSURED'S I.D. NUMBER" read as "Insured ID" + "NUMBER").
+    items = idx.of_with_hidden("member", r"[^0-9]*")
     for item in items:
         # Specks between an id's characters come out as dots or commas (".V.JF5658..."): ids have none.
         compact = re.sub(r"(?<=[A-Za-z0-9])[.,:'`](?=[A-Za-z0-9])|^[.,:'`]+", "", item.value.replace(" ", ""))

@@ -51,6 +51,8 @@ LABELS: dict[str, tuple[tuple[str, float], ...]] = {
         ("cell phone", 1.0),
         ("cell", 0.9),
         ("home #", 0.9),
+        ("tel (h)", 1.0),  # (H)ome, as against (W)ork and (C)ell
+        ("phone (h)", 1.0),
         ("mobile", 0.9),
         ("phone", 0.8),
         ("ph", 0.75),
@@ -122,6 +124,8 @@ LABELS: dict[str, tuple[tuple[str, float], ...]] = {
         ("policy number", 1.0),
         ("member number", 1.0),
         ("insured id", 1.0),
+        ("insured's id", 1.0),
+        ("insured's id number", 1.0),
         ("policy id", 1.0),
     ),
     "surgery": (("surgery date", 1.0), ("date of surgery", 1.0), ("dos", 0.8), ("surgery", 0.9)),
@@ -162,4 +166,18 @@ NOT_NAMES = {
     "progress",
     "signature",
     "of",
+    # Words of form captions ("NAME OF REFERRING PROVIDER OR OTHER SOURCE", "TELEPHONE (Include Area
+    # Code)", "Middle Initial") that a misread caption leaves where a name was expected.
+    "or",
+    "other",
+    "source",
+    "program",
+    "number",
+    "code",
+    "area",
+    "include",
+    "middle",
+    "initial",
+    "telephone",
+    "tel",
 }

@@ -100,7 +100,9 @@ def _boundary_ok(text: str, start: int, end: int, long_label: bool) -> bool:
     marked = marked and end - start >= 3
     # A Capitalised word starts here even when glued to capitals before it ("BCBS TXMember").
     capitalised = text[start].isupper() and start + 1 < len(text) and text[start + 1].islower()
-    glued_ok = (text[start - 1].islower() and text[start].isupper()) or marked or capitalised
+    # A long label inside a capitals caption whose spaces the fax lost ("17.NAMEOFREFERRINGPROVIDER").
+    caption = long_label and end - start >= 9 and text[start - 1 : end].isupper()
+    glued_ok = (text[start - 1].islower() and text[start].isupper()) or marked or capitalised or caption
     if start > 0 and text[start - 1].isalpha() and not glued_ok:
         return False
     if end < len(text) and text[end].isalpha() and not long_label:

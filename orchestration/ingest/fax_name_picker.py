@@ -21,8 +21,9 @@ from orchestration.ingest.fax_field_pickers import Pick, colon_weight
 from orchestration.ingest.fax_label_words import NOT_NAMES
 from orchestration.ingest.fax_labels import LabelIndex, Labelled
 from orchestration.ingest.fax_name_check import likelier_swapped
+from orchestration.ingest.fax_name_cues import caption_of_another_field, caption_order, letters_for_digits
 from orchestration.ingest.fax_name_prior import given_name_prior, surname_prior
-from orchestration.ingest.fax_name_split import split_run_together
+from orchestration.ingest.fax_name_split import drop_glued_initial, split_run_together
 from orchestration.ingest.fax_normalise import recase_same_shape, split_person_name
 from orchestration.ingest.fax_ocr import OcrLine
 
@@ -154,6 +155,9 @@ def name_likeness(first: str, last: str) -> float:
 def person(value: str, order: str = "") -> tuple[str, str] | None:
     """(first, last) of a name as written; without a comma, in the order a label's format hint names,
     else the order the Census makes likelier ("RE: GARCIA LUIS" lost its comma)."""
+    value = letters_for_digits(value)
+    # Box borders between a form's name boxes are gaps ("OKONKWO|MARGUERITE[]"), specks at its ends.
+    value = re.sub(r"(?<=[A-Za-z.])\s*[|\[\]]+\s*(?=[A-Za-z])", " ", value).strip(" |[]")
     # A surname particle ends no name: a comma after one is its dot misread ("Tomas St, Clair").
     value = re.sub(r"\b(St|ST)[,;]\s*(?=[A-Z])", r"\1. ", value)
     value = re.sub(r"\b(Van|VAN|Von|VON|De|DE|Del|DEL|La|LA|Le|LE)[,;]\s*(?=[A-Z])", r"\1 ", value)
@@ -176,6 +180,8 @@ def person(value: str, order: str = "") -> tuple[str, str] | None:
         return None
     if "," not in value and not order and likelier_swapped(*parsed, given_name_prior(), surname_prior()):
         return parsed[1], parsed[0]
+    if (order == "last_first" or "," in value) and value.isupper():  # the MI box glued on: "BARTHOLOMEWM"
+        return drop_glued_initial(parsed[0]), parsed[1]
     return parsed
 
 
@@ -190,6 +196,8 @@ def name_run(text: str, from_end: bool = False) -> str:
         bare = w.strip(",;:()[]")
         if not bare or not _NAME_WORD.fullmatch(bare) or bare.lower().strip(".") in NOT_NAMES:
             break
+        if from_end and w.endswith(":"):
+            break  # read backwards, "Pt:" is the label before the name, not its first word
         run.append(w)
         # A second comma ends "DOE, JANE, DOB ..."; a bracket or semicolon ends any name.
         if w.endswith((";", ":", "(", ")")) or (w.endswith(",") and any("," in r for r in run[:-1])):
@@ -204,9 +212,15 @@ def name_run(text: str, from_end: bool = False) -> str:
 def labelled_candidates(idx: LabelIndex) -> list[Candidate]:
     out = []
     for item in idx.of("name"):
+        if caption_of_another_field(idx, item):
+            continue
+        if not item.name_order:
+            item = replace(item, name_order=caption_order(idx.hits[item.order]))
         items = [item]
         if _labelled_value(item) is None and not item.beside and re.fullmatch(r"\W*\w{1,5}\W*", item.value):
             items += idx.values_beside(item)  # a misread label's tail ("NAMF.") hid the value beside it
+        elif not item.beside and not re.split(r"\s[\(\[]|^[\(\[]", item.value)[0].strip(" .,;:"):
+            items += idx.values_beside(item)  # only a format hint beside the label: the name is below
         prose = _mid_sentence(idx, item)
         for it in items:
             parsed, weight = _labelled_value(it, prose), it.weight
@@ -233,6 +247,8 @@ def _labelled_value(item: Labelled, prose: bool = False) -> tuple[str, str] | No
     parsed = person(value, order)
     if parsed is None and (run := name_run(value)) and run != value:
         parsed = person(run, order)  # prose after a mid-sentence label: "my patient Jane Doe who"
+    if parsed is None and (tail := re.split(r"\s[-–:]\s*|\s*[-–:]\s|\s(?i:for)\s", value)[-1]) != value:
+        parsed = person(tail, order)  # a subject line: "Re: Referral - DOE,JANE", "New referral for Jane Doe"
     return parsed
 
 
@@ -312,7 +328,8 @@ def before_dob_candidates(idx: LabelIndex) -> list[Candidate]:
     for item in idx.of("dob"):
         line = item.line
         hits = [h for h in idx.hits[item.order] if h.field == "dob"]
-        head = line.text[: hits[0].start] if hits else ""
+        # Specks between the name and the label ("Lucinda Okonkwo . DOB"), digits for letters in it.
+        head = letters_for_digits(line.text[: hits[0].start] if hits else "").rstrip(" .,;*|-")
         if not head.strip() or _DOCTORISH.search(head):
             continue
         run = name_run(head, from_end=True)

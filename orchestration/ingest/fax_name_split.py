@@ -48,3 +48,14 @@ def split_run_together(word: str, order: str = "") -> str | None:
                 if best is None or p > best[0]:
                     best = (p, written)
     return best[1] if best else None
+
+
+def drop_glued_initial(first: str) -> str:
+    """A given name in capitals with the middle-initial box's letter glued on ("BARTHOLOMEWM") loses
+    it when the Census knows the name without it and not with it."""
+    if not re.fullmatch(r"[A-Za-z]{4,}", first):
+        return first
+    given, surnames = given_name_prior(), surname_prior()
+    listed = given.is_listed(first) or surnames.is_listed(first)
+    shorter = first[:-1]  # (case as the caller has it: "Bartholomewm" once smart-cased)
+    return shorter if not listed and (given.is_listed(shorter) or surnames.is_listed(shorter)) else first

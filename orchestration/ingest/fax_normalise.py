@@ -26,7 +26,10 @@ _DIGITISH = str.maketrans({"O": "0", "o": "0", "D": "0", "I": "1", "l": "1", "|"
 
 _NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,2})\s?[/.-]\s?(\d{1,2})\s?[/.-]\s?(\d{4}|\d{2})(?!\d)")
 # MM DD YYYY in boxes of their own (claim forms): gaps or the boxes' borders read as | [ ] between.
-_BOXED_DATE = re.compile(r"(?<![\d/.-])(\d{2})\s*[\s|\[\]I]\s*(\d{2})\s*[\s|\[\]I]\s*(\d{4})(?![\d/.-])")
+# One of the two gaps may close up ("0524 1975"), never both: eight digits in a row are no date.
+_BOXED_DATE = re.compile(
+    r"(?<![\d/.-])(\d{2})(?:[\s|\[\]I]+(\d{2})[\s|\[\]I]*|(\d{2})[\s|\[\]I]+)((?:19|20)\d{2})(?![\d/.-])"
+)
 # Year first: "1983-02-20", "1983-02.20" (a misread -), "1983/02/20".
 _ISO_DATE = re.compile(r"(?<!\d)(\d{4})[-./](\d{1,2})[-./](\d{1,2})(?!\d)")
 _ORDINAL = re.compile(r"(?<=\d)(?:st|nd|rd|th)\b", re.I)  # "April 3rd, 1961", "3rd April 1961"
@@ -102,7 +105,10 @@ def find_dates(text: str, *, pivot_year: int = 2030) -> list[tuple[date, int]]:
             if month and (d := _make_date(int(m[3]), month, int(m[day_i]))):
                 found.append((d, m.start()))
     if not found:
-        boxed = ((_make_date(int(m[3]), int(m[1]), int(m[2])), m.start()) for m in _BOXED_DATE.finditer(text))
+        boxed = (
+            (_make_date(int(m[4]), int(m[1]), int(m[2] or m[3])), m.start())
+            for m in _BOXED_DATE.finditer(text)
+        )
         found = [(d, at) for d, at in boxed if d is not None]
     if not found and (cleaned := _STRAY_BEFORE_DAY.sub("", text)) != text:
         return find_dates(cleaned, pivot_year=pivot_year)
@@ -202,8 +208,9 @@ def normalise_icd10(token: str) -> str | None:
     return None
 
 
-# A code's dot read as a comma or semicolon ("S83,511A"): rejoined only when the whole is a valid code.
-_SPLIT_DOT = re.compile(r"(?<![A-Za-z0-9])([A-TV-Z]\d[0-9A-Z])[,;]([0-9X][0-9A-Z]{0,3})(?![A-Za-z0-9])")
+# A code's dot read as a comma or semicolon ("S83,511A"), or the border of the box its rest is printed
+# in ("Z96]651"): rejoined only when the whole is a valid code.
+_SPLIT_DOT = re.compile(r"(?<![A-Za-z0-9])([A-TV-Z]\d[0-9A-Z])[,;|\[\]]([0-9X][0-9A-Z]{0,3})(?![A-Za-z0-9])")
 
 
 def find_icd10(text: str) -> list[str]:
