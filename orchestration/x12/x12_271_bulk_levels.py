@@ -35,7 +35,7 @@ class BulkMemo:
         t, e = re.escape(d.segment), re.escape(d.element)
         self.envelope = re.compile(t + r"(GS|ST|SE|GE|IEA)" + e + r"([^" + t + r"]*)")
         self.empty_segment = d.segment * 2
-        self.eb_mark, self.ls_mark = d.segment + "EB" + d.element, d.segment + "LS" + d.element
+        self.eb_mark = d.segment + "EB" + d.element
         self.hl_mark = d.segment + "HL" + d.element
         self.hl: dict[str, tuple[str, str, str]] = {}
         self.upper: dict[tuple[str, str], tuple[str | None, str | None, str | None, list[Rejection]]] = {}
@@ -192,10 +192,12 @@ def _member(level: str, parent: list, rest: str, memo: BulkMemo, checked_at: dat
     """Subscriber (22) or dependent (23) level with its row."""
     d = memo.d
     term, sep = d.segment, d.element
-    eb_mark = memo.eb_mark
-    head, has_eb, ebs = (term + rest).partition(eb_mark)
+    text = term + rest
+    head, *lines = text.split(memo.eb_mark)  # one scan: the head, then the EB lines (without "EB*")
     dependent = level == "23"
-    if memo.ls_mark in head or (has_eb and ebs.count(term) != ebs.count(eb_mark)):
+    # Only EB segments after the first EB (else the general reader): as many terminators after it as EB
+    # marks. An LS in the head is found by the loop below, which hands the member to the general reader.
+    if lines and text.count(term, len(head) + len(term)) != len(lines) - 1:
         return _general_member(level, parent, rest, memo, checked_at)
     nm1 = trace = dob = group = None
     rejections: list[Rejection] = []
@@ -233,8 +235,8 @@ def _member(level: str, parent: list, rest: str, memo: BulkMemo, checked_at: dat
         else:
             _check_id(sid)
     active = auth = in_network = name = copay = coins = ded = ded_left = oop = oop_left = limit = used = None
+    has_eb = bool(lines)
     if has_eb:
-        lines = ebs.split(eb_mark)
         infos = list(map(memo.lines.get, lines))
         if None in infos:
             infos = [info or _new_line(line, memo) for info, line in zip(infos, lines, strict=True)]
