@@ -34,7 +34,7 @@ from orchestration.ingest.fax_name_check import check_name
 from orchestration.ingest.fax_name_letters import vote_name_letters
 from orchestration.ingest.fax_name_picker import pick_name
 from orchestration.ingest.fax_name_prior import given_name_prior, surname_prior
-from orchestration.ingest.fax_normalise import find_phones
+from orchestration.ingest.fax_normalise import find_dates, find_phones
 from orchestration.ingest.fax_ocr import OcrLine, OcrPage
 
 REVIEW_THRESHOLD = 0.80
@@ -92,8 +92,11 @@ def extract_fax_fields(
     lines = [ln for p in pages for ln in p.lines]
     idx = LabelIndex(lines)
     picks: dict[str, Pick | None] = {}
-    # A caption's leftover without a digit ("BIRTH DATE MM DD YYYY") hides the date beside or below.
-    dob_items = idx.of_with_hidden("dob", r"[^0-9]*")
+    # A caption's rest that holds no date ("BIRTH DATE" + "MM DD YYYY") hides the date beside or below.
+    dob_items = idx.of("dob")
+    dob_items += [
+        b for it in dob_items if not it.beside and not find_dates(it.value) for b in idx.values_beside(it)
+    ]
     picks["dob"] = pick_date(dob_items, idx, lambda d: d.year >= 1900 and d <= date.today())
     picks["dob"] = picks["dob"] or pick_oldest_date(idx)
     doctor = pick_doctor(idx)

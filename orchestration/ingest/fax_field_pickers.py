@@ -13,7 +13,7 @@ from datetime import date
 
 import zipcodes
 
-from orchestration.ingest.fax_icd_join import ends_in_code_head, rejoin_cut_codes
+from orchestration.ingest.fax_icd_join import codes_in_dx_text, ends_in_code_head, rejoin_cut_codes
 from orchestration.ingest.fax_label_words import NOT_NAMES
 from orchestration.ingest.fax_labels import LabelIndex, Labelled
 from orchestration.ingest.fax_normalise import (
@@ -70,13 +70,8 @@ def pick_date(items: list[Labelled], idx: LabelIndex, plausible: Callable[[date]
     for item in items:
         for text, conf in _with_next(idx, item):
             dates = find_dates(text) or find_dates(_without_doubtful_lead(idx, item, text))
-            if (
-                not dates
-                and item.beside
-                and (m := re.fullmatch(r"\W*(\d{2})(\d{2})((?:19|20)\d{2})\W*", text))
-            ):
-                # Boxed MM|DD|YYYY read as one run under its caption: "08231992".
-                dates = [(d, 0)] if (d := _valid_date(int(m[3]), int(m[1]), int(m[2]))) else []
+            if not dates and item.beside and (d := _boxed_run_date(idx, item, text)):
+                dates = [(d, 0)]
             if dates:
                 d = dates[0][0]
                 picks.append(
@@ -84,6 +79,17 @@ def pick_date(items: list[Labelled], idx: LabelIndex, plausible: Callable[[date]
                 )
                 break
     return best(picks)
+
+
+def _boxed_run_date(idx: LabelIndex, item: Labelled, text: str) -> date | None:
+    """Boxed MM|DD|YYYY read as one run under its caption ("08231992"), a border between boxes read
+    as a doubted 1 or bracket dropped first ("051101947", its second 1 at 0.25 with | runner-up)."""
+    line = idx.lines[item.value_order]
+    if text == item.value and len(line.chars) == len(line.text) and (at := line.text.find(text)) >= 0:
+        kept = zip(text, line.chars[at : at + len(text)], strict=True)
+        text = "".join(ch for ch, c in kept if not (c.prob < 0.5 and c.alt in "|[](){}" and c.alt))
+    m = re.fullmatch(r"\W*(\d{2})(\d{2})((?:19|20)\d{2})\W*", text)
+    return _valid_date(int(m[3]), int(m[1]), int(m[2])) if m else None
 
 
 def _valid_date(y: int, m: int, d: int) -> date | None:
@@ -153,12 +159,16 @@ def pick_codes(idx: LabelIndex) -> tuple[Pick | None, str | None]:
         nxt = idx.next_line(last.value_order)
         if nxt is not None and not idx.starts_with_label(k):
             texts.append((nxt.text, nxt.confidence))
-            # A code cut at that line's end ("S83." / "511A ..."): its rest starts the line after.
-            if ends_in_code_head(nxt.text) and (after := idx.next_line(k)) is not None:
+            # A code cut at that line's end ("S83." / "511A ..."): its rest starts the line after; and
+            # codes in boxes side by side are phrases of one row ("A. M54 2" | "B. M62 81").
+            while (after := idx.next_line(k)) is not None and (
+                ends_in_code_head(idx.lines[k].text) or _same_row(after, nxt)
+            ):
                 texts.append((after.text, after.confidence))
+                k += 1
         joined = rejoin_cut_codes([text for text, _ in texts])
         for text, c in zip(joined, (c for _, c in texts), strict=True):
-            found = [code for code in find_icd10(text) if code not in codes]
+            found = [code for code in codes_in_dx_text(text) if code not in codes]
             if found:
                 codes += found
                 conf, best_w, where = min(conf, c), max(it.weight for it in items), where or first.line
@@ -170,6 +180,10 @@ def pick_codes(idx: LabelIndex) -> tuple[Pick | None, str | None]:
             codes += found
             conf, where = min(conf, line.confidence), where or line
     return (Pick(codes, 0.85 * conf, where) if codes else None), dx or None
+
+
+def _same_row(a: OcrLine, b: OcrLine) -> bool:
+    return a.page == b.page and abs(a.cy - b.cy) < max(a.height, b.height) / 2
 
 
 def _zip_from(text: str) -> str | None:
