@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from orchestration.ingest.fax_extract import extract_fax_fields
-from orchestration.ingest.fax_icd_join import rejoin_cut_codes
+from orchestration.ingest.fax_icd_join import codes_in_runs, rejoin_cut_codes
 from orchestration.ingest.fax_name_letters import vote_name_letters
 from orchestration.ingest.fax_name_split import split_run_together
 from orchestration.ingest.fax_normalise import find_dates, find_icd10, normalise_orders, split_person_name
@@ -235,3 +235,51 @@ def test_label_wordings_other_forms_use() -> None:
     f = _fields(rows)
     assert (f.payer, f.member_id, f.referring_name) == ("Aetna", "W123456789", "Maria Chen")
     assert (f.diagnosis_codes, f.orders) == (["M17.11"], "3x/week x 4 weeks")
+
+
+@pytest.mark.parametrize(
+    ("text", "codes"),
+    [
+        ("AM1711", ["M17.11"]),  # slot letter A glued on, no dot
+        ("AM54|2B.M62|81]", ["M54.2", "M62.81"]),  # box borders for dots, the next slot's B.
+        ("AM75]101]8.[M25[511]", ["M75.101", "M25.511"]),  # B read as 8
+        ("A Z96]651 8M25|661", ["Z96.651", "M25.661"]),
+        ("W123456789", []),  # an id is no code followed by junk
+        ("M76.60 Achilles tendinit1s", ["M76.60"]),  # no letter read for a digit inside a word
+        ("Member D669002300", []),
+    ],
+)
+def test_codes_in_glued_claim_form_runs(text: str, codes: list[str]) -> None:
+    assert codes_in_runs(text) == codes
+
+
+def test_a_claim_form_caption_row() -> None:
+    """Numbered capitals captions over tight boxes: the "NAME" inside other captions is no name label,
+    the order comes from the caption's part labels, borders between the name boxes are gaps, the
+    values sit below captions whose own rest is no value."""
+    rows = [
+        [(56, "2.PATIENTS NAME(LastName,First Name,Middle initial)"), (988, "3.BIRTHDATE MMD0YYYY")],
+        [(54, "OCHOA|BARTHOLOMEWM]"), (984, "[07091960]")],
+        [(58, "11c.INSURANCE PLAN NAME OR PROGRAM NAME"), (889, "1a.INSURED'S I.D. NUMBER")],
+        [(69, "AETNA PPO"), (889, "X724990408")],
+        [(60, "17.NAME OF REFERRING PROVIDER OR OTHER SOURCE"), (990, "17b.NPI")],
+        [(69, "Paul Abbott"), (989, "1650607892")],
+        [(59, "21. DIAGNOSIS OR NATURE OF ILLNESS OR INJURY (ICD Ind. 0)")],
+        [(57, "A.Z96]651 B.[M25]661]")],
+    ]
+    f = _fields(rows)
+    assert (f.first_name, f.last_name, f.dob) == ("Bartholomew", "Ochoa", "1960-07-09")
+    assert (f.payer, f.member_id, f.referring_name) == ("Aetna", "X724990408", "Paul Abbott")
+    assert f.diagnosis_codes == ["Z96.651", "M25.661"]
+
+
+def test_a_cover_sheet_subject_and_an_inline_patient_line() -> None:
+    rows = [
+        [(108, "Re:"), (308, "Referral -OKONKWO,LUCINDA")],
+        [(108, "From:"), (308, "Dr. Kevin Nakamura")],
+        [(108, "Fax:"), (308, "(737) 205-4190")],
+        [(91, "IPt: Lucinda Okonkw0 . DOB: Jun 17, 1956 * Tel (H): (254) 419-9434")],
+        [(88, "Referring: Dr. Kevin Nakamura  NPI: 1647627185")],
+    ]
+    f = _fields(rows)
+    assert (f.first_name, f.last_name, f.dob, f.phone) == ("Lucinda", "Okonkwo", "1956-06-17", "2544199434")
