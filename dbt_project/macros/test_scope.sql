@@ -12,6 +12,8 @@ dbt documents for this purpose):
 - `__increment_rows__`: the rows this build (re)computed in a model that runs as a daily increment
   (test_increment_predicate), `true` when the model was built whole. Rows outside it were tested on the
   day they were written and are unchanged since.
+- `__new_raw_rows__`: on an append-only raw table, the rows ingested since the last build (past
+  int_source_records' watermark for that table), `true` on a full build.
 
 A daily run is a DuckDB build without --full-refresh / identity_full_refresh on a warehouse whose
 int_source_records already holds increment state; anything else (first build, full refresh, Spark) tests
@@ -37,6 +39,9 @@ rows, so a new row colliding with an old one still fails. -#}
     {%- endif -%}
     {%- if '__increment_rows__' in rendered -%}
         {%- set rendered = rendered.replace('__increment_rows__', test_increment_predicate(relation)) -%}
+    {%- endif -%}
+    {%- if '__new_raw_rows__' in rendered -%}
+        {%- set rendered = rendered.replace('__new_raw_rows__', test_new_raw_rows(relation)) -%}
     {%- endif -%}
     {{ return(rendered) }}
 {%- endmacro %}
@@ -112,4 +117,16 @@ would list person_id). A model without such state is tested whole. -#}
         {%- endif -%}
     {%- endif -%}
     {{ return('true') }}
+{%- endmacro %}
+
+{#- Rows of a raw (append-only, ingested_at-stamped) table ingested after the last build's watermark. Source
+tests run first in a build, before int_source_records moves the watermarks: these are the day's rows. -#}
+{% macro test_new_raw_rows(relation) -%}
+    {%- if not is_daily_test_run() or relation.identifier is not defined
+        or 'ingested_at' not in (adapter.get_columns_in_relation(relation) | map(attribute='name') | list) -%}
+        {{ return('true') }}
+    {%- endif -%}
+    {%- set marks = test_scope_model_relation('int_source_records', '_watermarks') -%}
+    {{ return("ingested_at > coalesce((select watermark from " ~ marks ~ " where table_name = '"
+        ~ relation.identifier ~ "'), timestamp '-infinity')") }}
 {%- endmacro %}

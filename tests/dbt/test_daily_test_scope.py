@@ -28,6 +28,7 @@ DAY2 = DAY1 + timedelta(days=1)
 RESULTS = Path("run", "ptleads", "models")
 RECORDS = "intermediate.int_source_records"
 UNIQUE = "unique_in_increment_int_source_records_record_key"
+RAW_NOT_NULL = "source_not_null_webforms_webforms_submissions_source_record_id"
 
 
 def _form(j: int, submitted: datetime) -> dict[str, str]:
@@ -97,6 +98,7 @@ def test_daily_run_tests_read_the_increment_and_fail_on_a_new_duplicate(
     assert "where true" in _compiled(
         day1, "_webforms__models.yml", "unique_stg_webforms__submissions_submission_id"
     )
+    assert "where true" in _compiled(day1, "_webforms__sources.yml", RAW_NOT_NULL)
 
     _land_and_ingest(settings, "forms_2.jsonl", [_form(7, DAY2 - timedelta(hours=2))])
     day = settings.with_overrides(as_of=DAY2)
@@ -112,6 +114,17 @@ def test_daily_run_tests_read_the_increment_and_fail_on_a_new_duplicate(
             day2, "_webforms__models.yml", "unique_stg_webforms__submissions_submission_id"
         )
         not_null_sql = _compiled(day2, "_leads__models.yml", "not_null_int_source_records_record_key")
+        # Raw tables are append-only: a daily source test reads the rows ingested since the last build.
+        raw_sql = _compiled(day2, "_webforms__sources.yml", RAW_NOT_NULL)
+        assert "int_source_records_watermarks" in raw_sql and con.execute(raw_sql).fetchone()[0] == 0
+        # (the watermark moved with this build: a row ingested after it is what the next day's test reads)
+        con.execute(
+            "insert into raw.webforms_submissions select * replace (null as source_record_id, "
+            "ingested_at + interval 1 second as ingested_at) from raw.webforms_submissions "
+            "where source_record_id = 'wf-7'"
+        )
+        assert con.execute(raw_sql).fetchone()[0] == 1
+        con.execute("delete from raw.webforms_submissions where source_record_id is null")
         assert "int_source_records_dirty" in not_null_sql
         assert con.execute(unique_sql).fetchone()[0] == 0
 

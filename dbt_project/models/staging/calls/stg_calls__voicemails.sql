@@ -1,5 +1,7 @@
 -- Voicemails received by the run's as-of with the caller fields the transcript parser extracted.
-with latest as (
+-- Inlined, not materialized (the lookup subqueries below would make DuckDB materialize it): a filter on
+-- source_record_id from a reader (int_source_records' daily increment) then reaches the raw scan.
+with latest as {{ not_materialized() }} (
     select *
     from {{ source('calls', 'calls_voicemails') }}
     where received_at <= {{ as_of() }}

@@ -1,9 +1,33 @@
 -- SendGrid events by the run's as-of; lead_id is the custom arg our sends carry.
-with latest as (
+-- Every event of one message shares its token: a join to message_tokens, not a window over the events,
+-- so that a filter on source_record_id from a reader (int_source_records' daily increment) reaches the
+-- raw scan (a window by message stopped it: all 2.8M events at 1M leads deduplicated for ~12k).
+with latest as {{ not_materialized() }} (
     select *
     from {{ source('email', 'email_events') }}
     where event_at <= {{ as_of() }}
     qualify row_number() over (partition by source_record_id order by ingested_at desc) = 1
+),
+
+-- Only clicks carry the tracked link: the latest versions of the events that ever had a URL hold every
+-- token (an event never clicked contributes a null, which max ignores).
+clicked as (
+    select *
+    from {{ source('email', 'email_events') }}
+    where
+        event_at <= {{ as_of() }}
+        and source_record_id in (
+            select source_record_id from {{ source('email', 'email_events') }} where url is not null
+        )
+    qualify row_number() over (partition by source_record_id order by ingested_at desc) = 1
+),
+
+message_tokens as (
+    select
+        sg_message_id,
+        max({{ link_token('url') }}) as token
+    from clicked
+    group by sg_message_id
 )
 
 select
@@ -26,10 +50,9 @@ select
         else 'inbound'
     end as direction,
     event as touch_result,
-    -- Only clicks carry the tracked link; every event of one message shares its token.
-    max({{ link_token('url') }}) over (partition by sg_message_id) as token,
+    message_tokens.token,
     event,
-    sg_message_id,
+    latest.sg_message_id,
     url,
     category,
     reason,
@@ -37,3 +60,5 @@ select
     custom_args_json,
     ingested_at
 from latest
+-- (a null message id groups with the other null ones, as the window's partition did)
+left join message_tokens on latest.sg_message_id is not distinct from message_tokens.sg_message_id

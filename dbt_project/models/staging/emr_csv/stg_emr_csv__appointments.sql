@@ -1,6 +1,8 @@
 -- Appointments from vendor EMR appointment reports known by the run's as-of. An outcome (fulfilled,
 -- no-show) of an appointment that starts after the as-of cannot be known yet, so it reads as booked.
-with latest as (
+-- Inlined, not materialized (the lookup subqueries below would make DuckDB materialize it): a filter on
+-- source_record_id from a reader (int_source_records' daily increment) then reaches the raw scan.
+with latest as {{ not_materialized() }} (
     select *
     from {{ source('emr_csv', 'emr_csv_appointments') }}
     where coalesce(created_at, start_at) <= {{ as_of() }}
