@@ -9,7 +9,13 @@ ways), and so must the identity tables the incremental pair scoring feeds (pairs
 On the last day new raw rows land too (int_source_records recomputes only records whose raw rows changed):
 an updated FHIR Patient (its referrals and appointments borrow its identity fields) and a click on an
 old email (every event of that message takes the click's link token). A raw row deleted afterwards makes
-int_source_records rebuild whole."""
+int_source_records rebuild whole.
+
+The lead models (int_lead_episodes, int_leads_resolved, int_lead_appointments, int_touches_attributed)
+recompute only affected persons on each day; the last day also lands a web form that merges into a person
+with a lead and an SMS link, a late web event with that link's token (the SMS's lead), and a link logged
+late for an old web event's token naming another person's lead (the event moves to that lead and person:
+int_persons_matched does not see it, only the touches increment's tracking-token rule does)."""
 
 from __future__ import annotations
 
@@ -45,6 +51,16 @@ IDENTITY_TABLES = (
     "intermediate.int_persons_clustered",
     "intermediate.int_persons_matched",
     "intermediate.int_lead_episodes",
+    "intermediate.int_leads_resolved",
+    "intermediate.int_lead_appointments",
+    "intermediate.int_touches_attributed",
+    "intermediate.int_lead_funnel",
+)
+LEAD_INCREMENTS = (
+    "int_lead_episodes",
+    "int_leads_resolved",
+    "int_lead_appointments",
+    "int_touches_attributed",
 )
 
 
@@ -78,6 +94,85 @@ def _land_updates(inbox: Path, day: date) -> tuple[str, str]:
     }
     (inbox / "email" / "sendgrid_events_update.jsonl").write_text(json.dumps(click) + "\n")
     return patient_id, event["sg_message_id"]
+
+
+def _land_lead_updates(warehouse: Path, inbox: Path, day: date) -> dict[str, str]:
+    """Changes the lead models' increments must follow (they recompute affected persons only):
+
+    - a web form on `day` by the FHIR patient of a person who already has a lead and an SMS with a link
+      token: identity merges it into that person (their leads are recomputed);
+    - a late web event on `day` carrying that SMS's token: it belongs to the SMS's lead;
+    - a link rendered earlier but logged only now (raw.tracking_tokens) for the token of an old web event,
+      naming another person's lead: that event moves to that lead and person.
+    Returns the ids the test checks."""
+    con = duckdb.connect(str(warehouse))
+    try:
+        sms = con.execute(
+            "select distinct r.record_key, r.token, t.lead_id, t.person_id, "
+            "p.given, p.family, p.birth_date, p.phone "
+            "from intermediate.int_touches_attributed as t "
+            "inner join intermediate.int_source_records as r on t.record_key = r.record_key "
+            "inner join intermediate.int_persons_matched as m on m.person_id = t.person_id "
+            "inner join (select patient_id, first_name as given, last_name as family, phone_e164 as phone, "
+            "    strftime(dob, '%m/%d/%Y') as birth_date from staging.stg_fhir__patients "
+            "    where first_name is not null and dob is not null and phone_e164 is not null) as p "
+            "    on m.fhir_patient_id = p.patient_id "
+            "where r.record_kind = 'sms' and r.token is not null and t.lead_id is not null "
+            "order by r.record_key limit 1"
+        ).fetchone()
+        assert sms is not None, "no SMS with a link token to a FHIR patient's lead in the generated data"
+        _, token, lead_id, person_id, given, family, birth_date, phone = sms
+        web = con.execute(
+            "select r.record_key, r.token, r.event_at, t.person_id from intermediate.int_source_records as r "
+            "inner join intermediate.int_touches_attributed as t on r.record_key = t.record_key "
+            "where r.record_kind = 'web' and r.token is not null and r.token != ? "
+            "and r.token not in (select token from raw.tracking_tokens) "
+            # rendered after the last build's newest link (an older one would force a full rebuild)
+            "and r.event_at > (select max(created_at) from raw.tracking_tokens) + interval 2 hour "
+            "order by r.record_key limit 1",
+            [token],
+        ).fetchone()
+        assert web is not None
+        other_lead = con.execute(
+            "select lead_id from intermediate.int_leads_resolved where person_id != ? "
+            "order by lead_id limit 1",
+            [web[3]],
+        ).fetchone()[0]
+        con.execute(
+            "insert into raw.tracking_tokens values (?, ?, 'replay-action', 'replay', 'sms', ?, 'actions', "
+            "'replay', 'replay-token-1', current_timestamp)",
+            [web[1], other_lead, web[2] - timedelta(hours=1)],
+        )
+    finally:
+        con.close()
+    form = {
+        "submission_id": "sub_replay_merge_1",
+        "submitted_at": f"{day}T09:30:00-06:00",
+        "name": f"{given} {family}",
+        "date_of_birth": birth_date,
+        "phone": phone,
+        "email": "",
+        "zip": "78704",
+        "reason": "knee pain again",
+        "insurance": "",
+        "member_id": "",
+        "referred_by": "",
+        "preferred_location": "South Austin",
+        "preferred_contact": "phone",
+        "sms_opt_in": True,
+        "email_opt_in": False,
+        "message": "",
+    }
+    (inbox / "webforms" / "webform_update.jsonl").write_text(json.dumps(form) + "\n")
+    event = {
+        "event_id": "replay-late-web-1",
+        "ts": f"{day}T18:00:00Z",
+        "event": "page_view",
+        "token": token,
+        "url": f"https://www.example.com/schedule?t={token}&utm_source=sms",
+    }
+    (inbox / "web" / "web_events_update.jsonl").write_text(json.dumps(event) + "\n")
+    return {"person_id": person_id, "lead_id": lead_id, "web_key": web[0], "other_lead": other_lead}
 
 
 def _ingest(settings: Settings, names: tuple[str, ...]) -> None:
@@ -153,7 +248,8 @@ def test_daily_incremental_replay_equals_full_refresh(tmp_path: Path) -> None:
         day_settings = settings.with_overrides(as_of=_as_of(first_day + timedelta(days=offset)))
         if offset == REPLAY_DAYS - 1:
             patient_id, message_id = _land_updates(settings.inbox, END)
-            _ingest(settings, ("fhir", "email"))
+            lead_case = _land_lead_updates(settings.warehouse, settings.inbox, END)
+            _ingest(settings, ("fhir", "email", "webforms", "web"))
         run_dbt(day_settings, "run", tmp_path / "dbt_inc")
 
     full_path = tmp_path / "full" / "warehouse.duckdb"
@@ -166,6 +262,22 @@ def test_daily_incremental_replay_equals_full_refresh(tmp_path: Path) -> None:
     # The last day was an increment (not a rebuild) that saw both updates.
     assert con.execute("select plan from intermediate.int_source_records_run").fetchone()[0] == "increment"
     assert con.execute("select plan from intermediate.int_persons_matched_run").fetchone()[0] == "increment"
+    for model in LEAD_INCREMENTS:
+        assert con.execute(f"select plan from intermediate.{model}_run").fetchone()[0] == "increment", model
+    # The web form merged into the person with the SMS; the late web event took the SMS's lead; the old
+    # web event follows the link logged late to the other lead (and its person).
+    merged = con.execute(
+        "select person_id from intermediate.int_persons_matched where source_record_id = 'sub_replay_merge_1'"
+    ).fetchone()
+    assert merged == (lead_case["person_id"],)
+    late = con.execute(
+        "select lead_id from intermediate.int_touches_attributed where source_record_id = 'replay-late-web-1'"
+    ).fetchone()
+    assert late == (lead_case["lead_id"],)
+    moved = con.execute(
+        "select lead_id from intermediate.int_touches_attributed where record_key = ?", [lead_case["web_key"]]
+    ).fetchone()
+    assert moved == (lead_case["other_lead"],)
     # ... and the node profiles describe that version (each day's nodes built on the day before's).
     assert con.execute(
         "select min(n.source_version) = max(s.version) from intermediate.int_identity_nodes as n, "
