@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -63,8 +64,12 @@ def _lines_cut(buf: bytes | bytearray, at: int) -> int:
 
 def _first_line_is_json(head: bytes | bytearray) -> bool:
     """JSON Lines only when the first line is a whole JSON value: a pretty-printed document (a FHIR Bundle
-    in a .json file, a JSON array of events) cannot be cut at line ends and is parsed whole."""
-    line = head.split(b"\n", 1)[0].strip()
+    in a .json file, a JSON array of events) cannot be cut at line ends and is parsed whole. A first line
+    longer than the block read is such a document (a JSON array on one line): it is not decoded."""
+    newline = head.find(b"\n")
+    if newline < 0 and len(head) >= _READ_BLOCK:
+        return False
+    line = (head[:newline] if newline >= 0 else head).strip()
     if line.startswith(b"\xef\xbb\xbf"):
         line = line[3:]
     try:
@@ -86,8 +91,11 @@ def scan_file(path: Path, mode: ChunkMode | None, chunk_bytes: int) -> FileScan:
     buf = bytearray()
     start, first_line, quotes_before = 0, 1, 0
     header = b""
-    cutting = mode is not None
     with path.open("rb") as handle:
+        # Only a file over one chunk is ever cut: a smaller one is hashed without keeping its bytes, and
+        # without judging its first line (for a one-line JSON array -- SendGrid's export -- that was a
+        # json.loads of the whole first block: 14 ms of parent CPU a 7 MB email file).
+        cutting = mode is not None and os.fstat(handle.fileno()).st_size > chunk_bytes
         while block := handle.read(_READ_BLOCK):
             digest.update(block)
             size += len(block)

@@ -76,3 +76,37 @@ def test_a_chunk_path_reads_its_chunk_and_keeps_the_name(tmp_path: Path) -> None
     view = chunk_path(path, chunks[-1])
     assert view.name == "f.ndjson" and view.suffix == ".ndjson"
     assert view.read_bytes() == b"id,x\n" + read_chunk(path, chunks[-1])[len(chunks[-1].header) :]
+
+
+def _count_first_line_decodes(monkeypatch) -> list[bytes]:
+    from orchestration.ingest import file_chunks
+
+    decoded: list[bytes] = []
+    real = file_chunks.json.loads
+
+    def counting(line, *args, **kwargs):
+        decoded.append(bytes(line))
+        return real(line, *args, **kwargs)
+
+    monkeypatch.setattr(file_chunks.json, "loads", counting)
+    return decoded
+
+
+def test_a_file_of_one_chunk_is_hashed_without_judging_its_first_line(tmp_path: Path, monkeypatch) -> None:
+    decoded = _count_first_line_decodes(monkeypatch)
+    data = b'[{"event":"open"},' + b'{"event":"click"},' * 50 + b'{"event":"x"}]'  # SendGrid: one line
+    scan = scan_file(_write(tmp_path, data), "lines", len(data))
+    assert decoded == []
+    assert (scan.sha, scan.size, len(scan.chunks)) == (hashlib.sha256(data).hexdigest(), len(data), 1)
+    scan_file(_write(tmp_path, b'{"a":1}\n' * 20), "lines", 10)  # over one chunk: judged as before
+    assert decoded == [b'{"a":1}']
+
+
+def test_a_first_line_longer_than_a_read_block_is_never_cut_nor_decoded(tmp_path: Path, monkeypatch) -> None:
+    from orchestration.ingest import file_chunks
+
+    monkeypatch.setattr(file_chunks, "_READ_BLOCK", 64)
+    decoded = _count_first_line_decodes(monkeypatch)
+    data = b"[" + b'{"a":1},' * 40 + b'{"a":2}]\n' + b'{"b":1}\n' * 20
+    scan = scan_file(_write(tmp_path, data), "lines", 32)
+    assert decoded == [] and len(scan.chunks) == 1 and scan.chunks[0].end == len(data)
