@@ -22,7 +22,14 @@ import duckdb
 
 from orchestration.ingest.file_chunks import ChunkMode
 from orchestration.ingest.file_stats import record_files, unread_files
-from orchestration.ingest.ingest_commits import Batch, QuarantinedFile, ingest_cut_file, ready_file
+from orchestration.ingest.ingest_commits import (
+    BATCH_MAX_S,
+    BATCH_MAX_S_POOLED,
+    Batch,
+    QuarantinedFile,
+    ingest_cut_file,
+    ready_file,
+)
 from orchestration.ingest.parse_pool import FileJob, file_jobs
 from orchestration.ingest.records import ParsedFile, RawTable
 
@@ -215,7 +222,7 @@ def _ingest_source(
     ensure_raw_schema(con, [source])
     report = SourceReport(source.name)
     done, quarantined = _known_hashes(con, source.name)
-    batch = Batch()
+    batch = Batch(BATCH_MAX_S_POOLED if source.parallel else BATCH_MAX_S)
     files = _folder_files(inbox_dir / source.name)
     paths = [p for p in files if source.accepts(p)]
     strays = stray_files(inbox_dir / source.name, source, paths, files)
