@@ -109,6 +109,9 @@ def extract_fax_fields(
 
     # Patient phone: patient-worded labels first, then the generic phone label nearest the patient.
     phone_items = idx.of("phone")
+    # A caption's rest with no number ("TELEPHONE (Include Area Code)") hides the number below it.
+    hiding = [it for it in phone_items if not it.beside and not find_phones(it.value)]
+    phone_items += [b for it in hiding for b in idx.values_beside(it)]
     patient_phones = phone_picks(phone_items)
     for p in patient_phones:
         if p.weight >= PATIENT_PHONE_LABEL:

@@ -165,7 +165,8 @@ def person(value: str, order: str = "") -> tuple[str, str] | None:
     value = _SUFFIX.sub("", value.strip(" ,"))  # "John Smith Jr.", "SMITH JR, JOHN": no part of either
     if not order and "," not in value and _PARTICLE.fullmatch(value.split()[0] if value.split() else ""):
         order = "last_first"  # no given name starts "St."/"Van"/"De": "ST. PIERRE INGRID" is surname first
-    if " " not in value and (split := split_run_together(value, order)):
+    glued = re.fullmatch(r"([A-Za-z]+)((?:\s+[A-Z]\.?)?)", value)  # one word, perhaps an initial after it
+    if glued and (split := split_run_together(glued[1], order)):
         value = split  # a boxed "LAST FIRST MI" whose gaps the fax closed: "WHITAKERBARTHOLOMEWM"
     if order == "last_first" and "," not in value:
         words = [w for w in value.split() if not re.fullmatch(r"[A-Za-z]\.?", w)]
@@ -287,7 +288,13 @@ def split_box_candidates(idx: LabelIndex) -> list[Candidate]:
 def _boxes(idx: LabelIndex, field: str) -> list[Labelled]:
     """Items of a part label; a bare "Last"/"First" only where it is plainly a label (a box heading
     with its value beside it, or followed by a colon), never in prose ("first visit")."""
-    return [it for it in idx.of(field) if it.weight >= 1.0 or it.beside or ":" in it.line.text]
+    # Part words inside a name caption's format hint ("NAME (Last Name, First Name)") are no boxes.
+    return [
+        it
+        for it in idx.of(field)
+        if (it.weight >= 1.0 or it.beside or ":" in it.line.text)
+        and not any(h.field == "name" for h in idx.hits[it.order])
+    ]
 
 
 def _one_part(value: str, first: bool) -> str | None:

@@ -283,3 +283,17 @@ def test_a_cover_sheet_subject_and_an_inline_patient_line() -> None:
     ]
     f = _fields(rows)
     assert (f.first_name, f.last_name, f.dob, f.phone) == ("Lucinda", "Okonkwo", "1956-06-17", "2544199434")
+
+
+def test_part_words_in_a_name_caption_are_no_boxes_and_a_phone_caption_hides_its_number() -> None:
+    rows = [
+        [(57, "2.PATIENTS NAME (LastName,First Name,Middle Initial)"), (988, "3.BIRTHDATE MM DD YYYY")],
+        [(63, "BERGSTROM LUCINDA A"), (1000, "10241991")],
+        [(58, "5.PATIENT'S TELEPHONE(lnclude Area Code)"), (887, "ZIP CODE")],
+        [(68, "(512)880-1914"), (888, "78613")],
+        [(58, "2.PATIENTS NAME (Last Name, First Name)")],
+    ]
+    f = _fields(rows[:4])
+    assert (f.first_name, f.last_name, f.dob, f.phone) == ("Lucinda", "Bergstrom", "1991-10-24", "5128801914")
+    glued = _fields([rows[4], [(63, "DUBOISBEATRIZ K")]])  # one capitals run and the initial's box
+    assert (glued.first_name, glued.last_name) == ("Beatriz", "Dubois")
