@@ -9,7 +9,9 @@ select
     {{ columns | join(', ') }},
     count(*) as n_records
 from {{ model }} as checked
-{%- if new_rows != 'true' %}
+{%- if new_rows == 'false' %}
+where false
+{%- elif new_rows != 'true' %}
 where exists (
     select 1
     from (select * from {{ model }} where {{ new_rows }}) as recomputed

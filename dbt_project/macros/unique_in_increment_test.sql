@@ -10,7 +10,9 @@ select
 from {{ model }}
 where
     {{ column_name }} is not null
-    {%- if new_rows != 'true' %}
+    {%- if new_rows == 'false' %}
+    and false
+    {%- elif new_rows != 'true' %}
     and {{ column_name }} in (select {{ column_name }} from {{ model }} where {{ new_rows }})
     {%- endif %}
 group by {{ column_name }}
