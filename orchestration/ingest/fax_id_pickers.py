@@ -76,8 +76,9 @@ def _npi_by_runner_up(idx: LabelIndex, item: Labelled) -> str | None:
 def pick_member(idx: LabelIndex) -> Pick | None:
     picks = []
     # A misread label's leftover ("MEMBERIO": "Member" + "IO") hides the id in the box beside or below.
-    # So does a caption's digit-less rest ("INSURED'S I.D. NUMBER" read as "Insured ID" + "NUMBER").
-    items = idx.of_with_hidden("member", r"[^0-9]*")
+    # So does a capitals caption's rest ("INSURED'S I.D. NUMBER" read as "Insured ID" + "NUMBER"); an
+    # id stated as none ("N/A") hides nothing.
+    items = idx.of_with_hidden("member", r"(?![\W_]*(?:N/?A|NONE)[\W_]*$)[^0-9a-z]*")
     for item in items:
         # Specks between an id's characters come out as dots or commas (".V.JF5658..."): ids have none.
         compact = re.sub(r"(?<=[A-Za-z0-9])[.,:'`](?=[A-Za-z0-9])|^[.,:'`]+", "", item.value.replace(" ", ""))

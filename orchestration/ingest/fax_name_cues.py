@@ -44,11 +44,13 @@ def caption_order(hits: list[Hit]) -> str:
 
 def caption_of_another_field(idx: LabelIndex, item: Labelled) -> bool:
     """The "name" is a word of another field's caption: "INSURANCE PLAN NAME", "NAME OF REFERRING
-    PROVIDER" (another label right before it, or right after it past an "of")."""
+    PROVIDER" (another label right before it, at most a space apart, or right after it past an "of").
+    A table's header row read as one phrase ("Patient Name   DOB   Phone") keeps its name label: a
+    label after it is no caption's unless an "of" joins them."""
     text, hits = item.line.text, idx.hits[item.order]
     for h in (h for h in hits if h.field == "name"):
         for o in (o for o in hits if o.field not in ("name", "last_name", "first_name")):
             between = text[o.end : h.start] if o.end <= h.start else text[h.end : o.start]
-            if re.fullmatch(r"[\s.,'’]*" if o.end <= h.start else r"\s*(?i:of)?\s*", between):
+            if re.fullmatch(r"[ .'’]?" if o.end <= h.start else r"\s*(?i:of)\s*", between):
                 return True
     return False

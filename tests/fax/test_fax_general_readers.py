@@ -297,3 +297,14 @@ def test_part_words_in_a_name_caption_are_no_boxes_and_a_phone_caption_hides_its
     assert (f.first_name, f.last_name, f.dob, f.phone) == ("Lucinda", "Bergstrom", "1991-10-24", "5128801914")
     glued = _fields([rows[4], [(63, "DUBOISBEATRIZ K")]])  # one capitals run and the initial's box
     assert (glued.first_name, glued.last_name) == ("Beatriz", "Dubois")
+
+
+def test_a_header_row_read_as_one_phrase_keeps_its_name_label() -> None:
+    for header in ("Patient Name   DOB   Phone", "Patient Name DOB Phone"):
+        f = _fields([[(100, header)], [(100, "Jane Doe   03/04/1961   512-555-1234")]])
+        assert (f.first_name, f.last_name, f.dob, f.phone) == ("Jane", "Doe", "1961-03-04", "5125551234")
+
+
+def test_a_member_id_stated_as_none_hides_nothing() -> None:
+    rows = [[(100, "Member ID: N/A"), (700, "Group #")], [(700, "88812345")]]
+    assert _fields(rows).member_id is None
