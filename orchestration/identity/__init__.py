@@ -12,6 +12,7 @@ from orchestration.identity.config import (
     load_identity_config,
     match_probability,
 )
+from orchestration.identity.kept_pairs import update_kept_pairs
 from orchestration.identity.node_profiles import NODE_COLUMNS, NodeSource, node_source
 from orchestration.identity.pair_scoring import (
     BLOCKING_RULES,
@@ -22,7 +23,6 @@ from orchestration.identity.pair_scoring import (
     node_table,
     score_changed_pairs,
     score_pairs,
-    update_kept_pairs,
 )
 
 __all__ = [

@@ -263,27 +263,6 @@ def changed_pairs_relation(
     return con.table("id_changed_pairs")
 
 
-def update_kept_pairs(con: duckdb.DuckDBPyConnection, pairs: str) -> None:
-    """In place, after `score_changed_pairs` on the same connection: delete from the table `pairs` (the
-    last build's) every pair with a node that is new, changed or gone, and give the kept pairs their
-    nodes' current representative record. Idempotent, so a build that fails after it is safe to rerun."""
-    con.execute(
-        f"""
-        delete from {pairs} as p
-        where not exists (select 1 from id_clean_nodes as c where c.person_key = p.person_key_l)
-            or not exists (select 1 from id_clean_nodes as c where c.person_key = p.person_key_r)
-        """
-    )
-    for side in ("l", "r"):
-        con.execute(
-            f"""
-            update {pairs} as p set record_key_{side} = n.record_key
-            from id_nodes as n
-            where p.person_key_{side} = n.person_key and p.record_key_{side} <> n.record_key
-            """
-        )
-
-
 def _changed_pairs_sql(
     con: duckdb.DuckDBPyConnection,
     records: str,

@@ -9,8 +9,10 @@ import duckdb
 import pyarrow as pa
 
 from orchestration.identity import (
+    NodeSource,
     identity_config_for,
     node_hashes,
+    node_table,
     score_changed_pairs,
     score_pairs,
     update_kept_pairs,
@@ -90,3 +92,30 @@ def test_changed_pairs_without_previous_hashes_are_all_pairs() -> None:
     assert _sorted(score_changed_pairs(con, "day2", config, None).to_pylist()) == _sorted(
         score_pairs(con, "day2", config).to_pylist()
     )
+
+
+def test_update_of_known_nodes_equals_full_scoring() -> None:
+    """With the node profiles the pairs were written with (`written_with`), only the changed nodes' pairs
+    are deleted and only moved representatives updated: the same table as the general update."""
+    config = identity_config_for(REPO_ROOT / "config")
+    con = duckdb.connect()
+    con.register("day1", _records(DAY1))
+    con.register("day2", _records(DAY2))
+    pairs1 = score_pairs(con, "day1", config)
+    con.register("pairs1_src", pairs1)
+    con.execute("create table pairs as select * from pairs1_src")
+    nodes1 = node_table(con, "day1", config, NodeSource(version=1))
+    con.execute(f"create table nodes1 as select * from {nodes1.alias}")
+    # a kept pair whose node's representative moves (n1: r1 -> r0) and must be updated
+    moved = "select count(*) from pairs where person_key_l = 'n1' and record_key_l = 'r1'"
+    assert con.execute(moved).fetchone()[0]
+
+    changed = score_changed_pairs(con, "day2", config, "nodes1")
+    update_kept_pairs(con, "pairs", "nodes1")
+    con.register("changed_src", changed)
+    con.execute("insert into pairs by name select * from changed_src")
+    incremental = con.sql("select * from pairs").to_arrow_table().to_pylist()
+
+    fresh = duckdb.connect()
+    fresh.register("day2", _records(DAY2))
+    assert _sorted(incremental) == _sorted(score_pairs(fresh, "day2", config).to_pylist())

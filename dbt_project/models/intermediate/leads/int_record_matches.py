@@ -9,7 +9,12 @@ and rescored; pairs between two unchanged nodes stay where they are (no copy, no
 history). The result equals a full scoring. Everything that changes pairs other than a node's profile
 changes the hashes: the identity config and the comparison SQL are in every hash (all pairs rescored),
 a later as-of or a raw row deleted changes or removes the affected nodes, an earlier as-of too.
-`--full-refresh` or `--vars '{identity_full_refresh: true}'` rescores every pair."""
+`--full-refresh` or `--vars '{identity_full_refresh: true}'` rescores every pair.
+
+int_record_matches_state records the int_source_records version the pairs describe. When it equals the
+version of int_identity_nodes (built after this model in the same run), every node of the pairs is one of
+those nodes, and the update in place probes only the changed ones (update_kept_pairs' `written_with`);
+otherwise (a build that stopped between the two) it joins every pair with every node."""
 
 from orchestration.identity import (
     NodeSource,
@@ -54,6 +59,40 @@ def _record_dirty_nodes(session, schema: str, version: int | None, previous_node
     )
 
 
+def _version(session, table: str) -> int | None:
+    """The one source_version of `table` (None: missing, empty, several or none)."""
+    low, high = session.execute(f"select min(source_version), max(source_version) from {table}").fetchall()[0]
+    return low if low is not None and low == high else None
+
+
+def _written_with(session, schema: str, previous_nodes: str) -> str | None:
+    """The last build's node profiles when the kept pairs were written with exactly those nodes."""
+    if not _exists(session, schema, "int_record_matches_state"):
+        return None
+    columns = {
+        name
+        for (name,) in session.execute(
+            "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
+            [schema, "int_identity_nodes"],
+        ).fetchall()
+    }
+    if not {"person_key", "record_key", "source_version"} <= columns:
+        return None
+    pairs_version = _version(session, f'"{schema}"."int_record_matches_state"')
+    if pairs_version is None or pairs_version != _version(session, previous_nodes):
+        return None
+    return previous_nodes
+
+
+def _record_state(session, schema: str, version: int | None) -> None:
+    """The records version the pairs describe once this build's are in (see _written_with)."""
+    value = "null" if version is None else str(int(version))
+    session.execute(
+        f'create or replace table "{schema}"."int_record_matches_state" as '
+        f"select cast({value} as bigint) as source_version"
+    )
+
+
 def model(dbt, session):
     # A new comparison column changes every hash (all pairs rescored), so syncing columns is exact.
     dbt.config(materialized="incremental", incremental_strategy="append", on_schema_change="sync_all_columns")
@@ -67,6 +106,7 @@ def model(dbt, session):
     if not dbt.is_incremental:
         changed = changed_pairs_relation(session, "id_source_records", config, None)
         _record_dirty_nodes(session, schema, nodes.version, None)
+        _record_state(session, schema, nodes.version)
         return changed
     previous_nodes = None
     if full_refresh:
@@ -75,7 +115,9 @@ def model(dbt, session):
         previous_nodes = f'"{schema}"."int_identity_nodes"'
     # No previous hashes: every node counts as new, so every kept pair is deleted and all are rescored.
     # Scored into a DuckDB temp table (not Python memory) before the kept pairs are touched.
+    written_with = None if previous_nodes is None else _written_with(session, schema, previous_nodes)
     changed = changed_pairs_relation(session, "id_source_records", config, previous_nodes, nodes)
     _record_dirty_nodes(session, schema, nodes.version, previous_nodes)
-    update_kept_pairs(session, f'"{schema}"."int_record_matches"')
+    update_kept_pairs(session, f'"{schema}"."int_record_matches"', written_with)
+    _record_state(session, schema, nodes.version)
     return changed

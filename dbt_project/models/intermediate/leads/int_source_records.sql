@@ -7,7 +7,9 @@
 -- (a new tagged model is added here too; tests/dbt checks the two lists agree).
 -- On DuckDB a daily increment: only records whose raw rows (or borrowed rows) changed since the last
 -- build are recomputed, the rest stay in place (macros/incremental_source_records.sql; a full rebuild on
--- an earlier as-of, a deleted raw row or changed SQL / reference data).
+-- an earlier as-of, a deleted raw row or changed SQL / reference data). The dirty ids are written into
+-- this SQL as constant lists, one per staging model (`selection`), which DuckDB pushes down to the raw
+-- scans.
 {{ config(
     materialized=identity_increment_materialization(),
     incremental_strategy='append',
@@ -40,10 +42,12 @@
     'clinic_id': 'string',
     'post_op': 'boolean',
 } %}
+{%- set selection = source_records_selection() %}
 {%- set native = ['stg_fhir__patients', 'stg_fhir__service_requests', 'stg_fhir__appointments',
     'stg_fhir__coverages', 'stg_fhir__locations', 'stg_fhir__practitioners', 'stg_webforms__submissions'] %}
 with patients as (
     select * from {{ ref('stg_fhir__patients') }}
+    {{ source_records_where('patient_id', selection, 'stg_fhir__patients') }}
 ),
 
 fhir_records as (
@@ -64,6 +68,7 @@ fhir_records as (
         source,
         source_file
     from {{ ref('stg_fhir__service_requests') }}
+    {{ source_records_where('service_request_id', selection, 'stg_fhir__service_requests') }}
     union all
     select
         'appointment' as record_kind,
@@ -73,6 +78,7 @@ fhir_records as (
         source,
         source_file
     from {{ ref('stg_fhir__appointments') }}
+    {{ source_records_where('appointment_id', selection, 'stg_fhir__appointments') }}
 ),
 
 native as (
@@ -113,12 +119,17 @@ native as (
         {%- endfor %}
         cast(null as string) as fhir_patient_id
     from {{ ref('stg_webforms__submissions') }}
+    {{ source_records_where('submission_id', selection, 'stg_webforms__submissions') }}
 ),
 
 -- The union of tagged staging models is only known after templating; sqlfluff cannot parse it.
 -- noqa: disable=all
 tagged as (
+    {%- if selection is none %}
     {%- set tagged_sql = union_person_bearing(optional=optional, exclude=native) %}
+    {%- else %}
+    {%- set tagged_sql = source_records_tagged_union(optional, native, selection) %}
+    {%- endif %}
     {%- if tagged_sql | trim %}
     select
         *,
@@ -136,7 +147,6 @@ unioned as (
     select * from tagged
 ),
 
--- The rows this build computes: all of them, or in an increment only those of dirty ids.
 records as (
     select
         source || ':' || record_kind || ':' || source_record_id as record_key,
@@ -154,4 +164,3 @@ records as (
 )
 
 select * from records
-{{ source_records_increment_filter() }}

@@ -1,11 +1,28 @@
 -- Voicemails received by the run's as-of with the caller fields the transcript parser extracted.
--- Inlined, not materialized (the lookup subqueries below would make DuckDB materialize it): a filter on
--- source_record_id from a reader (int_source_records' daily increment) then reaches the raw scan.
-with latest as {{ not_materialized() }} (
+-- The payer is looked up by a join, not payer_id_from_text's correlated subquery (the same match): DuckDB
+-- evaluated that subquery over every deduplicated row, so a filter on source_record_id from a reader
+-- (int_source_records' daily increment) did not reach the raw scan.
+with latest as (
     select *
     from {{ source('calls', 'calls_voicemails') }}
     where received_at <= {{ as_of() }}
     qualify row_number() over (partition by source_record_id order by ingested_at desc) = 1
+),
+
+payer_keys as (
+    select
+        alias_norm,
+        min(payer_id) as payer_id
+    from {{ ref('stg_ref__payer_aliases') }}
+    group by alias_norm
+),
+
+looked_up as (
+    select
+        latest.*,
+        payer_keys.payer_id as payer_id_found
+    from latest
+    left join payer_keys on lower(trim(latest.insurance)) = payer_keys.alias_norm
 )
 
 select
@@ -23,7 +40,7 @@ select
     {{ to_e164('from_number') }} as caller_id_e164,
     phone_source,
     'inbound' as direction,
-    {{ payer_id_from_text('insurance') }} as payer_id,
+    payer_id_found as payer_id,
     duration_s,
     reason,
     post_op,
@@ -36,4 +53,4 @@ select
     referring_confidence,
     insurance_confidence,
     ingested_at
-from latest
+from looked_up

@@ -2,7 +2,7 @@
 -- Every event of one message shares its token: a join to message_tokens, not a window over the events,
 -- so that a filter on source_record_id from a reader (int_source_records' daily increment) reaches the
 -- raw scan (a window by message stopped it: all 2.8M events at 1M leads deduplicated for ~12k).
-with latest as {{ not_materialized() }} (
+with latest as (
     select *
     from {{ source('email', 'email_events') }}
     where event_at <= {{ as_of() }}
@@ -17,7 +17,9 @@ clicked as (
     where
         event_at <= {{ as_of() }}
         and source_record_id in (
-            select source_record_id from {{ source('email', 'email_events') }} where url is not null
+            select ever_clicked.source_record_id
+            from {{ source('email', 'email_events') }} as ever_clicked
+            where ever_clicked.url is not null
         )
     qualify row_number() over (partition by source_record_id order by ingested_at desc) = 1
 ),
@@ -28,6 +30,15 @@ message_tokens as (
         max({{ link_token('url') }}) as token
     from clicked
     group by sg_message_id
+),
+
+-- (a null message id groups with the other null ones, as the window's partition did)
+events as (
+    select
+        latest.*,
+        message_tokens.token as message_token
+    from latest
+    left join message_tokens on latest.sg_message_id is not distinct from message_tokens.sg_message_id
 )
 
 select
@@ -50,15 +61,13 @@ select
         else 'inbound'
     end as direction,
     event as touch_result,
-    message_tokens.token,
+    message_token as token,
     event,
-    latest.sg_message_id,
+    sg_message_id,
     url,
     category,
     reason,
     bounce_type,
     custom_args_json,
     ingested_at
-from latest
--- (a null message id groups with the other null ones, as the window's partition did)
-left join message_tokens on latest.sg_message_id is not distinct from message_tokens.sg_message_id
+from events

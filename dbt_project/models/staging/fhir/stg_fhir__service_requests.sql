@@ -38,13 +38,16 @@ requests as (
     from latest
 ),
 
-groups as (
+-- The longest configured prefix of the primary code names the group: joined and ranked per request in the
+-- same select (not a second reference to `requests`, which DuckDB materialized, so a filter on
+-- service_request_id from a reader, int_source_records' daily increment, did not reach the raw scan).
+grouped as (
     select
-        requests.service_request_id,
+        requests.*,
         dg.diagnosis_group,
         dg.expected_visits
     from requests
-    inner join {{ ref('stg_ref__diagnosis_groups') }} as dg
+    left join {{ ref('stg_ref__diagnosis_groups') }} as dg
         on {{ starts_with('requests.primary_code_norm', 'dg.prefix_norm') }}
     qualify row_number() over (
         partition by requests.service_request_id order by length(dg.prefix_norm) desc
@@ -52,13 +55,12 @@ groups as (
 )
 
 select
-    {{ star_except('requests', ['primary_code_norm', 'mentions_surgery']) }},
-    groups.diagnosis_group,
-    groups.expected_visits,
+    {{ star_except('grouped', ['primary_code_norm', 'mentions_surgery', 'diagnosis_group', 'expected_visits']) }},
+    grouped.diagnosis_group,
+    grouped.expected_visits,
     (
-        requests.mentions_surgery
-        or coalesce(groups.diagnosis_group like '%post_op', false)
-        or coalesce({{ regexp_test('requests.primary_code_norm', '^(Z471|Z9664|Z9665|Z9889)') }}, false)
+        grouped.mentions_surgery
+        or coalesce(grouped.diagnosis_group like '%post_op', false)
+        or coalesce({{ regexp_test('grouped.primary_code_norm', '^(Z471|Z9664|Z9665|Z9889)') }}, false)
     ) as post_op
-from requests
-left join groups on requests.service_request_id = groups.service_request_id
+from grouped

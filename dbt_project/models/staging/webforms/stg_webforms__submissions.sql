@@ -41,13 +41,16 @@ submissions as (
     from latest
 ),
 
-groups as (
+-- The longest configured prefix of the primary code names the group: joined and ranked per submission in
+-- the same select (not a second reference to `submissions`, which DuckDB materialized, so a filter on
+-- submission_id from a reader, int_source_records' daily increment, did not reach the raw scan).
+grouped as (
     select
-        submissions.submission_id,
+        submissions.*,
         dg.diagnosis_group,
         dg.expected_visits
     from submissions
-    inner join {{ ref('stg_ref__diagnosis_groups') }} as dg
+    left join {{ ref('stg_ref__diagnosis_groups') }} as dg
         on {{ starts_with('submissions.primary_code_norm', 'dg.prefix_norm') }}
     qualify row_number() over (
         partition by submissions.submission_id order by length(dg.prefix_norm) desc
@@ -55,16 +58,15 @@ groups as (
 )
 
 select
-    {{ star_except('submissions', ['primary_code_norm']) }},
+    {{ star_except('submissions', ['primary_code_norm', 'diagnosis_group', 'expected_visits']) }},
     aliases.payer_id,
-    groups.diagnosis_group,
-    groups.expected_visits,
+    submissions.diagnosis_group,
+    submissions.expected_visits,
     coalesce(by_id.clinic_id, by_name.clinic_id) as clinic_id,
     zips.lat,
     zips.lon,
     zips.timezone
-from submissions
-left join groups on submissions.submission_id = groups.submission_id
+from grouped as submissions
 left join {{ ref('stg_ref__payer_aliases') }} as aliases
     on lower(trim(submissions.payer_text)) = aliases.alias_norm
 left join {{ ref('stg_ref__clinics') }} as by_id on lower(trim(submissions.clinic_text)) = lower(by_id.clinic_id)
