@@ -48,6 +48,10 @@ inputs also the persons in the slots of those (their evaluations decide echoes a
         union
         select start_at from {{ evals }} where person_id in (select person_id from {{ lead_aux('changes') }})
     );
+    {#- their appointment records: the model filters the staging views by these ids (pushed below their dedup) #}
+    create or replace table {{ lead_aux('records') }} as
+    select source_record_id from {{ lead_relation('int_persons_matched') }}
+    where record_kind = 'appointment' and person_id in (select person_id from {{ lead_aux('inputs') }});
     delete from {{ this }} where person_id in (select person_id from {{ lead_aux('changes') }})
 {%- endmacro %}
 
@@ -104,8 +108,9 @@ ids that list several persons (the latest report's person holds the appointment)
         where
             source = 'fhir' and record_kind = 'appointment'
             and source_record_id in (
-                select appointment_id from {{ lead_relation('stg_fhir__appointments') }}
-                where service_request_id in (
+                {#- every raw version (a superset of the as-of's): no pass over the staging view's dedup #}
+                select source_record_id from {{ lead_source('fhir', 'fhir_appointments') }}
+                where based_on_ref in (
                     select source_record_id from {{ lead_relation('int_lead_episodes') }}
                     where source = 'fhir' and record_kind = 'referral'
                         and person_id in (select person_id from {{ changes }})
@@ -123,12 +128,14 @@ ids that list several persons (the latest report's person holds the appointment)
                 where record_kind = 'appointment' and source in ('hl7v2', 'emr_csv')
                     and person_id in (select person_id from {{ changes }})
             ),
+            {#- every raw version's appointment id (a superset of the as-of's: more persons, never fewer) #}
             reports as (
-                select source, source_record_id, 'h' || appointment_id as appointment_key
-                from {{ lead_relation('stg_hl7v2__appointments') }} where appointment_id is not null
+                select source, source_record_id, 'h' || coalesce(filler_id, placer_id) as appointment_key
+                from {{ lead_source('hl7v2', 'hl7v2_appointments') }}
+                where coalesce(filler_id, placer_id) is not null
                 union all
-                select source, source_record_id, 'e' || appointment_id as appointment_key
-                from {{ lead_relation('stg_emr_csv__appointments') }}
+                select source, source_record_id, 'e' || coalesce(appointment_id, source_record_id) as appointment_key
+                from {{ lead_source('emr_csv', 'emr_csv_appointments') }}
             ),
             shared as (
                 select source, source_record_id from reports
@@ -151,6 +158,9 @@ ids that list several persons (the latest report's person holds the appointment)
         {%- do run_query('insert into ' ~ changes ~ ' select distinct person_id from ' ~ pm
             ~ ' where person_id not in (select person_id from ' ~ changes ~ ')') -%}
     {%- endif %}
+    create or replace table {{ lead_aux('records') }} as
+    select source_record_id from {{ pm }}
+    where record_kind = 'appointment' and person_id in (select person_id from {{ changes }});
     delete from {{ this }} where person_id in (select person_id from {{ changes }})
 {%- endmacro %}
 

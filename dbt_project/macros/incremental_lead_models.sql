@@ -80,7 +80,9 @@ outside int_source_records' lineage (relation, watermark column). -#}
             {'name': 'practitioners', 'relation': lead_source('fhir', 'fhir_practitioners'), 'mark': 'ingested_at'},
         ]) }}
     {%- elif this.identifier == 'int_touches_attributed' -%}
-        {{ return([{'name': 'tokens', 'relation': lead_source('web', 'tracking_tokens'), 'mark': 'created_at'}]) }}
+        {#- ingested_at (when the engine wrote the row), not created_at (the as-of of the run that rendered it:
+        a second run on one as-of logs links no later than the last build's newest) #}
+        {{ return([{'name': 'tokens', 'relation': lead_source('web', 'tracking_tokens'), 'mark': 'ingested_at'}]) }}
     {%- endif -%}
     {{ return([]) }}
 {%- endmacro %}
@@ -170,17 +172,24 @@ outside int_source_records' lineage (relation, watermark column). -#}
 {#- Every evaluation record with its person and slot (as int_lead_episodes' eval_records), optionally only
 for the persons in `persons` (a relation with person_id). -#}
 {% macro lead_eval_slots(persons=none) -%}
+    {#- the staging views dedup every raw row: an IN filter on their partition key is pushed below that -#}
+    {%- set ids -%}
+        {%- if persons is not none %} and source_record_id in (select source_record_id
+            from {{ lead_relation('int_persons_matched') }}
+            where record_kind = 'appointment' and person_id in (select person_id from {{ persons }})){% endif -%}
+    {%- endset -%}
     select distinct pm.person_id, slots.start_at
     from {{ lead_relation('int_persons_matched') }} as pm
     inner join (
         select source, appointment_id as source_record_id, start_at
         from {{ lead_relation('stg_fhir__appointments') }} where appointment_type = 'eval'
+        {{- ids.replace('and source_record_id in', 'and appointment_id in') }}
         union all
         select source, source_record_id, start_at from {{ lead_relation('stg_hl7v2__appointments') }}
-        where appointment_type = 'eval'
+        where appointment_type = 'eval' {{- ids }}
         union all
         select source, source_record_id, start_at from {{ lead_relation('stg_emr_csv__appointments') }}
-        where appointment_type = 'eval'
+        where appointment_type = 'eval' {{- ids }}
     ) as slots on pm.source = slots.source and pm.source_record_id = slots.source_record_id
     where pm.record_kind = 'appointment' and pm.event_at is not null
     {%- if persons is not none %} and pm.person_id in (select person_id from {{ persons }}){% endif %}

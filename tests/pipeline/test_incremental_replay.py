@@ -127,8 +127,6 @@ def _land_lead_updates(warehouse: Path, inbox: Path, day: date) -> dict[str, str
             "inner join intermediate.int_touches_attributed as t on r.record_key = t.record_key "
             "where r.record_kind = 'web' and r.token is not null and r.token != ? "
             "and r.token not in (select token from raw.tracking_tokens) "
-            # rendered after the last build's newest link (an older one would force a full rebuild)
-            "and r.event_at > (select max(created_at) from raw.tracking_tokens) + interval 2 hour "
             "order by r.record_key limit 1",
             [token],
         ).fetchone()
@@ -140,7 +138,8 @@ def _land_lead_updates(warehouse: Path, inbox: Path, day: date) -> dict[str, str
         ).fetchone()[0]
         con.execute(
             "insert into raw.tracking_tokens values (?, ?, 'replay-action', 'replay', 'sms', ?, 'actions', "
-            "'replay', 'replay-token-1', current_timestamp)",
+            "'replay', 'replay-token-1', "
+            "(select max(ingested_at) from raw.tracking_tokens) + interval 1 second)",
             [web[1], other_lead, web[2] - timedelta(hours=1)],
         )
     finally:

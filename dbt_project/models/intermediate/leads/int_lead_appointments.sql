@@ -72,6 +72,11 @@ fhir as (
         cast(null as {{ record_list_type() }}) as records
     from {{ ref('stg_fhir__appointments') }} as appts
     inner join persons on appts.source = persons.source and appts.appointment_id = persons.source_record_id
+    -- noqa: disable=LT02,LT14
+    {% if increment %}
+    where appts.appointment_id in (select source_record_id from {{ lead_aux('records') }})
+    {% endif %}
+    -- noqa: enable=LT02,LT14
 ),
 
 -- SIU: an appointment's history is its messages; the latest known one holds the status. SIU sends no
@@ -86,12 +91,18 @@ hl7_messages as (
         'hl7v2:' || msgs.appointment_id as appointment_id,
         {{ arg_max_null(struct_of(hl7_latest), '(msgs.event_at, msgs.source_record_id)') }} as latest,
         min(msgs.event_at) as first_message_at,
-        {{ list_agg(struct_of(
+        {{ sorted_list(list_agg(struct_of(
             {'source': 'msgs.source', 'source_file': 'msgs.source_file', 'source_record_id': 'msgs.source_record_id'}
-        )) }} as records
+        ))) }} as records
     from {{ ref('stg_hl7v2__appointments') }} as msgs
     inner join persons on msgs.source = persons.source and msgs.source_record_id = persons.source_record_id
-    where msgs.appointment_id is not null
+    where
+        msgs.appointment_id is not null
+        -- noqa: disable=LT02,LT14
+        {% if increment %}
+        and msgs.source_record_id in (select source_record_id from {{ lead_aux('records') }})
+        {% endif %}
+    -- noqa: enable=LT02,LT14
     group by msgs.appointment_id
 ),
 
@@ -129,11 +140,16 @@ emr_reports as (
     select
         'emr_csv:' || appts.appointment_id as appointment_id,
         {{ arg_max_null(struct_of(emr_latest), '(appts.event_at, appts.source_record_id)') }} as latest,
-        {{ list_agg(struct_of(
+        {{ sorted_list(list_agg(struct_of(
             {'source': 'appts.source', 'source_file': 'appts.source_file', 'source_record_id': 'appts.source_record_id'}
-        )) }} as records
+        ))) }} as records
     from {{ ref('stg_emr_csv__appointments') }} as appts
     inner join persons on appts.source = persons.source and appts.source_record_id = persons.source_record_id
+    -- noqa: disable=LT02,LT14
+    {% if increment %}
+    where appts.source_record_id in (select source_record_id from {{ lead_aux('records') }})
+    {% endif %}
+    -- noqa: enable=LT02,LT14
     group by appts.appointment_id
 ),
 
@@ -202,11 +218,12 @@ ranked_appointments as (
             and timed_appointments.appointment_type is not distinct from slots.appointment_type
 ),
 
--- Records of the less authoritative systems, lineage of the slot's first appointment.
+-- Records of the less authoritative systems, lineage of the slot's first appointment (every list sorted:
+-- list_agg's order follows the execution, and an increment must equal a full build).
 echo_records as (
     select
         first_appointment_id as appointment_id,
-        flatten({{ list_agg('records') }}) as records
+        {{ sorted_list('flatten(' ~ list_agg('records') ~ ')') }} as records
     from ranked_appointments
     where authority > top_authority
     group by first_appointment_id

@@ -42,7 +42,8 @@ records as (
 -- noqa: enable=LT02,LT14
 ),
 
--- Evaluations by system (most authoritative first) with their slot and the patient's surname.
+-- Evaluations by system (most authoritative first) with their slot and the patient's surname (in an
+-- increment only the appointment records of the persons above: the filter is pushed below the views' dedup).
 eval_slots as (
     select
         source,
@@ -50,7 +51,13 @@ eval_slots as (
         start_at,
         1 as authority
     from {{ ref('stg_fhir__appointments') }}
-    where appointment_type = 'eval'
+    where
+        appointment_type = 'eval'
+        -- noqa: disable=LT02,LT14
+        {% if increment %}
+        and appointment_id in (select source_record_id from {{ lead_aux('records') }})
+        {% endif %}
+    -- noqa: enable=LT02,LT14
     union all
     select
         source,
@@ -58,7 +65,13 @@ eval_slots as (
         start_at,
         2 as authority
     from {{ ref('stg_hl7v2__appointments') }}
-    where appointment_type = 'eval'
+    where
+        appointment_type = 'eval'
+        -- noqa: disable=LT02,LT14
+        {% if increment %}
+        and source_record_id in (select source_record_id from {{ lead_aux('records') }})
+        {% endif %}
+    -- noqa: enable=LT02,LT14
     union all
     select
         source,
@@ -66,7 +79,13 @@ eval_slots as (
         start_at,
         3 as authority
     from {{ ref('stg_emr_csv__appointments') }}
-    where appointment_type = 'eval'
+    where
+        appointment_type = 'eval'
+        -- noqa: disable=LT02,LT14
+        {% if increment %}
+        and source_record_id in (select source_record_id from {{ lead_aux('records') }})
+        {% endif %}
+-- noqa: enable=LT02,LT14
 ),
 
 eval_records as {{ materialized() }} (

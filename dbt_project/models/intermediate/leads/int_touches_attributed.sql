@@ -23,6 +23,19 @@ with leads as (
     from {{ ref('int_leads_resolved') }}
 ),
 
+-- Each record's person (in an increment only the records in scope: no hash table over every record).
+persons as (
+    select
+        record_key,
+        person_id
+    from {{ ref('int_persons_matched') }}
+    -- noqa: disable=LT02,LT14
+    {% if increment %}
+    where record_key in (select record_key from {{ lead_aux('scope') }})
+    {% endif %}
+    -- noqa: enable=LT02,LT14
+),
+
 records as (
     select
         records.record_key,
@@ -37,7 +50,7 @@ records as (
         records.token,
         coalesce(records.lead_ref, rendered_links.lead_id) as lead_ref
     from {{ ref('int_source_records') }} as records
-    left join {{ ref('int_persons_matched') }} as persons on records.record_key = persons.record_key
+    left join persons on records.record_key = persons.record_key
     -- a web event following a link the engine rendered (raw.tracking_tokens) names that link's lead
     left join {{ source('web', 'tracking_tokens') }} as rendered_links
         on
