@@ -72,6 +72,11 @@ def pick_date(items: list[Labelled], idx: LabelIndex, plausible: Callable[[date]
             dates = find_dates(text) or find_dates(_without_doubtful_lead(idx, item, text))
             if not dates and item.beside and (d := _boxed_run_date(idx, item, text)):
                 dates = [(d, 0)]
+            if not dates and (m := _MD_RUN.fullmatch(text.strip(" .,;:"))) and int(m[1]) > 12:
+                # A labelled M/D/YYYY whose first separator was lost ("97/1959" for 9/7/1959); not
+                # when the two digits are a month ("12/1959" is a month and year as printed).
+                split = {_valid_date(int(m[2]), int(m[1][0]), int(m[1][1]))} - {None}
+                dates = [(split.pop(), 0)] if split else []
             if dates:
                 d = dates[0][0]
                 picks.append(
@@ -79,6 +84,9 @@ def pick_date(items: list[Labelled], idx: LabelIndex, plausible: Callable[[date]
                 )
                 break
     return best(picks)
+
+
+_MD_RUN = re.compile(r"(\d{2})[/.-]((?:19|20)\d{2})")
 
 
 def _boxed_run_date(idx: LabelIndex, item: Labelled, text: str) -> date | None:
@@ -142,7 +150,8 @@ def pick_codes(idx: LabelIndex) -> tuple[Pick | None, str | None]:
     """ICD-10-CM codes by the diagnosis labels (codes wrap onto the next line), else anywhere."""
     codes: list[str] = []
     conf, best_w, where, dx = 1.0, 0.0, None, None
-    items = sorted(idx.of("dx"), key=lambda it: (it.order, it.line.text.find(it.value)))
+    # The label's own line first (a value from the box below is not on it: find() would say -1).
+    items = sorted(idx.of("dx"), key=lambda it: (it.order, it.beside, it.line.text.find(it.value)))
     for item in items:
         words = re.sub(r"\(?[A-TV-Z]\d[0-9A-Z]\.?[0-9A-Z]{0,4}\)?,?|ICD-?10:?", "", item.value)
         words = re.sub(r"\s+", " ", words).strip(" ,;:()/")

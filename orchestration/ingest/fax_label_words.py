@@ -166,6 +166,7 @@ NOT_NAMES = {
     "progress",
     "signature",
     "of",
+    "birth",  # "... my patient Mary Doe, Birth" / "Date 04/26/1951": a wrapped "Birth Date"
     # Words of form captions ("NAME OF REFERRING PROVIDER OR OTHER SOURCE", "TELEPHONE (Include Area
     # Code)", "Middle Initial") that a misread caption leaves where a name was expected.
     "or",

@@ -213,11 +213,18 @@ def normalise_icd10(token: str) -> str | None:
 _SPLIT_DOT = re.compile(r"(?<![A-Za-z0-9])([A-TV-Z]\d[0-9A-Z])[,;|\[\]]([0-9X][0-9A-Z]{0,3})(?![A-Za-z0-9])")
 
 
+_GAP_IN_REST = re.compile(
+    r"(?<![A-Za-z0-9])([A-TV-Z]\d[0-9A-Z]\.?[0-9A-Z]{1,3}) ([0-9A-Z]{1,3})(?![A-Za-z0-9])"
+)
+
+
 def find_icd10(text: str) -> list[str]:
     codes: list[str] = []
     # The dot read as ":" ("M76:60") or with a space beside it ("M75. 101").
     text = re.sub(r"(?<=\b[A-TV-Z]\d[0-9A-Z])(?:\s?[.:]\s|\s[.:]|:)(?=[0-9A-Z])", ".", text)
     text = _SPLIT_DOT.sub(lambda m: f"{m[1]}.{m[2]}" if normalise_icd10(m[1] + m[2]) else m[0], text)
+    # A gap inside the code's rest ("S4220 1A" for S42.201A): joined when the whole is a longer valid code.
+    text = _GAP_IN_REST.sub(lambda m: m[1] + m[2] if normalise_icd10(m[1] + m[2]) else m[0], text)
     for m in _ICD_TOKEN.finditer(text):
         code = normalise_icd10(m[1] or m[2] or m[3] or m[4])
         if code and code not in codes:

@@ -308,3 +308,26 @@ def test_a_header_row_read_as_one_phrase_keeps_its_name_label() -> None:
 def test_a_member_id_stated_as_none_hides_nothing() -> None:
     rows = [[(100, "Member ID: N/A"), (700, "Group #")], [(700, "88812345")]]
     assert _fields(rows).member_id is None
+
+
+def test_post_blind_rules_codes_with_a_gap_a_lost_date_separator_and_a_wrapped_birth_date() -> None:
+    assert find_icd10("1. Dx S4220 1A - Fracture of upper end of humerus") == ["S42.201A"]
+    assert find_icd10("M54.5 2 sessions") == ["M54.5"] and find_icd10("M25.56 1x/week") == ["M25.56"]
+    rows = [[(79, "PATIENTNAME"), (601, "DATEOFBIRTH")], [(79, "PriyaBrown"), (599, "97/1959")]]
+    assert _fields(rows).dob == "1959-09-07"  # 9/7/1959 with its first slash lost
+    rows = [[(79, "PATIENTNAME"), (601, "DATEOFBIRTH")], [(79, "PriyaBrown"), (599, "12/1959")]]
+    assert _fields(rows).dob != "1959-01-02"  # "12/1959" is a month and a year, not 1/2/1959
+    prose = [
+        [(137, "Dear colleague, please evaluate and treat my patient Mary C. Hernandez-Lopez, Birth")],
+        [(137, "Date 04/26/1951.")],
+    ]
+    f = _fields(prose)
+    assert (f.first_name, f.last_name, f.dob) == ("Mary", "Hernandez-Lopez", "1951-04-26")
+    # Codes after a second label on the diagnosis line, and more in the box below.
+    rows = [
+        [
+            (98, "Diagnosis/IcD-10: Presence of right artificial knee joint; stiffness ICD-10: Z96.651,"),
+        ],
+        [(99, "M25.661")],
+    ]
+    assert _fields(rows).diagnosis_codes == ["Z96.651", "M25.661"]
