@@ -92,9 +92,12 @@ lets DuckDB skip the scans a semi-join on an empty list would still make. -#}
 
 {#- SQL predicate over `relation`'s rows: those its last build (re)computed when that build was an increment,
 else `true`. Each increment names its rows the way its pre-hook deleted them: int_source_records by its
-dirty ids (incremental_source_records); any other model whose <model>_run says 'increment' by the one-column
-<model>_scope table its pre-hook deleted by (int_persons_matched: record_key; a lead model keyed on persons
-would list person_id). A model without such state is tested whole. -#}
+dirty ids (incremental_source_records; the FHIR-patient clause is a superset since the dirty ids are closed
+over FHIR borrowing), three lead models by the persons in <model>_changes (incremental_lead_hooks), any
+other model whose <model>_run says 'increment' by the one-column <model>_scope table its pre-hook deleted
+by (int_persons_matched, int_touches_attributed: record_key). A model without such state is tested whole.
+This trusts that an increment writes only rows of its scope (each model's SQL filters on the same table);
+the replay test (increments equal a full rebuild) is what checks that. -#}
 {% macro test_increment_predicate(relation) -%}
     {%- if not execute or target.type != 'duckdb' or relation.identifier is not defined
         or not is_daily_test_run() -%}
@@ -111,9 +114,19 @@ would list person_id). A model without such state is tested whole. -#}
             {{ return('(source_record_id in (select id from ' ~ dirty ~ ') or fhir_patient_id in (select id from '
                 ~ dirty ~ '))') }}
         {%- endif -%}
+    {%- elif relation.identifier in ('int_lead_episodes', 'int_leads_resolved', 'int_lead_appointments') -%}
+        {#- incremental_lead_hooks: these delete, and their SQL recomputes, the persons in <model>_changes -#}
+        {%- set changes = beside.replace('_SUFFIX', '_changes') -%}
+        {%- if test_scope_plan(relation) == 'increment' -%}
+            {%- if test_scope_is_empty(changes) -%}
+                {{ return('false') }}
+            {%- endif -%}
+            {{ return('(person_id in (select person_id from ' ~ changes ~ '))') }}
+        {%- endif -%}
     {%- elif test_scope_plan(relation) == 'increment' -%}
-        {#- The convention of int_persons_matched, for any other increment: its pre-hook deletes (and the
-        model recomputes) the rows whose value of one column is listed in <model>_scope. -#}
+        {#- The convention of int_persons_matched and int_touches_attributed, for any other increment: its
+        pre-hook deletes (and the model's SQL recomputes) the rows whose value of one column is listed in
+        <model>_scope. -#}
         {%- set scope = api.Relation.create(database=relation.database, schema=relation.schema,
             identifier=relation.identifier ~ '_scope') -%}
         {%- if test_scope_table_exists(scope) -%}
