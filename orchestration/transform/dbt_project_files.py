@@ -30,8 +30,14 @@ def load_dbt_project() -> DbtProject:
     project = DbtProject(project_dir=DBT_PROJECT_DIR)
     if manifest_is_stale(project):
         # profiles.yml needs the warehouse path even to parse; the run sets the real one before dbt runs.
+        # Set only for the parse: a leftover would point later runs in this process at the default path.
+        unset = "PTLEADS_WAREHOUSE" not in os.environ
         os.environ.setdefault("PTLEADS_WAREHOUSE", str(Settings().warehouse))
-        project.preparer.prepare(project)
+        try:
+            project.preparer.prepare(project)
+        finally:
+            if unset:
+                os.environ.pop("PTLEADS_WAREHOUSE", None)
     return project
 
 
