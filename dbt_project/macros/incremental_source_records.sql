@@ -45,6 +45,11 @@ Patient): the column naming the lender. -#}
     {{ return({'fhir_service_requests': 'patient_ref', 'fhir_appointments': 'patient_ref'}) }}
 {%- endmacro %}
 
+{#- The dbt commands whose run of this model is an increment (others render the whole SQL and plan 'full'). -#}
+{% macro source_records_commands() -%}
+    {{ return(('run', 'build', 'retry')) }}
+{%- endmacro %}
+
 {#- Up to this many dirty ids are written into the SQL as a constant list. -#}
 {% macro source_records_max_listed() -%}
     {{ return(200000) }}
@@ -119,6 +124,10 @@ it reads changes in between). -#}
         {{ return('create') }}
     {%- endif -%}
     {%- if var('identity_full_refresh', false) in (true, 'true', 'True', 1, '1') -%}
+        {{ return('full') }}
+    {%- endif -%}
+    {#- Only these commands render the model right before running it, which writes the dirty ids. -#}
+    {%- if flags.WHICH not in source_records_commands() -%}
         {{ return('full') }}
     {%- endif -%}
     {%- set state = source_records_aux('state') -%}
@@ -271,7 +280,7 @@ hold ('' when none). One list per branch of the union, not one list for the whol
 filter into every branch it pushes it through (at 1M leads, one 70k-id list cost ~12 s of planning). Writes
 the dirty ids of an increment (source_records_write_dirty), so it is called once per render of the model. -#}
 {% macro source_records_selection() -%}
-    {%- if not (target is defined and target.type == 'duckdb' and execute and flags.WHICH in ('run', 'build')) -%}
+    {%- if not (target is defined and target.type == 'duckdb' and execute and flags.WHICH in source_records_commands()) -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set tables = source_records_upstream() -%}
