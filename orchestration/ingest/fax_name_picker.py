@@ -36,7 +36,7 @@ _PARTICLE = re.compile(r"(?i)de|la|del|van|von|der|da|di|le|du|st\.?")
 _TITLE = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx)\.?\s+(?=[A-Z])")
 _VERB = re.compile(
     r"(?i:\b(?:see|seeing|evaluate|evaluating|treat|treating|refer|referring|concerns|concerning))"
-    r"\s+(?:(?i:my|our|this|the)\s+)?(?:(?i:patient|pt\.?)\s*,?\s+)?(?=[A-Z])"
+    r"\s+(?:(?i:my|our|this|the)\s+)?(?:(?i:pat[il1|]?[ec]nt|pt\.?)\s*,?\s+)?(?=[A-Z])"  # "patent": i lost
 )
 _SUFFIX = re.compile(r",?\s+(?:[JS][Rr]|II|III|IV)\.?(?=\s*(?:,|$))")
 # The referring side: "Dr." or a credential in capitals ("do" and "md" in prose are words).
@@ -336,7 +336,7 @@ def before_dob_candidates(idx: LabelIndex) -> list[Candidate]:
         line = item.line
         hits = [h for h in idx.hits[item.order] if h.field == "dob"]
         # Specks between the name and the label ("Lucinda Okonkwo . DOB"), digits for letters in it.
-        head = letters_for_digits(line.text[: hits[0].start] if hits else "").rstrip(" .,;*|-")
+        head = letters_for_digits(line.text[: hits[0].start] if hits else "").rstrip(" .,;*|-([")
         if not head.strip() or _DOCTORISH.search(head):
             continue
         run = name_run(head, from_end=True)

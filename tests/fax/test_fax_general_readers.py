@@ -331,3 +331,9 @@ def test_post_blind_rules_codes_with_a_gap_a_lost_date_separator_and_a_wrapped_b
         [(99, "M25.661")],
     ]
     assert _fields(rows).diagnosis_codes == ["Z96.651", "M25.661"]
+
+
+def test_a_prose_name_before_a_bracketed_dob_and_after_a_misread_patient() -> None:
+    line = "I am referring my patent Dmitri K. Dubois (DOB 06-09-1984) for physical therapy."
+    f = _fields([[(126, line)]])
+    assert (f.first_name, f.last_name, f.dob) == ("Dmitri", "Dubois", "1984-06-09")
