@@ -27,7 +27,7 @@ after a rebuild) and
 identity models downstream; `rebuilt` = everything changed). -#}
 
 {#- Bump when this file's logic changes: the fingerprint then forces one full rebuild. -#}
-{% macro source_records_logic_version() -%}2026-11-29.2{%- endmacro %}
+{% macro source_records_logic_version() -%}2026-11-29.3{%- endmacro %}
 
 {#- Raw rows that change other records than their own: extra id columns naming the record they change,
 and columns grouping rows whose records share a value computed over the group (staging windows). -#}
@@ -98,17 +98,33 @@ Patient): the column naming the lender. -#}
 {%- endmacro %}
 
 {#- SQL expression: what, besides the raw rows, a row of this model depends on. -#}
-{% macro source_records_fingerprint(tables) -%}
-    {%- set staging = [] -%}
-    {%- for uid in model.depends_on.nodes if uid in graph.nodes -%}
-        {%- do staging.append(graph.nodes[uid].schema) -%}
+{#- schema.name of every model upstream of this one (through refs): the views whose SQL the rows depend
+on. Only these: a view another phase adds to the same schema (phase 2's stg_ml__lead_scores) must not
+change the fingerprint and force a rebuild the next day. -#}
+{% macro source_records_upstream_models() -%}
+    {%- set ns = namespace(frontier=model.depends_on.nodes | list) -%}
+    {%- set seen = [] -%}
+    {%- set names = [] -%}
+    {%- for _ in range(6) -%}
+        {%- set next = [] -%}
+        {%- for uid in ns.frontier if uid not in seen and uid in graph.nodes -%}
+            {%- do seen.append(uid) -%}
+            {%- set node = graph.nodes[uid] -%}
+            {%- do names.append(node.schema ~ '.' ~ (node.alias or node.name)) -%}
+            {%- do next.extend(node.depends_on.nodes) -%}
+        {%- endfor -%}
+        {%- set ns.frontier = next -%}
     {%- endfor -%}
+    {{ return(names | unique | sort) }}
+{%- endmacro %}
+
+{% macro source_records_fingerprint(tables) -%}
     md5(concat_ws('|',
         '{{ local_md5(model.raw_code ~ source_records_logic_version()) }}',
         (select md5(string_agg(schema_name || '.' || view_name || ':' || sql, ';' order by schema_name, view_name))
          from duckdb_views()
          where database_name = current_database()
-           and schema_name in ('{{ staging | unique | join("', '") }}')),
+           and schema_name || '.' || view_name in ('{{ source_records_upstream_models() | join("', '") }}')),
         {%- for t in tables if not t.stamped %}
         (select count(*) || '/' || coalesce(sum(hash(t)), 0) from {{ t.relation }} as t),
         {%- endfor %}
