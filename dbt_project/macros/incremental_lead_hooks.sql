@@ -31,8 +31,10 @@ inputs also the persons in the slots of those (their evaluations decide echoes a
 {% macro lead_scope_episodes() -%}
     {%- set evals = lead_aux('evals') -%}
     create or replace table {{ lead_aux('base') }} as {{ lead_upstream_persons() }};
+    {#- the changed persons' evaluation slots now (the post-hook stores them: no second pass over the views) #}
+    create or replace table {{ lead_aux('newslots') }} as {{ lead_eval_slots(lead_aux('base')) }};
     create or replace table {{ lead_aux('slots') }} as
-    select start_at from ({{ lead_eval_slots(lead_aux('base')) }})
+    select start_at from {{ lead_aux('newslots') }}
     union
     select start_at from {{ evals }} where person_id in (select person_id from {{ lead_aux('base') }});
     create or replace table {{ lead_aux('changes') }} as
@@ -217,8 +219,9 @@ lead of an affected person or carrying a token rendered since, and all sharing a
         {%- set changes = lead_aux('changes') -%}
         {%- if plan == 'increment' -%}
             {%- if this.identifier == 'int_lead_episodes' %}
-        delete from {{ lead_aux('evals') }} where person_id in (select person_id from {{ changes }});
-        insert into {{ lead_aux('evals') }} {{ lead_eval_slots(changes) }};
+        {#- only the changed persons' slots move (the others' records, hence their evaluations, did not) #}
+        delete from {{ lead_aux('evals') }} where person_id in (select person_id from {{ lead_aux('base') }});
+        insert into {{ lead_aux('evals') }} select person_id, start_at from {{ lead_aux('newslots') }};
             {%- elif this.identifier == 'int_leads_resolved' %}
         insert into {{ lead_aux('leads') }}
         select lead_id from {{ this }} where person_id in (select person_id from {{ changes }});
