@@ -26,30 +26,42 @@ int_touches_attributed) and deletes their rows; the post-hook writes the build c
     {%- endif -%}
 {%- endmacro %}
 
-{#- Persons changed upstream, those sharing an evaluation slot with them (old or new slots), and as
-inputs also the persons in the slots of those (their evaluations decide echoes and twins). -#}
+{#- Persons changed upstream, those with an evaluation that can echo or twin one of theirs (old or new),
+and as inputs also the persons whose evaluations can echo or twin those. Echo and twin compare two
+evaluations only in the same slot (start time) and with the same surname or the same first name
+(int_lead_episodes' unreferred_evals): a slot alone would pull in everyone booked at that hour, ~10x the
+changed persons at 1M. -#}
+{% macro lead_eval_neighbours(slots) -%}
+    select evals.person_id
+    from {{ lead_aux('evals') }} as evals
+    inner join {{ slots }} as slots
+        on evals.start_at = slots.start_at
+        and (evals.last_name = slots.last_name or evals.first_name = slots.first_name)
+{%- endmacro %}
+
 {% macro lead_scope_episodes() -%}
     {%- set evals = lead_aux('evals') -%}
     create or replace table {{ lead_aux('base') }} as {{ lead_upstream_persons() }};
     {#- the changed persons' evaluation slots now (the post-hook stores them: no second pass over the views) #}
     create or replace table {{ lead_aux('newslots') }} as {{ lead_eval_slots(lead_aux('base')) }};
     create or replace table {{ lead_aux('slots') }} as
-    select start_at from {{ lead_aux('newslots') }}
+    select start_at, first_name, last_name from {{ lead_aux('newslots') }}
     union
-    select start_at from {{ evals }} where person_id in (select person_id from {{ lead_aux('base') }});
+    select start_at, first_name, last_name from {{ evals }}
+    where person_id in (select person_id from {{ lead_aux('base') }});
     create or replace table {{ lead_aux('changes') }} as
     select person_id from {{ lead_aux('base') }}
     union
-    select person_id from {{ evals }} where start_at in (select start_at from {{ lead_aux('slots') }});
+    {{ lead_eval_neighbours(lead_aux('slots')) }};
+    create or replace table {{ lead_aux('inslots') }} as
+    select start_at, first_name, last_name from {{ lead_aux('slots') }}
+    union
+    select start_at, first_name, last_name from {{ evals }}
+    where person_id in (select person_id from {{ lead_aux('changes') }});
     create or replace table {{ lead_aux('inputs') }} as
     select person_id from {{ lead_aux('changes') }}
     union
-    select person_id from {{ evals }}
-    where start_at in (
-        select start_at from {{ lead_aux('slots') }}
-        union
-        select start_at from {{ evals }} where person_id in (select person_id from {{ lead_aux('changes') }})
-    );
+    {{ lead_eval_neighbours(lead_aux('inslots')) }};
     {#- their appointment records: the model filters the staging views by these ids (pushed below their dedup) #}
     create or replace table {{ lead_aux('records') }} as
     select source_record_id from {{ lead_relation('int_persons_matched') }}
@@ -221,7 +233,7 @@ lead of an affected person or carrying a token rendered since, and all sharing a
             {%- if this.identifier == 'int_lead_episodes' %}
         {#- only the changed persons' slots move (the others' records, hence their evaluations, did not) #}
         delete from {{ lead_aux('evals') }} where person_id in (select person_id from {{ lead_aux('base') }});
-        insert into {{ lead_aux('evals') }} select person_id, start_at from {{ lead_aux('newslots') }};
+        insert into {{ lead_aux('evals') }} select person_id, start_at, first_name, last_name from {{ lead_aux('newslots') }};
             {%- elif this.identifier == 'int_leads_resolved' %}
         insert into {{ lead_aux('leads') }}
         select lead_id from {{ this }} where person_id in (select person_id from {{ changes }});

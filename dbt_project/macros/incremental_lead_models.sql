@@ -30,7 +30,7 @@ back, the model SQL / this file's logic / episode rules / reference data / stagi
 table lost rows, or with --full-refresh / var identity_full_refresh. Spark builds these models whole. -#}
 
 {#- Bump when this file's logic changes: the fingerprint then forces one full rebuild. -#}
-{% macro lead_models_logic_version() -%}2026-11-29.1{%- endmacro %}
+{% macro lead_models_logic_version() -%}2026-11-29.2{%- endmacro %}
 
 {% macro lead_aux(suffix, relation=none) -%}
     {%- set base = this if relation is none else relation -%}
@@ -92,8 +92,10 @@ outside int_source_records' lineage (relation, watermark column). -#}
     md5(concat_ws('|',
         '{{ local_md5(model.raw_code ~ lead_models_logic_version() ~ var("lost_after_days", "")) }}',
         (select string_agg(cast(r as varchar), ';') from {{ lead_relation('int_episode_rules') }} as r),
+        {#- the views upstream only: phase 2 adds a staging view after phase 1 (see source_records_upstream_models) #}
         (select md5(string_agg(view_name || ':' || sql, ';' order by view_name)) from duckdb_views()
-         where database_name = current_database() and schema_name = '{{ lead_relation("stg_ref__clinics").schema }}'),
+         where database_name = current_database()
+           and schema_name || '.' || view_name in ('{{ source_records_upstream_models() | join("', '") }}')),
         {%- for name in ['stg_ref__clinics', 'stg_ref__zip_codes', 'stg_ref__diagnosis_groups',
             'stg_ref__payer_aliases'] %}
         (select count(*) || '/' || coalesce(sum(hash(t)), 0) from {{ lead_relation(name) }} as t),
@@ -178,8 +180,13 @@ for the persons in `persons` (a relation with person_id). -#}
             from {{ lead_relation('int_persons_matched') }}
             where record_kind = 'appointment' and person_id in (select person_id from {{ persons }})){% endif -%}
     {%- endset -%}
-    select distinct pm.person_id, slots.start_at
+    select distinct
+        pm.person_id,
+        slots.start_at,
+        lower(records.first_name) as first_name,
+        lower(records.last_name) as last_name
     from {{ lead_relation('int_persons_matched') }} as pm
+    inner join {{ lead_relation('int_source_records') }} as records on pm.record_key = records.record_key
     inner join (
         select source, appointment_id as source_record_id, start_at
         from {{ lead_relation('stg_fhir__appointments') }} where appointment_type = 'eval'
