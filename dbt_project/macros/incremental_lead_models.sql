@@ -30,7 +30,7 @@ back, the model SQL / this file's logic / episode rules / reference data / stagi
 table lost rows, or with --full-refresh / var identity_full_refresh. Spark builds these models whole. -#}
 
 {#- Bump when this file's logic changes: the fingerprint then forces one full rebuild. -#}
-{% macro lead_models_logic_version() -%}2026-11-29.2{%- endmacro %}
+{% macro lead_models_logic_version() -%}2026-11-29.3{%- endmacro %}
 
 {% macro lead_aux(suffix, relation=none) -%}
     {%- set base = this if relation is none else relation -%}
@@ -158,16 +158,21 @@ outside int_source_records' lineage (relation, watermark column). -#}
 
 {#- true when the named upstream built (as an increment) since this model's last build. -#}
 {% macro lead_upstream_changed(name) -%}
-    {%- for up in lead_upstreams() if up.name == name -%}
+    {#- loop.index over the whole list (state columns are numbered so): a filtered `for .. if` renumbers -#}
+    {%- for up in lead_upstreams() -%}
+        {%- if up.name == name -%}
         (select build from {{ lead_aux('build', up.relation) }}) > (select up_{{ loop.index }} from {{ lead_aux('state') }})
+        {%- endif -%}
     {%- endfor -%}
 {%- endmacro %}
 
 {#- Rows of a side table new since the last build. -#}
 {% macro lead_side_new(name) -%}
-    {%- for side in lead_side_tables() if side.name == name -%}
+    {%- for side in lead_side_tables() -%}
+        {%- if side.name == name -%}
         select * from {{ side.relation }}
         where {{ side.mark }} > coalesce((select mark_{{ loop.index }} from {{ lead_aux('state') }}), timestamp '-infinity')
+        {%- endif -%}
     {%- endfor -%}
 {%- endmacro %}
 
