@@ -105,12 +105,9 @@ outside int_source_records' lineage (relation, watermark column). -#}
 
 {#- 'create', 'full' or 'increment' (read-only: the same answer while rendering and in the hooks). -#}
 {% macro lead_plan() -%}
-    {%- if not execute or target.type != 'duckdb' or model.resource_type != 'model' or this is none
-        or not is_incremental() -%}
-        {{ return('create') }}
-    {%- endif -%}
-    {%- if var('identity_full_refresh', false) in (true, 'true', 'True', 1, '1') -%}
-        {{ return('full') }}
+    {%- set guard = increment_guard() -%}
+    {%- if guard -%}
+        {{ return(guard) }}
     {%- endif -%}
     {%- set records_state = lead_aux('state', lead_relation('int_source_records')) -%}
     {%- set pm_state = lead_aux('state', lead_relation('int_persons_matched')) -%}

@@ -42,12 +42,9 @@ not see within the run that made them. -#}
 {#- 'create', 'full' or 'increment' (read-only; the same answer while rendering and in the hooks). -#}
 {% macro persons_matched_plan() -%}
     {#- dbt unit tests render the model with fixtures in place of its inputs: always the whole SQL. -#}
-    {%- if not execute or target.type != 'duckdb' or model.resource_type != 'model' or this is none
-        or not is_incremental() -%}
-        {{ return('create') }}
-    {%- endif -%}
-    {%- if var('identity_full_refresh', false) in (true, 'true', 'True', 1, '1') -%}
-        {{ return('full') }}
+    {%- set guard = increment_guard() -%}
+    {%- if guard -%}
+        {{ return(guard) }}
     {%- endif -%}
     {%- set records = ref('int_source_records') -%}
     {%- set needed = [persons_matched_aux('state'), persons_matched_beside(records, 'state'),

@@ -63,23 +63,8 @@ Patient): the column naming the lender. -#}
 {#- Every source table upstream of this model (through staging models and their refs): a list of dicts
 (name, relation, stamped = has ingested_at, time_columns). -#}
 {% macro source_records_upstream() -%}
-    {%- set ns = namespace(frontier=model.depends_on.nodes | list) -%}
-    {%- set seen = [] -%}
-    {%- set found = [] -%}
-    {%- for _ in range(6) -%}
-        {%- set next = [] -%}
-        {%- for uid in ns.frontier if uid not in seen -%}
-            {%- do seen.append(uid) -%}
-            {%- if uid.startswith('source.') -%}
-                {%- do found.append(graph.sources[uid]) -%}
-            {%- elif uid in graph.nodes -%}
-                {%- do next.extend(graph.nodes[uid].depends_on.nodes) -%}
-            {%- endif -%}
-        {%- endfor -%}
-        {%- set ns.frontier = next -%}
-    {%- endfor -%}
     {%- set tables = [] -%}
-    {%- for src in found | sort(attribute='unique_id') -%}
+    {%- for src in model_upstream().sources | sort(attribute='unique_id') -%}
         {%- set relation = api.Relation.create(database=src.database, schema=src.schema,
             identifier=src.identifier) -%}
         {%- set columns = adapter.get_columns_in_relation(relation) -%}
@@ -97,27 +82,18 @@ Patient): the column naming the lender. -#}
     {{ return(tables) }}
 {%- endmacro %}
 
-{#- SQL expression: what, besides the raw rows, a row of this model depends on. -#}
 {#- schema.name of every model upstream of this one (through refs): the views whose SQL the rows depend
 on. Only these: a view another phase adds to the same schema (phase 2's stg_ml__lead_scores) must not
 change the fingerprint and force a rebuild the next day. -#}
 {% macro source_records_upstream_models() -%}
-    {%- set ns = namespace(frontier=model.depends_on.nodes | list) -%}
-    {%- set seen = [] -%}
     {%- set names = [] -%}
-    {%- for _ in range(6) -%}
-        {%- set next = [] -%}
-        {%- for uid in ns.frontier if uid not in seen and uid in graph.nodes -%}
-            {%- do seen.append(uid) -%}
-            {%- set node = graph.nodes[uid] -%}
-            {%- do names.append(node.schema ~ '.' ~ (node.alias or node.name)) -%}
-            {%- do next.extend(node.depends_on.nodes) -%}
-        {%- endfor -%}
-        {%- set ns.frontier = next -%}
+    {%- for node in model_upstream().models -%}
+        {%- do names.append(node.schema ~ '.' ~ (node.alias or node.name)) -%}
     {%- endfor -%}
     {{ return(names | unique | sort) }}
 {%- endmacro %}
 
+{#- SQL expression: what, besides the raw rows, a row of this model depends on. -#}
 {% macro source_records_fingerprint(tables) -%}
     md5(concat_ws('|',
         '{{ local_md5(model.raw_code ~ source_records_logic_version()) }}',
