@@ -44,7 +44,9 @@ that hour (1M day: 572,520 persons from 53,479 changed), slot and first name alo
 
 {% macro lead_scope_episodes() -%}
     {%- set evals = lead_aux('evals') -%}
-    create or replace table {{ lead_aux('base') }} as {{ lead_upstream_persons() }};
+    {#- only persons whose lead-opening records or appointments were assigned again or changed: the model
+    reads no other record #}
+    create or replace table {{ lead_aux('base') }} as {{ lead_upstream_persons('opening_changes') }};
     {#- the changed persons' evaluation slots now (the post-hook stores them: no second pass over the views) #}
     create or replace table {{ lead_aux('newslots') }} as {{ lead_eval_slots(lead_aux('base')) }};
     create or replace table {{ lead_aux('slots') }} as

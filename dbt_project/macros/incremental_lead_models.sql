@@ -30,7 +30,7 @@ back, the model SQL / this file's logic / episode rules / reference data / stagi
 table lost rows, or with --full-refresh / var identity_full_refresh. Spark builds these models whole. -#}
 
 {#- Bump when this file's logic changes: the fingerprint then forces one full rebuild. -#}
-{% macro lead_models_logic_version() -%}2026-11-29.3{%- endmacro %}
+{% macro lead_models_logic_version() -%}2026-11-29.4{%- endmacro %}
 
 {% macro lead_aux(suffix, relation=none) -%}
     {%- set base = this if relation is none else relation -%}
@@ -116,7 +116,10 @@ outside int_source_records' lineage (relation, watermark column). -#}
         {%- do needed.append(lead_aux('build', up.relation)) -%}
         {%- do needed.append(lead_aux('changes', up.relation)) -%}
     {%- endfor -%}
-    {%- if this.identifier == 'int_lead_episodes' -%}{%- do needed.append(lead_aux('evals')) -%}{%- endif -%}
+    {%- if this.identifier == 'int_lead_episodes' -%}
+        {%- do needed.append(lead_aux('evals')) -%}
+        {%- do needed.append(lead_aux('opening_changes', lead_relation('int_persons_matched'))) -%}
+    {%- endif -%}
     {%- if this.identifier == 'int_leads_resolved' -%}{%- do needed.append(lead_aux('leads')) -%}{%- endif -%}
     {%- for relation in needed -%}
         {%- if not identity_state_exists(relation) -%}
@@ -143,11 +146,11 @@ outside int_source_records' lineage (relation, watermark column). -#}
 {%- endmacro %}
 
 {#- Persons an upstream changed since this model's last build (none when it did not build since). -#}
-{% macro lead_upstream_persons() -%}
+{% macro lead_upstream_persons(suffix='changes') -%}
     select cast(null as varchar) as person_id where false
     {%- for up in lead_upstreams() %}
     union
-    select person_id from {{ lead_aux('changes', up.relation) }}
+    select person_id from {{ lead_aux(suffix, up.relation) }}
     where (select build from {{ lead_aux('build', up.relation) }})
         > (select up_{{ loop.index }} from {{ lead_aux('state') }})
     {%- endfor %}

@@ -122,6 +122,12 @@ not see within the run that made them. -#}
         create or replace table {{ persons_matched_aux('changes') }} as
         select distinct person_id from {{ this }}
         where record_key in (select record_key from {{ persons_matched_aux('scope') }});
+        {#- the same for lead-opening records and appointments only: the rest (touches) never enter
+        int_lead_episodes, whose increment recomputes just these persons #}
+        create or replace table {{ persons_matched_aux('opening_changes') }} as
+        select distinct person_id from {{ this }}
+        where (opens_lead or record_kind = 'appointment')
+            and record_key in (select record_key from {{ persons_matched_aux('scope') }});
         delete from {{ this }} where record_key in (select record_key from {{ persons_matched_aux('scope') }});
         {%- endif %}
     {%- endif -%}
@@ -147,8 +153,14 @@ build describes. -#}
         select distinct person_id from {{ this }}
         where record_key in (select record_key from {{ persons_matched_aux('scope') }})
         except select person_id from {{ persons_matched_aux('changes') }};
+        insert into {{ persons_matched_aux('opening_changes') }}
+        select distinct person_id from {{ this }}
+        where (opens_lead or record_kind = 'appointment')
+            and record_key in (select record_key from {{ persons_matched_aux('scope') }})
+        except select person_id from {{ persons_matched_aux('opening_changes') }};
         {%- else %}
         create or replace table {{ persons_matched_aux('changes') }} (person_id varchar);
+        create or replace table {{ persons_matched_aux('opening_changes') }} (person_id varchar);
         {%- endif %}
         create or replace table {{ persons_matched_aux('build') }} as
         select {{ build + 1 }} as build, '{{ plan }}' as plan;
