@@ -13,7 +13,7 @@ BENCH_SIZES ?= 10000
 BENCH_FLAGS ?=
 PORT ?= 8501
 
-.PHONY: run test lint dagster bench setup demo-data pipeline app browser-deps
+.PHONY: run test lint dagster bench bench-day setup demo-data pipeline app browser-deps
 
 setup:  ## install uv if missing, then the locked environment
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
@@ -48,3 +48,6 @@ dagster: setup  ## the Dagster UI with every asset, sensor and schedule (run his
 
 bench: setup  ## scale run per size of BENCH_SIZES (e.g. BENCH_SIZES="10000 100000"; BENCH_FLAGS="--nice 10 --spark"); results in benchmarks/results/ (SCALE.md)
 	$(UV) run python benchmarks/scale_run.py --sizes $(BENCH_SIZES) $(BENCH_FLAGS)
+
+bench-day: setup  ## re-measure one new day on the scale warehouse `make bench` left (BENCH_SIZES=1000000): un-land, rebuild as of the day before, land the day
+	for size in $(BENCH_SIZES); do $(UV) run python benchmarks/scale_day.py --size $$size || exit 1; done

@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from scale.child_step import StepResult, run_step
-from scale.day_split import day_bounds
+from scale.scale_params import scale_params
 from scale.scale_report import PIPELINE_KEYS, RESULTS, write_report
 
 # Steps that make up "the pipeline" for the floor ratio (generate, floor, app queries excluded).
@@ -41,25 +41,9 @@ def run_size(leads: int, args: argparse.Namespace) -> dict[str, object]:
     done: dict[str, dict[str, object]] = (
         json.loads(done_path.read_text(encoding="utf-8")) if args.resume and done_path.exists() else {}
     )
-    day = args.end
-    as_of, next_as_of = day_bounds(day)
-    params: dict[str, object] = {
-        "leads": leads,
-        "months": args.months,
-        "seed": args.seed,
-        "max_faxes": args.max_faxes,
-        "end": day.isoformat(),  # the generator's last day is the day that lands incrementally
-        "day": day.isoformat(),
-        "gen_dir": str(work / "gen"),
-        "inbox": str(work / "inbox"),
-        "day_inbox": str(work / "day_inbox"),
-        "config_dir": str(work / "gen" / "config"),
-        "warehouse": str(work / "wh" / "warehouse.duckdb"),
-        "floor_db": str(work / "floor.duckdb"),
-        "dbt_target": str(work / "dbt_target"),
-        "as_of": as_of.isoformat(),
-        "next_as_of": next_as_of.isoformat(),
-    }
+    params = scale_params(
+        leads, work, months=args.months, seed=args.seed, max_faxes=args.max_faxes, day=args.end
+    )
     out: dict[str, object] = {
         "leads": leads,
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),

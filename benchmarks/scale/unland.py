@@ -1,0 +1,59 @@
+"""Undo the landing of the benchmark day on a scale warehouse: delete the day's raw rows, ingest-log and
+file-stat entries and its inbox copies. Scale steps are one-shot (the day lands once); un-landing lets
+the same large warehouse measure one new day again at another commit without re-ingesting history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+
+@dataclass
+class Unlanded:
+    raw_rows: dict[str, int] = field(default_factory=dict)
+    log_rows: int = 0
+    stat_rows: int = 0
+    inbox_files: int = 0
+    day_files: int = 0
+
+
+def unland_day(work: Path, memory_limit: str = "6GB") -> Unlanded:
+    """Remove every trace of work/day_inbox's files from work/wh/warehouse.duckdb and work/inbox."""
+    day_inbox, inbox = work / "day_inbox", work / "inbox"
+    names = sorted(p.relative_to(day_inbox) for p in day_inbox.rglob("*") if p.is_file())
+    out = Unlanded(day_files=len(names))
+    con = duckdb.connect(str(work / "wh" / "warehouse.duckdb"), config={"memory_limit": memory_limit})
+    try:
+        con.execute("create temp table day_files(name varchar)")
+        con.executemany("insert into day_files values (?)", [[p.name] for p in names])
+        tables = con.execute(
+            "select table_name from duckdb_columns() where column_name = 'source_file' "
+            "and schema_name = 'raw' and not internal group by all order by 1"
+        ).fetchall()
+        for (table,) in tables:
+            deleted = con.execute(
+                f"delete from raw.{table} where source_file in (select name from day_files)"
+            ).fetchone()[0]
+            if deleted:
+                out.raw_rows[table] = deleted
+        out.log_rows = con.execute(
+            "delete from raw.ingest_log where file in (select name from day_files)"
+        ).fetchone()[0]
+        has_stats = con.execute(
+            "select count(*) from duckdb_tables() "
+            "where schema_name = 'ingest_cache' and table_name = 'file_stats'"
+        ).fetchone()[0]
+        if has_stats:  # warehouses ingested before the file-stat cache have none
+            out.stat_rows = con.execute(
+                "delete from ingest_cache.file_stats where file in (select name from day_files)"
+            ).fetchone()[0]
+    finally:
+        con.close()
+    for rel in names:
+        copy = inbox / rel
+        if copy.exists():
+            copy.unlink()
+            out.inbox_files += 1
+    return out

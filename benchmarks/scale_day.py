@@ -1,0 +1,106 @@
+"""Re-measure one new day on an existing scale warehouse (`make bench` left it with the day landed):
+un-land the day, rebuild and score as of the day before, then land the day and run the pipeline
+(file landing -> updated call list). Needs no re-generation or re-ingest of history, so a 1M warehouse
+can measure the day at another commit in about 17 minutes instead of hours.
+
+    uv run python benchmarks/scale_day.py --size 1000000
+    make bench-day BENCH_SIZES=1000000
+
+Writes benchmarks/results/scale-day-<size>-<date>.json: each step's wall / CPU / peak RSS, the day's
+timeline, the slowest dbt nodes of the day's phase 1 and the plan every increment chose.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+from dataclasses import asdict
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import duckdb
+from scale.child_step import run_step
+from scale.scale_params import scale_params
+from scale.unland import unland_day
+
+RESULTS = Path(__file__).resolve().parent / "results"
+# As of the day before: full build, then what the day's publish patches (a real previous-day snapshot).
+BEFORE_DAY = ("dbt_full", "score", "dbt_scored", "actions", "publish")
+
+
+def _load() -> list[float]:
+    return [round(v, 2) for v in os.getloadavg()]
+
+
+def _commit() -> str:
+    out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False)
+    return out.stdout.strip() or "unknown"
+
+
+def _slowest_nodes(work: Path, top: int) -> list[list[object]]:
+    path = work / "wh" / "dbt_target" / "dbt_phase1" / "run_results.json"
+    results = json.loads(path.read_text(encoding="utf-8"))["results"]
+    ranked = sorted(results, key=lambda r: -r["execution_time"])[:top]
+    return [[r["unique_id"].split(".", 2)[-1], round(r["execution_time"], 2)] for r in ranked]
+
+
+def _plans(work: Path) -> dict[str, str]:
+    """The plan each increment recorded in its `<model>_run` table (increment / full / create)."""
+    con = duckdb.connect(str(work / "wh" / "warehouse.duckdb"), read_only=True)
+    try:
+        tables = con.execute(
+            "select table_schema || '.' || table_name from information_schema.columns "
+            "where table_catalog = current_database() and column_name = 'plan' and table_name like '%_run' "
+            "order by 1"
+        ).fetchall()
+        return {t: str(con.execute(f"select plan from {t}").fetchone()[0]) for (t,) in tables}
+    finally:
+        con.close()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--size", type=int, default=1_000_000)
+    ap.add_argument("--work", type=Path, default=Path("/tmp/ptleads_scale"))
+    ap.add_argument("--end", type=date.fromisoformat, default=date(2026, 6, 30), help="the landing day")
+    ap.add_argument("--skip-before", action="store_true", help="already as of the day before")
+    ap.add_argument("--top", type=int, default=25, help="slowest dbt nodes of the day to keep")
+    args = ap.parse_args()
+    work = args.work / str(args.size)
+    if not (work / "wh" / "warehouse.duckdb").exists() or not (work / "day_inbox").is_dir():
+        raise SystemExit(f"{work}: no scale warehouse with a day_inbox (make bench BENCH_SIZES={args.size})")
+    if not (work / "gen" / "config" / "practice.yaml").exists():
+        raise SystemExit(f"{work}/gen/config is gone: rerun make bench with BENCH_FLAGS=--keep")
+    params = scale_params(args.size, work, months=12, seed=1, max_faxes=10, day=args.end)
+    out: dict[str, object] = {
+        "leads": args.size,
+        "commit": _commit(),
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "load_average_start": _load(),
+        "steps": {},
+    }
+    if not args.skip_before:
+        unlanded = unland_day(work)
+        out["unlanded"] = asdict(unlanded)
+        print(f"[{args.size}] un-landed {unlanded.day_files} day files", flush=True)
+    for name in ([] if args.skip_before else list(BEFORE_DAY)) + ["incremental"]:
+        print(f"[{args.size}] {name} ... load {_load()}", flush=True)
+        result = run_step(name, params, work)
+        out["steps"][name] = {**result.as_json(), "load_average_end": _load()}
+        print(f"[{args.size}] {name}: {result.wall_s:.1f} s wall, {result.cpu_s:.1f} CPU", flush=True)
+    day = out["steps"]["incremental"]
+    call_list_line = next((line for line in day["timeline"] if "call list:" in line), None)
+    out["day_to_call_list_s"] = float(call_list_line.split("s ", 1)[0]) if call_list_line else None
+    out["day_phase1_slowest"] = _slowest_nodes(work, args.top)
+    out["day_plans"] = _plans(work)
+    out["load_average_end"] = _load()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"scale-day-{args.size}-{date.today().isoformat()}-{out['commit']}.json"
+    path.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
+    print(f"[{args.size}] day to call list {out['day_to_call_list_s']} s; written {path}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
