@@ -72,7 +72,7 @@ def main() -> None:
     if not (work / "wh" / "warehouse.duckdb").exists() or not (work / "day_inbox").is_dir():
         raise SystemExit(f"{work}: no scale warehouse with a day_inbox (make bench BENCH_SIZES={args.size})")
     if not (work / "gen" / "config" / "practice.yaml").exists():
-        raise SystemExit(f"{work}/gen/config is gone: rerun make bench with BENCH_FLAGS=--keep")
+        raise SystemExit(f"{work}/gen/config is gone (older scale runs deleted it): rerun make bench")
     params = scale_params(args.size, work, months=12, seed=1, max_faxes=10, day=args.end)
     out: dict[str, object] = {
         "leads": args.size,

@@ -83,8 +83,10 @@ def run_size(leads: int, args: argparse.Namespace) -> dict[str, object]:
     )
     out["peak_rss_mb"] = max(v["peak_rss_mb"] for v in step_data.values())
     out["load_average_end"] = _load()
-    if not args.keep:
-        shutil.rmtree(work / "gen", ignore_errors=True)
+    if not args.keep:  # the practice's config stays: scale_day.py re-runs the day with it
+        for path in (work / "gen").iterdir() if (work / "gen").is_dir() else ():
+            if path.name != "config":
+                shutil.rmtree(path) if path.is_dir() else path.unlink()
     return out
 
 
