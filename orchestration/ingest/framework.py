@@ -13,15 +13,16 @@ import hashlib
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
 from pathlib import Path
 
 import duckdb
 
+from orchestration.ingest import ingest_timeline
 from orchestration.ingest.file_chunks import ChunkMode
-from orchestration.ingest.file_stats import record_files, unread_files
+from orchestration.ingest.file_stats import record_files, unchanged_files
 from orchestration.ingest.ingest_commits import (
     BATCH_MAX_S,
     BATCH_MAX_S_POOLED,
@@ -30,7 +31,8 @@ from orchestration.ingest.ingest_commits import (
     ingest_cut_file,
     ready_file,
 )
-from orchestration.ingest.parse_pool import FileJob, file_jobs
+from orchestration.ingest.job_lookahead import Lookahead
+from orchestration.ingest.parse_pool import file_jobs
 from orchestration.ingest.records import ParsedFile, RawTable
 
 INGEST_LOG_DDL = """
@@ -105,6 +107,18 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection, sources: Iterable[Source])
     for source in sources:
         for table in source.tables:
             con.execute(table.create_sql())
+
+
+_NO_COMPANIONS = Source.__dataclass_fields__["companions"].default
+
+
+def folder_names(folder: Path) -> list[str]:
+    """The names of the files of `folder` (symlinks to files too), sorted; no stat a file where the file
+    system gives entry types."""
+    if not folder.is_dir():
+        return []
+    with os.scandir(folder) as entries:
+        return sorted(entry.name for entry in entries if entry.is_file())
 
 
 def _folder_files(folder: Path) -> list[Path]:
@@ -188,7 +202,54 @@ def ingest_source(
     workers: parse processes for a `parallel` source (None: PTLEADS_INGEST_WORKERS, else up to 2 cores).
     """
     with duckdb_single_thread(con):
-        return _ingest_source(con, source, inbox_dir, quarantine_dir, ctx, progress, workers)
+        return _SourceRun(con, source, inbox_dir, quarantine_dir, ctx, progress, workers).finish()
+
+
+def ingest_sources(
+    con: duckdb.DuckDBPyConnection,
+    sources: Sequence[Source],
+    inbox_dir: Path,
+    quarantine_dir: Path,
+    ctx: ParseContext,
+    progress: Callable[[str], None] = lambda _msg: None,
+    workers: int | None = None,
+) -> list[SourceReport]:
+    """ingest_source for each source in order, the sources overlapped: once a source's last files are in
+    the parse pool, the next source's first files are hashed and sent there too, so the workers parse them
+    while this process inserts and commits the tail of the one before (a source alone leaves both workers
+    idle through its last insert and COMMIT, and this process idle while its first files parse).
+
+    What is written is exactly what ingest_source writes, source after source: one writer, each source's
+    rows only after the one before committed; the next source's hashes and file stats are read in the open
+    transaction (they are its own rows, which the source before never writes)."""
+    names = [s.name for s in sources]
+    if len(set(names)) != len(names):
+        raise ValueError("each source once")
+    runs: dict[int, _SourceRun] = {}
+
+    def opener(number: int) -> Callable[[], None]:
+        def open_next() -> None:  # called when source number - 1 has every file in the pool
+            if number < len(sources) and number not in runs:
+                runs[number] = _SourceRun(
+                    con,
+                    sources[number],
+                    inbox_dir,
+                    quarantine_dir,
+                    ctx,
+                    progress,
+                    workers,
+                    opener(number + 1),
+                )
+                runs[number].jobs.prefetch()
+
+        return open_next
+
+    reports = []
+    with duckdb_single_thread(con):
+        for number in range(len(sources)):
+            opener(number)()  # a no-op when the source before already opened it
+            reports.append(runs.pop(number).finish())
+    return reports
 
 
 @contextlib.contextmanager
@@ -210,78 +271,87 @@ def duckdb_single_thread(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
             con.execute(f"SET threads = {threads}")
 
 
-def _ingest_source(
-    con: duckdb.DuckDBPyConnection,
-    source: Source,
-    inbox_dir: Path,
-    quarantine_dir: Path,
-    ctx: ParseContext,
-    progress: Callable[[str], None],
-    workers: int | None,
-) -> SourceReport:
-    ensure_raw_schema(con, [source])
-    report = SourceReport(source.name)
-    done, quarantined = _known_hashes(con, source.name)
-    batch = Batch(BATCH_MAX_S_POOLED if source.parallel else BATCH_MAX_S)
-    files = _folder_files(inbox_dir / source.name)
-    paths = [p for p in files if source.accepts(p)]
-    strays = stray_files(inbox_dir / source.name, source, paths, files)
-    paths, report.files_skipped, stats = unread_files(con, source.name, paths, done)
-    report.files_seen += report.files_skipped
-    hashed: list[tuple[Path, str]] = []  # files now known ingested, for the next run's quick check
-    for path in strays:
-        started = time.monotonic()
-        report.files_seen += 1
-        data = path.read_bytes()
-        sha = file_sha256(data)
-        if sha in done:
-            report.files_skipped += 1
-            continue
-        reason = f"file type {path.suffix or '(no extension)'} is not read by the {source.name} source"
-        _quarantine(batch, source, 0, path, len(data), sha, reason, quarantine_dir, started, quarantined)
-        report.files_quarantined += 1
-        report.quarantined.append(path.name)
-        progress(f"  {source.name}: quarantined {path.name}: {reason}")
-    jobs = _Lookahead(
-        file_jobs(paths, source.parse, ctx, set(done), source.parallel, workers, source.chunking)
-    )
-    try:
-        _ingest_jobs(con, source, jobs, batch, report, done, hashed, quarantine_dir, quarantined, progress)
-        # The files' stats commit with the last batch (one transaction, one WAL sync less per source).
-        if not batch.commit(con, source, also=lambda c: record_files(c, source.name, hashed, stats)):
-            record_files(con, source.name, hashed, stats)
-    except BaseException:
-        batch.rollback(con)  # a batch's rows may already be inserted in its open transaction
-        raise
-    return report
+class _SourceRun:
+    """One source's ingest: set up (known hashes, listing, file stats, stray files) when made, its files
+    hashed and sent to the pool as its jobs are taken, written by `finish`. all_sent: called once every
+    file is in the pool (ingest_sources opens the next source there)."""
 
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        source: Source,
+        inbox_dir: Path,
+        quarantine_dir: Path,
+        ctx: ParseContext,
+        progress: Callable[[str], None],
+        workers: int | None,
+        all_sent: Callable[[], None] | None = None,
+    ) -> None:
+        self.con, self.source, self.quarantine_dir, self.progress = con, source, quarantine_dir, progress
+        ensure_raw_schema(con, [source])
+        self.report = report = SourceReport(source.name)
+        self.done, self.quarantined = done, quarantined = _known_hashes(con, source.name)
+        self.batch = batch = Batch(BATCH_MAX_S_POOLED if source.parallel else BATCH_MAX_S)
+        folder = inbox_dir / source.name
+        names = folder_names(folder)
+        rest, skipped, self.stats = unchanged_files(con, source.name, folder, names)
+        report.files_seen = report.files_skipped = len(skipped)
+        # Only files not skipped unread become Paths: a skipped file was accepted when it was recorded.
+        files = [folder / name for name in rest]
+        paths = [p for p in files if source.accepts(p)]
+        carriers = paths
+        if source.companions is not _NO_COMPANIONS and skipped:  # a skipped fax still carries its sidecar
+            carriers = paths + [folder / name for name in skipped]
+        strays = stray_files(folder, source, carriers, files)
+        self.hashed: list[tuple[Path, str]] = []  # files now known ingested, for the next run's quick check
+        for path in strays:
+            started = time.monotonic()
+            report.files_seen += 1
+            data = path.read_bytes()
+            sha = file_sha256(data)
+            if sha in done:
+                report.files_skipped += 1
+                continue
+            reason = f"file type {path.suffix or '(no extension)'} is not read by the {source.name} source"
+            _quarantine(batch, source, 0, path, len(data), sha, reason, quarantine_dir, started, quarantined)
+            report.files_quarantined += 1
+            report.quarantined.append(path.name)
+            progress(f"  {source.name}: quarantined {path.name}: {reason}")
+        self.jobs = Lookahead(
+            file_jobs(
+                paths, source.parse, ctx, set(done), source.parallel, workers, source.chunking, all_sent
+            )
+        )
 
-class _Lookahead:
-    """The jobs in order, one of which may be taken early (`prefetch`): taking a job from file_jobs sends the
-    groups up to it to the pool, so workers parse them while a cut file's last chunks are inserted."""
-
-    def __init__(self, jobs: Iterator[FileJob]) -> None:
-        self._jobs = jobs
-        self._early: FileJob | None = None
-
-    def __iter__(self) -> Iterator[FileJob]:
-        return self
-
-    def __next__(self) -> FileJob:
-        if self._early is not None:
-            job, self._early = self._early, None
-            return job
-        return next(self._jobs)
-
-    def prefetch(self) -> None:
-        if self._early is None:
-            self._early = next(self._jobs, None)
+    def finish(self) -> SourceReport:
+        con, source, batch, hashed, stats = self.con, self.source, self.batch, self.hashed, self.stats
+        ingest_timeline.set_label(source.name)
+        try:
+            _ingest_jobs(
+                con,
+                source,
+                self.jobs,
+                batch,
+                self.report,
+                self.done,
+                hashed,
+                self.quarantine_dir,
+                self.quarantined,
+                self.progress,
+            )
+            # The files' stats commit with the last batch (one transaction, one WAL sync less per source).
+            if not batch.commit(con, source, also=lambda c: record_files(c, source.name, hashed, stats)):
+                record_files(con, source.name, hashed, stats)
+        except BaseException:
+            batch.rollback(con)  # a batch's rows may already be inserted in its open transaction
+            raise
+        return self.report
 
 
 def _ingest_jobs(
     con: duckdb.DuckDBPyConnection,
     source: Source,
-    jobs: _Lookahead,
+    jobs: Lookahead,
     batch: Batch,
     report: SourceReport,
     done: set[str],

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import duckdb
 import pyarrow as pa
 
+from orchestration.ingest import ingest_timeline
 from orchestration.ingest.parse_groups import RowSpan
 from orchestration.ingest.parse_pool import FileJob, ParsedTables
 from orchestration.ingest.records import describe_line_errors
@@ -187,6 +188,10 @@ class Batch:
             self._insert_held(con, source)
 
     def _insert_held(self, con: duckdb.DuckDBPyConnection, source: Source) -> None:
+        with ingest_timeline.span("write"):
+            self._insert_held_rows(con, source)
+
+    def _insert_held_rows(self, con: duckdb.DuckDBPyConnection, source: Source) -> None:
         started = time.monotonic()
         if not self.open:
             self.ingested_at = utcnow()
@@ -257,7 +262,8 @@ class Batch:
                 con.execute("INSERT INTO raw.ingest_log BY NAME SELECT * FROM log_rows")
             if also is not None:
                 also(con)
-            con.execute("COMMIT")
+            with ingest_timeline.span("write"):
+                con.execute("COMMIT")
         except Exception:
             self.rollback(con)
             raise
@@ -302,9 +308,10 @@ def ingest_cut_file(
             if isinstance(part, str):
                 con.execute("ROLLBACK")
                 return part
-            for name, rows in part.tables.items():
-                rows = rows.append_column(_FILE_FIELD, pa.repeat(job.path.name, rows.num_rows))
-                insert_rows(con, name, rows, source.name, ingested_at)
+            with ingest_timeline.span("write"):
+                for name, rows in part.tables.items():
+                    rows = rows.append_column(_FILE_FIELD, pa.repeat(job.path.name, rows.num_rows))
+                    insert_rows(con, name, rows, source.name, ingested_at)
             records += part.records
             parse_s += part.parse_s
             errors.extend(part.errors)
@@ -327,7 +334,8 @@ def ingest_cut_file(
             "INSERT INTO raw.ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [source.name, job.path.name, job.sha, job.size, records, status, reason, ingested_at, duration],
         )
-        con.execute("COMMIT")
+        with ingest_timeline.span("write"):
+            con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise

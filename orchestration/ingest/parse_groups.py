@@ -10,6 +10,7 @@ safety still work per file: a bad file never takes its neighbours with it.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -65,6 +66,7 @@ class GroupTables:
 
     tables: dict[str, pa.Table]
     files: list[FileRows | str]
+    busy: tuple[int, float, float] = (0, 0.0, 0.0)  # (pid, start, end) of the task: ingest_timeline
 
 
 Parse = Callable[[Path, Any], ParsedFile]
@@ -94,6 +96,7 @@ def parse_one(parse: Parse, path: Path, ctx: Any) -> ParsedFile | str:
 
 def parse_group(parse: Parse, paths: list[Path], ctx: Any) -> GroupTables:
     """Every file of the group parsed in order (see the module doc); never raises for a bad file."""
+    task_started = time.monotonic()
     with gc_paused():  # as parse_to_tables: generational GC over acyclic records costs more than the work
         parsed: list[ParsedFile | str] = []
         seconds: list[float] = []
@@ -119,7 +122,7 @@ def parse_group(parse: Parse, paths: list[Path], ctx: Any) -> GroupTables:
         # Freed by reference counting while the GC is still off: once it is on again, its first pass would
         # walk every row object still alive (measured ~10% of an HL7 v2 group's time).
         del parsed
-    return GroupTables(tables, files)
+    return GroupTables(tables, files, (os.getpid(), task_started, time.monotonic()))
 
 
 def _group_tables(parsed: list[ParsedFile | str], paths: list[Path]) -> dict[str, pa.Table]:

@@ -17,6 +17,7 @@ import logging
 import multiprocessing
 import os
 import sys
+import threading
 import time
 import types
 from collections import deque
@@ -29,6 +30,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from orchestration.ingest import ingest_timeline
 from orchestration.ingest.file_chunks import Chunk, ChunkMode, chunk_path, scan_file
 from orchestration.ingest.json_lines_read import gc_paused
 from orchestration.ingest.parse_groups import (
@@ -68,6 +70,7 @@ class ParsedTables:
     parse_s: float = 0.0
     verdict: str | None = None  # a chunk's QuarantineFile reason that came from its lines alone
     nbytes: int | None = None  # Arrow bytes of a group file's share (None: the tables' own)
+    busy: tuple[int, float, float] = (0, 0.0, 0.0)  # (pid, start, end) of the task: ingest_timeline
 
 
 Parse = Callable[[Path, Any], ParsedFile]
@@ -90,7 +93,8 @@ def parse_to_tables(parse: Parse, path: Path, ctx: Any) -> ParsedTables | str:
             return failure_reason(exc)
         records, errors = parsed.record_count, parsed.errors
         del parsed  # freed while the GC is off (see parse_groups.parse_group)
-    return ParsedTables(tables, records, errors, time.monotonic() - started)
+    ended = time.monotonic()
+    return ParsedTables(tables, records, errors, ended - started, busy=(os.getpid(), started, ended))
 
 
 def parse_chunk_to_tables(parse: Parse, path: Path, chunk: Chunk, ctx: Any) -> ParsedTables | str:
@@ -116,7 +120,9 @@ def parse_chunk_to_tables(parse: Parse, path: Path, chunk: Chunk, ctx: Any) -> P
             return f"parser failed: {type(exc).__name__}"
     shift = chunk.line_offset
     errors = [LineError(e.line + shift, e.reason) for e in parsed.errors] if shift else parsed.errors
-    return ParsedTables(tables, parsed.record_count, errors, time.monotonic() - started, verdict)
+    ended = time.monotonic()
+    busy = (os.getpid(), started, ended)
+    return ParsedTables(tables, parsed.record_count, errors, ended - started, verdict, busy=busy)
 
 
 class FileGroup:
@@ -140,7 +146,7 @@ class FileGroup:
             result = None
             if self.future is not None:
                 try:
-                    result = self.future.result()
+                    result = _result(self.future)
                 except BrokenProcessPool:  # a worker died (e.g. out of memory): this group in-process
                     name = self.jobs[0].path.name
                     log.warning("a parse worker died; %s and the files after it parse in-process", name)
@@ -148,6 +154,7 @@ class FileGroup:
                 self.future = None
             if result is None:
                 result = parse_group(self.parse, [j.path for j in self.jobs], self.ctx)
+            ingest_timeline.add("parse", result.busy[1], result.busy[2], result.busy[0])
             self._result = result
             at: dict[str, int] = {}
             for file in result.files:  # where each file's rows start in the group's tables
@@ -204,7 +211,10 @@ class FileJob:
         if self._group is not None:
             return self._group.outcome(self._slot)
         assert self._parse is not None
-        return parse_to_tables(self._parse, self.path, self._ctx)
+        parsed = parse_to_tables(self._parse, self.path, self._ctx)
+        if not isinstance(parsed, str):
+            ingest_timeline.add("parse", parsed.busy[1], parsed.busy[2], parsed.busy[0])
+        return parsed
 
     def submit_ahead(self, upto: int) -> None:
         """Send chunks [0, upto) not yet sent to the pool (when this job uses one); each is sent once."""
@@ -235,7 +245,10 @@ class FileJob:
                 future = self._chunk_futures.pop(number, None)
                 if future is not None:
                     try:
-                        yield future.result()
+                        part = _result(future)
+                        if not isinstance(part, str):
+                            ingest_timeline.add("parse", part.busy[1], part.busy[2], part.busy[0])
+                        yield part
                         continue
                     except BrokenProcessPool:
                         log.warning("a parse worker died; %s parses on in-process", self.path.name)
@@ -249,6 +262,14 @@ class FileJob:
             for pending in self._chunk_futures.values():
                 pending.cancel()
             self._chunk_futures.clear()
+
+
+def _result(future: Future) -> Any:
+    """The future's result; the parent's wait for it is recorded (ingest_timeline) when that is on."""
+    if not ingest_timeline.on() or future.done():
+        return future.result()
+    with ingest_timeline.span("wait"):
+        return future.result()
 
 
 def _submit(workers: int, fn: Callable[..., Any], *args: Any) -> Future | None:
@@ -277,9 +298,27 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     if _POOL is None or workers != _POOL_SIZE:
         _reset_pool()
         # spawn, not fork: the parent holds DuckDB's threads and locks, which a forked child would inherit.
-        _POOL = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+        _POOL = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_exit_with_parent,
+            initargs=(os.getpid(),),
+        )
         _POOL_SIZE = workers
     return _POOL
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Pool initializer: the worker ends when its parent does. The pool's queues never tell it (each worker
+    holds their write ends too), so a parent killed with -9 left both workers waiting for tasks for ever,
+    and holding the parent's stdout and stderr open (a caller reading them waited with them)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def _reset_pool() -> None:
@@ -324,12 +363,14 @@ def file_jobs(
     parallel: bool,
     workers: int | None = None,
     chunking: Callable[[Path], ChunkMode | None] | None = None,
+    all_sent: Callable[[], None] | None = None,
 ) -> Iterator[FileJob]:
     """Every file in order with its hash; parsing happens in `FileJob.outcome`/`parts`, in groups of small
     files (in-process, or ahead in the pool). Files whose hash is in `known` when read, or that repeat a
     file already grouped (a copy), are never grouped: the consumer skips them (or, a copy of a quarantined
     file, parses it alone). chunking: the chunk mode of a file (None: parse it whole); files over
-    CHUNK_BYTES are then cut."""
+    CHUNK_BYTES are then cut. all_sent: called once every file was read and its group closed (in the pool,
+    when it is used; the chunks of a cut last file are sent as they are consumed)."""
     workers = worker_count() if workers is None else workers
     total = sum(p.stat().st_size for p in paths) if parallel else 0
     warm = _POOL is not None and workers == _POOL_SIZE
@@ -397,5 +438,7 @@ def file_jobs(
         while pending and ready(pending[0]):
             yield hand_out()
     close_group()
+    if all_sent is not None:
+        all_sent()
     while pending:
         yield hand_out()

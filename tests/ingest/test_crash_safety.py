@@ -23,14 +23,19 @@ import sys
 from datetime import date
 from pathlib import Path
 import duckdb
-from orchestration.ingest.framework import ParseContext, ingest_source
+from orchestration.ingest import parse_pool
+from orchestration.ingest.framework import ParseContext, ingest_source, ingest_sources
 from orchestration.ingest.profiles import load_profiles
 from orchestration.ingest.sources import SOURCES
 root, config = Path(sys.argv[1]), Path(sys.argv[2])
 ctx = ParseContext(config, load_profiles(config))
 con = duckdb.connect(str(root / "w.duckdb"))
-for source in SOURCES:
-    ingest_source(con, source, root / "inbox", root / "quarantine", ctx)
+if sys.argv[3] == "overlapped":  # every source in one call, parsed in the pool (a small inbox: forced)
+    parse_pool.POOL_MIN_BYTES = 0
+    ingest_sources(con, SOURCES, root / "inbox", root / "quarantine", ctx, workers=2)
+else:
+    for source in SOURCES:
+        ingest_source(con, source, root / "inbox", root / "quarantine", ctx)
 con.close()
 """
 
@@ -96,12 +101,12 @@ def _add_generated(root: Path, generated: Path) -> None:
             shutil.copytree(folder, root / "inbox" / folder.name)
 
 
-def _run(root: Path, crash_at: int | None = None) -> int:
+def _run(root: Path, crash_at: int | None = None, mode: str = "one_by_one") -> int:
     env = {k: v for k, v in os.environ.items() if k != CRASH_ENV}
     if crash_at is not None:
         env[CRASH_ENV] = str(crash_at)
     proc = subprocess.run(
-        [sys.executable, "-c", INGEST_SCRIPT, str(root), str(REPO_ROOT / "config")],
+        [sys.executable, "-c", INGEST_SCRIPT, str(root), str(REPO_ROOT / "config"), mode],
         env=env,
         cwd=REPO_ROOT,
         capture_output=True,
@@ -134,19 +139,23 @@ def generated(tmp_path_factory) -> Path:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("crash_at", [1, 4, 10])
+@pytest.mark.parametrize(
+    ("crash_at", "mode"), [(1, "one_by_one"), (4, "one_by_one"), (10, "one_by_one"), (10, "overlapped")]
+)
 def test_kill_mid_transaction_then_rerun_equals_clean_run(
-    tmp_path: Path, crash_at: int, generated: Path
+    tmp_path: Path, crash_at: int, mode: str, generated: Path
 ) -> None:
     """The hook kills at the n-th file of the first source that has n files: 1 and 4 hit FHIR, 10 a later
-    source (EMR CSV), after earlier sources committed."""
+    source (EMR CSV), after earlier sources committed. overlapped: the killed run and its rerun ingest every
+    source in one ingest_sources call (later sources' files already in the parse pool at the kill); the
+    clean run is the one-by-one ingest."""
     clean, crashed = tmp_path / "clean", tmp_path / "crashed"
     for root in (clean, crashed):
         _make_inbox(root)
         _add_generated(root, generated)
     assert _run(clean) == 0
-    assert _run(crashed, crash_at=crash_at) == -signal.SIGKILL
-    assert _run(crashed) == 0
+    assert _run(crashed, crash_at=crash_at, mode=mode) == -signal.SIGKILL
+    assert _run(crashed, mode=mode) == 0
     expected = _state(clean)
     assert expected["fhir_patients"] and expected["webforms_submissions"]
     for table in (

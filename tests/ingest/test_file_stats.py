@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from orchestration.ingest import parse_pool
+from orchestration.ingest.framework import ParseContext, Source
 from orchestration.ingest.hl7v2 import HL7V2
+from orchestration.ingest.records import ParsedFile, RawTable
 
 
 def _siu(control: str, day: int) -> str:
@@ -72,3 +75,45 @@ def test_a_copy_under_a_new_name_is_read_once_then_recognised(warehouse, reads) 
     assert reads == ["a_copy.hl7"] and report.files_skipped == 2 and report.files_ok == 0
     reads.clear()
     assert warehouse.ingest(HL7V2).files_skipped == 2 and reads == []
+
+
+@dataclass(slots=True)
+class _NoteRow:
+    source_record_id: str
+
+
+_NOTES = RawTable("test_notes", _NoteRow)
+
+
+def _parse_note(path: Path, ctx: ParseContext) -> ParsedFile:
+    return ParsedFile(rows={_NOTES: [_NoteRow(path.read_text().strip())]})
+
+
+def _sidecar(path: Path) -> tuple[Path, ...]:
+    sidecar = path.with_suffix(".json")
+    return (sidecar,) if path.suffix != ".json" and sidecar.is_file() else ()
+
+
+# A source whose files carry a sidecar, as fax PDFs do (without OCR).
+_NOTE_SOURCE = Source(
+    name="notes",
+    tables=(_NOTES,),
+    parse=_parse_note,
+    accepts=lambda p: p.suffix == ".txt",
+    companions=_sidecar,
+)
+
+
+def test_a_file_skipped_unread_still_carries_its_sidecar(warehouse, reads) -> None:
+    """Files recognised unread never become stray candidates, yet the sidecar of one is still carried: it is
+    not quarantined as a file the source does not read."""
+    warehouse.drop("notes", "n1.txt", "N1")
+    warehouse.drop("notes", "n1.json", "{}")
+    first = warehouse.ingest(_NOTE_SOURCE)
+    assert (first.files_ok, first.files_quarantined) == (1, 0)
+    reads.clear()
+    warehouse.drop("notes", "n2.txt", "N2")
+    again = warehouse.ingest(_NOTE_SOURCE)
+    assert reads == ["n2.txt"] and (again.files_skipped, again.files_ok, again.files_quarantined) == (1, 1, 0)
+    assert sorted(p.name for p in (warehouse.inbox / "notes").iterdir()) == ["n1.json", "n1.txt", "n2.txt"]
+    assert warehouse.query("SELECT source_record_id FROM raw.test_notes ORDER BY 1") == [("N1",), ("N2",)]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import shutil
 import sys
@@ -15,8 +16,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.ingest import parse_pool
-from orchestration.ingest.framework import ParseContext, ingest_source
+from orchestration.ingest import framework, parse_pool
+from orchestration.ingest.framework import ParseContext, ingest_source, ingest_sources
+from orchestration.ingest.ingest_commits import Batch
 from orchestration.ingest.profiles import load_profiles
 from orchestration.ingest.sources import SOURCES
 
@@ -167,3 +169,39 @@ def test_a_value_arrow_cannot_store_quarantines_the_file_not_the_source(warehous
     assert report.quarantined == ["a_bad.jsonl"] and report.records == 1
     (reason,) = warehouse.query("SELECT reason FROM raw.ingest_log WHERE file = 'a_bad.jsonl'")[0]
     assert reason == "parser failed: UnicodeEncodeError"
+
+
+def test_sources_overlapped_write_what_one_at_a_time_writes(ingested, tmp_path, monkeypatch) -> None:
+    """ingest_sources opens the next source (hashes its files, sends them to the pool) before the source
+    before it has committed, and the warehouse is still exactly that of ingest_source one source at a time."""
+    gen, _ = ingested
+    inbox = tmp_path / "inbox"
+    shutil.copytree(gen / "inbox", inbox, ignore=shutil.ignore_patterns("fax"))
+    _add_edge_cases(inbox)
+    ctx = ParseContext(gen / "config", load_profiles(gen / "config"), warehouse_dir=tmp_path)
+    monkeypatch.setattr(parse_pool, "POOL_MIN_BYTES", 0)
+    serial = _ingest(inbox, tmp_path / "serial", ctx, workers=0)
+
+    events: list[tuple[str, str]] = []
+    real_init, real_commit = framework._SourceRun.__init__, Batch.commit
+
+    def opened(self, con, source, *args, **kwargs) -> None:
+        events.append(("open", source.name))
+        real_init(self, con, source, *args, **kwargs)
+
+    def committed(self, con, source, *args, **kwargs) -> bool:
+        events.append(("commit", source.name))
+        return real_commit(self, con, source, *args, **kwargs)
+
+    monkeypatch.setattr(framework._SourceRun, "__init__", opened)
+    monkeypatch.setattr(Batch, "commit", committed)
+    root = tmp_path / "overlapped"
+    shutil.copytree(inbox, root / "inbox")
+    with duckdb.connect(str(root / "w.duckdb")) as con:
+        reports = ingest_sources(con, STRUCTURED, root / "inbox", root / "quarantine", ctx, workers=2)
+
+    assert _snapshot(root / "w.duckdb", root / "quarantine") == serial
+    assert [r.source for r in reports] == [s.name for s in STRUCTURED]
+    for before, after in itertools.pairwise(STRUCTURED):
+        last_commit = max(i for i, e in enumerate(events) if e == ("commit", before.name))
+        assert events.index(("open", after.name)) < last_commit, (before.name, after.name, events)
