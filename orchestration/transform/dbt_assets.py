@@ -1,12 +1,15 @@
 """dbt models as Dagster assets, in two phases around Python scoring (tag `scored` = phase 2)."""
 
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 from dagster import AssetExecutionContext, AssetKey
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration.resources import PtleadsSettings, WarehouseResource, progress, settings_env
+from orchestration.transform.dbt_cli import pipeline_dbt_cli
+from orchestration.transform.dbt_daily_selection import daily_build_args, record_unit_tests_passed
 from orchestration.transform.dbt_project_files import DBT_PROJECT
 
 SCORED_TAG = "scored"
@@ -45,8 +48,12 @@ def _build(
     # The as-of reaches dbt as PTLEADS_AS_OF (settings_env), not --vars: new vars every run would force a
     # full re-parse of the project (macros/as_of.sql).
     with settings_env(resolved), warehouse.locked():
-        invocation = dbt.cli(["build"], context=context, target_path=target)
+        # A daily run leaves out unit tests of unchanged SQL and full-build-only tests (dbt_daily_selection)
+        args, fingerprint = daily_build_args(Path(DBT_PROJECT.project_dir), target, resolved.warehouse)
+        invocation = pipeline_dbt_cli(dbt).cli(args, context=context, target_path=target)
         yield from invocation.stream()
+    if fingerprint is not None:  # stream() raised had anything failed
+        record_unit_tests_passed(target, fingerprint)
     results = invocation.get_artifact("run_results.json").get("results", [])
     progress(f"dbt {phase}: done, {len(results)} models and tests")
 

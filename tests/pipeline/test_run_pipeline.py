@@ -142,6 +142,16 @@ def _write_inbox(inbox: Path) -> None:
     (forms / "webform_2025-06.jsonl").write_text("".join(json.dumps(r) + "\n" for r in lines))
 
 
+def _phase1_left_out_nodes(settings: Settings) -> tuple[int, int]:
+    """(unit tests, full_build_only data tests) the last phase-1 build ran (its run_results + manifest)."""
+    target = settings.warehouse.parent / "dbt_target" / "dbt_phase1"
+    ran = [r["unique_id"] for r in json.loads((target / "run_results.json").read_text())["results"]]
+    nodes = json.loads((target / "manifest.json").read_text())["nodes"]
+    unit = sum(1 for uid in ran if uid.startswith("unit_test."))
+    tagged = sum(1 for uid in ran if "full_build_only" in nodes.get(uid, {}).get("tags", []))
+    return unit, tagged
+
+
 def _marts(path: Path) -> dict[str, list[tuple]]:
     con = duckdb.connect(str(path), read_only=True)
     try:
@@ -223,6 +233,8 @@ def test_run_pipeline_end_to_end(tmp_path: Path) -> None:
     assert (settings.quarantine / "fhir" / "Broken.ndjson.reason.txt").exists()
 
     before = _marts(settings.snapshot)
+    unit, full_only = _phase1_left_out_nodes(settings)
+    assert unit > 0 and full_only > 0  # a first build runs every guard
     log_before = (
         duckdb.connect(str(settings.warehouse), read_only=True)
         .execute("SELECT count(*) FROM raw.ingest_log")
@@ -230,6 +242,9 @@ def test_run_pipeline_end_to_end(tmp_path: Path) -> None:
     )
     run_pipeline(settings, messages.append)
     assert _marts(settings.snapshot) == before
+    # A daily run (increment state present, SQL unchanged since its unit tests passed) leaves both out
+    # (orchestration/transform/dbt_daily_selection.py) and Dagster still materialises every asset.
+    assert _phase1_left_out_nodes(settings) == (0, 0)
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM raw.ingest_log").fetchone()[0] == log_before
 
