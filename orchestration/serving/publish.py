@@ -41,8 +41,10 @@ class PublishResult:
     def summary(self) -> str:
         n = {a: sum(1 for t in self.tables if t.action == a) for a in ("kept", "patched", "copied")}
         written = sum(t.written for t in self.tables)
+        restamped = sum(t.restamped for t in self.tables)
         return (
             f"tables kept {n['kept']}, patched {n['patched']}, copied {n['copied']}; {written} rows written"
+            + (f", {restamped} rows restamped (as_of)" if restamped else "")
         )
 
 

@@ -119,3 +119,32 @@ def test_a_previous_snapshot_that_is_mostly_free_space_is_not_reused(
     result = pub.publish(warehouse, snapshot, AS_OF)
     assert {t.action for t in result.tables} == {"copied"}  # started from an empty file
     assert "marts.huge" not in _tables(snapshot)
+
+
+def test_a_new_as_of_on_every_row_is_set_in_place_and_only_changed_rows_are_rewritten(
+    warehouse: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    """ml_lead_features stamps the run's as_of on every row: a new day must not make it 'all changed'."""
+    warehouse.execute(
+        "create table marts.features as select range as lead_id, range % 5 as f, "
+        "timestamp '2026-06-30 05:00' as as_of from range(4000)"
+    )
+    warehouse.execute(
+        "create table marts.stamped_small as "
+        "select range as id, timestamp '2026-06-30' as as_of from range(9)"
+    )
+    snapshot = tmp_path / "snapshot.duckdb"
+    pub.publish(warehouse, snapshot, AS_OF)
+    warehouse.execute("update marts.features set as_of = timestamp '2026-07-01 05:00'")
+    warehouse.execute("update marts.features set f = f + 100 where lead_id < 20")
+    warehouse.execute("update marts.stamped_small set as_of = timestamp '2026-07-01'")
+    result = {t.name: t for t in pub.publish(warehouse, snapshot, AS_OF).tables}
+    features, small = result["marts.features"], result["marts.stamped_small"]
+    assert (features.action, features.restamped) == ("patched", 4000 - features.written)
+    assert 20 <= features.written < 4000 * 0.25  # the 20 changed rows' buckets, not the whole table
+    assert (small.action, small.written, small.restamped) == ("patched", 0, 9)
+    fresh = tmp_path / "fresh.duckdb"
+    pub.publish(warehouse, fresh, AS_OF)
+    assert _tables(snapshot) == _tables(fresh)
+    again = {t.name: t.action for t in pub.publish(warehouse, snapshot, AS_OF).tables}
+    assert again["marts.features"] == again["marts.stamped_small"] == "kept"
