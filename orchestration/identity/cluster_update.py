@@ -11,11 +11,19 @@ its row. The result equals clustering every node (tests/identity/test_cluster_up
 
 from __future__ import annotations
 
+import hashlib
+
+import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from orchestration.identity.clustering import cluster_node_indexes
+from orchestration.identity.clustering import cluster_node_indexes, merge_components
+
+
+def person_id_of(cluster_key: str) -> str:
+    """A person's id: a hash of its cluster's representative node (stable as records arrive)."""
+    return "P" + hashlib.md5(cluster_key.encode()).hexdigest()[:15]
 
 
 def component_keys(keys: pa.Array, component: np.ndarray) -> pa.Array:
@@ -62,3 +70,113 @@ def cluster_subset(
     out = np.full(n_nodes, -1, dtype=np.int64)
     out[index] = index[representative]
     return out
+
+
+def recluster_touched(
+    session: duckdb.DuckDBPyConnection,
+    schema: str,
+    version: int | None,
+    cannot_link: str,
+    cannot_link_below_weight: float,
+) -> int:
+    """int_persons_clustered's day in place: the rows of the nodes whose component can have changed are
+    deleted and their clusters appended to temp table id_cluster_new (person_key, cluster_key, person_id,
+    component_key); every other row keeps its values and takes `version`. Returns how many nodes were
+    clustered again.
+
+    Affected: the touched nodes (records changed, pairs rescored: new, changed or gone), every node of an
+    old component holding one, and every node of an old component a rescored node now has a merge pair
+    with. Only pairs of rescored nodes differ from the last build, so an edge leaving that set would be an
+    old edge inside an old component already in it: the set is a union of whole new components (equal to
+    clustering every node; tests/identity/test_cluster_update.py). Reads the pairs of the rescored nodes
+    and those inside the set, not every merge pair of the history, and rewrites only those rows."""
+    previous = f'"{schema}"."int_persons_clustered"'
+    dirty = f'"{schema}"."int_record_matches_dirty"'
+    merge = f"coalesce(p.accepted, false) and not {cannot_link}"
+    session.execute(
+        f"""
+        create or replace temp table id_cluster_touched as
+        select person_key from "{schema}"."int_source_records_changes"
+        union select person_key from {dirty}
+        union select p.person_key_r from id_cluster_pairs as p
+        where p.person_key_l in (select person_key from {dirty}) and {merge}
+        union select p.person_key_l from id_cluster_pairs as p
+        where p.person_key_r in (select person_key from {dirty}) and {merge}
+        """
+    )
+    session.execute(
+        f"""
+        create or replace temp table id_cluster_affected_keys as
+        select person_key from id_cluster_touched
+        union
+        select person_key from {previous}
+        where component_key in (
+            select component_key from {previous}
+            where person_key in (select person_key from id_cluster_touched)
+        )
+        """
+    )
+    session.execute(
+        """
+        create or replace temp table id_cluster_nodes as
+        select
+            person_key,
+            cast(row_number() over (order by first_seen_at nulls last, person_key) - 1 as bigint) as node
+        from id_cluster_node_rows
+        semi join id_cluster_affected_keys using (person_key)
+        """
+    )
+    keys = session.sql("select person_key from id_cluster_nodes order by node").to_arrow_table().column(0)
+    keys = keys.combine_chunks() if isinstance(keys, pa.ChunkedArray) else keys
+    session.execute(
+        f"delete from {previous} where person_key in (select person_key from id_cluster_affected_keys)"
+    )
+    value = "null" if version is None else str(int(version))
+    session.execute(
+        f"update {previous} set source_version = {value} where source_version is distinct from {value}"
+    )
+    session.execute(
+        "create or replace temp table id_cluster_new "
+        "(person_key varchar, cluster_key varchar, person_id varchar, component_key varchar)"
+    )
+    if len(keys) == 0:
+        return 0
+    pairs = session.sql(
+        f"""
+        select l.node as left_node, r.node as right_node, p.match_weight,
+            coalesce(p.accepted, false) as accepted, coalesce(p.vetoed, false) as vetoed,
+            {merge} as is_merge
+        from id_cluster_pairs as p
+        inner join id_cluster_nodes as l on p.person_key_l = l.person_key
+        inner join id_cluster_nodes as r on p.person_key_r = r.person_key
+        where {merge} or {cannot_link}
+        order by p.match_weight desc, p.person_key_l, p.person_key_r
+        """
+    ).to_arrow_table()
+    left, right = pairs.column("left_node").to_numpy(), pairs.column("right_node").to_numpy()
+    merges = pairs.column("is_merge").to_numpy().astype(bool)
+    component = merge_components(len(keys), left[merges], right[merges])
+    representative = cluster_node_indexes(
+        len(keys),
+        left,
+        right,
+        pairs.column("match_weight").to_numpy(),
+        pairs.column("accepted").to_numpy().astype(bool),
+        pairs.column("vetoed").to_numpy().astype(bool),
+        cannot_link_below_weight,
+    )
+    cluster_keys = keys.take(pa.array(representative))
+    session.register(
+        "id_cluster_new_src",
+        pa.table(
+            {
+                "person_key": keys,
+                "cluster_key": cluster_keys,
+                "person_id": [person_id_of(k) for k in cluster_keys.to_pylist()],
+                "component_key": component_keys(keys, component),
+            }
+        ),
+    )
+    session.execute("insert into id_cluster_new select * from id_cluster_new_src")
+    session.unregister("id_cluster_new_src")
+    return len(keys)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import duckdb
 
+from orchestration.identity.node_profiles import MAX_LISTED_KEYS, sql_string
+
 
 def update_kept_pairs(con: duckdb.DuckDBPyConnection, pairs: str, written_with: str | None = None) -> None:
     """In place, after `score_changed_pairs` on the same connection: delete from the table `pairs` (the
@@ -38,34 +40,47 @@ def update_kept_pairs(con: duckdb.DuckDBPyConnection, pairs: str, written_with: 
 
 
 def _update_kept_pairs_of_known_nodes(con: duckdb.DuckDBPyConnection, pairs: str, written_with: str) -> None:
-    # A pair's nodes are all in `written_with`: "not clean" is "in written_with and not clean" (changed or
-    # gone; new nodes have no pairs yet), and a kept pair's record keys are its nodes' there.
+    # A pair's nodes are all in `written_with`: "not clean" is changed or gone (id_dirty_nodes, id_gone_nodes;
+    # new nodes have no pairs yet), and a kept pair's record keys are its nodes' there, so only nodes whose
+    # row may differ from it (id_touched_nodes) can have moved. The few keys are written into the SQL as
+    # constant lists: DuckDB filters the scan of every pair with them instead of probing a join.
     con.execute(
-        f"""
-        create or replace temp table id_stale_nodes as
-        select person_key from {written_with} anti join id_clean_nodes using (person_key)
-        """
+        "create or replace temp table id_stale_nodes as "
+        "select person_key from id_dirty_nodes union select person_key from id_gone_nodes"
     )
-    con.execute(
-        f"""
-        delete from {pairs}
-        where person_key_l in (select person_key from id_stale_nodes)
-            or person_key_r in (select person_key from id_stale_nodes)
-        """
-    )
+    stale = _keys(con, "select person_key from id_stale_nodes")
+    for side in ("l", "r"):
+        if stale:
+            con.execute(
+                f"delete from {pairs} where person_key_{side} in ({_listed(stale, 'id_stale_nodes')})"
+            )
     con.execute(
         f"""
         create or replace temp table id_moved_nodes as
         select n.person_key, n.record_key
-        from id_nodes as n
+        from id_touched_nodes as n
         inner join {written_with} as w on n.person_key = w.person_key and n.record_key <> w.record_key
         """
     )
+    moved = _keys(con, "select person_key from id_moved_nodes")
     for side in ("l", "r"):
-        con.execute(
-            f"""
-            update {pairs} as p set record_key_{side} = m.record_key
-            from id_moved_nodes as m
-            where p.person_key_{side} = m.person_key
-            """
-        )
+        if moved:
+            con.execute(
+                f"""
+                update {pairs} as p set record_key_{side} = m.record_key
+                from id_moved_nodes as m
+                where p.person_key_{side} = m.person_key
+                    and p.person_key_{side} in ({_listed(moved, "id_moved_nodes")})
+                """
+            )
+
+
+def _keys(con: duckdb.DuckDBPyConnection, sql: str) -> list[str]:
+    return [key for (key,) in con.execute(sql).fetchall() if key is not None]
+
+
+def _listed(keys: list[str], table: str) -> str:
+    """An IN list: the keys as constants when few, else a subquery on `table` (which holds them)."""
+    if len(keys) > MAX_LISTED_KEYS:
+        return f"select person_key from {table}"
+    return ", ".join(sql_string(k) for k in keys)

@@ -15,6 +15,9 @@ from dataclasses import dataclass
 
 import duckdb
 
+# Up to this many changed person_keys are written into the SQL as a constant list.
+MAX_LISTED_KEYS = 200_000
+
 # The profile columns of a node, in id_nodes' order.
 NODE_COLUMNS = (
     "person_key",
@@ -118,22 +121,51 @@ def node_source(
     return NodeSource(version=version)
 
 
-def build_nodes(con: duckdb.DuckDBPyConnection, records: str, source: NodeSource) -> None:
-    """Create the temp table id_nodes (NODE_COLUMNS) for `records` as `source` says."""
+def build_nodes(
+    con: duckdb.DuckDBPyConnection, records: str, source: NodeSource, as_view: bool = False
+) -> None:
+    """Create id_nodes (NODE_COLUMNS) for `records` as `source` says. With previous profiles also
+    id_changed_keys (the person_keys recomputed) and id_fresh_nodes (their profiles now; a key without a
+    named record now has none). `as_view`: id_nodes is a view (previous profiles of the other keys, then
+    the fresh ones) for a caller that reads it once, not a copy of every node."""
     columns = ", ".join(NODE_COLUMNS)
     if source.previous is None:
-        con.execute(f"create or replace temp table id_nodes as {profile_sql(records)}")
+        drop_temp(con, "id_nodes")
+        con.execute(f"create temp table id_nodes as {profile_sql(records)}")
         return
     con.execute(
         f"create or replace temp table id_changed_keys as select distinct person_key from {source.changed}"
     )
-    fresh = profile_sql(records, "and person_key in (select person_key from id_changed_keys)")
+    # The changed keys as a constant list (when few): DuckDB filters the records' scan with it instead of
+    # probing a join with every record.
+    keys = [k for (k,) in con.execute("select person_key from id_changed_keys").fetchall() if k is not None]
+    if len(keys) <= MAX_LISTED_KEYS:
+        only = "and person_key in (" + (", ".join(sql_string(k) for k in keys) or "null") + ")"
+    else:
+        only = "and person_key in (select person_key from id_changed_keys)"
+    con.execute(f"create or replace temp table id_fresh_nodes as {profile_sql(records, only)}")
+    drop_temp(con, "id_nodes")
     con.execute(
         f"""
-        create or replace temp table id_nodes as
+        create temp {"view" if as_view else "table"} id_nodes as
         select {columns} from {source.previous}
-        where person_key not in (select person_key from id_changed_keys)
+        anti join id_changed_keys using (person_key)
         union all
-        select {columns} from ({fresh})
+        select {columns} from id_fresh_nodes
         """
     )
+
+
+def drop_temp(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Drop the temp table or view `name` if there is one."""
+    for kind in ("view", "table"):
+        found = con.execute(
+            f"select count(*) from duckdb_{kind}s() where temporary and {kind}_name = ?", [name]
+        ).fetchone()[0]
+        if found:
+            con.execute(f"drop {kind} {name}")
+
+
+def sql_string(value: str) -> str:
+    """A SQL string literal."""
+    return "'" + value.replace("'", "''") + "'"

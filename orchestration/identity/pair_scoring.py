@@ -14,6 +14,13 @@ import pyarrow as pa
 
 from orchestration.identity.config import COMPARISONS, IdentityConfig, veto_levels
 from orchestration.identity.name_variants import name_canonical_rows
+from orchestration.identity.node_changes import (
+    HASH_EXPR,
+    NODE_HASH_SQL,
+    mark_all_nodes,
+    mark_changed_nodes,
+    same_salt_hash,
+)
 from orchestration.identity.node_profiles import NodeSource, build_nodes
 
 # Each rule is a conjunction of equal node columns; a pair is a candidate if any rule holds.
@@ -54,14 +61,7 @@ BLOCKING_RULES: tuple[tuple[str, ...], ...] = (
 # A node's profile fingerprint (with the scoring parameters): a node whose fingerprint is unchanged since
 # the last build keeps every pair it had with other unchanged nodes, so only pairs touching new or
 # changed nodes are scored again (incremental matching, identical to a full rescoring).
-_NODE_HASH_SQL = """
-create or replace temp table id_node_hashes as
-select
-    person_key,
-    md5(concat_ws('|', {salt}, first_norm, last_norm, cast(dob as varchar), phone, email, zip))
-        as profile_hash
-from id_nodes
-"""
+# (the node profile hash and the nodes a day touched: orchestration.identity.node_changes)
 
 _NODE_EXTRAS_SQL = """
 create or replace temp table id_nodes_ext as
@@ -80,7 +80,7 @@ select
     -- equal for a DOB and the same DOB with day and month swapped
     least(month(n.dob), day(n.dob)) * 100 + greatest(month(n.dob), day(n.dob)) as birth_day_month_set,
     coalesce(canon.first_canon, [n.first_norm]) as first_canon,
-    n.person_key not in (select person_key from id_clean_nodes) as dirty
+    n.person_key in (select person_key from id_dirty_nodes) as dirty
 from id_nodes as n
 left join canon on n.first_norm = canon.name
 """
@@ -250,12 +250,14 @@ def changed_pairs_relation(
     config: IdentityConfig,
     previous_nodes: str | None,
     nodes: NodeSource | None = None,
+    known: bool = False,
 ) -> duckdb.DuckDBPyRelation:
     """`score_changed_pairs` kept inside DuckDB (a temp table on `con`), for the dbt model to write: at 1M
     leads the scored pairs as one Arrow table in Python passed 15 GB beside DuckDB's memory cap, while a
     DuckDB table stays under the cap (it spills). `nodes`: where the node profiles come from (default:
-    a group-by over every record)."""
-    sql = _changed_pairs_sql(con, records, config, previous_nodes, nodes)
+    a group-by over every record). `known`: the pairs were written with exactly `previous_nodes` (see
+    `update_kept_pairs`' written_with), which lets a day touch only the nodes it recomputed."""
+    sql = _changed_pairs_sql(con, records, config, previous_nodes, nodes, known)
     con.execute(
         "create or replace temp table id_changed_pairs as "
         f"select * from ({sql}) order by person_key_l, person_key_r"
@@ -269,23 +271,23 @@ def _changed_pairs_sql(
     config: IdentityConfig,
     previous_nodes: str | None,
     nodes: NodeSource | None = None,
+    known: bool = False,
 ) -> str:
-    """Builds the node temp tables (id_nodes, id_node_hashes, id_clean_nodes, id_candidates) and returns
-    the query scoring the candidate pairs that touch a dirty node (all pairs when there is no previous)."""
-    build_nodes(con, records, nodes or NodeSource(version=None))
-    con.execute(_NODE_HASH_SQL.format(salt=_sql_literal(config_fingerprint(config))))
-    if previous_nodes is None:
-        con.execute("create or replace temp table id_clean_nodes (person_key varchar)")
+    """Builds the node temp tables (id_nodes, id_dirty_nodes: new or changed, id_gone_nodes: in
+    `previous_nodes` and gone, id_touched_nodes: the nodes whose row may differ from `previous_nodes`,
+    id_candidates) and returns the query scoring the candidate pairs that touch a dirty node (all pairs when
+    there is no previous)."""
+    source = nodes or NodeSource(version=None)
+    salt = _sql_literal(config_fingerprint(config))
+    if (
+        known
+        and previous_nodes is not None
+        and source.previous == previous_nodes
+        and same_salt_hash(con, previous_nodes, salt)
+    ):
+        mark_changed_nodes(con, records, source, salt)
     else:
-        con.execute(
-            f"""
-            create or replace temp table id_clean_nodes as
-            select current.person_key
-            from id_node_hashes as current
-            inner join {previous_nodes} as known
-                on current.person_key = known.person_key and current.profile_hash = known.profile_hash
-            """
-        )
+        mark_all_nodes(con, records, source, salt, previous_nodes)
     names = pa.table(
         {"name": [n for n, _ in name_canonical_rows()], "canonical": [c for _, c in name_canonical_rows()]}
     )
@@ -314,6 +316,12 @@ def _changed_pairs_sql(
     """
 
 
+def same_salt(con: duckdb.DuckDBPyConnection, previous_nodes: str, config: IdentityConfig) -> bool:
+    """Whether the node table `previous_nodes` was hashed with these scoring parameters and comparison SQL
+    (int_identity_nodes rehashes every node when they change, so a few rows tell)."""
+    return same_salt_hash(con, previous_nodes, _sql_literal(config_fingerprint(config)))
+
+
 def node_hashes(con: duckdb.DuckDBPyConnection, records: str, config: IdentityConfig) -> pa.Table:
     """Profile hash of every identity node of `records`: what the next incremental build compares with."""
     table = node_table(con, records, config, NodeSource(version=None))
@@ -327,7 +335,7 @@ def node_table(
     and the records version it describes (`nodes.version`), as a temp table on `con`: what the next
     build compares its hashes with and copies unchanged profiles from."""
     build_nodes(con, records, nodes)
-    con.execute(_NODE_HASH_SQL.format(salt=_sql_literal(config_fingerprint(config))))
+    con.execute(NODE_HASH_SQL.format(salt=_sql_literal(config_fingerprint(config))))
     version = "null" if nodes.version is None else str(int(nodes.version))
     con.execute(
         f"""
@@ -336,6 +344,28 @@ def node_table(
         from id_nodes as n
         inner join id_node_hashes as h using (person_key)
         order by n.person_key
+        """
+    )
+    return con.table("id_node_table")
+
+
+def changed_node_table(
+    con: duckdb.DuckDBPyConnection, records: str, config: IdentityConfig, nodes: NodeSource
+) -> duckdb.DuckDBPyRelation:
+    """`node_table`'s rows of the person_keys `nodes.changed` lists only (those that still have a node), for
+    updating the previous node table (`nodes.previous`) in place: delete the changed keys, append these.
+    Needs copy-forward profiles (`nodes.previous`)."""
+    if nodes.previous is None:
+        raise ValueError("changed_node_table needs the previous node profiles")
+    build_nodes(con, records, nodes, as_view=True)
+    version = "null" if nodes.version is None else str(int(nodes.version))
+    salt = _sql_literal(config_fingerprint(config))
+    con.execute(
+        f"""
+        create or replace temp table id_node_table as
+        select *, {HASH_EXPR.format(salt=salt)} as profile_hash, cast({version} as bigint) as source_version
+        from id_fresh_nodes
+        order by person_key
         """
     )
     return con.table("id_node_table")

@@ -3,19 +3,43 @@
 
 Built after int_record_matches, so the next build's matching can tell which nodes are new or changed
 and score only the pairs that touch them. The next build also copies the profiles of nodes whose records
-did not change (int_source_records_changes) and recomputes only the others (node_profiles.node_source);
-`--vars '{identity_full_refresh: true}'` recomputes every node."""
+did not change (int_source_records_changes) and recomputes only the others (node_profiles.node_source).
+
+A dbt incremental model: when the profiles here describe the previous records version (copy-forward), the
+rows of the changed person_keys are deleted and their profiles now appended, and every row takes the new
+version; the other rows are not rewritten. Otherwise (also when the scoring parameters changed, which
+changes every hash), or with `--vars '{identity_full_refresh: true}'`, every node is recomputed (the rows
+deleted, all appended)."""
 
 from orchestration.identity import NodeSource, identity_config_for, node_source, node_table
+from orchestration.identity.pair_scoring import changed_node_table, same_salt
 from orchestration.settings import Settings
 
 
 def model(dbt, session):
-    dbt.config(materialized="table")
+    dbt.config(materialized="incremental", incremental_strategy="append")
     dbt.ref("int_record_matches")  # ordering: the hashes describe the pairs just scored
     dbt.ref("int_source_records").create_view("id_hash_records", replace=True)
     schema = dbt.this.schema
+    config = identity_config_for(Settings().config_dir)
     nodes = node_source(session, schema, "int_source_records", schema, "int_identity_nodes")
-    if str(dbt.config.get("identity_full_refresh")).lower() in ("true", "1"):
-        nodes = NodeSource(version=nodes.version)
-    return node_table(session, "id_hash_records", identity_config_for(Settings().config_dir), nodes)
+    full = str(dbt.config.get("identity_full_refresh")).lower() in ("true", "1")
+    if not dbt.is_incremental:
+        return node_table(
+            session, "id_hash_records", config, NodeSource(version=nodes.version) if full else nodes
+        )
+    this = f'"{schema}"."int_identity_nodes"'
+    # A full recompute also when the scoring parameters changed: every hash changes with them.
+    if full or nodes.previous != this or not same_salt(session, this, config):
+        rows = node_table(
+            session, "id_hash_records", config, NodeSource(version=nodes.version) if full else nodes
+        )
+        session.execute(f"delete from {this}")  # after: copied profiles are read from this table
+        return rows
+    changed = changed_node_table(session, "id_hash_records", config, nodes)
+    session.execute(f"delete from {this} where person_key in (select person_key from id_changed_keys)")
+    version = "null" if nodes.version is None else str(int(nodes.version))
+    session.execute(
+        f"update {this} set source_version = {version} where source_version is distinct from {version}"
+    )
+    return changed

@@ -7,19 +7,19 @@ first, ties by keys) as integer arrays: the per-pair Python objects cost 48 s at
 about 7 s. Most pairs are cannot-links (2.7M of 3.0M at 100k leads) and only those inside one component
 of the merge pairs can stop a merge, so only those are read.
 
-Daily, only the components the day touched are clustered again (orchestration.identity.cluster_update):
-when the last build's rows describe the previous int_source_records version, the touched nodes are the
-person_keys whose records changed (int_source_records_changes) and the nodes whose pairs were rescored
-(int_record_matches_dirty); every other node keeps its row. Otherwise, or with identity_full_refresh,
-every node is clustered. The nodes clustered again are listed in int_persons_clustered_changes."""
-
-import hashlib
+A dbt incremental model. Daily, only the components the day touched are clustered again, in place
+(orchestration.identity.cluster_update.recluster_touched): when the last build's rows describe the previous
+int_source_records version, the touched nodes are the person_keys whose records changed
+(int_source_records_changes) and the nodes whose pairs were rescored (int_record_matches_dirty); their rows
+and those of their components are replaced, every other row keeps its values. Otherwise, or with
+identity_full_refresh, every node is clustered. The nodes clustered again are listed in
+int_persons_clustered_changes."""
 
 import numpy as np
 import pyarrow as pa
 
 from orchestration.identity import cluster_node_indexes, identity_config_for, merge_components
-from orchestration.identity.cluster_update import affected_nodes, cluster_subset, component_keys
+from orchestration.identity.cluster_update import component_keys, person_id_of, recluster_touched
 from orchestration.settings import Settings
 
 _PAIRS_SQL = """
@@ -80,13 +80,8 @@ def _previous(session, schema: str, version: int | None) -> bool:
     )
 
 
-def model(dbt, session):
-    dbt.config(materialized="table")
-    dbt.ref("int_identity_nodes").create_view("id_cluster_node_rows", replace=True)
-    dbt.ref("int_record_matches").create_view("id_cluster_pairs", replace=True)
-    config = identity_config_for(Settings().config_dir)
-    cannot_link = _CANNOT_LINK.format(weight=config.cannot_link_below_weight)
-    schema = dbt.this.schema
+def _cluster_all(session, cannot_link: str, cannot_link_below_weight: float) -> None:
+    """Every node clustered: temp table id_cluster_new (person_key, cluster_key, person_id, component_key)."""
     session.execute(
         """
         create or replace temp table id_cluster_nodes as
@@ -96,63 +91,23 @@ def model(dbt, session):
         from id_cluster_node_rows
         """
     )
-    version = _one(session, "select max(source_version) from id_cluster_node_rows")[0]
-    full = str(dbt.config.get("identity_full_refresh")).lower() in ("true", "1")
-    incremental = not full and _previous(session, schema, version)
     keys = session.sql("select person_key from id_cluster_nodes order by node").to_arrow_table().column(0)
     keys = keys.combine_chunks() if isinstance(keys, pa.ChunkedArray) else keys
-    merge_filter = f"where coalesce(p.accepted, false) and not {cannot_link}"
-    if incremental:
-        # Components need no order: the merge pairs of the whole history as two integer arrays.
-        edges = session.sql(f"{_PAIRS_SQL} {merge_filter}").to_arrow_table()
-        component = merge_components(
-            len(keys), edges.column("left_node").to_numpy(), edges.column("right_node").to_numpy()
-        )
-        previous = f'"{schema}"."int_persons_clustered"'
-        touched = session.sql(
-            f"""
-            select person_key from "{schema}"."int_source_records_changes"
-            union select person_key from "{schema}"."int_record_matches_dirty"
-            """
-        ).to_arrow_table()
-        session.register("id_cluster_touched", touched)
-        mates = session.sql(
-            f"""
-            select person_key from {previous}
-            where component_key in (
-                select component_key from {previous}
-                where person_key in (select person_key from id_cluster_touched)
-            )
-            """
-        ).to_arrow_table()
-        session.unregister("id_cluster_touched")
-        mask = affected_nodes(
-            component,
-            keys,
-            touched.column(0).combine_chunks(),
-            mates.column(0).combine_chunks().cast(pa.string()),
-        )
-    else:
-        mask = np.ones(len(keys), dtype=bool)
-    session.register("id_cluster_affected", pa.table({"node": np.flatnonzero(mask)}))
     merges = session.sql(
         f"""{_PAIRS_SQL}
-        semi join id_cluster_affected as a on l.node = a.node
-        {merge_filter}
+        where coalesce(p.accepted, false) and not {cannot_link}
         order by p.match_weight desc, p.person_key_l, p.person_key_r
         """
     ).to_arrow_table()
-    if not incremental:
-        component = merge_components(
-            len(keys), merges.column("left_node").to_numpy(), merges.column("right_node").to_numpy()
-        )
+    component = merge_components(
+        len(keys), merges.column("left_node").to_numpy(), merges.column("right_node").to_numpy()
+    )
     session.register(
         "id_cluster_components", pa.table({"node": np.arange(len(keys)), "component": component})
     )
     guards = session.sql(
         f"""
-        select pairs.* from ({_PAIRS_SQL} semi join id_cluster_affected as a on l.node = a.node
-            where {cannot_link}) as pairs
+        select pairs.* from ({_PAIRS_SQL} where {cannot_link}) as pairs
         inner join id_cluster_components as cl on pairs.left_node = cl.node
         inner join id_cluster_components as cr on pairs.right_node = cr.node
         where cl.component = cr.component
@@ -160,63 +115,52 @@ def model(dbt, session):
     ).to_arrow_table()
     session.unregister("id_cluster_components")
     pairs = pa.concat_tables([merges, guards.cast(merges.schema)])
-    left, right = pairs.column("left_node").to_numpy(), pairs.column("right_node").to_numpy()
-    arrays = (pairs.column("match_weight").to_numpy(), pairs.column("accepted").to_numpy())
-    if incremental:
-        representative = cluster_subset(
-            len(keys),
-            mask,
-            left,
-            right,
-            *arrays,
-            pairs.column("vetoed").to_numpy(),
-            config.cannot_link_below_weight,
-        )
-    else:
-        representative = cluster_node_indexes(
-            len(keys),
-            left,
-            right,
-            *arrays,
-            pairs.column("vetoed").to_numpy(),
-            config.cannot_link_below_weight,
-        )
-    index = np.flatnonzero(mask)
-    cluster_keys = keys.take(pa.array(representative[index]))
+    representative = cluster_node_indexes(
+        len(keys),
+        pairs.column("left_node").to_numpy(),
+        pairs.column("right_node").to_numpy(),
+        pairs.column("match_weight").to_numpy(),
+        pairs.column("accepted").to_numpy(),
+        pairs.column("vetoed").to_numpy(),
+        cannot_link_below_weight,
+    )
+    cluster_keys = keys.take(pa.array(representative))
     session.register(
-        "id_cluster_new",
+        "id_cluster_new_src",
         pa.table(
             {
-                "person_key": keys.take(pa.array(index)),
+                "person_key": keys,
                 "cluster_key": cluster_keys,
-                "person_id": [
-                    "P" + hashlib.md5(k.encode()).hexdigest()[:15] for k in cluster_keys.to_pylist()
-                ],
-                "component_key": component_keys(keys, component).take(pa.array(index)),
+                "person_id": [person_id_of(k) for k in cluster_keys.to_pylist()],
+                "component_key": component_keys(keys, component),
             }
         ),
     )
-    session.register(
-        "id_cluster_component_keys",
-        pa.table({"person_key": keys, "component_key": component_keys(keys, component)}),
-    )
-    kept = (
-        f"""
-        union all
-        select p.person_key, p.cluster_key, p.person_id, c.component_key
-        from "{schema}"."int_persons_clustered" as p
-        inner join id_cluster_component_keys as c using (person_key)
-        anti join id_cluster_new as n using (person_key)
-        """
-        if incremental
-        else ""
-    )
+    session.execute("create or replace temp table id_cluster_new as select * from id_cluster_new_src")
+    session.unregister("id_cluster_new_src")
+
+
+def model(dbt, session):
+    dbt.config(materialized="incremental", incremental_strategy="append")
+    dbt.ref("int_identity_nodes").create_view("id_cluster_node_rows", replace=True)
+    dbt.ref("int_record_matches").create_view("id_cluster_pairs", replace=True)
+    config = identity_config_for(Settings().config_dir)
+    cannot_link = _CANNOT_LINK.format(weight=config.cannot_link_below_weight)
+    schema = dbt.this.schema
+    version = _one(session, "select max(source_version) from id_cluster_node_rows")[0]
+    full = str(dbt.config.get("identity_full_refresh")).lower() in ("true", "1")
+    incremental = dbt.is_incremental and not full and _previous(session, schema, version)
+    if incremental:
+        recluster_touched(session, schema, version, cannot_link, config.cannot_link_below_weight)
+    else:
+        if dbt.is_incremental:
+            session.execute(f'delete from "{schema}"."int_persons_clustered"')
+        _cluster_all(session, cannot_link, config.cannot_link_below_weight)
     version_sql = "null" if version is None else str(int(version))
     session.execute(
         f"""
         create or replace temp table id_cluster_out as
-        select *, cast({version_sql} as bigint) as source_version
-        from (select * from id_cluster_new {kept})
+        select *, cast({version_sql} as bigint) as source_version from id_cluster_new
         """
     )
     # The nodes clustered again (all of them when rebuilt), for int_persons_matched; the row with no
@@ -232,7 +176,4 @@ def model(dbt, session):
         select cast({version_sql} as bigint), {str(not incremental).lower()}, person_key from id_cluster_new
         """
     )
-    for name in ("id_cluster_affected", "id_cluster_new", "id_cluster_component_keys"):
-        session.unregister(name)
-    session.execute("drop table id_cluster_nodes")
     return session.table("id_cluster_out")

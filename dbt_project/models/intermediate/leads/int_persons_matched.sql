@@ -14,9 +14,12 @@
     pre_hook="{{ persons_matched_prepare() }}",
     post_hook="{{ persons_matched_commit() }}",
 ) }}
+-- depends_on: {{ ref('int_source_records') }}
 {%- set increment = persons_matched_plan() == 'increment' %}
+-- In an increment the records this SQL can read: those in scope and the named records of the persons
+-- they can attach to (<model>_records, written by the pre-hook), not all history.
 with records as {{ not_materialized() }} (
-    select * from {{ ref('int_source_records') }}
+    select * from {{ persons_matched_aux('records') if increment else ref('int_source_records') }}
 ),
 
 -- The records this build assigns: all, or in an increment those in scope.

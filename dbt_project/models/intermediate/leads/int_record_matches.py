@@ -35,24 +35,20 @@ def _exists(session, schema: str, name: str) -> bool:
     )
 
 
-def _record_dirty_nodes(session, schema: str, version: int | None, previous_nodes: str | None) -> None:
-    """The nodes whose pairs this build rescored (new, changed or gone), for int_persons_clustered, kept per
-    int_source_records version (a second build of one version adds to the first's)."""
+def _record_dirty_nodes(session, schema: str, version: int | None) -> None:
+    """The nodes whose pairs this build rescored (new, changed or gone: id_dirty_nodes, id_gone_nodes), for
+    int_persons_clustered, kept per int_source_records version (a second build of one version adds to the
+    first's)."""
     table = f'"{schema}"."int_record_matches_dirty"'
     # Spark runs this model in a fresh in-memory DuckDB (scale.spark_python_models): no schema there yet.
     session.execute(f'create schema if not exists "{schema}"')
     session.execute(f"create table if not exists {table} (source_version bigint, person_key varchar)")
     session.execute(f"delete from {table} where source_version is distinct from ?", [version])
-    gone = (
-        f"union select person_key from {previous_nodes} anti join id_nodes using (person_key)"
-        if previous_nodes
-        else ""
-    )
     session.execute(
         f"""
         insert into {table}
         select ?, person_key from (
-            select person_key from id_nodes anti join id_clean_nodes using (person_key) {gone}
+            select person_key from id_dirty_nodes union select person_key from id_gone_nodes
         )
         """,
         [version],
@@ -105,7 +101,7 @@ def model(dbt, session):
     nodes = node_source(session, schema, "int_source_records", schema, "int_identity_nodes")
     if not dbt.is_incremental:
         changed = changed_pairs_relation(session, "id_source_records", config, None)
-        _record_dirty_nodes(session, schema, nodes.version, None)
+        _record_dirty_nodes(session, schema, nodes.version)
         _record_state(session, schema, nodes.version)
         return changed
     previous_nodes = None
@@ -116,8 +112,10 @@ def model(dbt, session):
     # No previous hashes: every node counts as new, so every kept pair is deleted and all are rescored.
     # Scored into a DuckDB temp table (not Python memory) before the kept pairs are touched.
     written_with = None if previous_nodes is None else _written_with(session, schema, previous_nodes)
-    changed = changed_pairs_relation(session, "id_source_records", config, previous_nodes, nodes)
-    _record_dirty_nodes(session, schema, nodes.version, previous_nodes)
+    changed = changed_pairs_relation(
+        session, "id_source_records", config, previous_nodes, nodes, known=written_with is not None
+    )
+    _record_dirty_nodes(session, schema, nodes.version)
     update_kept_pairs(session, f'"{schema}"."int_record_matches"', written_with)
     _record_state(session, schema, nodes.version)
     return changed
