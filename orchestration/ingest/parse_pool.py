@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import importlib
 import logging
 import multiprocessing
 import os
@@ -326,6 +327,29 @@ def _reset_pool() -> None:
     if _POOL is not None:
         _POOL.shutdown(wait=False, cancel_futures=True)
         _POOL = None
+
+
+def start_workers(workers: int | None = None) -> None:
+    """Start the parse workers now, in the background: their interpreter start and imports (~1 s) then
+    overlap the caller's own set-up (a run loads its Dagster definitions first) instead of delaying the
+    first source large enough for the pool. A warm pool also takes smaller inboxes (POOL_WARM_MIN_BYTES)."""
+    workers = worker_count() if workers is None else workers
+    if workers < 2:
+        return
+    with contextlib.suppress(BrokenProcessPool), _importable_main():
+        pool = _pool(workers)
+        for _ in range(workers):  # one task each: the pool starts a process per task while none is idle
+            pool.submit(_import_parsers)
+
+
+# The structured sources' parser modules (not the fax source's: OCR imports take ~0.5 CPU-s, and faxes
+# parse in-process unless an inbox of them is large).
+_PARSER_MODULES = ("calls", "eligibility", "email", "emr_csv", "fhir", "hl7v2", "sms", "web", "webforms")
+
+
+def _import_parsers() -> None:
+    for name in _PARSER_MODULES:
+        importlib.import_module(f"orchestration.ingest.{name}")
 
 
 def shutdown_pool() -> None:

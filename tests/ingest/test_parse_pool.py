@@ -205,3 +205,22 @@ def test_sources_overlapped_write_what_one_at_a_time_writes(ingested, tmp_path, 
     for before, after in itertools.pairwise(STRUCTURED):
         last_commit = max(i for i, e in enumerate(events) if e == ("commit", before.name))
         assert events.index(("open", after.name)) < last_commit, (before.name, after.name, events)
+
+
+def test_workers_start_ahead_only_for_a_long_history(tmp_path) -> None:
+    """run_pipeline starts the parse workers before loading its definitions when the inbox holds a long
+    history (their ~1 s start then overlaps that load); a small inbox never pays for them."""
+    from orchestration.pipeline import LONG_HISTORY_FILES, _long_history
+
+    folder = tmp_path / "inbox" / "hl7v2"
+    folder.mkdir(parents=True)
+    for n in range(LONG_HISTORY_FILES - 1):
+        (folder / f"m{n}.hl7").touch()
+    assert not _long_history(tmp_path / "inbox")
+    (tmp_path / "inbox" / "fhir").mkdir()
+    (tmp_path / "inbox" / "fhir" / "Patient.ndjson").touch()
+    assert _long_history(tmp_path / "inbox")
+
+    parse_pool.shutdown_pool()
+    parse_pool.start_workers(2)
+    assert len(parse_pool.pool_children_pids()) == 2  # started, not waited for
