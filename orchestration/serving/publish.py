@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.serving import bucket_state
 from orchestration.serving.snapshot_sync import TableSync, sync_table
 
 SNAPSHOT_SCHEMAS = ("ref", "marts")
@@ -120,12 +121,14 @@ def publish(con: duckdb.DuckDBPyConnection, snapshot: Path, as_of: datetime) -> 
 def _drop_unpublished(con: duckdb.DuckDBPyConnection, keep: set[tuple[str, str]]) -> None:
     """Tables (and then empty schemas) of the previous snapshot the warehouse no longer publishes."""
     held = con.execute(
-        "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ?", [TARGET]
+        "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ? AND schema_name <> ?",
+        [TARGET, bucket_state.SCHEMA],
     ).fetchall()
     for schema, name in held:
         if (schema, name) not in keep:
             con.execute(f'DROP TABLE {TARGET}."{schema}"."{name}"')
-    wanted = {schema for schema, _ in keep} | {"main"}
+            bucket_state.forget(con, TARGET, f"{schema}.{name}")
+    wanted = {schema for schema, _ in keep} | {"main", bucket_state.SCHEMA}
     for (schema,) in con.execute(
         "SELECT schema_name FROM duckdb_schemas() WHERE database_name = ? AND NOT internal", [TARGET]
     ).fetchall():

@@ -22,12 +22,15 @@ from dataclasses import dataclass
 
 import duckdb
 
+from orchestration.serving import bucket_state
+
 DELTA_MIN_ROWS = 20_000  # smaller tables that changed are copied whole: as cheap, and simpler
 ROWS_PER_BUCKET = 4  # a changed row rewrites its bucket: ~4 rows each time
 MAX_DELTA_SHARE = 0.25  # more rows than this in changed buckets: copying the table whole is cheaper
 MAX_DEAD_SHARE = 0.2  # deleted rows a patched table may carry (DuckDB keeps some); past it, rewrite it
 STAMP_COLUMNS = ("as_of",)  # a column of one value per table (the run's as-of) is compared on its own
 CHANGED = "_ptleads_changed_buckets"
+SOURCE_SUMS = "_ptleads_source_buckets"
 VIEW_ROWS = "_ptleads_view_rows"
 
 
@@ -127,6 +130,16 @@ def _restamp(con: duckdb.DuckDBPyConnection, dst: str, stamps: dict[str, object]
 
 
 def _sync(con: duckdb.DuckDBPyConnection, src: str, target: str, schema: str, name: str) -> TableSync:
+    label = f"{schema}.{name}"
+    done = _sync_big(con, src, target, schema, name)
+    if done is None:
+        bucket_state.forget(con, target, label)  # written another way: its stored sums no longer hold
+        done = _sync_whole(con, src, target, schema, name)
+    return done
+
+
+def _sync_whole(con: duckdb.DuckDBPyConnection, src: str, target: str, schema: str, name: str) -> TableSync:
+    """A new or re-typed table, or a small one: copied whole unless its rows (stamps aside) are the same."""
     dst = _quote(target, schema, name)
     label = f"{schema}.{name}"
     wanted = columns(con, src)
@@ -134,40 +147,70 @@ def _sync(con: duckdb.DuckDBPyConnection, src: str, target: str, schema: str, na
         rows = copy_table(con, src, target, schema, name)
         return TableSync(label, "copied", rows, rows)
     stamps = _stamps(con, src, dst, wanted)
+    row_hash = _row_hash(wanted, stamps)
+    total = f"count(*), sum({row_hash}::HUGEINT)"
+    rows = con.execute(f"SELECT count(*) FROM {src}").fetchone()[0]
+    if (
+        con.execute(f"SELECT {total} FROM {dst}").fetchone()
+        != con.execute(f"SELECT {total} FROM {src}").fetchone()
+    ):
+        return TableSync(label, "copied", copy_table(con, src, target, schema, name), rows)
+    restamped = _restamp(con, dst, stamps, rows)
+    return TableSync(label, "patched" if restamped else "kept", rows, 0, restamped)
+
+
+def _row_hash(wanted: list[tuple[str, str]], stamps: dict[str, object]) -> str:
     hashed = [c for c, _ in wanted if c not in stamps] or [c for c, _ in wanted]
-    row_hash = f"hash({', '.join(_quote(c) for c in hashed)})"
+    return f"hash({', '.join(_quote(c) for c in hashed)})"
+
+
+def _sync_big(
+    con: duckdb.DuckDBPyConnection, src: str, target: str, schema: str, name: str
+) -> TableSync | None:
+    """Patch a big table by bucket (module doc); None when it is not one to patch."""
+    dst = _quote(target, schema, name)
+    label = f"{schema}.{name}"
+    wanted = columns(con, src)
+    if columns(con, dst) != wanted:
+        return None
     rows = con.execute(f"SELECT count(*) FROM {src}").fetchone()[0]
     held = con.execute(f"SELECT count(*) FROM {dst}").fetchone()[0]
     if rows < DELTA_MIN_ROWS:
-        total = f"count(*), sum({row_hash}::HUGEINT)"
-        if (
-            con.execute(f"SELECT {total} FROM {dst}").fetchone()
-            != con.execute(f"SELECT {total} FROM {src}").fetchone()
-        ):
-            return TableSync(label, "copied", copy_table(con, src, target, schema, name), rows)
-        restamped = _restamp(con, dst, stamps, rows)
-        return TableSync(label, "patched" if restamped else "kept", rows, 0, restamped)
+        return None
     if _physical_rows(con, target, schema, name) > (1 + MAX_DEAD_SHARE) * max(held, 1):
+        bucket_state.forget(con, target, label)  # rewritten whole to drop the deleted rows it carries
         return TableSync(label, "copied", copy_table(con, src, target, schema, name), rows)
+    stamps = _stamps(con, src, dst, wanted)
+    row_hash = _row_hash(wanted, stamps)
     bits = min(max(1, math.ceil(math.log2(rows / ROWS_PER_BUCKET))), 40)
+    signature = f"{bits}|{row_hash}|{wanted}"
     bucket = f"({row_hash} >> {64 - bits})"
     per_bucket = f"SELECT {bucket} AS b, count(*) AS n, sum({row_hash}::HUGEINT) AS f FROM"
+    known = bucket_state.matches(con, target, label, signature, held)
+    held_sums = bucket_state.sums(target, label) if known else f"({per_bucket} {dst} GROUP BY b)"
+    sums = _quote("temp", "main", SOURCE_SUMS)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {SOURCE_SUMS} AS {per_bucket} {src} GROUP BY b")
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {CHANGED} AS "
-        f"WITH s AS ({per_bucket} {src} GROUP BY b), d AS ({per_bucket} {dst} GROUP BY b) "
-        "SELECT coalesce(s.b, d.b) AS b, coalesce(s.n, 0) AS n FROM s FULL JOIN d ON s.b = d.b "
-        "WHERE s.n IS DISTINCT FROM d.n OR s.f IS DISTINCT FROM d.f"
+        f"SELECT coalesce(s.b, d.b) AS b, coalesce(s.n, 0) AS n FROM {sums} AS s FULL JOIN {held_sums} AS d "
+        "ON s.b = d.b WHERE s.n IS DISTINCT FROM d.n OR s.f IS DISTINCT FROM d.f"
     )
     try:
         buckets, written = con.execute(f"SELECT count(*), coalesce(sum(n), 0) FROM {CHANGED}").fetchone()
         written = int(written)
         if written > MAX_DELTA_SHARE * rows:
-            return TableSync(label, "copied", copy_table(con, src, target, schema, name), rows)
+            copied = copy_table(con, src, target, schema, name)
+            bucket_state.record(con, target, label, signature, copied, sums, None)
+            return TableSync(label, "copied", copied, rows)
         if buckets:
             con.execute(f"DELETE FROM {dst} WHERE {bucket} IN (SELECT b FROM {CHANGED})")
             con.execute(f"INSERT INTO {dst} SELECT * FROM {src} WHERE {bucket} IN (SELECT b FROM {CHANGED})")
+        bucket_state.record(
+            con, target, label, signature, rows, sums, _quote("temp", "main", CHANGED) if known else None
+        )
     finally:
         con.execute(f"DROP TABLE IF EXISTS {CHANGED}")
+        con.execute(f"DROP TABLE IF EXISTS {SOURCE_SUMS}")
     restamped = _restamp(con, dst, stamps, rows)  # the re-inserted rows already carry the new stamp
     if buckets == 0 and not restamped:
         return TableSync(label, "kept", rows, 0)

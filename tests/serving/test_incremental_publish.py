@@ -11,8 +11,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration.serving import bucket_state, snapshot_sync
 from orchestration.serving import publish as pub
-from orchestration.serving import snapshot_sync
 
 AS_OF = datetime(2026, 7, 1, 5, 0)
 
@@ -39,12 +39,36 @@ def warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> duckdb.DuckDBP
 
 
 def _tables(path: Path) -> dict[str, list[tuple]]:
+    """Every published table's rows (the publish step's own bucket sums aside: see _stored_sums_hold)."""
     with duckdb.connect(str(path), read_only=True) as con:
-        names = con.execute("select schema_name, table_name from duckdb_tables() order by 1, 2").fetchall()
+        names = con.execute(
+            "select schema_name, table_name from duckdb_tables() where schema_name <> ? order by 1, 2",
+            [bucket_state.SCHEMA],
+        ).fetchall()
         return {
             f"{s}.{t}": sorted(con.execute(f'select * from "{s}"."{t}"').fetchall(), key=repr)
             for s, t in names
         }
+
+
+def _stored_sums_hold(path: Path) -> int:
+    """Every stored bucket sum equals the one recomputed from the snapshot's rows; returns the tables held."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        heads = con.execute(
+            f"select table_name, signature, rows from {bucket_state.SCHEMA}.bucket_heads"
+        ).fetchall()
+        for table, signature, rows in heads:
+            bits, row_hash, _ = signature.split("|", 2)
+            assert con.execute(f"select count(*) from {table}").fetchone()[0] == rows
+            bucket = f"(({row_hash}) >> {64 - int(bits)})"
+            recomputed = (
+                f"select {bucket} as b, count(*) as n, sum(({row_hash})::hugeint) as f "
+                f"from {table} group by b"
+            )
+            stored = f"select b, n, f from {bucket_state.SCHEMA}.bucket_sums where table_name = '{table}'"
+            for a, b in ((recomputed, stored), (stored, recomputed)):
+                assert con.execute(f"select count(*) from ({a} except all {b})").fetchone()[0] == 0, table
+        return len(heads)
 
 
 def _types(path: Path, table: str) -> list[tuple]:
@@ -83,14 +107,21 @@ def test_republish_writes_only_what_changed_and_equals_a_fresh_copy(
     fresh = tmp_path / "fresh" / "snapshot.duckdb"
     pub.publish(warehouse, fresh, AS_OF)
     assert _tables(snapshot) == _tables(fresh)
+    assert _stored_sums_hold(snapshot) == 3  # the big tables (big, steady, the eligibility view)
     assert "marts.dropped_later" not in _tables(snapshot)
     assert "raw.not_published" not in _tables(snapshot)
     assert _types(snapshot, "raw.ingest_log") == _types(fresh, "raw.ingest_log")
     assert again.counts == pub.publish(warehouse, fresh, AS_OF).counts
 
+    warehouse.execute("update marts.big set v = 'changed' where k in (3, 4)")
+    patched = pub.publish(warehouse, snapshot, AS_OF)  # compared against the stored sums this time
+    assert {t.name: t.action for t in patched.tables}["marts.big"] == "patched"
+    assert _stored_sums_hold(snapshot) == 3
     unchanged = pub.publish(warehouse, snapshot, AS_OF)
     assert {t.action for t in unchanged.tables} == {"kept"}
-    assert _tables(snapshot) == _tables(fresh)
+    fresh_again = tmp_path / "fresh_again" / "snapshot.duckdb"
+    pub.publish(warehouse, fresh_again, AS_OF)
+    assert _tables(snapshot) == _tables(fresh_again)
 
 
 def test_a_table_mostly_rewritten_is_copied_whole(
