@@ -80,11 +80,24 @@ lets DuckDB skip the scans a semi-join on an empty list would still make. -#}
     {{ return(run_query('select count(*) = 0 from ' ~ relation).columns[0].values()[0]) }}
 {%- endmacro %}
 
+{#- A side table of an increment: <schema>.<model>_<suffix>, or <schema>_state.<model>_<suffix> where an
+increment keeps its state out of the published schema (the marts increments: macros/incremental_marts.sql);
+none when neither exists. -#}
+{% macro test_scope_side_table(relation, suffix) -%}
+    {%- for schema in [relation.schema, relation.schema ~ '_state'] -%}
+        {%- set side = api.Relation.create(database=relation.database, schema=schema,
+            identifier=relation.identifier ~ '_' ~ suffix) -%}
+        {%- if test_scope_table_exists(side) -%}
+            {{ return(side) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(none) }}
+{%- endmacro %}
+
 {#- The plan this model's last build recorded (<model>_run: create / full / increment), or none. -#}
 {% macro test_scope_plan(relation) -%}
-    {%- set run = api.Relation.create(database=relation.database, schema=relation.schema,
-        identifier=relation.identifier ~ '_run') -%}
-    {%- if not test_scope_table_exists(run) -%}
+    {%- set run = test_scope_side_table(relation, 'run') -%}
+    {%- if run is none -%}
         {{ return(none) }}
     {%- endif -%}
     {{ return(run_query('select plan from ' ~ run).columns[0].values()[0]) }}
@@ -95,7 +108,8 @@ else `true`. Each increment names its rows the way its pre-hook deleted them: in
 dirty ids (incremental_source_records; the FHIR-patient clause is a superset since the dirty ids are closed
 over FHIR borrowing), three lead models by the persons in <model>_changes (incremental_lead_hooks), any
 other model whose <model>_run says 'increment' by the one-column <model>_scope table its pre-hook deleted
-by (int_persons_matched, int_touches_attributed: record_key). A model without such state is tested whole.
+by (int_persons_matched, int_touches_attributed: record_key; the marts increments keep theirs in marts_state).
+A model without such state is tested whole.
 This trusts that an increment writes only rows of its scope (each model's SQL filters on the same table);
 the replay test (increments equal a full rebuild) is what checks that. -#}
 {% macro test_increment_predicate(relation) -%}
@@ -127,9 +141,8 @@ the replay test (increments equal a full rebuild) is what checks that. -#}
         {#- The convention of int_persons_matched and int_touches_attributed, for any other increment: its
         pre-hook deletes (and the model's SQL recomputes) the rows whose value of one column is listed in
         <model>_scope. -#}
-        {%- set scope = api.Relation.create(database=relation.database, schema=relation.schema,
-            identifier=relation.identifier ~ '_scope') -%}
-        {%- if test_scope_table_exists(scope) -%}
+        {%- set scope = test_scope_side_table(relation, 'scope') -%}
+        {%- if scope is not none -%}
             {%- set keyed = adapter.get_columns_in_relation(scope) | map(attribute='name') | list -%}
             {%- set present = adapter.get_columns_in_relation(relation) | map(attribute='name') | list -%}
             {%- if keyed | length == 1 and keyed[0] in present -%}
