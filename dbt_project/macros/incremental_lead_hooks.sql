@@ -17,6 +17,8 @@ int_touches_attributed) and deletes their rows; the post-hook writes the build c
                 {{ lead_scope_resolved() }}
             {%- elif this.identifier == 'int_lead_appointments' -%}
                 {{ lead_scope_appointments() }}
+            {%- elif this.identifier == 'fct_appointments' -%}
+                {{ lead_scope_appointment_copies() }}
             {%- else -%}
                 {{ lead_scope_touches() }}
             {%- endif -%}
@@ -74,14 +76,17 @@ that hour (1M day: 572,520 persons from 53,479 changed), slot and first name alo
     delete from {{ this }} where person_id in (select person_id from {{ lead_aux('changes') }})
 {%- endmacro %}
 
-{#- Persons changed upstream, plus those whose FHIR coverage, location or practitioner rows are new. -#}
+{#- Persons whose lead-opening records were assigned again or changed, or whose episodes changed (the model
+reads episodes and their opening records' details, no touch), plus those whose FHIR coverage, location or
+practitioner rows are new. <M>_before keeps what the consumers read of their leads (id, person, receipt) for
+the post-hook's <M>_diff. -#}
 {% macro lead_scope_resolved() -%}
     {%- set pm = lead_relation('int_persons_matched') -%}
     {%- set new_sides = run_query('select (select count(*) from (' ~ lead_side_new('coverages') ~ ')) + '
         ~ '(select count(*) from (' ~ lead_side_new('locations') ~ ')) + (select count(*) from ('
         ~ lead_side_new('practitioners') ~ '))').columns[0].values()[0] -%}
     create or replace table {{ lead_aux('changes') }} as
-    {{ lead_upstream_persons() }}
+    {{ lead_persons_of([('int_persons_matched', 'opening_changes'), ('int_lead_episodes', 'changes')]) }}
     {%- if new_sides > 0 %}
     union
     select person_id from {{ pm }}
@@ -100,6 +105,9 @@ that hour (1M day: 572,520 persons from 53,479 changed), slot and first name alo
     {%- endif %};
     create or replace table {{ lead_aux('leads') }} as
     select lead_id from {{ this }} where person_id in (select person_id from {{ lead_aux('changes') }});
+    create or replace table {{ lead_aux('before') }} as
+    select lead_id, person_id, received_at from {{ this }}
+    where person_id in (select person_id from {{ lead_aux('changes') }});
     delete from {{ this }} where person_id in (select person_id from {{ lead_aux('changes') }})
 {%- endmacro %}
 
@@ -109,13 +117,15 @@ ids that list several persons (the latest report's person holds the appointment)
 {% macro lead_scope_appointments() -%}
     {%- set pm = lead_relation('int_persons_matched') -%}
     {%- set changes = lead_aux('changes') -%}
-    {%- set resolved_leads = lead_aux('leads', lead_relation('int_leads_resolved')) -%}
+    {%- set diff = lead_aux('diff', lead_relation('int_leads_resolved')) -%}
+    {#- appointment records assigned again or changed; persons whose leads changed (id, receipt) and the
+    persons holding an appointment on such a lead; appointments whose start passed since the last as-of #}
     {%- set first -%}
         create or replace table {{ changes }} as
-        {{ lead_upstream_persons() }}
+        {{ lead_persons_of([('int_persons_matched', 'opening_changes'), ('int_leads_resolved', 'diff')]) }}
         union
         select person_id from {{ this }}
-        where lead_id in (select lead_id from {{ resolved_leads }}) and {{ lead_upstream_changed('int_leads_resolved') }}
+        where lead_id in (select lead_id from {{ diff }}) and {{ lead_upstream_changed('int_leads_resolved') }}
         union
         select person_id from {{ this }}
         where start_at > (select as_of from {{ lead_aux('state') }}) and start_at <= {{ as_of() }}
@@ -138,6 +148,8 @@ ids that list several persons (the latest report's person holds the appointment)
             and person_id not in (select person_id from {{ changes }})
     {%- endset -%}
     {%- do run_query(referred) -%}
+    {%- set hl7_raw = lead_source('hl7v2', 'hl7v2_appointments') -%}
+    {%- set emr_raw = lead_source('emr_csv', 'emr_csv_appointments') -%}
     {%- set ns = namespace(done=false) -%}
     {%- for _ in range(8) if not ns.done -%}
         {%- set grow -%}
@@ -147,21 +159,26 @@ ids that list several persons (the latest report's person holds the appointment)
                 where record_kind = 'appointment' and source in ('hl7v2', 'emr_csv')
                     and person_id in (select person_id from {{ changes }})
             ),
-            {#- every raw version's appointment id (a superset of the as-of's: more persons, never fewer) #}
-            reports as (
-                select source, source_record_id, 'h' || coalesce(filler_id, placer_id) as appointment_key
-                from {{ lead_source('hl7v2', 'hl7v2_appointments') }}
+            {#- the appointment ids of their records in every raw version (a superset of the as-of's: more
+            persons, never fewer), then every raw record reporting one of those ids #}
+            appointment_keys as (
+                select 'h' || coalesce(filler_id, placer_id) as appointment_key
+                from {{ hl7_raw }}
                 where coalesce(filler_id, placer_id) is not null
-                union all
-                select source, source_record_id, 'e' || coalesce(appointment_id, source_record_id) as appointment_key
-                from {{ lead_source('emr_csv', 'emr_csv_appointments') }}
+                    and source_record_id in (select source_record_id from mine where source = 'hl7v2')
+                union
+                select 'e' || coalesce(appointment_id, source_record_id) as appointment_key
+                from {{ emr_raw }}
+                where source_record_id in (select source_record_id from mine where source = 'emr_csv')
             ),
             shared as (
-                select source, source_record_id from reports
-                where appointment_key in (
-                    select reports.appointment_key from reports
-                    inner join mine on reports.source = mine.source and reports.source_record_id = mine.source_record_id
-                )
+                select source, source_record_id from {{ hl7_raw }}
+                where coalesce(filler_id, placer_id) is not null
+                    and 'h' || coalesce(filler_id, placer_id) in (select appointment_key from appointment_keys)
+                union all
+                select source, source_record_id from {{ emr_raw }}
+                where
+                    'e' || coalesce(appointment_id, source_record_id) in (select appointment_key from appointment_keys)
             )
             select distinct pm.person_id from {{ pm }} as pm
             inner join shared on pm.source = shared.source and pm.source_record_id = shared.source_record_id
@@ -183,32 +200,48 @@ ids that list several persons (the latest report's person holds the appointment)
     delete from {{ this }} where person_id in (select person_id from {{ changes }})
 {%- endmacro %}
 
-{#- Record keys: records int_persons_matched assigned again, touches of affected persons, touches naming a
-lead of an affected person or carrying a token rendered since, and all sharing a token with those. -#}
+{#- Record keys of the touches whose row can differ: records int_persons_matched assigned to another person
+(or new), records whose content changed (int_source_records' dirty ids), touches of persons whose leads
+changed (<int_leads_resolved>_diff: id, person, receipt feed the ASOF attribution) or naming such a lead, web
+events of tracking tokens of such leads or rendered since, and all sharing a token with those. Not every
+record of a re-matched person: their rows stay when their person and leads did (1M day: 2.6M records). -#}
 {% macro lead_scope_touches() -%}
     {%- set pm = lead_relation('int_persons_matched') -%}
     {%- set records = lead_relation('int_source_records') -%}
-    {%- set resolved_leads = lead_aux('leads', lead_relation('int_leads_resolved')) -%}
+    {%- set matched = lead_upstream_changed('int_persons_matched') -%}
     create or replace table {{ lead_aux('scope') }} as
-    with base as ({{ lead_upstream_persons() }}),
-    leads as (
-        select lead_id from {{ resolved_leads }} where {{ lead_upstream_changed('int_leads_resolved') }}
+    with diff as (
+        select lead_id, person_id from {{ lead_aux('diff', lead_relation('int_leads_resolved')) }}
+        where {{ lead_upstream_changed('int_leads_resolved') }}
+    ),
+    {#- touch kinds only: the scope holds every record of a re-matched person, and the others never have a
+    row here (they would all count as new) #}
+    assigned as (
+        select record_key, person_id from {{ pm }}
+        where
+            record_key in (select record_key from {{ lead_aux('scope', pm) }}) and {{ matched }}
+            and record_kind in ({{ lead_touch_kinds() }})
     ),
     tokens as (
-        select token from {{ lead_source('web', 'tracking_tokens') }} where lead_id in (select lead_id from leads)
+        select token from {{ lead_source('web', 'tracking_tokens') }} where lead_id in (select lead_id from diff)
         union
         select token from ({{ lead_side_new('tokens') }})
     ),
     keys as (
-        select record_key from {{ lead_aux('scope', pm) }} where {{ lead_upstream_changed('int_persons_matched') }}
+        {#- a touch's row holds the named lead's person when it names one: such rows come along (a superset) #}
+        select assigned.record_key from assigned
+        left join {{ this }} as old on assigned.record_key = old.record_key
+        where old.record_key is null or old.person_id is distinct from assigned.person_id
         union
-        select record_key from {{ pm }} where person_id in (select person_id from base)
+        select record_key from {{ pm }} where person_id in (select person_id from diff)
         union
-        select record_key from {{ this }} where person_id in (select person_id from base)
+        select record_key from {{ this }} where person_id in (select person_id from diff)
         union
+        {#- one pass over the records: changed content, naming a lead of the diff, a token of one #}
         select record_key from {{ records }}
         where
-            lead_ref in (select lead_id from leads)
+            (source_record_id in (select id from {{ lead_aux('dirty', records) }}) and {{ matched }})
+            or lead_ref in (select lead_id from diff)
             or (record_kind = 'web' and token in (select token from tokens))
     ),
     linked as (
@@ -221,6 +254,15 @@ lead of an affected person or carrying a token rendered since, and all sharing a
     create or replace table {{ lead_aux('changes') }} as
     select distinct person_id from {{ this }} where record_key in (select record_key from {{ lead_aux('scope') }});
     delete from {{ this }} where record_key in (select record_key from {{ lead_aux('scope') }})
+{%- endmacro %}
+
+{#- fct_appointments copies int_lead_appointments: the persons that model recomputed (it deletes and inserts
+by person, and an appointment's person is its record's). -#}
+{% macro lead_scope_appointment_copies() -%}
+    create or replace table {{ lead_aux('scope') }} as
+    {{ lead_persons_of([('int_lead_appointments', 'changes')]) }};
+    create or replace table {{ lead_aux('changes') }} as select person_id from {{ lead_aux('scope') }};
+    delete from {{ this }} where person_id in (select person_id from {{ lead_aux('scope') }})
 {%- endmacro %}
 
 {#- post-hook: side tables of the rows just written, the build counter and the state. -#}
@@ -242,6 +284,16 @@ lead of an affected person or carrying a token rendered since, and all sharing a
             {%- elif this.identifier == 'int_leads_resolved' %}
         insert into {{ lead_aux('leads') }}
         select lead_id from {{ this }} where person_id in (select person_id from {{ changes }});
+        {#- the leads whose id, person or receipt differ from before: what the appointments and touches read #}
+        create or replace table {{ lead_aux('diff') }} as
+        with after as (
+            select lead_id, person_id, received_at from {{ this }}
+            where person_id in (select person_id from {{ changes }})
+        ),
+        before as (select lead_id, person_id, received_at from {{ lead_aux('before') }})
+        select lead_id, person_id from (select * from before except select * from after)
+        union
+        select lead_id, person_id from (select * from after except select * from before);
             {%- elif this.identifier == 'int_touches_attributed' %}
         insert into {{ changes }}
         select distinct person_id from {{ this }}
@@ -254,8 +306,11 @@ lead of an affected person or carrying a token rendered since, and all sharing a
         create or replace table {{ lead_aux('evals') }} as {{ lead_eval_slots() }};
             {%- elif this.identifier == 'int_leads_resolved' %}
         create or replace table {{ lead_aux('leads') }} (lead_id varchar);
+        create or replace table {{ lead_aux('diff') }} (lead_id varchar, person_id varchar);
             {%- elif this.identifier == 'int_touches_attributed' %}
         create or replace table {{ lead_aux('scope') }} (record_key varchar);
+            {%- elif this.identifier == 'fct_appointments' %}
+        create or replace table {{ lead_aux('scope') }} (person_id varchar);
             {%- endif %}
         {%- endif %}
         create or replace table {{ lead_aux('build') }} as select {{ build + 1 }} as build, '{{ plan }}' as plan;

@@ -1,7 +1,7 @@
-{#- The lead models (int_lead_episodes, int_leads_resolved, int_lead_appointments, int_touches_attributed)
-as daily increments on DuckDB: only the rows of *affected persons* are deleted and computed again, with
-the same SQL restricted to them; every other row stays in place (tests/pipeline/test_incremental_replay.py:
-day-by-day increments equal a full rebuild).
+{#- The lead models (int_lead_episodes, int_leads_resolved, int_lead_appointments, int_touches_attributed,
+and the mart fct_appointments) as daily increments on DuckDB: only the rows of *affected persons* are
+deleted and computed again, with the same SQL restricted to them; every other row stays in place
+(tests/pipeline/test_incremental_replay.py: day-by-day increments equal a full rebuild).
 
 Each model M keeps beside it: <M>_build (a build counter and the plan of its last build), <M>_state (what
 that build consumed: each upstream's build, the as-of, a fingerprint, side-table watermarks), <M>_run
@@ -11,31 +11,53 @@ int_persons_matched writes its own <_build> and <_changes> (persons before and a
 assigned again; macros/incremental_persons_matched.sql).
 
 Affected persons, by model (a person is in when any row of theirs can differ from yesterday's):
-- int_lead_episodes: the persons int_persons_matched changed, plus the persons holding an evaluation in
-  the same slot (start time) as one of theirs, old or new (the echo / twin rules compare evaluations of
-  different persons in one slot; <M>_evals keeps every person's evaluation slots for this).
-- int_leads_resolved: those of int_lead_episodes, plus persons whose FHIR Coverage, Location or
-  Practitioner rows changed (raw rows past a watermark: these are not upstream of int_source_records).
-  <M>_leads lists the lead ids of affected persons before and after.
-- int_lead_appointments: those, plus persons with an appointment attached to a lead of <leads> before,
-  booked on a referral of an affected person, or starting between the last as-of and this one (an SIU
-  booking then reads as fulfilled); closed over HL7 / EMR appointment ids reported for several persons.
-- int_touches_attributed (record keys): the records int_persons_matched assigned again, every touch of
-  an affected person (before or after), touches naming a lead of <leads> (lead_ref or a rendered
-  link), web events of tracking tokens rendered since the last build, and everything sharing a link
-  token with those.
+- int_lead_episodes: the persons whose lead-opening records or appointments int_persons_matched assigned
+  again or changed (<int_persons_matched>_opening_changes: the model reads no touch), plus the persons
+  holding an evaluation in the same slot (start time) as one of theirs, old or new (the echo / twin rules
+  compare evaluations of different persons in one slot; <M>_evals keeps every person's evaluation slots).
+- int_leads_resolved: those opening-record persons and those of int_lead_episodes, plus persons whose FHIR
+  Coverage, Location or Practitioner rows changed (raw rows past a watermark: not upstream of
+  int_source_records). <M>_leads lists the lead ids of affected persons before and after; <M>_diff the
+  leads whose (id, person, receipt) differ from before: all that the appointments and touches read.
+- int_lead_appointments: the persons whose appointment records were assigned again or changed, the persons
+  of <int_leads_resolved>_diff, persons with an appointment on a lead of that diff (before), booked on a
+  referral of an affected person (now), or starting between the last as-of and this one (an SIU booking
+  then reads as fulfilled); closed over HL7 / EMR appointment ids reported for several persons.
+- int_touches_attributed (record keys): the records int_persons_matched assigned to another person (or
+  new), records whose content changed (int_source_records' dirty ids), touches of persons of the diff (now
+  or before) or naming one of its leads, web events of tracking tokens of its leads or rendered since the
+  last build, and everything sharing a link token with those.
+- fct_appointments (a copy of int_lead_appointments): the persons int_lead_appointments recomputed.
+The appointment staging SQL runs over the raw rows of the ids an increment recomputes only
+(macros/incremental_lead_staging.sql): DuckDB pushes no IN-subquery filter below the views' dedup.
 
 A full rebuild instead when an upstream was rebuilt whole or built more than once since, the as-of went
 back, the model SQL / this file's logic / episode rules / reference data / staging SQL changed, a side
 table lost rows, or with --full-refresh / var identity_full_refresh. Spark builds these models whole. -#}
 
-{#- Bump when this file's logic changes: the fingerprint then forces one full rebuild. -#}
-{% macro lead_models_logic_version() -%}2026-11-29.4{%- endmacro %}
+{#- The record kinds int_touches_attributed keeps (its SQL and its increment's scope read the same list). -#}
+{% macro lead_touch_kinds() -%}
+    'call', 'voicemail', 'sms', 'email', 'web', 'outcome', 'eligibility'
+{%- endmacro %}
 
+{#- Bump when this file's logic changes: the fingerprint then forces one full rebuild. -#}
+{% macro lead_models_logic_version() -%}2026-11-29.5{%- endmacro %}
+
+{#- A side table of `relation` (default: this model). A mart's (fct_appointments) live beside its upstream in
+the intermediate schema, not in marts: publish copies every marts table into the app's snapshot. -#}
 {% macro lead_aux(suffix, relation=none) -%}
     {%- set base = this if relation is none else relation -%}
-    {{ return(api.Relation.create(database=base.database, schema=base.schema,
+    {%- set schema = base.schema -%}
+    {%- if relation is none and this.identifier in lead_marts() -%}
+        {%- set schema = lead_relation(lead_marts()[this.identifier]).schema -%}
+    {%- endif -%}
+    {{ return(api.Relation.create(database=base.database, schema=schema,
         identifier=base.identifier ~ '_' ~ suffix)) }}
+{%- endmacro %}
+
+{#- Marts run as lead increments: name -> the intermediate model whose schema holds their side tables. -#}
+{% macro lead_marts() -%}
+    {{ return({'fct_appointments': 'int_lead_appointments'}) }}
 {%- endmacro %}
 
 {#- Relations by name from the graph, not ref() / source(): a ref() in a macro that a model reaches only
@@ -64,6 +86,7 @@ outside int_source_records' lineage (relation, watermark column). -#}
         'int_leads_resolved': ['int_persons_matched', 'int_lead_episodes'],
         'int_lead_appointments': ['int_persons_matched', 'int_lead_episodes', 'int_leads_resolved'],
         'int_touches_attributed': ['int_persons_matched', 'int_leads_resolved'],
+        'fct_appointments': ['int_lead_appointments'],
     } -%}
     {%- set out = [] -%}
     {%- for name in ups.get(this.identifier, []) -%}
@@ -121,6 +144,12 @@ outside int_source_records' lineage (relation, watermark column). -#}
         {%- do needed.append(lead_aux('opening_changes', lead_relation('int_persons_matched'))) -%}
     {%- endif -%}
     {%- if this.identifier == 'int_leads_resolved' -%}{%- do needed.append(lead_aux('leads')) -%}{%- endif -%}
+    {%- if this.identifier in ('int_lead_appointments', 'int_touches_attributed') -%}
+        {%- do needed.append(lead_aux('diff', lead_relation('int_leads_resolved'))) -%}
+    {%- endif -%}
+    {%- if this.identifier == 'int_touches_attributed' -%}
+        {%- do needed.append(lead_aux('dirty', lead_relation('int_source_records'))) -%}
+    {%- endif -%}
     {%- for relation in needed -%}
         {%- if not identity_state_exists(relation) -%}
             {{ return('full') }}
@@ -156,6 +185,16 @@ outside int_source_records' lineage (relation, watermark column). -#}
     {%- endfor %}
 {%- endmacro %}
 
+{#- Persons in the named upstreams' side tables, each only when that upstream built since this model's last
+build: `sources` is a list of (upstream name, suffix), e.g. ('int_leads_resolved', 'diff'). -#}
+{% macro lead_persons_of(sources) -%}
+    select cast(null as varchar) as person_id where false
+    {%- for name, suffix in sources %}
+    union
+    select person_id from {{ lead_aux(suffix, lead_relation(name)) }} where {{ lead_upstream_changed(name) }}
+    {%- endfor %}
+{%- endmacro %}
+
 {#- true when the named upstream built (as an increment) since this model's last build. -#}
 {% macro lead_upstream_changed(name) -%}
     {#- loop.index over the whole list (state columns are numbered so): a filtered `for .. if` renumbers -#}
@@ -177,31 +216,34 @@ outside int_source_records' lineage (relation, watermark column). -#}
 {%- endmacro %}
 
 {#- Every evaluation record with its person and slot (as int_lead_episodes' eval_records), optionally only
-for the persons in `persons` (a relation with person_id). -#}
+for the persons in `persons` (a relation with person_id): then the appointment staging SQL reads only their
+records' raw rows (macros/incremental_lead_staging.sql), not every raw row through the views' dedup. -#}
 {% macro lead_eval_slots(persons=none) -%}
-    {#- the staging views dedup every raw row: an IN filter on their partition key is pushed below that -#}
-    {%- set ids -%}
-        {%- if persons is not none %} and source_record_id in (select source_record_id
-            from {{ lead_relation('int_persons_matched') }}
-            where record_kind = 'appointment' and person_id in (select person_id from {{ persons }})){% endif -%}
-    {%- endset -%}
+    {%- set pm = lead_relation('int_persons_matched') -%}
+    {%- set ids = none -%}
+    {%- if persons is not none -%}
+        {%- set ids = 'select source_record_id from ' ~ pm ~ " where record_kind = 'appointment' and person_id in "
+            ~ '(select person_id from ' ~ persons ~ ')' -%}
+    {%- endif -%}
     select distinct
         pm.person_id,
         slots.start_at,
         lower(records.first_name) as first_name,
         lower(records.last_name) as last_name
-    from {{ lead_relation('int_persons_matched') }} as pm
+    from {{ pm }} as pm
     inner join {{ lead_relation('int_source_records') }} as records on pm.record_key = records.record_key
     inner join (
         select source, appointment_id as source_record_id, start_at
-        from {{ lead_relation('stg_fhir__appointments') }} where appointment_type = 'eval'
-        {{- ids.replace('and source_record_id in', 'and appointment_id in') }}
+        from {{ lead_staged(lead_relation('stg_fhir__appointments'), ids) }} as fhir_slots
+        where appointment_type = 'eval'
         union all
-        select source, source_record_id, start_at from {{ lead_relation('stg_hl7v2__appointments') }}
-        where appointment_type = 'eval' {{- ids }}
+        select source, source_record_id, start_at
+        from {{ lead_staged(lead_relation('stg_hl7v2__appointments'), ids) }} as hl7_slots
+        where appointment_type = 'eval'
         union all
-        select source, source_record_id, start_at from {{ lead_relation('stg_emr_csv__appointments') }}
-        where appointment_type = 'eval' {{- ids }}
+        select source, source_record_id, start_at
+        from {{ lead_staged(lead_relation('stg_emr_csv__appointments'), ids) }} as emr_slots
+        where appointment_type = 'eval'
     ) as slots on pm.source = slots.source and pm.source_record_id = slots.source_record_id
     where pm.record_kind = 'appointment' and pm.event_at is not null
     {%- if persons is not none %} and pm.person_id in (select person_id from {{ persons }}){% endif %}

@@ -174,6 +174,76 @@ def _land_lead_updates(warehouse: Path, inbox: Path, day: date) -> dict[str, str
     return {"person_id": person_id, "lead_id": lead_id, "web_key": web[0], "other_lead": other_lead}
 
 
+def _land_narrowing_cases(warehouse: Path, inbox: Path, other: dict[str, str]) -> dict[str, str]:
+    """Changes the narrowed lead increments must still follow (h57: touches and appointments recompute the
+    persons whose leads changed and the records whose person or content changed, not every re-matched
+    person):
+
+    - a web form dated two days before a person's first lead (a late import): it becomes that lead's first
+      record, so the lead's id changes and every touch and appointment of the person moves to the new id
+      although none of those records changed (<int_leads_resolved>_diff);
+    - a call log row re-exported with another result: the touch's content changes, its person does not
+      (int_source_records' dirty ids).
+    Persons of `other` (the cases of _land_lead_updates) are left alone. Returns the ids the test checks."""
+    con = duckdb.connect(str(warehouse))
+    try:
+        person_id, lead_id, received_at, given, family, birth_date, phone = con.execute(
+            "select l.person_id, l.lead_id, l.received_at, p.first_name, p.last_name, "
+            "strftime(p.dob, '%m/%d/%Y'), p.phone_e164 "
+            "from intermediate.int_leads_resolved as l "
+            "inner join staging.stg_fhir__patients as p on l.fhir_patient_id = p.patient_id "
+            "where l.person_id != ? and l.person_id not in "
+            "    (select person_id from intermediate.int_leads_resolved where lead_id = ?) "
+            "and p.first_name is not null and p.dob is not null "
+            "and p.phone_e164 is not null "
+            "and l.received_at = (select min(received_at) from intermediate.int_leads_resolved "
+            "    where person_id = l.person_id) "
+            "and exists (select 1 from intermediate.int_touches_attributed as t where t.lead_id = l.lead_id) "
+            "order by l.lead_id limit 1",
+            [other["person_id"], other["other_lead"]],
+        ).fetchone()
+        first_key = con.execute(
+            "select record_key from intermediate.int_lead_episodes where lead_id = ? and is_first_record",
+            [lead_id],
+        ).fetchone()[0]
+        call_key, call_id = con.execute(
+            "select t.record_key, t.source_record_id from intermediate.int_touches_attributed as t "
+            "where t.record_kind = 'call' and t.lead_id is not null and t.person_id not in (?, ?) "
+            "order by t.record_key limit 1",
+            [other["person_id"], person_id],
+        ).fetchone()
+        con.execute(
+            "insert into raw.calls_log select * replace ('Replay-Corrected' as result, "
+            "'calls_replay_fix.csv' as source_file, "
+            "(select max(ingested_at) from raw.calls_log) + interval 1 second as ingested_at) "
+            "from raw.calls_log where source_record_id = ? order by ingested_at desc limit 1",
+            [call_id],
+        )
+    finally:
+        con.close()
+    submitted = received_at - timedelta(days=2)
+    form = {
+        "submission_id": "sub_replay_backdated_1",
+        "submitted_at": submitted.strftime("%Y-%m-%dT%H:%M:%S+00:00"),
+        "name": f"{given} {family}",
+        "date_of_birth": birth_date,
+        "phone": phone,
+        "email": "",
+        "zip": "78704",
+        "reason": "back pain",
+        "insurance": "",
+        "member_id": "",
+        "referred_by": "",
+        "preferred_location": "South Austin",
+        "preferred_contact": "phone",
+        "sms_opt_in": False,
+        "email_opt_in": False,
+        "message": "",
+    }
+    (inbox / "webforms" / "webform_backdated.jsonl").write_text(json.dumps(form) + "\n")
+    return {"person_id": person_id, "lead_id": lead_id, "first_key": first_key, "call_key": call_key}
+
+
 def _ingest(settings: Settings, names: tuple[str, ...]) -> None:
     profiles = load_profiles(settings.config_dir)
     ctx = ParseContext(settings.config_dir, profiles, warehouse_dir=settings.warehouse.parent)
@@ -248,6 +318,7 @@ def test_daily_incremental_replay_equals_full_refresh(tmp_path: Path) -> None:
         if offset == REPLAY_DAYS - 1:
             patient_id, message_id = _land_updates(settings.inbox, END)
             lead_case = _land_lead_updates(settings.warehouse, settings.inbox, END)
+            narrow = _land_narrowing_cases(settings.warehouse, settings.inbox, lead_case)
             _ingest(settings, ("fhir", "email", "webforms", "web"))
             # A view no model reads appears in staging (as phase 2's stg_ml__lead_scores does after phase 1):
             # the increments' fingerprints hash upstream views only, so it must not force a rebuild.
@@ -287,6 +358,28 @@ def test_daily_incremental_replay_equals_full_refresh(tmp_path: Path) -> None:
         "select lead_id from intermediate.int_touches_attributed where record_key = ?", [lead_case["web_key"]]
     ).fetchone()
     assert moved == (lead_case["other_lead"],)
+    # The late web form took over the person's first lead (a new lead id): every touch of the old id moved to
+    # it; the corrected call result reached its touch.
+    # (The form is the person's earliest record now, so the person's id changes too.)
+    new_lead = con.execute(
+        "select f.lead_id from intermediate.int_lead_episodes as f "
+        "inner join intermediate.int_lead_episodes as old on f.lead_id = old.lead_id "
+        "where f.source_record_id = 'sub_replay_backdated_1' and old.record_key = ?",
+        [narrow["first_key"]],
+    ).fetchone()
+    assert new_lead is not None and new_lead[0] != narrow["lead_id"]
+    by_lead = dict(
+        con.execute(
+            "select lead_id, count(*) from intermediate.int_touches_attributed "
+            "where lead_id in (?, ?) group by 1",
+            [narrow["lead_id"], new_lead[0]],
+        ).fetchall()
+    )
+    assert narrow["lead_id"] not in by_lead and by_lead.get(new_lead[0], 0) >= 1
+    assert con.execute(
+        "select touch_result from intermediate.int_touches_attributed where record_key = ?",
+        [narrow["call_key"]],
+    ).fetchone() == ("replay-corrected",)
     # ... and the node profiles describe that version (each day's nodes built on the day before's).
     assert con.execute(
         "select min(n.source_version) = max(s.version) from intermediate.int_identity_nodes as n, "

@@ -12,6 +12,9 @@
     post_hook="{{ lead_commit() }}",
 ) }}
 {%- set increment = lead_plan() == 'increment' %}
+{#- in an increment the staging SQL reads only the affected persons' appointment records' raw rows
+(macros/incremental_lead_staging.sql): the views deduplicate every raw row first -#}
+{%- set ids = ('select source_record_id from ' ~ lead_aux('records')) if increment else none %}
 with leads as (
     select
         lead_id,
@@ -28,14 +31,6 @@ person_leads as (
     where person_id in (select person_id from {{ lead_aux('changes') }})
     {% endif %}
 -- noqa: enable=LT02,LT14
-),
-
-referral_leads as (
-    select
-        source_record_id as service_request_id,
-        lead_id
-    from {{ ref('int_lead_episodes') }}
-    where source = 'fhir' and record_kind = 'referral'
 ),
 
 persons as (
@@ -70,13 +65,23 @@ fhir as (
         1 as authority,
         -- the most authoritative system's record lists itself only (built at the end: no list to carry)
         cast(null as {{ record_list_type() }}) as records
-    from {{ ref('stg_fhir__appointments') }} as appts
+    from {{ lead_staged(ref('stg_fhir__appointments'), ids) }} as appts
     inner join persons on appts.source = persons.source and appts.appointment_id = persons.source_record_id
-    -- noqa: disable=LT02,LT14
-    {% if increment %}
-    where appts.appointment_id in (select source_record_id from {{ lead_aux('records') }})
-    {% endif %}
-    -- noqa: enable=LT02,LT14
+),
+
+-- The lead of each FHIR referral (in an increment only the referrals the appointments above are based on).
+referral_leads as (
+    select
+        source_record_id as service_request_id,
+        lead_id
+    from {{ ref('int_lead_episodes') }}
+    where
+        source = 'fhir' and record_kind = 'referral'
+        -- noqa: disable=LT02,LT14
+        {% if increment %}
+        and source_record_id in (select fhir.service_request_id from fhir)
+        {% endif %}
+-- noqa: enable=LT02,LT14
 ),
 
 -- SIU: an appointment's history is its messages; the latest known one holds the status. SIU sends no
@@ -94,15 +99,9 @@ hl7_messages as (
         {{ sorted_list(list_agg(struct_of(
             {'source': 'msgs.source', 'source_file': 'msgs.source_file', 'source_record_id': 'msgs.source_record_id'}
         ))) }} as records
-    from {{ ref('stg_hl7v2__appointments') }} as msgs
+    from {{ lead_staged(ref('stg_hl7v2__appointments'), ids) }} as msgs
     inner join persons on msgs.source = persons.source and msgs.source_record_id = persons.source_record_id
-    where
-        msgs.appointment_id is not null
-        -- noqa: disable=LT02,LT14
-        {% if increment %}
-        and msgs.source_record_id in (select source_record_id from {{ lead_aux('records') }})
-        {% endif %}
-    -- noqa: enable=LT02,LT14
+    where msgs.appointment_id is not null
     group by msgs.appointment_id
 ),
 
@@ -143,13 +142,8 @@ emr_reports as (
         {{ sorted_list(list_agg(struct_of(
             {'source': 'appts.source', 'source_file': 'appts.source_file', 'source_record_id': 'appts.source_record_id'}
         ))) }} as records
-    from {{ ref('stg_emr_csv__appointments') }} as appts
+    from {{ lead_staged(ref('stg_emr_csv__appointments'), ids) }} as appts
     inner join persons on appts.source = persons.source and appts.source_record_id = persons.source_record_id
-    -- noqa: disable=LT02,LT14
-    {% if increment %}
-    where appts.source_record_id in (select source_record_id from {{ lead_aux('records') }})
-    {% endif %}
-    -- noqa: enable=LT02,LT14
     group by appts.appointment_id
 ),
 

@@ -42,50 +42,33 @@ records as (
 -- noqa: enable=LT02,LT14
 ),
 
--- Evaluations by system (most authoritative first) with their slot and the patient's surname (in an
--- increment only the appointment records of the persons above: the filter is pushed below the views' dedup).
+-- Evaluations by system (most authoritative first) with their slot (in an increment only the appointment
+-- records of the persons above: the staging SQL reads just their raw rows, macros/incremental_lead_staging.sql).
+{% set ids = ("select source_record_id from " ~ lead_aux("records")) if increment else none %}
 eval_slots as (
     select
         source,
         appointment_id as source_record_id,
         start_at,
         1 as authority
-    from {{ ref('stg_fhir__appointments') }}
-    where
-        appointment_type = 'eval'
-        -- noqa: disable=LT02,LT14
-        {% if increment %}
-        and appointment_id in (select source_record_id from {{ lead_aux('records') }})
-        {% endif %}
-    -- noqa: enable=LT02,LT14
+    from {{ lead_staged(ref('stg_fhir__appointments'), ids) }}
+    where appointment_type = 'eval'
     union all
     select
         source,
         source_record_id,
         start_at,
         2 as authority
-    from {{ ref('stg_hl7v2__appointments') }}
-    where
-        appointment_type = 'eval'
-        -- noqa: disable=LT02,LT14
-        {% if increment %}
-        and source_record_id in (select source_record_id from {{ lead_aux('records') }})
-        {% endif %}
-    -- noqa: enable=LT02,LT14
+    from {{ lead_staged(ref('stg_hl7v2__appointments'), ids) }}
+    where appointment_type = 'eval'
     union all
     select
         source,
         source_record_id,
         start_at,
         3 as authority
-    from {{ ref('stg_emr_csv__appointments') }}
-    where
-        appointment_type = 'eval'
-        -- noqa: disable=LT02,LT14
-        {% if increment %}
-        and source_record_id in (select source_record_id from {{ lead_aux('records') }})
-        {% endif %}
--- noqa: enable=LT02,LT14
+    from {{ lead_staged(ref('stg_emr_csv__appointments'), ids) }}
+    where appointment_type = 'eval'
 ),
 
 eval_records as {{ materialized() }} (

@@ -11,6 +11,17 @@
     post_hook="{{ lead_commit() }}",
 ) }}
 {%- set increment = lead_plan() == 'increment' %}
+{#- In an increment the staging SQL of the details reads only the raw rows of the ids the affected persons'
+episodes need (macros/incremental_lead_staging.sql): the views deduplicate every raw row first. -#}
+{%- set fhir_ids, patient_ids, coverage_ids, webform_ids = none, none, none, none %}
+{%- if increment %}
+    {%- set fhir_ids = "select episodes.source_record_id from episodes where episodes.source = 'fhir'" %}
+    {%- set patient_ids = 'select requests.patient_id from requests' %}
+    {%- set coverage_ids = 'select requests.coverage_id from requests union select source_record_id from '
+        ~ lead_source('fhir', 'fhir_coverages')
+        ~ ' where beneficiary_ref in (select requests.patient_id from requests)' %}
+    {%- set webform_ids = "select episodes.source_record_id from episodes where episodes.source = 'webforms'" %}
+{%- endif %}
 with episodes as (
     select * from {{ ref('int_lead_episodes') }}
     -- noqa: disable=LT02,LT14
@@ -20,12 +31,16 @@ with episodes as (
 -- noqa: enable=LT02,LT14
 ),
 
+requests as (
+    select * from {{ lead_staged(ref('stg_fhir__service_requests'), fhir_ids) }}
+),
+
 patients as (
-    select * from {{ ref('stg_fhir__patients') }}
+    select * from {{ lead_staged(ref('stg_fhir__patients'), patient_ids) }}
 ),
 
 coverages as (
-    select * from {{ ref('stg_fhir__coverages') }}
+    select * from {{ lead_staged(ref('stg_fhir__coverages'), coverage_ids) }}
 ),
 
 fhir_details as (
@@ -48,18 +63,13 @@ fhir_details as (
         cast(null as boolean) as sms_consent,
         cast(null as boolean) as email_consent,
         cast(null as string) as preferred_contact
-    from {{ ref('stg_fhir__service_requests') }} as sr
+    from requests as sr
     left join patients on sr.patient_id = patients.patient_id
     left join {{ ref('stg_fhir__locations') }} as loc on sr.location_id = loc.location_id
     left join {{ ref('stg_fhir__practitioners') }} as pr on sr.practitioner_id = pr.practitioner_id
     left join coverages as linked_cov on sr.coverage_id = linked_cov.coverage_id
     left join coverages as patient_cov
         on sr.patient_id = patient_cov.patient_id and patient_cov.status = 'active'
-    -- noqa: disable=LT02,LT14
-    {% if increment %}
-    where sr.service_request_id in (select episodes.source_record_id from episodes where episodes.source = 'fhir')
-    {% endif %}
-    -- noqa: enable=LT02,LT14
     qualify row_number() over (
         partition by sr.service_request_id order by patient_cov.period_start desc nulls last
     ) = 1
@@ -85,12 +95,7 @@ webform_details as (
         sms_consent,
         email_consent,
         preferred_contact
-    from {{ ref('stg_webforms__submissions') }}
-    -- noqa: disable=LT02,LT14
-    {% if increment %}
-    where submission_id in (select episodes.source_record_id from episodes where episodes.source = 'webforms')
-    {% endif %}
--- noqa: enable=LT02,LT14
+    from {{ lead_staged(ref('stg_webforms__submissions'), webform_ids) }}
 ),
 
 -- Sources landed through the person_bearing union carry what their staging model exposes.

@@ -15,16 +15,8 @@
     post_hook="{{ lead_commit() }}",
 ) }}
 {%- set increment = lead_plan() == 'increment' %}
-with leads as (
-    select
-        lead_id,
-        person_id,
-        received_at
-    from {{ ref('int_leads_resolved') }}
-),
-
 -- Each record's person (in an increment only the records in scope: no hash table over every record).
-persons as (
+with persons as (
     select
         record_key,
         person_id
@@ -59,13 +51,31 @@ records as (
             -- a link is followed after it was rendered: keeps replay and full refresh identical
             and records.event_at >= rendered_links.created_at
     where
-        records.record_kind in ('call', 'voicemail', 'sms', 'email', 'web', 'outcome', 'eligibility')
+        records.record_kind in ({{ lead_touch_kinds() }})
         and records.source != 'webforms'
         and records.event_at is not null
         -- noqa: disable=LT02,LT14
         {% if increment %}
         and records.record_key in (select record_key from {{ lead_aux('scope') }})
         {% endif %}
+-- noqa: enable=LT02,LT14
+),
+
+-- The leads a touch can name or fall in (in an increment only those of the records in scope: their
+-- persons' leads and the leads they name; a touch that names a lead takes that lead whatever the ASOF
+-- join finds for its person).
+leads as (
+    select
+        lead_id,
+        person_id,
+        received_at
+    from {{ ref('int_leads_resolved') }}
+    -- noqa: disable=LT02,LT14
+    {% if increment %}
+    where
+        person_id in (select records.person_id from records)
+        or lead_id in (select records.lead_ref from records)
+    {% endif %}
 -- noqa: enable=LT02,LT14
 ),
 

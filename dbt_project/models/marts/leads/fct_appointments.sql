@@ -1,4 +1,14 @@
 -- Appointments known by as-of with their lead, and whether each is the lead's evaluation.
+-- On DuckDB a daily increment: a copy of int_lead_appointments, so only the appointments of the persons that
+-- model recomputed are deleted and copied again (macros/incremental_lead_models.sql).
+{{ config(
+    materialized=identity_increment_materialization(),
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ lead_prepare() }}",
+    post_hook="{{ lead_commit() }}",
+) }}
+{%- set increment = lead_plan() == 'increment' %}
 select
     appointment_id,
     lead_id,
@@ -13,3 +23,8 @@ select
     practitioner_id,
     status = 'noshow' as is_no_show
 from {{ ref('int_lead_appointments') }}
+-- noqa: disable=LT02,LT14
+{% if increment %}
+where person_id in (select person_id from {{ lead_aux('scope') }})
+{% endif %}
+-- noqa: enable=LT02,LT14
