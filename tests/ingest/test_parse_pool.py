@@ -222,5 +222,8 @@ def test_workers_start_ahead_only_for_a_long_history(tmp_path) -> None:
     assert _long_history(tmp_path / "inbox")
 
     parse_pool.shutdown_pool()
-    parse_pool.start_workers(2)
-    assert len(parse_pool.pool_children_pids()) == 2  # started, not waited for
+    try:
+        parse_pool.start_workers(2)
+        assert len(parse_pool.pool_children_pids()) == 2  # started, not waited for
+    finally:
+        parse_pool.shutdown_pool()  # no pool left behind for the next test in this process
