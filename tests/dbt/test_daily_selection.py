@@ -4,6 +4,7 @@ the dbt CLI resource without its per-call fixed costs (dbt_cli.py). Fast: no dbt
 from __future__ import annotations
 
 import importlib.metadata
+import logging
 import shutil
 import subprocess
 from pathlib import Path
@@ -17,6 +18,7 @@ from orchestration.settings import REPO_ROOT
 from orchestration.transform import dbt_cli
 from orchestration.transform.dbt_daily_selection import (
     FULL_BUILD_ONLY_TAG,
+    LeftOutChecksFilter,
     daily_build_args,
     record_unit_tests_passed,
     unit_test_fingerprint,
@@ -101,3 +103,16 @@ def test_the_pipeline_cli_knows_its_dbt_version_without_running_dbt(monkeypatch:
     assert cli._cli_version == version.parse(importlib.metadata.version("dbt-core"))
     assert cli._initialize_dbt_core_adapter(["build"]) is None
     assert dbt_cli.pipeline_dbt_cli(cli) is cli
+
+
+def test_only_the_no_result_warning_of_a_left_out_check_is_dropped() -> None:
+    keep = LeftOutChecksFilter(frozenset({"unique_fct_touches_touch_id"}))
+
+    def record(message: str) -> logging.LogRecord:
+        return logging.LogRecord("dagster", logging.WARNING, __file__, 1, message, None, None)
+
+    tail = " emitted no result in step 'dbt_phase1'; downstream step 'x' will proceed without gating on it."
+    left_out = "Blocking asset check 'marts/fct_touches:unique_fct_touches_touch_id'"
+    assert not keep.filter(record(left_out + tail))
+    assert keep.filter(record("Blocking asset check 'marts/fct_leads:unique_fct_leads_lead_id'" + tail))
+    assert keep.filter(record("something else about unique_fct_touches_touch_id"))
