@@ -1,5 +1,27 @@
 -- One row per resolved person with the identity fields of its earliest named record (PHI).
-with named as (
+-- On DuckDB a daily increment: only the persons int_persons_matched changed are computed again
+-- (macros/incremental_marts.sql).
+{{ config(
+    materialized=identity_increment_materialization(),
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ marts_prepare() }}",
+    post_hook="{{ marts_commit() }}",
+) }}
+{%- set increment = marts_plan() == 'increment' %}
+with persons as (
+    select
+        person_id,
+        record_key
+    from {{ ref('int_persons_matched') }}
+    -- noqa: disable=LT02,LT14
+    {% if increment %}
+    where person_id in (select person_id from {{ marts_aux('scope') }})
+    {% endif %}
+    -- noqa: enable=LT02,LT14
+),
+
+named as (
     select
         persons.person_id,
         records.first_name,
@@ -10,7 +32,7 @@ with named as (
         records.zip5,
         records.event_at,
         records.record_key
-    from {{ ref('int_persons_matched') }} as persons
+    from persons
     inner join {{ ref('int_source_records') }} as records on persons.record_key = records.record_key
     where records.has_identity
 )

@@ -1,18 +1,17 @@
 -- One timeline of every touch (call, voicemail, SMS, email event, web event, outcome, eligibility)
--- with its person and lead. Incremental: a daily run writes only touches that are new or whose person
--- or lead changed (identity resolution may re-attribute old touches); the pre-hook drops touches that
--- are gone or after the as-of, so the table always equals a full refresh.
+-- with its person and lead. Incremental: a daily run (plan 'increment', macros/incremental_marts.sql)
+-- rewrites only the touches int_touches_attributed recomputed (its <model>_scope); otherwise (plan 'full')
+-- it writes the touches that are new or whose person, lead, result or time changed, and the pre-hook drops
+-- touches that are gone or after the as-of. Either way the table equals a full refresh.
 {{ config(
     materialized='incremental',
     unique_key='touch_id',
     incremental_strategy='delete+insert',
     on_schema_change='fail',
-    pre_hook=[
-        "{% if is_incremental() %}delete from {{ this }} where event_at > {{ as_of() }} or touch_id not in
-        (select record_key from {{ ref('int_touches_attributed') }}){% endif %}"
-    ]
+    pre_hook="{{ marts_prepare() }}",
+    post_hook="{{ marts_commit() }}",
 ) }}
-
+{%- set plan = marts_plan() %}
 with touches as (
     select
         record_key as touch_id,
@@ -26,11 +25,16 @@ with touches as (
         touch_result,
         event_at
     from {{ ref('int_touches_attributed') }}
+    -- noqa: disable=LT02,LT14
+    {% if plan == 'increment' %}
+    where record_key in (select touch_id from {{ marts_aux('scope') }})
+    {% endif %}
+    -- noqa: enable=LT02,LT14
 )
 
 select touches.*
 from touches
-{% if is_incremental() %}
+{% if plan != 'increment' and is_incremental() %}
     anti join {{ this }} as known
         on
             touches.touch_id = known.touch_id

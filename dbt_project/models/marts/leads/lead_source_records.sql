@@ -3,7 +3,19 @@
 -- A voicemail both opens its lead (int_lead_episodes) and is a touch (int_touches_attributed): the
 -- episode's row wins. record_kind comes from the branch that lists the record: an outcome attached only
 -- by the lead it names has no row in int_persons_matched.
-with episode_records as (
+-- On DuckDB a daily increment: only the persons the day's identity and lead increments changed are
+-- computed again (macros/incremental_marts.sql).
+{{ config(
+    materialized=identity_increment_materialization(),
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ marts_prepare() }}",
+    post_hook="{{ marts_commit() }}",
+) }}
+{%- set increment = marts_plan() == 'increment' %}
+{#- rendered only for an increment (unit tests render the model with no relation to name) #}
+{%- set in_scope = ('person_id in (select person_id from ' ~ marts_aux('scope') ~ ')') if increment else '' %}
+with all_episode_records as (
     select
         source,
         source_file,
@@ -15,6 +27,15 @@ with episode_records as (
     from {{ ref('int_lead_episodes') }}
     -- an evaluation booking that opened its lead is listed with the appointment's records below
     where record_kind != 'appointment'
+),
+
+episode_records as (
+    select * from all_episode_records
+    -- noqa: disable=LT02,LT14
+    {% if increment %}
+    where {{ in_scope }}
+    {% endif %}
+    -- noqa: enable=LT02,LT14
 ),
 
 lead_records as (
@@ -35,6 +56,11 @@ lead_records as (
             person_id,
             unnest(records) as record
         from {{ ref('int_lead_appointments') }}
+        -- noqa: disable=LT02,LT14
+        {% if increment %}
+        where {{ in_scope }}
+        {% endif %}
+        -- noqa: enable=LT02,LT14
     ) as appointment_records
     union all
     select
@@ -49,9 +75,27 @@ lead_records as (
     where
         touches.lead_id is not null
         and not exists (
-            select 1 from episode_records
-            where episode_records.record_key = touches.record_key
+            select 1 from all_episode_records
+            where all_episode_records.record_key = touches.record_key
         )
+        -- noqa: disable=LT02,LT14
+        {% if increment %}
+        and touches.{{ in_scope }}
+        {% endif %}
+    -- noqa: enable=LT02,LT14
+),
+
+-- The identity nodes of the listed records (an increment: only of its records).
+record_nodes as (
+    select
+        record_key,
+        person_key
+    from {{ ref('int_persons_matched') }}
+    -- noqa: disable=LT02,LT14
+    {% if increment %}
+    where record_key in (select lead_records.record_key from lead_records)
+    {% endif %}
+    -- noqa: enable=LT02,LT14
 ),
 
 -- Strongest accepted weight per identity node, then per record: only records whose node has an accepted
@@ -65,13 +109,25 @@ node_weights as (
             person_key_l as person_key,
             match_weight
         from {{ ref('int_record_matches') }}
-        where accepted
+        where
+            accepted
+            -- noqa: disable=LT02,LT14
+            {% if increment %}
+            and person_key_l in (select person_key from record_nodes)
+            {% endif %}
+        -- noqa: enable=LT02,LT14
         union all
         select
             person_key_r as person_key,
             match_weight
         from {{ ref('int_record_matches') }}
-        where accepted
+        where
+            accepted
+            -- noqa: disable=LT02,LT14
+            {% if increment %}
+            and person_key_r in (select person_key from record_nodes)
+            {% endif %}
+        -- noqa: enable=LT02,LT14
     )
     group by person_key
 ),
@@ -80,7 +136,7 @@ record_weights as (
     select
         persons.record_key,
         node_weights.match_weight
-    from {{ ref('int_persons_matched') }} as persons
+    from record_nodes as persons
     inner join node_weights on persons.person_key = node_weights.person_key
 )
 

@@ -7,8 +7,31 @@
 -- said the plan is not active) are timestamps too: ml/ counts them only once they had happened.
 -- n_diagnoses (distinct ICD-10 codes on the lead's referrals and forms known as of the run) feeds the
 -- triage rule `min_diagnoses`; it is not a model feature.
-with funnel as (
+-- On DuckDB a daily increment: only the leads whose row can differ from the last build's are computed
+-- again, and the as_of column of the others is moved on (macros/incremental_marts.sql).
+{{ config(
+    materialized=identity_increment_materialization(),
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ marts_prepare() }}",
+    post_hook="{{ marts_commit() }}",
+) }}
+{%- set increment = marts_plan() == 'increment' %}
+{#- rendered only for an increment (unit tests render the model with no relation to name) #}
+{%- set in_scope = ('lead_id in (select lead_id from ' ~ marts_aux('scope') ~ ')') if increment else '' %}
+{%- set scoped -%}
+    {%- if increment %} where {{ in_scope }}{% endif -%}
+{%- endset %}
+-- every lead: the history counts read all earlier outcomes
+with all_leads as (
     select * from {{ ref('int_lead_funnel') }}
+),
+
+funnel as (
+    select * from all_leads
+    -- noqa: disable=LT02,LT14
+    {{ scoped }}
+    -- noqa: enable=LT02,LT14
 ),
 
 payers as (
@@ -26,7 +49,7 @@ outcomes as (
         source,
         received_at + interval 14 day as matured_at,
         cast(coalesce(scheduled_at <= received_at + interval 14 day, false) as integer) as scheduled_14d
-    from funnel
+    from all_leads
     where received_at + interval 14 day <= {{ as_of() }}
 ),
 
@@ -112,7 +135,11 @@ first_intake as (
         lead_id,
         source
     from {{ ref('int_lead_episodes') }}
-    where is_first_record
+    where
+        is_first_record
+        -- noqa: disable=LT02,LT14
+        {% if increment %}and {{ in_scope }}{% endif %}
+    -- noqa: enable=LT02,LT14
 ),
 
 second_intake as (
@@ -130,13 +157,25 @@ eligibility as (
         lead_id,
         min(event_at) filter (where touch_result = 'inactive') as coverage_inactive_at
     from {{ ref('int_touches_attributed') }}
-    where record_kind = 'eligibility' and lead_id is not null
+    where
+        record_kind = 'eligibility' and lead_id is not null
+        -- noqa: disable=LT02,LT14
+        {% if increment %}and {{ in_scope }}{% endif %}
+    -- noqa: enable=LT02,LT14
     group by lead_id
 ),
 
 -- Every lead-opening record that carries ICD-10 codes: fax extractions, FHIR ServiceRequest reasonCode,
 -- HL7 REF^I12 DG1, EMR referral reports, web forms. Staging keeps only records known by the as-of.
 diagnosis_records as (
+    -- noqa: disable=LT02,LT14
+    {% if increment %}
+    select
+        source,
+        source_record_id,
+        diagnosis_codes
+    from {{ marts_aux('codes') }}
+    {% else %}
     select
         source,
         source_record_id,
@@ -166,6 +205,8 @@ diagnosis_records as (
         submission_id as source_record_id,
         diagnosis_codes
     from {{ ref('stg_webforms__submissions') }}
+    {% endif %}
+    -- noqa: enable=LT02,LT14
 ),
 
 -- Each record's codes as one normalised text (dots, spaces and case dropped: M54.50 and m5450 are one
@@ -181,7 +222,11 @@ lead_codes as (
     from {{ ref('int_lead_episodes') }} as episodes
     inner join diagnosis_records as records
         on episodes.source = records.source and episodes.source_record_id = records.source_record_id
-    where cardinality(records.diagnosis_codes) > 0
+    where
+        cardinality(records.diagnosis_codes) > 0
+        -- noqa: disable=LT02,LT14
+        {% if increment %}and episodes.lead_id in (select s.lead_id from {{ marts_aux('scope') }} as s){% endif %}
+    -- noqa: enable=LT02,LT14
     group by episodes.lead_id
 ),
 

@@ -1,0 +1,354 @@
+{#- The marts after the lead models as daily increments on DuckDB (issue 8: at 1M leads dim_persons,
+lead_source_records and ml_lead_features rebuilt all history every day, 14 s each). An increment deletes
+the rows the day's upstream increments can have changed and computes them again with the same SQL
+restricted to them; every other row stays. It equals a full rebuild (tests/pipeline/
+test_incremental_replay.py compares every marts table; tests/dbt/test_marts_day_scope.py).
+
+State lives in schema marts_state, not marts (the replay test compares every marts table with a full
+refresh; publish copies marts to the app): <model>_run (the plan: create / full / increment, held to
+'increment' by the replay test), <model>_state (the upstream build counters, int_source_records version
+and as-of this build consumed, and a fingerprint) and <model>_scope (the keys the increment recomputed).
+
+Scopes (the upstream `_changes` / `_scope` count only when that upstream built since this model did):
+- dim_persons (person_id): the persons int_persons_matched changed, before and after. A record whose fields
+  changed is among them: int_source_records_changes puts its node in int_persons_matched's scope.
+- lead_source_records (person_id): those and the persons the lead models recomputed, plus the persons of
+  touches of a record an episode of theirs lists (now or before): a touch is listed only when no episode
+  lists its record, and a touch naming a lead belongs to that lead's person. Match weights: a pair is
+  rescored only with one of its nodes (int_record_matches_dirty), whose records int_persons_matched
+  assigned again, and an accepted pair's two nodes are one person, so the persons of both ends are in.
+- ml_lead_features (lead_id): the leads of persons the lead models recomputed (before and after); leads
+  whose time-dependent columns move between the last as-of and this one (label_scheduled_14d 14 days after
+  receipt, status closed_lost after lost_after_days, evaluated_at / no_show at an appointment's start,
+  received after the last as-of); leads with a record in int_source_records' dirty ids (their diagnosis
+  codes); and, for the referrer / source history counts, every lead of a referrer or source received at
+  or after the maturity (receipt + 14 days) of an outcome of that key that changed (its key, receipt or
+  14-day label, before vs now). A lead received by the last as-of reads only outcomes matured by its
+  receipt, so later maturities change nothing before it. The as_of column is set on every row.
+- fct_touches (touch_id): int_touches_attributed_scope. Its 'full' plan keeps the earlier diff (rows of
+  int_touches_attributed that differ from the table), which equals a rebuild too.
+
+A full rebuild instead ('full'): no state yet, an upstream rebuilt whole or built more than once since,
+int_source_records more than one version on or rebuilt, the as-of went back, the model SQL / this file's
+logic / upstream views / reference data / lost_after_days changed; 'create' with --full-refresh, var
+identity_full_refresh, a first build, unit tests or another adapter (Spark builds these as tables). -#}
+
+{#- Bump when this file's logic changes: the fingerprint then forces one full rebuild. -#}
+{% macro marts_logic_version() -%}2026-11-29.1{%- endmacro %}
+
+{% macro marts_aux(suffix) -%}
+    {{ return(api.Relation.create(database=this.database, schema='marts_state',
+        identifier=this.identifier ~ '_' ~ suffix)) }}
+{%- endmacro %}
+
+{#- The upstream increments each mart reads the changes of (each keeps <name>_build and <name>_changes). -#}
+{% macro marts_upstreams() -%}
+    {%- set ups = {
+        'dim_persons': ['int_persons_matched'],
+        'lead_source_records': ['int_persons_matched', 'int_lead_episodes', 'int_lead_appointments',
+            'int_touches_attributed'],
+        'ml_lead_features': ['int_lead_episodes', 'int_leads_resolved', 'int_lead_appointments',
+            'int_touches_attributed'],
+        'fct_touches': ['int_touches_attributed'],
+    } -%}
+    {%- set out = [] -%}
+    {%- for name in ups.get(this.identifier, []) -%}
+        {%- do out.append({'name': name, 'relation': lead_relation(name)}) -%}
+    {%- endfor -%}
+    {{ return(out) }}
+{%- endmacro %}
+
+{#- The key column of <model>_scope. -#}
+{% macro marts_key() -%}
+    {{ return({'ml_lead_features': 'lead_id', 'fct_touches': 'touch_id'}.get(this.identifier, 'person_id')) }}
+{%- endmacro %}
+
+{#- SQL expression: what besides upstream rows the model's rows depend on. -#}
+{% macro marts_fingerprint() -%}
+    md5(concat_ws('|',
+        '{{ local_md5(model.raw_code ~ marts_logic_version() ~ var("lost_after_days", "")) }}',
+        (select md5(coalesce(string_agg(view_name || ':' || sql, ';' order by view_name), '')) from duckdb_views()
+         where database_name = current_database()
+           and schema_name || '.' || view_name in ('{{ source_records_upstream_models() | join("', '") }}')),
+        {%- for node in model_upstream().models if node.name.startswith('stg_ref__') %}
+        (select count(*) || '/' || coalesce(sum(hash(t)), 0) from {{ lead_relation(node.name) }} as t),
+        {%- endfor %}
+        ''))
+{%- endmacro %}
+
+{#- 'create', 'full' or 'increment' (read-only: the same answer while rendering and in the hooks). -#}
+{% macro marts_plan() -%}
+    {%- set guard = increment_guard() -%}
+    {%- if guard -%}
+        {{ return(guard) }}
+    {%- endif -%}
+    {%- set records_state = lead_aux('state', lead_relation('int_source_records')) -%}
+    {%- set pm_state = lead_aux('state', lead_relation('int_persons_matched')) -%}
+    {%- set needed = [marts_aux('state'), records_state, pm_state,
+        lead_aux('dirty', lead_relation('int_source_records'))] -%}
+    {%- for up in marts_upstreams() -%}
+        {%- do needed.append(lead_aux('build', up.relation)) -%}
+        {%- do needed.append(lead_aux('scope' if this.identifier == 'fct_touches' else 'changes', up.relation)) -%}
+    {%- endfor -%}
+    {%- if this.identifier == 'ml_lead_features' -%}{%- do needed.append(marts_aux('codes')) -%}{%- endif -%}
+    {%- for relation in needed -%}
+        {%- if not identity_state_exists(relation) -%}
+            {{ return('full') }}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set check -%}
+        select coalesce(bool_and(
+            s.fingerprint = {{ marts_fingerprint() }} and s.as_of <= {{ as_of() }}
+            and (select max(version) from {{ records_state }}) = (select max(source_version) from {{ pm_state }})
+            and ((select max(version) from {{ records_state }}) = s.records_version
+                or ((select max(version) from {{ records_state }}) = s.records_version + 1
+                    and (select bool_and(not rebuilt) from {{ records_state }})))
+            {%- for up in marts_upstreams() %}
+            and coalesce((select bool_and(u.build = s.up_{{ loop.index }}
+                or (u.build = s.up_{{ loop.index }} + 1 and u.plan = 'increment'))
+                from {{ lead_aux('build', up.relation) }} as u), false)
+            {%- endfor %}), false)
+        from {{ marts_aux('state') }} as s
+    {%- endset -%}
+    {{ return('increment' if run_query(check).columns[0].values()[0] else 'full') }}
+{%- endmacro %}
+
+{#- Keys an upstream increment recomputed since this model's last build (none when it did not build). -#}
+{% macro marts_upstream_keys(suffix='changes', column='person_id', alias=none) -%}
+    select cast(null as varchar) as {{ alias or column }} where false
+    {%- for up in marts_upstreams() %}
+    union
+    select {{ column }} from {{ lead_aux(suffix, up.relation) }}
+    where (select max(build) from {{ lead_aux('build', up.relation) }})
+        > (select up_{{ loop.index }} from {{ marts_aux('state') }})
+    {%- endfor %}
+{%- endmacro %}
+
+{#- Source record ids int_source_records recomputed since this model's last build. -#}
+{% macro marts_dirty_ids() -%}
+    {%- set records = lead_relation('int_source_records') -%}
+    select id from {{ lead_aux('dirty', records) }}
+    where (select max(version) from {{ lead_aux('state', records) }})
+        > (select records_version from {{ marts_aux('state') }})
+{%- endmacro %}
+
+{#- pre-hook: the plan (<model>_run); 'full' empties the table, an increment writes its scope and deletes it. -#}
+{% macro marts_prepare() -%}
+    {%- if target.type != 'duckdb' or not execute -%}
+        select 1
+    {%- else -%}
+        {%- set plan = marts_plan() -%}
+        {%- do run_query('create schema if not exists marts_state') -%}
+        {%- do run_query('create or replace table ' ~ marts_aux('run') ~ " as select '" ~ plan ~ "' as plan") -%}
+        {%- if plan == 'full' and this.identifier == 'fct_touches' %}
+        delete from {{ this }}
+        where event_at > {{ as_of() }}
+            or touch_id not in (select record_key from {{ lead_relation('int_touches_attributed') }})
+        {%- elif plan == 'full' %}
+        delete from {{ this }}
+        {%- elif plan == 'increment' %}
+            {%- if this.identifier == 'dim_persons' %}
+        create or replace table {{ marts_aux('scope') }} as {{ marts_upstream_keys() }};
+            {%- elif this.identifier == 'lead_source_records' %}
+        {{ marts_scope_lead_source_records() }};
+            {%- elif this.identifier == 'ml_lead_features' %}
+        {{ marts_scope_features() }};
+            {%- else %}
+        create or replace table {{ marts_aux('scope') }} as {{ marts_upstream_keys('scope', 'record_key', 'touch_id') }};
+            {%- endif %}
+        delete from {{ this }} where {{ marts_key() }} in (select {{ marts_key() }} from {{ marts_aux('scope') }})
+            {%- if this.identifier == 'ml_lead_features' -%};
+        {#- every row reads the as-of: the rows kept are otherwise the same at this one #}
+        update {{ this }} set as_of = {{ as_of() }} where as_of is distinct from {{ as_of() }}
+            {%- endif %}
+        {%- else %}
+        select 1
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Persons of lead_source_records to recompute (see the top of this file). -#}
+{% macro marts_scope_lead_source_records() -%}
+    create or replace table {{ marts_aux('changed') }} as {{ marts_upstream_keys() }};
+    create or replace table {{ marts_aux('scope') }} as
+    with episode_keys as (
+        select record_key from {{ lead_relation('int_lead_episodes') }}
+        where record_kind != 'appointment' and person_id in (select person_id from {{ marts_aux('changed') }})
+        union
+        select source || ':' || record_kind || ':' || source_record_id from {{ this }}
+        where record_kind != 'appointment' and person_id in (select person_id from {{ marts_aux('changed') }})
+    )
+    select person_id from {{ marts_aux('changed') }}
+    union
+    select person_id from {{ lead_relation('int_touches_attributed') }}
+    where lead_id is not null and record_key in (select record_key from episode_keys)
+{%- endmacro %}
+
+{#- Leads of ml_lead_features to recompute (see the top of this file). -#}
+{% macro marts_scope_features() -%}
+    {%- set funnel = lead_relation('int_lead_funnel') -%}
+    {%- set state = marts_aux('state') -%}
+    create or replace table {{ marts_aux('persons') }} as {{ marts_upstream_keys() }};
+    create or replace table {{ marts_aux('base') }} as
+    with marks as (
+        select
+            as_of as last_as_of,
+            {{ as_of() }} as as_of
+        from {{ state }}
+    )
+    select lead_id from {{ this }} where person_id in (select person_id from {{ marts_aux('persons') }})
+    union
+    select lead_id from {{ funnel }} where person_id in (select person_id from {{ marts_aux('persons') }})
+    union
+    select funnel.lead_id from {{ funnel }} as funnel, marks
+    where
+        funnel.received_at > marks.last_as_of
+        or (funnel.received_at > marks.last_as_of - interval 14 day
+            and funnel.received_at <= marks.as_of - interval 14 day)
+        or (funnel.received_at > marks.last_as_of - {{ days_interval(var('lost_after_days')) }}
+            and funnel.received_at <= marks.as_of - {{ days_interval(var('lost_after_days')) }})
+    union
+    select appointments.lead_id from {{ lead_relation('int_lead_appointments') }} as appointments, marks
+    where appointments.start_at > marks.last_as_of and appointments.start_at <= marks.as_of
+    union
+    select lead_id from {{ lead_relation('int_lead_episodes') }}
+    where source_record_id in ({{ marts_dirty_ids() }});
+    create or replace table {{ marts_aux('scope') }} as
+    with outcomes as (
+        select
+            'last' as side,
+            lead_id,
+            referring_npi,
+            source,
+            received_at + interval 14 day as matured_at,
+            cast(coalesce(scheduled_at <= received_at + interval 14 day, false) as integer) as scheduled_14d
+        from {{ this }}
+        where lead_id in (select lead_id from {{ marts_aux('base') }})
+            and received_at + interval 14 day <= (select as_of from {{ state }})
+        union all
+        select
+            'now' as side,
+            lead_id,
+            referring_npi,
+            source,
+            received_at + interval 14 day as matured_at,
+            cast(coalesce(scheduled_at <= received_at + interval 14 day, false) as integer) as scheduled_14d
+        from {{ funnel }}
+        where lead_id in (select lead_id from {{ marts_aux('base') }})
+            and received_at + interval 14 day <= {{ as_of() }}
+    ),
+    changed as (
+        select lead_id, referring_npi, source, matured_at, scheduled_14d
+        from outcomes
+        group by all
+        having count(*) filter (where side = 'last') != count(*) filter (where side = 'now')
+    ),
+    since as (
+        select 'referrer' as history_kind, referring_npi as history_key, min(matured_at) as matured_at
+        from changed where referring_npi is not null group by referring_npi
+        union all
+        select 'source' as history_kind, source as history_key, min(matured_at) as matured_at
+        from changed where source is not null group by source
+    )
+    select lead_id from {{ marts_aux('base') }}
+    union
+    select funnel.lead_id from {{ funnel }} as funnel
+    inner join since
+        on since.history_kind = 'referrer' and funnel.referring_npi = since.history_key
+        and funnel.received_at >= since.matured_at
+    union
+    select funnel.lead_id from {{ funnel }} as funnel
+    inner join since
+        on since.history_kind = 'source' and funnel.source = since.history_key
+        and funnel.received_at >= since.matured_at;
+    {{ marts_codes_update() }}
+{%- endmacro %}
+
+{#- The diagnosis staging views ml_lead_features reads, by source: (view, id column). -#}
+{% macro marts_diagnosis_views() -%}
+    {{ return({'fax': ('stg_fax__extractions', 'source_record_id'),
+        'fhir': ('stg_fhir__service_requests', 'service_request_id'),
+        'hl7v2': ('stg_hl7v2__referrals', 'source_record_id'),
+        'emr_csv': ('stg_emr_csv__referrals', 'source_record_id'),
+        'webforms': ('stg_webforms__submissions', 'submission_id')}) }}
+{%- endmacro %}
+
+{#- The diagnosis codes of lead-opening records (<model>_codes, records with codes only). The staging views
+dedup every raw row and DuckDB does not push a semi-join below that (at 1M leads the FHIR ServiceRequest view
+alone reads 5.7 s), so ml_lead_features keeps the codes beside it: a full build writes them all, an increment
+only those of records int_source_records recomputed (their ids as constant lists, which DuckDB pushes down to
+the raw scans; a day's lead-opening records are a few thousand). -#}
+{% macro marts_codes_select(listed=none) -%}
+    {%- for source, view in marts_diagnosis_views().items() %}
+    select source, {{ view[1] }} as source_record_id, diagnosis_codes from {{ lead_relation(view[0]) }}
+    where cardinality(diagnosis_codes) > 0
+        {%- if listed is not none and listed.get(source) %}
+        and {{ view[1] }} in ({{ listed[source] }})
+        {%- elif listed is not none %}
+        and false
+        {%- endif %}
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+{%- endmacro %}
+
+{% macro marts_codes_update() -%}
+    {%- set records = lead_relation('int_source_records') -%}
+    {%- set dirty -%}
+        create or replace table {{ marts_aux('dirty_codes') }} as
+        select source, source_record_id from {{ records }}
+        where opens_lead and source in ('{{ marts_diagnosis_views().keys() | join("', '") }}')
+            and source_record_id in ({{ marts_dirty_ids() }})
+        union
+        select source, source_record_id from {{ marts_aux('codes') }}
+        where source_record_id in ({{ marts_dirty_ids() }})
+    {%- endset -%}
+    {%- do run_query(dirty) -%}
+    {#- quoted in SQL: one text per source (agate would read an id like 0123 as a number) #}
+    {%- set lists = run_query("select source, string_agg('''' || replace(source_record_id, '''', '''''') || '''', ', '), "
+        ~ "count(*) from " ~ marts_aux('dirty_codes') ~ " group by source") -%}
+    {%- set listed = {} -%}
+    {%- set ns = namespace(total=0) -%}
+    {%- for row in lists.rows -%}
+        {%- do listed.update({row[0]: row[1]}) -%}
+        {%- set ns.total = ns.total + row[2] -%}
+    {%- endfor %}
+    delete from {{ marts_aux('codes') }}
+    where source_record_id in (select source_record_id from {{ marts_aux('dirty_codes') }});
+    insert into {{ marts_aux('codes') }}
+    {%- if ns.total <= 20000 %}
+    {{ marts_codes_select(listed) }}
+    {%- else %}
+    select codes.* from ({{ marts_codes_select() }}) as codes
+    inner join {{ marts_aux('dirty_codes') }} as dirty using (source, source_record_id)
+    {%- endif %}
+{%- endmacro %}
+
+{#- post-hook: the state this build describes (and an empty scope after a whole build). -#}
+{% macro marts_commit() -%}
+    {%- if target.type != 'duckdb' or not execute -%}
+        select 1
+    {%- else -%}
+        {%- set plan = run_query('select plan from ' ~ marts_aux('run')).columns[0].values()[0] -%}
+        {%- set records_state = lead_aux('state', lead_relation('int_source_records')) -%}
+        {%- if plan != 'increment' %}
+        create or replace table {{ marts_aux('scope') }} ({{ marts_key() }} varchar);
+            {%- if this.identifier == 'ml_lead_features' %}
+        create or replace table {{ marts_aux('codes') }} as {{ marts_codes_select() }};
+            {%- endif %}
+        {%- endif %}
+        create or replace table {{ marts_aux('state') }} as
+        select
+            {{ as_of() }} as as_of,
+            {{ marts_fingerprint() }} as fingerprint,
+            {% if identity_state_exists(records_state) -%}
+                (select max(version) from {{ records_state }})
+            {%- else %}cast(null as bigint){% endif %} as records_version
+            {%- for up in marts_upstreams() %},
+            {% if identity_state_exists(lead_aux('build', up.relation)) -%}
+                (select max(build) from {{ lead_aux('build', up.relation) }})
+            {%- else %}cast(null as bigint){% endif %} as up_{{ loop.index }}
+            {%- endfor %}
+    {%- endif -%}
+{%- endmacro %}
