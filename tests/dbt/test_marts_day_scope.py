@@ -10,11 +10,16 @@ upstream recomputed" scope would list:
 - with no new data, a lead's 14-day label settles (null -> 0) and another closes as lost after
   lost_after_days (is_open true -> false) because the as-of moved one day.
 Each mart must equal a full rebuild of it (EXCEPT ALL both ways) and must have run as an increment.
+
+Three dbt runs over the identity and lead models (~70 s on a quiet machine, 250-300 s at load 10-14): opt-in
+with PTLEADS_HEAVY=1 (CI time; tests/pipeline/test_incremental_replay.py holds every mart to a full refresh
+in the default run). Without the history rule of incremental_marts.sql it fails (wf-late's count stays 1).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -94,6 +99,7 @@ def _zip_of(con: duckdb.DuckDBPyConnection, submission_id: str) -> str:
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(os.environ.get("PTLEADS_HEAVY") != "1", reason="opt-in (PTLEADS_HEAVY=1): three dbt runs")
 def test_marts_day_increments_recompute_what_the_day_changes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
