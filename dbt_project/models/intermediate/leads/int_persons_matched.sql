@@ -17,9 +17,9 @@
 -- depends_on: {{ ref('int_source_records') }}
 {%- set increment = persons_matched_plan() == 'increment' %}
 -- In an increment the records this SQL can read: those in scope and the named records of the persons
--- they can attach to (<model>_records, written by the pre-hook), not all history.
+-- they can attach to (temp table <model>_records, written by the pre-hook), not all history.
 with records as {{ not_materialized() }} (
-    select * from {{ persons_matched_aux('records') if increment else ref('int_source_records') }}
+    select * from {{ persons_matched_records() if increment else ref('int_source_records') }}
 ),
 
 -- The records this build assigns: all, or in an increment those in scope.
