@@ -35,3 +35,13 @@ identity_full_refresh asks for it, else none (the model's own checks decide). -#
     {%- endif -%}
     {{ return(none) }}
 {%- endmacro %}
+
+{#- True when every state table an increment needs exists (any missing one means a full build). -#}
+{% macro all_states_exist(relations) -%}
+    {%- for relation in relations -%}
+        {%- if not identity_state_exists(relation) -%}
+            {{ return(false) }}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(true) }}
+{%- endmacro %}

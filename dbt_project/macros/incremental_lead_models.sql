@@ -150,11 +150,9 @@ outside int_source_records' lineage (relation, watermark column). -#}
     {%- if this.identifier == 'int_touches_attributed' -%}
         {%- do needed.append(lead_aux('dirty', lead_relation('int_source_records'))) -%}
     {%- endif -%}
-    {%- for relation in needed -%}
-        {%- if not identity_state_exists(relation) -%}
-            {{ return('full') }}
-        {%- endif -%}
-    {%- endfor -%}
+    {%- if not all_states_exist(needed) -%}
+        {{ return('full') }}
+    {%- endif -%}
     {%- set check -%}
         select coalesce(
             s.fingerprint = {{ lead_fingerprint() }} and s.as_of <= {{ as_of() }}

@@ -91,11 +91,9 @@ identity_full_refresh, a first build, unit tests or another adapter (Spark build
         {%- do needed.append(lead_aux('scope' if this.identifier == 'fct_touches' else 'changes', up.relation)) -%}
     {%- endfor -%}
     {%- if this.identifier == 'ml_lead_features' -%}{%- do needed.append(marts_aux('codes')) -%}{%- endif -%}
-    {%- for relation in needed -%}
-        {%- if not identity_state_exists(relation) -%}
-            {{ return('full') }}
-        {%- endif -%}
-    {%- endfor -%}
+    {%- if not all_states_exist(needed) -%}
+        {{ return('full') }}
+    {%- endif -%}
     {%- set check -%}
         select coalesce(bool_and(
             s.fingerprint = {{ marts_fingerprint() }} and s.as_of <= {{ as_of() }}

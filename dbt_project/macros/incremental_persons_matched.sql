@@ -55,11 +55,9 @@ not see within the run that made them. -#}
     {%- set needed = [persons_matched_aux('state'), persons_matched_beside(records, 'state'),
         persons_matched_beside(records, 'changes'),
         persons_matched_beside(ref('int_persons_clustered'), 'changes')] -%}
-    {%- for relation in needed -%}
-        {%- if not identity_state_exists(relation) -%}
-            {{ return('full') }}
-        {%- endif -%}
-    {%- endfor -%}
+    {%- if not all_states_exist(needed) -%}
+        {{ return('full') }}
+    {%- endif -%}
     {%- set check -%}
         select
             coalesce((select bool_and(not rebuilt) from {{ needed[1] }}), false)
