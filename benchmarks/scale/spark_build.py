@@ -102,6 +102,8 @@ def run_dbt_spark(
         raise RuntimeError(f"dbt on spark wrote no run_results.json (logs: {target / 'logs'})")
     out = {}
     for r in json.loads(results_path.read_text(encoding="utf-8"))["results"]:
+        if not r["unique_id"].startswith("model."):
+            continue  # on-run-start hooks are results too ('ptleads-on-run-start-0'), not relations
         name = r["unique_id"].split(".")[-1]
         message = (r.get("message") or "").strip().splitlines()
         out[name] = (r["status"], message[0][:200] if message else "")
