@@ -33,6 +33,20 @@ def component_keys(keys: pa.Array, component: np.ndarray) -> pa.Array:
     return keys.take(pa.array(first[component]))
 
 
+def cluster_rows(keys: pa.Array, representative: np.ndarray, component: np.ndarray) -> pa.Table:
+    """int_persons_clustered's rows for `keys`: each node's cluster (its representative's key), person id and
+    component."""
+    cluster_keys = keys.take(pa.array(representative))
+    return pa.table(
+        {
+            "person_key": keys,
+            "cluster_key": cluster_keys,
+            "person_id": [person_id_of(k) for k in cluster_keys.to_pylist()],
+            "component_key": component_keys(keys, component),
+        }
+    )
+
+
 def affected_nodes(
     component: np.ndarray, keys: pa.Array, touched: pa.Array, old_component_mates: pa.Array
 ) -> np.ndarray:
@@ -165,18 +179,7 @@ def recluster_touched(
         pairs.column("vetoed").to_numpy().astype(bool),
         cannot_link_below_weight,
     )
-    cluster_keys = keys.take(pa.array(representative))
-    session.register(
-        "id_cluster_new_src",
-        pa.table(
-            {
-                "person_key": keys,
-                "cluster_key": cluster_keys,
-                "person_id": [person_id_of(k) for k in cluster_keys.to_pylist()],
-                "component_key": component_keys(keys, component),
-            }
-        ),
-    )
+    session.register("id_cluster_new_src", cluster_rows(keys, representative, component))
     session.execute("insert into id_cluster_new select * from id_cluster_new_src")
     session.unregister("id_cluster_new_src")
     return len(keys)

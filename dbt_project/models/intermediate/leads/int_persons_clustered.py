@@ -19,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 
 from orchestration.identity import cluster_node_indexes, identity_config_for, merge_components
-from orchestration.identity.cluster_update import component_keys, person_id_of, recluster_touched
+from orchestration.identity.cluster_update import cluster_rows, recluster_touched
 from orchestration.settings import Settings
 
 _PAIRS_SQL = """
@@ -124,18 +124,7 @@ def _cluster_all(session, cannot_link: str, cannot_link_below_weight: float) -> 
         pairs.column("vetoed").to_numpy(),
         cannot_link_below_weight,
     )
-    cluster_keys = keys.take(pa.array(representative))
-    session.register(
-        "id_cluster_new_src",
-        pa.table(
-            {
-                "person_key": keys,
-                "cluster_key": cluster_keys,
-                "person_id": [person_id_of(k) for k in cluster_keys.to_pylist()],
-                "component_key": component_keys(keys, component),
-            }
-        ),
-    )
+    session.register("id_cluster_new_src", cluster_rows(keys, representative, component))
     session.execute("create or replace temp table id_cluster_new as select * from id_cluster_new_src")
     session.unregister("id_cluster_new_src")
 
