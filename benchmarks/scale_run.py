@@ -33,7 +33,8 @@ def _load() -> list[float]:
     return [round(v, 2) for v in os.getloadavg()]
 
 
-def run_size(leads: int, args: argparse.Namespace) -> dict[str, object]:
+def run_size(leads: int, args: argparse.Namespace) -> dict[str, object] | None:
+    """One size's steps; None when --stop-after ended it early (its steps.json lets --resume go on)."""
     work = args.work / f"{leads}"
     done_path = work / "steps.json"  # each finished step, so a long size (1M: hours) can resume
     if work.exists() and not args.resume:
@@ -69,6 +70,8 @@ def run_size(leads: int, args: argparse.Namespace) -> dict[str, object]:
             f"peak RSS {result.peak_rss_mb:.0f} MB",
             flush=True,
         )
+        if name == args.stop_after:
+            return None
     step_data = out["steps"]
     pipeline_wall = sum(step_data[s]["wall_s"] for s in PIPELINE_STEPS)
     pipeline_cpu = sum(step_data[s]["cpu_s"] for s in PIPELINE_STEPS)
@@ -106,12 +109,20 @@ def main() -> None:
         action="store_true",
         help="keep the work folder and skip the steps its steps.json records as done (same parameters)",
     )
+    ap.add_argument(
+        "--stop-after",
+        choices=[*ORDER, "spark"],
+        help="stop after this step (e.g. generate on a busy machine), then --resume the rest on a quiet one",
+    )
     ap.add_argument("--report-only", action="store_true", help="only rewrite SCALE.md and the plots")
     args = ap.parse_args()
     if not args.report_only:
         RESULTS.mkdir(parents=True, exist_ok=True)
         for leads in args.sizes:
             result = run_size(leads, args)
+            if result is None:
+                print(f"[{leads}] stopped after {args.stop_after}; go on with --resume", flush=True)
+                continue
             path = RESULTS / f"{date.today().isoformat()}-{leads}.json"
             path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
             print(f"[{leads}] written {path}", flush=True)
