@@ -2,6 +2,11 @@
 
 Everything MLflow-related goes through here so the tracking URI, artifact location and the
 no-network switches are set in one place before MLflow is touched.
+
+The daily scoring only reads: which version an alias names, and that version's skops file. Both are read
+from the sqlite store and the local artifact folder directly (`store_reads`), without importing MLflow
+(seconds of module and SQLAlchemy start-up per run); anything those reads cannot answer goes through
+MLflow as before.
 """
 
 from __future__ import annotations
@@ -9,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 # Set before mlflow is imported: its telemetry client starts at import time and would try the network.
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
@@ -17,12 +23,11 @@ os.environ.setdefault("DO_NOT_TRACK", "true")
 os.environ.setdefault("MLFLOW_LOG_UV_FILES", "false")
 os.environ.setdefault("MLFLOW_UV_AUTO_DETECT", "false")  # no uv project detection / `uv export` on log
 
-import mlflow
-from mlflow import MlflowClient
-from mlflow.exceptions import MlflowException
-
-from ml.mlflow_store_seed import seed_store
+from ml import store_reads
 from orchestration.settings import Settings
+
+if TYPE_CHECKING:
+    from mlflow import MlflowClient
 
 MODEL_NAME = "ptleads-convert"
 NO_SHOW_MODEL_NAME = "ptleads-noshow"
@@ -50,6 +55,11 @@ quiet_mlflow()
 
 def configure(settings: Settings) -> MlflowClient:
     """Point MLflow at the settings' sqlite store and return a client bound to it."""
+    import mlflow
+    from mlflow import MlflowClient
+
+    from ml.mlflow_store_seed import seed_store
+
     db_path = settings.warehouse.parent / "mlflow"
     db_path.mkdir(parents=True, exist_ok=True)
     seed_store(db_path / "mlflow.db")  # a copy of a migrated empty store instead of seconds of migrations
@@ -71,14 +81,23 @@ def ensure_experiment(settings: Settings) -> str:
     return client.create_experiment(EXPERIMENT_NAME, artifact_location=settings.mlflow_artifacts.as_uri())
 
 
+def store_path(settings: Settings) -> Path:
+    return settings.warehouse.parent / "mlflow" / "mlflow.db"
+
+
 def store_exists(settings: Settings) -> bool:
-    return (settings.warehouse.parent / "mlflow" / "mlflow.db").exists()
+    return store_path(settings).exists()
 
 
 def alias_version(settings: Settings, alias: str = CHAMPION, model_name: str = MODEL_NAME) -> str | None:
     """The registered version behind an alias, or None when the model or alias does not exist yet."""
     if not store_exists(settings):
         return None  # creating an empty store costs seconds of schema migrations; cold start needs none
+    found = store_reads.alias_version(store_path(settings), model_name, alias)
+    if found is not store_reads.UNREADABLE:
+        return found  # type: ignore[return-value]
+    from mlflow.exceptions import MlflowException
+
     client = configure(settings)
     try:
         return str(client.get_model_version_by_alias(model_name, alias).version)
@@ -88,6 +107,12 @@ def alias_version(settings: Settings, alias: str = CHAMPION, model_name: str = M
 
 def champion_version(settings: Settings) -> str | None:
     return alias_version(settings, CHAMPION)
+
+
+def first_model_may_train(settings: Settings) -> bool:
+    """False when `train.train_if_needed` would return at once (a champion or a challenger exists): the
+    daily run then needs neither MLflow nor the training code."""
+    return champion_version(settings) is None and alias_version(settings, CHALLENGER) is None
 
 
 def trusted_types_of(model: object) -> list[str]:
@@ -116,19 +141,45 @@ def load_champion(settings: Settings, model_name: str = MODEL_NAME) -> tuple[obj
 def load_version(settings: Settings, version: str, model_name: str = MODEL_NAME) -> object:
     """One registered version's sklearn model.
 
-    Loads the skops file itself with a trust list checked here in code: MLflow's own loader
-    would take the trust list from the artifact, which a tampered store could widen.
+    Loads the skops file itself with a trust list checked here in code (`_check_trusted`): MLflow's own
+    loader would take the trust list from the artifact unchecked, which a tampered store could widen.
     """
-    import skops.io
+    local = store_reads.local_model_folder(store_path(settings), model_name, version)
+    if local is None:
+        import mlflow
 
-    configure(settings)
-    local = Path(mlflow.artifacts.download_artifacts(artifact_uri=f"models:/{model_name}/{version}"))
+        configure(settings)
+        local = Path(mlflow.artifacts.download_artifacts(artifact_uri=f"models:/{model_name}/{version}"))
     files = sorted(local.rglob("*.skops"))
     if not files:
         raise FileNotFoundError(f"{model_name} v{version} has no skops model file")
-    types = sorted(skops.io.get_untrusted_types(file=files[0]))
+    return load_skops(files[0], store_reads.recorded_trusted_types(local))
+
+
+def load_skops(path: Path, recorded: list[str] | None = None) -> object:
+    """The skops file at `path`, trusting only types `_check_trusted` accepts.
+
+    `recorded` is the list logged beside the model at training (MLmodel's skops_trusted_types): checked
+    like any other, it spares listing the file's types first (a second walk of the whole object tree).
+    skops refuses a file holding any type outside the list passed, so the policy is the same either way;
+    without a usable list the file's own types are listed and checked.
+    """
+    import skops.io
+    from skops.io.exceptions import UntrustedTypesFoundException
+
+    if recorded is not None:
+        try:
+            _check_trusted(recorded)
+        except ValueError:
+            recorded = None  # a widened list is not used; the file's own types decide (and are checked)
+    if recorded is not None:
+        try:
+            return skops.io.load(path, trusted=recorded)
+        except UntrustedTypesFoundException:
+            pass  # the file holds a type the list lacks: list the file's own types
+    types = sorted(skops.io.get_untrusted_types(file=path))
     _check_trusted(types)
-    return skops.io.load(files[0], trusted=types)
+    return skops.io.load(path, trusted=types)
 
 
 def set_alias(settings: Settings, alias: str, version: str, model_name: str = MODEL_NAME) -> None:
@@ -137,6 +188,8 @@ def set_alias(settings: Settings, alias: str, version: str, model_name: str = MO
 
 def register(settings: Settings, model_uri: str, run_id: str, model_name: str = MODEL_NAME) -> str:
     """A new registered version via the client (the fluent API prints to stderr); returns its number."""
+    from mlflow.exceptions import MlflowException
+
     client = configure(settings)
     try:
         client.get_registered_model(model_name)

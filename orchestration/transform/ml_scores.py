@@ -18,14 +18,18 @@ ROUTE_COLUMN_DDL = "ALTER TABLE marts.lead_scores ADD COLUMN IF NOT EXISTS route
     description="Open leads scored by ml.score: score, tier, route, expected value, reasons, model version.",
 )
 def lead_scores(settings: PtleadsSettings, warehouse: WarehouseResource) -> MaterializeResult:
-    from ml.score import score_open_leads  # imported when the asset runs: sklearn and MLflow are heavy
-    from ml.train import train_if_needed
+    from ml import registry  # imported when the asset runs: sklearn and skops are heavy
+    from ml.score import score_open_leads
 
     resolved = settings.to_settings()
     with warehouse.connect() as con:
         con.execute(LEAD_SCORES_DDL)
         con.execute(ROUTE_COLUMN_DDL)
-        version = train_if_needed(con, resolved)
+        version = None
+        if registry.first_model_may_train(resolved):
+            from ml.train import train_if_needed  # MLflow itself: imported only when it may train
+
+            version = train_if_needed(con, resolved)
         scored = score_open_leads(con, resolved)
     progress(
         f"scoring: {scored} open leads scored" + (f" (trained model version {version})" if version else "")
