@@ -1,13 +1,20 @@
-"""One Dagster multi-asset per ingestion source (keys ["raw", source, table], group `ingest`), and the
-270 outbox asset that runs after the leads marts."""
+"""Ingestion as one Dagster multi-asset over every source (keys ["raw", source, table], group `ingest`), and
+the 270 outbox asset that runs after the leads marts."""
 
-from __future__ import annotations
+# No `from __future__ import annotations`: Dagster reads the `context` annotation as a class.
+from collections.abc import Iterator, Sequence
 
-from collections.abc import Iterator
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetsDefinition,
+    AssetSpec,
+    MaterializeResult,
+    asset,
+    multi_asset,
+)
 
-from dagster import AssetKey, AssetsDefinition, AssetSpec, MaterializeResult, asset, multi_asset
-
-from orchestration.ingest.framework import ParseContext, Source, ingest_source
+from orchestration.ingest.framework import ParseContext, Source, SourceReport, ingest_sources
 from orchestration.ingest.ingest_config import load_ingest_config
 from orchestration.ingest.outbox_270 import INQUIRIES_SENT, OUTBOX_SOURCE, Provider, write_outbox_270
 from orchestration.ingest.profiles import load_profiles_for_ingest
@@ -15,33 +22,26 @@ from orchestration.ingest.sources import SOURCES
 from orchestration.practice_config import load_practice_config
 from orchestration.resources import PtleadsSettings, WarehouseResource, progress
 
+INGEST_STEP = "ingest_inbox"
 
-def build_ingest_asset(source: Source) -> AssetsDefinition:
-    specs = [
-        AssetSpec(
-            ["raw", source.name, t.name], group_name="ingest", description=f"raw.{t.name} (append-only)"
-        )
-        for t in source.tables
-    ]
 
-    @multi_asset(specs=specs, name=f"ingest_{source.name}")
-    def _ingest(settings: PtleadsSettings, warehouse: WarehouseResource) -> Iterator[MaterializeResult]:
-        resolved = settings.to_settings()
-        ctx = ParseContext(
-            config_dir=resolved.config_dir,
-            profiles=load_profiles_for_ingest(resolved.config_dir),
-            warehouse_dir=resolved.warehouse.parent,
-        )
-        with warehouse.connect() as con:
-            report = ingest_source(con, source, resolved.inbox, resolved.quarantine, ctx, progress)
-            counts = {
-                t.name: con.execute(f"SELECT count(*) FROM {t.qualified}").fetchone()[0]
-                for t in source.tables
-            }
-        progress(report.summary())
-        for table in source.tables:
+def raw_key(source: Source, table_name: str) -> AssetKey:
+    return AssetKey(["raw", source.name, table_name])
+
+
+def selected_sources(selected: set[AssetKey], sources: Sequence[Source] = SOURCES) -> list[Source]:
+    """The sources (in SOURCES order) with at least one raw table selected; a source is ingested whole
+    (all its tables are written), only its selected tables are reported materialised."""
+    return [s for s in sources if any(raw_key(s, t.name) in selected for t in s.tables)]
+
+
+def _results(
+    source: Source, report: SourceReport, counts: dict[str, int], selected: set[AssetKey]
+) -> Iterator[MaterializeResult]:
+    for table in source.tables:
+        if raw_key(source, table.name) in selected:
             yield MaterializeResult(
-                asset_key=["raw", source.name, table.name],
+                asset_key=raw_key(source, table.name),
                 metadata={
                     "rows": counts[table.name],
                     "new_records_this_run": report.records,
@@ -49,10 +49,51 @@ def build_ingest_asset(source: Source) -> AssetsDefinition:
                 },
             )
 
-    return _ingest
+
+@multi_asset(
+    specs=[
+        AssetSpec(raw_key(s, t.name), group_name="ingest", description=f"raw.{t.name} (append-only)")
+        for s in SOURCES
+        for t in s.tables
+    ],
+    name=INGEST_STEP,
+    can_subset=True,
+)
+def ingest_inbox(
+    context: AssetExecutionContext, settings: PtleadsSettings, warehouse: WarehouseResource
+) -> Iterator[MaterializeResult]:
+    """Every selected source in one step with ingest_sources: the next source's files parse while the one
+    before commits (one step per source left the parse workers idle through each source's tail)."""
+    selected = set(context.selected_asset_keys)
+    sources = selected_sources(selected)
+    resolved = settings.to_settings()
+    ctx = ParseContext(
+        config_dir=resolved.config_dir,
+        profiles=load_profiles_for_ingest(resolved.config_dir),
+        warehouse_dir=resolved.warehouse.parent,
+    )
+    with warehouse.connect() as con:
+        reports = ingest_sources(
+            con,
+            sources,
+            resolved.inbox,
+            resolved.quarantine,
+            ctx,
+            progress,
+            finished=lambda report: progress(report.summary()),
+        )
+        counts = {
+            source.name: {
+                t.name: con.execute(f"SELECT count(*) FROM {t.qualified}").fetchone()[0]
+                for t in source.tables
+            }
+            for source in sources
+        }
+    for source, report in zip(sources, reports, strict=True):
+        yield from _results(source, report, counts[source.name], selected)
 
 
-INGEST_ASSETS: list[AssetsDefinition] = [build_ingest_asset(s) for s in SOURCES]
+INGEST_ASSETS: list[AssetsDefinition] = [ingest_inbox]
 
 
 @asset(

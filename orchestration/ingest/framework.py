@@ -219,6 +219,7 @@ def ingest_sources(
     ctx: ParseContext,
     progress: Callable[[str], None] = lambda _msg: None,
     workers: int | None = None,
+    finished: Callable[[SourceReport], None] = lambda _report: None,
 ) -> list[SourceReport]:
     """ingest_source for each source in order, the sources overlapped: once a source's last files are in
     the parse pool, the next source's first files are hashed and sent there too, so the workers parse them
@@ -227,7 +228,8 @@ def ingest_sources(
 
     What is written is exactly what ingest_source writes, source after source: one writer, each source's
     rows only after the one before committed; the next source's hashes and file stats are read in the open
-    transaction (they are its own rows, which the source before never writes)."""
+    transaction (they are its own rows, which the source before never writes).
+    finished: called with each source's report as soon as that source has committed (progress per source)."""
     names = [s.name for s in sources]
     if len(set(names)) != len(names):
         raise ValueError("each source once")
@@ -255,6 +257,7 @@ def ingest_sources(
         for number in range(len(sources)):
             opener(number)()  # a no-op when the source before already opened it
             reports.append(runs.pop(number).finish())
+            finished(reports[-1])
     return reports
 
 

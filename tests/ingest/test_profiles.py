@@ -149,7 +149,8 @@ def test_pipeline_ingest_assets_survive_a_broken_profile(tmp_path: Path) -> None
     is quarantined with a reason naming the profile file, and no step fails."""
     from dagster import DagsterInstance, materialize
 
-    from orchestration.ingest.assets import INGEST_ASSETS
+    from orchestration.ingest.assets import ingest_inbox, raw_key
+    from orchestration.ingest.sources import source_by_name
     from orchestration.resources import PtleadsSettings, WarehouseResource
     from orchestration.settings import Settings
 
@@ -164,9 +165,10 @@ def test_pipeline_ingest_assets_survive_a_broken_profile(tmp_path: Path) -> None
     for name in ("Raintree_Referrals_2025-03.csv", "Prompt_Referrals_2025-03.csv"):
         shutil.copy(FIXTURES / "emr_csv" / name, inbox / "emr_csv")
     settings = Settings().with_overrides(inbox=inbox, warehouse=tmp_path / "w.duckdb", config_dir=config)
-    wanted = [a for a in INGEST_ASSETS if a.op.name in ("ingest_fhir", "ingest_emr_csv")]
+    wanted = [raw_key(s, t.name) for s in map(source_by_name, ("fhir", "emr_csv")) for t in s.tables]
     result = materialize(
-        wanted,
+        [ingest_inbox],
+        selection=wanted,
         resources={
             "settings": PtleadsSettings.from_settings(settings),
             "warehouse": WarehouseResource(path=str(settings.warehouse)),
