@@ -9,9 +9,11 @@ second, on its first array) is paid before timing: it is process start-up, not p
 workers' start (the pool is started once, before the first source is timed).
 
 Then every measured source again in one ingest_sources call (the next source's files parse while the one
-before commits: `overlapped_total`): overall wall records/s, each source's share of that wall, the parent's
-and each worker's busy seconds, how long 0-3 of them were busy at once, and the busy intervals themselves
-(ingest_timeline). Per source, `profile` gives the same busy split for its best lone run.
+before commits: `overlapped_total`; the product's path, the one step of `ptleads run` and the Dagster job
+that ingests every source; on by default, --no-overlap skips it): overall wall records/s, each source's
+share of that wall, the parent's and each worker's busy seconds, how long 0-3 of them were busy at once,
+and the busy intervals themselves (ingest_timeline). Per source, `profile` gives the same busy split for
+its best lone run.
 
 uv run python benchmarks/ingest_throughput.py [--leads 4000] [--months 12] [--faxes 3] [--repeat 3]
     [--workers 2] [--reuse DIR | --inbox DIR] [--sources hl7v2,fhir] [--whole-only] [--per-row] [--out FILE]
@@ -400,11 +402,13 @@ def summary_lines(result: dict) -> list[str]:
         )
     total = result["structured_total"]
     lines.append(
-        f"sources one at a time: {total['records']} records, {total['records_per_s']} records/s wall"
+        f"sources one at a time (sum of the lone runs): {total['records']} records, "
+        f"{total['records_per_s']} records/s wall, {total['records_per_cpu_s']} records/CPU-s"
     )
     if over := result.get("overlapped_total"):
         lines.append(
-            f"overall, sources overlapped: {over['records']} records in {over['total_s']} s = "
+            f"overall, sources overlapped (the product's path): {over['records']} records in "
+            f"{over['total_s']} s = "
             f"{over['records_per_s']} records/s wall, {over['records_per_cpu_s']} records/CPU-s; "
             f"busy s by processes at once {over['profile']['seconds_with_n_busy']}"
         )
