@@ -1,7 +1,7 @@
 """Bulk reader of regular 271 files: answers straight to row tuples, checked as strictly as parse_271.
 
-Shape of the work (why it is fast): an interchange is cut once by its ISA-declared delimiters (one regex
-finds the envelope segments, counts come from str.count, segment ids are checked where segments are
+Shape of the work (why it is fast): an interchange is cut once by its ISA-declared delimiters (the
+envelope is walked with str.find, counts come from str.count, segment ids are checked where segments are
 read), transactions are cut at their HL segments and read by x12_271_bulk_levels, which splits only the
 segments that feed a row into elements and memoises EB lines, shapes and payer/provider levels.
 
@@ -13,8 +13,6 @@ whose rows these equal (parity tests: tests/x12/test_x12_271_bulk_parity.py).
 """
 
 from __future__ import annotations
-
-import re
 
 from orchestration.x12.segments import X12Error, _interchange_end, read_delimiters
 from orchestration.x12.x12_271_bulk_levels import BulkMemo, NotBulk, elements, memo_for, read_transaction
@@ -77,49 +75,46 @@ def _interchange(ix: str, memo: BulkMemo, out: list[tuple]) -> None:
     d = memo.d
     term, sep = d.segment, d.element
     isa_end = ix.find(term)
-    # Segment ids are checked where segments are read (_check_id); empty segments here, once.
-    if not ix.endswith(term) or isa_end < 0 or memo.empty_segment in ix:
+    # Segment ids, empty ones too, are checked where segments are read (_check_id, the member head pattern,
+    # the EB-only count), not by another scan of the whole text here.
+    if not ix.endswith(term) or isa_end < 0:
         raise NotBulk
     isa = ix[:isa_end].split(sep)
     if len(isa) != 17:
         raise NotBulk
     isa13 = isa[13]
-    at, groups, count, gs06 = isa_end, 0, 0, None
-    st: re.Match | None = None
-    for m in memo.envelope.finditer(ix):
-        sid = m.group(1)
-        if st is not None:  # inside ST ... SE: the next envelope segment must be its SE
-            if sid != "SE":
+    gs_mark, st_mark, se_mark, ge_mark, iea_mark = memo.marks
+    # The envelope is walked with str.find from segment to segment; the bodies are not scanned for envelope
+    # segments here: read_transaction checks the id of every segment it reads (an ST, GS, GE or IEA inside a
+    # body raises NotBulk there) and the first SE after an ST closes it, as parse_interchanges does.
+    at, groups = isa_end, 0
+    while ix.startswith(gs_mark, at):
+        end = ix.find(term, at + 1)
+        gs06 = elements(ix[at + 4 : end], sep, 6)[5]
+        at, count = end, 0
+        while ix.startswith(st_mark, at):
+            st_end = ix.find(term, at + 1)
+            se_at = ix.find(se_mark, st_end)
+            if se_at < 0:
                 raise NotBulk
-            se = elements(m.group(2), sep, 2)
-            st_el = elements(st.group(2), sep, 2)
+            end = ix.find(term, se_at + 1)
+            st_el, se = elements(ix[at + 4 : st_end], sep, 2), elements(ix[se_at + 4 : end], sep, 2)
             # ST, SE and one segment after each terminator between them (empty segments were refused above)
-            segments = ix.count(term, st.end(), m.start()) + 2
+            segments = ix.count(term, st_end, se_at) + 2
             if st_el[0] != "271" or int(se[0]) != segments or se[1] != st_el[1]:
                 raise NotBulk
-            read_transaction(ix[st.end() : m.start()], f"{isa13}-{st_el[1]}-", memo, out)
-            count += 1
-            st, at = None, m.end()
-            continue
-        if m.start() != at:  # something between envelope segments
+            read_transaction(ix[st_end:se_at], f"{isa13}-{st_el[1]}-", memo, out)
+            at, count = end, count + 1
+        if not ix.startswith(ge_mark, at):
             raise NotBulk
-        at = m.end()
-        if sid == "ST" and gs06 is not None:
-            st = m
-        elif sid == "GS" and gs06 is None:
-            gs06, count = elements(m.group(2), sep, 6)[5], 0
-            groups += 1
-        elif sid == "GE" and gs06 is not None:
-            ge = elements(m.group(2), sep, 2)
-            if int(ge[0]) != count or ge[1] != gs06:
-                raise NotBulk
-            gs06 = None
-        elif sid == "IEA" and gs06 is None:
-            iea = elements(m.group(2), sep, 2)
-            if int(iea[0]) != groups or iea[1] != isa13 or m.end() != len(ix) - 1:
-                raise NotBulk
-            memo.trim()
-            return
-        else:
+        end = ix.find(term, at + 1)
+        ge = elements(ix[at + 4 : end], sep, 2)
+        if int(ge[0]) != count or ge[1] != gs06:
             raise NotBulk
-    raise NotBulk  # no IEA, or an ST without SE
+        at, groups = end, groups + 1
+    if not ix.startswith(iea_mark, at):
+        raise NotBulk
+    iea = elements(ix[at + 5 : -1], sep, 2)
+    if int(iea[0]) != groups or iea[1] != isa13 or ix.count(term, at + 1) != 1:
+        raise NotBulk
+    memo.trim()

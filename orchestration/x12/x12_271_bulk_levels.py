@@ -1,9 +1,11 @@
 """HL levels of one regular 271 transaction to row tuples: the part of the bulk reader (x12_271_bulk) that
 reads payers, providers, subscribers and dependents.
 
-Only the segments that feed a row are split into elements. EB lines are memoised by their text and
+The usual member head (TRN, NM1, REF, DMG, DTPs) is read by one regex match, any other head segment by
+segment; only the segments that feed a row are split into elements. EB lines are memoised by their text and
 summarised by their shape (benefit_shapes); payer and provider levels repeat across transactions and are
-memoised too. A member with LS/LE or MSG/DTP/III/AAA after its EB lines goes to x12_271_bulk_general.
+memoised too. A transaction without dependents or payer/provider rejections gives its members' rows in order.
+A member with LS/LE or MSG/DTP/III/AAA after its EB lines goes to x12_271_bulk_general.
 What it does not read exactly as parse_271 does -- LS/LE or DMG at payer or provider level, any error --
 raises NotBulk.
 """
@@ -24,6 +26,7 @@ from orchestration.x12.x12_271_bulk_general import check_id as _check_id
 from orchestration.x12.x12_271_parse import _PLAN_BEGIN, _PLAN_END, _RANGE_ONLY
 
 _first = itemgetter(0)
+UpperLevel = tuple[str | None, str | None, str | None, list[Rejection]]  # name, payer id, NPI, own rejections
 _CACHE_MAX = 20_000  # entries per memo; cleared when full (a worker reads many files)
 
 
@@ -32,23 +35,42 @@ class BulkMemo:
 
     def __init__(self, d: Delimiters) -> None:
         self.d = d
-        t, e = re.escape(d.segment), re.escape(d.element)
-        self.envelope = re.compile(t + r"(GS|ST|SE|GE|IEA)" + e + r"([^" + t + r"]*)")
-        self.empty_segment = d.segment * 2
+        self.marks = tuple(d.segment + sid + d.element for sid in ("GS", "ST", "SE", "GE", "IEA"))
+        self.member_head = _member_head_pattern(d)
         self.eb_mark = d.segment + "EB" + d.element
         self.hl_mark = d.segment + "HL" + d.element
         self.hl: dict[str, tuple[str, str, str]] = {}
-        self.upper: dict[tuple[str, str], tuple[str | None, str | None, str | None, list[Rejection]]] = {}
+        self.upper: dict[tuple[str, str], UpperLevel] = {}
         self.lines: dict[str, LineInfo] = {}
         self.partial_lines: dict[str, list] = {}
         self.plans: dict[tuple[int, ...], Plan] = {}
         self.dates: dict[tuple[str, ...], tuple[date | None, date | None] | None] = {}
+        self.dtp_blocks: dict[str, tuple[date | None, date | None] | None] = {}
         self.day: dict[str, date] = {}  # CCYYMMDD -> date (BHT and plan dates repeat)
 
     def trim(self) -> None:
-        for memo in (self.hl, self.upper, self.lines, self.partial_lines, self.plans, self.dates, self.day):
+        memos = (self.hl, self.upper, self.lines, self.partial_lines, self.plans, self.dates, self.dtp_blocks)
+        for memo in (*memos, self.day):
             if len(memo) > _CACHE_MAX:
                 memo.clear()
+
+
+def _member_head_pattern(d: Delimiters) -> re.Pattern[str]:
+    """The usual head of a member level -- TRN (01 = 2), NM1 with at least 9 elements, REF 6P, DMG D8 with a
+    CCYYMMDD date, DTPs, in this order, each but the NM1 optional -- up to its first EB ("EB*" included) or
+    its end. One match reads the head the way the segment loop of _member does; anything else (AAA, another
+    qualifier, a repeated segment, ...) does not match and goes through that loop."""
+    s, t = re.escape(d.element), re.escape(d.segment)
+    e = f"[^{s}{t}]*"
+    more = f"(?:{s}{e})*"
+    return re.compile(
+        f"(?:TRN{s}2{s}({e}){more}{t})?"
+        f"NM1{s}{e}{s}{e}{s}({e}){s}({e}){s}{e}{s}{e}{s}{e}{s}{e}{s}({e}){more}"
+        f"(?:{t}REF{s}6P{s}({e}){more})?"
+        f"(?:{t}DMG{s}D8{s}([0-9]{{8}}){more})?"
+        f"((?:{t}DTP{s}[^{t}]*)*)"
+        f"(?:({t}EB{s})|\\Z)"
+    )
 
 
 @lru_cache(maxsize=16)
@@ -90,7 +112,10 @@ def read_transaction(body: str, id_prefix: str, memo: BulkMemo, out: list[tuple]
     nodes: dict[str, list] = {}
     last: dict[str, list] = {}
     order: list[list] = []
-    hl_memo = memo.hl
+    hl_memo, upper_memo = memo.hl, memo.upper
+    # The usual transaction has no dependents and no rejections at payer or provider level: every member
+    # answers, in order, and nothing else does; `rows` holds those answers while that is so.
+    rows: list[tuple] | None = []
     for block in blocks:
         hl, _, rest = block.partition(term)
         parsed = hl_memo.get(hl)
@@ -99,25 +124,42 @@ def read_transaction(body: str, id_prefix: str, memo: BulkMemo, out: list[tuple]
         hl_id, parent_id, level = parsed
         if hl_id in nodes:
             raise NotBulk
-        if level == "22" or level == "23":
-            parent_level = "21" if level == "22" else "22"
-            parent = nodes.get(parent_id) if parent_id else last.get(parent_level)
-            if parent is None or parent[_LEVEL] != parent_level:
+        if level == "22":
+            parent = nodes.get(parent_id) if parent_id else last.get("21")
+            if parent is None or parent[_LEVEL] != "21":
                 raise NotBulk
             parent[_CHILDREN] += 1
             node = _member(level, parent, rest, memo, checked_at)
-        elif level == "20" or level == "21":
+            if rows is not None:
+                rows.append(node[_ROW])
+        elif level == "21" or level == "20":
             parent = None
             if level == "21":
                 parent = nodes.get(parent_id) if parent_id else last.get("20")
                 if parent is None or parent[_LEVEL] != "20":
                     raise NotBulk
                 parent[_CHILDREN] += 1
-            node = _upper(level, parent, rest, memo)
+            known = upper_memo.get((level, rest)) or _upper(level, rest, memo)
+            rejections = known[3]
+            if parent is not None and parent[_REJECTIONS]:
+                rejections = parent[_REJECTIONS] + rejections
+            if rejections:
+                rows = None
+            node = [level, parent, 0, rejections, *known[:3]]
+        elif level == "23":
+            parent = nodes.get(parent_id) if parent_id else last.get("22")
+            if parent is None or parent[_LEVEL] != "22":
+                raise NotBulk
+            parent[_CHILDREN] += 1
+            node = _member(level, parent, rest, memo, checked_at)
+            rows = None
         else:
             raise NotBulk
         nodes[hl_id] = last[level] = node
         order.append(node)
+    if rows is not None:
+        out.extend([(f"{id_prefix}{k}", *row) for k, row in enumerate(rows, 1)])
+        return
     k = 0
     for node in order:
         if len(node) > _ROW:
@@ -136,34 +178,29 @@ def read_transaction(body: str, id_prefix: str, memo: BulkMemo, out: list[tuple]
         out.append((f"{id_prefix}{k}", *row))
 
 
-def _upper(level: str, parent: list | None, rest: str, memo: BulkMemo) -> list:
-    """Payer (20) or provider (21) level: its NM1 and AAAs (memoised by text)."""
-    key = (level, rest)
-    known = memo.upper.get(key)
-    if known is None:
-        sep = memo.d.element
-        nm1: list[str] | None = None
-        rejections: list[Rejection] = []
-        for seg in rest.split(memo.d.segment) if rest else ():
-            sid, _, value = seg.partition(sep)
-            if sid == "NM1":
-                if nm1 is None:
-                    nm1 = elements(value, sep, 9)
-            elif sid == "AAA":
-                loop = "2100B" if level == "21" else ("2000A" if nm1 is None else "2100A")
-                rejections.append(_rejection(loop, value, sep))
-            elif sid in ("LS", "LE", "DMG"):
-                raise NotBulk  # 2120 loops and dates of birth are parse_271's to judge
-            else:
-                _check_id(sid)
-        name = (nm1[2] or None) if nm1 else None
-        pid = (nm1[8] or None) if nm1 else None
-        npi = (nm1[8] or None) if nm1 and nm1[7] == "XX" else None
-        known = memo.upper[key] = (name, pid, npi, rejections)
-    name, pid, npi, rejections = known
-    if parent is not None and parent[_REJECTIONS]:
-        rejections = parent[_REJECTIONS] + rejections
-    return [level, parent, 0, rejections, name, pid, npi]
+def _upper(level: str, rest: str, memo: BulkMemo) -> UpperLevel:
+    """(name, payer id, NPI, own rejections) of a payer (20) or provider (21) level: its NM1 and AAAs,
+    memoised by text (memo.upper)."""
+    sep = memo.d.element
+    nm1: list[str] | None = None
+    rejections: list[Rejection] = []
+    for seg in rest.split(memo.d.segment) if rest else ():
+        sid, _, value = seg.partition(sep)
+        if sid == "NM1":
+            if nm1 is None:
+                nm1 = elements(value, sep, 9)
+        elif sid == "AAA":
+            loop = "2100B" if level == "21" else ("2000A" if nm1 is None else "2100A")
+            rejections.append(_rejection(loop, value, sep))
+        elif sid in ("LS", "LE", "DMG"):
+            raise NotBulk  # 2120 loops and dates of birth are parse_271's to judge
+        else:
+            _check_id(sid)
+    name = (nm1[2] or None) if nm1 else None
+    pid = (nm1[8] or None) if nm1 else None
+    npi = (nm1[8] or None) if nm1 and nm1[7] == "XX" else None
+    known = memo.upper[(level, rest)] = (name, pid, npi, rejections)
+    return known
 
 
 def _rejection(loop: str, value: str, sep: str) -> Rejection:
@@ -190,25 +227,64 @@ def _date(value: str, memo: BulkMemo) -> date:
 
 def _member(level: str, parent: list, rest: str, memo: BulkMemo, checked_at: date | None) -> list:
     """Subscriber (22) or dependent (23) level with its row."""
-    d = memo.d
-    term, sep = d.segment, d.element
-    text = term + rest
-    head, *lines = text.split(memo.eb_mark)  # one scan: the head, then the EB lines (without "EB*")
-    dependent = level == "23"
-    # Only EB segments after the first EB (else the general reader): as many terminators after it as EB
-    # marks. An LS in the head is found by the loop below, which hands the member to the general reader.
-    if lines and text.count(term, len(head) + len(term)) != len(lines) - 1:
-        return _general_member(level, parent, rest, memo, checked_at)
-    nm1 = trace = dob = group = None
+    term = memo.d.segment
+    m = memo.member_head.match(rest)
+    if m is not None:  # the usual head, read by one match
+        trace, last, first, member_id, group, dob, dtps, eb = m.groups()
+        names = (last or None, first or None, member_id or None)
+        dob = date.fromisoformat(dob) if dob else None  # CCYYMMDD; a ValueError: parse_271 reads it
+        rejections: list[Rejection] = []
+        dates = _dtp_block_dates(dtps, memo) if dtps else None
+        lines = rest[m.end() :].split(memo.eb_mark) if eb else []
+        # Only EB segments after the first EB (else the general reader): a terminator before each EB mark.
+        if lines and rest.count(term, m.end()) != len(lines) - 1:
+            return _general_member(level, parent, rest, memo, checked_at)
+        head = (names, trace or None, dob, group or None, rejections, dates)
+    else:
+        text = term + rest
+        first_line, *lines = text.split(memo.eb_mark)  # one scan: the head, then the EB lines (no "EB*")
+        # Only EB segments after the first EB (else the general reader): as many terminators after it as EB
+        # marks. An LS in the head is found by _head_segments, which hands the member to the general reader.
+        if lines and text.count(term, len(first_line) + len(term)) != len(lines) - 1:
+            return _general_member(level, parent, rest, memo, checked_at)
+        head = _head_segments(first_line, level == "23", memo)
+        if head is None:
+            return _general_member(level, parent, rest, memo, checked_at)
+    active = auth = in_network = name = copay = coins = ded = ded_left = oop = oop_left = limit = used = None
+    if lines:
+        infos = list(map(memo.lines.get, lines))
+        if None in infos:
+            infos = [info or _new_line(line, memo) for info, line in zip(infos, lines, strict=True)]
+        shapes = tuple(map(_first, infos))
+        plan = memo.plans.get(shapes)
+        if plan is None:
+            plan = memo.plans[shapes] = plan_for(shapes)
+            if plan is None:
+                raise NotBulk  # summarize would raise on a chosen amount
+        active, auth, in_network, getter = plan
+        name, copay, coins, ded, ded_left, oop, oop_left, limit, used = apply_plan(getter, infos)
+    pt = (active, name, copay, coins, ded, ded_left, oop, oop_left, limit, used, auth, in_network)
+    return _member_node(level, parent, checked_at, (*head, pt, bool(lines)))
+
+
+_NO_NAMES = (None, None, None)
+
+
+def _head_segments(head: str, dependent: bool, memo: BulkMemo) -> tuple | None:
+    """(names, trace, DOB, group, rejections, plan dates) of a member head the pattern did not match, read
+    segment by segment (head: its segments, each after its terminator); None: the general reader's."""
+    term, sep = memo.d.segment, memo.d.element
+    names = trace = dob = group = None
     rejections: list[Rejection] = []
     dtps: list[str] = []
-    for seg in head.split(term)[1:] if rest else ():
+    for seg in head.split(term)[1:] if head != term else ():  # head == term: a level with no segments
         sid, _, value = seg.partition(sep)
         if sid == "NM1":
-            if nm1 is None:
+            if names is None:
                 nm1 = value.split(sep)
                 if len(nm1) < 9:
                     nm1 += [""] * (9 - len(nm1))
+                names = (nm1[2] or None, nm1[3] or None, nm1[8] or None)
         elif sid == "DTP":
             dtps.append(value)
         elif sid == "TRN":
@@ -231,35 +307,30 @@ def _member(level: str, parent: list, rest: str, memo: BulkMemo, checked_at: dat
         elif sid == "AAA":
             rejections.append(_rejection("2100D" if dependent else "2100C", value, sep))
         elif sid == "LS" or sid == "EB":  # written without elements: the general reader has them right
-            return _general_member(level, parent, rest, memo, checked_at)
+            return None
         else:
             _check_id(sid)
-    active = auth = in_network = name = copay = coins = ded = ded_left = oop = oop_left = limit = used = None
-    has_eb = bool(lines)
-    if has_eb:
-        infos = list(map(memo.lines.get, lines))
-        if None in infos:
-            infos = [info or _new_line(line, memo) for info, line in zip(infos, lines, strict=True)]
-        shapes = tuple(map(_first, infos))
-        plan = memo.plans.get(shapes)
-        if plan is None:
-            plan = memo.plans[shapes] = plan_for(shapes)
-            if plan is None:
-                raise NotBulk  # summarize would raise on a chosen amount
-        active, auth, in_network, getter = plan
-        name, copay, coins, ded, ded_left, oop, oop_left, limit, used = apply_plan(getter, infos)
     dates = _plan_dates(tuple(dtps), memo) if dtps else None
-    pt = (active, name, copay, coins, ded, ded_left, oop, oop_left, limit, used, auth, in_network)
-    return _member_node(level, parent, checked_at, (nm1, trace, dob, group, rejections, dates, pt, has_eb))
+    return names or _NO_NAMES, trace, dob, group, rejections, dates
+
+
+def _dtp_block_dates(block: str, memo: BulkMemo) -> tuple[date | None, date | None] | None:
+    """Plan dates of a head's DTP segments as the pattern caught them ("~DTP*...~DTP*..."), memoised."""
+    if block in memo.dtp_blocks:
+        return memo.dtp_blocks[block]
+    d = memo.d
+    found = memo.dtp_blocks[block] = _plan_dates(tuple(block.split(d.segment + "DTP" + d.element)[1:]), memo)
+    return found
 
 
 def _general_member(level: str, parent: list, rest: str, memo: BulkMemo, checked_at: date | None) -> list:
     """A member level with LS/LE, MSG, DTP, III or AAA after its EB lines (x12_271_bulk_general)."""
     nm1, trace, dob, group, rejections, own, pt, has_eb = read_general_member(rest, level == "23", memo.d)
+    names = (nm1[2] or None, nm1[3] or None, nm1[8] or None) if nm1 else _NO_NAMES
     values = (pt.active, pt.plan_name, pt.copay, pt.coinsurance, pt.deductible, pt.deductible_remaining)
     values += (pt.oop_max, pt.oop_remaining, pt.visit_limit, pt.visits_used, pt.auth_required, pt.in_network)
     coverage_dates = {qualifier: v[:2] for qualifier, v in pt.dates.items()}
-    fields = (nm1, trace, dob, group, rejections, _dates_of(own, memo) if own else None, values, has_eb)
+    fields = (names, trace, dob, group, rejections, _dates_of(own, memo) if own else None, values, has_eb)
     return _member_node(level, parent, checked_at, fields, coverage_dates, memo)
 
 
@@ -269,9 +340,8 @@ def _member_node(
 ) -> list:  # fmt: skip
     """The member's level list with its row: its fields, then what it inherits (a dependent its subscriber's
     trace, group, member id and plan dates; everyone the rejections above), then the coverage line's dates."""
-    nm1, trace, dob, group, rejections, dates, pt, has_eb = fields
+    (last, first, member_id), trace, dob, group, rejections, dates, pt, has_eb = fields
     dependent = level == "23"
-    member_id = (nm1[8] or None) if nm1 else None
     node = [level, parent, 0, rejections, trace, group, member_id, dates, None, has_eb]
     if dependent:
         subscriber, inherited = parent, parent[_PARENT][_REJECTIONS]
@@ -295,8 +365,8 @@ def _member_node(
         source[_PID],
         receiver[_NPI],
         member_id,
-        (nm1[3] or None) if nm1 else None,
-        (nm1[2] or None) if nm1 else None,
+        first,
+        last,
         dob,
         dependent,
         active,

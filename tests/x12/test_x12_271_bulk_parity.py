@@ -20,8 +20,9 @@ from x12_strategies import DELIMITER_POOL, delimiter_sets, responses
 from orchestration.ingest.eligibility import RESPONSES, to_row
 from orchestration.ingest.tuple_rows import as_tuple
 from orchestration.x12.model import EligibilityResponse
-from orchestration.x12.segments import X12Error
+from orchestration.x12.segments import Delimiters, X12Error
 from orchestration.x12.x12_271_bulk import bulk_271_rows
+from orchestration.x12.x12_271_bulk_levels import memo_for
 from orchestration.x12.x12_271_parse import parse_271
 from orchestration.x12.x12_271_write import render_271
 
@@ -314,6 +315,55 @@ def test_any_tree_reads_as_the_oracle(body: list[str]) -> None:
         assert isinstance(oracle, str) or _malformed_date(body), "a valid transaction was handed to parse_271"
     else:
         assert got == oracle
+
+
+_VALUES = ["", "L1", "DOE", "W 1", "0", "2"]
+
+
+@st.composite
+def usual_head(draw: st.DrawFn) -> list[str]:
+    """A member head in the order the bulk reader reads with one pattern match (TRN 2, NM1, REF 6P, DMG D8,
+    DTPs; all but the NM1 optional), with any element values: empty ones, more elements than read, NM1s
+    too short for the pattern, dates that are not dates."""
+    value = st.sampled_from(_VALUES)
+    more = st.lists(value, max_size=2)
+    head = []
+    if draw(st.booleans()):
+        head.append("*".join(["TRN", "2", draw(value), *draw(more)]))
+    nm1 = ["NM1", "IL", "1", draw(value), draw(value), draw(value), "", "", draw(st.sampled_from(["MI", ""]))]
+    nm1 += draw(st.lists(value, max_size=3))  # NM109 and after, or none: 8 elements are too few
+    head.append("*".join(nm1))
+    if draw(st.booleans()):
+        head.append("*".join(["REF", "6P", draw(value), *draw(more)]))
+    if draw(st.booleans()):
+        dobs = ["19800101", "19800230", "1980010", "198001011", "19800101*F", "", "1980O101"]
+        head.append("DMG*D8*" + draw(st.sampled_from(dobs)))
+    dates = ["DTP*346*D8*20250101", "DTP*347*D8*20251231", "DTP*291*RD8*20250101-20251231", "DTP*356*D8*2025"]
+    head += draw(st.lists(st.sampled_from(dates), max_size=3))
+    return head
+
+
+@settings(max_examples=150, deadline=None)
+@given(head=usual_head(), lines=st.lists(competing_line(), max_size=3), dependent=st.booleans())
+def test_usual_heads_read_as_the_oracle(head: list[str], lines: list[str], dependent: bool) -> None:
+    body = [*_UPPER, *_member(3, "22", 2, lines, head)]
+    if dependent:
+        body[len(_UPPER)] = "HL*3*2*22*1"
+        body += _member(4, "23", 3, lines[:1], ["NM1*03*1*DOE*KID****MI*W2"])
+    text = _interchange(body)
+    got, oracle = _bulk(text), _oracle(text)
+    if got is None:
+        assert isinstance(oracle, str) or _malformed_date(body), "a valid member was handed to parse_271"
+    else:
+        assert got == oracle
+
+
+def test_the_usual_head_is_read_by_one_match() -> None:
+    # The property above passes through the segment loop too: this keeps the one-match path from going unused.
+    head = "TRN*2*L1*9~NM1*IL*1*DOE*PAT****MI*W1~REF*6P*G1~DMG*D8*19800101~DTP*346*D8*20250101~EB*1*IND*PT"
+    match = memo_for(Delimiters("*", ":", "~", "^")).member_head.match(head)
+    assert match is not None
+    assert match.groups() == ("L1", "DOE", "PAT", "W1", "G1", "19800101", "~DTP*346*D8*20250101", "~EB*")
 
 
 @pytest.mark.parametrize(
