@@ -112,12 +112,12 @@ group by lead_id
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(
-        con.execute(
-            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-            [schema, table],
-        ).fetchone()[0]
-    )
+    # fetchall: DuckDB 2 keeps a half-read result open after fetchone(), and unregister() then refuses
+    rows = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, table],
+    ).fetchall()
+    return bool(rows[0][0])
 
 
 def load_engine_inputs(con: duckdb.DuckDBPyConnection, as_of: datetime) -> list[LeadInput]:

@@ -72,3 +72,12 @@ def test_appointments_and_inquiries_of_open_leads_only() -> None:
         ("open", datetime(2026, 6, 20, 9), "noshow", "eval", "p1", 60)
     ]
     assert con.execute(reads.INQUIRIES_SQL).fetchall() == [("open", datetime(2026, 6, 29, 5))]
+
+
+def test_a_table_check_leaves_no_half_read_result() -> None:
+    """The check for the 270 log runs before the open ids are unregistered: on a warehouse without the
+    log (no outbox run yet) a half-read count made unregister() fail (DuckDB 2)."""
+    con = duckdb.connect()
+    con.register(reads.OPEN_IDS, pa.table({"lead_id": ["open"]}))
+    assert not reads._has_table(con, "raw", "eligibility_inquiries_sent")
+    con.unregister(reads.OPEN_IDS)
