@@ -64,11 +64,19 @@ def _read(text: str) -> list[tuple]:
 
 def _normalised(text: str, term: str) -> str:
     # As split_segments: CR and LF are line layout unless one is the terminator.
-    if term != "\r" and "\r" in text:
-        text = text.replace("\r", "")
-    if term != "\n" and "\n" in text:
-        text = text.replace("\n", "")
-    return text
+    drop = [c for c in "\r\n" if c != term and c in text]
+    if not drop:
+        return text
+    if not text.isascii():
+        for c in drop:
+            text = text.replace(c, "")
+        return text
+    # ASCII text (the usual file): bytes.replace is about twice as fast as str.replace, encoding and decoding
+    # ASCII about free.
+    data = text.encode("ascii")
+    for c in drop:
+        data = data.replace(c.encode("ascii"), b"")
+    return data.decode("ascii")
 
 
 def _interchange(ix: str, memo: BulkMemo, out: list[tuple]) -> None:
