@@ -45,3 +45,14 @@ identity_full_refresh asks for it, else none (the model's own checks decide). -#
     {%- endfor -%}
     {{ return(true) }}
 {%- endmacro %}
+
+{#- The temp table dbt-duckdb's incremental materialization appends this model's new rows from
+(`<model>__dbt_tmp<time>`, on the hooks' connection until the post-hooks inside the transaction ran): a
+post-hook reads the rows just inserted there instead of scanning the whole model for them. None when there
+is not exactly one (another adapter or materialization): the caller scans the model instead. -#}
+{% macro increment_appended_rows() -%}
+    {%- set found = run_query("select table_name from duckdb_tables() where temporary and starts_with(table_name, '"
+        ~ this.identifier ~ "__dbt_tmp')") -%}
+    {%- set names = found.columns[0].values() -%}
+    {{ return('temp.main."' ~ names[0] ~ '"' if names | length == 1 else none) }}
+{%- endmacro %}

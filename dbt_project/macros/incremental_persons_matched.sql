@@ -155,13 +155,15 @@ the model's joins and ASOF joins run over ~the scope instead of every record (at
         lead-opening records and appointments only (touches never enter int_lead_episodes, whose increment
         recomputes just these persons). One pass over the rows for both. #}
         create or replace temp table persons_matched_scope_persons as
-        select distinct person_id, (opens_lead or record_kind = 'appointment') as opening from {{ this }}
+        select rowid as row_id, person_id, (opens_lead or record_kind = 'appointment') as opening from {{ this }}
         where record_key in (select record_key from {{ persons_matched_aux('scope') }});
         create or replace table {{ persons_matched_aux('changes') }} as
         select distinct person_id from persons_matched_scope_persons;
         create or replace table {{ persons_matched_aux('opening_changes') }} as
         select distinct person_id from persons_matched_scope_persons where opening;
-        delete from {{ this }} where record_key in (select record_key from {{ persons_matched_aux('scope') }});
+        {#- by rowid: the rows just found, without a second read of the record_key column #}
+        delete from {{ this }} where rowid in (select row_id from persons_matched_scope_persons);
+        drop table persons_matched_scope_persons;
         {%- endif %}
     {%- endif -%}
 {%- endmacro %}
@@ -181,10 +183,16 @@ build describes; the temp table <model>_records is dropped (a day's working set)
             {%- set build = run_query('select max(build) from ' ~ persons_matched_aux('build')).columns[0].values()[0]
                 or 0 -%}
         {%- endif -%}
+        {%- set appended = increment_appended_rows() if plan == 'increment' else none -%}
         {%- if plan == 'increment' %}
+        {#- the rows just inserted are the scope's: from the table dbt appended them from when it is still there #}
         create or replace temp table persons_matched_scope_persons as
-        select distinct person_id, (opens_lead or record_kind = 'appointment') as opening from {{ this }}
-        where record_key in (select record_key from {{ persons_matched_aux('scope') }});
+        select distinct person_id, (opens_lead or record_kind = 'appointment') as opening
+        {%- if appended %}
+        from {{ appended }}
+        {%- else %}
+        from {{ this }} where record_key in (select record_key from {{ persons_matched_aux('scope') }})
+        {%- endif %};
         insert into {{ persons_matched_aux('changes') }}
         select distinct person_id from persons_matched_scope_persons
         except select person_id from {{ persons_matched_aux('changes') }};

@@ -349,9 +349,15 @@ and the delete (the dirty ids were written while the model was rendered). -#}
         {%- if plan == 'full' %}
         delete from {{ this }};
         {%- elif plan == 'increment' %}
+        {#- One scan of the model for the rows about to go: their person_keys, then the delete by rowid (no second
+        read of the id column). #}
+        create or replace temp table source_records_gone as
+        select rowid as row_id, person_key from {{ this }}
+        where source_record_id in (select id from {{ source_records_aux('dirty') }});
         create or replace table {{ source_records_aux('changes') }} as
-        select distinct person_key from {{ this }} where source_record_id in (select id from {{ source_records_aux('dirty') }});
-        delete from {{ this }} where source_record_id in (select id from {{ source_records_aux('dirty') }});
+        select distinct person_key from source_records_gone;
+        delete from {{ this }} where rowid in (select row_id from source_records_gone);
+        drop table source_records_gone;
         {%- endif %}
     {%- endif -%}
 {%- endmacro %}
@@ -368,9 +374,16 @@ and the delete (the dirty ids were written while the model was rendered). -#}
         {%- if identity_state_exists(state) -%}
             {%- set version = run_query('select max(version) from ' ~ state).columns[0].values()[0] or 0 -%}
         {%- endif -%}
+        {%- set appended = increment_appended_rows() if plan == 'increment' else none -%}
         {%- if plan == 'increment' %}
+        {#- The rows just inserted are those of the dirty ids: read from the table dbt appended them from when it
+        is still there, not from a scan of the whole model. #}
         insert into {{ source_records_aux('changes') }}
+        {%- if appended %}
+        select distinct person_key from {{ appended }}
+        {%- else %}
         select distinct person_key from {{ this }} where source_record_id in (select id from {{ source_records_aux('dirty') }})
+        {%- endif %}
         except select person_key from {{ source_records_aux('changes') }};
         {%- else %}
         {#- A rebuild: `rebuilt` says everything changed, no rows needed. #}

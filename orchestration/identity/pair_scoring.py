@@ -63,35 +63,84 @@ BLOCKING_RULES: tuple[tuple[str, ...], ...] = (
 # changed nodes are scored again (incremental matching, identical to a full rescoring).
 # (the node profile hash and the nodes a day touched: orchestration.identity.node_changes)
 
-_NODE_EXTRAS_SQL = """
-create or replace temp table id_nodes_ext as
-with canon as (
-    select name, list(canonical order by canonical) as first_canon
-    from id_name_canonicals
-    group by name
-)
-select
-    n.*,
+# The derived node columns the blocking rules and comparisons read, from a node `n` and its canonical first
+# names `canon` (id_canon_lists).
+_DERIVED_COLUMNS = """
     left(n.first_norm, 1) as first_initial,
     left(n.last_norm, 1) as last_initial,
     year(n.dob) as birth_year,
     month(n.dob) as birth_month,
     day(n.dob) as birth_day,
     -- equal for a DOB and the same DOB with day and month swapped
-    least(month(n.dob), day(n.dob)) * 100 + greatest(month(n.dob), day(n.dob)) as birth_day_month_set,
+    least(month(n.dob), day(n.dob)) * 100 + greatest(month(n.dob), day(n.dob)) as birth_day_month_set"""
+
+_CANON_LISTS_SQL = """
+create or replace temp table id_canon_lists as
+select name, list(canonical order by canonical) as first_canon
+from id_name_canonicals
+group by name
+"""
+
+_NODE_EXTRAS_SQL = f"""
+create or replace temp table id_nodes_ext as
+select
+    n.*,{_DERIVED_COLUMNS},
     coalesce(canon.first_canon, [n.first_norm]) as first_canon,
     n.person_key in (select person_key from id_dirty_nodes) as dirty
 from id_nodes as n
-left join canon on n.first_norm = canon.name
+left join id_canon_lists as canon on n.first_norm = canon.name
 """
 
 # One row per node and canonical first name, for the rules that block on a shared canonical name (every
 # such rule also needs a surname; a null ZIP or DOB simply joins nothing).
 _NODE_CANON_SQL = """
-create or replace temp table id_nodes_canon as
-select person_key, last_norm, last_initial, zip, dob, dirty, unnest(first_canon) as canon
-from id_nodes_ext
+create or replace temp {kind} {name} as
+select person_key, last_norm, last_initial, zip, dob, unnest(first_canon) as canon
+from {nodes}
 where last_norm is not null and (zip is not null or dob is not null)
+"""
+
+# A day (dirty_only): the derived columns of the dirty nodes only (a table), and of every node as views read
+# once per blocking rule. Materialising them for every node of the history (2.77M at 1M leads, with the
+# canonical-name lists and one row per canonical name) was most of a day's blocking; the comparisons then
+# read id_nodes_ext of the candidate pairs' nodes only.
+_DIRTY_EXT_SQL = f"""
+create or replace temp table id_dirty_ext as
+select
+    n.*,{_DERIVED_COLUMNS},
+    coalesce(canon.first_canon, [n.first_norm]) as first_canon
+from id_nodes as n
+semi join id_dirty_nodes as d on n.person_key = d.person_key
+left join id_canon_lists as canon on n.first_norm = canon.name
+"""
+
+_ALL_BLOCK_VIEWS_SQL = (
+    f"""
+create or replace temp view id_block_nodes as
+select n.person_key, n.first_norm, n.last_norm, n.dob, n.phone, n.email, n.zip,{_DERIVED_COLUMNS}
+from id_nodes as n
+""",
+    """
+create or replace temp view id_block_nodes_listed as
+select n.*, coalesce(canon.first_canon, [n.first_norm]) as first_canon
+from id_block_nodes as n
+left join id_canon_lists as canon on n.first_norm = canon.name
+""",
+)
+
+_CANDIDATE_EXT_SQL = f"""
+create or replace temp table id_nodes_ext as
+with keys as (
+    select person_key_l as person_key from id_candidates
+    union
+    select person_key_r from id_candidates
+)
+select
+    n.*,{_DERIVED_COLUMNS},
+    coalesce(canon.first_canon, [n.first_norm]) as first_canon
+from id_nodes as n
+semi join keys on n.person_key = keys.person_key
+left join id_canon_lists as canon on n.first_norm = canon.name
 """
 
 _LEVELS_SQL = """
@@ -149,27 +198,37 @@ inner join id_nodes_ext as r on p.person_key_r = r.person_key
 """
 
 
-def _blocking_sql(dirty_only: bool) -> str:
+def _blocking_sql() -> str:
+    """Every candidate pair of the whole history (id_nodes_ext, id_nodes_canon)."""
     parts = []
     for rule in BLOCKING_RULES:
         nodes = "id_nodes_canon" if "canon" in rule else "id_nodes_ext"
         on = " and ".join(f"l.{c} = r.{c}" for c in rule)
-        join = f"inner join {nodes} as r on {on} and l.person_key < r.person_key"
-        if dirty_only:
-            # Incremental: a candidate pair needs a new or changed node on at least one side. Joining the
-            # few dirty nodes against all nodes (either side) avoids the whole-history self-join.
-            parts.append(
-                "select l.person_key as person_key_l, r.person_key as person_key_r "
-                f"from {nodes} as l {join} where l.dirty"
-            )
-            parts.append(
-                "select l.person_key as person_key_l, r.person_key as person_key_r "
-                f"from {nodes} as l {join} where r.dirty"
-            )
-        else:
-            parts.append(
-                f"select l.person_key as person_key_l, r.person_key as person_key_r from {nodes} as l {join}"
-            )
+        parts.append(
+            "select l.person_key as person_key_l, r.person_key as person_key_r "
+            f"from {nodes} as l inner join {nodes} as r on {on} and l.person_key < r.person_key"
+        )
+    return (
+        "create or replace temp table id_candidates as select distinct * from (\n"
+        + "\nunion all\n".join(parts)
+        + "\n)"
+    )
+
+
+def _dirty_blocking_sql() -> str:
+    """The candidate pairs with a new or changed node: each rule joins the few dirty nodes (id_dirty_ext,
+    id_dirty_canon) with every node (id_block_nodes, id_block_canon) once; a pair is named in key order, so
+    one found from both of its dirty nodes counts once."""
+    parts = []
+    for rule in BLOCKING_RULES:
+        canon = "canon" in rule
+        dirty, every = ("id_dirty_canon", "id_block_canon") if canon else ("id_dirty_ext", "id_block_nodes")
+        on = " and ".join(f"d.{c} = n.{c}" for c in rule)
+        parts.append(
+            "select least(d.person_key, n.person_key) as person_key_l, "
+            "greatest(d.person_key, n.person_key) as person_key_r "
+            f"from {dirty} as d inner join {every} as n on {on} and d.person_key <> n.person_key"
+        )
     return (
         "create or replace temp table id_candidates as select distinct * from (\n"
         + "\nunion all\n".join(parts)
@@ -294,9 +353,19 @@ def _changed_pairs_sql(
     con.register("id_name_canonicals_src", names)
     con.execute("create or replace temp table id_name_canonicals as select * from id_name_canonicals_src")
     con.unregister("id_name_canonicals_src")
-    con.execute(_NODE_EXTRAS_SQL)
-    con.execute(_NODE_CANON_SQL)
-    con.execute(_blocking_sql(dirty_only=previous_nodes is not None))
+    con.execute(_CANON_LISTS_SQL)
+    if previous_nodes is None:
+        con.execute(_NODE_EXTRAS_SQL)
+        con.execute(_NODE_CANON_SQL.format(kind="table", name="id_nodes_canon", nodes="id_nodes_ext"))
+        con.execute(_blocking_sql())
+    else:
+        con.execute(_DIRTY_EXT_SQL)
+        con.execute(_NODE_CANON_SQL.format(kind="table", name="id_dirty_canon", nodes="id_dirty_ext"))
+        for sql in _ALL_BLOCK_VIEWS_SQL:
+            con.execute(sql)
+        con.execute(_NODE_CANON_SQL.format(kind="view", name="id_block_canon", nodes="id_block_nodes_listed"))
+        con.execute(_dirty_blocking_sql())
+        con.execute(_CANDIDATE_EXT_SQL)
     weight_sum = " + ".join(f"w_{c}" for c in COMPARISONS)
     return f"""
     with levels as ({_LEVELS_SQL}),
