@@ -1,6 +1,9 @@
 """The ML assets: `lead_scores` (between the dbt phases: train a baseline if none exists, then score
 open leads) and `lead_scoring_model` (retrain and gate; weekly schedule, CLI `ptleads train`, app)."""
 
+import contextlib
+import threading
+
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from orchestration.resources import PtleadsSettings, WarehouseResource, progress
@@ -9,6 +12,32 @@ from orchestration.transform.reference_data import LEAD_SCORES_DDL
 
 # `route` joined the scores after the shared DDL was written; older warehouses gain it here.
 ROUTE_COLUMN_DDL = "ALTER TABLE marts.lead_scores ADD COLUMN IF NOT EXISTS route VARCHAR"
+
+_warming: list[threading.Thread] = []
+
+
+def _import_scoring_modules() -> None:
+    import skops.io  # noqa: F401  (its import lists every sklearn estimator and scans sys.modules per ufunc)
+
+    import ml.score  # noqa: F401  (sklearn, scipy, polars)
+
+
+def warm_scoring_imports() -> None:
+    """Import the scorer's modules (sklearn, scipy, skops: seconds of CPU in a process as large as a
+    pipeline run's) in a daemon thread, once per process. Meant for while dbt phase 1 runs in its child
+    process and this one waits; `lead_scores` then finds them imported. Nothing else happens here: an
+    import that fails is retried, and reported, by the asset itself."""
+    if _warming:
+        return
+    thread = threading.Thread(target=_warm_quietly, name="ptleads-warm-scoring", daemon=True)
+    _warming.append(thread)
+    thread.start()
+
+
+def _warm_quietly() -> None:
+    # an import that fails here fails again in the asset, which reports it
+    with contextlib.suppress(Exception):
+        _import_scoring_modules()
 
 
 @asset(
