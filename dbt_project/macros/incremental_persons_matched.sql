@@ -93,63 +93,81 @@ the model's joins and ASOF joins run over ~the scope instead of every record (at
         {%- if plan == 'full' %}
         delete from {{ this }};
         {%- elif plan == 'increment' %}
-        create or replace temp table {{ subset }} as
-        with changed_keys as (
-            select person_key from {{ persons_matched_beside(records, 'changes') }}
-            union
-            select person_key from {{ persons_matched_beside(clusters, 'changes') }}
-            where person_key is not null
-        ),
-        persons as (
-            select person_id from {{ this }} where person_key in (select person_key from changed_keys)
-            union
-            select person_id from {{ clusters }} where person_key in (select person_key from changed_keys)
-        ),
-        person_nodes as (
-            select person_key from {{ clusters }} where person_id in (select person_id from persons)
-        ),
+        {#- Each lookup is a semi-join on one or two narrow columns and yields rowids; the rows are then fetched by
+        rowid (a filter DuckDB applies in the scan). An OR of IN lists instead made mark joins over every
+        record and every column the statement reads (at 100k leads 2.4 of the pre-hook's 4.1 s). #}
+        create or replace temp table persons_matched_keys as
+        select person_key from {{ persons_matched_beside(records, 'changes') }}
+        union
+        select person_key from {{ persons_matched_beside(clusters, 'changes') }}
+        where person_key is not null;
+        create or replace temp table persons_matched_persons as
+        select person_id from {{ this }} where person_key in (select person_key from persons_matched_keys)
+        union
+        select person_id from {{ clusters }} where person_key in (select person_key from persons_matched_keys);
         {#- a person's phones and emails, in one pass over the records -#}
-        contacts as (
-            select distinct contact from (
-                select unnest([phone_e164, email]) as contact from {{ records }}
-                where has_identity and person_key in (select person_key from person_nodes)
+        create or replace temp table persons_matched_contacts as
+        select distinct contact from (
+            select unnest([phone_e164, email]) as contact from {{ records }}
+            where has_identity and person_key in (
+                select person_key from {{ clusters }}
+                where person_id in (select person_id from persons_matched_persons)
             )
-            where contact is not null
-        ),
-        direct as (
-            select record_key from {{ records }}
-            where person_key in (select person_key from changed_keys)
-                or (not has_identity
-                    and (phone_e164 in (select contact from contacts) or email in (select contact from contacts)))
-            union
-            select record_key from {{ this }} where person_id in (select person_id from persons)
-        ),
-        tokens as (
-            select distinct token from {{ records }}
-            where token is not null and record_key in (select record_key from direct)
         )
-        select {{ columns }} from {{ records }}
-        where record_key in (select record_key from direct) or token in (select token from tokens);
+        where contact is not null;
+        create or replace temp table persons_matched_rows as
+        select rowid as row_id from {{ records }} where person_key in (select person_key from persons_matched_keys)
+        union
+        select rowid from {{ records }}
+        where not has_identity and phone_e164 in (select contact from persons_matched_contacts)
+        union
+        select rowid from {{ records }}
+        where not has_identity and email in (select contact from persons_matched_contacts)
+        union
+        select rowid from {{ records }}
+        where record_key in (
+            select record_key from {{ this }} where person_id in (select person_id from persons_matched_persons)
+        );
+        {#- and every record sharing a link token with one of them #}
+        insert into persons_matched_rows
+        select rowid from {{ records }}
+        where token in (
+            select token from {{ records }}
+            where rowid in (select row_id from persons_matched_rows) and token is not null
+        )
+        except
+        select row_id from persons_matched_rows;
+        create or replace temp table {{ subset }} as
+        select {{ columns }} from {{ records }} where rowid in (select row_id from persons_matched_rows);
         create or replace table {{ persons_matched_aux('scope') }} as select record_key from {{ subset }};
         {#- the named records of every person a nameless record in scope shares a contact with -#}
         insert into {{ subset }}
-        with nameless as (
-            select phone_e164, email from {{ subset }} where not has_identity
-        ),
-        near_persons as (
-            select distinct clusters.person_id
-            from {{ records }} as records
-            inner join {{ clusters }} as clusters on records.person_key = clusters.person_key
-            where records.has_identity
-                and (records.phone_e164 in (select phone_e164 from nameless)
-                    or records.email in (select email from nameless))
-        ),
-        near_nodes as (
-            select person_key from {{ clusters }} where person_id in (select person_id from near_persons)
-        )
         select {{ columns }} from {{ records }}
-        where has_identity and person_key in (select person_key from near_nodes)
-            and record_key not in (select record_key from {{ persons_matched_aux('scope') }});
+        where rowid in (
+            select rowid from {{ records }}
+            where has_identity and person_key in (
+                select person_key from {{ clusters }}
+                where person_id in (
+                    select clusters.person_id
+                    from {{ records }} as records
+                    inner join {{ clusters }} as clusters on records.person_key = clusters.person_key
+                    where records.has_identity
+                        and records.phone_e164 in (select phone_e164 from {{ subset }} where not has_identity)
+                    union
+                    select clusters.person_id
+                    from {{ records }} as records
+                    inner join {{ clusters }} as clusters on records.person_key = clusters.person_key
+                    where records.has_identity
+                        and records.email in (select email from {{ subset }} where not has_identity)
+                )
+            )
+            except
+            select row_id from persons_matched_rows
+        );
+        drop table persons_matched_keys;
+        drop table persons_matched_persons;
+        drop table persons_matched_contacts;
+        drop table persons_matched_rows;
         {#- the persons of the scope before (the delete loses them) and, in the post-hook, after: the lead
         models recompute those persons (macros/incremental_lead_models.sql); opening_changes the same for
         lead-opening records and appointments only (touches never enter int_lead_episodes, whose increment
