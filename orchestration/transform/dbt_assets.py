@@ -17,6 +17,7 @@ from orchestration.transform.dbt_daily_selection import (
     record_unit_tests_passed,
 )
 from orchestration.transform.dbt_project_files import DBT_PROJECT
+from orchestration.transform.ml_scores import warm_scoring_imports
 
 SCORED_TAG = "scored"
 # The warning Dagster logs when a check has no result (active.py); see LeftOutChecksFilter.
@@ -82,6 +83,8 @@ def dbt_phase1(
     warehouse: WarehouseResource,
 ) -> Iterator[Any]:
     """Staging, intermediate, ML features and other unscored marts."""
+    # The scorer's imports (seconds of CPU) run while this process only waits for dbt's child.
+    warm_scoring_imports()
     yield from _build("phase 1 (staging, intermediate, features)", context, dbt, settings, warehouse)
 
 
