@@ -61,13 +61,31 @@ Patient): the column naming the lender. -#}
 {%- endmacro %}
 
 {#- Every source table upstream of this model (through staging models and their refs): a list of dicts
-(name, relation, stamped = has ingested_at, time_columns). -#}
+(name, relation, stamped = has ingested_at, time_columns). The columns of all of them come from one catalog
+query (a DESCRIBE per source was ~28 queries, and this runs while rendering and in both hooks). -#}
 {% macro source_records_upstream() -%}
+    {%- set sources = model_upstream().sources | sort(attribute='unique_id') -%}
+    {%- set names = [] -%}
+    {%- for src in sources -%}
+        {%- do names.append("'" ~ src.database ~ "." ~ src.schema ~ "." ~ src.identifier ~ "'") -%}
+    {%- endfor -%}
+    {%- set columns_of = {} -%}
+    {%- if names -%}
+        {%- set found = run_query("select database_name || '.' || schema_name || '.' || table_name, column_name, data_type
+            from duckdb_columns() where database_name || '.' || schema_name || '.' || table_name in ("
+            ~ names | join(', ') ~ ") order by 1, column_index") -%}
+        {%- for row in found.rows -%}
+            {%- if row[0] not in columns_of -%}
+                {%- do columns_of.update({row[0]: []}) -%}
+            {%- endif -%}
+            {%- do columns_of[row[0]].append({'name': row[1], 'dtype': row[2]}) -%}
+        {%- endfor -%}
+    {%- endif -%}
     {%- set tables = [] -%}
-    {%- for src in model_upstream().sources | sort(attribute='unique_id') -%}
+    {%- for src in sources -%}
         {%- set relation = api.Relation.create(database=src.database, schema=src.schema,
             identifier=src.identifier) -%}
-        {%- set columns = adapter.get_columns_in_relation(relation) -%}
+        {%- set columns = columns_of.get(src.database ~ '.' ~ src.schema ~ '.' ~ src.identifier, []) -%}
         {%- set names = columns | map(attribute='name') | map('lower') | list -%}
         {%- set times = [] -%}
         {%- for column in columns -%}
