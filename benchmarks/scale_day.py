@@ -27,7 +27,7 @@ from scale.unland import unland_day
 
 RESULTS = Path(__file__).resolve().parent / "results"
 # As of the day before: full build, then what the day's publish patches (a real previous-day snapshot).
-BEFORE_DAY = ("dbt_full", "score", "dbt_scored", "actions", "publish")
+BEFORE_DAY = ("dbt_full", "score", "dbt_scored", "actions", "publish", "previous_day")
 
 
 def _load() -> list[float]:

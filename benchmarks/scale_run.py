@@ -26,7 +26,7 @@ from scale.scale_report import PIPELINE_KEYS, RESULTS, write_report
 
 # Steps that make up "the pipeline" for the floor ratio (generate, floor, app queries excluded).
 PIPELINE_STEPS = PIPELINE_KEYS
-ORDER = ("generate", "floor", *PIPELINE_STEPS, "app_queries", "incremental")
+ORDER = ("generate", "floor", *PIPELINE_STEPS, "app_queries", "previous_day", "incremental")
 
 
 def _load() -> list[float]:

@@ -21,6 +21,7 @@ STEP_LABELS = {
     "actions": "next actions + call list",
     "publish": "publish snapshot",
     "app_queries": "app queries (5 x 4 runs)",
+    "previous_day": "the day before's run, nothing new (steady state)",
     "incremental": "one new day, landing -> call list",
     "spark": "Spark: export + dbt fct_leads",
 }
