@@ -6,6 +6,11 @@ can measure the day at another commit in about 17 minutes instead of hours.
     uv run python benchmarks/scale_day.py --size 1000000
     make bench-day BENCH_SIZES=1000000
 
+To measure the day at several commits without the full build each time: once,
+`--save-before DIR` keeps a copy of the warehouse folder as of the day before (after the full build,
+score, scored marts, actions and publish); then `--restore DIR` starts each measurement from that copy and
+runs yesterday's pipeline (at the commit measured) and the day.
+
 Writes benchmarks/results/scale-day-<size>-<date>.json: each step's wall / CPU / peak RSS, the day's
 timeline, the slowest dbt nodes of the day's phase 1 and the plan every increment chose.
 """
@@ -15,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 from dataclasses import asdict
 from datetime import UTC, date, datetime
@@ -23,7 +29,7 @@ from pathlib import Path
 import duckdb
 from scale.child_step import run_step
 from scale.scale_params import scale_params
-from scale.unland import unland_day
+from scale.unland import unland_day, unland_inbox
 
 RESULTS = Path(__file__).resolve().parent / "results"
 # As of the day before: full build, then what the day's publish patches (a real previous-day snapshot).
@@ -67,6 +73,10 @@ def main() -> None:
     ap.add_argument("--end", type=date.fromisoformat, default=date(2026, 6, 30), help="the landing day")
     ap.add_argument("--skip-before", action="store_true", help="already as of the day before")
     ap.add_argument("--top", type=int, default=25, help="slowest dbt nodes of the day to keep")
+    ap.add_argument(
+        "--save-before", type=Path, help="copy the warehouse folder here once it is as of the day before"
+    )
+    ap.add_argument("--restore", type=Path, help="start from a --save-before copy instead of rebuilding")
     args = ap.parse_args()
     work = args.work / str(args.size)
     if not (work / "wh" / "warehouse.duckdb").exists() or not (work / "day_inbox").is_dir():
@@ -81,11 +91,22 @@ def main() -> None:
         "load_average_start": _load(),
         "steps": {},
     }
-    if not args.skip_before:
+    steps = [] if args.skip_before else list(BEFORE_DAY)
+    if args.restore:
+        shutil.rmtree(work / "wh")
+        shutil.copytree(args.restore, work / "wh", symlinks=True)
+        out["restored_from"] = str(args.restore)
+        out["unlanded"] = {"inbox_files": unland_inbox(work)}
+        steps = ["previous_day"]
+    elif not args.skip_before:
         unlanded = unland_day(work)
         out["unlanded"] = asdict(unlanded)
         print(f"[{args.size}] un-landed {unlanded.day_files} day files", flush=True)
-    for name in ([] if args.skip_before else list(BEFORE_DAY)) + ["incremental"]:
+    for name in [*steps, "incremental"]:
+        if name == "previous_day" and args.save_before:
+            shutil.rmtree(args.save_before, ignore_errors=True)
+            shutil.copytree(work / "wh", args.save_before, symlinks=True)
+            print(f"[{args.size}] saved the warehouse as of the day before to {args.save_before}", flush=True)
         print(f"[{args.size}] {name} ... load {_load()}", flush=True)
         result = run_step(name, params, work)
         out["steps"][name] = {**result.as_json(), "load_average_end": _load()}

@@ -21,7 +21,7 @@ class Unlanded:
 
 def unland_day(work: Path, memory_limit: str = "6GB") -> Unlanded:
     """Remove every trace of work/day_inbox's files from work/wh/warehouse.duckdb and work/inbox."""
-    day_inbox, inbox = work / "day_inbox", work / "inbox"
+    day_inbox = work / "day_inbox"
     names = sorted(p.relative_to(day_inbox) for p in day_inbox.rglob("*") if p.is_file())
     out = Unlanded(day_files=len(names))
     con = duckdb.connect(str(work / "wh" / "warehouse.duckdb"), config={"memory_limit": memory_limit})
@@ -51,9 +51,18 @@ def unland_day(work: Path, memory_limit: str = "6GB") -> Unlanded:
             ).fetchone()[0]
     finally:
         con.close()
-    for rel in names:
+    out.inbox_files = unland_inbox(work)
+    return out
+
+
+def unland_inbox(work: Path) -> int:
+    """Remove the inbox copies of work/day_inbox's files (a warehouse restored as of the day before has
+    none of their rows); how many were there."""
+    day_inbox, inbox = work / "day_inbox", work / "inbox"
+    removed = 0
+    for rel in sorted(p.relative_to(day_inbox) for p in day_inbox.rglob("*") if p.is_file()):
         copy = inbox / rel
         if copy.exists():
             copy.unlink()
-            out.inbox_files += 1
-    return out
+            removed += 1
+    return removed
