@@ -79,7 +79,8 @@ def main() -> None:
     ap.add_argument("--restore", type=Path, help="start from a --save-before copy instead of rebuilding")
     args = ap.parse_args()
     work = args.work / str(args.size)
-    if not (work / "wh" / "warehouse.duckdb").exists() or not (work / "day_inbox").is_dir():
+    has_warehouse = (args.restore or work / "wh") / "warehouse.duckdb"
+    if not has_warehouse.exists() or not (work / "day_inbox").is_dir():
         raise SystemExit(f"{work}: no scale warehouse with a day_inbox (make bench BENCH_SIZES={args.size})")
     if not (work / "gen" / "config" / "practice.yaml").exists():
         raise SystemExit(f"{work}/gen/config is gone (older scale runs deleted it): rerun make bench")
@@ -93,7 +94,7 @@ def main() -> None:
     }
     steps = [] if args.skip_before else list(BEFORE_DAY)
     if args.restore:
-        shutil.rmtree(work / "wh")
+        shutil.rmtree(work / "wh", ignore_errors=True)
         shutil.copytree(args.restore, work / "wh", symlinks=True)
         out["restored_from"] = str(args.restore)
         out["unlanded"] = {"inbox_files": unland_inbox(work)}
