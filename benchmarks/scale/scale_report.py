@@ -194,10 +194,16 @@ def plot(results: dict[int, dict], folder: Path = RESULTS) -> None:
         ("peak_rss_mb", "scale_rss.png", "MB"),
     ):
         fig, ax = plt.subplots(figsize=(8, 5))
-        for key, label in STEP_LABELS.items():
+        for number, (key, label) in enumerate(STEP_LABELS.items()):
             points = [(n, r["steps"][key][metric]) for n, r in results.items() if key in r["steps"]]
             if points:
-                ax.plot([p[0] for p in points], [max(p[1], 1e-3) for p in points], marker="o", label=label)
+                ax.plot(
+                    [p[0] for p in points],
+                    [max(p[1], 1e-3) for p in points],
+                    marker="o" if number < 10 else "s",  # the colour cycle has 10 colours
+                    linestyle="-" if number < 10 else "--",
+                    label=label,
+                )
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("leads")
