@@ -288,6 +288,7 @@ def run(
                 intervals = ingest_timeline.stop()
                 if t1 - t0 < total:
                     total, profile = t1 - t0, overlap_profile(intervals, t0, t1)
+                    profile["intervals"] = busy_intervals(intervals, t0)  # where a lone source's wall goes
                 p1, w1 = cpu_split()
                 if p1 - p0 + w1 - w0 < cpu:
                     cpu, parent_cpu, workers_cpu = p1 - p0 + w1 - w0, p1 - p0, w1 - w0

@@ -419,4 +419,4 @@ def _ingest_jobs(
         if batch.full():
             batch.commit(con, source)
         else:
-            batch.flush_if_large(con, source)
+            batch.flush_if_large(con, source, idle=job.ends_before_busy_group)

@@ -181,10 +181,12 @@ class Batch:
             or self.nbytes >= BATCH_MAX_BYTES
         )
 
-    def flush_if_large(self, con: duckdb.DuckDBPyConnection, source: Source) -> None:
+    def flush_if_large(self, con: duckdb.DuckDBPyConnection, source: Source, idle: bool = False) -> None:
         """Insert the rows held so far into the batch's transaction (opened now if need be) once there are
-        FLUSH_RECORDS of them; they commit (or vanish in a crash) with the rest of the batch."""
-        if self.held >= FLUSH_RECORDS > 0:
+        FLUSH_RECORDS of them, or any when `idle` (the parent would otherwise wait for the workers: a small
+        source's rows were all inserted after its last parse); they commit (or vanish in a crash) with the
+        rest of the batch."""
+        if FLUSH_RECORDS > 0 and (self.held >= FLUSH_RECORDS or (idle and self.held)):
             self._insert_held(con, source)
 
     def _insert_held(self, con: duckdb.DuckDBPyConnection, source: Source) -> None:

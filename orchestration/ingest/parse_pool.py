@@ -132,6 +132,7 @@ class FileGroup:
     def __init__(self, parse: Parse, ctx: Any, jobs: list[FileJob]) -> None:
         self.parse, self.ctx, self.jobs = parse, ctx, jobs
         self.future: Future | None = None
+        self.next: FileGroup | None = None  # the group closed after this one (file_jobs links them)
         self._result: GroupTables | None = None
         self._starts: list[dict[str, int]] = []
         self._nbytes: dict[str, float] = {}
@@ -199,6 +200,16 @@ class FileJob:
     @property
     def is_cut(self) -> bool:
         return len(self.chunks) > 1
+
+    @property
+    def ends_before_busy_group(self) -> bool:
+        """The last file of its group, and the pool is still parsing the next group: the parent would wait
+        for that group, so whatever it does now (insert the rows it holds) costs it no wall."""
+        group = self._group
+        if group is None or self._slot != len(group.jobs) - 1 or group.next is None:
+            return False
+        future = group.next.future
+        return future is not None and not future.done()
 
     @property
     def all_sent(self) -> bool:
@@ -415,15 +426,19 @@ def file_jobs(
     open_bytes = 0
     grouped: set[str] = set()
     groups_pending = 0  # closed groups with files not yet handed out
+    last_group: FileGroup | None = None
 
     def close_group() -> None:
-        nonlocal open_jobs, open_bytes, groups_pending
+        nonlocal open_jobs, open_bytes, groups_pending, last_group
         if open_jobs:
             for job in open_jobs:
                 job._waiting = False
             group = FileGroup(parse, ctx, open_jobs)
             if use_pool:
                 group.submit(workers)
+            if last_group is not None:
+                last_group.next = group
+            last_group = group
             groups_pending += 1
             open_jobs, open_bytes = [], 0
 
