@@ -37,45 +37,79 @@ INQUIRIES_SENT = RawTable("eligibility_inquiries_sent", InquirySent)
 
 # Member identity per lead from the staging models that carry a member id, via the lineage mart.
 # Only the contract columns of marts.fct_leads / marts.lead_source_records are used.
-PENDING_SQL = """
-with open_leads as (
-    select lead_id, payer
-    from marts.fct_leads
-    where status in ('new', 'contacted', 'verified') and verified_at is null and payer <> 'UNKNOWN'
-),
-members as (
-    select source, source_record_id, first_name, last_name, dob, member_id, 1 as rank
-    from staging.stg_emr_csv__referrals
-    union all
-    select source, source_record_id, first_name, last_name, dob, member_id, 2
-    from staging.stg_hl7v2__referrals
-    union all
-    select sr.source, sr.service_request_id, p.first_name, p.last_name, p.dob, c.member_id, 3
-    from staging.stg_fhir__service_requests as sr
-    inner join staging.stg_fhir__patients as p on sr.patient_id = p.patient_id
-    inner join staging.stg_fhir__coverages as c on sr.coverage_id = c.coverage_id
-    union all
-    select source, source_record_id, first_name, last_name, dob, member_id, 4
-    from staging.stg_fax__extractions
-    union all
-    select source, submission_id, first_name, last_name, dob, member_id, 5
-    from staging.stg_webforms__submissions
-)
-select l.lead_id, l.payer, p.payer_name, p.x12_payer_id, m.first_name, m.last_name, m.member_id, m.dob
-from open_leads as l
+#
+# In two steps: the leads to ask about and their source records first (PENDING_RECORDS_SQL), then the
+# member columns of those records alone (MEMBERS_SQL). The staging models are views that normalise names
+# and pick each record's latest version over all history; a record id given as a constant list reaches
+# their scans (the window is partitioned by it), where a join did not and every FHIR patient's name was
+# normalised for a few hundred inquiries (most of the 270 step at 1M leads).
+PENDING_RECORDS_SQL = """
+select l.lead_id, l.payer, p.payer_name, p.x12_payer_id, r.source, r.source_record_id
+from marts.fct_leads as l
 inner join marts.lead_source_records as r on l.lead_id = r.lead_id
-inner join members as m on r.source = m.source and r.source_record_id = m.source_record_id
 inner join staging.stg_ref__payers as p on l.payer = p.payer_id
-where m.member_id is not null and m.first_name is not null and m.last_name is not null
+where l.status in ('new', 'contacted', 'verified') and l.verified_at is null and l.payer <> 'UNKNOWN'
     and p.x12_payer_id is not null
     and not exists (select 1 from staging.stg_eligibility__responses as e where e.lead_id = l.lead_id)
     and not exists (
         select 1 from raw.eligibility_inquiries_sent as s
-        where s.lead_id = l.lead_id and s.sent_at > ?::timestamp - to_days(?)
+        where s.lead_id = l.lead_id and s.sent_at > $as_of::timestamp - to_days($reask_days)
     )
+"""
+
+FHIR_REQUESTS_SQL = """
+select patient_id, coverage_id from staging.stg_fhir__service_requests where service_request_id in $ids
+"""
+
+PENDING = "_ptleads_270_pending_records"
+MEMBERS_SQL = f"""
+with members as (
+    select source, source_record_id, first_name, last_name, dob, member_id, 1 as rank
+    from staging.stg_emr_csv__referrals where source_record_id in $ids
+    union all
+    select source, source_record_id, first_name, last_name, dob, member_id, 2
+    from staging.stg_hl7v2__referrals where source_record_id in $ids
+    union all
+    select sr.source, sr.service_request_id, p.first_name, p.last_name, p.dob, c.member_id, 3
+    from (select * from staging.stg_fhir__service_requests where service_request_id in $ids) as sr
+    inner join (select * from staging.stg_fhir__patients where patient_id in $patient_ids) as p
+        on sr.patient_id = p.patient_id
+    inner join (select * from staging.stg_fhir__coverages where coverage_id in $coverage_ids) as c
+        on sr.coverage_id = c.coverage_id
+    union all
+    select source, source_record_id, first_name, last_name, dob, member_id, 4
+    from staging.stg_fax__extractions where source_record_id in $ids
+    union all
+    select source, submission_id, first_name, last_name, dob, member_id, 5
+    from staging.stg_webforms__submissions where submission_id in $ids
+)
+select l.lead_id, l.payer, l.payer_name, l.x12_payer_id, m.first_name, m.last_name, m.member_id, m.dob
+from {PENDING} as l
+inner join members as m on l.source = m.source and l.source_record_id = m.source_record_id
+where m.member_id is not null and m.first_name is not null and m.last_name is not null
 qualify row_number() over (partition by l.lead_id order by m.rank, m.dob is null) = 1
 order by l.lead_id
 """
+
+
+def _pending_rows(con: duckdb.DuckDBPyConnection, as_of: datetime, reask_after_days: int) -> list[tuple]:
+    """(lead id, config payer, payer name, X12 payer id, first, last, member id, dob) per lead to ask."""
+    params = {"as_of": as_of, "reask_days": reask_after_days}
+    records = con.sql(PENDING_RECORDS_SQL, params=params).to_arrow_table()
+    if records.num_rows == 0:
+        return []
+    ids = sorted(set(records.column("source_record_id").drop_null().to_pylist()))
+    fhir = con.execute(FHIR_REQUESTS_SQL, {"ids": ids}).fetchall()
+    params = {
+        "ids": ids,
+        "patient_ids": sorted({p for p, _ in fhir if p is not None}),
+        "coverage_ids": sorted({c for _, c in fhir if c is not None}),
+    }
+    con.register(PENDING, records)
+    try:
+        return con.execute(MEMBERS_SQL, params).fetchall()
+    finally:
+        con.unregister(PENDING)
 
 
 @dataclass(frozen=True)
@@ -97,7 +131,7 @@ def pending_inquiries(
     con: duckdb.DuckDBPyConnection, as_of: datetime, reask_after_days: int, provider: Provider
 ) -> list[tuple[EligibilityInquiry, str]]:
     """(inquiry, config payer id) for every lead to ask about now."""
-    rows = con.execute(PENDING_SQL, [as_of, reask_after_days]).fetchall()
+    rows = _pending_rows(con, as_of, reask_after_days)
     service = as_of.date()
     return [
         (
@@ -135,9 +169,10 @@ def write_outbox_270(
     con.execute(INQUIRIES_SENT.create_sql())
     name = outbox_file_name(as_of)
     target = outbox_dir / "eligibility" / name
+    # fetchall: DuckDB 2 keeps a half-read result open after fetchone(), and the next query refuses
     done = con.execute(
         "SELECT count(*) FROM raw.eligibility_inquiries_sent WHERE file_name = ?", [name]
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     if done:
         return target, 0
     pending = pending_inquiries(con, as_of, reask_after_days, provider)
