@@ -11,7 +11,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.actions.assets import compute_actions
+from orchestration.actions.assets import _read, compute_actions
+from orchestration.actions.call_list import CallListRow
 from orchestration.actions.call_list_contract import contract_breaches
 
 pytestmark = pytest.mark.slow
@@ -75,8 +76,12 @@ def test_every_open_lead_has_exactly_one_action_day_by_day(tmp_path: Path) -> No
             assert "staff_call_list" not in tables and {"waitlist_offers", "sla_metrics"} <= tables
             written = con.execute("select rule, reason, tracking_token from marts.next_actions").fetchall()
             logged = {r[0] for r in con.execute("select token from raw.tracking_tokens").fetchall()}
+            # the run's call list (handed over in-process by next_actions) is the one its actions rank to
+            written_list = _read(con, "call_list", CallListRow)
         finally:
             con.close()
+        key = lambda r: (r.clinic_id, r.owner_role, r.rank)  # noqa: E731
+        assert sorted(written_list, key=key) == sorted(rows, key=key)
         assert {token for _, _, token in written if token} <= logged, "every rendered link's token is logged"
         waitlisted = [reason for rule, reason, _ in written if rule.startswith("waitlist:")]
         assert all(reason.startswith("waitlist: slot freed ") for reason in waitlisted)
