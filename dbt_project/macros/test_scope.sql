@@ -81,10 +81,15 @@ lets DuckDB skip the scans a semi-join on an empty list would still make. -#}
 {%- endmacro %}
 
 {#- A side table of an increment: <schema>.<model>_<suffix>, or <schema>_state.<model>_<suffix> where an
-increment keeps its state out of the published schema (the marts increments: macros/incremental_marts.sql);
-none when neither exists. -#}
+increment keeps its state out of the published schema (the marts increments: macros/incremental_marts.sql),
+or, for a mart run as a lead increment (fct_appointments), beside its upstream lead model (lead_aux);
+none when none exists. -#}
 {% macro test_scope_side_table(relation, suffix) -%}
-    {%- for schema in [relation.schema, relation.schema ~ '_state'] -%}
+    {%- set schemas = [relation.schema, relation.schema ~ '_state'] -%}
+    {%- if relation.identifier in lead_marts() -%}
+        {%- do schemas.append(test_scope_model_relation(lead_marts()[relation.identifier]).schema) -%}
+    {%- endif -%}
+    {%- for schema in schemas -%}
         {%- set side = api.Relation.create(database=relation.database, schema=schema,
             identifier=relation.identifier ~ '_' ~ suffix) -%}
         {%- if test_scope_table_exists(side) -%}
@@ -155,6 +160,34 @@ the replay test (increments equal a full rebuild) is what checks that. -#}
         {%- endif -%}
     {%- endif -%}
     {{ return('true') }}
+{%- endmacro %}
+
+{#- SQL query of the `column` values of the rows `relation`'s last build (re)computed, for a test that looks
+those keys up against every row; none when the model was built whole (test everything) and 'false' when the
+increment recomputed nothing. Where the increment's <model>_scope lists the tested column itself
+(int_persons_matched, int_touches_attributed: record_key; ml_lead_features: lead_id) the scope table is the
+list: every row holding one of its keys was recomputed, so `column in (scope)` selects the same rows as
+`column in (keys of the recomputed rows)` without reading the model twice. int_source_records' rows are
+those of its dirty ids by either of two columns: a union of two semi-joins, not an OR of two IN lists (which
+DuckDB runs as two mark joins over every row; 100k practice, one day: 0.5 -> 0.37 s). -#}
+{% macro test_increment_keys(relation, column) -%}
+    {%- set new_rows = test_increment_predicate(relation) -%}
+    {%- if new_rows in ('true', 'false') -%}
+        {{ return(none if new_rows == 'true' else 'false') }}
+    {%- endif -%}
+    {%- if relation.identifier == 'int_source_records' -%}
+        {%- set dirty = api.Relation.create(database=relation.database, schema=relation.schema,
+            identifier=relation.identifier ~ '_dirty') -%}
+        {{ return('select ' ~ column ~ ' from ' ~ relation ~ ' where source_record_id in (select id from ' ~ dirty
+            ~ ') union all select ' ~ column ~ ' from ' ~ relation ~ ' where fhir_patient_id in (select id from '
+            ~ dirty ~ ')') }}
+    {%- endif -%}
+    {%- set scope = test_scope_side_table(relation, 'scope') -%}
+    {%- if scope is not none and new_rows == '(' ~ adapter.quote(column) ~ ' in (select ' ~ adapter.quote(column)
+        ~ ' from ' ~ scope ~ '))' -%}
+        {{ return('select ' ~ adapter.quote(column) ~ ' from ' ~ scope) }}
+    {%- endif -%}
+    {{ return('select ' ~ column ~ ' from ' ~ relation ~ ' where ' ~ new_rows) }}
 {%- endmacro %}
 
 {#- Rows of a raw (append-only, ingested_at-stamped) table ingested after the last build's watermark. Source

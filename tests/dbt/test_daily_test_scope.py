@@ -4,6 +4,8 @@ A warehouse with a few web-form requests is built through int_source_records as 
 every test reads every row), then as of day 2 with one more request (a daily increment: the staging views'
 key tests are left to int_source_records, whose tests read the increment's rows). A duplicate key
 introduced by the day (the new record taking an old record's key) must still fail the daily unique test.
+int_persons_matched's unique test takes the increment's keys from its scope table (record_key, the tested
+column) and still fails when an old row takes the key of a row the day recomputed.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ DAY2 = DAY1 + timedelta(days=1)
 RESULTS = Path("run", "ptleads", "models")
 RECORDS = "intermediate.int_source_records"
 UNIQUE = "unique_in_increment_int_source_records_record_key"
+MATCHED = "intermediate.int_persons_matched"
+UNIQUE_MATCHED = "unique_in_increment_int_persons_matched_record_key"
 RAW_NOT_NULL = "source_not_null_webforms_webforms_submissions_source_record_id"
 
 
@@ -90,7 +94,7 @@ def test_daily_run_tests_read_the_increment_and_fail_on_a_new_duplicate(
     )
     settings.warehouse.parent.mkdir(parents=True)
     _land_and_ingest(settings, "forms_1.jsonl", [_form(j, DAY1 - timedelta(days=3 + j)) for j in range(4)])
-    select = "+int_source_records"
+    select = "+int_persons_matched"
     target = tmp_path / "dbt"  # one target: the second build parses partially
     parsed = DBT_PROJECT_DIR / "target" / "partial_parse.msgpack"
     if parsed.is_file():  # as the pipeline does: start from the project's last parse (a full one is ~10 s)
@@ -133,6 +137,19 @@ def test_daily_run_tests_read_the_increment_and_fail_on_a_new_duplicate(
         con.execute("delete from raw.webforms_submissions where source_record_id is null")
         assert "int_source_records_dirty" in not_null_sql
         assert con.execute(unique_sql).fetchone()[0] == 0
+
+        # int_persons_matched: the keys of the day's rows are its scope table's; the model is read once.
+        assert con.execute(f"select plan from {MATCHED}_run").fetchone()[0] == "increment"
+        matched_sql = _compiled(day2, "_leads__models.yml", UNIQUE_MATCHED)
+        assert "int_persons_matched_scope" in matched_sql
+        assert matched_sql.count('"int_persons_matched"') == 1
+        assert con.execute(matched_sql).fetchone()[0] == 0
+        day_row = f"select record_key from {MATCHED} where source_record_id = 'wf-7'"
+        new_key = con.execute(day_row).fetchone()[0]
+        in_scope = f"select count(*) from {MATCHED}_scope where record_key = ?"
+        assert con.execute(in_scope, [new_key]).fetchone()[0] == 1
+        con.execute(f"update {MATCHED} set record_key = ? where source_record_id = 'wf-0'", [new_key])
+        assert con.execute(matched_sql).fetchone()[0] == 1
 
         # The day's record takes an old record's key: new vs old, the daily test must fail.
         old_key = con.execute(
