@@ -25,6 +25,11 @@ Scopes (the upstream `_changes` / `_scope` count only when that upstream built s
   or after the maturity (receipt + 14 days) of an outcome of that key that changed (its key, receipt or
   14-day label, before vs now). A lead received by the last as-of reads only outcomes matured by its
   receipt, so later maturities change nothing before it. The as_of column is set on every row.
+- eligibility (source_record_id): the 271 answers among int_touches_attributed_scope's records (the touch
+  and its lead were recomputed), now or before: an answer's row reads its own raw row (a new version or an
+  as-of that reveals it makes it dirty, so a touch in scope), its touch's lead and the payer reference data
+  (fingerprint). The model reads the day's answers by a constant id list, which DuckDB pushes below the
+  staging view's dedup (at 1M leads the whole view cost 1.7 s a day).
 - fct_touches (touch_id): int_touches_attributed_scope. Its 'full' plan keeps the earlier diff (rows of
   int_touches_attributed that differ from the table), which equals a rebuild too.
 
@@ -50,6 +55,7 @@ identity_full_refresh, a first build, unit tests or another adapter (Spark build
         'ml_lead_features': ['int_lead_episodes', 'int_leads_resolved', 'int_lead_appointments',
             'int_touches_attributed'],
         'fct_touches': ['int_touches_attributed'],
+        'eligibility': ['int_touches_attributed'],
     } -%}
     {%- set out = [] -%}
     {%- for name in ups.get(this.identifier, []) -%}
@@ -60,7 +66,8 @@ identity_full_refresh, a first build, unit tests or another adapter (Spark build
 
 {#- The key column of <model>_scope. -#}
 {% macro marts_key() -%}
-    {{ return({'ml_lead_features': 'lead_id', 'fct_touches': 'touch_id'}.get(this.identifier, 'person_id')) }}
+    {{ return({'ml_lead_features': 'lead_id', 'fct_touches': 'touch_id', 'eligibility': 'source_record_id'}
+        .get(this.identifier, 'person_id')) }}
 {%- endmacro %}
 
 {#- SQL expression: what besides upstream rows the model's rows depend on. -#}
@@ -88,7 +95,8 @@ identity_full_refresh, a first build, unit tests or another adapter (Spark build
         lead_aux('dirty', lead_relation('int_source_records'))] -%}
     {%- for up in marts_upstreams() -%}
         {%- do needed.append(lead_aux('build', up.relation)) -%}
-        {%- do needed.append(lead_aux('scope' if this.identifier == 'fct_touches' else 'changes', up.relation)) -%}
+        {%- do needed.append(lead_aux('scope' if this.identifier in ('fct_touches', 'eligibility') else 'changes',
+            up.relation)) -%}
     {%- endfor -%}
     {%- if this.identifier == 'ml_lead_features' -%}{%- do needed.append(marts_aux('codes')) -%}{%- endif -%}
     {%- if not all_states_exist(needed) -%}
@@ -151,6 +159,8 @@ identity_full_refresh, a first build, unit tests or another adapter (Spark build
         {{ marts_scope_lead_source_records() }};
             {%- elif this.identifier == 'ml_lead_features' %}
         {{ marts_scope_features() }};
+            {%- elif this.identifier == 'eligibility' %}
+        create or replace table {{ marts_aux('scope') }} as {{ marts_scope_eligibility() }};
             {%- else %}
         create or replace table {{ marts_aux('scope') }} as {{ marts_upstream_keys('scope', 'record_key', 'touch_id') }};
             {%- endif %}
@@ -180,6 +190,26 @@ identity_full_refresh, a first build, unit tests or another adapter (Spark build
     union
     select person_id from {{ lead_relation('int_touches_attributed') }}
     where lead_id is not null and record_key in (select record_key from episode_keys)
+{%- endmacro %}
+
+{#- Answers of the eligibility mart to recompute (see the top of this file): read while rendering the model
+(its constant id list) and by the pre-hook (the scope it deletes), before either writes. -#}
+{% macro marts_scope_eligibility() -%}
+    select source_record_id from {{ lead_relation('int_touches_attributed') }}
+    where record_kind = 'eligibility'
+        and record_key in ({{ marts_upstream_keys('scope', 'record_key') }})
+    union
+    select source_record_id from {{ this }}
+    where source || ':eligibility:' || source_record_id in ({{ marts_upstream_keys('scope', 'record_key') }})
+{%- endmacro %}
+
+{#- The eligibility increment's answer ids as a quoted SQL list ('' for none), or none when over `limit`
+(the model then semi-joins on the scope table the pre-hook wrote). -#}
+{% macro marts_eligibility_ids(limit=20000) -%}
+    {%- set found = run_query("select count(*), coalesce(string_agg('''' || replace(source_record_id, '''', '''''')"
+        ~ " || '''', ', '), '') from (" ~ marts_scope_eligibility() ~ ") as scoped") -%}
+    {%- set row = found.rows[0] -%}
+    {{ return(none if row[0] > limit else row[1]) }}
 {%- endmacro %}
 
 {#- Leads of ml_lead_features to recompute (see the top of this file). -#}

@@ -2,8 +2,32 @@
 -- person's latest lead received by the end of the answer's day (int_touches_attributed decides, the
 -- same attribution fct_leads.verified_at uses). Answers that reach no lead (no person match, or no
 -- lead yet) are left out; the raw answers stay in staging.stg_eligibility__responses.
+-- On DuckDB a daily increment: only the answers whose touch int_touches_attributed recomputed are computed
+-- again (macros/incremental_marts.sql).
+{{ config(
+    materialized=identity_increment_materialization(),
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ marts_prepare() }}",
+    post_hook="{{ marts_commit() }}",
+) }}
+{%- set in_scope = '' %}
+{%- if marts_plan() == 'increment' %}
+    {%- set ids = marts_eligibility_ids() %}
+    {#- a constant list reaches the raw scan below the view's dedup; a semi-join on the scope table does not #}
+    {%- if ids is none %}
+        {%- set in_scope = 'source_record_id in (select source_record_id from ' ~ marts_aux('scope') ~ ')' %}
+    {%- else %}
+        {%- set in_scope = ('source_record_id in (' ~ ids ~ ')') if ids else 'false' %}
+    {%- endif %}
+{%- endif %}
 with answers as (
     select * from {{ ref('stg_eligibility__responses') }}
+    -- noqa: disable=LT02,LT14
+    {% if in_scope %}
+    where {{ in_scope }}
+    {% endif %}
+    -- noqa: enable=LT02,LT14
 ),
 
 attributed as (
@@ -12,7 +36,13 @@ attributed as (
         source_record_id,
         lead_id
     from {{ ref('int_touches_attributed') }}
-    where record_kind = 'eligibility' and lead_id is not null
+    where
+        record_kind = 'eligibility' and lead_id is not null
+        -- noqa: disable=LT02,LT14
+        {% if in_scope %}
+        and {{ in_scope }}
+        {% endif %}
+    -- noqa: enable=LT02,LT14
 ),
 
 -- one canonical payer per X12 id, even if a practice's config lists an id twice
