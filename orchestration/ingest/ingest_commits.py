@@ -50,6 +50,9 @@ BATCH_MAX_BYTES = 256_000_000  # Arrow bytes held for the open batch: memory sta
 # the last parse (at 20k leads most sources are one batch: the insert was a serial tail on one core). An
 # INSERT costs ~1 ms however small (0.1 us a record at 10k); the tail left is the last 10k records' insert.
 FLUSH_RECORDS = int(os.environ.get("PTLEADS_INGEST_FLUSH_RECORDS", "10000"))
+# Rows an idle parent inserts early (see Batch.flush_if_large): fewer would pay an INSERT's fixed ~1 ms for
+# little overlap (a group of 20k leads' web forms or 271 files holds 1,000-2,000 records).
+IDLE_FLUSH_RECORDS = 1_000
 _MIN_CHUNK_ROWS = 4_096  # rows per chunk (on average) below which a table is combined before its insert
 
 
@@ -183,10 +186,10 @@ class Batch:
 
     def flush_if_large(self, con: duckdb.DuckDBPyConnection, source: Source, idle: bool = False) -> None:
         """Insert the rows held so far into the batch's transaction (opened now if need be) once there are
-        FLUSH_RECORDS of them, or any when `idle` (the parent would otherwise wait for the workers: a small
-        source's rows were all inserted after its last parse); they commit (or vanish in a crash) with the
-        rest of the batch."""
-        if FLUSH_RECORDS > 0 and (self.held >= FLUSH_RECORDS or (idle and self.held)):
+        FLUSH_RECORDS of them, or IDLE_FLUSH_RECORDS when `idle` (the parent would otherwise wait for the
+        workers: a small source's rows were all inserted after its last parse); they commit (or vanish in a
+        crash) with the rest of the batch."""
+        if FLUSH_RECORDS > 0 and (self.held >= FLUSH_RECORDS or (idle and self.held >= IDLE_FLUSH_RECORDS)):
             self._insert_held(con, source)
 
     def _insert_held(self, con: duckdb.DuckDBPyConnection, source: Source) -> None:

@@ -66,8 +66,12 @@ def test_an_idle_parent_inserts_what_it_holds_below_the_flush_size(monkeypatch) 
     con.execute("CREATE SCHEMA raw")
     con.execute("CREATE TABLE raw.t (x BIGINT, source_file VARCHAR, source VARCHAR, ingested_at TIMESTAMP)")
     monkeypatch.setattr(ingest_commits, "FLUSH_RECORDS", 10_000)
+    monkeypatch.setattr(ingest_commits, "IDLE_FLUSH_RECORDS", 3)
     batch = Batch()
-    batch.add(_ready(3))
+    batch.add(_ready(2))
+    batch.flush_if_large(con, _Source, idle=True)  # fewer than an idle insert is worth: held
+    assert batch.held == 2 and not batch.open
+    batch.add(_ready(1))
     batch.flush_if_large(con, _Source)  # not idle, below the flush size: held
     assert batch.held == 3 and not batch.open
     batch.flush_if_large(con, _Source, idle=True)
@@ -76,6 +80,6 @@ def test_an_idle_parent_inserts_what_it_holds_below_the_flush_size(monkeypatch) 
     con.execute("ROLLBACK")
     monkeypatch.setattr(ingest_commits, "FLUSH_RECORDS", 0)  # 0: never before the commit, idle or not
     batch = Batch()
-    batch.add(_ready(2))
+    batch.add(_ready(5))
     batch.flush_if_large(con, _Source, idle=True)
-    assert batch.held == 2 and not batch.open
+    assert batch.held == 5 and not batch.open
