@@ -235,6 +235,32 @@ def _block_values_sql(alias: str) -> str:
     return " || ".join([f"[{', '.join(plain)}]", *canon])
 
 
+# Every blocking rule includes one of these column sets, so a node can share a block with a dirty node only
+# if it shares one of them with it: the nodes that do not (most of the history) are dropped by cheap lookups
+# on narrow values before their block values are built.
+NEAR_KEYS: tuple[tuple[str, ...], ...] = (
+    ("phone",),
+    ("email",),
+    ("dob",),
+    ("last_norm", "zip"),
+    ("last_norm", "birth_year"),
+)
+if not all(any(set(key) <= set(rule) for key in NEAR_KEYS) for rule in BLOCKING_RULES):
+    raise ValueError("every blocking rule must include one of NEAR_KEYS")
+
+
+def _near_dirty_sql() -> str:
+    """Whether node n shares one of NEAR_KEYS' column sets with a dirty node (id_dirty_ext)."""
+    tests = []
+    for key in NEAR_KEYS:
+        known = " and ".join(f"{c} is not null" for c in key)
+        tests.append(
+            f"hash({', '.join(f'n.{c}' for c in key)}) in "
+            f"(select hash({', '.join(key)}) from id_dirty_ext where {known})"
+        )
+    return "\n        or ".join(tests)
+
+
 def _rule_holds_sql() -> str:
     """Whether any blocking rule holds for nodes l and r of id_nodes_ext (what the hashes stand for)."""
     rules = []
@@ -260,12 +286,16 @@ where block is not null
 """,
         f"""
 create or replace temp table id_block_hits as
+with near as (
+    select * from id_block_nodes_listed as n
+    where {_near_dirty_sql()}
+)
 select distinct
     least(d.person_key, n.person_key) as person_key_l,
     greatest(d.person_key, n.person_key) as person_key_r
 from id_dirty_blocks as d
 inner join (
-    select n.person_key, unnest({_block_values_sql("n")}) as block from id_block_nodes_listed as n
+    select n.person_key, unnest({_block_values_sql("n")}) as block from near as n
 ) as n on d.block = n.block and d.person_key <> n.person_key
 """,
         _CANDIDATE_EXT_SQL,
