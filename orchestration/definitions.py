@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from dagster import AssetsDefinition, AssetSelection, Definitions, define_asset_job
 from dagster_dbt import DbtCliResource
 
@@ -28,9 +30,9 @@ ALL_ASSETS: list[AssetsDefinition] = [
 ]
 
 
-def build_resources(settings: Settings) -> dict[str, object]:
+def build_resources(settings: Settings, *, as_of_per_run: bool = False) -> dict[str, object]:
     return {
-        "settings": PtleadsSettings.from_settings(settings),
+        "settings": PtleadsSettings.from_settings(settings, as_of_per_run=as_of_per_run),
         "warehouse": WarehouseResource(path=str(settings.warehouse)),
         "dbt": DbtCliResource(project_dir=DBT_PROJECT),
     }
@@ -47,5 +49,7 @@ defs = Definitions(
     jobs=[pipeline_job, TRAIN_JOB],
     sensors=INBOX_SENSORS,
     schedules=[DAILY_RUN, WEEKLY_TRAIN],
-    resources=build_resources(Settings()),
+    # Loaded once, kept for days: each scheduled or sensor run takes its own as-of (its start), unless
+    # PTLEADS_AS_OF pins one (replays).
+    resources=build_resources(Settings(), as_of_per_run=not os.environ.get("PTLEADS_AS_OF")),
 )

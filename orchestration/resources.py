@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, InitResourceContext
+from pydantic import PrivateAttr
 
 from orchestration.settings import Settings, parse_as_of
 
@@ -41,29 +44,48 @@ def warehouse_lock(warehouse: Path) -> Iterator[None]:
 
 
 class PtleadsSettings(ConfigurableResource):
-    """The Settings paths as resource config (strings, so Dagster can show and override them)."""
+    """The Settings paths as resource config (strings, so Dagster can show and override them).
+
+    `as_of` empty means "when the run started": one as-of for every step of a run, taken per run. The
+    Dagster code location (schedules, sensors, the UI) loads its definitions once and keeps them for days:
+    an as-of fixed when they loaded would make every later morning's run compute yesterday's lists."""
 
     inbox: str
     warehouse: str
     config_dir: str
-    as_of: str
+    as_of: str = ""
+    _run_as_of: str = PrivateAttr(default="")
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> PtleadsSettings:
+    def from_settings(cls, settings: Settings, *, as_of_per_run: bool = False) -> PtleadsSettings:
         return cls(
             inbox=str(settings.inbox),
             warehouse=str(settings.warehouse),
             config_dir=str(settings.config_dir),
-            as_of=settings.as_of.isoformat(),
+            as_of="" if as_of_per_run else settings.as_of.isoformat(),
         )
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        if not self.as_of:
+            self._run_as_of = _run_started(context).isoformat()
 
     def to_settings(self) -> Settings:
         return Settings().with_overrides(
             inbox=self.inbox,
             warehouse=self.warehouse,
             config_dir=self.config_dir,
-            as_of=parse_as_of(self.as_of),
+            as_of=parse_as_of(self.as_of or self._run_as_of or None),
         )
+
+
+def _run_started(context: InitResourceContext) -> datetime:
+    """The run's creation time from the instance's run record (the same in every step's process); now when
+    there is no record (a resource built outside a run)."""
+    with contextlib.suppress(Exception):  # no instance / run record: fall back to now
+        record = context.instance.get_run_record_by_id(context.run_id)
+        if record is not None:
+            return record.create_timestamp.astimezone(UTC).replace(microsecond=0)
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 class WarehouseResource(ConfigurableResource):
