@@ -29,7 +29,7 @@ from pathlib import Path
 import duckdb
 from scale.child_step import run_step
 from scale.scale_params import scale_params
-from scale.unland import unland_day, unland_inbox
+from scale.unland import drop_warehouse_run_outputs, unland_day, unland_inbox
 
 RESULTS = Path(__file__).resolve().parent / "results"
 # As of the day before: full build, then what the day's publish patches (a real previous-day snapshot).
@@ -85,6 +85,7 @@ def main() -> None:
     if not (work / "gen" / "config" / "practice.yaml").exists():
         raise SystemExit(f"{work}/gen/config is gone (older scale runs deleted it): rerun make bench")
     params = scale_params(args.size, work, months=12, seed=1, max_faxes=10, day=args.end)
+    day_morning = datetime.fromisoformat(str(params["next_as_of"]))
     out: dict[str, object] = {
         "leads": args.size,
         "commit": _commit(),
@@ -97,10 +98,13 @@ def main() -> None:
         shutil.rmtree(work / "wh", ignore_errors=True)
         shutil.copytree(args.restore, work / "wh", symlinks=True)
         out["restored_from"] = str(args.restore)
-        out["unlanded"] = {"inbox_files": unland_inbox(work)}
+        out["unlanded"] = {
+            "inbox_files": unland_inbox(work),
+            "run_output_rows": drop_warehouse_run_outputs(work, day_morning),
+        }
         steps = ["previous_day"]
     elif not args.skip_before:
-        unlanded = unland_day(work)
+        unlanded = unland_day(work, day_morning)
         out["unlanded"] = asdict(unlanded)
         print(f"[{args.size}] un-landed {unlanded.day_files} day files", flush=True)
     for name in [*steps, "incremental"]:
