@@ -38,11 +38,7 @@ attributed as (
     from {{ ref('int_touches_attributed') }}
     where
         record_kind = 'eligibility' and lead_id is not null
-        -- noqa: disable=LT02,LT14
-        {% if in_scope %}
-        and {{ in_scope }}
-        {% endif %}
-    -- noqa: enable=LT02,LT14
+        and {{ in_scope or 'true' }}
 ),
 
 -- one canonical payer per X12 id, even if a practice's config lists an id twice
