@@ -148,17 +148,15 @@ the model's joins and ASOF joins run over ~the scope instead of every record (at
             where has_identity and person_key in (
                 select person_key from {{ clusters }}
                 where person_id in (
+                    {#- one semi-join per contact column: an OR of the two made DuckDB mark-join every record #}
+                    {%- for contact in ['phone_e164', 'email'] %}
+                    {{ 'union' if not loop.first }}
                     select clusters.person_id
                     from {{ records }} as records
                     inner join {{ clusters }} as clusters on records.person_key = clusters.person_key
                     where records.has_identity
-                        and records.phone_e164 in (select phone_e164 from {{ subset }} where not has_identity)
-                    union
-                    select clusters.person_id
-                    from {{ records }} as records
-                    inner join {{ clusters }} as clusters on records.person_key = clusters.person_key
-                    where records.has_identity
-                        and records.email in (select email from {{ subset }} where not has_identity)
+                        and records.{{ contact }} in (select {{ contact }} from {{ subset }} where not has_identity)
+                    {%- endfor %}
                 )
             )
             except
