@@ -149,9 +149,9 @@ def test_pipeline_ingest_assets_survive_a_broken_profile(tmp_path: Path) -> None
     is quarantined with a reason naming the profile file, and no step fails."""
     from dagster import DagsterInstance, materialize
 
+    from orchestration.definitions import build_resources
     from orchestration.ingest.assets import ingest_inbox, raw_key
     from orchestration.ingest.sources import source_by_name
-    from orchestration.resources import PtleadsSettings, WarehouseResource
     from orchestration.settings import Settings
 
     config = tmp_path / "config"
@@ -169,10 +169,7 @@ def test_pipeline_ingest_assets_survive_a_broken_profile(tmp_path: Path) -> None
     result = materialize(
         [ingest_inbox],
         selection=wanted,
-        resources={
-            "settings": PtleadsSettings.from_settings(settings),
-            "warehouse": WarehouseResource(path=str(settings.warehouse)),
-        },
+        resources=build_resources(settings),
         instance=DagsterInstance.ephemeral(),
     )
     assert result.success

@@ -9,9 +9,10 @@ from pathlib import Path
 import duckdb
 from dagster import DagsterInstance, materialize
 
+from orchestration.definitions import build_resources
 from orchestration.ingest.assets import INGEST_STEP, ingest_inbox, raw_key
 from orchestration.ingest.sources import SOURCES, source_by_name
-from orchestration.resources import PtleadsSettings, WarehouseResource, set_progress_hook
+from orchestration.resources import set_progress_hook
 from orchestration.settings import REPO_ROOT, Settings
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures"
@@ -32,10 +33,7 @@ def _materialize(settings: Settings, selection=None):
     return materialize(
         [ingest_inbox],
         selection=selection,
-        resources={
-            "settings": PtleadsSettings.from_settings(settings),
-            "warehouse": WarehouseResource(path=str(settings.warehouse)),
-        },
+        resources=build_resources(settings),
         instance=DagsterInstance.ephemeral(),
     )
 
