@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+FILE_STATS_TABLE = "ingest_cache.file_stats"
 FILE_STATS_DDL = """
 CREATE SCHEMA IF NOT EXISTS ingest_cache;
 CREATE TABLE IF NOT EXISTS ingest_cache.file_stats (
@@ -39,8 +40,8 @@ def unchanged_files(
 
     Skipped: a file whose (size, mtime) equal those recorded when content now logged ok or partial was
     hashed. One stat per name relative to the folder and the comparison in a dict: a 1M-lead HL7 v2 inbox
-    of 59,864 files used to cost ~1 CPU-s a run in Path objects, per-file stats and sets before any parse."""
-    con.execute(FILE_STATS_DDL)
+    of 59,864 files used to cost ~1 CPU-s a run in Path objects, per-file stats and sets before any parse.
+    The table exists (framework.ensure_raw_schema creates it with the raw tables)."""
     if not names:
         return [], [], {}
     known_rows = con.execute(
