@@ -17,14 +17,17 @@ Scopes (the upstream `_changes` / `_scope` count only when that upstream built s
   lists its record, and a touch naming a lead belongs to that lead's person. Match weights: a pair is
   rescored only with one of its nodes (int_record_matches_dirty), whose records int_persons_matched
   assigned again, and an accepted pair's two nodes are one person, so the persons of both ends are in.
-- ml_lead_features (lead_id): the leads of persons the lead models recomputed (before and after); leads
-  whose time-dependent columns move between the last as-of and this one (label_scheduled_14d 14 days after
+- ml_lead_features (lead_id): the leads of persons the lead models recomputed (before and after) and of
+  their appointments (one booked on another person's referral: int_lead_funnel_cross); leads whose
+  time-dependent columns move between the last as-of and this one (label_scheduled_14d 14 days after
   receipt, status closed_lost after lost_after_days, evaluated_at / no_show at an appointment's start,
   received after the last as-of); leads with a record in int_source_records' dirty ids (their diagnosis
   codes); and, for the referrer / source history counts, every lead of a referrer or source received at
   or after the maturity (receipt + 14 days) of an outcome of that key that changed (its key, receipt or
   14-day label, before vs now). A lead received by the last as-of reads only outcomes matured by its
-  receipt, so later maturities change nothing before it. The as_of column is set on every row.
+  receipt, so later maturities change nothing before it. The as_of column is set on every row. The
+  history counts of the scope's leads read daily totals per key (<model>_history_days, moved by the
+  outcomes that changed) and the outcomes of their receipt day only.
 - eligibility (source_record_id): the 271 answers among int_touches_attributed_scope's records (the touch
   and its lead were recomputed), now or before: an answer's row reads its own raw row (a new version or an
   as-of that reveals it makes it dirty, so a touch in scope), its touch's lead and the payer reference data
@@ -227,6 +230,16 @@ answers' touches now and before, without reading the touches or this table (100k
     union
     select lead_id from {{ funnel }} where person_id in (select person_id from {{ marts_aux('persons') }})
     union
+    {#- an appointment booked on another person's referral sits on that person's lead (now, and before through
+    int_lead_funnel's cross pairs) #}
+    select lead_id from {{ lead_relation('int_lead_appointments') }}
+    where person_id in (select person_id from {{ marts_aux('persons') }})
+    {%- if identity_state_exists(lead_aux('cross', funnel)) %}
+    union
+    select lead_id from {{ lead_aux('cross', funnel) }}
+    where person_id in (select person_id from {{ marts_aux('persons') }})
+    {%- endif %}
+    union
     select funnel.lead_id from {{ funnel }} as funnel, marks
     where
         funnel.received_at > marks.last_as_of
@@ -240,29 +253,33 @@ answers' touches now and before, without reading the touches or this table (100k
     union
     select lead_id from {{ lead_relation('int_lead_episodes') }}
     where source_record_id in ({{ marts_dirty_ids() }});
+    {#- the outcomes of those leads at the last build and now: what moved in the referrer / source history #}
+    create or replace table {{ marts_aux('outcomes') }} as
+    select
+        'last' as side,
+        lead_id,
+        referring_npi,
+        source,
+        received_at + interval 14 day as matured_at,
+        cast(coalesce(scheduled_at <= received_at + interval 14 day, false) as integer) as scheduled_14d
+    from {{ this }}
+    where lead_id in (select lead_id from {{ marts_aux('base') }})
+        and received_at + interval 14 day <= (select as_of from {{ state }})
+    union all
+    select
+        'now' as side,
+        lead_id,
+        referring_npi,
+        source,
+        received_at + interval 14 day as matured_at,
+        cast(coalesce(scheduled_at <= received_at + interval 14 day, false) as integer) as scheduled_14d
+    from {{ funnel }}
+    where lead_id in (select lead_id from {{ marts_aux('base') }})
+        and received_at + interval 14 day <= {{ as_of() }};
+    {{ marts_history_days_update() }};
     create or replace table {{ marts_aux('scope') }} as
     with outcomes as (
-        select
-            'last' as side,
-            lead_id,
-            referring_npi,
-            source,
-            received_at + interval 14 day as matured_at,
-            cast(coalesce(scheduled_at <= received_at + interval 14 day, false) as integer) as scheduled_14d
-        from {{ this }}
-        where lead_id in (select lead_id from {{ marts_aux('base') }})
-            and received_at + interval 14 day <= (select as_of from {{ state }})
-        union all
-        select
-            'now' as side,
-            lead_id,
-            referring_npi,
-            source,
-            received_at + interval 14 day as matured_at,
-            cast(coalesce(scheduled_at <= received_at + interval 14 day, false) as integer) as scheduled_14d
-        from {{ funnel }}
-        where lead_id in (select lead_id from {{ marts_aux('base') }})
-            and received_at + interval 14 day <= {{ as_of() }}
+        select * from {{ marts_aux('outcomes') }}
     ),
     changed as (
         select lead_id, referring_npi, source, matured_at, scheduled_14d
@@ -289,6 +306,238 @@ answers' touches now and before, without reading the touches or this table (100k
         on since.history_kind = 'source' and funnel.source = since.history_key
         and funnel.received_at >= since.matured_at;
     {{ marts_codes_update() }}
+{%- endmacro %}
+
+{#- ml_lead_features' history counts in an increment, as CTEs after the model's funnel (the scope's leads),
+all_leads (every lead) and history_kinds, ending with history_running_day (kind, lead, running sums as the
+whole-history time line's history_running). A scope lead's counts are its key's outcomes matured on earlier
+days (<model>_history_days, kept current by the pre-hook) plus those matured on its receipt day up to its
+receipt, read from the funnel (a day's outcomes of one key): every step reads one day's rows or the daily
+totals, no sort of every outcome. Days are UTC epoch days of maturity (receipt + 14 days), the same in the
+totals; ties sort as in the whole-history time line (an outcome maturing at a lead's receipt was known). -#}
+{% macro marts_history_day_ctes() -%}
+scope_points as (
+    select
+        keyed.lead_id,
+        keyed.history_kind,
+        keyed.history_key,
+        keyed.received_at,
+        epoch_us(keyed.received_at) // 86400000000 as history_day
+    from (
+        select
+            funnel.lead_id,
+            funnel.received_at,
+            history_kinds.history_kind,
+            case
+                when history_kinds.history_kind = 'referrer' then funnel.referring_npi
+                else funnel.source
+            end as history_key
+        from funnel
+        cross join history_kinds
+        where funnel.received_at is not null
+    ) as keyed
+    where keyed.history_key is not null
+),
+
+scope_days as (
+    select distinct
+        history_kind,
+        history_key,
+        history_day
+    from scope_points
+),
+
+day_marks as (
+    select
+        history_kind,
+        history_key,
+        history_day,
+        sum(outcome_count) as outcome_count,
+        sum(scheduled_14d) as scheduled_14d,
+        bool_or(is_scope_day) as is_scope_day
+    from (
+        select
+            daily.history_kind,
+            daily.history_key,
+            daily.matured_day as history_day,
+            daily.outcome_count,
+            daily.scheduled_14d,
+            false as is_scope_day
+        from {{ marts_aux('history_days') }} as daily
+        semi join (select distinct history_kind, history_key from scope_days) as keys
+            on daily.history_kind = keys.history_kind and daily.history_key = keys.history_key
+        union all
+        select
+            history_kind,
+            history_key,
+            history_day,
+            0 as outcome_count,
+            0 as scheduled_14d,
+            true as is_scope_day
+        from scope_days
+    ) as marks
+    group by history_kind, history_key, history_day
+),
+
+days_before as (
+    select
+        history_kind,
+        history_key,
+        history_day,
+        is_scope_day,
+        coalesce(sum(outcome_count) over earlier, 0) as outcomes_before,
+        coalesce(sum(scheduled_14d) over earlier, 0) as scheduled_before
+    from day_marks
+    window earlier as (
+        partition by history_kind, history_key
+        order by history_day
+        rows between unbounded preceding and 1 preceding
+    )
+),
+
+day_outcomes as (
+    select
+        keyed.history_kind,
+        keyed.history_key,
+        keyed.history_day,
+        keyed.matured_at,
+        keyed.scheduled_14d
+    from (
+        select
+            history_kinds.history_kind,
+            case
+                when history_kinds.history_kind = 'referrer' then all_leads.referring_npi
+                else all_leads.source
+            end as history_key,
+            all_leads.received_at + interval 14 day as matured_at,
+            epoch_us(all_leads.received_at + interval 14 day) // 86400000000 as history_day,
+            cast(coalesce(all_leads.scheduled_at <= all_leads.received_at + interval 14 day, false) as integer)
+                as scheduled_14d
+        from all_leads
+        cross join history_kinds
+        where all_leads.received_at + interval 14 day <= {{ as_of() }}
+    ) as keyed
+    semi join scope_days
+        on keyed.history_kind = scope_days.history_kind
+        and keyed.history_key = scope_days.history_key
+        and keyed.history_day = scope_days.history_day
+),
+
+day_timeline as (
+    select
+        history_kind,
+        history_key,
+        history_day,
+        matured_at as event_at,
+        0 as is_lead,
+        cast(null as string) as lead_id,
+        1 as outcome_count,
+        scheduled_14d
+    from day_outcomes
+    union all
+    select
+        history_kind,
+        history_key,
+        history_day,
+        received_at as event_at,
+        1 as is_lead,
+        lead_id,
+        0 as outcome_count,
+        0 as scheduled_14d
+    from scope_points
+),
+
+history_running_day as (
+    select
+        timeline.history_kind,
+        timeline.lead_id,
+        timeline.is_lead,
+        days_before.outcomes_before + sum(timeline.outcome_count) over running as prior_leads,
+        days_before.scheduled_before + sum(timeline.scheduled_14d) over running as prior_scheduled
+    from day_timeline as timeline
+    inner join days_before
+        on timeline.history_kind = days_before.history_kind
+        and timeline.history_key = days_before.history_key
+        and timeline.history_day = days_before.history_day
+    window running as (
+        partition by timeline.history_kind, timeline.history_key, timeline.history_day
+        order by timeline.event_at, timeline.is_lead
+        rows between unbounded preceding and current row
+    )
+),
+{%- endmacro %}
+
+{#- The referrer / source history of ml_lead_features as daily totals (<model>_history_days): per history kind
+and key, the outcomes (leads whose 14-day label had matured by `as_of_sql`) by UTC epoch day of maturity, and
+how many of them scheduled. An increment reads these instead of sorting every outcome of the history per
+kind. Built from the model's own rows (they hold the funnel's key, receipt and scheduling). -#}
+{% macro marts_history_days_select(relation, as_of_sql) -%}
+    select
+        history_kind,
+        history_key,
+        epoch_us(matured_at) // 86400000000 as matured_day,
+        count(*) as outcome_count,
+        cast(sum(scheduled_14d) as bigint) as scheduled_14d
+    from (
+        select
+            kinds.history_kind,
+            case
+                when kinds.history_kind = 'referrer' then lead_rows.referring_npi else lead_rows.source
+            end as history_key,
+            lead_rows.received_at + interval 14 day as matured_at,
+            cast(coalesce(lead_rows.scheduled_at <= lead_rows.received_at + interval 14 day, false) as integer)
+                as scheduled_14d
+        from {{ relation }} as lead_rows
+        cross join (select 'referrer' as history_kind union all select 'source' as history_kind) as kinds
+        where lead_rows.received_at + interval 14 day <= {{ as_of_sql }}
+    ) as outcomes
+    where history_key is not null
+    group by history_kind, history_key, matured_day
+{%- endmacro %}
+
+{#- Increment (pre-hook, before the scope's rows are deleted): the daily totals move by the outcomes of the
+base leads, last build's out and now's in (<model>_outcomes). Every other lead's key, receipt and label are
+the same as at the last build (the scope's history rule rests on that too). Written from this table as of
+the last build first when missing. -#}
+{% macro marts_history_days_update() -%}
+    {%- set days = marts_aux('history_days') -%}
+    create table if not exists {{ days }} as
+    {{ marts_history_days_select(this, '(select as_of from ' ~ marts_aux('state') ~ ')') }};
+    create or replace table {{ days }} as
+    select
+        history_kind,
+        history_key,
+        matured_day,
+        cast(sum(outcome_count) as bigint) as outcome_count,
+        cast(sum(scheduled_14d) as bigint) as scheduled_14d
+    from (
+        select history_kind, history_key, matured_day, outcome_count, scheduled_14d from {{ days }}
+        union all
+        select
+            kinds.history_kind,
+            case when kinds.history_kind = 'referrer' then moved.referring_npi else moved.source end as history_key,
+            epoch_us(moved.matured_at) // 86400000000 as matured_day,
+            case when moved.side = 'now' then 1 else -1 end as outcome_count,
+            case when moved.side = 'now' then 1 else -1 end * moved.scheduled_14d as scheduled_14d
+        from {{ marts_aux('outcomes') }} as moved
+        cross join (select 'referrer' as history_kind union all select 'source' as history_kind) as kinds
+    ) as moves
+    where history_key is not null
+    group by history_kind, history_key, matured_day
+    having sum(outcome_count) != 0 or sum(scheduled_14d) != 0
+{%- endmacro %}
+
+{#- post-hook of ml_lead_features: a whole build writes the daily totals from its rows (an increment moved
+them in its pre-hook). -#}
+{% macro marts_history_days_commit() -%}
+    {%- if target.type != 'duckdb' or not execute -%}
+        select 1
+    {%- elif run_query('select plan from ' ~ marts_aux('run')).columns[0].values()[0] != 'increment' -%}
+        create or replace table {{ marts_aux('history_days') }} as
+        {{ marts_history_days_select(this, as_of()) }}
+    {%- else -%}
+        select 1
+    {%- endif -%}
 {%- endmacro %}
 
 {#- The diagnosis staging views ml_lead_features reads, by source: (view, id column). -#}
@@ -373,6 +622,149 @@ the raw scans; a day's lead-opening records are a few thousand). -#}
                 (select max(version) from {{ records_state }})
             {%- else %}cast(null as bigint){% endif %} as records_version
             {%- for up in marts_upstreams() %},
+            {% if identity_state_exists(lead_aux('build', up.relation)) -%}
+                (select max(build) from {{ lead_aux('build', up.relation) }})
+            {%- else %}cast(null as bigint){% endif %} as up_{{ loop.index }}
+            {%- endfor %}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- int_lead_funnel as a daily increment on DuckDB (issue 8: rebuilt whole every day, 1.6 s at 1M leads).
+Side tables beside it (intermediate schema): <M>_run (the plan), <M>_state (as-of, fingerprint and the
+upstream builds consumed), <M>_scope (the lead ids recomputed) and <M>_cross (appointment person, lead) pairs
+whose lead belongs to another person (an appointment booked on another person's referral: its row follows
+the appointment's person, not the lead's). A lead's row reads its lead, its appointments and its touches
+(a touch naming a lead carries that lead's person), and the as-of only through an appointment's start and
+lost_after_days after receipt. Scope: the leads of persons an upstream increment recomputed (before: this
+table; after: int_leads_resolved), leads of appointments of those persons (now, and before through <M>_cross,
+which only grows until a whole build), leads whose receipt passes lost_after_days between the last as-of and
+this one, and leads of appointments starting in between. A whole build instead as for the lead models (an
+upstream rebuilt whole or built twice since, the as-of went back, the SQL or this logic changed). -#}
+{% macro funnel_logic_version() -%}2026-11-29.1{%- endmacro %}
+
+{% macro funnel_upstreams() -%}
+    {%- set out = [] -%}
+    {%- for name in ['int_leads_resolved', 'int_lead_appointments', 'int_touches_attributed'] -%}
+        {%- do out.append({'name': name, 'relation': lead_relation(name)}) -%}
+    {%- endfor -%}
+    {{ return(out) }}
+{%- endmacro %}
+
+{% macro funnel_fingerprint() -%}
+    '{{ local_md5(model.raw_code ~ funnel_logic_version() ~ var("lost_after_days", "")) }}'
+{%- endmacro %}
+
+{#- 'create', 'full' or 'increment' (read-only: the same answer while rendering and in the hooks). -#}
+{% macro funnel_plan() -%}
+    {%- set guard = increment_guard() -%}
+    {%- if guard -%}
+        {{ return(guard) }}
+    {%- endif -%}
+    {%- set needed = [lead_aux('state'), lead_aux('cross')] -%}
+    {%- for up in funnel_upstreams() -%}
+        {%- do needed.append(lead_aux('build', up.relation)) -%}
+        {%- do needed.append(lead_aux('changes', up.relation)) -%}
+    {%- endfor -%}
+    {%- if not all_states_exist(needed) -%}
+        {{ return('full') }}
+    {%- endif -%}
+    {%- set check -%}
+        select coalesce(bool_and(
+            s.fingerprint = {{ funnel_fingerprint() }} and s.as_of <= {{ as_of() }}
+            {%- for up in funnel_upstreams() %}
+            and coalesce((select bool_and(u.build = s.up_{{ loop.index }}
+                or (u.build = s.up_{{ loop.index }} + 1 and u.plan = 'increment'))
+                from {{ lead_aux('build', up.relation) }} as u), false)
+            {%- endfor %}), false)
+        from {{ lead_aux('state') }} as s
+    {%- endset -%}
+    {{ return('increment' if run_query(check).columns[0].values()[0] else 'full') }}
+{%- endmacro %}
+
+{#- Persons the named upstreams recomputed since this model's last build (all three when none is named). -#}
+{% macro funnel_upstream_persons(names=none) -%}
+    select cast(null as varchar) as person_id where false
+    {#- loop.index over the whole list (the state's columns are numbered so): a filtered `for .. if` renumbers #}
+    {%- for up in funnel_upstreams() %}
+        {%- if names is none or up.name in names %}
+    union
+    select person_id from {{ lead_aux('changes', up.relation) }}
+    where (select max(build) from {{ lead_aux('build', up.relation) }})
+        > (select up_{{ loop.index }} from {{ lead_aux('state') }})
+        {%- endif %}
+    {%- endfor %}
+{%- endmacro %}
+
+{#- pre-hook: the plan (<M>_run); 'full' empties the table, an increment writes its scope and deletes it. -#}
+{% macro funnel_prepare() -%}
+    {%- if target.type != 'duckdb' or not execute -%}
+        select 1
+    {%- else -%}
+        {%- set plan = funnel_plan() -%}
+        {%- do run_query('create or replace table ' ~ lead_aux('run') ~ " as select '" ~ plan ~ "' as plan") -%}
+        {%- if plan == 'full' %}
+        delete from {{ this }}
+        {%- elif plan == 'increment' %}
+        {%- set appointments = lead_relation('int_lead_appointments') %}
+        create or replace table {{ lead_aux('persons') }} as {{ funnel_upstream_persons() }};
+        create or replace table {{ lead_aux('booked') }} as {{ funnel_upstream_persons(['int_lead_appointments']) }};
+        create or replace table {{ lead_aux('scope') }} as
+        with marks as (
+            select
+                as_of as last_as_of,
+                {{ as_of() }} as as_of
+            from {{ lead_aux('state') }}
+        )
+        select lead_id from {{ this }} where person_id in (select person_id from {{ lead_aux('persons') }})
+        union
+        select lead_id from {{ lead_relation('int_leads_resolved') }}
+        where person_id in (select person_id from {{ lead_aux('persons') }})
+        union
+        select lead_id from {{ appointments }} where person_id in (select person_id from {{ lead_aux('booked') }})
+        union
+        select lead_id from {{ lead_aux('cross') }} where person_id in (select person_id from {{ lead_aux('booked') }})
+        union
+        select funnel.lead_id from {{ this }} as funnel, marks
+        where funnel.received_at > marks.last_as_of - {{ days_interval(var('lost_after_days')) }}
+            and funnel.received_at <= marks.as_of - {{ days_interval(var('lost_after_days')) }}
+        union
+        select appointments.lead_id from {{ appointments }} as appointments, marks
+        where appointments.start_at > marks.last_as_of and appointments.start_at <= marks.as_of;
+        delete from {{ this }} where lead_id in (select lead_id from {{ lead_aux('scope') }})
+        {%- else %}
+        select 1
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- (appointment person, lead) pairs whose lead belongs to another person, among `where`'s appointments. -#}
+{% macro funnel_cross_pairs(where='true') -%}
+    select distinct appointments.person_id, appointments.lead_id
+    from {{ lead_relation('int_lead_appointments') }} as appointments
+    inner join {{ this }} as funnel on appointments.lead_id = funnel.lead_id
+    where appointments.person_id is distinct from funnel.person_id and {{ where }}
+{%- endmacro %}
+
+{#- post-hook: the cross pairs and the state this build describes. -#}
+{% macro funnel_commit() -%}
+    {%- if target.type != 'duckdb' or not execute -%}
+        select 1
+    {%- else -%}
+        {%- set plan = run_query('select plan from ' ~ lead_aux('run')).columns[0].values()[0] -%}
+        {%- if plan == 'increment' %}
+        insert into {{ lead_aux('cross') }}
+        {{ funnel_cross_pairs('appointments.lead_id in (select lead_id from ' ~ lead_aux('scope') ~ ')') }}
+        except
+        select person_id, lead_id from {{ lead_aux('cross') }};
+        {%- else %}
+        create or replace table {{ lead_aux('scope') }} (lead_id varchar);
+        create or replace table {{ lead_aux('cross') }} as {{ funnel_cross_pairs() }};
+        {%- endif %}
+        create or replace table {{ lead_aux('state') }} as
+        select
+            {{ as_of() }} as as_of,
+            {{ funnel_fingerprint() }} as fingerprint
+            {%- for up in funnel_upstreams() %},
             {% if identity_state_exists(lead_aux('build', up.relation)) -%}
                 (select max(build) from {{ lead_aux('build', up.relation) }})
             {%- else %}cast(null as bigint){% endif %} as up_{{ loop.index }}

@@ -1,10 +1,28 @@
 -- Funnel milestones and status of every lead as of the run's as-of.
+-- On DuckDB a daily increment: only the leads whose row can differ from the last build's are computed
+-- again (macros/incremental_marts.sql, funnel_prepare).
+{{ config(
+    materialized=identity_increment_materialization(),
+    incremental_strategy='append',
+    on_schema_change='sync_all_columns',
+    pre_hook="{{ funnel_prepare() }}",
+    post_hook="{{ funnel_commit() }}",
+) }}
+{%- set increment = funnel_plan() == 'increment' %}
+{#- rendered only for an increment (unit tests render the model with no relation to name) #}
+{%- set in_scope = ('lead_id in (select lead_id from ' ~ lead_aux('scope') ~ ')') if increment else '' %}
 with leads as (
     select * from {{ ref('int_leads_resolved') }}
+    -- noqa: disable=LT02,LT14
+    {% if increment %}where {{ in_scope }}{% endif %}
+    -- noqa: enable=LT02,LT14
 ),
 
 appointments as (
     select * from {{ ref('int_lead_appointments') }}
+    -- noqa: disable=LT02,LT14
+    {% if increment %}where {{ in_scope }}{% endif %}
+    -- noqa: enable=LT02,LT14
 ),
 
 touches as (
@@ -13,7 +31,11 @@ touches as (
         min(event_at) filter (where direction = 'outbound' or record_kind = 'outcome') as first_contact_at,
         min(event_at) filter (where record_kind = 'eligibility') as verified_at
     from {{ ref('int_touches_attributed') }}
-    where lead_id is not null
+    where
+        lead_id is not null
+        -- noqa: disable=LT02,LT14
+        {% if increment %}and {{ in_scope }}{% endif %}
+    -- noqa: enable=LT02,LT14
     group by lead_id
 ),
 

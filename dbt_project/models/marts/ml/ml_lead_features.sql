@@ -14,7 +14,7 @@
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook="{{ marts_prepare() }}",
-    post_hook="{{ marts_commit() }}",
+    post_hook=["{{ marts_commit() }}", "{{ marts_history_days_commit() }}"],
 ) }}
 {%- set increment = marts_plan() == 'increment' %}
 {#- rendered only for an increment (unit tests render the model with no relation to name) #}
@@ -40,6 +40,12 @@ payers as (
 
 average_rate as (
     select avg(rate_per_visit) as rate_per_visit from payers
+),
+
+history_kinds as (
+    select 'referrer' as history_kind
+    union all
+    select 'source' as history_kind
 ),
 
 outcomes as (
@@ -80,12 +86,6 @@ history_points as (
     where received_at is not null
 ),
 
-history_kinds as (
-    select 'referrer' as history_kind
-    union all
-    select 'source' as history_kind
-),
-
 history_timeline as (
     select
         history_kinds.history_kind,
@@ -118,6 +118,9 @@ history_running as (
     )
 ),
 
+-- An increment reads no whole history: its scope leads' counts come from daily totals per key
+-- (macros/incremental_marts.sql, marts_history_day_ctes); the CTEs above are then unused.
+{{ marts_history_day_ctes() if increment else '' }}
 history as (
     select
         lead_id,
@@ -125,7 +128,7 @@ history as (
         max(prior_scheduled) filter (where history_kind = 'referrer') as referrer_prior_scheduled,
         max(prior_leads) filter (where history_kind = 'source') as source_prior_leads,
         max(prior_scheduled) filter (where history_kind = 'source') as source_prior_scheduled
-    from history_running
+    from {{ 'history_running_day' if increment else 'history_running' }}
     where is_lead = 1
     group by lead_id
 ),
@@ -148,7 +151,11 @@ second_intake as (
         min(episodes.event_at) as second_intake_at
     from {{ ref('int_lead_episodes') }} as episodes
     inner join first_intake on episodes.lead_id = first_intake.lead_id
-    where episodes.source != first_intake.source
+    where
+        episodes.source != first_intake.source
+        -- noqa: disable=LT02,LT14
+        {% if increment %}and episodes.lead_id in (select s.lead_id from {{ marts_aux('scope') }} as s){% endif %}
+    -- noqa: enable=LT02,LT14
     group by episodes.lead_id
 ),
 
