@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from orchestration.x12.segments import X12Error, _interchange_end, read_delimiters
 from orchestration.x12.x12_271_bulk_levels import BulkMemo, NotBulk, elements, memo_for, read_transaction
+from orchestration.x12.x12_271_bulk_units import read_usual_transaction
 
 # The row a response becomes: raw.eligibility_responses' columns (eligibility.EligibilityRow checks it).
 ROW_FIELDS = (
@@ -111,7 +112,9 @@ def _interchange(ix: str, memo: BulkMemo, out: list[tuple]) -> None:
             segments = ix.count(term, st_end, se_at) + 2
             if st_el[0] != "271" or int(se[0]) != segments or se[1] != st_el[1]:
                 raise NotBulk
-            read_transaction(ix[st_end:se_at], f"{isa13}-{st_el[1]}-", memo, out)
+            body, prefix = ix[st_end:se_at], f"{isa13}-{st_el[1]}-"
+            if not read_usual_transaction(body, prefix, memo, out):
+                read_transaction(body, prefix, memo, out)
             at, count = end, count + 1
         if not ix.startswith(ge_mark, at):
             raise NotBulk

@@ -47,10 +47,11 @@ class BulkMemo:
         self.dates: dict[tuple[str, ...], tuple[date | None, date | None] | None] = {}
         self.dtp_blocks: dict[str, tuple[date | None, date | None] | None] = {}
         self.day: dict[str, date] = {}  # CCYYMMDD -> date (BHT and plan dates repeat)
+        self.aaa_blocks: dict[str, tuple] = {}  # a subscriber head's AAA segments -> rejection columns
 
     def trim(self) -> None:
         memos = (self.hl, self.upper, self.lines, self.partial_lines, self.plans, self.dates, self.dtp_blocks)
-        for memo in (*memos, self.day):
+        for memo in (*memos, self.day, self.aaa_blocks):
             if len(memo) > _CACHE_MAX:
                 memo.clear()
 
@@ -60,16 +61,23 @@ def _member_head_pattern(d: Delimiters) -> re.Pattern[str]:
     CCYYMMDD date, DTPs, in this order, each but the NM1 optional -- up to its first EB ("EB*" included) or
     its end. One match reads the head the way the segment loop of _member does; anything else (AAA, another
     qualifier, a repeated segment, ...) does not match and goes through that loop."""
+    return re.compile(f"{member_head_parts(d)}(?:({re.escape(d.segment)}EB{re.escape(d.element)})|\\Z)")
+
+
+def member_head_parts(d: Delimiters, *, rejections: bool = False) -> str:
+    """The usual member head's pattern text, without what follows it (groups: TRN02, NM103, NM104, NM109,
+    REF02, DMG02, the DTP segments); rejections: AAA segments allowed right after the NM1 (one more group,
+    after NM109: the AAA segments, each after its terminator)."""
     s, t = re.escape(d.element), re.escape(d.segment)
     e = f"[^{s}{t}]*"
     more = f"(?:{s}{e})*"
-    return re.compile(
+    return (
         f"(?:TRN{s}2{s}({e}){more}{t})?"
         f"NM1{s}{e}{s}{e}{s}({e}){s}({e}){s}{e}{s}{e}{s}{e}{s}{e}{s}({e}){more}"
-        f"(?:{t}REF{s}6P{s}({e}){more})?"
+        + (f"((?:{t}AAA{s}[^{t}]*)*)" if rejections else "")
+        + f"(?:{t}REF{s}6P{s}({e}){more})?"
         f"(?:{t}DMG{s}D8{s}([0-9]{{8}}){more})?"
         f"((?:{t}DTP{s}[^{t}]*)*)"
-        f"(?:({t}EB{s})|\\Z)"
     )
 
 
@@ -250,21 +258,28 @@ def _member(level: str, parent: list, rest: str, memo: BulkMemo, checked_at: dat
         head = _head_segments(first_line, level == "23", memo)
         if head is None:
             return _general_member(level, parent, rest, memo, checked_at)
-    active = auth = in_network = name = copay = coins = ded = ded_left = oop = oop_left = limit = used = None
-    if lines:
-        infos = list(map(memo.lines.get, lines))
-        if None in infos:
-            infos = [info or _new_line(line, memo) for info, line in zip(infos, lines, strict=True)]
-        shapes = tuple(map(_first, infos))
-        plan = memo.plans.get(shapes)
-        if plan is None:
-            plan = memo.plans[shapes] = plan_for(shapes)
-            if plan is None:
-                raise NotBulk  # summarize would raise on a chosen amount
-        active, auth, in_network, getter = plan
-        name, copay, coins, ded, ded_left, oop, oop_left, limit, used = apply_plan(getter, infos)
-    pt = (active, name, copay, coins, ded, ded_left, oop, oop_left, limit, used, auth, in_network)
+    pt = benefit_values(lines, memo) if lines else _NO_BENEFITS
     return _member_node(level, parent, checked_at, (*head, pt, bool(lines)))
+
+
+_NO_BENEFITS = (None,) * 12
+
+
+def benefit_values(lines: list[str], memo: BulkMemo) -> tuple:
+    """(active, plan name, copay, coinsurance, deductible, deductible remaining, out-of-pocket max, its
+    remaining, visit limit, visits used, auth required, in network) of a member's EB lines (each without
+    its "EB" id), as benefits.summarize gives them: by their shapes' plan, memoised."""
+    infos = list(map(memo.lines.get, lines))
+    if None in infos:
+        infos = [info or _new_line(line, memo) for info, line in zip(infos, lines, strict=True)]
+    shapes = tuple(map(_first, infos))
+    plan = memo.plans.get(shapes)
+    if plan is None:
+        plan = memo.plans[shapes] = plan_for(shapes)
+        if plan is None:
+            raise NotBulk  # summarize would raise on a chosen amount
+    active, auth, in_network, getter = plan
+    return (active, *apply_plan(getter, infos), auth, in_network)
 
 
 _NO_NAMES = (None, None, None)
