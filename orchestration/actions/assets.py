@@ -137,11 +137,12 @@ def compute_actions(
     as_of = as_of.replace(tzinfo=None)
     config = load_practice_config(config_dir)
     practice = config.practice
-    leads = reads.load_engine_inputs(con, as_of)
+    inputs = reads.read_engine_inputs(con, as_of)
+    leads = inputs.leads
     clinics = reads.load_clinics(con)
     slots = open_slots(practice, reads.load_booked_slots(con, as_of), as_of)
     specialties = specialty_by_group(config.diagnosis_groups)
-    offered = offer_slots(leads, slots, reads.load_inbound_times(con, as_of), specialties)
+    offered = offer_slots(leads, slots, inputs.inbound, specialties)
     therapist_names = {lead_id: best[0].therapist_name for lead_id, best in offered.items() if best}
     # leads with the same clinic, specialty and time preference share one offer list: describe it once
     texts = {id(best): describe_slots(best) for best in offered.values() if best}

@@ -9,7 +9,9 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from operator import attrgetter
 
 import duckdb
 import pyarrow as pa
@@ -60,7 +62,8 @@ select
     l.diagnosis_group, l.payer, l.payer_tier, coalesce(l.post_op, false), p.first_name, l.distance_km,
     l.first_contact_at,
     el.active, el.copay, el.coinsurance, el.deductible_remaining, el.visit_limit, el.visits_used,
-    el.auth_required, el.in_network, el.checked_at
+    el.auth_required, el.in_network, el.checked_at,
+    l.status in ('new', 'contacted', 'verified') as status_open
 from marts.fct_leads as l
 left join intermediate.int_leads_resolved as r on l.lead_id = r.lead_id
 left join marts.dim_persons as p on l.person_id = p.person_id
@@ -93,7 +96,9 @@ keywords as (
     where source_record_id in (select source_record_id from t where source = 'sms')
     qualify row_number() over (partition by source_record_id order by ingested_at desc nulls last) = 1
 )
-select t.lead_id, t.event_at, t.touch_kind, lower(t.direction), lower(t.touch_result), lower(k.opt_keyword)
+select t.lead_id, t.event_at, t.touch_kind, lower(t.direction), lower(t.touch_result), lower(k.opt_keyword),
+    -- INBOUND_SQL's touch filter: what the slot offers read a time-of-day preference from
+    t.touch_kind = 'web' or (t.direction = 'inbound' and t.touch_kind in ('call', 'sms')) as inbound
 from t
 left join keywords as k on t.source = 'sms' and t.source_record_id = k.source_record_id
 """
@@ -120,18 +125,32 @@ def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
     return bool(rows[0][0])
 
 
+_AT = attrgetter("at")
+
+
+@dataclass(frozen=True)
+class EngineInputs:
+    leads: list[LeadInput]
+    # Per open lead (status new/contacted/verified), the touches they started by as-of: web visits,
+    # inbound calls and texts (INBOUND_SQL's rows for these leads, taken from the timeline read).
+    inbound: dict[str, list[datetime]]
+
+
 def load_engine_inputs(con: duckdb.DuckDBPyConnection, as_of: datetime) -> list[LeadInput]:
     """Open leads with their touch timeline, appointments, eligibility and 270 state."""
+    return read_engine_inputs(con, as_of).leads
+
+
+def read_engine_inputs(con: duckdb.DuckDBPyConnection, as_of: datetime) -> EngineInputs:
+    """Open leads with their touch timeline, appointments, eligibility and 270 state, and the inbound
+    times `load_inbound_times` returns for them: at 1M leads its own query joined every touch in
+    history with every lead to keep what the timeline read already holds."""
     as_of = as_of.replace(tzinfo=None)
     rows = con.execute(LEADS_SQL).fetchall()
     con.register(OPEN_IDS, pa.table({"lead_id": pa.array([r[0] for r in rows], pa.string())}))
     try:
-        touches: dict[str, list[Touch]] = defaultdict(list)
-        for lead_id, at, kind, direction, result, keyword in con.execute(TOUCHES_SQL, [as_of]).fetchall():
-            touches[lead_id].append(Touch(at, kind, direction, result, keyword))
-        appts: dict[str, list[Appointment]] = defaultdict(list)
-        for lead_id, start, status, kind, therapist, minutes in con.execute(APPOINTMENTS_SQL).fetchall():
-            appts[lead_id].append(Appointment(start, status, kind or "eval", therapist, int(minutes)))
+        timeline = con.execute(TOUCHES_SQL, [as_of]).fetchall()
+        appointment_rows = con.execute(APPOINTMENTS_SQL).fetchall()
         sent = (
             dict(con.execute(INQUIRIES_SQL).fetchall())
             if _has_table(con, "raw", "eligibility_inquiries_sent")
@@ -139,6 +158,16 @@ def load_engine_inputs(con: duckdb.DuckDBPyConnection, as_of: datetime) -> list[
         )
     finally:
         con.unregister(OPEN_IDS)
+    status_open = {row[0] for row in rows if row[-1]}
+    touches: dict[str, list[Touch]] = defaultdict(list)
+    inbound: dict[str, list[datetime]] = defaultdict(list)
+    for lead_id, at, kind, direction, result, keyword, started_by_lead in timeline:
+        touches[lead_id].append(Touch(at, kind, direction, result, keyword))
+        if started_by_lead and lead_id in status_open:
+            inbound[lead_id].append(at)
+    appts: dict[str, list[Appointment]] = defaultdict(list)
+    for lead_id, start, status, appt_kind, therapist, minutes in appointment_rows:
+        appts[lead_id].append(Appointment(start, status, appt_kind or "eval", therapist, int(minutes)))
     leads: list[LeadInput] = []
     for row in rows:
         (
@@ -162,7 +191,7 @@ def load_engine_inputs(con: duckdb.DuckDBPyConnection, as_of: datetime) -> list[
             distance,
             first_contact,
             *elig,
-        ) = row
+        ) = row[:-1]
         eligibility = None
         if elig[0] is not None or any(v is not None for v in elig[1:8]):
             checked = elig[8]
@@ -199,12 +228,12 @@ def load_engine_inputs(con: duckdb.DuckDBPyConnection, as_of: datetime) -> list[
                 distance_km=distance,
                 eligibility=eligibility,
                 inquiry_sent_at=sent.get(lead_id),
-                touches=tuple(sorted(touches.get(lead_id, ()), key=lambda t: t.at)),
+                touches=tuple(sorted(touches.get(lead_id, ()), key=_AT)),
                 appointments=tuple(appts.get(lead_id, ())),
                 first_contact_at=first_contact,
             )
         )
-    return leads
+    return EngineInputs(leads, inbound)
 
 
 def load_clinics(con: duckdb.DuckDBPyConnection) -> dict[str, ClinicInfo]:

@@ -14,7 +14,7 @@ from orchestration.actions import warehouse_reads as reads
 AS_OF = datetime(2026, 7, 1, 5, 0)
 
 
-def _warehouse() -> duckdb.DuckDBPyConnection:
+def _warehouse(register_open_ids: bool = True) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute("create schema marts; create schema raw")
     con.execute(
@@ -54,15 +54,16 @@ def _warehouse() -> duckdb.DuckDBPyConnection:
         """insert into raw.eligibility_inquiries_sent values
         ('open', '2026-06-28 05:00'), ('open', '2026-06-29 05:00'), ('closed', '2026-06-29 05:00')"""
     )
-    con.register(reads.OPEN_IDS, pa.table({"lead_id": ["open"]}))
+    if register_open_ids:
+        con.register(reads.OPEN_IDS, pa.table({"lead_id": ["open"]}))
     return con
 
 
 def test_touches_of_open_leads_only_one_row_per_touch_newest_copy_wins() -> None:
     rows = sorted(_warehouse().execute(reads.TOUCHES_SQL, [AS_OF]).fetchall())
     assert rows == [
-        ("open", datetime(2026, 6, 30, 10), "call", "outbound", "no answer", None),
-        ("open", datetime(2026, 6, 30, 11), "sms", "inbound", "received", "stop"),
+        ("open", datetime(2026, 6, 30, 10), "call", "outbound", "no answer", None, False),
+        ("open", datetime(2026, 6, 30, 11), "sms", "inbound", "received", "stop", True),
     ]
 
 
@@ -81,3 +82,58 @@ def test_a_table_check_leaves_no_half_read_result() -> None:
     con.register(reads.OPEN_IDS, pa.table({"lead_id": ["open"]}))
     assert not reads._has_table(con, "raw", "eligibility_inquiries_sent")
     con.unregister(reads.OPEN_IDS)
+
+
+def _with_leads(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """The tables LEADS_SQL joins: 'open' is contacted, 'closed' lost, 'noshow' scheduled but open again
+    through a no-show evaluation (an engine lead whose own touches are not read as inbound times)."""
+    con.execute("create schema intermediate; create schema staging; create schema ref")
+    con.execute(
+        "create table marts.fct_leads (lead_id varchar, clinic_id varchar, status varchar, "
+        "priority_tier varchar, received_at timestamp, expected_value double, score double, "
+        "diagnosis_group varchar, payer varchar, payer_tier varchar, post_op boolean, person_id varchar, "
+        "distance_km double, first_contact_at timestamp)"
+    )
+    con.execute(
+        """insert into marts.fct_leads values
+        ('open', 'C1', 'contacted', 'high', '2026-06-20 09:00', 900, 0.8, 'knee', 'P', 'high', false,
+            'p1', 3.0, null),
+        ('closed', 'C1', 'lost', 'standard', '2026-06-01 09:00', 500, 0.2, 'knee', 'P', 'high', false,
+            'p2', 3.0, null),
+        ('noshow', 'C1', 'scheduled', 'standard', '2026-06-10 09:00', 500, 0.5, 'knee', 'P', 'high',
+            false, 'p3', 3.0, null)"""
+    )
+    con.execute(
+        "create table intermediate.int_leads_resolved (lead_id varchar, has_phone boolean, "
+        "has_email boolean, sms_consent boolean, email_consent boolean)"
+    )
+    con.execute("create table marts.dim_persons (person_id varchar, first_name varchar, zip5 varchar)")
+    con.execute("create table staging.stg_ref__zip_codes (zip varchar, timezone varchar)")
+    con.execute("create table ref.clinics (id varchar, timezone varchar)")
+    con.execute("insert into ref.clinics values ('C1', 'America/Chicago')")
+    con.execute(
+        "create table staging.stg_eligibility__responses (lead_id varchar, rejection_code varchar, "
+        "checked_at date, event_at timestamp, active boolean, copay double, coinsurance double, "
+        "deductible_remaining double, visit_limit bigint, visits_used bigint, auth_required boolean, "
+        "in_network boolean)"
+    )
+    con.execute(
+        """insert into marts.fct_touches values
+        ('t7', 'open', '2026-06-30 19:00', 'web', 'inbound', 'scheduling_view', 'web', 'w2'),
+        ('t8', 'noshow', '2026-06-29 08:00', 'call', 'inbound', 'connected', 'calls', 'c4'),
+        ('t9', 'open', '2026-06-30 20:00', 'email', 'inbound', 'open', 'email', 'e1')"""
+    )
+    con.execute(
+        "insert into marts.fct_appointments values ('noshow', '2026-06-25 09:00', 'noshow', 'eval', 'p1', 60)"
+    )
+    return con
+
+
+def test_inbound_times_come_from_the_timeline_read_for_open_leads_only() -> None:
+    con = _with_leads(_warehouse(register_open_ids=False))
+    inputs = reads.read_engine_inputs(con, AS_OF)
+    assert {lead.lead_id for lead in inputs.leads} == {"open", "noshow"}
+    expected = {lead: sorted(times) for lead, times in reads.load_inbound_times(con, AS_OF).items()}
+    assert {lead: sorted(times) for lead, times in inputs.inbound.items()} == expected
+    assert expected == {"open": [datetime(2026, 6, 30, 11), datetime(2026, 6, 30, 19)]}
+    assert reads.load_engine_inputs(con, AS_OF) == inputs.leads
