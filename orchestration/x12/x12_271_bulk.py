@@ -112,9 +112,9 @@ def _interchange(ix: str, memo: BulkMemo, out: list[tuple]) -> None:
             segments = ix.count(term, st_end, se_at) + 2
             if st_el[0] != "271" or int(se[0]) != segments or se[1] != st_el[1]:
                 raise NotBulk
-            body, prefix = ix[st_end:se_at], f"{isa13}-{st_el[1]}-"
-            if not read_usual_transaction(body, prefix, memo, out):
-                read_transaction(body, prefix, memo, out)
+            prefix = f"{isa13}-{st_el[1]}-"
+            if not read_usual_transaction(ix, st_end, se_at, prefix, memo, out):
+                read_transaction(ix[st_end:se_at], prefix, memo, out)
             at, count = end, count + 1
         if not ix.startswith(ge_mark, at):
             raise NotBulk

@@ -38,6 +38,8 @@ class BulkMemo:
         self.marks = tuple(d.segment + sid + d.element for sid in ("GS", "ST", "SE", "GE", "IEA"))
         self.member_head = _member_head_pattern(d)
         self.eb_mark = d.segment + "EB" + d.element
+        self.bht_mark = d.segment + "BHT" + d.element
+        self.unit: re.Pattern[str] | None = None  # x12_271_bulk_units' pattern, set on first use
         self.hl_mark = d.segment + "HL" + d.element
         self.hl: dict[str, tuple[str, str, str]] = {}
         self.upper: dict[tuple[str, str], UpperLevel] = {}
@@ -64,20 +66,22 @@ def _member_head_pattern(d: Delimiters) -> re.Pattern[str]:
     return re.compile(f"{member_head_parts(d)}(?:({re.escape(d.segment)}EB{re.escape(d.element)})|\\Z)")
 
 
-def member_head_parts(d: Delimiters, *, rejections: bool = False) -> str:
+def member_head_parts(d: Delimiters, *, rejections: bool = False, possessive: bool = False) -> str:
     """The usual member head's pattern text, without what follows it (groups: TRN02, NM103, NM104, NM109,
     REF02, DMG02, the DTP segments); rejections: AAA segments allowed right after the NM1 (one more group,
-    after NM109: the AAA segments, each after its terminator)."""
+    after NM109: the AAA segments, each after its terminator); possessive: repeats never give back (each
+    part ends before a delimiter it cannot hold, so the match is the same, only cheaper)."""
     s, t = re.escape(d.element), re.escape(d.segment)
-    e = f"[^{s}{t}]*"
-    more = f"(?:{s}{e})*"
+    p = "+" if possessive else ""
+    e = f"[^{s}{t}]*{p}"
+    more = f"(?:{s}{e})*{p}"
     return (
         f"(?:TRN{s}2{s}({e}){more}{t})?"
         f"NM1{s}{e}{s}{e}{s}({e}){s}({e}){s}{e}{s}{e}{s}{e}{s}{e}{s}({e}){more}"
-        + (f"((?:{t}AAA{s}[^{t}]*)*)" if rejections else "")
+        + (f"((?:{t}AAA{s}[^{t}]*{p})*{p})" if rejections else "")
         + f"(?:{t}REF{s}6P{s}({e}){more})?"
         f"(?:{t}DMG{s}D8{s}([0-9]{{8}}){more})?"
-        f"((?:{t}DTP{s}[^{t}]*)*)"
+        f"((?:{t}DTP{s}[^{t}]*{p})*{p})"
     )
 
 

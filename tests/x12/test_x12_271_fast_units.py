@@ -165,7 +165,7 @@ def test_usual_transactions_take_the_fast_path_with_the_general_rows(body: list[
     memo = memo_for(Delimiters(*d))
     cut = _segments(body, d)
     fast: list[tuple] = []
-    assert read_usual_transaction(cut, "7-0001-", memo, fast), "a usual transaction was declined"
+    assert read_usual_transaction(cut, 0, len(cut), "7-0001-", memo, fast), "a usual transaction was declined"
     assert fast == _general(cut, memo)
     text = _interchange(body, d)
     assert bulk_271_rows(text) == _oracle(text)
@@ -180,7 +180,7 @@ def test_the_fast_path_declines_or_gives_the_general_rows(
     cut = _segments(_with_fault(body, fault, at), d, bht=fault != "no BHT")
     fast: list[tuple] = []
     try:
-        took = read_usual_transaction(cut, "7-0001-", memo, fast)
+        took = read_usual_transaction(cut, 0, len(cut), "7-0001-", memo, fast)
     except Exception as exc:  # the file goes to parse_271: only where read_transaction sends it there too
         assert isinstance(_general(cut, memo), str), f"fast path raised {type(exc).__name__}"
         return
