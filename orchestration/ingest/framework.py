@@ -22,7 +22,14 @@ import duckdb
 
 from orchestration.ingest import ingest_timeline
 from orchestration.ingest.file_chunks import ChunkMode
-from orchestration.ingest.file_stats import FILE_STATS_DDL, FILE_STATS_TABLE, record_files, unchanged_files
+from orchestration.ingest.file_stats import (
+    FILE_STATS_DDL,
+    FILE_STATS_TABLE,
+    Stat,
+    known_stats,
+    record_files,
+    unchanged_files,
+)
 from orchestration.ingest.ingest_commits import (
     BATCH_MAX_S,
     BATCH_MAX_S_POOLED,
@@ -275,6 +282,7 @@ def ingest_sources(
                     progress,
                     workers,
                     opener(number + 1),
+                    stats[sources[number].name],
                 )
                 runs[number].jobs.prefetch(PREFETCH_BYTES)
 
@@ -283,6 +291,7 @@ def ingest_sources(
     reports = []
     ensure_raw_schema(con, sources)  # here: a source is opened in the transaction of the one before
     with duckdb_single_thread(con):
+        stats = known_stats(con, names)  # every source's at once (each writes only its own)
         for number in range(len(sources)):
             opener(number)()  # a no-op when the source before already opened it
             reports.append(runs.pop(number).finish())
@@ -310,8 +319,8 @@ def duckdb_single_thread(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 
 class _SourceRun:
-    """One source's ingest (its tables exist: ensure_raw_schema): set up (known hashes, listing, file stats,
-    stray files) when made, its files
+    """One source's ingest (its tables exist: ensure_raw_schema): set up (known hashes, listing, file stats
+    (known: its recorded ones, when read already), stray files) when made, its files
     hashed and sent to the pool as its jobs are taken, written by `finish`. all_sent: called once every
     file is in the pool (ingest_sources opens the next source there)."""
 
@@ -325,13 +334,14 @@ class _SourceRun:
         progress: Callable[[str], None],
         workers: int | None,
         all_sent: Callable[[], None] | None = None,
+        known: dict[str, Stat] | None = None,
     ) -> None:
         self.con, self.source, self.quarantine_dir, self.progress = con, source, quarantine_dir, progress
         self.report = report = SourceReport(source.name)
         self.batch = batch = Batch(BATCH_MAX_S_POOLED if source.parallel else BATCH_MAX_S)
         folder = inbox_dir / source.name
         names = folder_names(folder)
-        rest, skipped, self.stats = unchanged_files(con, source.name, folder, names)
+        rest, skipped, self.stats = unchanged_files(con, source.name, folder, names, known)
         report.files_seen = report.files_skipped = len(skipped)
         # Every file recognised unread (a run with nothing new): the logged hashes are never looked at (at
         # 1M leads, 59k HL7 v2 rows a run turned into tuples and sets for nothing).
