@@ -274,7 +274,7 @@ def benefit_values(lines: list[str], memo: BulkMemo) -> tuple:
     remaining, visit limit, visits used, auth required, in network) of a member's EB lines (each without
     its "EB" id), as benefits.summarize gives them: by their shapes' plan, memoised."""
     infos = list(map(memo.lines.get, lines))
-    if None in infos:
+    if not all(infos):  # a line not seen yet (LineInfo tuples are never empty)
         infos = [info or _new_line(line, memo) for info, line in zip(infos, lines, strict=True)]
     shapes = tuple(map(_first, infos))
     plan = memo.plans.get(shapes)

@@ -105,7 +105,7 @@ def read_usual_transaction(
             lines = ebs.split(eb_mark)
             del lines[0]
             infos = list(map(lines_memo.get, lines))
-            if None in infos:
+            if not all(infos):  # a line not seen yet (LineInfo tuples are never empty)
                 infos = [info or _new_line(line, memo) for info, line in zip(infos, lines, strict=True)]
             shapes = tuple(map(_first, infos))
             plan = plans.get(shapes)
