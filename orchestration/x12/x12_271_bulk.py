@@ -2,8 +2,10 @@
 
 Shape of the work (why it is fast): an interchange is cut once by its ISA-declared delimiters (the
 envelope is walked with str.find, counts come from str.count, segment ids are checked where segments are
-read), transactions are cut at their HL segments and read by x12_271_bulk_levels, which splits only the
-segments that feed a row into elements and memoises EB lines, shapes and payer/provider levels.
+read). The usual transaction (payer, provider, subscribers with the usual head and EB lines) is read by one
+regex pass over its units (x12_271_bulk_units); any other is cut at its HL segments and read by
+x12_271_bulk_levels, which splits only the segments that feed a row into elements. Both memoise EB lines,
+shapes and payer/provider levels (the same memo).
 
 Members with LS/LE loops or MSG/DTP/III/AAA after their EB lines are read segment by segment
 (x12_271_bulk_general). Anything else -- an error of any kind (the message must be parse_271's, with its
