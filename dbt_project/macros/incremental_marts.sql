@@ -308,8 +308,8 @@ answers' touches now and before, without reading the touches or this table (100k
     {{ marts_codes_update() }}
 {%- endmacro %}
 
-{#- ml_lead_features' history counts in an increment, as CTEs after the model's funnel (the scope's leads),
-all_leads (every lead) and history_kinds, ending with history_running_day (kind, lead, running sums as the
+{#- ml_lead_features' history counts in an increment, as CTEs after the model's funnel (the scope's leads)
+and history_kinds (every lead read from int_lead_funnel itself: the model's all_leads CTE is then unused), ending with history_running_day (kind, lead, running sums as the
 whole-history time line's history_running). A scope lead's counts are its key's outcomes matured on earlier
 days (<model>_history_days, kept current by the pre-hook) plus those matured on its receipt day up to its
 receipt, read from the funnel (a day's outcomes of one key): every step reads one day's rows or the daily
@@ -413,7 +413,7 @@ day_outcomes as (
             epoch_us(all_leads.received_at + interval 14 day) // 86400000000 as history_day,
             cast(coalesce(all_leads.scheduled_at <= all_leads.received_at + interval 14 day, false) as integer)
                 as scheduled_14d
-        from all_leads
+        from {{ lead_relation('int_lead_funnel') }} as all_leads
         cross join history_kinds
         where all_leads.received_at + interval 14 day <= {{ as_of() }}
     ) as keyed

@@ -27,8 +27,9 @@ with all_leads as (
     select * from {{ ref('int_lead_funnel') }}
 ),
 
+-- the leads computed (read apart from all_leads: a CTE read twice is materialized whole)
 funnel as (
-    select * from all_leads
+    select * from {{ ref('int_lead_funnel') }}
     -- noqa: disable=LT02,LT14
     {{ scoped }}
     -- noqa: enable=LT02,LT14
