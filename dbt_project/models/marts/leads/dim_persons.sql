@@ -9,11 +9,15 @@
     post_hook="{{ marts_commit() }}",
 ) }}
 {%- set increment = marts_plan() == 'increment' %}
-with persons as (
+-- depends_on: {{ ref('int_persons_matched') }}
+-- A named record's person is its identity node's cluster (int_persons_matched takes it from there), so the
+-- persons' named records are found through their nodes: the clusters table is a seventh of the rows of
+-- int_persons_matched, which a lookup by person_id had to read whole every day.
+with nodes as (
     select
         person_id,
-        record_key
-    from {{ ref('int_persons_matched') }}
+        person_key
+    from {{ ref('int_persons_clustered') }}
     -- noqa: disable=LT02,LT14
     {% if increment %}
     where person_id in (select person_id from {{ marts_aux('scope') }})
@@ -23,7 +27,7 @@ with persons as (
 
 named as (
     select
-        persons.person_id,
+        nodes.person_id,
         records.first_name,
         records.last_name,
         records.dob,
@@ -32,8 +36,8 @@ named as (
         records.zip5,
         records.event_at,
         records.record_key
-    from persons
-    inner join {{ ref('int_source_records') }} as records on persons.record_key = records.record_key
+    from nodes
+    inner join {{ ref('int_source_records') }} as records on nodes.person_key = records.person_key
     where records.has_identity
 )
 
