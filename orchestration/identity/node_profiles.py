@@ -68,11 +68,13 @@ group by person_key
 @dataclass(frozen=True, slots=True)
 class NodeSource:
     """Where this build's nodes come from: `version` of int_source_records (None: not versioned), and
-    whether only `changed` person_keys need recomputing on top of `previous` profiles."""
+    whether only `changed` person_keys need recomputing on top of `previous` profiles (which describe
+    records version `previous_version`)."""
 
     version: int | None
     previous: str | None = None
     changed: str | None = None
+    previous_version: int | None = None
 
 
 def profile_sql(records: str, only: str = "") -> str:
@@ -118,9 +120,10 @@ def node_source(
     if seen[0] == version:
         # Nothing changed since these profiles were saved (the records model did not run again).
         con.execute("create or replace temp table id_no_changes (person_key varchar)")
-        return NodeSource(version=version, previous=nodes, changed="id_no_changes")
+        return NodeSource(version=version, previous=nodes, changed="id_no_changes", previous_version=seen[0])
     if seen[0] == version - 1 and not rebuilt:
-        return NodeSource(version=version, previous=nodes, changed=f'"{records_schema}"."{changes}"')
+        changed = f'"{records_schema}"."{changes}"'
+        return NodeSource(version=version, previous=nodes, changed=changed, previous_version=seen[0])
     return NodeSource(version=version)
 
 

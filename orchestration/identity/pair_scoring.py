@@ -21,7 +21,7 @@ from orchestration.identity.node_changes import (
     mark_changed_nodes,
     same_salt_hash,
 )
-from orchestration.identity.node_profiles import NodeSource, build_nodes
+from orchestration.identity.node_profiles import NODE_COLUMNS, NodeSource, build_nodes
 
 # Each rule is a conjunction of equal node columns; a pair is a candidate if any rule holds.
 BLOCKING_RULES: tuple[tuple[str, ...], ...] = (
@@ -489,21 +489,34 @@ def node_table(
 
 
 def changed_node_table(
-    con: duckdb.DuckDBPyConnection, records: str, config: IdentityConfig, nodes: NodeSource
+    con: duckdb.DuckDBPyConnection,
+    records: str,
+    config: IdentityConfig,
+    nodes: NodeSource,
+    saved: str | None = None,
 ) -> duckdb.DuckDBPyRelation:
     """`node_table`'s rows of the person_keys `nodes.changed` lists only (those that still have a node), for
-    updating the previous node table (`nodes.previous`) in place: delete the changed keys, append these.
-    Needs copy-forward profiles (`nodes.previous`)."""
+    updating the previous node table (`nodes.previous`) in place: delete the changed keys (temp table
+    id_changed_keys), append these. Needs copy-forward profiles (`nodes.previous`). `saved`: those rows
+    already profiled and hashed from the same source (fresh_nodes.saved_fresh_nodes), so `records` is not
+    read."""
     if nodes.previous is None:
         raise ValueError("changed_node_table needs the previous node profiles")
-    build_nodes(con, records, nodes, as_view=True)
     version = "null" if nodes.version is None else str(int(nodes.version))
-    salt = _sql_literal(config_fingerprint(config))
+    if saved is not None:
+        con.execute(
+            f"create or replace temp table id_changed_keys as select distinct person_key from {nodes.changed}"
+        )
+        fresh, hashed = saved, "profile_hash"
+    else:
+        build_nodes(con, records, nodes, as_view=True)
+        fresh = "id_fresh_nodes"
+        hashed = f"{HASH_EXPR.format(salt=_sql_literal(config_fingerprint(config)))} as profile_hash"
     con.execute(
         f"""
         create or replace temp table id_node_table as
-        select *, {HASH_EXPR.format(salt=salt)} as profile_hash, cast({version} as bigint) as source_version
-        from id_fresh_nodes
+        select {", ".join(NODE_COLUMNS)}, {hashed}, cast({version} as bigint) as source_version
+        from {fresh}
         order by person_key
         """
     )

@@ -18,6 +18,7 @@ from orchestration.identity import (
     score_pairs,
     update_kept_pairs,
 )
+from orchestration.identity.fresh_nodes import save_fresh_nodes, saved_fresh_nodes
 from orchestration.identity.pair_scoring import changed_node_table
 from orchestration.settings import REPO_ROOT
 from tests.identity.test_pair_updates import DAY1, DAY2, _records, _sorted
@@ -93,3 +94,33 @@ def test_changed_scoring_parameters_rescore_every_pair() -> None:
     assert _sorted(con.sql("select * from pairs").to_arrow_table().to_pylist()) == _sorted(
         score_pairs(fresh, "day2", other).to_pylist()
     )
+
+
+def test_int_identity_nodes_takes_the_profiles_pair_scoring_saved() -> None:
+    """int_record_matches saves the day's recomputed profiles; int_identity_nodes' rows from them equal its
+    own recomputation, and they are refused for any other source or scoring parameters."""
+    config = identity_config_for(REPO_ROOT / "config")
+    con = duckdb.connect()
+    _day1(con, config)
+    source = NodeSource(version=2, previous="nodes1", changed="changes", previous_version=1)
+    changed_pairs_relation(con, "day2", config, "nodes1", source, known=True)
+    save_fresh_nodes(con, "main", source, config)
+
+    saved = saved_fresh_nodes(con, "main", source, config)
+    assert saved is not None
+    from_saved = changed_node_table(con, "day2", config, source, saved).to_arrow_table()
+    recomputed = changed_node_table(con, "day2", config, source).to_arrow_table()
+    assert from_saved.num_rows == 3 and from_saved.equals(recomputed)
+
+    stricter = config.model_copy(update={"threshold_match_probability": 0.999})
+    others = (
+        NodeSource(version=3, previous="nodes1", changed="changes", previous_version=1),
+        NodeSource(version=2, previous="nodes1", changed="changes", previous_version=2),
+        NodeSource(version=2, previous="nodes1", changed="id_no_changes", previous_version=1),
+        NodeSource(version=2),
+    )
+    assert all(saved_fresh_nodes(con, "main", other, config) is None for other in others)
+    assert saved_fresh_nodes(con, "main", source, stricter) is None
+    # a build without copy-forward leaves nothing to take
+    save_fresh_nodes(con, "main", NodeSource(version=2), config)
+    assert saved_fresh_nodes(con, "main", source, config) is None

@@ -3,7 +3,8 @@
 
 Built after int_record_matches, so the next build's matching can tell which nodes are new or changed
 and score only the pairs that touch them. The next build also copies the profiles of nodes whose records
-did not change (int_source_records_changes) and recomputes only the others (node_profiles.node_source).
+did not change (int_source_records_changes) and recomputes only the others (node_profiles.node_source), or
+takes the others' profiles int_record_matches just recomputed from the same source (fresh_nodes).
 
 A dbt incremental model: when the profiles here describe the previous records version (copy-forward), the
 rows of the changed person_keys are deleted and their profiles now appended, and every row takes the new
@@ -12,6 +13,7 @@ changes every hash), or with `--vars '{identity_full_refresh: true}'`, every nod
 deleted, all appended)."""
 
 from orchestration.identity import NodeSource, identity_config_for, node_source, node_table
+from orchestration.identity.fresh_nodes import saved_fresh_nodes
 from orchestration.identity.pair_scoring import changed_node_table, same_salt
 from orchestration.settings import Settings
 
@@ -36,7 +38,9 @@ def model(dbt, session):
         )
         session.execute(f"delete from {this}")  # after: copied profiles are read from this table
         return rows
-    changed = changed_node_table(session, "id_hash_records", config, nodes)
+    # The profiles int_record_matches recomputed for this same source, when it saved them (else recomputed).
+    saved = saved_fresh_nodes(session, schema, nodes, config)
+    changed = changed_node_table(session, "id_hash_records", config, nodes, saved)
     session.execute(f"delete from {this} where person_key in (select person_key from id_changed_keys)")
     version = "null" if nodes.version is None else str(int(nodes.version))
     session.execute(

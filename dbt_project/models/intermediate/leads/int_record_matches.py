@@ -14,7 +14,10 @@ a later as-of or a raw row deleted changes or removes the affected nodes, an ear
 int_record_matches_state records the int_source_records version the pairs describe. When it equals the
 version of int_identity_nodes (built after this model in the same run), every node of the pairs is one of
 those nodes, and the update in place probes only the changed ones (update_kept_pairs' `written_with`);
-otherwise (a build that stopped between the two) it joins every pair with every node."""
+otherwise (a build that stopped between the two) it joins every pair with every node.
+
+The node profiles a day recomputes are saved for int_identity_nodes (int_record_matches_fresh and _state,
+orchestration.identity.fresh_nodes), which then does not scan every record again."""
 
 from orchestration.identity import (
     NodeSource,
@@ -23,6 +26,7 @@ from orchestration.identity import (
     node_source,
     update_kept_pairs,
 )
+from orchestration.identity.fresh_nodes import save_fresh_nodes
 from orchestration.settings import Settings
 
 
@@ -101,6 +105,7 @@ def model(dbt, session):
     nodes = node_source(session, schema, "int_source_records", schema, "int_identity_nodes")
     if not dbt.is_incremental:
         changed = changed_pairs_relation(session, "id_source_records", config, None)
+        save_fresh_nodes(session, schema, NodeSource(version=nodes.version), config)
         _record_dirty_nodes(session, schema, nodes.version)
         _record_state(session, schema, nodes.version)
         return changed
@@ -115,6 +120,8 @@ def model(dbt, session):
     changed = changed_pairs_relation(
         session, "id_source_records", config, previous_nodes, nodes, known=written_with is not None
     )
+    # The recomputed profiles for int_identity_nodes (it runs next on the same source: no second scan).
+    save_fresh_nodes(session, schema, nodes, config)
     _record_dirty_nodes(session, schema, nodes.version)
     update_kept_pairs(session, f'"{schema}"."int_record_matches"', written_with)
     _record_state(session, schema, nodes.version)
