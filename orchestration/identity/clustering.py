@@ -7,8 +7,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,9 +46,28 @@ def cluster_nodes(
 
 
 def merge_components(n_nodes: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """Component index of each node 0..n-1 in the graph of the given (merge) pairs."""
-    graph = coo_matrix((np.ones(len(left)), (left, right)), shape=(n_nodes, n_nodes))
-    return connected_components(graph, directed=False)[1]
+    """Component of each node 0..n-1 in the graph of the given (merge) pairs, named by its smallest node.
+
+    Vectorised union-find in numpy (hook each pair's larger root under the smaller, then jump pointers to
+    the roots, until no pair spans two roots), not scipy's connected_components: importing scipy.sparse
+    cost each day's dbt process ~0.14 CPU-s (about 1 s of wall time on a loaded machine)."""
+    label = np.arange(n_nodes, dtype=np.int64)
+    left = np.asarray(left, dtype=np.int64)
+    right = np.asarray(right, dtype=np.int64)
+    while len(left):
+        low = np.minimum(label[left], label[right])
+        high = np.maximum(label[left], label[right])
+        spans = low != high
+        if not spans.any():
+            break
+        # every label is a root here, so each hook joins two trees; the smaller root wins
+        np.minimum.at(label, high[spans], low[spans])
+        while True:
+            jumped = label[label]
+            if np.array_equal(jumped, label):
+                break
+            label = jumped
+    return label
 
 
 def cluster_node_indexes(

@@ -59,3 +59,25 @@ def test_merges_plus_in_component_guards_cluster_like_all_pairs(n_nodes: int, ra
         ),
         everything,
     )
+
+
+def test_merge_components_partitions_like_scipy() -> None:
+    """The numpy union-find gives scipy's connected components (same partition), each named by its
+    smallest node; random sparse graphs, chains and no pairs at all."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    rng = np.random.default_rng(7)
+    graphs = [(5, np.array([], dtype=np.int64), np.array([], dtype=np.int64))]
+    chain = rng.permutation(50)  # one long chain, its links in random order and direction
+    graphs.append((50, chain[1:], chain[:-1]))
+    for n_nodes, n_pairs in ((10, 4), (1_000, 700), (5_000, 6_000)):
+        graphs.append((n_nodes, rng.integers(0, n_nodes, n_pairs), rng.integers(0, n_nodes, n_pairs)))
+    for n_nodes, left, right in graphs:
+        got = merge_components(n_nodes, left, right)
+        graph = coo_matrix((np.ones(len(left)), (left, right)), shape=(n_nodes, n_nodes))
+        expected = connected_components(graph, directed=False)[1]
+        # same partition: the pairs (label, scipy label) are a bijection
+        assert len(set(zip(got.tolist(), expected.tolist(), strict=True))) == len(set(expected.tolist()))
+        assert len(set(got.tolist())) == len(set(expected.tolist()))
+        assert all(got[node] <= node and got[got[node]] == got[node] for node in range(n_nodes))
