@@ -7,6 +7,8 @@ Each model M keeps beside it: <M>_build (a build counter and the plan of its las
 that build consumed: each upstream's build, the as-of, a fingerprint, side-table watermarks), <M>_run
 (the plan) and <M>_changes (the person_ids whose rows the last build may have changed; an increment
 deletes and inserts exactly those persons' rows; int_touches_attributed keys on <M>_scope record keys).
+int_lead_appointments and int_touches_attributed also keep <M>_rows, the rows their last increment wrote: their
+copies fct_appointments and fct_touches read those instead of finding them again among every row.
 int_persons_matched writes its own <_build> and <_changes> (persons before and after of the records it
 assigned again; macros/incremental_persons_matched.sql).
 
@@ -213,6 +215,16 @@ build: `sources` is a list of (upstream name, suffix), e.g. ('int_leads_resolved
     {%- endfor -%}
 {%- endmacro %}
 
+{#- The temp tables of the records an int_lead_episodes / int_lead_appointments increment reads (written by
+its pre-hook). -#}
+{% macro lead_episode_records() -%}
+    {{ return('lead_episode_records') }}
+{%- endmacro %}
+
+{% macro lead_appointment_records() -%}
+    {{ return('lead_appointment_records') }}
+{%- endmacro %}
+
 {#- Every evaluation record with its person and slot (as int_lead_episodes' eval_records), optionally only
 for the persons in `persons` (a relation with person_id): then the appointment staging SQL reads only their
 records' raw rows (macros/incremental_lead_staging.sql), not every raw row through the views' dedup. -#}
@@ -220,9 +232,14 @@ records' raw rows (macros/incremental_lead_staging.sql), not every raw row throu
     {%- set pm = lead_relation('int_persons_matched') -%}
     {%- set ids = none -%}
     {%- if persons is not none -%}
-        {%- set ids = 'select source_record_id from ' ~ pm ~ " where record_kind = 'appointment' and person_id in "
-            ~ '(select person_id from ' ~ persons ~ ')' -%}
-    {%- endif -%}
+        {#- their appointment records in one pass over int_persons_matched (the ids and the join read it) #}
+        {%- set ids = 'select source_record_id from person_appointments' -%}
+    with person_appointments as {{ materialized() }} (
+        select record_key, record_kind, source, source_record_id, event_at, person_id from {{ pm }}
+        where record_kind = 'appointment' and person_id in (select person_id from {{ persons }})
+    )
+    {%- set pm = 'person_appointments' -%}
+    {%- endif %}
     select distinct
         pm.person_id,
         slots.start_at,
@@ -244,5 +261,4 @@ records' raw rows (macros/incremental_lead_staging.sql), not every raw row throu
         where appointment_type = 'eval'
     ) as slots on pm.source = slots.source and pm.source_record_id = slots.source_record_id
     where pm.record_kind = 'appointment' and pm.event_at is not null
-    {%- if persons is not none %} and pm.person_id in (select person_id from {{ persons }}){% endif %}
 {%- endmacro %}

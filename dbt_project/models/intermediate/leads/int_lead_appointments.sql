@@ -33,19 +33,17 @@ person_leads as (
 -- noqa: enable=LT02,LT14
 ),
 
+-- Each appointment record's person (in an increment the affected persons' records: the pre-hook wrote them to
+-- a temp table, macros/incremental_lead_hooks.sql).
+{%- set persons_matched = ref('int_persons_matched') %}
+{%- if increment %}{% set persons_matched = lead_appointment_records() %}{% endif %}
 persons as (
     select
         source,
         source_record_id,
         person_id
-    from {{ ref('int_persons_matched') }}
-    where
-        record_kind = 'appointment'
-        -- noqa: disable=LT02,LT14
-        {% if increment %}
-        and person_id in (select person_id from {{ lead_aux('changes') }})
-        {% endif %}
--- noqa: enable=LT02,LT14
+    from {{ persons_matched }}
+    where record_kind = 'appointment'
 ),
 
 fhir as (

@@ -20,6 +20,10 @@ with rules as (
     select idle_days from {{ ref('int_episode_rules') }}
 ),
 
+-- In an increment only the affected persons and those holding an evaluation in one of their slots: the
+-- pre-hook wrote their rows of this CTE to a temp table (macros/incremental_lead_hooks.sql).
+{%- set persons_matched = ref('int_persons_matched') %}
+{%- if increment %}{% set persons_matched = lead_episode_records() %}{% endif %}
 records as (
     select
         record_key,
@@ -30,16 +34,9 @@ records as (
         record_kind,
         event_at,
         opens_lead
-    from {{ ref('int_persons_matched') }}
+    from {{ persons_matched }}
     -- every use below reads opening records or appointments: the touches need not be kept
-    where
-        event_at is not null and (opens_lead or record_kind = 'appointment')
-        -- noqa: disable=LT02,LT14
-        {% if increment %}
-        -- the affected persons and those holding an evaluation in one of their slots
-        and person_id in (select person_id from {{ lead_aux('inputs') }})
-        {% endif %}
--- noqa: enable=LT02,LT14
+    where event_at is not null and (opens_lead or record_kind = 'appointment')
 ),
 
 -- Evaluations by system (most authoritative first) with their slot (in an increment only the appointment

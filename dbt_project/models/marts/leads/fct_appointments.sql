@@ -9,6 +9,12 @@
     post_hook="{{ lead_commit() }}",
 ) }}
 {%- set increment = lead_plan() == 'increment' %}
+{#- in an increment the rows int_lead_appointments just wrote (<int_lead_appointments>_rows: every row of the
+persons it recomputed), not a pass over every appointment -#}
+{%- set appointments = ref('int_lead_appointments') %}
+{%- if increment and identity_state_exists(lead_aux('rows', appointments)) %}
+    {%- set appointments = lead_aux('rows', appointments) %}
+{%- endif %}
 select
     appointment_id,
     lead_id,
@@ -22,7 +28,7 @@ select
     location_id,
     practitioner_id,
     status = 'noshow' as is_no_show
-from {{ ref('int_lead_appointments') }}
+from {{ appointments }}
 -- noqa: disable=LT02,LT14
 {% if increment %}
 where person_id in (select person_id from {{ lead_aux('scope') }})

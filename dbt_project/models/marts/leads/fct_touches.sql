@@ -12,6 +12,12 @@
     post_hook="{{ marts_commit() }}",
 ) }}
 {%- set plan = marts_plan() %}
+{#- in an increment the touches int_touches_attributed just wrote (<int_touches_attributed>_rows, all the rows of
+its scope's keys): a pass over every touch otherwise -#}
+{%- set touches = ref('int_touches_attributed') %}
+{%- if plan == 'increment' and identity_state_exists(lead_aux('rows', touches)) %}
+    {%- set touches = lead_aux('rows', touches) %}
+{%- endif %}
 with touches as (
     select
         record_key as touch_id,
@@ -24,7 +30,7 @@ with touches as (
         direction,
         touch_result,
         event_at
-    from {{ ref('int_touches_attributed') }}
+    from {{ touches }}
     -- noqa: disable=LT02,LT14
     {% if plan == 'increment' %}
     where record_key in (select touch_id from {{ marts_aux('scope') }})
