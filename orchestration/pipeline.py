@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import time
 from collections.abc import Callable
@@ -10,10 +11,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
-from dagster import DagsterInstance, materialize
 
-from orchestration.ingest import parse_pool
-from orchestration.resources import set_progress_hook, settings_env
+from orchestration.ingest import ingest_ahead, parse_pool
 from orchestration.settings import Settings
 
 
@@ -46,24 +45,35 @@ def _summary(settings: Settings, seconds: float) -> str:
     )
 
 
-# Inbox files (of every source, old ones too) from which a run starts the parse workers before loading its
-# definitions: a practice with this much history lands megabytes a day, enough for the pool (1M leads: a
-# day's FHIR alone is 9.8 MB, and its first pooled source paid the workers' start, ~1 s). A small inbox
-# (tests, a first run of a small practice) never pays for workers it would not use.
-LONG_HISTORY_FILES = 2_000
+# The parse workers start ahead only for a long history (the test of that threshold imports these names here).
+LONG_HISTORY_FILES = ingest_ahead.LONG_HISTORY_FILES
+_long_history = ingest_ahead.long_history
+# In the warehouse's logs folder: the inbox folders as the last successful run began.
+INBOX_STAMP = "inbox_folders.json"
 
 
-def _long_history(inbox: Path) -> bool:
-    """At least LONG_HISTORY_FILES files in the inbox folders (counted from directory entries, no stat)."""
-    count = 0
-    with contextlib.suppress(OSError):
-        for folder in os.scandir(inbox):
-            if folder.is_dir():
-                with os.scandir(folder.path) as entries:
-                    count += sum(1 for _ in entries)
-            if count >= LONG_HISTORY_FILES:
-                return True
-    return False
+def inbox_folders(inbox: Path) -> dict[str, int]:
+    """Each inbox folder's modification time (ns): a file landed in, moved into or removed from a folder
+    changes it (a file rewritten in place does not)."""
+    folders: dict[str, int] = {}
+    with contextlib.suppress(OSError), os.scandir(inbox) as entries:
+        for entry in entries:
+            if entry.is_dir():
+                folders[entry.name] = entry.stat().st_mtime_ns
+    return folders
+
+
+def nothing_landed(inbox: Path, stamp: Path) -> tuple[bool, dict[str, int]]:
+    """(no inbox folder changed since the last successful run began, the folders now). A guess, used only to
+    leave the parse workers unstarted: a run whose files were all ingested before used to start them at 1M
+    leads (two interpreters importing the parsers, ~2 CPU-s beside the definitions' load) for nothing. A
+    file changed in place is still ingested; its workers then start when its source needs them."""
+    now = inbox_folders(inbox)
+    try:
+        before = json.loads(stamp.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False, now
+    return before == now, now
 
 
 def _first_failure(result) -> str:
@@ -85,6 +95,15 @@ def run_pipeline(settings: Settings, progress: Callable[[str], None]) -> str:
     os.environ.setdefault("DAGSTER_HOME", str(settings.warehouse.parent / ".dagster_home"))
     os.makedirs(os.environ["DAGSTER_HOME"], exist_ok=True)
     started = time.monotonic()
+    if ingest_ahead.enabled():
+        # The ingest runs in a child process from now on, while Dagster and the definitions load and the
+        # run starts (seconds of one core); the ingest step then reports its outcome (see ingest_ahead).
+        ingest_ahead.start(
+            settings.inbox, settings.warehouse, settings.config_dir, settings.duckdb_memory_limit
+        )
+    from dagster import DagsterInstance, materialize
+
+    from orchestration.resources import set_progress_hook, settings_env
 
     def timed_progress(message: str) -> None:
         progress(f"[{time.monotonic() - started:6.1f}s] {message}")
@@ -94,7 +113,9 @@ def run_pipeline(settings: Settings, progress: Callable[[str], None]) -> str:
     log_dir = settings.warehouse.parent / "logs"
     log_dir.mkdir(exist_ok=True)
     log_path = log_dir / f"run_{datetime.now(UTC):%Y%m%dT%H%M%S}.log"
-    if _long_history(settings.inbox):
+    stamp = log_dir / INBOX_STAMP
+    unchanged, folders = nothing_landed(settings.inbox, stamp)
+    if not ingest_ahead.enabled() and not unchanged and _long_history(settings.inbox):
         parse_pool.start_workers()  # they start while the definitions load (see _long_history)
     try:
         from orchestration.definitions import ALL_ASSETS, build_resources  # parses dbt once if needed
@@ -115,7 +136,9 @@ def run_pipeline(settings: Settings, progress: Callable[[str], None]) -> str:
     except Exception as exc:  # definition errors, config errors raised before any step runs
         raise PipelineError(f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}") from exc
     finally:
+        ingest_ahead.finish()  # a run that failed before its ingest step still waits for the child
         set_progress_hook(None)
     if not result.success:
         raise PipelineError(f"{_first_failure(result)} (details: {log_path})")
+    stamp.write_text(json.dumps(folders, sort_keys=True), encoding="utf-8")
     return _summary(settings, time.monotonic() - started)

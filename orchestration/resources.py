@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,6 +14,7 @@ from dagster import ConfigurableResource, InitResourceContext
 from pydantic import PrivateAttr
 
 from orchestration.settings import Settings, parse_as_of
+from orchestration.warehouse_lock import warehouse_lock
 
 _progress_hook: Callable[[str], None] | None = None
 
@@ -28,19 +28,6 @@ def set_progress_hook(hook: Callable[[str], None] | None) -> None:
 def progress(message: str) -> None:
     if _progress_hook is not None:
         _progress_hook(message)
-
-
-@contextmanager
-def warehouse_lock(warehouse: Path) -> Iterator[None]:
-    """Exclusive lock on `<warehouse>.lock`: DuckDB has one writer, so runs and publish queue here."""
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
-    lock_path = warehouse.with_name(warehouse.name + ".lock")
-    with open(lock_path, "a+") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 class PtleadsSettings(ConfigurableResource):

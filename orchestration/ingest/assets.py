@@ -14,6 +14,7 @@ from dagster import (
     multi_asset,
 )
 
+from orchestration.ingest import ingest_ahead
 from orchestration.ingest.framework import ParseContext, Source, SourceReport, ingest_sources
 from orchestration.ingest.ingest_config import load_ingest_config
 from orchestration.ingest.outbox_270 import INQUIRIES_SENT, OUTBOX_SOURCE, Provider, write_outbox_270
@@ -67,21 +68,33 @@ def ingest_inbox(
     selected = set(context.selected_asset_keys)
     sources = selected_sources(selected)
     resolved = settings.to_settings()
-    ctx = ParseContext(
-        config_dir=resolved.config_dir,
-        profiles=load_profiles_for_ingest(resolved.config_dir),
-        warehouse_dir=resolved.warehouse.parent,
-    )
+    # `ptleads run` started the ingest of every source when the run started (ingest_ahead): its outcome.
+    ahead = ingest_ahead.take(resolved.inbox, resolved.warehouse, resolved.quarantine, resolved.config_dir)
+    reports = None
+    if ahead is not None:
+        outcome = ahead.outcome()
+        for message in outcome.messages:
+            progress(message)
+        if outcome.error is not None:
+            raise ingest_ahead.IngestAheadError(outcome.error)
+        # A subset selected (not run_pipeline's case): its sources are in; ingesting them finds nothing new.
+        reports = outcome.reports if len(sources) == len(SOURCES) else None
     with warehouse.connect() as con:
-        reports = ingest_sources(
-            con,
-            sources,
-            resolved.inbox,
-            resolved.quarantine,
-            ctx,
-            progress,
-            finished=lambda report: progress(report.summary()),
-        )
+        if reports is None:
+            ctx = ParseContext(
+                config_dir=resolved.config_dir,
+                profiles=load_profiles_for_ingest(resolved.config_dir),
+                warehouse_dir=resolved.warehouse.parent,
+            )
+            reports = ingest_sources(
+                con,
+                sources,
+                resolved.inbox,
+                resolved.quarantine,
+                ctx,
+                progress,
+                finished=lambda report: progress(report.summary()),
+            )
         counts = {
             source.name: {
                 t.name: con.execute(f"SELECT count(*) FROM {t.qualified}").fetchone()[0]

@@ -1,0 +1,219 @@
+"""`ptleads run`'s ingest, started in a child process the moment the run starts.
+
+Before its ingest step can run, a run spends seconds of one core in start-up: importing the definitions
+(Dagster, dagster-dbt and dbt-core, the parsers) and creating the Dagster run (h61: ~3.6 CPU-s; at 1M leads
+the ingest step began ~5 s into the run). The ingest needs none of it, so `run_pipeline` starts it here at
+once, in a process of its own (a thread would share the start-up's GIL: every file stat or DuckDB call
+would wait for it), and the ingest step then only waits for the outcome, reports it and counts the raw
+tables. What is written is exactly ingest_sources' (every source, the same transactions, under the same
+warehouse lock), so crash safety and "once per content hash" are unchanged.
+
+Opt-in (PTLEADS_INGEST_AHEAD=1) until measured on a quiet machine: the child costs ~0.9 CPU-s of its own
+imports (20k leads, nothing new: 0.91 CPU-s), which only pays when a core is idle during the start-up and the
+ingest has seconds of work (a day landed at 1M leads: ~2 s). On the loaded 2-core machine of session 11
+(load 9.3-9.5, 20k leads, nothing new) the run reached the end of its ingest step 1.7-1.8 s later with it
+(14.4 / 13.9 s against 12.7 / 12.1 s). Without it the step ingests itself, as it always does under
+Dagster's own schedules and sensors.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import sys
+import threading
+import time
+import types
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+AHEAD_ENV = "PTLEADS_INGEST_AHEAD"
+
+# Inbox files (of every source, old ones too) from which the ingest starts the parse workers before anything
+# else: a practice with this much history lands megabytes a day, enough for the pool (1M leads: a day's FHIR
+# alone is 9.8 MB, and its first pooled source paid the workers' start, ~1 s). A small inbox (tests, a first
+# run of a small practice) never pays for workers it would not use.
+LONG_HISTORY_FILES = 2_000
+
+
+def long_history(inbox: Path) -> bool:
+    """At least LONG_HISTORY_FILES files in the inbox folders (counted from directory entries, no stat)."""
+    count = 0
+    with contextlib.suppress(OSError):
+        for folder in os.scandir(inbox):
+            if folder.is_dir():
+                with os.scandir(folder.path) as entries:
+                    count += sum(1 for _ in entries)
+            if count >= LONG_HISTORY_FILES:
+                return True
+    return False
+
+
+@dataclass(frozen=True)
+class AheadJob:
+    """What the child needs (plain paths: no Settings, whose defaults read the parent's environment)."""
+
+    inbox: Path
+    warehouse: Path
+    quarantine: Path
+    config_dir: Path
+    duckdb_memory_limit: str
+    parent: int  # the run's process id: the child ends if the run is killed (see _exit_with_parent)
+
+
+@dataclass
+class AheadOutcome:
+    """The child's reports (SourceReport per source, in SOURCES order), its progress lines in order, and the
+    failure that ended it (type and first line, as a failing step shows it), if any."""
+
+    reports: list = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+class IngestAheadError(RuntimeError):
+    """The ingest started ahead of the run failed; the message is the child's exception type and line."""
+
+
+def enabled() -> bool:
+    return os.environ.get(AHEAD_ENV, "0") == "1"
+
+
+def _ingest(job: AheadJob, conn: Connection) -> None:
+    """Child process: every source into the warehouse, the outcome sent back on `conn`."""
+    _exit_with_parent(job.parent)
+    outcome = AheadOutcome()
+    try:
+        import duckdb
+
+        from orchestration.ingest import parse_pool
+        from orchestration.ingest.framework import ParseContext, ingest_sources
+        from orchestration.ingest.profiles import load_profiles_for_ingest
+        from orchestration.ingest.sources import SOURCES
+        from orchestration.warehouse_lock import warehouse_lock
+
+        if long_history(job.inbox):
+            parse_pool.start_workers()  # they start while this process reads the profiles and the inbox
+        ctx = ParseContext(
+            config_dir=job.config_dir,
+            profiles=load_profiles_for_ingest(job.config_dir),
+            warehouse_dir=job.warehouse.parent,
+        )
+        try:
+            with warehouse_lock(job.warehouse):
+                con = duckdb.connect(str(job.warehouse), config={"memory_limit": job.duckdb_memory_limit})
+                try:
+                    outcome.reports = ingest_sources(
+                        con,
+                        SOURCES,
+                        job.inbox,
+                        job.quarantine,
+                        ctx,
+                        outcome.messages.append,
+                        finished=lambda report: outcome.messages.append(report.summary()),
+                    )
+                finally:
+                    con.close()
+        finally:
+            parse_pool.shutdown_pool()
+    except BaseException as exc:  # reported by the ingest step, as if it had raised there
+        text = str(exc).strip().splitlines()
+        outcome.error = f"{type(exc).__name__}: {text[0] if text else ''}"
+    conn.send(outcome)
+    conn.close()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """End this process when the run's process ends (killed with -9: nothing tells a child otherwise). Its
+    open batch is then never committed, as when a run is killed while it ingests itself; its parse workers
+    end with it (they watch this process the same way)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-run", daemon=True).start()
+
+
+class IngestAhead:
+    """The child running the ingest; `outcome` waits for it."""
+
+    def __init__(self, job: AheadJob) -> None:
+        self.job = job
+        self._outcome: AheadOutcome | None = None
+        context = multiprocessing.get_context("spawn")  # not fork: this process may hold DuckDB's threads
+        self._conn, child_conn = context.Pipe(duplex=False)
+        self._process = context.Process(target=_ingest, args=(job, child_conn), name="ptleads-ingest")
+        with _bare_main():
+            self._process.start()
+        child_conn.close()
+
+    def matches(self, inbox: Path, warehouse: Path, quarantine: Path, config_dir: Path) -> bool:
+        job = self.job
+        return (job.inbox, job.warehouse, job.quarantine, job.config_dir) == (
+            inbox,
+            warehouse,
+            quarantine,
+            config_dir,
+        )
+
+    def outcome(self) -> AheadOutcome:
+        """The child's outcome (waits for it); an outcome saying how it ended if it died without one."""
+        if self._outcome is None:
+            try:
+                self._outcome = self._conn.recv()
+            except EOFError:  # killed (out of memory, a signal): its open batch was never committed
+                self._outcome = AheadOutcome(error=f"ingest process ended with code {self._process.exitcode}")
+            self._process.join()
+            self._conn.close()
+        return self._outcome
+
+
+_RUNNING: IngestAhead | None = None
+
+
+def start(inbox: Path, warehouse: Path, config_dir: Path, duckdb_memory_limit: str) -> None:
+    """Start the ingest of every source now (run_pipeline, before its definitions load)."""
+    global _RUNNING
+    finish()
+    quarantine = warehouse.parent / "quarantine"  # Settings.quarantine
+    job = AheadJob(inbox, warehouse, quarantine, config_dir, duckdb_memory_limit, os.getpid())
+    _RUNNING = IngestAhead(job)
+
+
+def take(inbox: Path, warehouse: Path, quarantine: Path, config_dir: Path) -> IngestAhead | None:
+    """The ingest started ahead for these paths, handed to one caller (the run's ingest step); None when
+    there is none. One started for other paths is waited for (it holds the warehouse lock) and dropped."""
+    global _RUNNING
+    running, _RUNNING = _RUNNING, None
+    if running is None:
+        return None
+    if running.matches(inbox, warehouse, quarantine, config_dir):
+        return running
+    running.outcome()
+    return None
+
+
+def finish() -> None:
+    """Wait for an ingest started ahead that no step took (the run failed before its ingest step)."""
+    global _RUNNING
+    running, _RUNNING = _RUNNING, None
+    if running is not None:
+        running.outcome()
+
+
+@contextlib.contextmanager
+def _bare_main() -> Iterator[None]:
+    """The child starts under a bare `__main__` (see parse_pool._importable_main: a spawned child re-runs
+    the parent's main script, which may be anything; `_ingest` is imported by its module name)."""
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
