@@ -11,10 +11,14 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from orchestration.resources import PtleadsSettings, WarehouseResource, progress, settings_env
 from orchestration.transform.dbt_cli import pipeline_dbt_cli
 from orchestration.transform.dbt_daily_selection import (
+    NO_JSON_ARTIFACTS,
     LeftOutChecksFilter,
-    daily_build_args,
+    RunResults,
+    daily_build,
     full_build_only_tests,
+    record_reference_tests_passed,
     record_unit_tests_passed,
+    reference_tests,
 )
 from orchestration.transform.dbt_project_files import DBT_PROJECT
 from orchestration.transform.ml_scores import warm_scoring_imports
@@ -22,7 +26,9 @@ from orchestration.transform.ml_scores import warm_scoring_imports
 SCORED_TAG = "scored"
 # The warning Dagster logs when a check has no result (active.py); see LeftOutChecksFilter.
 logging.getLogger("dagster._core.execution.plan.active").addFilter(
-    LeftOutChecksFilter(full_build_only_tests(DBT_PROJECT.manifest_path))
+    LeftOutChecksFilter(
+        full_build_only_tests(DBT_PROJECT.manifest_path) | reference_tests(DBT_PROJECT.manifest_path)
+    )
 )
 _GROUPS = {"staging", "intermediate", "marts"}
 
@@ -58,15 +64,32 @@ def _build(
     target = resolved.warehouse.parent / "dbt_target" / context.op_def.name
     # The as-of reaches dbt as PTLEADS_AS_OF (settings_env), not --vars: new vars every run would force a
     # full re-parse of the project (macros/as_of.sql).
+    results = RunResults()
     with settings_env(resolved), warehouse.locked():
-        # A daily run leaves out unit tests of unchanged SQL and full-build-only tests (dbt_daily_selection)
-        args, fingerprint = daily_build_args(Path(DBT_PROJECT.project_dir), target, resolved.warehouse)
-        invocation = pipeline_dbt_cli(dbt).cli(args, context=context, target_path=target)
-        yield from invocation.stream()
-    if fingerprint is not None:  # stream() raised had anything failed
-        record_unit_tests_passed(target, fingerprint)
-    results = invocation.get_artifact("run_results.json").get("results", [])
-    progress(f"dbt {phase}: done, {len(results)} models and tests")
+        # A daily run leaves out unit tests of unchanged SQL, full-build-only tests and dbt's JSON artifacts
+        # (dbt_daily_selection)
+        build = daily_build(
+            Path(DBT_PROJECT.project_dir), target, resolved.warehouse, DBT_PROJECT.manifest_path
+        )
+        invocation = pipeline_dbt_cli(dbt).cli(build.args, context=context, target_path=target)
+        # invocation.stream(), keeping each node's result event for run_results.json
+        for event in invocation.stream_raw_events():
+            results.add(event.raw_event)
+            yield from event.to_default_asset_events(
+                manifest=invocation.manifest,
+                dagster_dbt_translator=invocation.dagster_dbt_translator,
+                context=invocation.context,
+                target_path=invocation.target_path,
+                project=invocation.project,
+            )
+    if NO_JSON_ARTIFACTS in build.args:
+        results.write(target)
+    # stream_raw_events() raised had anything failed
+    if build.unit_tests is not None:
+        record_unit_tests_passed(target, build.unit_tests)
+    if build.reference_tests is not None:
+        record_reference_tests_passed(target, build.reference_tests)
+    progress(f"dbt {phase}: done, {len(results.results)} models and tests")
 
 
 @dbt_assets(
