@@ -18,7 +18,7 @@ from datetime import date
 from functools import lru_cache
 from operator import itemgetter
 
-from orchestration.x12.benefit_shapes import LineInfo, Plan, apply_plan, line_info, plan_for
+from orchestration.x12.benefit_shapes import LineInfo, Plan, line_info, plan_for
 from orchestration.x12.codes import REJECT_REASONS, UNKNOWN_REJECT_REASON
 from orchestration.x12.segments import Delimiters
 from orchestration.x12.x12_271_bulk_general import NotBulk, Rejection, read_general_member
@@ -44,7 +44,7 @@ class BulkMemo:
         self.hl: dict[str, tuple[str, str, str]] = {}
         self.upper: dict[tuple[str, str], UpperLevel] = {}
         self.lines: dict[str, LineInfo] = {}
-        self.partial_lines: dict[str, list] = {}
+        self.partial_lines: dict[str, list] = {}  # benefit_shapes.line_info's
         self.plans: dict[tuple[int, ...], Plan] = {}
         self.dates: dict[tuple[str, ...], tuple[date | None, date | None] | None] = {}
         self.dtp_blocks: dict[str, tuple[date | None, date | None] | None] = {}
@@ -282,8 +282,8 @@ def benefit_values(lines: list[str], memo: BulkMemo) -> tuple:
         plan = memo.plans[shapes] = plan_for(shapes)
         if plan is None:
             raise NotBulk  # summarize would raise on a chosen amount
-    active, auth, in_network, getter = plan
-    return (active, *apply_plan(getter, infos), auth, in_network)
+    active, auth, in_network, fields = plan
+    return (active, *fields(infos), auth, in_network)
 
 
 _NO_NAMES = (None, None, None)

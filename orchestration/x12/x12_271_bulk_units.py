@@ -16,7 +16,7 @@ import re
 from functools import lru_cache
 from operator import itemgetter
 
-from orchestration.x12.benefit_shapes import apply_plan, plan_for
+from orchestration.x12.benefit_shapes import plan_for
 from orchestration.x12.segments import Delimiters
 from orchestration.x12.x12_271_bulk_general import NotBulk
 from orchestration.x12.x12_271_bulk_levels import (
@@ -113,8 +113,8 @@ def read_usual_transaction(
                 plan = plans[shapes] = plan_for(shapes)
                 if plan is None:
                     raise NotBulk  # summarize would raise on a chosen amount
-            active, auth, in_network, getter = plan
-            name, copay, coins, ded, ded_left, oop, oop_left, limit, used = apply_plan(getter, infos)
+            active, auth, in_network, fields = plan
+            name, copay, coins, ded, ded_left, oop, oop_left, limit, used = fields(infos)
         else:
             active = name = copay = coins = ded = ded_left = oop = oop_left = limit = used = auth = None
             in_network = None
