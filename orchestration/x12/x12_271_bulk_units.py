@@ -13,17 +13,17 @@ read_transaction's by construction (parity properties: tests/x12/test_x12_271_fa
 from __future__ import annotations
 
 import re
+from datetime import date
 from functools import lru_cache
 from operator import itemgetter
 
-from orchestration.x12.benefit_shapes import plan_for
+from orchestration.x12.benefit_shapes import line_info, plan_for
 from orchestration.x12.segments import Delimiters
 from orchestration.x12.x12_271_bulk_general import NotBulk
 from orchestration.x12.x12_271_bulk_levels import (
     BulkMemo,
     _date,
     _dtp_block_dates,
-    _new_line,
     _rejection,
     _rejection_columns,
     _upper,
@@ -74,8 +74,9 @@ def read_usual_transaction(
     pos = bht_end
     ids: list[str] = []
     rows: list[tuple] = []
-    upper, day, eb_mark, aaa_blocks, lines_memo, plans, dtp_blocks = (
+    upper, day, eb_mark, aaa_blocks, lines_memo, plans, dtp_blocks, partial_lines = (
         memo.upper, memo.day, memo.eb_mark, memo.aaa_blocks, memo.lines, memo.plans, memo.dtp_blocks,
+        memo.partial_lines,
     )  # fmt: skip
     payer_name = payer_code = npi = None
     provider_id: str | None = None
@@ -95,7 +96,12 @@ def read_usual_transaction(
         if parent_id and parent_id != provider_id:
             return False  # a given parent must be the provider before (empty: read_transaction takes it)
         ids.append(member_hl)
-        born = (day.get(dob) or _date(dob, memo)) if dob else None
+        if dob:  # the pattern took 8 digits; a date that does not exist raises (parse_271 reads the file)
+            born = day.get(dob)
+            if born is None:
+                born = day[dob] = date.fromisoformat(dob)
+        else:
+            born = None
         if dtps:
             dates = dtp_blocks.get(dtps, dtp_blocks)  # the memo itself: not read yet (None: no plan dates)
             begin, end = (_dtp_block_dates(dtps, memo) if dates is dtp_blocks else dates) or _NO_DATES
@@ -105,8 +111,11 @@ def read_usual_transaction(
             lines = ebs.split(eb_mark)
             del lines[0]
             infos = list(map(lines_memo.get, lines))
-            if not all(infos):  # a line not seen yet (LineInfo tuples are never empty)
-                infos = [info or _new_line(line, memo) for info, line in zip(infos, lines, strict=True)]
+            if not all(infos):  # a line not seen yet (LineInfo tuples are never empty): read in place
+                for k, info in enumerate(infos):
+                    if not info:
+                        line = lines[k]
+                        infos[k] = lines_memo[line] = line_info(line, d, partial_lines)
             shapes = tuple(map(_first, infos))
             plan = plans.get(shapes)
             if plan is None:

@@ -60,3 +60,12 @@ def test_shared_partial_memo_reads_as_a_fresh_one(groups: list[list[str]]) -> No
 def test_amount_variants_pick_as_the_oracle(lines: list[str]) -> None:
     for order in (lines, lines[::-1]):
         _assert_parity(_interchange([*_UPPER, *_member(3, "22", 2, order, _HEAD)]))
+
+
+@pytest.mark.parametrize("dob", ["19800101", "19800230", "00000000", "20241231"])
+def test_usual_member_dob_reads_as_the_oracle(dob: str) -> None:
+    """The fast path reads a DMG date in place (8 digits; a date that does not exist: parse_271's file)."""
+    head = [*_HEAD[:2], f"DMG*D8*{dob}", *_HEAD[3:]]
+    lines = ["EB*1*IND*PT", "EB*C*IND*PT***29*40.5"]
+    text = _interchange([*_UPPER, *_member(3, "22", 2, lines, head), *_member(4, "22", 2, lines, head)])
+    _assert_parity(text, must_read=dob in ("19800101", "20241231"))
