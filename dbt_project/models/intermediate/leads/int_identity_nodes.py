@@ -10,10 +10,12 @@ A dbt incremental model: when the profiles here describe the previous records ve
 rows of the changed person_keys are deleted and their profiles now appended, and every row takes the new
 version; the other rows are not rewritten. Otherwise (also when the scoring parameters changed, which
 changes every hash), or with `--vars '{identity_full_refresh: true}'`, every node is recomputed (the rows
-deleted, all appended)."""
+deleted, all appended). The plan and, for an increment, the keys it recomputed go to int_identity_nodes_run /
+_scope, so the daily unique test looks up only those (orchestration.identity.increment_plan)."""
 
 from orchestration.identity import NodeSource, identity_config_for, node_source, node_table
 from orchestration.identity.fresh_nodes import saved_fresh_nodes
+from orchestration.identity.increment_plan import record_plan
 from orchestration.identity.pair_scoring import changed_node_table, same_salt
 from orchestration.settings import Settings
 
@@ -27,6 +29,7 @@ def model(dbt, session):
     nodes = node_source(session, schema, "int_source_records", schema, "int_identity_nodes")
     full = str(dbt.config.get("identity_full_refresh")).lower() in ("true", "1")
     if not dbt.is_incremental:
+        record_plan(session, schema, "int_identity_nodes", "create")
         return node_table(
             session, "id_hash_records", config, NodeSource(version=nodes.version) if full else nodes
         )
@@ -37,11 +40,13 @@ def model(dbt, session):
             session, "id_hash_records", config, NodeSource(version=nodes.version) if full else nodes
         )
         session.execute(f"delete from {this}")  # after: copied profiles are read from this table
+        record_plan(session, schema, "int_identity_nodes", "full")
         return rows
     # The profiles int_record_matches recomputed for this same source, when it saved them (else recomputed).
     saved = saved_fresh_nodes(session, schema, nodes, config)
     changed = changed_node_table(session, "id_hash_records", config, nodes, saved)
     session.execute(f"delete from {this} where person_key in (select person_key from id_changed_keys)")
+    record_plan(session, schema, "int_identity_nodes", "increment", scope="id_changed_keys")
     version = "null" if nodes.version is None else str(int(nodes.version))
     session.execute(
         f"update {this} set source_version = {version} where source_version is distinct from {version}"

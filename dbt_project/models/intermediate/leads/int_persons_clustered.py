@@ -13,13 +13,15 @@ int_source_records version, the touched nodes are the person_keys whose records 
 (int_source_records_changes) and the nodes whose pairs were rescored (int_record_matches_dirty); their rows
 and those of their components are replaced, every other row keeps its values. Otherwise, or with
 identity_full_refresh, every node is clustered. The nodes clustered again are listed in
-int_persons_clustered_changes."""
+int_persons_clustered_changes; the plan and the keys deleted and recomputed in int_persons_clustered_run /
+_scope, for the daily unique test (orchestration.identity.increment_plan)."""
 
 import numpy as np
 import pyarrow as pa
 
 from orchestration.identity import cluster_node_indexes, identity_config_for, merge_components
 from orchestration.identity.cluster_update import cluster_rows, recluster_touched
+from orchestration.identity.increment_plan import record_plan
 from orchestration.settings import Settings
 
 _PAIRS_SQL = """
@@ -141,10 +143,12 @@ def model(dbt, session):
     incremental = dbt.is_incremental and not full and _previous(session, schema, version)
     if incremental:
         recluster_touched(session, schema, version, cannot_link, config.cannot_link_below_weight)
+        record_plan(session, schema, "int_persons_clustered", "increment", scope="id_cluster_affected_keys")
     else:
         if dbt.is_incremental:
             session.execute(f'delete from "{schema}"."int_persons_clustered"')
         _cluster_all(session, cannot_link, config.cannot_link_below_weight)
+        record_plan(session, schema, "int_persons_clustered", "full" if dbt.is_incremental else "create")
     version_sql = "null" if version is None else str(int(version))
     session.execute(
         f"""
