@@ -109,6 +109,21 @@ def line_info(line: str, d: Delimiters, partial: dict[str, list]) -> LineInfo:
     return shape_id, dollars, coins, count, desc
 
 
+class LineInfos(dict):
+    """EB line text -> its LineInfo, read on first use: memo[line] (or map(memo.__getitem__, lines)) reads a
+    line not seen yet through __missing__, so a member's lines are looked up by one C-level map with no
+    check for misses after it."""
+
+    def __init__(self, d: Delimiters) -> None:
+        super().__init__()
+        self.d = d
+        self.partial: dict[str, list] = {}  # line_info's: lines keyed without their EB07 and EB10
+
+    def __missing__(self, line: str) -> LineInfo:
+        info = self[line] = line_info(line, self.d, self.partial)
+        return info
+
+
 def _intern(shape: Shape) -> int:
     shape_id = _SHAPE_IDS.get(shape)
     if shape_id is None:

@@ -18,7 +18,7 @@ from datetime import date
 from functools import lru_cache
 from operator import itemgetter
 
-from orchestration.x12.benefit_shapes import LineInfo, Plan, line_info, plan_for
+from orchestration.x12.benefit_shapes import LineInfos, Plan, plan_for
 from orchestration.x12.codes import REJECT_REASONS, UNKNOWN_REJECT_REASON
 from orchestration.x12.segments import Delimiters
 from orchestration.x12.x12_271_bulk_general import NotBulk, Rejection, read_general_member
@@ -43,8 +43,7 @@ class BulkMemo:
         self.hl_mark = d.segment + "HL" + d.element
         self.hl: dict[str, tuple[str, str, str]] = {}
         self.upper: dict[tuple[str, str], UpperLevel] = {}
-        self.lines: dict[str, LineInfo] = {}
-        self.partial_lines: dict[str, list] = {}  # benefit_shapes.line_info's
+        self.lines = LineInfos(d)
         self.plans: dict[tuple[int, ...], Plan] = {}
         self.dates: dict[tuple[str, ...], tuple[date | None, date | None] | None] = {}
         self.dtp_blocks: dict[str, tuple[date | None, date | None] | None] = {}
@@ -52,7 +51,7 @@ class BulkMemo:
         self.aaa_blocks: dict[str, tuple] = {}  # a subscriber head's AAA segments -> rejection columns
 
     def trim(self) -> None:
-        memos = (self.hl, self.upper, self.lines, self.partial_lines, self.plans, self.dates, self.dtp_blocks)
+        memos = (self.hl, self.upper, self.lines, self.lines.partial, self.plans, self.dates, self.dtp_blocks)
         for memo in (*memos, self.day, self.aaa_blocks):
             if len(memo) > _CACHE_MAX:
                 memo.clear()
@@ -273,9 +272,7 @@ def benefit_values(lines: list[str], memo: BulkMemo) -> tuple:
     """(active, plan name, copay, coinsurance, deductible, deductible remaining, out-of-pocket max, its
     remaining, visit limit, visits used, auth required, in network) of a member's EB lines (each without
     its "EB" id), as benefits.summarize gives them: by their shapes' plan, memoised."""
-    infos = list(map(memo.lines.get, lines))
-    if not all(infos):  # a line not seen yet (LineInfo tuples are never empty)
-        infos = [info or _new_line(line, memo) for info, line in zip(infos, lines, strict=True)]
+    infos = list(map(memo.lines.__getitem__, lines))  # a line not seen yet read on the way
     shapes = tuple(map(_first, infos))
     plan = memo.plans.get(shapes)
     if plan is None:
@@ -409,11 +406,6 @@ def _member_node(
 
 
 _NO_DATES = (None, None)
-
-
-def _new_line(line: str, memo: BulkMemo) -> LineInfo:
-    info = memo.lines[line] = line_info(line, memo.d, memo.partial_lines)
-    return info
 
 
 def _plan_dates(dtps: tuple[str, ...], memo: BulkMemo) -> tuple[date | None, date | None] | None:

@@ -17,7 +17,7 @@ from datetime import date
 from functools import lru_cache
 from operator import itemgetter
 
-from orchestration.x12.benefit_shapes import line_info, plan_for
+from orchestration.x12.benefit_shapes import plan_for
 from orchestration.x12.segments import Delimiters
 from orchestration.x12.x12_271_bulk_general import NotBulk
 from orchestration.x12.x12_271_bulk_levels import (
@@ -74,9 +74,9 @@ def read_usual_transaction(
     pos = bht_end
     ids: list[str] = []
     rows: list[tuple] = []
-    upper, day, eb_mark, aaa_blocks, lines_memo, plans, dtp_blocks, partial_lines = (
-        memo.upper, memo.day, memo.eb_mark, memo.aaa_blocks, memo.lines, memo.plans, memo.dtp_blocks,
-        memo.partial_lines,
+    upper, day, eb_mark, aaa_blocks, line_infos, plans, dtp_blocks = (
+        memo.upper, memo.day, memo.eb_mark, memo.aaa_blocks, memo.lines.__getitem__, memo.plans,
+        memo.dtp_blocks,
     )  # fmt: skip
     payer_name = payer_code = npi = None
     provider_id: str | None = None
@@ -110,12 +110,7 @@ def read_usual_transaction(
         if ebs:  # as x12_271_bulk_levels.benefit_values, inline (the most repeated work of a row)
             lines = ebs.split(eb_mark)
             del lines[0]
-            infos = list(map(lines_memo.get, lines))
-            if not all(infos):  # a line not seen yet (LineInfo tuples are never empty): read in place
-                for k, info in enumerate(infos):
-                    if not info:
-                        line = lines[k]
-                        infos[k] = lines_memo[line] = line_info(line, d, partial_lines)
+            infos = list(map(line_infos, lines))  # a line not seen yet read on the way (LineInfos)
             shapes = tuple(map(_first, infos))
             plan = plans.get(shapes)
             if plan is None:
