@@ -48,11 +48,17 @@ def _read(text: str) -> list[tuple]:
     out: list[tuple] = []
     d, _ = read_delimiters(text, 0)
     norm = _normalised(text, d.segment)
-    iea = norm.find(d.segment + "IEA" + d.element)
+    iea_mark = d.segment + "IEA" + d.element
+    iea = norm.rfind(iea_mark)  # from the end: the usual file's one IEA is its last segment (no full scan)
     end = norm.find(d.segment, iea + 1) + 1 if iea >= 0 else 0
     if end and not norm[end:].strip(" \t\r\n"):  # one interchange (the usual file): cut the text once
-        _interchange(norm[:end], memo_for(d), out)
-        return out
+        try:
+            _interchange(norm[:end], memo_for(d), out)
+            return out
+        except NotBulk:
+            if norm.find(iea_mark) == iea:
+                raise
+            out = []  # several interchanges: the walk stopped at the first IEA; each is read below
     pos = 0  # several interchanges, each with its own delimiters: cut as parse_interchanges does
     while pos < len(text):
         d, _ = read_delimiters(text, pos)
