@@ -66,7 +66,26 @@ rows, so a new row colliding with an old one still fails. -#}
     {{ return(found.columns[0].values()[0] > 0) }}
 {%- endmacro %}
 
+{#- Whether this build is a daily run is decided once, when it starts (on-run-start calls
+remember_test_run_kind): int_source_records creates its increment state during a first build, so asked
+again by each test, the tests after it called a first build daily and rendered __full_build_only__ as
+`where false` (68 tests that read nothing on every first build). Kept in `graph`, the one dict every
+node's context of an invocation shares; asked live where no hook ran. -#}
+{% macro remember_test_run_kind() -%}
+    {%- if execute -%}
+        {%- do graph.update({'ptleads_daily_test_run': is_daily_test_run_now()}) -%}
+    {%- endif -%}
+    select 1
+{%- endmacro %}
+
 {% macro is_daily_test_run() -%}
+    {%- if execute and 'ptleads_daily_test_run' in graph -%}
+        {{ return(graph['ptleads_daily_test_run']) }}
+    {%- endif -%}
+    {{ return(is_daily_test_run_now()) }}
+{%- endmacro %}
+
+{% macro is_daily_test_run_now() -%}
     {%- if not execute or target.type != 'duckdb' or flags.FULL_REFRESH
         or var('identity_full_refresh', false) in (true, 'true', 'True', 1, '1') -%}
         {{ return(false) }}
