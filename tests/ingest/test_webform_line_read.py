@@ -1,6 +1,7 @@
 """The one-map read of a web-form file (webforms._object_lines) gives what the line loop gives (the
 reference: json.loads' values, line numbers, texts), and declines every file the loop would read
-differently (blank lines, bad lines, non-objects, long integers, NaN)."""
+differently (blank lines, bad lines, non-objects, NaN). Lines with a 19-digit run (a long integer, or
+an id inside a string) are read by json, the others by orjson."""
 
 from __future__ import annotations
 
@@ -73,7 +74,7 @@ def test_generator_shaped_files_take_the_one_map_read() -> None:
 
 def test_other_files_are_declined_and_read_by_the_loop() -> None:
     good = json.dumps(form_row())
-    for odd in ["", "  ", "{oops", "[1]", '{"big": 12345678901234567890}', '{"x": NaN}']:
+    for odd in ["", "  ", "{oops", "[1]", '{"x": NaN}']:
         data = "\n".join([good, odd, good]).encode()
         assert _both(data)[0] is None, odd
     out = read_webform_lines(f'{good}\n{{"big": 12345678901234567890, {good[1:]}'.encode(), "w", PROFILE)
@@ -81,3 +82,17 @@ def test_other_files_are_declined_and_read_by_the_loop() -> None:
     out = read_webform_lines(f"{good}\n\n{{oops\n{good}".encode(), "w", PROFILE)
     assert out.lines == [1, 4]
     assert [(e.line, e.reason) for e in out.errors] == [(3, "malformed JSON")]
+
+
+def test_long_digit_runs_are_read_by_json_on_their_lines_only() -> None:
+    """A 19-digit run sends its own line to json (exact integers past 64 bits) and no other: the file
+    still takes the one-map read. With a BOM and CRLF too."""
+    good = json.dumps(form_row())
+    long_id = json.dumps(form_row(submission_id="sub_c1234567890123456789012"))
+    big = '{"big": 12345678901234567890, ' + good[1:]
+    for newline, bom in [("\n", b""), ("\r\n", b"\xef\xbb\xbf")]:
+        data = bom + newline.join([good, long_id, good, big, good]).encode()
+        assert _assert_agrees(data)
+        rows = _both(data)[0].rows
+        assert rows[3]["big"] == 12345678901234567890 and isinstance(rows[3]["big"], int)
+        assert rows[1]["submission_id"] == "sub_c1234567890123456789012"
