@@ -9,6 +9,7 @@ import duckdb
 import pytest
 
 from orchestration.generator import generate
+from orchestration.ingest import parse_pool
 from orchestration.ingest.framework import ParseContext, Source, SourceReport, ingest_source
 from orchestration.ingest.profiles import load_profiles
 from orchestration.ingest.sources import SOURCES
@@ -76,3 +77,17 @@ def ingested(tmp_path_factory) -> tuple[Path, Path]:
             report = ingest_source(con, source, root / "gen" / "inbox", root / "quarantine", ctx, workers=0)
             assert report.files_quarantined == 0, (source.name, report.quarantined)
     return root / "gen", root / "w.duckdb"
+
+
+@pytest.fixture
+def reads(monkeypatch) -> list[str]:
+    """Names of the files the ingestion reads and hashes (parse_pool.scan_file)."""
+    seen: list[str] = []
+    real = parse_pool.scan_file
+
+    def counting(path: Path, *args, **kwargs):
+        seen.append(path.name)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(parse_pool, "scan_file", counting)
+    return seen

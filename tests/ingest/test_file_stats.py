@@ -6,9 +6,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
-from orchestration.ingest import parse_pool
 from orchestration.ingest.framework import ParseContext, Source
 from orchestration.ingest.hl7v2 import HL7V2
 from orchestration.ingest.records import ParsedFile, RawTable
@@ -28,20 +25,6 @@ def _siu(control: str, day: int) -> str:
         )
         + "\r"
     )
-
-
-@pytest.fixture
-def reads(monkeypatch) -> list[str]:
-    """Names of the files the ingestion reads and hashes (parse_pool.scan_file)."""
-    seen: list[str] = []
-    real = parse_pool.scan_file
-
-    def counting(path: Path, *args, **kwargs):
-        seen.append(path.name)
-        return real(path, *args, **kwargs)
-
-    monkeypatch.setattr(parse_pool, "scan_file", counting)
-    return seen
 
 
 def test_ingested_files_are_not_read_again_until_they_change(warehouse, reads) -> None:

@@ -8,40 +8,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
-
-from orchestration.ingest import parse_pool
 from orchestration.ingest.hl7v2 import HL7V2
-
-
-def _siu(control: str, day: int) -> str:
-    start = f"202501{day:02d}080000-0600"
-    return (
-        "\r".join(
-            [
-                f"MSH|^~\\&|APP|FAC|PTLEADS|PT|20250101090000-0600||SIU^S12^SIU_S12|{control}|P|2.5.1",
-                f"SCH|{control}^APP|{control}^APP|||||97110^EXERCISE^CPT|VISIT^PT Treatment"
-                f"|45|min|^^45^{start}",
-                "PID|1||200004^^^APP^MR||DOE^JANE||19570608|F",
-                f"AIS|1|A|97110^EXERCISE^CPT|{start}|||45|min||Booked",
-            ]
-        )
-        + "\r"
-    )
-
-
-@pytest.fixture
-def reads(monkeypatch) -> list[str]:
-    """Names of the files the ingestion reads and hashes (parse_pool.scan_file)."""
-    seen: list[str] = []
-    real = parse_pool.scan_file
-
-    def counting(path: Path, *args, **kwargs):
-        seen.append(path.name)
-        return real(path, *args, **kwargs)
-
-    monkeypatch.setattr(parse_pool, "scan_file", counting)
-    return seen
+from tests.ingest.test_file_stats import _siu
 
 
 def _later(path: Path, ns: int = 1_000_000) -> None:
