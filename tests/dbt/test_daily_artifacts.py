@@ -7,14 +7,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import duckdb
-
 from orchestration.transform.dbt_daily_selection import (
     NO_JSON_ARTIFACTS,
     RUN_RESULTS,
     RunResults,
     daily_build_args,
 )
+from tests.dbt.test_daily_selection import _warehouse  # a warehouse with or without the increment state
 
 
 def _project(root: Path) -> Path:
@@ -22,15 +21,6 @@ def _project(root: Path) -> Path:
     (root / "dbt_project.yml").write_text("name: p\n")
     (root / "models" / "m.sql").write_text("select 1 as x\n")
     return root
-
-
-def _warehouse(path: Path, *, with_state: bool) -> Path:
-    con = duckdb.connect(str(path))
-    con.execute("create schema intermediate")
-    if with_state:
-        con.execute("create table intermediate.int_source_records_state (version integer)")
-    con.close()
-    return path
 
 
 def test_only_a_daily_build_leaves_out_the_json_artifacts(tmp_path: Path) -> None:
