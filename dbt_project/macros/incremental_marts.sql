@@ -86,6 +86,16 @@ identity_full_refresh, a first build, unit tests or another adapter (Spark build
         ''))
 {%- endmacro %}
 
+{#- SQL conditions on a state row `s`: every upstream built as recorded (s.up_<n>), or once more by an
+    increment (then this model can follow it by an increment too). -#}
+{% macro upstreams_in_step(upstreams) -%}
+    {%- for up in upstreams %}
+            and coalesce((select bool_and(u.build = s.up_{{ loop.index }}
+                or (u.build = s.up_{{ loop.index }} + 1 and u.plan = 'increment'))
+                from {{ lead_aux('build', up.relation) }} as u), false)
+    {%- endfor %}
+{%- endmacro %}
+
 {#- 'create', 'full' or 'increment' (read-only: the same answer while rendering and in the hooks). -#}
 {% macro marts_plan() -%}
     {%- set guard = increment_guard() -%}
@@ -112,11 +122,7 @@ identity_full_refresh, a first build, unit tests or another adapter (Spark build
             and ((select max(version) from {{ records_state }}) = s.records_version
                 or ((select max(version) from {{ records_state }}) = s.records_version + 1
                     and (select bool_and(not rebuilt) from {{ records_state }})))
-            {%- for up in marts_upstreams() %}
-            and coalesce((select bool_and(u.build = s.up_{{ loop.index }}
-                or (u.build = s.up_{{ loop.index }} + 1 and u.plan = 'increment'))
-                from {{ lead_aux('build', up.relation) }} as u), false)
-            {%- endfor %}), false)
+            {{- upstreams_in_step(marts_upstreams()) }}), false)
         from {{ marts_aux('state') }} as s
     {%- endset -%}
     {{ return('increment' if run_query(check).columns[0].values()[0] else 'full') }}
@@ -671,11 +677,7 @@ upstream rebuilt whole or built twice since, the as-of went back, the SQL or thi
     {%- set check -%}
         select coalesce(bool_and(
             s.fingerprint = {{ funnel_fingerprint() }} and s.as_of <= {{ as_of() }}
-            {%- for up in funnel_upstreams() %}
-            and coalesce((select bool_and(u.build = s.up_{{ loop.index }}
-                or (u.build = s.up_{{ loop.index }} + 1 and u.plan = 'increment'))
-                from {{ lead_aux('build', up.relation) }} as u), false)
-            {%- endfor %}), false)
+            {{- upstreams_in_step(funnel_upstreams()) }}), false)
         from {{ lead_aux('state') }} as s
     {%- endset -%}
     {{ return('increment' if run_query(check).columns[0].values()[0] else 'full') }}
