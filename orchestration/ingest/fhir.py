@@ -11,7 +11,7 @@ from orchestration.ingest import fhir_fast, fhir_structs
 from orchestration.ingest import fhir_parse as fp
 from orchestration.ingest.file_chunks import ChunkMode, ChunkPath
 from orchestration.ingest.framework import ParseContext, Source
-from orchestration.ingest.json_lines_read import exact_json_loads
+from orchestration.ingest.json_lines_read import exact_json_loads, text_lines
 from orchestration.ingest.records import LineError, ParsedFile, QuarantineFile, RawTable, TupleRows
 from orchestration.ingest.tuple_rows import as_tuple
 from orchestration.ingest.zstd_json_tables import ZstdJsonTable
@@ -94,7 +94,7 @@ def _add_lines(
     build: Callable[[Any, str], tuple] = fhir_fast.appointment
     rows: list[tuple] = []
     loads: Callable[[str], Any] | None = None  # the reference decoder, built only when a line needs it
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(text_lines(text), start=1):
         raw = line.strip()
         if not raw:
             continue

@@ -61,6 +61,16 @@ def strip_bom(data: bytes) -> bytes:
     return data[3:] if data.startswith(_BOM) else data
 
 
+def text_lines(text: str) -> list[str]:
+    """The lines of a JSON Lines text cut at "\\n", "\\r\\n" and "\\r" only (bytes.splitlines' newlines), as
+    str.splitlines would without also cutting at U+2028, U+0085 and friends, which JSON strings may hold raw
+    (a pasted line separator in a free-text field)."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    if lines[-1] == "":  # the final newline ends the last line, as in str.splitlines
+        lines.pop()
+    return lines
+
+
 def decode_lines(data: bytes) -> tuple[list[tuple[int, str]], list[LineError]]:
     """Non-blank text lines with their 1-based numbers; lines that are not UTF-8 become errors.
 

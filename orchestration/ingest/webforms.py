@@ -15,7 +15,7 @@ from orchestration.ingest.column_mapping import ColumnFrame
 from orchestration.ingest.columnar_records import COLUMNAR_ENV, columnar_enabled, finish, map_lead_columns
 from orchestration.ingest.framework import ParseContext, Source
 from orchestration.ingest.json_columns import JsonColumns
-from orchestration.ingest.json_lines_read import exact_json_loads
+from orchestration.ingest.json_lines_read import exact_json_loads, text_lines
 from orchestration.ingest.lead_value_columns import map_lead_objects
 from orchestration.ingest.profile_mapping import MappedLead, RowError, map_lead_row
 from orchestration.ingest.profiles import MappingProfile, pick_profile
@@ -39,8 +39,8 @@ _BOM = b"\xef\xbb\xbf"
 
 
 def _lines_with_long_runs(data: bytes, masked: bytes, line_count: int) -> set[int] | None:
-    """Indexes of the lines holding a 19-digit run, found in the bytes at C speed; None when the byte
-    lines are not the text's lines (str.splitlines also cuts at U+2028 and friends), so the loop reads."""
+    """Indexes of the lines holding a 19-digit run, found in the bytes at C speed (bytes.splitlines cuts
+    where text_lines does); None when the counts disagree all the same, so the loop reads."""
     start = 3 if data.startswith(_BOM) else 0
     byte_lines = data[start:].splitlines(keepends=True)
     if len(byte_lines) != line_count:
@@ -60,7 +60,7 @@ def _object_lines(data: bytes, text: str, profile: MappingProfile) -> JsonColumn
     64 bits as floats; see exact_json_loads). Such runs are mostly ids inside strings (submission ids), so
     only those lines pay for json, not the whole file. None for any other file, which the line loop then
     reads (the reference of this shortcut)."""
-    lines = text.splitlines()
+    lines = text_lines(text)
     if orjson is None or not lines:
         return None
     exact: set[int] = set()
@@ -85,7 +85,7 @@ def _object_lines(data: bytes, text: str, profile: MappingProfile) -> JsonColumn
 def _read_line_by_line(data: bytes, text: str, profile: MappingProfile) -> JsonColumns:
     loads = exact_json_loads(data)  # json.loads' very values, through orjson where that is exact
     out = JsonColumns(profile, [], [], [])
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(text_lines(text), start=1):
         if not line or line.isspace():  # what `not line.strip()` says, without copying the line
             continue
         try:

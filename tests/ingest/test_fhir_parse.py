@@ -156,3 +156,22 @@ def test_plain_reference_shortcut_agrees_with_the_general_reading(participants) 
         return
     assert plain is None or plain == general
     assert fp._actors(resource) == general
+
+
+def test_a_raw_line_separator_inside_a_string_keeps_the_resource_whole(tmp_path: Path, ctx) -> None:
+    """JSON strings may hold U+2028 / U+0085 raw (pasted text); str.splitlines cut the resource there and
+    lost it as two malformed lines. Only newlines end an NDJSON line."""
+    lines = [
+        {
+            "resourceType": "Location",
+            "id": "l1",
+            "name": "South\u2028Austin",
+            "address": {"postalCode": "78704"},
+        },
+        {"resourceType": "Location", "id": "l2", "name": "North\x85Austin"},
+    ]
+    path = tmp_path / "Location.ndjson"
+    path.write_text("\r\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\r\n", encoding="utf-8")
+    parsed = parse_fhir(path, ctx)
+    assert parsed.errors == []
+    assert [row.name for row in parsed.rows[TABLES["Location"]]] == ["South\u2028Austin", "North\x85Austin"]

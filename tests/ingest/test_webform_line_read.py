@@ -10,6 +10,7 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from orchestration.ingest.json_lines_read import text_lines
 from orchestration.ingest.profiles import load_profiles
 from orchestration.ingest.webforms import _object_lines, _read_line_by_line, read_webform_lines
 from orchestration.settings import REPO_ROOT
@@ -96,3 +97,24 @@ def test_long_digit_runs_are_read_by_json_on_their_lines_only() -> None:
         rows = _both(data)[0].rows
         assert rows[3]["big"] == 12345678901234567890 and isinstance(rows[3]["big"], int)
         assert rows[1]["submission_id"] == "sub_c1234567890123456789012"
+
+
+def test_a_raw_line_separator_inside_a_field_keeps_the_submission_whole() -> None:
+    """A pasted U+2028 / U+0085 in a free-text field is legal raw JSON: both reads keep the submission
+    whole (str.splitlines cut it into two malformed lines)."""
+    odd = form_row(submission_id="WF-2", reason="knee pain\u2028since May\x85worse")
+    data = "\n".join([json.dumps(form_row()), json.dumps(odd, ensure_ascii=False), ""]).encode()
+    assert _assert_agrees(data)
+    out = read_webform_lines(data, "w", PROFILE)
+    assert out.errors == [] and out.lines == [1, 2]
+    assert out.rows[1]["reason"] == "knee pain\u2028since May\x85worse"
+
+
+@given(st.lists(st.text(max_size=12), max_size=6), st.sampled_from(["\n", "\r\n", "\r"]), st.booleans())
+def test_text_lines_cut_where_bytes_splitlines_cuts(parts: list[str], newline: str, trailing: bool) -> None:
+    text = newline.join(parts) + (newline if trailing else "")
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        return  # lone surrogates: not a decodable file
+    assert text_lines(text) == [line.decode("utf-8") for line in data.splitlines()]
