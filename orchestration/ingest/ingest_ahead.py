@@ -21,11 +21,8 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
-import sys
 import threading
 import time
-import types
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -148,7 +145,10 @@ class IngestAhead:
         context = multiprocessing.get_context("spawn")  # not fork: this process may hold DuckDB's threads
         self._conn, child_conn = context.Pipe(duplex=False)
         self._process = context.Process(target=_ingest, args=(job, child_conn), name="ptleads-ingest")
-        with _bare_main():
+        # `_ingest` is imported by its module name: the child needs none of the parent's main script
+        from orchestration.ingest.parse_pool import importable_main
+
+        with importable_main():
             self._process.start()
         child_conn.close()
 
@@ -204,16 +204,3 @@ def finish() -> None:
     running, _RUNNING = _RUNNING, None
     if running is not None:
         running.outcome()
-
-
-@contextlib.contextmanager
-def _bare_main() -> Iterator[None]:
-    """The child starts under a bare `__main__` (see parse_pool._importable_main: a spawned child re-runs
-    the parent's main script, which may be anything; `_ingest` is imported by its module name)."""
-    main = sys.modules.get("__main__")
-    sys.modules["__main__"] = types.ModuleType("__main__")
-    try:
-        yield
-    finally:
-        if main is not None:
-            sys.modules["__main__"] = main

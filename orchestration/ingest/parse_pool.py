@@ -287,7 +287,7 @@ def _result(future: Future) -> Any:
 def _submit(workers: int, fn: Callable[..., Any], *args: Any) -> Future | None:
     """Submit to the pool; None when the pool is broken (the caller parses in-process)."""
     try:
-        with _importable_main():
+        with importable_main():
             return _pool(workers).submit(fn, *args)
     except BrokenProcessPool:
         return None
@@ -347,7 +347,7 @@ def start_workers(workers: int | None = None) -> None:
     workers = worker_count() if workers is None else workers
     if workers < 2:
         return
-    with contextlib.suppress(BrokenProcessPool), _importable_main():
+    with contextlib.suppress(BrokenProcessPool), importable_main():
         pool = _pool(workers)
         for _ in range(workers):  # one task each: the pool starts a process per task while none is idle
             pool.submit(_import_parsers)
@@ -372,7 +372,7 @@ atexit.register(_reset_pool)
 
 
 @contextlib.contextmanager
-def _importable_main() -> Iterator[None]:
+def importable_main() -> Iterator[None]:
     """Workers start (inside `submit`) under a bare `__main__`. A spawned child re-runs the parent's main
     script, and that script may be anything: a Streamlit page (AppTest installs it as `__main__`), a
     notebook, a REPL file. Parsers are module-level functions the child imports by name, so it needs none."""
