@@ -261,27 +261,20 @@ answers' touches now and before, without reading the touches or this table (100k
     where source_record_id in ({{ marts_dirty_ids() }});
     {#- the outcomes of those leads at the last build and now: what moved in the referrer / source history #}
     create or replace table {{ marts_aux('outcomes') }} as
+    {%- for side, relation, matured_by in [
+        ('last', this, '(select as_of from ' ~ state ~ ')'), ('now', funnel, as_of())] %}
+    {% if not loop.first %}union all{% endif %}
     select
-        'last' as side,
+        '{{ side }}' as side,
         lead_id,
         referring_npi,
         source,
         received_at + interval 14 day as matured_at,
         cast(coalesce(scheduled_at <= received_at + interval 14 day, false) as integer) as scheduled_14d
-    from {{ this }}
+    from {{ relation }}
     where lead_id in (select lead_id from {{ marts_aux('base') }})
-        and received_at + interval 14 day <= (select as_of from {{ state }})
-    union all
-    select
-        'now' as side,
-        lead_id,
-        referring_npi,
-        source,
-        received_at + interval 14 day as matured_at,
-        cast(coalesce(scheduled_at <= received_at + interval 14 day, false) as integer) as scheduled_14d
-    from {{ funnel }}
-    where lead_id in (select lead_id from {{ marts_aux('base') }})
-        and received_at + interval 14 day <= {{ as_of() }};
+        and received_at + interval 14 day <= {{ matured_by }}
+    {%- endfor %};
     {{ marts_history_days_update() }};
     create or replace table {{ marts_aux('scope') }} as
     with outcomes as (
