@@ -10,6 +10,7 @@ the per-row path maps it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +25,7 @@ class JsonColumns:
     profile: MappingProfile
     lines: list[int]  # 1-based line number of each record
     rows: list[dict[str, Any]]
-    texts: list[str]  # each record's line: its raw_json
+    texts: Sequence[str]  # each record's line: its raw_json (a list, or webforms_lines.ByteLines)
     errors: list[LineError] = field(default_factory=list)
     _series: dict[str, pl.Series] = field(default_factory=dict, repr=False)
     _undecided: set[int] = field(default_factory=set, repr=False)
@@ -76,4 +77,5 @@ class JsonColumns:
         return self.rows[position], self.texts[position]
 
     def raw_json(self) -> pl.Series:
-        return pl.Series("raw_json", self.texts, dtype=pl.String)
+        texts = self.texts if isinstance(self.texts, list) else list(self.texts)
+        return pl.Series("raw_json", texts, dtype=pl.String)

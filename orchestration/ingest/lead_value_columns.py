@@ -38,9 +38,11 @@ from orchestration.ingest.profile_mapping import (
 from orchestration.ingest.profiles import MappingProfile
 from orchestration.ingest.records import ArrowRows, LineError, RawTable, long_ascii_strings
 from orchestration.ingest.timestamp_formats import parser_for
+from orchestration.ingest.webforms_lines import ByteLines
 
 _KEYABLE = frozenset({str, int, float, bool, type(None)})
 _PLAIN = frozenset({str, type(None)})
+_FLAGS = frozenset({bool, type(None)})
 _TEXT_FIELDS = [
     "sex",
     "phone",
@@ -78,6 +80,8 @@ def _keys(values: list[Any]) -> tuple[list[Any], list[int]]:
     classes = set(map(type, values))
     if classes <= _PLAIN:
         return values, []
+    if classes <= _FLAGS:  # true/false and null: no 1 or 1.0 for True to be told from (a copy: not text)
+        return list(values), []
     if classes <= _KEYABLE:
         return [_key(v) for v in values], []
     odd = [i for i, v in enumerate(values) if type(v) not in _KEYABLE]
@@ -211,10 +215,20 @@ class _Fields:
         return out
 
 
+def _arrow(values: Sequence[Any] | pa.Array, kind: pa.DataType) -> pa.Array:
+    """A column as Arrow: a column of nulls (an unmapped field: about half of them) without pa.array's
+    look at each value."""
+    if isinstance(values, pa.Array):
+        return values
+    if values and values[0] is None and values.count(None) == len(values):
+        return pa.nulls(len(values), kind)
+    return (kind == pa.string() and long_ascii_strings(tuple(values))) or pa.array(values, type=kind)
+
+
 def map_lead_objects(
     rows: list[dict[str, Any]],
     lines: list[int],
-    texts: list[str],
+    texts: Sequence[str],
     record_ids: list[str],
     profile: MappingProfile,
     table: RawTable,
@@ -263,7 +277,7 @@ def map_lead_objects(
         "line_number": lines,
         "profile": [profile.name] * len(rows),
         "received_at": received,
-        "raw_json": texts,
+        "raw_json": texts.arrow() if isinstance(texts, ByteLines) else texts,
     }
     if rejected:
         kept = pa.array(keep, type=pa.int64())
@@ -276,13 +290,7 @@ def map_lead_objects(
     columns["diagnosis_codes"] = [list(c) if c is not None else None for c in codes]  # no shared lists
     schema = table.arrow_schema
     try:
-        arrays = [
-            columns[f.name]
-            if isinstance(columns[f.name], pa.Array)
-            else (f.type == pa.string() and long_ascii_strings(tuple(columns[f.name])))
-            or pa.array(columns[f.name], type=f.type)
-            for f in schema
-        ]
+        arrays = [_arrow(columns[f.name], f.type) for f in schema]
         decided = pa.Table.from_arrays(arrays, schema=schema)
         errors: list[LineError] = []
         records = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 from bisect import bisect_right
+from collections.abc import Sequence
 from itertools import accumulate
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from orchestration.ingest.lead_value_columns import map_lead_objects
 from orchestration.ingest.profile_mapping import MappedLead, RowError, map_lead_row
 from orchestration.ingest.profiles import MappingProfile, pick_profile
 from orchestration.ingest.records import ArrowRows, LineError, ParsedFile, QuarantineFile
+from orchestration.ingest.webforms_lines import ByteLines
 from orchestration.ingest.zstd_json_tables import ZstdJsonTable
 
 try:  # orjson comes with Dagster; without it every file takes the line loop
@@ -60,17 +62,21 @@ def _object_lines(data: bytes, text: str, profile: MappingProfile) -> JsonColumn
     64 bits as floats; see exact_json_loads). Such runs are mostly ids inside strings (submission ids), so
     only those lines pay for json, not the whole file. None for any other file, which the line loop then
     reads (the reference of this shortcut)."""
-    lines = text_lines(text)
-    if orjson is None or not lines:
+    if orjson is None:
+        return None
+    # Bytes lines when no b"\r" (most files): no str per line, the raw_json column built in one join.
+    by_bytes = ByteLines.of(data)
+    lines: Sequence[str] = text_lines(text) if by_bytes is None else by_bytes
+    if not lines:
         return None
     exact: set[int] = set()
-    fast_lines = lines
+    fast_lines: Sequence[str | bytes] = lines if by_bytes is None else by_bytes.raw
     masked = data.translate(_DIGIT_MASK)
     if _LONG_RUN in masked:
         exact = _lines_with_long_runs(data, masked, len(lines))
         if exact is None:
             return None
-        fast_lines = ["{}" if index in exact else line for index, line in enumerate(lines)]
+        fast_lines = ["{}" if index in exact else line for index, line in enumerate(fast_lines)]
     try:
         rows = list(map(orjson.loads, fast_lines))
         for index in exact:
