@@ -1,21 +1,29 @@
-"""webforms_lines.ByteLines (a web-form file's lines as bytes, str on access) is text_lines of the
-decoded file, and its raw_json Arrow column is pa.array of those lines; a file with a b"\\r" is left to
-text_lines. Random text includes U+2028, U+0085 and other characters str.splitlines cuts at."""
+"""Web-form fast paths against their references. webforms_lines.ByteLines (a file's lines as bytes, str
+on access) is text_lines of the decoded file, and its raw_json Arrow column is pa.array of those lines;
+a file with a b"\\r" is left to text_lines (random text includes U+2028, U+0085 and other characters
+str.splitlines cuts at). Files under lead_value_columns._BULK_ROWS convert times and dates per value,
+larger ones in bulk: both are the per-row path's records."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
 
 import pyarrow as pa
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from orchestration.ingest import lead_value_columns
 from orchestration.ingest.json_lines_read import text_lines
 from orchestration.ingest.lead_value_columns import _arrow
 from orchestration.ingest.profiles import load_profiles
 from orchestration.ingest.webforms import map_webforms
 from orchestration.ingest.webforms_lines import ByteLines
 from orchestration.settings import REPO_ROOT
+from tests.ingest.test_columnar_parity import assert_same
+from tests.ingest.test_columnar_webforms_parity import _file, _iso, _moments, _row
 from tests.ingest.test_webforms import form_row
 
 PROFILE = {p.name: p for p in load_profiles(REPO_ROOT / "config")}["generic_webform"]
@@ -55,7 +63,7 @@ def test_null_columns_as_arrow_are_pa_array(values: list) -> None:
     for kind in (pa.string(), pa.bool_(), pa.date32(), pa.list_(pa.string())):
         if kind != pa.string() and any(v is not None for v in values):
             continue
-        assert _arrow(values, kind).equals(pa.array(values, type=kind))
+        assert _arrow(values, kind, False).equals(pa.array(values, type=kind))
 
 
 def test_non_ascii_and_crlf_forms_map_alike() -> None:
@@ -70,3 +78,38 @@ def test_non_ascii_and_crlf_forms_map_alike() -> None:
     assert got.table.equals(crlf.table)
     assert got.table.equals(table.to_arrow(expected))
     assert got.table["raw_json"].to_pylist() == body.split("\n")
+
+
+@contextmanager
+def _bulk_rows(rows: int) -> Iterator[None]:
+    """lead_value_columns._BULK_ROWS set for one block: whole-column time/date conversion from this many
+    rows (0: every file; the parity tests' files are mostly smaller than the default)."""
+    saved = lead_value_columns._BULK_ROWS
+    lead_value_columns._BULK_ROWS = rows
+    try:
+        yield
+    finally:
+        lead_value_columns._BULK_ROWS = saved
+
+
+_dobs = st.one_of(
+    st.dates(min_value=date(1, 1, 1)).map(lambda d: f"{d.month:02d}/{d.day:02d}/{d.year:04d}"),
+    st.sampled_from(["", " ", "2/3/1961", "02/30/1961", "1961-07-04", "07/04/61", "٠٧/04/1961", None, 1961]),
+)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(_moments, st.integers(0, 6), st.integers(-23 * 60 - 59, 23 * 60 + 59), _dobs), min_size=1
+    ),
+    st.integers(1, 40),
+)
+def test_bulk_and_per_value_times_are_the_per_row_path(stamps: list, copies: int) -> None:
+    """Small files convert received_at and dob per value, larger ones in bulk: either way the records are
+    the per-row reference's (the files here both sides of _BULK_ROWS)."""
+    rows = [_row(submitted_at=_iso(m, shape, offset), date_of_birth=dob) for m, shape, offset, dob in stamps]
+    data = _file(rows * copies)
+    for bulk_from in (0, 10**9, lead_value_columns._BULK_ROWS):
+        with _bulk_rows(bulk_from):
+            assert_same(map_webforms, data, "w.jsonl", PROFILE)
