@@ -198,7 +198,9 @@ class _Fields:
         self.rejected.update(odd if rows is None else (rows[i] for i in odd))
         if keys is values and convert is clean_text:  # text or null: clean_text is strip-or-None
             if None not in values:  # all text: stripping each is cheaper than finding the distinct ones
-                return [text or None for text in map(str.strip, values)]
+                stripped = list(map(str.strip, values))
+                # "" is the one text `or None` changes: most columns hold none, and this test runs in C
+                return stripped if "" not in stripped else [text or None for text in stripped]
             results = {v: v.strip() or None for v in dict.fromkeys(values) if v is not None}
             results[None] = None
         else:
@@ -291,7 +293,8 @@ def map_lead_objects(
         }
     columns |= dict(zip(("first_name", "middle_name", "last_name", "name_suffix"), given, strict=True))
     codes = columns["diagnosis_codes"]
-    columns["diagnosis_codes"] = [list(c) if c is not None else None for c in codes]  # no shared lists
+    if codes.count(None) != len(codes):  # no shared lists (all null: unmapped, the usual web form)
+        columns["diagnosis_codes"] = [list(c) if c is not None else None for c in codes]
     schema = table.arrow_schema
     try:
         arrays = [_arrow(columns[f.name], f.type, f.name == "raw_json") for f in schema]

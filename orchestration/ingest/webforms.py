@@ -7,6 +7,7 @@ import os
 from bisect import bisect_right
 from collections.abc import Sequence
 from itertools import accumulate
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -128,6 +129,16 @@ def read_webform_lines(data: bytes, file_name: str, profile: MappingProfile) -> 
     return out
 
 
+def _text_ids(rows: list[dict[str, Any]], key: str) -> list[str] | None:
+    """The rows' ids when every row has a non-empty text one (the usual file: str() and the file:line
+    fallback change none of them), read in C; None otherwise."""
+    try:
+        found = list(map(itemgetter(key), rows))
+    except KeyError:
+        return None
+    return found if set(map(type, found)) == {str} and "" not in found else None
+
+
 def map_webforms(data: bytes, file_name: str, profile: MappingProfile, *, columnar: bool) -> ParsedFile:
     """A web-form file's submissions and line errors; by column (`columnar`: by value through
     lead_value_columns, or through polars when PTLEADS_WEBFORM_COLUMNS=polars) or row by row (the
@@ -144,9 +155,8 @@ def map_webforms(data: bytes, file_name: str, profile: MappingProfile, *, column
     by_value = columnar and os.environ.get(WEBFORM_COLUMNS_ENV) != "polars"
     if by_value:
         if profile.id:  # record_id inline: a falsy id (None, "", 0) gives the file:line id
-            key = profile.id
-            ids = [
-                str(found) if (found := row.get(key)) else f"{file_name}:{number}"
+            ids = _text_ids(lines.rows, profile.id) or [
+                str(found) if (found := row.get(profile.id)) else f"{file_name}:{number}"
                 for row, number in zip(lines.rows, lines.lines, strict=True)
             ]
         else:

@@ -113,3 +113,19 @@ def test_bulk_and_per_value_times_are_the_per_row_path(stamps: list, copies: int
     for bulk_from in (0, 10**9, lead_value_columns._BULK_ROWS):
         with _bulk_rows(bulk_from):
             assert_same(map_webforms, data, "w.jsonl", PROFILE)
+
+
+def test_ids_read_in_one_pass_or_row_by_row_alike() -> None:
+    """Every row with a non-empty text id: taken as read (webforms._text_ids); any other file (a missing
+    key, "", 0, a number, null) goes row by row; both as the per-row path."""
+    plain = [_row(submission_id=f"WF-{i} ") for i in range(3)]
+    assert_same(map_webforms, _file(plain), "w.jsonl", PROFILE)
+    missing = {k: v for k, v in _row().items() if k != "submission_id"}
+    for odd in (
+        missing,
+        _row(submission_id=""),
+        _row(submission_id=0),
+        _row(submission_id=12.5),
+        _row(submission_id=None),
+    ):
+        assert_same(map_webforms, _file([*plain, odd]), "w.jsonl", PROFILE)
