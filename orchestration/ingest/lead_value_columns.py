@@ -80,6 +80,9 @@ def _key(value: Any) -> Any:
 def _keys(values: list[Any]) -> tuple[list[Any], list[int]]:
     """Keys standing for the values (the values themselves when they are all text, or all one other
     kind, with nulls) and the positions of values that cannot be keys (lists, objects)."""
+    with suppress(TypeError):  # all text, the usual column (JSON decoders give str, no subclass of it):
+        "".join(values)  # a few ns a value, where set(map(type, ...)) below costs ~40
+        return values, []
     classes = set(map(type, values))
     if classes <= _PLAIN:
         return values, []
@@ -213,7 +216,7 @@ class _Fields:
                 except Exception:
                     results[key] = _REJECTED
         out = list(map(results.__getitem__, keys))
-        if any(r is _REJECTED for r in results.values()):
+        if _REJECTED in results.values():  # identity first, then object == (False for any other value)
             bad = [i for i, v in enumerate(out) if v is _REJECTED]
             self.rejected.update(bad if rows is None else (rows[i] for i in bad))
             out = [None if v is _REJECTED else v for v in out]
