@@ -290,8 +290,14 @@ by person, and an appointment's person is its record's). -#}
         select 1
     {%- else -%}
         {%- set plan = run_query('select plan from ' ~ lead_aux('run')).columns[0].values()[0] -%}
+        {#- which build counters exist (this model's and its upstreams'), in one query -#}
+        {%- set builds = [lead_aux('build')] -%}
+        {%- for up in lead_upstreams() -%}
+            {%- do builds.append(lead_aux('build', up.relation)) -%}
+        {%- endfor -%}
+        {%- set existing = lead_existing(builds) -%}
         {%- set build = 0 -%}
-        {%- if identity_state_exists(lead_aux('build')) -%}
+        {%- if (builds[0] | string) in existing -%}
             {%- set build = run_query('select max(build) from ' ~ lead_aux('build')).columns[0].values()[0] or 0 -%}
         {%- endif -%}
         {%- set changes = lead_aux('changes') -%}
@@ -357,7 +363,7 @@ by person, and an appointment's person is its record's). -#}
             {{ as_of() }} as as_of,
             {{ lead_fingerprint() }} as fingerprint
             {%- for up in lead_upstreams() %},
-            {% if identity_state_exists(lead_aux('build', up.relation)) -%}
+            {% if (lead_aux('build', up.relation) | string) in existing -%}
                 (select max(build) from {{ lead_aux('build', up.relation) }})
             {%- else %}cast(null as bigint){% endif %} as up_{{ loop.index }}
             {%- endfor %}

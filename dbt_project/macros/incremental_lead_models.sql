@@ -128,11 +128,15 @@ outside int_source_records' lineage (relation, watermark column). -#}
         ''))
 {%- endmacro %}
 
-{#- 'create', 'full' or 'increment' (read-only: the same answer while rendering and in the hooks). -#}
+{#- 'create', 'full' or 'increment' (read-only: the same answer while rendering and in the hooks, so the
+hooks take the answer the model's SQL computed: macros/incremental_lead_states.sql). -#}
 {% macro lead_plan() -%}
     {%- set guard = increment_guard() -%}
     {%- if guard -%}
         {{ return(guard) }}
+    {%- endif -%}
+    {%- if lead_plan_key() in graph -%}
+        {{ return(graph[lead_plan_key()]) }}
     {%- endif -%}
     {%- set records_state = lead_aux('state', lead_relation('int_source_records')) -%}
     {%- set pm_state = lead_aux('state', lead_relation('int_persons_matched')) -%}
@@ -152,7 +156,8 @@ outside int_source_records' lineage (relation, watermark column). -#}
     {%- if this.identifier == 'int_touches_attributed' -%}
         {%- do needed.append(lead_aux('dirty', lead_relation('int_source_records'))) -%}
     {%- endif -%}
-    {%- if not all_states_exist(needed) -%}
+    {%- if not lead_all_exist(needed) -%}
+        {%- do graph.update({lead_plan_key(): 'full'}) -%}
         {{ return('full') }}
     {%- endif -%}
     {%- set check -%}
@@ -171,6 +176,7 @@ outside int_source_records' lineage (relation, watermark column). -#}
         from {{ lead_aux('state') }} as s
     {%- endset -%}
     {%- set ok = run_query(check).columns[0].values()[0] -%}
+    {%- do graph.update({lead_plan_key(): 'increment' if ok else 'full'}) -%}
     {{ return('increment' if ok else 'full') }}
 {%- endmacro %}
 
