@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -31,12 +32,27 @@ def _node_at(node: yaml.Node | None, loc: tuple[Any, ...]) -> yaml.Node | None:
     return node
 
 
+# Parsed YAML per (file, text): a run reads the same few config files several times (the actions steps
+# ~5 times), and the YAML parse is ~99% of a load. Keyed by the text, so an edited file parses again;
+# each load validates a deep copy, so callers never share (or mutate) one another's objects.
+_PARSED: dict[tuple[str, str], object] = {}
+_PARSED_MAX = 64
+
+
+def _parse_yaml(path: Path, text: str) -> object:
+    key = (str(path), text)
+    if key not in _PARSED:
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.clear()
+        _PARSED[key] = yaml.safe_load(text)
+    return copy.deepcopy(_PARSED[key])
+
+
 def load_validated_yaml(path: Path, model: type[M]) -> M:
     """Parse YAML at `path` into `model`; raise ConfigError naming the file, key path and line."""
     try:
         text = path.read_text(encoding="utf-8")
-        tree = yaml.compose(text)
-        data = yaml.safe_load(text)
+        data = _parse_yaml(path, text)
     except FileNotFoundError as exc:
         raise ConfigError(f"{path}: file not found") from exc
     except yaml.YAMLError as exc:
@@ -48,7 +64,7 @@ def load_validated_yaml(path: Path, model: type[M]) -> M:
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = tuple(err["loc"])
-        node = _node_at(tree, loc)
+        node = _node_at(yaml.compose(text), loc)  # the node tree only to name the line (text parsed)
         line = node.start_mark.line + 1 if node is not None else 1
         key = ".".join(str(p) for p in loc) or "(top level)"
         more = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
