@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from orchestration.x12.segments import X12Error, _interchange_end, read_delimiters
 from orchestration.x12.x12_271_bulk_levels import BulkMemo, NotBulk, elements, memo_for, read_transaction
-from orchestration.x12.x12_271_bulk_units import read_usual_transaction
+from orchestration.x12.x12_271_bulk_units import read_usual_group, read_usual_transaction
 
 # The row a response becomes: raw.eligibility_responses' columns (eligibility.EligibilityRow checks it).
 ROW_FIELDS = (
@@ -109,6 +109,9 @@ def _interchange(ix: str, memo: BulkMemo, out: list[tuple]) -> None:
         end = ix.find(term, at + 1)
         gs06 = elements(ix[at + 4 : end], sep, 6)[5]
         at, count = end, 0
+        ge_at = ix.find(ge_mark, at)
+        if ge_at > 0:  # the group's usual transactions in one pass; from the first other one, one by one
+            count, at = read_usual_group(ix, at, ge_at, isa13, memo, out)
         while ix.startswith(st_mark, at):
             st_end = ix.find(term, at + 1)
             se_at = ix.find(se_mark, st_end)

@@ -48,13 +48,16 @@ def unit_pattern(d: Delimiters) -> re.Pattern[str]:
     e = f"[^{s}{t}]*+"
     hl_tail = f"(?:{s}[^{t}]*+)?+"  # HL04 and anything after: read_transaction reads HL01-HL03 only
     return re.compile(
+        # A transaction boundary (read_usual_run's group mode): the SE closing a transaction, the ST and BHT
+        # opening the next (their elements: checked as _interchange and read_usual_transaction check them).
+        f"(?:{t}SE{s}([^{t}]*+){t}ST{s}([^{t}]*+){t}BHT{s}([^{t}]*+))?"
         f"(?:{t}HL{s}({e}){s}{e}{s}20{hl_tail}{t}(NM1{s}[^{t}]*)"
         # A parent given must be the level just before (HL01 are checked unique); none: the last one.
-        f"{t}HL{s}({e}){s}(?:\\1|){s}21{hl_tail}{t}(NM1{s}[^{t}]*))?"
+        f"{t}HL{s}({e}){s}(?:\\4|){s}21{hl_tail}{t}(NM1{s}[^{t}]*))?"
         f"{t}HL{s}({e}){s}({e}){s}22{hl_tail}{t}"
         f"{member_head_parts(d, rejections=True, possessive=True)}"
         f"((?:{t}EB{s}[^{t}]*+)*+)"
-        f"(?={t}HL{s}|\\Z)"
+        f"(?={t}HL{s}|{t}SE{s}|\\Z)"
     )
 
 
@@ -64,16 +67,54 @@ def read_usual_transaction(
     """Rows of a usual transaction appended to out (True), or nothing (False: read_transaction's). The
     transaction's body is ix[start:stop]: the segments between ST and SE, each after its terminator
     ("~BHT*...~HL*...")."""
+    return read_usual_run(ix, start, stop, id_prefix, "", memo, out, closed=False)[0] == 1
+
+
+def read_usual_group(
+    ix: str, st_at: int, ge_at: int, isa13: str, memo: BulkMemo, out: list[tuple]
+) -> tuple[int, int]:
+    """Rows of a functional group's transactions appended to out, read in one pass while they are usual
+    ones (about 1.5 us a row less than a call per transaction), exactly as _interchange and
+    read_usual_transaction read them one by one: (transactions read, where the first one not read starts:
+    its ST's terminator, ge_at when all were read). ix[st_at:ge_at]: the group's ST ... SE segments, each
+    after its terminator."""
+    term, sep = memo.d.segment, memo.d.element
+    st_end = ix.find(term, st_at + 1, ge_at)
+    if st_end < 0 or not ix.startswith(memo.marks[1], st_at):
+        return 0, st_at
+    st = ix[st_at + 4 : st_end].split(sep)  # ST01 and ST02, as _interchange reads them
+    if len(st) < 2 or st[0] != "271":
+        return 0, st_at
+    prefix = f"{isa13}-{st[1]}-"
+    return read_usual_run(ix, st_end, ge_at, prefix, isa13, memo, out, closed=True, st02=st[1], st_at=st_at)
+
+
+def read_usual_run(
+    ix: str, start: int, stop: int, id_prefix: str, isa13: str, memo: BulkMemo, out: list[tuple],
+    *, closed: bool, st02: str = "", st_at: int = 0,
+) -> tuple[int, int]:  # fmt: skip
+    """Rows of the usual transactions in ix[start:stop] appended to out, in order: (transactions read,
+    where the first one not read starts: the terminator before its ST, or stop). The text starts at the
+    first transaction's BHT (its ST read by the caller: id_prefix, st02); closed: it ends with the last
+    transaction's SE, each transaction after the first opened by an SE-ST-BHT boundary the unit pattern
+    matches (checked here as _interchange checks them: ST01 271, SE01 the segment count, SE02 = ST02); else
+    it ends where its one transaction's SE starts. A transaction that is not a usual one, or fails a check,
+    leaves none of its rows in out: its reader (_interchange's walk) reads it again, in the same order with
+    the same checks, so this raises only where that walk raises too."""
     d = memo.d
     term, sep = d.segment, d.element
     bht_end = ix.find(term, start + 1, stop)
     if bht_end < 0 or not ix.startswith(memo.bht_mark, start):
-        return False
+        return 0, st_at
     bht = ix[start + len(memo.bht_mark) : bht_end].split(sep)
     checked_at = (memo.day.get(bht[3]) or _date(bht[3], memo)) if len(bht) > 3 and bht[3] else None
     pos = bht_end
+    tx_row = len(out)  # the transaction's first row
+    tx_at = st_at  # its ST's terminator (read_usual_group's st_at)
+    tx_start = start  # the terminator that ends the transaction's ST (SE01 counts from it)
+    transactions = 1
     ids: list[str] = []
-    rows: list[tuple] = []
+    k = 0  # the transaction's rows so far
     upper, day, eb_mark, aaa_blocks, line_infos, plans, dtp_blocks = (
         memo.upper, memo.day, memo.eb_mark, memo.aaa_blocks, memo.lines.__getitem__, memo.plans,
         memo.dtp_blocks,
@@ -82,19 +123,39 @@ def read_usual_transaction(
     provider_id: str | None = None
     for m in (memo.unit or _unit_for(memo)).finditer(ix, bht_end, stop):
         if m.start() != pos:  # the units must tile the body: no segment left unread
-            return False
+            del out[tx_row:]
+            return transactions - 1, tx_at
         pos = m.end()
-        (payer_id, payer, new_provider_id, provider, member_hl, parent_id, trace, last, first, member_id, aaa,
-         group, dob, dtps, ebs) = m.groups()  # fmt: skip
+        (se, st, bht_text, payer_id, payer, new_provider_id, provider, member_hl, parent_id, trace, last,
+         first, member_id, aaa, group, dob, dtps, ebs) = m.groups()  # fmt: skip
+        if se is not None:  # a transaction boundary (only in a closed run: else no SE in the text)
+            if not _transaction_closes(ix, tx_start, m.start(), se, st02, k, ids, term, sep):
+                del out[tx_row:]
+                return transactions - 1, tx_at
+            tx_row, tx_at = len(out), m.start(2) - len(memo.marks[1])  # the next transaction
+            st_el = st.split(sep)
+            if len(st_el) < 2 or st_el[0] != "271":
+                return transactions, tx_at
+            st02 = st_el[1]
+            id_prefix = f"{isa13}-{st02}-"
+            tx_start = m.start(3) - len(memo.bht_mark)
+            bht = bht_text.split(sep)
+            checked_at = (day.get(bht[3]) or _date(bht[3], memo)) if len(bht) > 3 and bht[3] else None
+            transactions += 1
+            ids = []
+            k = 0
+            provider_id = None
         if payer_id is not None:
             ids += (payer_id, new_provider_id)
             provider_id = new_provider_id
             payer_name, payer_code = (upper.get(("20", payer)) or _upper("20", payer, memo))[:2]
             npi = (upper.get(("21", provider)) or _upper("21", provider, memo))[2]
-        elif provider_id is None:
-            return False  # a subscriber before any provider
+        elif provider_id is None:  # a subscriber before any provider
+            del out[tx_row:]
+            return transactions - 1, tx_at
         if parent_id and parent_id != provider_id:
-            return False  # a given parent must be the provider before (empty: read_transaction takes it)
+            del out[tx_row:]  # a given parent must be the provider before (empty: read_transaction's)
+            return transactions - 1, tx_at
         ids.append(member_hl)
         if dob:  # the pattern took 8 digits; a date that does not exist raises (parse_271 reads the file)
             born = day.get(dob)
@@ -123,9 +184,10 @@ def read_usual_transaction(
             active = name = copay = coins = ded = ded_left = oop = oop_left = limit = used = auth = None
             in_network = None
         code, reason, loop, rejections = (aaa_blocks.get(aaa) or _rejections(aaa, memo)) if aaa else _NO_AAA
-        rows.append(
+        k += 1
+        out.append(
             (
-                f"{id_prefix}{len(rows) + 1}",
+                f"{id_prefix}{k}",
                 trace or None,
                 payer_name,
                 payer_code,
@@ -157,10 +219,28 @@ def read_usual_transaction(
                 rejections,
             )
         )
-    if pos != stop or not rows or len(set(ids)) != len(ids):
+    if closed:  # what is left: the last transaction's SE, one segment
+        ok = ix.startswith(memo.marks[2], pos) and ix.find(term, pos + 1, stop) < 0
+        ok = ok and _transaction_closes(ix, tx_start, pos, ix[pos + 4 : stop], st02, k, ids, term, sep)
+    else:
+        ok = pos == stop and k > 0 and len(set(ids)) == len(ids)
+    if not ok:
+        del out[tx_row:]
+        return transactions - 1, tx_at
+    return transactions, stop
+
+
+def _transaction_closes(
+    ix: str, tx_start: int, se_at: int, se: str, st02: str, rows: int, ids: list[str], term: str, sep: str
+) -> bool:
+    """A transaction of a closed run ends well: rows read, HL ids unique, its SE (elements se, the
+    terminator before it at se_at) counting its segments and repeating its ST02, as _interchange checks."""
+    if not rows or len(set(ids)) != len(ids):
         return False
-    out += rows
-    return True
+    e = se.split(sep)
+    if len(e) < 2 or not e[0].isdecimal() or e[1] != st02:
+        return False
+    return int(e[0]) == ix.count(term, tx_start, se_at) + 2
 
 
 def _unit_for(memo: BulkMemo) -> re.Pattern[str]:
