@@ -2,8 +2,10 @@
 
 Shape of the work (why it is fast): an interchange is cut once by its ISA-declared delimiters (the
 envelope is walked with str.find, counts come from str.count, segment ids are checked where segments are
-read). The usual transaction (payer, provider, subscribers with the usual head and EB lines) is read by one
-regex pass over its units (x12_271_bulk_units); any other is cut at its HL segments and read by
+read). The usual transactions of a functional group (payer, provider, subscribers with the usual head and EB
+lines) are read by one regex pass over their units and SE-ST-BHT boundaries (x12_271_bulk_units); from the
+first other one on, a group is walked transaction by transaction; a transaction that is not a usual one is
+cut at its HL segments and read by
 x12_271_bulk_levels, which splits only the segments that feed a row into elements. Both memoise EB lines,
 shapes and payer/provider levels (the same memo).
 
