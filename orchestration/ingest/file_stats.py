@@ -15,7 +15,6 @@ import os
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
 FILE_STATS_TABLE = "ingest_cache.file_stats"
 FILE_STATS_DDL = """
@@ -99,18 +98,11 @@ def record_files(
     rows = [(path.name, *stats[path.name], sha) for path, sha in hashed if path.name in stats]
     if not rows:
         return
-    names, sizes, mtimes, shas = zip(*rows, strict=True)
-    table = pa.table(
-        {
-            "source": [source] * len(rows),
-            "file": list(names),
-            "bytes": pa.array(sizes, pa.int64()),
-            "mtime_ns": pa.array(mtimes, pa.int64()),
-            "sha256": list(shas),
-        }
+    # DuckDB list parameters, not an Arrow table: see ingest_commits.insert_log_rows (pyarrow's first
+    # conversion of Python values imports pandas).
+    names, sizes, mtimes, shas = (list(c) for c in zip(*rows, strict=True))
+    con.execute(
+        "INSERT OR REPLACE INTO ingest_cache.file_stats SELECT ?, unnest(?::VARCHAR[]), "
+        "unnest(?::BIGINT[]), unnest(?::BIGINT[]), unnest(?::VARCHAR[])",
+        [source, names, sizes, mtimes, shas],
     )
-    con.register("ptleads_file_stats", table)
-    try:
-        con.execute("INSERT OR REPLACE INTO ingest_cache.file_stats SELECT * FROM ptleads_file_stats")
-    finally:
-        con.unregister("ptleads_file_stats")

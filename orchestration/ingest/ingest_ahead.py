@@ -92,6 +92,7 @@ def _ingest(job: AheadJob, conn: Connection) -> None:
         from orchestration.ingest.sources import SOURCES
         from orchestration.warehouse_lock import warehouse_lock
 
+        parse_pool.without_pandas()  # this process only ingests: pandas would be 0.22 CPU-s for nothing
         if long_history(job.inbox):
             parse_pool.start_workers()  # they start while this process reads the profiles and the inbox
         ctx = ParseContext(

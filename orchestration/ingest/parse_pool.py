@@ -14,6 +14,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import importlib
+import importlib.abc
 import logging
 import multiprocessing
 import os
@@ -47,9 +48,12 @@ from orchestration.ingest.records import LineError, ParsedFile, QuarantineFile
 log = logging.getLogger(__name__)
 WORKERS_ENV = "PTLEADS_INGEST_WORKERS"  # 0 or 1: always parse in-process
 POOL_MIN_BYTES = 4_000_000  # smaller inboxes parse faster in-process than a pool starts
-# A pool already running (an earlier source of the same run started it) costs only its tasks' pickling:
-# worth it for far smaller inboxes (a web-form or EMR-report inbox of 3 MB parses ~1.6x faster in it).
-POOL_WARM_MIN_BYTES = 1_000_000
+# A pool already running (started ahead by the run, or by an earlier source) costs only its tasks' pickling
+# (paths out, Arrow buffers back): worth it for any new file. A web-form or EMR-report inbox of 3 MB parses
+# ~1.6x faster in it; a day's files of a few hundred kB (100k leads: every source's) parsed in the parent,
+# ~1.1 CPU-s on the ingest's one serial core while both workers idled, and those files now parse beside
+# the parent's writes (a single file too: ingest_sources sends it while the source before commits).
+POOL_WARM_MIN_BYTES = 1
 _AHEAD_PER_WORKER = 2  # groups (or chunks of a cut file) in flight per worker: both busy, little memory
 # Small files of a `parallel` (cheap to parse) source are parsed in groups of up to this many bytes or files
 # (parse_groups): one task, one Arrow conversion per column, one table per raw table for the whole group.
@@ -313,15 +317,41 @@ def _pool(workers: int) -> ProcessPoolExecutor:
         _POOL = ProcessPoolExecutor(
             max_workers=workers,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=_exit_with_parent,
+            initializer=_start_worker,
             initargs=(os.getpid(),),
         )
         _POOL_SIZE = workers
     return _POOL
 
 
+def _start_worker(parent: int) -> None:
+    """Pool initializer: end with the parent, and parse without pandas."""
+    _exit_with_parent(parent)
+    without_pandas()
+
+
+class _NoPandas(importlib.abc.MetaPathFinder):
+    """An import finder that says pandas is not installed (see without_pandas)."""
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        if name.partition(".")[0] == "pandas":
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+
+def without_pandas() -> None:
+    """Keep pandas out of this process (a parse worker, the ingest started ahead): pyarrow looks for it
+    the first time it converts any Python value (pa.array, pa.scalar, pa.repeat) and imports it if it
+    can, ~0.22 CPU-s that each worker paid inside its first parse task, on the ingest's critical path. No
+    parser uses pandas, and pyarrow without it is a supported install: told that it is missing (a finder
+    that raises ModuleNotFoundError; a None in sys.modules is not enough for pyarrow), it converts
+    the same. A process that has imported pandas already keeps it."""
+    if "pandas" not in sys.modules and not any(isinstance(f, _NoPandas) for f in sys.meta_path):
+        sys.meta_path.insert(0, _NoPandas())
+
+
 def _exit_with_parent(parent: int) -> None:
-    """Pool initializer: the worker ends when its parent does. The pool's queues never tell it (each worker
+    """The worker ends when its parent does. The pool's queues never tell it (each worker
     holds their write ends too), so a parent killed with -9 left both workers waiting for tasks for ever,
     and holding the parent's stdout and stderr open (a caller reading them waited with them)."""
 
@@ -413,7 +443,8 @@ def file_jobs(
         parallel
         and workers >= 2
         and total >= (min(POOL_MIN_BYTES, POOL_WARM_MIN_BYTES) if warm else POOL_MIN_BYTES)
-        and (len(paths) >= 2 or (chunking is not None and total > CHUNK_BYTES))  # else nothing to share
+        # else nothing to share (a warm pool shares even one file with the parent's writes)
+        and (len(paths) >= 2 or warm or (chunking is not None and total > CHUNK_BYTES))
     )
     # Enough groups for every worker to get a few (the last group of an inbox is the one waited for).
     group_bytes = max(1, min(GROUP_BYTES, total // (workers * 4))) if use_pool else GROUP_BYTES
