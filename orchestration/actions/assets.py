@@ -145,7 +145,10 @@ def compute_actions(
     offered = offer_slots(leads, slots, inputs.inbound, specialties)
     therapist_names = {lead_id: best[0].therapist_name for lead_id, best in offered.items() if best}
     # leads with the same clinic, specialty and time preference share one offer list: describe it once
-    texts = {id(best): describe_slots(best) for best in offered.values() if best}
+    texts: dict[int, str] = {}
+    for best in offered.values():
+        if best and id(best) not in texts:
+            texts[id(best)] = describe_slots(best)
     slot_texts = {lead_id: texts[id(best)] for lead_id, best in offered.items() if best}
     rules = load_compliance(config_dir)
     ctx = EngineContext(load_sequences(config_dir), rules, clinics, therapist_names, slot_texts)

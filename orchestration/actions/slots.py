@@ -8,10 +8,12 @@ then the earliest start.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import accumulate
 
 from orchestration.actions.compliance import zone
 from orchestration.actions.timeline import LeadInput
@@ -95,6 +97,21 @@ def _parse_hours(text: str) -> tuple[time, time]:
     return time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
 
 
+class _Busy:
+    """A therapist's booked intervals, asked whether any overlaps [start, end) in O(log n): of the
+    intervals starting before `end` (sorted starts), does the latest end pass `start`. Each candidate
+    slot scanned every booking before."""
+
+    def __init__(self, intervals: list[tuple[datetime, datetime]]) -> None:
+        ordered = sorted(intervals, key=lambda interval: interval[0])
+        self.starts = [s for s, _ in ordered]
+        self.latest_end = list(accumulate((e for _, e in ordered), max))
+
+    def overlaps(self, start: datetime, end: datetime) -> bool:
+        before_end = bisect_left(self.starts, end)  # intervals with s < end
+        return before_end > 0 and self.latest_end[before_end - 1] > start
+
+
 def open_slots(
     practice: Practice,
     booked: Iterable[BookedSlot],
@@ -115,7 +132,7 @@ def open_slots(
         clinic = clinics[therapist.clinic]
         tz = zone(clinic.timezone)
         hours = (therapist.model_extra or {}).get("schedule") or clinic.hours
-        busy = taken.get(therapist.id, [])
+        busy = _Busy(taken.get(therapist.id, []))
         local_day: date = start.replace(tzinfo=UTC).astimezone(tz).date()
         for offset in range(days):
             day = local_day + timedelta(days=offset)
@@ -128,7 +145,7 @@ def open_slots(
             while at + step <= close:
                 utc = at.astimezone(UTC).replace(tzinfo=None)
                 end = utc + step
-                if utc >= start and not any(s < end and utc < e for s, e in busy):
+                if utc >= start and not busy.overlaps(utc, end):
                     out.append(
                         Slot(
                             therapist.id,
@@ -202,20 +219,29 @@ def offer_slots(
     for slot in slots:
         by_clinic.setdefault(slot.clinic_id, []).append(slot)
     cache: dict[tuple[str, str, str | None], list[Slot]] = {}
+    # the same list per (clinic, diagnosis group, preference): the request is built once per such key
+    by_group: dict[tuple[str, str | None, str | None], list[Slot]] = {}
+    times = inbound or {}
     out: dict[str, list[Slot]] = {}
     for lead in leads:
-        req = SlotRequest(
-            lead.lead_id,
-            lead.clinic_id,
-            lead.diagnosis_group,
-            infer_time_preference((inbound or {}).get(lead.lead_id, ()), lead.timezone),
-            {lead.clinic_id: 0.0},
-            specialty=(specialties or {}).get(lead.diagnosis_group or ""),
-        )
-        key = (lead.clinic_id, wanted_specialty(req), req.time_preference)
-        if key not in cache:
-            cache[key] = best_slots(req, by_clinic.get(lead.clinic_id) or slots)
-        out[lead.lead_id] = cache[key]
+        own = times.get(lead.lead_id)
+        preference = infer_time_preference(own, lead.timezone) if own else None  # none: no majority
+        group_key = (lead.clinic_id, lead.diagnosis_group, preference)
+        best = by_group.get(group_key)
+        if best is None:
+            req = SlotRequest(
+                lead.lead_id,
+                lead.clinic_id,
+                lead.diagnosis_group,
+                preference,
+                {lead.clinic_id: 0.0},
+                specialty=(specialties or {}).get(lead.diagnosis_group or ""),
+            )
+            key = (lead.clinic_id, wanted_specialty(req), req.time_preference)
+            if key not in cache:
+                cache[key] = best_slots(req, by_clinic.get(lead.clinic_id) or slots)
+            best = by_group[group_key] = cache[key]
+        out[lead.lead_id] = best
     return out
 
 
