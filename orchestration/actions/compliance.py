@@ -7,7 +7,7 @@ the first moment the channel may be used (inside local hours, under every cap, a
 from __future__ import annotations
 
 from bisect import bisect_right
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -64,10 +64,26 @@ def in_quiet_hours(at: datetime, tz: str, rules: ComplianceConfig) -> bool:
     return not (rules.quiet_hours.start <= local < rules.quiet_hours.end)
 
 
+# into_window per (moment, zone, window): most calls of a run ask about the run's as-of or the next
+# window opening in one of a few zones (~600 distinct of ~18k calls at 100k leads); a time zone
+# conversion each was ~10% of the engine's time.
+_WINDOWS: dict[tuple[datetime, str, time, time], datetime] = {}
+_WINDOWS_MAX = 1 << 16
+
+
 def into_window(at: datetime, tz: str, rules: ComplianceConfig) -> datetime:
     """The first allowed local moment at or after naive-UTC `at`."""
+    key = (at, tz, rules.quiet_hours.start, rules.quiet_hours.end)
+    moment = _WINDOWS.get(key)
+    if moment is None:
+        if len(_WINDOWS) >= _WINDOWS_MAX:
+            _WINDOWS.clear()
+        moment = _WINDOWS[key] = _into_window(*key)
+    return moment
+
+
+def _into_window(at: datetime, tz: str, start: time, end: time) -> datetime:
     local = at.replace(tzinfo=UTC).astimezone(zone(tz))
-    start, end = rules.quiet_hours.start, rules.quiet_hours.end
     clock = local.time()
     if start <= clock < end:
         return at

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from operator import attrgetter
 
 from orchestration.actions.sequences import ComplianceConfig
 
@@ -119,6 +120,7 @@ def _channel_of(touch: Touch) -> str | None:
 OUTCOME_SAME_CALL = timedelta(hours=1)
 
 
+_AT = attrgetter("at")
 _WORDS: dict[int, tuple[frozenset[str], frozenset[str], frozenset[str]]] = {}
 
 
@@ -142,7 +144,7 @@ def summarise(
     """Walk the timeline once, in time order, up to `as_of`."""
     facts = TimelineFacts()
     stop_words, start_words, suppress = _word_sets(rules)
-    for touch in sorted(lead.touches, key=lambda t: t.at):
+    for touch in sorted(lead.touches, key=_AT):
         if touch.at > as_of:
             break
         kind, result = touch.kind, touch.result
