@@ -112,9 +112,13 @@ def _interchange(ix: str, memo: BulkMemo, out: list[tuple]) -> None:
         gs06 = elements(ix[at + 4 : end], sep, 6)[5]
         at, count = end, 0
         ge_at = ix.find(ge_mark, at)
-        if ge_at > 0:  # the group's usual transactions in one pass; from the first other one, one by one
-            count, at = read_usual_group(ix, at, ge_at, isa13, memo, out)
-        while ix.startswith(st_mark, at):
+        declined = False
+        while True:
+            if ge_at > 0:  # usual transactions in one pass, up to the next other one
+                read, at, declined = read_usual_group(ix, at, ge_at, isa13, memo, out)
+                count += read
+            if not ix.startswith(st_mark, at):
+                break
             st_end = ix.find(term, at + 1)
             se_at = ix.find(se_mark, st_end)
             if se_at < 0:
@@ -126,7 +130,9 @@ def _interchange(ix: str, memo: BulkMemo, out: list[tuple]) -> None:
             if st_el[0] != "271" or int(se[0]) != segments or se[1] != st_el[1]:
                 raise NotBulk
             prefix = f"{isa13}-{st_el[1]}-"
-            if not read_usual_transaction(ix, st_end, se_at, prefix, memo, out):
+            # declined: the group run read this transaction's units and declined them, as
+            # read_usual_transaction would (the same units, checks and order): read_transaction's at once
+            if declined or not read_usual_transaction(ix, st_end, se_at, prefix, memo, out):
                 read_transaction(ix[st_end:se_at], prefix, memo, out)
             at, count = end, count + 1
         if not ix.startswith(ge_mark, at):

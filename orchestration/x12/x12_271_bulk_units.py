@@ -78,19 +78,19 @@ def read_usual_transaction(
 
 def read_usual_group(
     ix: str, st_at: int, ge_at: int, isa13: str, memo: BulkMemo, out: list[tuple]
-) -> tuple[int, int]:
-    """Rows of a functional group's transactions appended to out, read in one pass while they are usual
-    ones (about 1.5 us a row less than a call per transaction), exactly as _interchange and
-    read_usual_transaction read them one by one: (transactions read, where the first one not read starts:
-    its ST's terminator, ge_at when all were read). ix[st_at:ge_at]: the group's ST ... SE segments, each
-    after its terminator."""
+) -> tuple[int, int, bool]:
+    """Rows of a functional group's transactions from the one at st_at on appended to out, read in one
+    pass while they are usual ones (about 1 us a row less than a call per transaction), exactly as
+    _interchange and read_usual_transaction read them one by one: (transactions read, where the first one
+    not read starts: its ST's terminator, ge_at when all were read, declined: read_usual_transaction would
+    decline that one too). ix[st_at:ge_at]: ST ... SE segments, each after its terminator."""
     term, sep = memo.d.segment, memo.d.element
     st_end = ix.find(term, st_at + 1, ge_at)
     if st_end < 0 or not ix.startswith(memo.marks[1], st_at):
-        return 0, st_at
+        return 0, st_at, False
     st = ix[st_at + 4 : st_end].split(sep)  # ST01 and ST02, as _interchange reads them
     if len(st) < 2 or st[0] != "271":
-        return 0, st_at
+        return 0, st_at, False
     prefix = f"{isa13}-{st[1]}-"
     return read_usual_run(ix, st_end, ge_at, prefix, isa13, memo, out, closed=True, st02=st[1], st_at=st_at)
 
@@ -98,9 +98,10 @@ def read_usual_group(
 def read_usual_run(
     ix: str, start: int, stop: int, id_prefix: str, isa13: str, memo: BulkMemo, out: list[tuple],
     *, closed: bool, st02: str = "", st_at: int = 0,
-) -> tuple[int, int]:  # fmt: skip
+) -> tuple[int, int, bool]:  # fmt: skip
     """Rows of the usual transactions in ix[start:stop] appended to out, in order: (transactions read,
-    where the first one not read starts: the terminator before its ST, or stop). The text starts at the
+    where the first one not read starts: the terminator before its ST, or stop; declined: that one's units
+    were read and declined, as read_usual_transaction declines them). The text starts at the
     first transaction's BHT (its ST read by the caller: id_prefix, st02); closed: it ends with the last
     transaction's SE, each transaction after the first opened by an SE-ST-BHT boundary the unit pattern
     matches (checked here as _interchange checks them: ST01 271, SE01 the segment count, SE02 = ST02); else
@@ -111,7 +112,7 @@ def read_usual_run(
     term, sep = d.segment, d.element
     bht_end = ix.find(term, start + 1, stop)
     if bht_end < 0 or not ix.startswith(memo.bht_mark, start):
-        return 0, st_at
+        return 0, st_at, True  # no BHT: read_usual_transaction declines
     bht = ix[start + len(memo.bht_mark) : bht_end].split(sep)
     checked_at = (memo.day.get(bht[3]) or _date(bht[3], memo)) if len(bht) > 3 and bht[3] else None
     pos = bht_end
@@ -130,18 +131,18 @@ def read_usual_run(
     for m in (memo.unit or _unit_for(memo)).finditer(ix, bht_end, stop):
         if m.start() != pos:  # the units must tile the body: no segment left unread
             del out[tx_row:]
-            return transactions - 1, tx_at
+            return transactions - 1, tx_at, True
         pos = m.end()
         (se, st, bht_text, payer_id, payer, new_provider_id, provider, member_hl, parent_id, trace, last,
          first, member_id, aaa, group, dob, dtps, ebs) = m.groups()  # fmt: skip
         if se is not None:  # a transaction boundary (only in a closed run: else no SE in the text)
             if not _transaction_closes(ix, tx_start, m.start(), se, st02, k, ids, term, sep):
                 del out[tx_row:]
-                return transactions - 1, tx_at
+                return transactions - 1, tx_at, False  # an envelope fault, or declined: the walk tells
             tx_row, tx_at = len(out), m.start(2) - len(memo.marks[1])  # the next transaction
             st_el = st.split(sep)
             if len(st_el) < 2 or st_el[0] != "271":
-                return transactions, tx_at
+                return transactions, tx_at, False
             st02 = st_el[1]
             id_prefix = f"{isa13}-{st02}-"
             tx_start = m.start(3) - len(memo.bht_mark)
@@ -158,10 +159,10 @@ def read_usual_run(
             npi = (upper.get(("21", provider)) or _upper("21", provider, memo))[2]
         elif provider_id is None:  # a subscriber before any provider
             del out[tx_row:]
-            return transactions - 1, tx_at
+            return transactions - 1, tx_at, True
         if parent_id and parent_id != provider_id:
             del out[tx_row:]  # a given parent must be the provider before (empty: read_transaction's)
-            return transactions - 1, tx_at
+            return transactions - 1, tx_at, True
         ids.append(member_hl)
         if dob:  # the pattern took 8 digits; a date that does not exist raises (parse_271 reads the file)
             born = day.get(dob)
@@ -232,8 +233,8 @@ def read_usual_run(
         ok = pos == stop and k > 0 and len(set(ids)) == len(ids)
     if not ok:
         del out[tx_row:]
-        return transactions - 1, tx_at
-    return transactions, stop
+        return transactions - 1, tx_at, False
+    return transactions, stop, False
 
 
 def _transaction_closes(

@@ -69,7 +69,7 @@ def group(draw: st.DrawFn) -> list[list[str]]:
 def _one_by_one(text: str) -> list[tuple] | None:
     """The file read with the group run switched off: every transaction by _interchange's walk."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(bulk, "read_usual_group", lambda ix, st_at, *_: (0, st_at))
+        patch.setattr(bulk, "read_usual_group", lambda ix, st_at, *_: (0, st_at, False))
         return bulk_271_rows(text)
 
 
@@ -96,5 +96,28 @@ def test_a_group_of_usual_transactions_is_read_in_one_run(bodies: list[list[str]
     st_at = ix.index(delimiters.segment + "ST" + delimiters.element)
     ge_at = ix.index(delimiters.segment + "GE" + delimiters.element)
     out: list[tuple] = []
-    assert read_usual_group(ix, st_at, ge_at, "000000007", memo_for(delimiters), out) == (len(bodies), ge_at)
+    read = read_usual_group(ix, st_at, ge_at, "000000007", memo_for(delimiters), out)
+    assert read == (len(bodies), ge_at, False)
     assert out == bulk_271_rows(text) == _oracle(text)
+
+
+def test_the_run_goes_on_after_a_transaction_it_declines() -> None:
+    """[usual, with a dependent, usual]: the second goes straight to read_transaction (the run read and
+    declined its units), the third is read by the run again; rows as the oracle's."""
+    d = ("*", ":", "~", "^")
+    body = ["HL*1**20*1", "NM1*PR*2*ACME*****PI*12345", "HL*2*1*21*1", "NM1*1P*2*CLINIC*****XX*1467857193"]
+    body += ["HL*3*2*22*1", "NM1*IL*1*DOE*JANE****MI*W1", "EB*1*IND*30"]
+    dependent = [*body, "HL*4*3*23*0", "NM1*03*1*DOE*KID", "EB*1*IND*30"]
+    transactions = []
+    for k, levels in enumerate([body, dependent, body], 1):
+        segs = [f"ST*271*{k:04d}*005010X279A1", "BHT*0022*11*1*20250301*0800", *levels]
+        transactions.append([*segs, f"SE*{len(segs) + 1}*{k:04d}"])
+    text = _interchange(transactions, d)
+    calls: list[int] = []
+    with pytest.MonkeyPatch.context() as patch:
+        one = bulk.read_usual_transaction
+        patch.setattr(bulk, "read_usual_transaction", lambda *a: calls.append(1) or one(*a))
+        got = bulk_271_rows(text)
+    assert calls == []
+    assert got is not None and len(got) == 4
+    assert got == _oracle(text) == _one_by_one(text)
