@@ -49,7 +49,7 @@ that hour (1M day: 572,520 persons from 53,479 changed), slot and first name alo
     {#- only persons whose lead-opening records or appointments were assigned again or changed: the model
     reads no other record #}
     create or replace table {{ lead_aux('base') }} as {{ lead_upstream_persons('opening_changes') }};
-    {#- the changed persons' evaluation slots now (the post-hook stores them: no second pass over the views) #}
+    {#- the changed persons' evaluations now (stored in <M>_evals below: no second pass over the views) #}
     create or replace table {{ lead_aux('newslots') }} as {{ lead_eval_slots(lead_aux('base')) }};
     create or replace table {{ lead_aux('slots') }} as
     select start_at, first_name, last_name from {{ lead_aux('newslots') }}
@@ -80,6 +80,10 @@ that hour (1M day: 572,520 persons from 53,479 changed), slot and first name alo
         and person_id in (select person_id from {{ lead_aux('inputs') }});
     create or replace table {{ lead_aux('records') }} as
     select source_record_id from {{ lead_episode_records() }} where record_kind = 'appointment';
+    {#- only the changed persons' evaluations move (the others' records did not): the model reads every input
+    person's evaluation names from here (no pass over int_source_records) #}
+    delete from {{ evals }} where person_id in (select person_id from {{ lead_aux('base') }});
+    insert into {{ evals }} by name select * from {{ lead_aux('newslots') }};
     delete from {{ this }} where person_id in (select person_id from {{ lead_aux('changes') }})
 {%- endmacro %}
 
@@ -314,11 +318,7 @@ by person, and an appointment's person is its record's). -#}
                 {%- set written = '(select * from ' ~ this ~ ' where person_id in (select person_id from '
                     ~ changes ~ '))' -%}
             {%- endif -%}
-            {%- if this.identifier == 'int_lead_episodes' %}
-        {#- only the changed persons' slots move (the others' records, hence their evaluations, did not) #}
-        delete from {{ lead_aux('evals') }} where person_id in (select person_id from {{ lead_aux('base') }});
-        insert into {{ lead_aux('evals') }} select person_id, start_at, first_name, last_name from {{ lead_aux('newslots') }};
-            {%- elif this.identifier == 'int_leads_resolved' %}
+            {%- if this.identifier == 'int_leads_resolved' %}
         insert into {{ lead_aux('leads') }}
         select lead_id from {{ written }} as written;
         {#- the leads whose id, person or receipt differ from before: what the appointments and touches read #}

@@ -16,7 +16,9 @@ Affected persons, by model (a person is in when any row of theirs can differ fro
 - int_lead_episodes: the persons whose lead-opening records or appointments int_persons_matched assigned
   again or changed (<int_persons_matched>_opening_changes: the model reads no touch), plus the persons
   holding an evaluation in the same slot (start time) as one of theirs, old or new (the echo / twin rules
-  compare evaluations of different persons in one slot; <M>_evals keeps every person's evaluation slots).
+  compare evaluations of different persons in one slot; <M>_evals keeps every evaluation record with its
+  person, slot and names: the increment reads the names there; only the changed persons' rows move, as
+  only their records can have changed).
 - int_leads_resolved: those opening-record persons and those of int_lead_episodes, plus persons whose FHIR
   Coverage, Location or Practitioner rows changed (raw rows past a watermark: not upstream of
   int_source_records). <M>_leads lists the lead ids of affected persons before and after; <M>_diff the
@@ -43,7 +45,7 @@ table lost rows, or with --full-refresh / var identity_full_refresh. Spark build
 {%- endmacro %}
 
 {#- Bump when this file's logic changes: the fingerprint then forces one full rebuild. -#}
-{% macro lead_models_logic_version() -%}2026-11-29.5{%- endmacro %}
+{% macro lead_models_logic_version() -%}2026-11-29.6{%- endmacro %}
 
 {#- A side table of `relation` (default: this model). A mart's (fct_appointments) live beside its upstream in
 the intermediate schema, not in marts: publish copies every marts table into the app's snapshot. -#}
@@ -231,9 +233,11 @@ its pre-hook). -#}
     {{ return('lead_appointment_records') }}
 {%- endmacro %}
 
-{#- Every evaluation record with its person and slot (as int_lead_episodes' eval_records), optionally only
-for the persons in `persons` (a relation with person_id): then the appointment staging SQL reads only their
-records' raw rows (macros/incremental_lead_staging.sql), not every raw row through the views' dedup. -#}
+{#- Every evaluation record with its person, slot and lowercased names (as int_lead_episodes' evals), optionally
+only for the persons in `persons` (a relation with person_id): then the appointment staging SQL reads only their
+records' raw rows (macros/incremental_lead_staging.sql), not every raw row through the views' dedup. Kept by
+record (<int_lead_episodes>_evals) so the increment reads its evaluations' names here, not from every record
+of int_source_records. -#}
 {% macro lead_eval_slots(persons=none) -%}
     {%- set pm = lead_relation('int_persons_matched') -%}
     {%- set ids = none -%}
@@ -248,6 +252,7 @@ records' raw rows (macros/incremental_lead_staging.sql), not every raw row throu
     {%- endif %}
     select distinct
         pm.person_id,
+        pm.record_key,
         slots.start_at,
         lower(records.first_name) as first_name,
         lower(records.last_name) as last_name

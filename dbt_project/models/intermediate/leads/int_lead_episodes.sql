@@ -79,13 +79,20 @@ eval_records as {{ materialized() }} (
     where records.record_kind = 'appointment'
 ),
 
+-- In an increment the names come from <M>_evals (every evaluation record's, lowercased; the pre-hook wrote
+-- the changed persons' anew), the input persons' only, not from a pass over every record of
+-- int_source_records (one row per record: its names are the same in every slot row).
+{%- set eval_names = ('(select distinct record_key, first_name, last_name from ' ~ lead_aux('evals')
+    ~ ' where person_id in (select person_id from ' ~ lead_aux('inputs') ~ '))') if increment
+    else ('(select record_key, lower(first_name) as first_name, lower(last_name) as last_name from '
+        ~ ref('int_source_records') ~ ')') %}
 evals as (
     select
         eval_records.*,
-        lower(sources.first_name) as first_name,
-        lower(sources.last_name) as last_name
+        eval_names.first_name,
+        eval_names.last_name
     from eval_records
-    inner join {{ ref('int_source_records') }} as sources on eval_records.record_key = sources.record_key
+    inner join {{ eval_names }} as eval_names on eval_records.record_key = eval_names.record_key
 ),
 
 bookings as (
