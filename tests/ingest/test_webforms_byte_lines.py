@@ -15,7 +15,7 @@ import pyarrow as pa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from orchestration.ingest import lead_value_columns
+from orchestration.ingest import lead_value_columns, webforms
 from orchestration.ingest.json_lines_read import text_lines
 from orchestration.ingest.lead_value_columns import _arrow
 from orchestration.ingest.profiles import load_profiles
@@ -129,3 +129,23 @@ def test_ids_read_in_one_pass_or_row_by_row_alike() -> None:
         _row(submission_id=None),
     ):
         assert_same(map_webforms, _file([*plain, odd]), "w.jsonl", PROFILE)
+
+
+@settings(deadline=None)
+@given(
+    st.lists(st.lists(st.sampled_from(["1234567890", "123456789", "x", "é", " ", '"', "{}"]), max_size=8)),
+    st.booleans(),
+)
+def test_long_runs_found_from_byte_line_lengths(lines: list[list[str]], bom: bool) -> None:
+    """The lines holding a 19-digit run, found from the ByteLines' lengths (a file cut at b"\\n" only),
+    are those the splitlines reference finds."""
+    data = (b"\xef\xbb\xbf" if bom else b"") + "\n".join("".join(parts) for parts in lines).encode()
+    masked = data.translate(webforms._DIGIT_MASK)
+    lines = ByteLines.of(data)
+    assert lines is not None
+    first = masked.find(webforms._LONG_RUN)
+    if first < 0:
+        assert webforms._lines_with_long_runs(data, masked, len(lines)) == set()
+        return
+    by_lengths = webforms._newline_lines_with_long_runs(data, masked, first, lines.raw)
+    assert by_lengths == webforms._lines_with_long_runs(data, masked, len(lines))
