@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from operator import attrgetter
+from typing import NamedTuple
 
 from orchestration.actions.sequences import ComplianceConfig
 
@@ -19,9 +20,9 @@ BOOKED_WEB_EVENTS = frozenset({"booking_completed"})
 EMAIL_SENT_EVENTS = frozenset({"processed", "sent"})
 
 
-@dataclass(frozen=True, slots=True)
-class Touch:
-    """One event on the lead's timeline, normalised to lower case."""
+class Touch(NamedTuple):
+    """One event on the lead's timeline, normalised to lower case. A NamedTuple: the read builds one per
+    touch of every open lead (~0.8M at 1M leads), and a frozen dataclass took twice as long to make."""
 
     at: datetime
     kind: str  # call | voicemail | sms | email | web | outcome | eligibility

@@ -218,7 +218,7 @@ def read_engine_inputs(con: duckdb.DuckDBPyConnection, as_of: datetime) -> Engin
         ) = row[:-1]
         eligibility = None
         elig = answers.get(lead_id, _NO_ANSWER)
-        if elig[0] is not None or any(v is not None for v in elig[1:8]):
+        if elig is not _NO_ANSWER and (elig[0] is not None or any(v is not None for v in elig[1:8])):
             checked = elig[8]
             eligibility = Eligibility(
                 elig[0],
