@@ -192,19 +192,22 @@ for a run or build, before its pre-hook (which deletes the rows of these ids). -
         with
             {%- for t in tables if t.stamped %}
                 {%- set n = loop.index %}
+                {#- Only the columns ids_n reads: the union dedups (and the scans fetch) these, not whole raw rows. #}
+                {%- set keys = (['source_record_id'] + linked.get(t.name, []) + ([groups[t.name]] if t.name in groups else []))
+                    | join(', ') %}
         {#- One range per column, unioned (not one OR): each can use the column's zone maps. #}
         changed_{{ n }} as (
-            select * from {{ t.relation }}
+            select {{ keys }} from {{ t.relation }}
             where ingested_at > {% if watermark.get(t.name) %}timestamp '{{ watermark[t.name] }}'{% else %}timestamp '-infinity'{% endif %}
                 {%- for c in t.time_columns if c != 'ingested_at' %}
             union
-            select * from {{ t.relation }}
+            select {{ keys }} from {{ t.relation }}
             where cast({{ adapter.quote(c) }} as timestamp) > {{ previous }}
                 and cast({{ adapter.quote(c) }} as timestamp) <= {{ current }}
                 {%- endfor %}
             {%- if 'ingested_at' in t.time_columns %}
             union
-            select * from {{ t.relation }}
+            select {{ keys }} from {{ t.relation }}
             where ingested_at > {{ previous }} and ingested_at <= {{ current }}
             {%- endif %}
         ),

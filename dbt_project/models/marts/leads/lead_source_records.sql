@@ -15,7 +15,7 @@
 {%- set increment = marts_plan() == 'increment' %}
 {#- rendered only for an increment (unit tests render the model with no relation to name) #}
 {%- set in_scope = ('person_id in (select person_id from ' ~ marts_aux('scope') ~ ')') if increment else '' %}
-with all_episode_records as (
+with episode_records as (
     select
         source,
         source_file,
@@ -26,16 +26,41 @@ with all_episode_records as (
         person_id
     from {{ ref('int_lead_episodes') }}
     -- an evaluation booking that opened its lead is listed with the appointment's records below
-    where record_kind != 'appointment'
+    where
+        record_kind != 'appointment'
+        -- noqa: disable=LT02,LT14
+        {% if increment %}
+        and {{ in_scope }}
+        {% endif %}
+    -- noqa: enable=LT02,LT14
 ),
 
-episode_records as (
-    select * from all_episode_records
-    -- noqa: disable=LT02,LT14
-    {% if increment %}
-    where {{ in_scope }}
-    {% endif %}
+touches as (
+    select
+        source,
+        source_file,
+        source_record_id,
+        record_key,
+        record_kind,
+        lead_id,
+        person_id
+    from {{ ref('int_touches_attributed') }}
+    where
+        lead_id is not null
+        -- noqa: disable=LT02,LT14
+        {% if increment %}
+        and {{ in_scope }}
+        {% endif %}
     -- noqa: enable=LT02,LT14
+),
+
+-- The touches' records an episode lists (any person's: the episode's row wins), looked up by the touches'
+-- keys: an increment reads the episodes of its touches, not every episode of the history.
+episode_listed as (
+    select record_key from {{ ref('int_lead_episodes') }}
+    where
+        record_kind != 'appointment'
+        and record_key in (select touches.record_key from touches)
 ),
 
 lead_records as (
@@ -71,18 +96,11 @@ lead_records as (
         touches.record_kind,
         touches.lead_id,
         touches.person_id
-    from {{ ref('int_touches_attributed') }} as touches
-    where
-        touches.lead_id is not null
-        and not exists (
-            select 1 from all_episode_records
-            where all_episode_records.record_key = touches.record_key
-        )
-        -- noqa: disable=LT02,LT14
-        {% if increment %}
-        and touches.{{ in_scope }}
-        {% endif %}
-    -- noqa: enable=LT02,LT14
+    from touches
+    where not exists (
+        select 1 from episode_listed
+        where episode_listed.record_key = touches.record_key
+    )
 ),
 
 -- The identity nodes of the listed records (an increment: only of its records).
