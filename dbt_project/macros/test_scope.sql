@@ -108,12 +108,15 @@ none when none exists. -#}
     {%- if relation.identifier in lead_marts() -%}
         {%- do schemas.append(test_scope_model_relation(lead_marts()[relation.identifier]).schema) -%}
     {%- endif -%}
+    {%- set candidates = [] -%}
     {%- for schema in schemas -%}
-        {%- set side = api.Relation.create(database=relation.database, schema=schema,
-            identifier=relation.identifier ~ '_' ~ suffix) -%}
-        {%- if test_scope_table_exists(side) -%}
-            {{ return(side) }}
-        {%- endif -%}
+        {%- do candidates.append(api.Relation.create(database=relation.database, schema=schema,
+            identifier=relation.identifier ~ '_' ~ suffix)) -%}
+    {%- endfor -%}
+    {#- one catalog query for every candidate schema, the first existing one wins as before -#}
+    {%- set existing = marts_existing(candidates) -%}
+    {%- for side in candidates if (side | string) in existing -%}
+        {{ return(side) }}
     {%- endfor -%}
     {{ return(none) }}
 {%- endmacro %}
@@ -213,10 +216,28 @@ DuckDB runs as two mark joins over every row; 100k practice, one day: 0.5 -> 0.3
 tests run first in a build, before int_source_records moves the watermarks: these are the day's rows. -#}
 {% macro test_new_raw_rows(relation) -%}
     {%- if not is_daily_test_run() or relation.identifier is not defined
-        or 'ingested_at' not in (adapter.get_columns_in_relation(relation) | map(attribute='name') | list) -%}
+        or (relation | string) not in test_scope_ingested_at_tables() -%}
         {{ return('true') }}
     {%- endif -%}
     {%- set marks = test_scope_model_relation('int_source_records', '_watermarks') -%}
     {{ return("ingested_at > coalesce((select watermark from " ~ marks ~ " where table_name = '"
         ~ relation.identifier ~ "'), timestamp '-infinity')") }}
+{%- endmacro %}
+
+{#- The tables holding an ingested_at column (their names as strings), read from the catalog once per dbt
+invocation and kept in `graph` (see remember_test_run_kind): a daily run tests the new rows of ~24 raw
+tables, and asking dbt for each table's columns cost a catalog query and its events per test. Only raw
+tables are looked up here, which no node of a build writes. -#}
+{% macro test_scope_ingested_at_tables() -%}
+    {%- set key = 'ptleads_ingested_at_tables' -%}
+    {%- if key not in graph or graph[key].invocation != invocation_id -%}
+        {%- set found = run_query("select table_catalog, table_schema, table_name from information_schema.columns"
+            ~ " where column_name = 'ingested_at'") -%}
+        {%- set names = [] -%}
+        {%- for row in found.rows -%}
+            {%- do names.append(api.Relation.create(database=row[0], schema=row[1], identifier=row[2]) | string) -%}
+        {%- endfor -%}
+        {%- do graph.update({key: {'invocation': invocation_id, 'tables': names}}) -%}
+    {%- endif -%}
+    {{ return(graph[key].tables) }}
 {%- endmacro %}
