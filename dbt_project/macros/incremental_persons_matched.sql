@@ -5,9 +5,10 @@ A named record's person is its node's cluster: it changes only when its records 
 (int_source_records_changes) or its node was clustered again (int_persons_clustered_changes). A nameless
 record's person depends on the persons sharing its phone or email (their contacts, lead openings and
 activity), a web event's on the owners of its link token. So with P = the persons (before and after)
-of those changed or re-clustered nodes, the scope is: the records of those nodes, every record attached
-to a person of P before, every nameless record with a contact of a person of P now, and every record
-sharing a link token with one of them. Everything else keeps its row (tests/pipeline/
+of those changed or re-clustered nodes, the scope is: the records of those nodes, every record of a node
+that had a record attached to a person of P before (every record attached to P before: a named record's
+person is its node's, a nameless record is its own node), every nameless record with a contact of a person
+of P now, and every record sharing a link token with one of them. Everything else keeps its row (tests/pipeline/
 test_incremental_replay.py: day-by-day increments equal a full rebuild).
 
 A full rebuild instead when the versions do not line up (this model's last build must describe the
@@ -95,7 +96,10 @@ the model's joins and ASOF joins run over ~the scope instead of every record (at
         {%- elif plan == 'increment' %}
         {#- Each lookup is a semi-join on one or two narrow columns and yields rowids; the rows are then fetched by
         rowid (a filter DuckDB applies in the scan). An OR of IN lists instead made mark joins over every
-        record and every column the statement reads (at 100k leads 2.4 of the pre-hook's 4.1 s). #}
+        record and every column the statement reads (at 100k leads 2.4 of the pre-hook's 4.1 s). A person's
+        records lie scattered over the history, so fetching them touches nearly every vector of each column
+        read: the rowids of the scope and of the named records it needs are all found first, on narrow
+        columns, and the columns the model reads are fetched once for both. #}
         create or replace temp table persons_matched_keys as
         select person_key from {{ persons_matched_beside(records, 'changes') }}
         union
@@ -105,10 +109,20 @@ the model's joins and ASOF joins run over ~the scope instead of every record (at
         select person_id from {{ this }} where person_key in (select person_key from persons_matched_keys)
         union
         select person_id from {{ clusters }} where person_key in (select person_key from persons_matched_keys);
-        {#- a person's phones and emails, in one pass over the records -#}
+        {#- The records of the changed nodes and those attached to a person of P before, in one pass, found
+        through their person_key in P's rows (a named record's person is its node's; a nameless record is
+        its own node): no lookup of every record_key. They hold every node of P now too (a node of P not
+        clustered again held P before), so P's phones and emails come from them. -#}
+        create or replace temp table persons_matched_hits as
+        select rowid as row_id, person_key, has_identity, phone_e164, email from {{ records }}
+        where person_key in (
+            select person_key from persons_matched_keys
+            union
+            select person_key from {{ this }} where person_id in (select person_id from persons_matched_persons)
+        );
         create or replace temp table persons_matched_contacts as
         select distinct contact from (
-            select unnest([phone_e164, email]) as contact from {{ records }}
+            select unnest([phone_e164, email]) as contact from persons_matched_hits
             where has_identity and person_key in (
                 select person_key from {{ clusters }}
                 where person_id in (select person_id from persons_matched_persons)
@@ -116,18 +130,13 @@ the model's joins and ASOF joins run over ~the scope instead of every record (at
         )
         where contact is not null;
         create or replace temp table persons_matched_rows as
-        select rowid as row_id from {{ records }} where person_key in (select person_key from persons_matched_keys)
+        select row_id from persons_matched_hits
         union
         select rowid from {{ records }}
         where not has_identity and phone_e164 in (select contact from persons_matched_contacts)
         union
         select rowid from {{ records }}
-        where not has_identity and email in (select contact from persons_matched_contacts)
-        union
-        select rowid from {{ records }}
-        where record_key in (
-            select record_key from {{ this }} where person_id in (select person_id from persons_matched_persons)
-        );
+        where not has_identity and email in (select contact from persons_matched_contacts);
         {#- and every record sharing a link token with one of them #}
         insert into persons_matched_rows
         select rowid from {{ records }}
@@ -137,39 +146,52 @@ the model's joins and ASOF joins run over ~the scope instead of every record (at
         )
         except
         select row_id from persons_matched_rows;
-        create or replace temp table {{ subset }} as
-        select {{ columns }} from {{ records }} where rowid in (select row_id from persons_matched_rows);
-        create or replace table {{ persons_matched_aux('scope') }} as select record_key from {{ subset }};
+        {#- the phones and emails of the nameless records in scope (those of the hits already read) -#}
+        create or replace temp table persons_matched_nameless as
+        select phone_e164, email from persons_matched_hits where not has_identity
+        union all
+        select phone_e164, email from {{ records }}
+        where not has_identity and rowid in (
+            select row_id from persons_matched_rows
+            except
+            select row_id from persons_matched_hits
+        );
         {#- the named records of every person a nameless record in scope shares a contact with -#}
-        insert into {{ subset }}
-        select {{ columns }} from {{ records }}
-        where rowid in (
-            select rowid from {{ records }}
-            where has_identity and person_key in (
-                select person_key from {{ clusters }}
-                where person_id in (
-                    {#- the nodes sharing a contact, then their persons, all semi-joins: an inner join of the records
-                    with the clusters was planned before the contact filter (at 100k leads 1.1M rows joined, half of
-                    this statement). One semi-join per contact column: an OR of the two made DuckDB mark-join every
-                    record. #}
-                    select person_id from {{ clusters }}
-                    where person_key in (
-                        {%- for contact in ['phone_e164', 'email'] %}
-                        {{ 'union' if not loop.first }}
-                        select person_key from {{ records }}
-                        where has_identity
-                            and {{ contact }} in (select {{ contact }} from {{ subset }} where not has_identity)
-                        {%- endfor %}
-                    )
+        create or replace temp table persons_matched_named as
+        select rowid as row_id from {{ records }}
+        where has_identity and person_key in (
+            select person_key from {{ clusters }}
+            where person_id in (
+                {#- the nodes sharing a contact, then their persons, all semi-joins: an inner join of the records
+                with the clusters was planned before the contact filter (at 100k leads 1.1M rows joined, half of
+                this statement). One semi-join per contact column: an OR of the two made DuckDB mark-join every
+                record. #}
+                select person_id from {{ clusters }}
+                where person_key in (
+                    {%- for contact in ['phone_e164', 'email'] %}
+                    {{ 'union' if not loop.first }}
+                    select person_key from {{ records }}
+                    where has_identity
+                        and {{ contact }} in (select {{ contact }} from persons_matched_nameless)
+                    {%- endfor %}
                 )
             )
-            except
-            select row_id from persons_matched_rows
-        );
+        )
+        except
+        select row_id from persons_matched_rows;
+        {#- one fetch of the columns the model reads, for the scope and those named records -#}
+        create or replace temp table {{ subset }} as
+        select {{ columns }}, rowid in (select row_id from persons_matched_rows) as in_scope from {{ records }}
+        where rowid in (select row_id from persons_matched_rows union all select row_id from persons_matched_named);
+        create or replace table {{ persons_matched_aux('scope') }} as select record_key from {{ subset }} where in_scope;
+        alter table {{ subset }} drop column in_scope;
         drop table persons_matched_keys;
         drop table persons_matched_persons;
+        drop table persons_matched_hits;
         drop table persons_matched_contacts;
         drop table persons_matched_rows;
+        drop table persons_matched_nameless;
+        drop table persons_matched_named;
         {#- the persons of the scope before (the delete loses them) and, in the post-hook, after: the lead
         models recompute those persons (macros/incremental_lead_models.sql); opening_changes the same for
         lead-opening records and appointments only (touches never enter int_lead_episodes, whose increment
