@@ -105,18 +105,6 @@ class TimelineFacts:
     no_show_at: datetime | None = None
 
 
-def _channel_of(touch: Touch) -> str | None:
-    """Outbound contact channel of a touch (a staff outcome is a call attempt), else None."""
-    kind = touch.kind
-    if kind == "outcome" or (kind == "call" and touch.direction == "outbound"):
-        return "call"
-    if kind == "sms" and touch.direction == "outbound":
-        return "sms"
-    if kind == "email" and touch.result in EMAIL_SENT_EVENTS:
-        return "email"
-    return None
-
-
 # A staff outcome logged this soon after a dialled call describes that call, not a new attempt.
 OUTCOME_SAME_CALL = timedelta(hours=1)
 
@@ -145,19 +133,26 @@ def summarise(
     """Walk the timeline once, in time order, up to `as_of`."""
     facts = TimelineFacts()
     stop_words, start_words, suppress = _word_sets(rules)
-    for touch in sorted(lead.touches, key=_AT):
-        if touch.at > as_of:
+    for at, kind, direction, result, keyword in sorted(lead.touches, key=_AT):
+        if at > as_of:
             break
-        kind, result = touch.kind, touch.result
-        if kind == "sms" and touch.direction == "inbound":
-            word = (touch.opt_keyword or "").lower()
-            if word in stop_words:
-                facts.sms_opted_out = True
-            elif word in start_words:
-                facts.sms_opted_out = False
-        if kind == "email" and result in suppress:
-            facts.email_suppressed = True
-        if kind == "outcome":
+        # One branch per kind (they exclude each other): what the rules read of it, then on to the next
+        # touch unless it is an outbound contact: a staff outcome, an outbound call or SMS, a sent email.
+        if kind == "web":
+            if result in BOOKED_WEB_EVENTS:
+                facts.booked_online = True
+            if result == "scheduling_view":
+                facts.scheduling_views_since_outbound += 1
+            continue
+        if kind == "email":
+            if result in suppress:
+                facts.email_suppressed = True
+            if result == "open":
+                facts.email_opens_since_call += 1
+            if result not in EMAIL_SENT_EVENTS:
+                continue
+            channel = "email"
+        elif kind == "outcome":  # a staff outcome is a call attempt
             if result == "opted_out":
                 facts.all_opted_out = True
             elif result == "wrong_number":
@@ -166,35 +161,38 @@ def summarise(
                 facts.declined = True
             elif result == "scheduled":
                 facts.booked_online = True
-        if kind == "web" and result in BOOKED_WEB_EVENTS:
-            facts.booked_online = True
-        if kind == "web" and result == "scheduling_view":
-            facts.scheduling_views_since_outbound += 1
-        if kind == "email" and result == "open":
-            facts.email_opens_since_call += 1
-        channel = _channel_of(touch)
-        if channel is not None:
-            unanswered_now = result in unanswered
-            same_call = (
-                kind == "outcome"
-                and facts.last_call_at is not None
-                and touch.at - facts.last_call_at <= OUTCOME_SAME_CALL
-            )
-            if same_call:
-                if not unanswered_now:  # the dialled call turned out answered
-                    facts.unanswered_call_streak = 0
-                continue
-            facts.outbound[channel].append(touch.at)
-            facts.last_outbound_at = touch.at
-            facts.scheduling_views_since_outbound = 0
-            if channel != "call":  # a message on another channel ends a run of unanswered calls
+            channel = "call"
+        elif direction == "outbound" and (kind == "call" or kind == "sms"):
+            channel = kind
+        else:
+            if direction == "inbound":
+                if kind == "sms":
+                    word = (keyword or "").lower()
+                    if word in stop_words:
+                        facts.sms_opted_out = True
+                    elif word in start_words:
+                        facts.sms_opted_out = False
+                if kind in ("call", "sms", "voicemail"):
+                    facts.last_inbound_at = at
+            continue
+        unanswered_now = result in unanswered
+        if (
+            kind == "outcome"
+            and facts.last_call_at is not None
+            and at - facts.last_call_at <= OUTCOME_SAME_CALL
+        ):
+            if not unanswered_now:  # the dialled call turned out answered
                 facts.unanswered_call_streak = 0
-            else:
-                facts.last_call_at = touch.at
-                facts.email_opens_since_call = 0
-                facts.unanswered_call_streak = facts.unanswered_call_streak + 1 if unanswered_now else 0
-        elif touch.direction == "inbound" and kind in ("call", "sms", "voicemail"):
-            facts.last_inbound_at = touch.at
+            continue
+        facts.outbound[channel].append(at)
+        facts.last_outbound_at = at
+        facts.scheduling_views_since_outbound = 0
+        if channel != "call":  # a message on another channel ends a run of unanswered calls
+            facts.unanswered_call_streak = 0
+        else:
+            facts.last_call_at = at
+            facts.email_opens_since_call = 0
+            facts.unanswered_call_streak = facts.unanswered_call_streak + 1 if unanswered_now else 0
     for appt in lead.appointments:
         is_no_show = appt.appointment_type == "eval" and appt.status == "noshow" and appt.start_at <= as_of
         if is_no_show and (facts.no_show_at is None or appt.start_at > facts.no_show_at):
