@@ -14,7 +14,7 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import get_type_hints
 
@@ -35,6 +35,7 @@ from orchestration.practice_config import load_practice_config
 from orchestration.resources import PtleadsSettings, WarehouseResource, progress
 
 UPSTREAM = [AssetKey(["marts", m]) for m in ("fct_leads", "fct_touches", "fct_appointments", "dim_persons")]
+SLOT_DAYS = 14  # open slots offered from as-of on (open_slots' days)
 DEPTH_PER_OFFER = 5  # ranked candidates kept per offer made, so compliance and earlier slots can skip some
 
 _SQL_TYPES = {str: "VARCHAR", float: "DOUBLE", int: "INTEGER", bool: "BOOLEAN", datetime: "TIMESTAMP"}
@@ -116,8 +117,19 @@ def compute_waitlist_offers(
     as_of = as_of.replace(tzinfo=None)
     config = load_practice_config(config_dir)
     practice = config.practice
-    booked = [(b.therapist_id, b.start_at, b.duration_min) for b in reads.load_booked_slots(con, as_of)]
-    freed = freed_slots(reads.load_cancelled_appointments(con, as_of), booked, practice, as_of, cfg)
+    cancelled = reads.load_cancelled_appointments(con, as_of)
+    # freed_slots weighs the cancellations starting inside the horizon, each against the bookings that
+    # start before it ends: later bookings (months ahead at a busy practice) cannot take one.
+    ends = [
+        a.start_at + timedelta(minutes=a.duration_min)
+        for a in cancelled
+        if as_of + cfg.min_notice < a.start_at <= as_of + cfg.horizon
+    ]
+    if not ends:
+        return []
+    booked_slots = reads.load_booked_slots(con, as_of, until=max(ends))
+    booked = [(b.therapist_id, b.start_at, b.duration_min) for b in booked_slots]
+    freed = freed_slots(cancelled, booked, practice, as_of, cfg)
     if not freed:
         return []
     specialties = specialty_by_group(config.diagnosis_groups)
@@ -140,7 +152,10 @@ def compute_actions(
     inputs = reads.read_engine_inputs(con, as_of)
     leads = inputs.leads
     clinics = reads.load_clinics(con)
-    slots = open_slots(practice, reads.load_booked_slots(con, as_of), as_of)
+    # the last offered local day ends within SLOT_DAYS days (and a DST hour) of as-of: a booking starting
+    # later overlaps no slot (two days of margin; tests/actions/test_booked_until.py)
+    booked = reads.load_booked_slots(con, as_of, until=as_of + timedelta(days=SLOT_DAYS + 2))
+    slots = open_slots(practice, booked, as_of, days=SLOT_DAYS)
     specialties = specialty_by_group(config.diagnosis_groups)
     offered = offer_slots(leads, slots, inputs.inbound, specialties)
     therapist_names = {lead_id: best[0].therapist_name for lead_id, best in offered.items() if best}

@@ -297,16 +297,22 @@ where a.status = ? and a.start_at >= ?
 
 
 def _appointment_slots(
-    con: duckdb.DuckDBPyConnection, status: str, as_of: datetime
+    con: duckdb.DuckDBPyConnection, status: str, as_of: datetime, until: datetime | None = None
 ) -> list[tuple[str, str, datetime, int]]:
     if not _has_table(con, "staging", "stg_fhir__practitioners"):
         return []
-    return con.execute(APPOINTMENT_SLOTS_SQL, [status, as_of.replace(tzinfo=None)]).fetchall()
+    params: list[object] = [status, as_of.replace(tzinfo=None)]
+    if until is None:
+        return con.execute(APPOINTMENT_SLOTS_SQL, params).fetchall()
+    return con.execute(APPOINTMENT_SLOTS_SQL + "and a.start_at < ?", [*params, until]).fetchall()
 
 
-def load_booked_slots(con: duckdb.DuckDBPyConnection, as_of: datetime) -> list[BookedSlot]:
-    """Future booked appointments on practice therapists' schedules (what open slots subtract)."""
-    return [BookedSlot(t, s, int(m)) for _, t, s, m in _appointment_slots(con, "booked", as_of)]
+def load_booked_slots(
+    con: duckdb.DuckDBPyConnection, as_of: datetime, until: datetime | None = None
+) -> list[BookedSlot]:
+    """Future booked appointments on practice therapists' schedules (what open slots subtract), starting
+    before `until` when given (bookings months ahead touch no slot offered in the next weeks)."""
+    return [BookedSlot(t, s, int(m)) for _, t, s, m in _appointment_slots(con, "booked", as_of, until)]
 
 
 def load_cancelled_appointments(
