@@ -116,7 +116,10 @@ def _ingest(job: AheadJob, conn: Connection) -> None:
                 finally:
                     con.close()
         finally:
-            parse_pool.shutdown_pool()
+            # Waiting: a multiprocessing child joins its live child processes as it ends, before the pool's
+            # manager thread has told the workers to stop, and they wait for tasks for ever (a day at 100k
+            # leads hung there, with the run waiting for this process: its workers had started).
+            parse_pool.shutdown_pool(wait=True)
     except BaseException as exc:  # reported by the ingest step, as if it had raised there
         text = str(exc).strip().splitlines()
         outcome.error = f"{type(exc).__name__}: {text[0] if text else ''}"

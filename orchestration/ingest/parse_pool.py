@@ -363,10 +363,10 @@ def _exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
-def _reset_pool() -> None:
+def _reset_pool(wait: bool = False) -> None:
     global _POOL
     if _POOL is not None:
-        _POOL.shutdown(wait=False, cancel_futures=True)
+        _POOL.shutdown(wait=wait, cancel_futures=True)
         _POOL = None
 
 
@@ -393,9 +393,10 @@ def _import_parsers() -> None:
         importlib.import_module(f"orchestration.ingest.{name}")
 
 
-def shutdown_pool() -> None:
-    """Stop the parse workers (they otherwise idle, ~100 MB each, until this process exits)."""
-    _reset_pool()
+def shutdown_pool(wait: bool = False) -> None:
+    """Stop the parse workers (they otherwise idle, ~100 MB each, until this process exits). wait: until
+    they have exited; a multiprocessing child must (see ingest_ahead._ingest)."""
+    _reset_pool(wait)
 
 
 atexit.register(_reset_pool)

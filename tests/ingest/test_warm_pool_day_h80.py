@@ -4,6 +4,7 @@ never import pandas; the ingest-log and file-stat rows the parent writes itself 
 
 from __future__ import annotations
 
+import multiprocessing
 import shutil
 import sys
 from datetime import datetime
@@ -130,3 +131,26 @@ def test_log_and_stat_rows_are_written_as_given(tmp_path) -> None:
         assert con.execute("SELECT * FROM ingest_cache.file_stats").fetchall() == [
             ("hl7v2", "a.hl7", 13, 5, "c" * 64)
         ]
+
+
+def start_pool_and_end(stop_workers: bool) -> None:
+    """Run in a spawned child, as ingest_ahead's: start the parse workers, use them, stop them, end."""
+    parse_pool.start_workers(2)
+    assert parse_pool._pool(2).submit(abs, -1).result() == 1
+    if stop_workers:
+        parse_pool.shutdown_pool(wait=True)
+
+
+def test_a_child_process_with_parse_workers_ends() -> None:
+    """The ingest started ahead of a run is a multiprocessing child with its own parse workers: it must end
+    once its work is done (it hung in its exit, joining workers that were never told to stop, and the run
+    with it)."""
+    context = multiprocessing.get_context("spawn")
+    child = context.Process(target=start_pool_and_end, args=(True,))
+    with parse_pool.importable_main():
+        child.start()
+    child.join(timeout=120)
+    ended = child.exitcode is not None
+    if not ended:
+        child.kill()
+    assert ended and child.exitcode == 0
