@@ -77,6 +77,7 @@ def main() -> None:
         "--save-before", type=Path, help="copy the warehouse folder here once it is as of the day before"
     )
     ap.add_argument("--restore", type=Path, help="start from a --save-before copy instead of rebuilding")
+    ap.add_argument("--label", default="", help="suffix of the results file name, e.g. before / after")
     args = ap.parse_args()
     work = args.work / str(args.size)
     has_warehouse = (args.restore or work / "wh") / "warehouse.duckdb"
@@ -123,7 +124,13 @@ def main() -> None:
     out["day_plans"] = _plans(work)
     out["load_average_end"] = _load()
     RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"scale-day-{args.size}-{date.today().isoformat()}-{out['commit']}.json"
+    label = f"-{args.label}" if args.label else ""
+    stem = f"scale-day-{args.size}-{date.today().isoformat()}-{out['commit']}{label}"
+    path = RESULTS / f"{stem}.json"
+    for n in range(2, 100):  # never overwrite an earlier run's result at the same commit (parallel runs do)
+        if not path.exists():
+            break
+        path = RESULTS / f"{stem}-{n}.json"
     path.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
     print(f"[{args.size}] day to call list {out['day_to_call_list_s']} s; written {path}", flush=True)
 
