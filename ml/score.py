@@ -20,10 +20,11 @@ from ml.as_of_rows import replace_as_of_rows
 from ml.compute_threads import single_threaded
 from ml.drift import drift_by_month, settled_probabilities, write_drift
 from ml.features import (
+    FEATURE_TABLE,
     LABEL,
+    NO_SHOW_LABEL,
     at_landmark,
     history_rates,
-    load_feature_frame,
     model_input,
     scoring_rows,
     settled,
@@ -122,10 +123,29 @@ def score_frame(leads: pl.DataFrame, model: object | None, config: ScoringConfig
     )
 
 
-def _run_as_of(frame: pl.DataFrame, settings: Settings) -> datetime:
+def newest_feature_as_of(con: duckdb.DuckDBPyConnection) -> datetime | None:
+    """The feature mart's newest as_of (the rows load_feature_frame reads), None when it is empty."""
+    return con.execute(f"select max(as_of) from {FEATURE_TABLE}").fetchall()[0][0]
+
+
+def feature_rows(con: duckdb.DuckDBPyConnection, as_of: datetime | None, where: str) -> pl.DataFrame:
+    """load_feature_frame's rows (newest as_of, oldest first, every mart column) that match `where`."""
+    query = f"select * from {FEATURE_TABLE} where as_of = ? and ({where}) order by received_at, lead_id"
+    return con.sql(query, params=[as_of]).pl()
+
+
+def _booked_filter(con: duckdb.DuckDBPyConnection) -> str:
+    """Rows no_show_risk.booked_rows keeps; none when the mart lacks booking columns (it keeps none then)."""
+    columns = {c[0] for c in con.execute(f"select * from {FEATURE_TABLE} limit 0").description}
+    if {"scheduled_at", NO_SHOW_LABEL} <= columns:
+        return f"scheduled_at is not null and {NO_SHOW_LABEL} is null"
+    return "false"
+
+
+def _run_as_of(newest: datetime | None, settings: Settings) -> datetime:
     """The feature mart's as_of (same run), else the settings' as_of; naive UTC like the warehouse."""
-    if frame.height and frame.get_column("as_of").max() is not None:
-        return frame.get_column("as_of").max()  # type: ignore[return-value]
+    if newest is not None:
+        return newest
     return settings.as_of.astimezone(UTC).replace(tzinfo=None)
 
 
@@ -137,10 +157,13 @@ def score_open_leads(con: duckdb.DuckDBPyConnection, settings: Settings) -> int:
     marts.no_show_risk (booked evaluations, when a no-show model exists).
     """
     config = load_scoring_config(settings.config_dir)
-    features = load_feature_frame(con)
     cfg = config.model
-    leads = scoring_rows(features, cfg.landmark_hours, cfg.history_prior_strength)
-    as_of = _run_as_of(features, settings)
+    # Each step reads only the rows it can keep (its own filter still applies): at 1M leads of history
+    # the whole mart is ~1M rows, the open leads a few tens of thousands.
+    newest = newest_feature_as_of(con)
+    open_leads = feature_rows(con, newest, "is_open")
+    leads = scoring_rows(open_leads, cfg.landmark_hours, cfg.history_prior_strength)
+    as_of = _run_as_of(newest, settings)
     champion = registry.load_champion(settings)
     model, version = champion if champion is not None else (None, RULES_VERSION)
     scored = score_frame(leads, model, config)
@@ -157,21 +180,24 @@ def score_open_leads(con: duckdb.DuckDBPyConnection, settings: Settings) -> int:
         }
     )
     write_scores(con, out, as_of)
-    write_no_show_risk(con, settings, features, cfg.history_prior_strength, as_of, model_scores_only)
-    _refresh_drift(con, features, model, version, config, as_of)
+    booked = feature_rows(con, newest, _booked_filter(con))
+    write_no_show_risk(con, settings, booked, cfg.history_prior_strength, as_of, model_scores_only)
+    window = int(cfg.label_window_days)
+    matured = feature_rows(con, newest, f"{LABEL} is not null and received_at <= as_of - to_days({window})")
+    _refresh_drift(con, matured, model, version, config, as_of)
     log.info("scored %d open leads as of %s with %s", out.height, as_of, version)
     return out.height
 
 
 def _refresh_drift(
     con: duckdb.DuckDBPyConnection,
-    features: pl.DataFrame,
+    matured: pl.DataFrame,
     model: object | None,
     version: str,
     config: ScoringConfig,
     as_of: datetime,
 ) -> None:
-    done = settled(features, config.model.label_window_days)
+    done = settled(matured, config.model.label_window_days)
     if done.height == 0:
         write_drift(con, pl.DataFrame(), as_of, version)
         return

@@ -36,14 +36,10 @@ identity_full_refresh asks for it, else none (the model's own checks decide). -#
     {{ return(none) }}
 {%- endmacro %}
 
-{#- True when every state table an increment needs exists (any missing one means a full build). -#}
+{#- True when every state table an increment needs exists (any missing one means a full build): one catalog
+query for all of them (macros/incremental_lead_states.sql), not one per table. -#}
 {% macro all_states_exist(relations) -%}
-    {%- for relation in relations -%}
-        {%- if not identity_state_exists(relation) -%}
-            {{ return(false) }}
-        {%- endif -%}
-    {%- endfor -%}
-    {{ return(true) }}
+    {{ return(lead_all_exist(relations)) }}
 {%- endmacro %}
 
 {#- The temp table dbt-duckdb's incremental materialization appends this model's new rows from

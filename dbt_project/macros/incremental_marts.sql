@@ -675,11 +675,15 @@ upstream rebuilt whole or built twice since, the as-of went back, the SQL or thi
     '{{ local_md5(model.raw_code ~ funnel_logic_version() ~ var("lost_after_days", "")) }}'
 {%- endmacro %}
 
-{#- 'create', 'full' or 'increment' (read-only: the same answer while rendering and in the hooks). -#}
+{#- 'create', 'full' or 'increment' (read-only: the same answer while rendering and in the hooks, so the
+pre-hook takes the answer the model's SQL computed, as lead_plan does). -#}
 {% macro funnel_plan() -%}
     {%- set guard = increment_guard() -%}
     {%- if guard -%}
         {{ return(guard) }}
+    {%- endif -%}
+    {%- if lead_plan_key() in graph -%}
+        {{ return(graph[lead_plan_key()]) }}
     {%- endif -%}
     {%- set needed = [lead_aux('state'), lead_aux('cross')] -%}
     {%- for up in funnel_upstreams() -%}
@@ -687,6 +691,7 @@ upstream rebuilt whole or built twice since, the as-of went back, the SQL or thi
         {%- do needed.append(lead_aux('changes', up.relation)) -%}
     {%- endfor -%}
     {%- if not all_states_exist(needed) -%}
+        {%- do graph.update({lead_plan_key(): 'full'}) -%}
         {{ return('full') }}
     {%- endif -%}
     {%- set check -%}
@@ -695,7 +700,9 @@ upstream rebuilt whole or built twice since, the as-of went back, the SQL or thi
             {{- upstreams_in_step(funnel_upstreams()) }}), false)
         from {{ lead_aux('state') }} as s
     {%- endset -%}
-    {{ return('increment' if run_query(check).columns[0].values()[0] else 'full') }}
+    {%- set plan = 'increment' if run_query(check).columns[0].values()[0] else 'full' -%}
+    {%- do graph.update({lead_plan_key(): plan}) -%}
+    {{ return(plan) }}
 {%- endmacro %}
 
 {#- Persons the named upstreams recomputed since this model's last build (all three when none is named). -#}
@@ -768,6 +775,10 @@ upstream rebuilt whole or built twice since, the as-of went back, the SQL or thi
         select 1
     {%- else -%}
         {%- set plan = run_query('select plan from ' ~ lead_aux('run')).columns[0].values()[0] -%}
+        {#- which upstream build counters exist, in one query -#}
+        {%- set builds = [] -%}
+        {%- for up in funnel_upstreams() -%}{%- do builds.append(lead_aux('build', up.relation)) -%}{%- endfor -%}
+        {%- set existing = lead_existing(builds) -%}
         {%- if plan == 'increment' %}
         insert into {{ lead_aux('cross') }}
         {{ funnel_cross_pairs('appointments.lead_id in (select lead_id from ' ~ lead_aux('scope') ~ ')') }}
@@ -782,7 +793,7 @@ upstream rebuilt whole or built twice since, the as-of went back, the SQL or thi
             {{ as_of() }} as as_of,
             {{ funnel_fingerprint() }} as fingerprint
             {%- for up in funnel_upstreams() %},
-            {% if identity_state_exists(lead_aux('build', up.relation)) -%}
+            {% if (lead_aux('build', up.relation) | string) in existing -%}
                 (select max(build) from {{ lead_aux('build', up.relation) }})
             {%- else %}cast(null as bigint){% endif %} as up_{{ loop.index }}
             {%- endfor %}

@@ -220,8 +220,10 @@ build describes; the temp table <model>_records is dropped (a day's working set)
         {%- set records = ref('int_source_records') -%}
         {%- set state = persons_matched_beside(records, 'state') -%}
         {%- set plan = run_query('select plan from ' ~ persons_matched_aux('run')).columns[0].values()[0] -%}
+        {#- which of the build counter and the records' state exist, in one query -#}
+        {%- set existing = lead_existing([persons_matched_aux('build'), state]) -%}
         {%- set build = 0 -%}
-        {%- if identity_state_exists(persons_matched_aux('build')) -%}
+        {%- if (persons_matched_aux('build') | string) in existing -%}
             {%- set build = run_query('select max(build) from ' ~ persons_matched_aux('build')).columns[0].values()[0]
                 or 0 -%}
         {%- endif -%}
@@ -251,7 +253,7 @@ build describes; the temp table <model>_records is dropped (a day's working set)
         select {{ build + 1 }} as build, '{{ plan }}' as plan;
         create or replace table {{ persons_matched_aux('state') }} as
         select
-            {% if identity_state_exists(state) %}(select max(version) from {{ state }}){% else %}null{% endif %}
+            {% if (state | string) in existing %}(select max(version) from {{ state }}){% else %}null{% endif %}
                 as source_version,
             {{ persons_matched_fingerprint() }} as fingerprint
     {%- endif -%}

@@ -142,7 +142,7 @@ it reads changes in between). -#}
     {%- endif -%}
     {%- set state = source_records_aux('state') -%}
     {%- set marks = source_records_aux('watermarks') -%}
-    {%- if not identity_state_exists(state) or not identity_state_exists(marks) -%}
+    {%- if not lead_all_exist([state, marks]) -%}
         {{ return('full') }}
     {%- endif -%}
     {%- set stamped = tables | selectattr('stamped') | list -%}
