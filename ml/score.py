@@ -128,10 +128,13 @@ def newest_feature_as_of(con: duckdb.DuckDBPyConnection) -> datetime | None:
     return con.execute(f"select max(as_of) from {FEATURE_TABLE}").fetchall()[0][0]
 
 
-def feature_rows(con: duckdb.DuckDBPyConnection, as_of: datetime | None, where: str) -> pl.DataFrame:
-    """load_feature_frame's rows (newest as_of, oldest first, every mart column) that match `where`."""
-    query = f"select * from {FEATURE_TABLE} where as_of = ? and ({where}) order by received_at, lead_id"
-    return con.sql(query, params=[as_of]).pl()
+def feature_rows(
+    con: duckdb.DuckDBPyConnection, as_of: datetime | None, where: str, *, oldest_first: bool = True
+) -> pl.DataFrame:
+    """load_feature_frame's rows (newest as_of, every mart column) that match `where`, oldest first unless
+    the caller sorts them itself (sorting ~1M settled rows twice is wasted at 1M leads)."""
+    order = " order by received_at, lead_id" if oldest_first else ""
+    return con.sql(f"select * from {FEATURE_TABLE} where as_of = ? and ({where}){order}", params=[as_of]).pl()
 
 
 def _booked_filter(con: duckdb.DuckDBPyConnection) -> str:
@@ -183,7 +186,10 @@ def score_open_leads(con: duckdb.DuckDBPyConnection, settings: Settings) -> int:
     booked = feature_rows(con, newest, _booked_filter(con))
     write_no_show_risk(con, settings, booked, cfg.history_prior_strength, as_of, model_scores_only)
     window = int(cfg.label_window_days)
-    matured = feature_rows(con, newest, f"{LABEL} is not null and received_at <= as_of - to_days({window})")
+    # settled() sorts by (received_at, lead_id), unique per as_of: the read's order does not matter
+    matured = feature_rows(
+        con, newest, f"{LABEL} is not null and received_at <= as_of - to_days({window})", oldest_first=False
+    )
     _refresh_drift(con, matured, model, version, config, as_of)
     log.info("scored %d open leads as of %s with %s", out.height, as_of, version)
     return out.height
