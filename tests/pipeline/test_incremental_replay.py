@@ -346,6 +346,11 @@ def test_daily_incremental_replay_equals_full_refresh(tmp_path: Path) -> None:
     for model in ("int_source_records", "int_persons_matched", *LEAD_INCREMENTS):
         assert f"intermediate.{model}_run" in plans, model
     assert {table: plan for table, plan in plans.items() if plan != "increment"} == {}
+    # The Python models' increments (dbt-duckdb's `<model>__dbt_tmp<time>` tables) were dropped at run end.
+    leftovers = con.execute(
+        "select count(*) from duckdb_tables() where not temporary and contains(table_name, '__dbt_tmp')"
+    ).fetchone()[0]
+    assert leftovers == 0
     # The web form merged into the person with the SMS; the late web event took the SMS's lead; the old
     # web event follows the link logged late to the other lead (and its person).
     merged = con.execute(
