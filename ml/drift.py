@@ -21,7 +21,10 @@ import numpy as np
 import pandas as pd
 import polars as pl
 import pyarrow as pa
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer, OrdinalEncoder
 
 from ml import tree_occlusion
 from ml.evaluate import expected_calibration_error
@@ -90,6 +93,72 @@ def settled_probabilities(con: duckdb.DuckDBPyConnection, model: object, frame: 
     return cached if cached is not None else positive_probability(model, x)
 
 
+def _transformed(transform: object, x: pd.DataFrame) -> np.ndarray:
+    """np.array(transform.transform(x), dtype=float), without running the encoders on every row.
+
+    At 1M settled leads the boosted pipeline's ColumnTransformer (impute + ordinal-encode six string
+    columns, pass the numbers through) costs seconds a day. Each categorical column holds a handful of
+    distinct values, so the transform itself encodes one probe row per distinct value and the rows take
+    their value's code: the same floats. Any other transform layout runs the transform as before."""
+    layout = _ordinal_layout(transform, x)
+    if layout is None:
+        return np.array(transform.transform(x), dtype=float)  # type: ignore[attr-defined]
+    cats, rest, cat_slice, num_slice, width = layout
+    out = np.empty((len(x), width), dtype=float)
+    codes = []
+    for name in cats:
+        row_codes, uniques = pd.factorize(x[name])  # missing values (None from model_input) -> -1
+        values = list(uniques)
+        if (row_codes < 0).any():
+            missing = x[name].to_numpy()[row_codes < 0]
+            if any(value is not None for value in missing):
+                return np.array(transform.transform(x), dtype=float)  # type: ignore[attr-defined]
+            row_codes = np.where(row_codes < 0, len(values), row_codes)
+            values.append(None)
+        codes.append((row_codes, values))
+    n_probe = max(len(values) for _, values in codes)
+    probe = x.iloc[[0] * n_probe].reset_index(drop=True)
+    for name, (_, values) in zip(cats, codes, strict=True):
+        probe[name] = pd.Series(values + [values[0]] * (n_probe - len(values)), dtype=object)
+    encoded = np.array(transform.transform(probe), dtype=float)[:, cat_slice]  # type: ignore[attr-defined]
+    for k, (row_codes, values) in enumerate(codes):
+        out[:, cat_slice.start + k] = encoded[: len(values), k][row_codes]
+    out[:, num_slice] = np.array(x[rest].to_numpy(), dtype=float)
+    return out
+
+
+def _ordinal_layout(
+    transform: object, x: pd.DataFrame
+) -> tuple[list[str], list[str], slice, slice, int] | None:
+    """(categorical columns, numeric columns, their output slices, output width) when `transform` is
+    build_boosted's: object columns through a per-row imputer + encoder, numbers passed through as is."""
+    if not isinstance(transform, ColumnTransformer) or len(x) == 0:
+        return None
+    blocks = [(name, step, cols) for name, step, cols in transform.transformers_ if name != "remainder"]
+    remainder = [step for name, step, _ in transform.transformers_ if name == "remainder"]
+    if remainder and remainder[0] != "drop":
+        return None
+    if [name for name, _, _ in blocks] != ["categorical", "numeric"]:
+        return None
+    (_, cat_step, cats), (_, num_step, rest) = blocks
+    if not (isinstance(cat_step, Pipeline) and len(cat_step.steps) == 2):
+        return None
+    imputer, encoder = cat_step.steps[0][1], cat_step.steps[1][1]
+    if not (isinstance(imputer, SimpleImputer) and isinstance(encoder, OrdinalEncoder)):
+        return None
+    if not (isinstance(num_step, FunctionTransformer) and num_step.func is None and not num_step.validate):
+        return None
+    if not set(cats) | set(rest) <= set(x.columns) or any(x[name].dtype != object for name in cats):
+        return None
+    if any(x[name].dtype == object for name in rest):
+        return None
+    indices = transform.output_indices_
+    cat_slice, num_slice = indices["categorical"], indices["numeric"]
+    if cat_slice.stop - cat_slice.start != len(cats) or num_slice.stop - num_slice.start != len(rest):
+        return None
+    return list(cats), list(rest), cat_slice, num_slice, max(cat_slice.stop, num_slice.stop)
+
+
 def _model_key(final: object, missing_bin: int) -> str:
     """What a binned row's margin depends on: the baseline and every tree (nodes, category bitsets)."""
     digest = hashlib.sha256()
@@ -110,7 +179,7 @@ def _cached_probabilities(
         return None
     if tree_occlusion.calibrated_probability(model, np.zeros(1)) is None or len(x) == 0:
         return None
-    xt = np.array(transform.transform(x), dtype=float)
+    xt = _transformed(transform, x)
     mapper = final._bin_mapper  # the binning margin_and_contributions and predict() use
     binned = np.ascontiguousarray(mapper.transform(final._preprocess_X(xt, reset=False)), dtype=np.uint8)
     n, width = binned.shape
