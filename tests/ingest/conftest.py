@@ -91,3 +91,24 @@ def reads(monkeypatch) -> list[str]:
 
     monkeypatch.setattr(parse_pool, "scan_file", counting)
     return seen
+
+
+def raw_rows(warehouse: Path) -> dict[str, list]:
+    """Every raw table's rows and the ingest log, without the load times: what two ingests of the same inbox
+    must agree on."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        tables = [
+            t
+            for (t,) in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'raw' ORDER BY 1"
+            ).fetchall()
+        ]
+        out = {
+            t: con.execute(f"SELECT * EXCLUDE (ingested_at) FROM raw.{t} ORDER BY ALL").fetchall()
+            for t in tables
+            if t != "ingest_log"
+        }
+        out["ingest_log"] = con.execute(
+            "SELECT * EXCLUDE (ingested_at, duration_s) FROM raw.ingest_log ORDER BY ALL"
+        ).fetchall()
+    return out

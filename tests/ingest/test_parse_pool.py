@@ -21,6 +21,7 @@ from orchestration.ingest.framework import ParseContext, ingest_source, ingest_s
 from orchestration.ingest.ingest_commits import Batch
 from orchestration.ingest.profiles import load_profiles
 from orchestration.ingest.sources import SOURCES
+from tests.ingest.conftest import raw_rows
 
 pytestmark = pytest.mark.slow
 STRUCTURED = [s for s in SOURCES if s.parallel]
@@ -54,24 +55,7 @@ def _add_edge_cases(inbox: Path) -> None:
 
 
 def _snapshot(warehouse: Path, quarantine: Path) -> dict[str, list]:
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        tables = [
-            r[0]
-            for r in con.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'raw' ORDER BY 1"
-            ).fetchall()
-        ]
-        out = {
-            t: con.execute(f"SELECT * EXCLUDE (ingested_at) FROM raw.{t} ORDER BY ALL").fetchall()
-            for t in tables
-            if t != "ingest_log"
-        }
-        out["ingest_log"] = con.execute(
-            "SELECT * EXCLUDE (ingested_at, duration_s) FROM raw.ingest_log ORDER BY ALL"
-        ).fetchall()
-    finally:
-        con.close()
+    out = raw_rows(warehouse)
     out["quarantine"] = sorted(
         (p.relative_to(quarantine).as_posix(), p.read_bytes()) for p in quarantine.rglob("*") if p.is_file()
     )

@@ -19,6 +19,7 @@ from orchestration.ingest.framework import ParseContext, ensure_raw_schema, inge
 from orchestration.ingest.ingest_commits import insert_log_rows
 from orchestration.ingest.profiles import load_profiles
 from orchestration.ingest.sources import SOURCES
+from tests.ingest.conftest import raw_rows
 
 pytestmark = pytest.mark.slow
 STRUCTURED = [s for s in SOURCES if s.parallel and s.name != "fax"]  # no OCR here
@@ -35,21 +36,8 @@ def parse_and_report_pandas(path: str, config_dir: str) -> tuple[int, bool]:
 
 
 def _snapshot(warehouse: Path) -> dict[str, list]:
+    out = raw_rows(warehouse)
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        tables = [
-            t
-            for (t,) in con.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'raw' ORDER BY 1"
-            ).fetchall()
-        ]
-        out = {
-            t: con.execute(f"SELECT * EXCLUDE (ingested_at) FROM raw.{t} ORDER BY ALL").fetchall()
-            for t in tables
-            if t != "ingest_log"
-        }
-        out["ingest_log"] = con.execute(
-            "SELECT * EXCLUDE (ingested_at, duration_s) FROM raw.ingest_log ORDER BY ALL"
-        ).fetchall()
         out["file_stats"] = con.execute("SELECT * FROM ingest_cache.file_stats ORDER BY ALL").fetchall()
     return out
 
