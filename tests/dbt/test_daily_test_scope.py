@@ -80,10 +80,9 @@ def _compiled(target: Path, yml: str, test: str) -> str:
     return found[0].read_text()
 
 
-@pytest.mark.slow
-def test_daily_run_tests_read_the_increment_and_fail_on_a_new_duplicate(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def first_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, select: str) -> tuple[Settings, Path]:
+    """Day 1 of a small web-form practice, built with `select` as a pipeline's first build: its settings and
+    dbt target (one target for every day: later builds parse partially)."""
     # Only the tests of the selected models (not those of marts that merely reference a selected source).
     monkeypatch.setenv("DBT_INDIRECT_SELECTION", "cautious")
     settings = Settings().with_overrides(
@@ -94,13 +93,21 @@ def test_daily_run_tests_read_the_increment_and_fail_on_a_new_duplicate(
     )
     settings.warehouse.parent.mkdir(parents=True)
     _land_and_ingest(settings, "forms_1.jsonl", [_form(j, DAY1 - timedelta(days=3 + j)) for j in range(4)])
-    select = "+int_persons_matched"
-    target = tmp_path / "dbt"  # one target: the second build parses partially
+    target = tmp_path / "dbt"
     parsed = DBT_PROJECT_DIR / "target" / "partial_parse.msgpack"
     if parsed.is_file():  # as the pipeline does: start from the project's last parse (a full one is ~10 s)
         target.mkdir()
         shutil.copy(parsed, target / parsed.name)
     run_dbt(settings, "build", target, select=select)
+    return settings, target
+
+
+@pytest.mark.slow
+def test_daily_run_tests_read_the_increment_and_fail_on_a_new_duplicate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    select = "+int_persons_matched"
+    settings, target = first_build(tmp_path, monkeypatch, select)
 
     # A first build tests every row: no increment, staging key tests on.
     day1 = target

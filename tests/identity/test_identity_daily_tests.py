@@ -6,17 +6,14 @@ build: every row tested), then one more request as of day 2 (a daily increment).
 
 from __future__ import annotations
 
-import shutil
 from datetime import timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from orchestration.settings import REPO_ROOT, Settings
 from orchestration.transform.dbt_invoke import run_dbt
-from orchestration.transform.dbt_project_files import DBT_PROJECT_DIR
-from tests.dbt.test_daily_test_scope import DAY1, DAY2, _compiled, _form, _land_and_ingest
+from tests.dbt.test_daily_test_scope import DAY2, _compiled, _form, _land_and_ingest, first_build
 
 MODELS = ("int_identity_nodes", "int_persons_clustered")
 
@@ -25,22 +22,8 @@ MODELS = ("int_identity_nodes", "int_persons_clustered")
 def test_identity_daily_unique_tests_read_the_day_and_fail_on_a_duplicate(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("DBT_INDIRECT_SELECTION", "cautious")
-    settings = Settings().with_overrides(
-        inbox=tmp_path / "inbox",
-        warehouse=tmp_path / "w" / "warehouse.duckdb",
-        config_dir=REPO_ROOT / "config",
-        as_of=DAY1,
-    )
-    settings.warehouse.parent.mkdir(parents=True)
-    _land_and_ingest(settings, "forms_1.jsonl", [_form(j, DAY1 - timedelta(days=3 + j)) for j in range(4)])
     select = "+int_persons_clustered"
-    target = tmp_path / "dbt"
-    parsed = DBT_PROJECT_DIR / "target" / "partial_parse.msgpack"
-    if parsed.is_file():
-        target.mkdir()
-        shutil.copy(parsed, target / parsed.name)
-    run_dbt(settings, "build", target, select=select)
+    settings, target = first_build(tmp_path, monkeypatch, select)
     for model in MODELS:  # a first build tests every key
         assert f"{model}_scope" not in _compiled(
             target, "_leads__models.yml", f"unique_in_increment_{model}_person_key"
