@@ -14,6 +14,8 @@ from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from orchestration.ingest.records import RawTable
 from orchestration.x12 import write_270
@@ -38,23 +40,47 @@ INQUIRIES_SENT = RawTable("eligibility_inquiries_sent", InquirySent)
 # Member identity per lead from the staging models that carry a member id, via the lineage mart.
 # Only the contract columns of marts.fct_leads / marts.lead_source_records are used.
 #
-# In two steps: the leads to ask about and their source records first (PENDING_RECORDS_SQL), then the
-# member columns of those records alone (MEMBERS_SQL). The staging models are views that normalise names
-# and pick each record's latest version over all history; a record id given as a constant list reaches
-# their scans (the window is partitioned by it), where a join did not and every FHIR patient's name was
-# normalised for a few hundred inquiries (most of the 270 step at 1M leads).
-PENDING_RECORDS_SQL = """
-select l.lead_id, l.payer, p.payer_name, p.x12_payer_id, r.source, r.source_record_id
+# In steps, each reading what the previous one kept: the open leads with a payer not asked recently
+# (CANDIDATES_SQL: fct_leads and the small sent log), those with a 271 answer (ANSWERED_SQL), their source
+# records (PENDING_RECORDS_SQL), then the member columns of those records alone (MEMBERS_SQL). The staging
+# models are views that normalise names and pick each record's latest version over all history; a record
+# id given as a constant list reaches their scans (the window is partitioned by it), where a join did not
+# and every FHIR patient's name was normalised for a few hundred inquiries (most of the 270 step at 1M).
+CANDIDATES = "_ptleads_270_candidates"
+CANDIDATES_SQL = """
+select l.lead_id, l.payer, p.payer_name, p.x12_payer_id
 from marts.fct_leads as l
-inner join marts.lead_source_records as r on l.lead_id = r.lead_id
 inner join staging.stg_ref__payers as p on l.payer = p.payer_id
 where l.status in ('new', 'contacted', 'verified') and l.verified_at is null and l.payer <> 'UNKNOWN'
     and p.x12_payer_id is not null
-    and not exists (select 1 from staging.stg_eligibility__responses as e where e.lead_id = l.lead_id)
     and not exists (
         select 1 from raw.eligibility_inquiries_sent as s
         where s.lead_id = l.lead_id and s.sent_at > $as_of::timestamp - to_days($reask_days)
     )
+"""
+
+# A candidate is answered when the latest version of some 271 record names it (the staging view). The
+# view picks that version with a window partitioned by source_record_id over every answer in history; a
+# constant list of record ids passes below the window, a filter on lead_id cannot. ANSWER_RECORDS_SQL
+# lists the records with a version traced to a candidate (a superset of the records whose latest version
+# is), and the view's own null-id partition is kept whole.
+ANSWER_RECORDS_SQL = f"""
+select distinct source_record_id from raw.eligibility_responses
+where trace_id in (select lead_id from {CANDIDATES}) and source_record_id is not null
+"""
+
+ANSWERED_SQL = f"""
+select distinct lead_id from staging.stg_eligibility__responses
+where (source_record_id in $records or source_record_id is null)
+    and lead_id in (select lead_id from {CANDIDATES})
+"""
+
+# lead_source_records holds every record of every lead (~1.8M rows at 100k leads, unordered by lead): still
+# scanned, but joined to the few leads left to ask (their ids prune it in the scan) instead of every open one.
+PENDING_RECORDS_SQL = f"""
+select c.lead_id, c.payer, c.payer_name, c.x12_payer_id, r.source, r.source_record_id
+from {CANDIDATES} as c
+inner join marts.lead_source_records as r on c.lead_id = r.lead_id
 """
 
 FHIR_REQUESTS_SQL = """
@@ -92,10 +118,50 @@ order by l.lead_id
 """
 
 
+def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    rows = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, table],
+    ).fetchall()  # fetchall: DuckDB 2 keeps a half-read result open after fetchone()
+    return bool(rows[0][0])
+
+
+def _answered(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The candidates (CANDIDATES registered) with a 271 answer in stg_eligibility__responses."""
+    if not _has_table(con, "raw", "eligibility_responses"):  # a hand-built warehouse: the view decides
+        sql = ANSWERED_SQL.replace("(source_record_id in $records or source_record_id is null)\n    and ", "")
+        return {r[0] for r in con.execute(sql).fetchall()}
+    records = [r[0] for r in con.execute(ANSWER_RECORDS_SQL).fetchall()]
+    return {r[0] for r in con.execute(ANSWERED_SQL, {"records": records}).fetchall()}
+
+
+def _pending_records(con: duckdb.DuckDBPyConnection, as_of: datetime, reask_after_days: int) -> pa.Table:
+    """(lead id, config payer, payer name, X12 payer id, source, source record id) per source record of
+    each lead to ask: open, with a payer that has an X12 id, no 271 answer and no inquiry in the window."""
+    params = {"as_of": as_of, "reask_days": reask_after_days}
+    candidates = con.sql(CANDIDATES_SQL, params=params).to_arrow_table()
+    if candidates.num_rows == 0:
+        return candidates
+    con.register(CANDIDATES, candidates)
+    try:
+        answered = _answered(con)
+    finally:
+        con.unregister(CANDIDATES)
+    if answered:
+        lead_ids = candidates.column("lead_id")
+        candidates = candidates.filter(
+            pc.invert(pc.is_in(lead_ids, pa.array(sorted(answered), lead_ids.type)))
+        )
+    con.register(CANDIDATES, candidates)
+    try:
+        return con.sql(PENDING_RECORDS_SQL).to_arrow_table()
+    finally:
+        con.unregister(CANDIDATES)
+
+
 def _pending_rows(con: duckdb.DuckDBPyConnection, as_of: datetime, reask_after_days: int) -> list[tuple]:
     """(lead id, config payer, payer name, X12 payer id, first, last, member id, dob) per lead to ask."""
-    params = {"as_of": as_of, "reask_days": reask_after_days}
-    records = con.sql(PENDING_RECORDS_SQL, params=params).to_arrow_table()
+    records = _pending_records(con, as_of, reask_after_days)
     if records.num_rows == 0:
         return []
     ids = sorted(set(records.column("source_record_id").drop_null().to_pylist()))
