@@ -16,6 +16,7 @@ from operator import attrgetter
 import duckdb
 import pyarrow as pa
 
+from orchestration.actions.arrow_columns import column_values
 from orchestration.actions.call_list import SlaCount, SlaLead
 from orchestration.actions.engine import ClinicInfo
 from orchestration.actions.sequences import SLA_FALLBACK_TIER
@@ -173,7 +174,7 @@ def read_engine_inputs(con: duckdb.DuckDBPyConnection, as_of: datetime) -> Engin
     rows = con.execute(LEADS_SQL).fetchall()
     con.register(OPEN_IDS, pa.table({"lead_id": pa.array([r[0] for r in rows], pa.string())}))
     try:
-        timeline = con.execute(TOUCHES_SQL, [as_of]).fetchall()
+        timeline = con.sql(TOUCHES_SQL, params=[as_of]).to_arrow_table()
         appointment_rows = con.execute(APPOINTMENTS_SQL).fetchall()
         sent = (
             dict(con.execute(INQUIRIES_SQL).fetchall())
@@ -186,7 +187,10 @@ def read_engine_inputs(con: duckdb.DuckDBPyConnection, as_of: datetime) -> Engin
     status_open = {row[0] for row in rows if row[-1]}
     touches: dict[str, list[Touch]] = defaultdict(list)
     inbound: dict[str, list[datetime]] = defaultdict(list)
-    for lead_id, at, kind, direction, result, keyword, started_by_lead in timeline:
+    # column by column: one str per distinct kind, direction, result and keyword (see arrow_columns)
+    for lead_id, at, kind, direction, result, keyword, started_by_lead in zip(
+        *(column_values(column) for column in timeline.columns), strict=True
+    ):
         touches[lead_id].append(Touch(at, kind, direction, result, keyword))
         if started_by_lead and lead_id in status_open:
             inbound[lead_id].append(at)
