@@ -7,11 +7,11 @@
 -- belongs to the latest lead received by the end of that day, not by its midnight.
 -- On DuckDB a daily increment: only the touches in scope (records assigned again, touches of affected
 -- persons or naming their leads, and those sharing a link token) are computed again
--- (macros/incremental_lead_models.sql).
+-- (macros/incremental_lead_models.sql; its pre-hook macros/incremental_touches.sql).
 {{ config(
     materialized=identity_increment_materialization(),
     incremental_strategy='append',
-    pre_hook="{{ lead_prepare() }}",
+    pre_hook="{{ touches_prepare() }}",
     post_hook="{{ lead_commit() }}",
 ) }}
 {%- set increment = lead_plan() == 'increment' %}

@@ -1,0 +1,83 @@
+{#- int_touches_attributed's pre-hook (the other lead models keep lead_prepare, macros/incremental_lead_hooks.sql):
+the same plan, scope and delete as lead_scope_touches, with int_persons_matched read once. The records that
+model assigned again (its <_scope>) all hold a person of its <_changes> now (its post-hook adds the persons
+of the rows it wrote), so the reassigned records and the records of persons of the leads' diff both come
+from one pass over its person_id column (the persons of both, a few thousand) instead of a pass over
+record_key and another over person_id (each a pass over every source record: ~20M at 1M leads). -#}
+{% macro touches_prepare() -%}
+    {%- if target.type != 'duckdb' or not execute or lead_plan() != 'increment' -%}
+        {{ lead_prepare() }}
+    {%- else -%}
+        {%- do run_query('create or replace table ' ~ lead_aux('run') ~ " as select 'increment' as plan") -%}
+        {{ touches_scope() }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Record keys of the touches whose row can differ (the rules of lead_scope_touches), then their rows found
+once, their persons kept (<M>_changes) and deleted. -#}
+{% macro touches_scope() -%}
+    {%- set pm = lead_relation('int_persons_matched') -%}
+    {%- set records = lead_relation('int_source_records') -%}
+    {%- set matched = lead_upstream_changed('int_persons_matched') -%}
+    create or replace table {{ lead_aux('scope') }} as
+    with diff as (
+        select lead_id, person_id from {{ lead_aux('diff', lead_relation('int_leads_resolved')) }}
+        where {{ lead_upstream_changed('int_leads_resolved') }}
+    ),
+    {#- persons whose records can enter: the reassigned records' (when int_persons_matched built since) and
+    the diff's #}
+    pm_persons as (
+        select person_id from {{ lead_aux('changes', pm) }} where {{ matched }}
+        union
+        select person_id from diff
+    ),
+    pm_rows as {{ materialized() }} (
+        select record_key, person_id, record_kind from {{ pm }}
+        where person_id in (select person_id from pm_persons)
+    ),
+    {#- touch kinds only: the scope holds every record of a re-matched person, and the others never have a
+    row here (they would all count as new) #}
+    assigned as (
+        select record_key, person_id from pm_rows
+        where
+            record_key in (select record_key from {{ lead_aux('scope', pm) }}) and {{ matched }}
+            and record_kind in ({{ lead_touch_kinds() }})
+    ),
+    tokens as (
+        select token from {{ lead_source('web', 'tracking_tokens') }} where lead_id in (select lead_id from diff)
+        union
+        select token from ({{ lead_side_new('tokens') }})
+    ),
+    keys as (
+        {#- a touch's row holds the named lead's person when it names one: such rows come along (a superset) #}
+        select assigned.record_key from assigned
+        left join {{ this }} as old on assigned.record_key = old.record_key
+        where old.record_key is null or old.person_id is distinct from assigned.person_id
+        union
+        select record_key from pm_rows where person_id in (select person_id from diff)
+        union
+        select record_key from {{ this }} where person_id in (select person_id from diff)
+        union
+        {#- changed content, naming a lead of the diff, a token of one: three semi-joins on one narrow column
+        each (an OR of the three made mark joins over every record) #}
+        select record_key from {{ records }}
+        where source_record_id in (select id from {{ lead_aux('dirty', records) }}) and {{ matched }}
+        union
+        select record_key from {{ records }} where lead_ref in (select lead_id from diff)
+        union
+        select record_key from {{ records }} where record_kind = 'web' and token in (select token from tokens)
+    ),
+    linked as (
+        select distinct token from {{ records }}
+        where token is not null and record_key in (select record_key from keys)
+    )
+    select record_key from keys
+    union
+    select record_key from {{ records }} where token in (select token from linked);
+    {#- the rows in scope found once (their rowids hold within this transaction): persons, then the delete #}
+    create or replace temp table lead_touches_deleted as
+    select rowid as row_id, person_id from {{ this }}
+    where record_key in (select record_key from {{ lead_aux('scope') }});
+    create or replace table {{ lead_aux('changes') }} as select distinct person_id from lead_touches_deleted;
+    delete from {{ this }} where rowid in (select row_id from lead_touches_deleted)
+{%- endmacro %}
