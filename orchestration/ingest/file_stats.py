@@ -106,3 +106,32 @@ def record_files(
         "unnest(?::BIGINT[]), unnest(?::BIGINT[]), unnest(?::VARCHAR[])",
         [source, names, sizes, mtimes, shas],
     )
+
+
+def landed_bytes(
+    con: duckdb.DuckDBPyConnection, inbox: Path, sources: list[str], limit: int | None = None
+) -> int | None:
+    """Bytes of the inbox files the next ingest will read (those the quick check does not skip: new,
+    changed or not yet logged), folder by folder in `sources` order, stopping once past `limit`; None
+    before the first ingest (no file stats yet: everything is new). The same listing and stats as the
+    ingest's (1M leads: ~0.2-0.3 CPU-s for 67k files when counted to the end), which then finds them in
+    the kernel's caches."""
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = 'ingest_cache' AND table_name = 'file_stats'"
+    ).fetchone()[0]
+    if not exists:
+        return None
+    known = known_stats(con, sources)
+    total = 0
+    for source in sources:
+        folder = inbox / source
+        if not folder.is_dir():
+            continue
+        with os.scandir(folder) as entries:
+            names = [entry.name for entry in entries if entry.is_file() and not entry.name.startswith(".")]
+        _rest, _skipped, stats = unchanged_files(con, source, folder, names, known[source])
+        total += sum(size for size, _mtime in stats.values())
+        if limit is not None and total >= limit:
+            break
+    return total

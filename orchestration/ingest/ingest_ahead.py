@@ -26,6 +26,10 @@ import time
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import duckdb
 
 AHEAD_ENV = "PTLEADS_INGEST_AHEAD"
 
@@ -34,6 +38,12 @@ AHEAD_ENV = "PTLEADS_INGEST_AHEAD"
 # alone is 9.8 MB, and its first pooled source paid the workers' start, ~1 s). A small inbox (tests, a first
 # run of a small practice) never pays for workers it would not use.
 LONG_HISTORY_FILES = 2_000
+# Landed bytes under which the ingest started ahead parses in this process, without parse workers. It runs
+# while the run's own start-up (~3.5-4 CPU-s of Dagster, dbt and the definitions) holds one of the 2 cores:
+# workers would share the other core with this process and pay ~0.6 CPU-s each of interpreter and parser
+# imports first. A day of 100k leads (2.7 MB) parses in ~0.4 CPU-s here; its workers cost ~1.3 CPU-s. A
+# day of 1M leads (~27 MB, FHIR 9.8 MB) and a first ingest keep the workers.
+IN_PROCESS_BYTES = 8_000_000
 
 
 def long_history(inbox: Path) -> bool:
@@ -93,8 +103,6 @@ def _ingest(job: AheadJob, conn: Connection) -> None:
         from orchestration.warehouse_lock import warehouse_lock
 
         parse_pool.without_pandas()  # this process only ingests: pandas would be 0.22 CPU-s for nothing
-        if long_history(job.inbox):
-            parse_pool.start_workers()  # they start while this process reads the profiles and the inbox
         ctx = ParseContext(
             config_dir=job.config_dir,
             profiles=load_profiles_for_ingest(job.config_dir),
@@ -104,6 +112,7 @@ def _ingest(job: AheadJob, conn: Connection) -> None:
             with warehouse_lock(job.warehouse):
                 con = duckdb.connect(str(job.warehouse), config={"memory_limit": job.duckdb_memory_limit})
                 try:
+                    workers = _workers(con, job.inbox, [s.name for s in SOURCES])
                     outcome.reports = ingest_sources(
                         con,
                         SOURCES,
@@ -111,6 +120,7 @@ def _ingest(job: AheadJob, conn: Connection) -> None:
                         job.quarantine,
                         ctx,
                         outcome.messages.append,
+                        workers=workers,
                         finished=lambda report: outcome.messages.append(report.summary()),
                     )
                 finally:
@@ -125,6 +135,21 @@ def _ingest(job: AheadJob, conn: Connection) -> None:
         outcome.error = f"{type(exc).__name__}: {text[0] if text else ''}"
     conn.send(outcome)
     conn.close()
+
+
+def _workers(con: duckdb.DuckDBPyConnection, inbox: Path, sources: list[str]) -> int | None:
+    """0 (parse in this process) for a landing under IN_PROCESS_BYTES; else None (the usual workers,
+    started now for a long history: they start while this process opens the first sources)."""
+    from orchestration.ingest import parse_pool
+    from orchestration.ingest.file_stats import landed_bytes
+
+    # Counted until past the bound: a 1M-lead day's FHIR folder (the first source) alone is past it.
+    landed = landed_bytes(con, inbox, sources, limit=IN_PROCESS_BYTES)
+    if landed is not None and landed < IN_PROCESS_BYTES:
+        return 0
+    if long_history(inbox):
+        parse_pool.start_workers()
+    return None
 
 
 def _exit_with_parent(parent: int) -> None:
