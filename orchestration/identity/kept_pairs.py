@@ -1,12 +1,38 @@
 """The last build's scored pairs updated in place for int_record_matches' daily increment: the pairs of
 nodes that are new, changed or gone are deleted (they are scored again), the kept pairs get their nodes'
-current representative record."""
+current representative record (the daily path appends them again rather than updating them)."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import duckdb
 
 from orchestration.identity.node_profiles import MAX_LISTED_KEYS, sql_string
+
+
+@contextmanager
+def _atomic(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """The statements inside in one transaction, so the rowids they read and delete by stay valid (a
+    checkpoint between two autocommitted statements may renumber them). dbt runs a model's statements in
+    its own transaction: then nothing to open (a BEGIN inside one would abort it)."""
+    if _in_transaction(con):
+        yield
+        return
+    con.execute("begin transaction")
+    try:
+        yield
+    except BaseException:
+        con.execute("rollback")
+        raise
+    con.execute("commit")
+
+
+def _in_transaction(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether `con` is inside an open transaction: autocommitted statements each get a new id."""
+    first = con.execute("select txid_current()").fetchone()[0]
+    return con.execute("select txid_current()").fetchone()[0] == first
 
 
 def update_kept_pairs(con: duckdb.DuckDBPyConnection, pairs: str, written_with: str | None = None) -> None:
@@ -16,11 +42,12 @@ def update_kept_pairs(con: duckdb.DuckDBPyConnection, pairs: str, written_with: 
 
     `written_with`: the node profiles (person_key, record_key) the pairs were last written with, when every
     node of `pairs` is one of them (int_identity_nodes of the pairs' own version). Then only the pairs of
-    its nodes that are not clean now are deleted and only the nodes whose representative record moved are
-    updated: a few thousand keys probed, where the general path joins every pair (15.8M at 1M leads) with
-    every node twice and anti-joins it twice."""
+    its nodes that are not clean now are deleted and only the pairs of nodes whose representative record
+    moved are rewritten (appended anew, the old rows deleted): a few thousand keys probed, where the general
+    path joins every pair (15.8M at 1M leads) with every node twice and anti-joins it twice."""
     if written_with is not None:
-        _update_kept_pairs_of_known_nodes(con, pairs, written_with)
+        with _atomic(con):
+            _update_kept_pairs_of_known_nodes(con, pairs, written_with)
         return
     con.execute(
         f"""
@@ -42,37 +69,59 @@ def update_kept_pairs(con: duckdb.DuckDBPyConnection, pairs: str, written_with: 
 def _update_kept_pairs_of_known_nodes(con: duckdb.DuckDBPyConnection, pairs: str, written_with: str) -> None:
     # A pair's nodes are all in `written_with`: "not clean" is changed or gone (id_dirty_nodes, id_gone_nodes;
     # new nodes have no pairs yet), and a kept pair's record keys are its nodes' there, so only nodes whose
-    # row may differ from it (id_touched_nodes) can have moved. The few keys are written into the SQL as
-    # constant lists: DuckDB filters the scan of every pair with them instead of probing a join.
+    # row may differ from it (id_touched_nodes) can have moved.
     con.execute(
         "create or replace temp table id_stale_nodes as "
         "select person_key from id_dirty_nodes union select person_key from id_gone_nodes"
     )
-    stale = _keys(con, "select person_key from id_stale_nodes")
-    for side in ("l", "r"):
-        if stale:
-            con.execute(
-                f"delete from {pairs} where person_key_{side} in ({_listed(stale, 'id_stale_nodes')})"
-            )
     con.execute(
         f"""
         create or replace temp table id_moved_nodes as
         select n.person_key, n.record_key
         from id_touched_nodes as n
         inner join {written_with} as w on n.person_key = w.person_key and n.record_key <> w.record_key
+        anti join id_stale_nodes as s on n.person_key = s.person_key
         """
     )
-    moved = _keys(con, "select person_key from id_moved_nodes")
-    for side in ("l", "r"):
-        if moved:
-            con.execute(
-                f"""
-                update {pairs} as p set record_key_{side} = m.record_key
-                from id_moved_nodes as m
-                where p.person_key_{side} = m.person_key
-                    and p.person_key_{side} in ({_listed(moved, "id_moved_nodes")})
-                """
+    con.execute(
+        "create or replace temp table id_pair_nodes as "
+        "select person_key from id_stale_nodes union all select person_key from id_moved_nodes"
+    )
+    keys = _keys(con, "select person_key from id_pair_nodes")
+    if not keys:
+        return
+    # One scan per side finds the rows of every stale or moved node (the keys as constants when few: DuckDB
+    # filters the scan with them instead of probing a join), then they are deleted by rowid.
+    listed = _listed(keys, "id_pair_nodes")
+    con.execute(
+        f"""
+        create or replace temp table id_pair_hits as
+        select rowid as row_id from {pairs} where person_key_l in ({listed})
+        union
+        select rowid from {pairs} where person_key_r in ({listed})
+        """
+    )
+    # Kept pairs of a moved node are appended again with its current record and the old rows deleted, not
+    # updated in place: DuckDB's checkpoint rewrites an updated column in every row group the UPDATE
+    # touched, and a day's moved nodes have pairs in nearly all of them (15.8M pairs, as at 1M leads: 5.6
+    # CPU-s of checkpoint for one day's moves); deleted and appended rows cost what is appended. Distinct:
+    # a rerun after a build that stopped between the two finds both copies, which are then equal.
+    if _keys(con, "select person_key from id_moved_nodes limit 1"):
+        con.execute(
+            f"""
+            insert into {pairs}
+            select distinct p.* replace (
+                coalesce(l.record_key, p.record_key_l) as record_key_l,
+                coalesce(r.record_key, p.record_key_r) as record_key_r
             )
+            from (select * from {pairs} where rowid in (select row_id from id_pair_hits)) as p
+            anti join id_stale_nodes as sl on p.person_key_l = sl.person_key
+            anti join id_stale_nodes as sr on p.person_key_r = sr.person_key
+            left join id_moved_nodes as l on p.person_key_l = l.person_key
+            left join id_moved_nodes as r on p.person_key_r = r.person_key
+            """
+        )
+    con.execute(f"delete from {pairs} where rowid in (select row_id from id_pair_hits)")
 
 
 def _keys(con: duckdb.DuckDBPyConnection, sql: str) -> list[str]:

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 import duckdb
 import pyarrow as pa
+import pytest
 
 from orchestration.identity import (
     NodeSource,
@@ -94,9 +95,12 @@ def test_changed_pairs_without_previous_hashes_are_all_pairs() -> None:
     )
 
 
-def test_update_of_known_nodes_equals_full_scoring() -> None:
+@pytest.mark.parametrize("in_transaction", [False, True])
+def test_update_of_known_nodes_equals_full_scoring(in_transaction: bool) -> None:
     """With the node profiles the pairs were written with (`written_with`), only the changed nodes' pairs
-    are deleted and only moved representatives updated: the same table as the general update."""
+    are deleted and only moved representatives' pairs rewritten (appended anew): the same table as the
+    general update, on a connection in autocommit (the update opens its own transaction) or inside one (as
+    dbt runs a model: it must not open another)."""
     config = identity_config_for(REPO_ROOT / "config")
     con = duckdb.connect()
     con.register("day1", _records(DAY1))
@@ -111,9 +115,13 @@ def test_update_of_known_nodes_equals_full_scoring() -> None:
     assert con.execute(moved).fetchone()[0]
 
     changed = score_changed_pairs(con, "day2", config, "nodes1")
+    if in_transaction:
+        con.execute("begin transaction")
     update_kept_pairs(con, "pairs", "nodes1")
     con.register("changed_src", changed)
     con.execute("insert into pairs by name select * from changed_src")
+    if in_transaction:
+        con.execute("commit")
     incremental = con.sql("select * from pairs").to_arrow_table().to_pylist()
 
     fresh = duckdb.connect()
