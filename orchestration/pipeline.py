@@ -101,7 +101,7 @@ def run_pipeline(settings: Settings, progress: Callable[[str], None]) -> str:
     unchanged, folders = nothing_landed(settings.inbox, stamp)
     # Not when nothing landed: the child's own start (~0.9 CPU-s of imports) would then cost more than
     # the ingest step finding nothing new itself (100k leads: ~0.1 CPU-s of stats and lookups).
-    ahead = ingest_ahead.enabled() and not unchanged
+    ahead = not unchanged and ingest_ahead.wanted(settings.inbox)
     if ahead:
         # The ingest runs in a child process from now on, while Dagster and the definitions load and the
         # run starts (seconds of one core); the ingest step then reports its outcome (see ingest_ahead).

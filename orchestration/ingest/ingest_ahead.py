@@ -8,12 +8,15 @@ would wait for it), and the ingest step then only waits for the outcome, reports
 tables. What is written is exactly ingest_sources' (every source, the same transactions, under the same
 warehouse lock), so crash safety and "once per content hash" are unchanged.
 
-Opt-in (PTLEADS_INGEST_AHEAD=1) until measured on a quiet machine: the child costs ~0.9 CPU-s of its own
-imports (20k leads, nothing new: 0.91 CPU-s), which only pays when a core is idle during the start-up and the
-ingest has seconds of work (a day landed at 1M leads: ~2 s). On the loaded 2-core machine of session 11
-(load 9.3-9.5, 20k leads, nothing new) the run reached the end of its ingest step 1.7-1.8 s later with it
-(14.4 / 13.9 s against 12.7 / 12.1 s). Without it the step ingests itself, as it always does under
-Dagster's own schedules and sensors.
+When: PTLEADS_INGEST_AHEAD=1 always, 0 never; unset, for an inbox with a long history (LONG_HISTORY_FILES:
+100k and 1M leads, not tests or a small practice, whose ingest is too short to gain from a child that costs
+~0.9 CPU-s of imports). run_pipeline never starts it when no inbox folder changed (nothing to ingest). A
+landing under IN_PROCESS_BYTES parses in the child without parse workers. 100k-lead day, interleaved at
+load 19-21 (h94): the ingest reported at 22.0-23.6 s vs 23.2-23.8 s in the step, whole run to dbt phase 1
+6.66-6.95 vs 7.61-7.75 CPU-s (the step's ingest starts the 2 workers, ~1.3 CPU-s, for a 2.7 MB day); 1M
+day, quiet (the child with workers, bea374e): sources reported at 6.58 s vs 7.02. Session 11's loss (1.7 s
+at load 9, 20k leads, nothing new) was a run with nothing landed, which now ingests in its step. Dagster's
+own schedules and sensors always ingest in the step.
 """
 
 from __future__ import annotations
@@ -85,8 +88,12 @@ class IngestAheadError(RuntimeError):
     """The ingest started ahead of the run failed; the message is the child's exception type and line."""
 
 
-def enabled() -> bool:
-    return os.environ.get(AHEAD_ENV, "0") == "1"
+def wanted(inbox: Path) -> bool:
+    """PTLEADS_INGEST_AHEAD=1: yes; 0: no; unset (or anything else): for a long history."""
+    setting = os.environ.get(AHEAD_ENV, "")
+    if setting in ("0", "1"):
+        return setting == "1"
+    return long_history(inbox)
 
 
 def _ingest(job: AheadJob, conn: Connection) -> None:

@@ -1,6 +1,6 @@
-"""With PTLEADS_INGEST_AHEAD=1, run_pipeline starts the ingest child only when an inbox folder changed since
-the last successful run began: with nothing landed the ingest step finds nothing new itself (cheaper than
-the child's interpreter and imports)."""
+"""run_pipeline starts the ingest child only when an inbox folder changed since the last successful run
+began (with nothing landed the ingest step finds nothing new itself, cheaper than the child's interpreter
+and imports), and then with PTLEADS_INGEST_AHEAD=1, or unset for an inbox with a long history."""
 
 from __future__ import annotations
 
@@ -48,6 +48,10 @@ def test_ingest_ahead_only_when_something_landed(tmp_path: Path, monkeypatch: py
     stamp.write_text(json.dumps(pipeline.inbox_folders(inbox)))  # as a successful run leaves it
     assert not _started_ahead(settings, monkeypatch)
 
+    stamp.write_text("{}")  # something landed
     monkeypatch.setenv(ingest_ahead.AHEAD_ENV, "0")
-    stamp.write_text("{}")
-    assert not _started_ahead(settings, monkeypatch)  # opt-in
+    assert not _started_ahead(settings, monkeypatch)
+    monkeypatch.delenv(ingest_ahead.AHEAD_ENV)
+    assert not _started_ahead(settings, monkeypatch)  # unset: a short history ingests in its step
+    monkeypatch.setattr(ingest_ahead, "LONG_HISTORY_FILES", 1)
+    assert _started_ahead(settings, monkeypatch)  # unset: a long history
