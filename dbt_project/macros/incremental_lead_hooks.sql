@@ -163,14 +163,23 @@ ids that list several persons (the latest report's person holds the appointment)
     {%- do run_query(referred) -%}
     {%- set hl7_raw = lead_source('hl7v2', 'hl7v2_appointments') -%}
     {%- set emr_raw = lead_source('emr_csv', 'emr_csv_appointments') -%}
+    {%- set records = lead_appointment_records() -%}
+    {#- their appointment records in one pass over int_persons_matched, kept as the persons grow: the closure
+    below reads its HL7 / EMR ids here (not in another pass per round), the model's `persons` CTE reads this temp
+    table on the same connection, and their ids filter the staging views (pushed below their dedup) #}
+    {%- set pm_records -%}
+        select source, source_record_id, record_kind, person_id from {{ pm }}
+        where record_kind = 'appointment' and person_id in
+    {%- endset -%}
+    {%- do run_query('create or replace temp table ' ~ records ~ ' as ' ~ pm_records
+        ~ ' (select person_id from ' ~ changes ~ ')') -%}
     {%- set ns = namespace(done=false) -%}
     {%- for _ in range(8) if not ns.done -%}
         {%- set grow -%}
-            insert into {{ changes }}
+            create or replace temp table lead_appointments_added as
             with mine as (
-                select source, source_record_id from {{ pm }}
-                where record_kind = 'appointment' and source in ('hl7v2', 'emr_csv')
-                    and person_id in (select person_id from {{ changes }})
+                select source, source_record_id from {{ records }}
+                where source in ('hl7v2', 'emr_csv')
             ),
             {#- the appointment ids of their records in every raw version (a superset of the as-of's: more
             persons, never fewer), then every raw record reporting one of those ids #}
@@ -195,25 +204,28 @@ ids that list several persons (the latest report's person holds the appointment)
             )
             select distinct pm.person_id from {{ pm }} as pm
             inner join shared on pm.source = shared.source and pm.source_record_id = shared.source_record_id
-            where pm.record_kind = 'appointment' and pm.person_id not in (select person_id from {{ changes }})
+            where pm.record_kind = 'appointment' and pm.person_id not in (select person_id from {{ changes }});
+            insert into {{ changes }} select person_id from lead_appointments_added;
+            select count(*) from lead_appointments_added
         {%- endset -%}
         {%- set added = run_query(grow).columns[0].values()[0] -%}
         {%- if added == 0 -%}
             {%- set ns.done = true -%}
+        {%- else -%}
+            {%- do run_query('insert into ' ~ records ~ ' ' ~ pm_records
+                ~ ' (select person_id from lead_appointments_added)') -%}
         {%- endif -%}
     {%- endfor -%}
     {%- if not ns.done -%}
         {#- Not closed after 8 rounds: every person is affected (the increment computes everything). -#}
         {%- do run_query('insert into ' ~ changes ~ ' select distinct person_id from ' ~ pm
             ~ ' where person_id not in (select person_id from ' ~ changes ~ ')') -%}
+        {%- do run_query('create or replace temp table ' ~ records ~ ' as ' ~ pm_records
+            ~ ' (select person_id from ' ~ changes ~ ')') -%}
     {%- endif %}
-    {#- their appointment records in one pass over int_persons_matched: the model's `persons` CTE reads this temp
-    table on the same connection, and their ids filter the staging views (pushed below their dedup) #}
-    create or replace temp table {{ lead_appointment_records() }} as
-    select source, source_record_id, record_kind, person_id from {{ pm }}
-    where record_kind = 'appointment' and person_id in (select person_id from {{ changes }});
+    drop table if exists lead_appointments_added;
     create or replace table {{ lead_aux('records') }} as
-    select source_record_id from {{ lead_appointment_records() }};
+    select source_record_id from {{ records }};
     delete from {{ this }} where person_id in (select person_id from {{ changes }})
 {%- endmacro %}
 

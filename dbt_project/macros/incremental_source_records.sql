@@ -62,8 +62,13 @@ Patient): the column naming the lender. -#}
 
 {#- Every source table upstream of this model (through staging models and their refs): a list of dicts
 (name, relation, stamped = has ingested_at, time_columns). The columns of all of them come from one catalog
-query (a DESCRIBE per source was ~28 queries, and this runs while rendering and in both hooks). -#}
+query (a DESCRIBE per source was ~28 queries), asked once per invocation: this runs while rendering and in
+both hooks, and the raw tables do not change while dbt runs (ingest is done before). -#}
 {% macro source_records_upstream() -%}
+    {%- set key = 'ptleads_source_records_upstream:' ~ invocation_id ~ ':' ~ this -%}
+    {%- if execute and key in graph -%}
+        {{ return(graph[key]) }}
+    {%- endif -%}
     {%- set sources = model_upstream().sources | sort(attribute='unique_id') -%}
     {%- set names = [] -%}
     {%- for src in sources -%}
@@ -97,6 +102,9 @@ query (a DESCRIBE per source was ~28 queries, and this runs while rendering and 
         {%- do tables.append({'name': src.identifier, 'relation': relation,
             'stamped': 'ingested_at' in names and 'source_record_id' in names, 'time_columns': times}) -%}
     {%- endfor -%}
+    {%- if execute -%}
+        {%- do graph.update({key: tables}) -%}
+    {%- endif -%}
     {{ return(tables) }}
 {%- endmacro %}
 
@@ -127,8 +135,8 @@ change the fingerprint and force a rebuild the next day. -#}
 {%- endmacro %}
 
 {#- 'create' (no table yet or --full-refresh: dbt builds it whole), 'full' (delete all, insert all) or
-'increment'. Read-only; called while rendering the model and again by its hooks (same answer: nothing
-it reads changes in between). -#}
+'increment'. Read-only; called while rendering the model and again by its pre-hook (same answer: nothing
+it reads changes in between), so the check runs once per invocation (lead_plan_key). -#}
 {% macro source_records_plan(tables) -%}
     {%- if not execute or model.resource_type != 'model' or this is none or not is_incremental() -%}
         {{ return('create') }}
@@ -140,9 +148,13 @@ it reads changes in between). -#}
     {%- if flags.WHICH not in source_records_commands() -%}
         {{ return('full') }}
     {%- endif -%}
+    {%- if lead_plan_key() in graph -%}
+        {{ return(graph[lead_plan_key()]) }}
+    {%- endif -%}
     {%- set state = source_records_aux('state') -%}
     {%- set marks = source_records_aux('watermarks') -%}
     {%- if not lead_all_exist([state, marks]) -%}
+        {%- do graph.update({lead_plan_key(): 'full'}) -%}
         {{ return('full') }}
     {%- endif -%}
     {%- set stamped = tables | selectattr('stamped') | list -%}
@@ -166,6 +178,7 @@ it reads changes in between). -#}
         from {{ state }} as s
     {%- endset -%}
     {%- set ok = run_query(check).columns[0].values()[0] -%}
+    {%- do graph.update({lead_plan_key(): 'increment' if ok else 'full'}) -%}
     {{ return('increment' if ok else 'full') }}
 {%- endmacro %}
 

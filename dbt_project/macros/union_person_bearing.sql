@@ -21,10 +21,15 @@
    views exist before any intermediate model reads them. #}
 {% macro union_person_bearing(optional={}, exclude=[]) -%}
     {%- set models = person_bearing_models(exclude) -%}
+    {%- set columns_of = person_bearing_columns() -%}
     {%- for node in models %}
         {%- set relation = api.Relation.create(
             database=node.database, schema=node.schema, identifier=node.alias or node.name) -%}
+        {%- if columns_of is none %}
         {%- set present = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list %}
+        {%- else %}
+        {%- set present = columns_of.get(person_bearing_key(relation), []) %}
+        {%- endif %}
     select
         cast(source as string) as source,
         cast(source_file as string) as source_file,
@@ -43,4 +48,47 @@
     from {{ relation }}
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
+{%- endmacro %}
+
+{# "database.schema.name" of a relation, lowercased: the key of person_bearing_columns. #}
+{% macro person_bearing_key(relation) -%}
+    {{ return((relation.database ~ '.' ~ relation.schema ~ '.' ~ relation.identifier) | lower) }}
+{%- endmacro %}
+
+{# The lowercased column names of every person-bearing staging model, by person_bearing_key: one catalog query
+   per invocation (int_source_records' daily increment unions each model on its own, and a DESCRIBE per model
+   was 14 round trips a day). Kept in `graph` for the invocation: the models it reads are upstream of
+   int_source_records, so they are built before it renders; a later dbt run in the same process asks again.
+   A model not built yet has no columns (as get_columns_in_relation answered). None on another adapter (the
+   caller asks get_columns_in_relation). #}
+{% macro person_bearing_columns() -%}
+    {%- if target.type != 'duckdb' -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- if not execute -%}
+        {{ return({}) }}
+    {%- endif -%}
+    {%- set key = 'ptleads_person_bearing_columns:' ~ invocation_id -%}
+    {%- if key in graph -%}
+        {{ return(graph[key]) }}
+    {%- endif -%}
+    {%- set names = [] -%}
+    {%- for node in person_bearing_models() -%}
+        {%- do names.append("'" ~ person_bearing_key(api.Relation.create(database=node.database,
+            schema=node.schema, identifier=node.alias or node.name)) ~ "'") -%}
+    {%- endfor -%}
+    {%- set columns_of = {} -%}
+    {%- if names -%}
+        {%- set found = run_query("select lower(database_name || '.' || schema_name || '.' || table_name), "
+            ~ "lower(column_name) from duckdb_columns() where lower(database_name || '.' || schema_name || '.' "
+            ~ "|| table_name) in (" ~ names | join(', ') ~ ") order by 1, column_index") -%}
+        {%- for row in found.rows -%}
+            {%- if row[0] not in columns_of -%}
+                {%- do columns_of.update({row[0]: []}) -%}
+            {%- endif -%}
+            {%- do columns_of[row[0]].append(row[1]) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {%- do graph.update({key: columns_of}) -%}
+    {{ return(columns_of) }}
 {%- endmacro %}
