@@ -12,7 +12,13 @@
     post_hook="{{ marts_commit() }}",
 ) }}
 {%- set in_scope = '' %}
+{#- in an increment the touches int_touches_attributed just wrote (<int_touches_attributed>_rows: every row of its
+scope's keys, which list the day's answers): a pass over every touch otherwise -#}
+{%- set touches = ref('int_touches_attributed') %}
 {%- if marts_plan() == 'increment' %}
+    {%- if identity_state_exists(lead_aux('rows', touches)) %}
+        {%- set touches = lead_aux('rows', touches) %}
+    {%- endif %}
     {%- set ids = marts_eligibility_ids() %}
     {#- a constant list reaches the raw scan below the view's dedup; a semi-join on the scope table does not #}
     {%- if ids is none %}
@@ -35,7 +41,7 @@ attributed as (
         source,
         source_record_id,
         lead_id
-    from {{ ref('int_touches_attributed') }}
+    from {{ touches }}
     where
         record_kind = 'eligibility' and lead_id is not null
         and {{ in_scope or 'true' }}
