@@ -415,6 +415,7 @@ def _ingest_jobs(
     for job in jobs:
         report.files_seen += 1
         started = time.monotonic()
+        job.settle()
         if job.sha in done:  # also holds the hashes of the open batch: a copy inside one batch is skipped too
             report.files_skipped += 1
             hashed.append((job.path, job.sha))

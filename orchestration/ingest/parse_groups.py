@@ -10,6 +10,7 @@ safety still work per file: a bad file never takes its neighbours with it.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from collections.abc import Callable
@@ -20,6 +21,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from orchestration.ingest import shared_tables
+from orchestration.ingest.file_chunks import ChunkPath
 from orchestration.ingest.json_lines_read import gc_paused
 from orchestration.ingest.records import (
     LineError,
@@ -64,9 +67,20 @@ class GroupTables:
     """What a group task sends back: one table per raw table (good files' rows in file order, with
     source_file) and per file its FileRows or the reason to quarantine it."""
 
-    tables: dict[str, pa.Table]
+    tables: dict[str, pa.Table]  # (shared_tables.SharedTable on the way from a worker to the parent)
     files: list[FileRows | str]
     busy: tuple[int, float, float] = (0, 0.0, 0.0)  # (pid, start, end) of the task: ingest_timeline
+    scans: list[FileScanned] | None = None  # each file's hash, when the task read the files (`hashes`)
+
+
+@dataclass(frozen=True)
+class FileScanned:
+    """What the parent's file_chunks.scan_file tells of a file that is not cut: read once by the worker
+    that parses it."""
+
+    sha: str
+    size: int
+    empty: bool  # nothing but whitespace: never parsed ("empty file")
 
 
 Parse = Callable[[Path, Any], ParsedFile]
@@ -94,14 +108,26 @@ def parse_one(parse: Parse, path: Path, ctx: Any) -> ParsedFile | str:
     return parsed
 
 
-def parse_group(parse: Parse, paths: list[Path], ctx: Any) -> GroupTables:
-    """Every file of the group parsed in order (see the module doc); never raises for a bad file."""
+def parse_group(
+    parse: Parse, paths: list[Path], ctx: Any, owner: int = 0, hashes: bool = False
+) -> GroupTables:
+    """Every file of the group parsed in order (see the module doc); never raises for a bad file. owner:
+    in a worker, the parent's pid when the tables go back through shared memory (shared_tables). hashes:
+    each file read once here, hashed (`scans`) and parsed from those bytes; an empty one is not parsed."""
     task_started = time.monotonic()
+    scans: list[FileScanned] | None = [] if hashes else None
     with gc_paused():  # as parse_to_tables: generational GC over acyclic records costs more than the work
         parsed: list[ParsedFile | str] = []
         seconds: list[float] = []
         for path in paths:
             started = time.monotonic()
+            if scans is not None:
+                scan, path = _read_once(path)
+                scans.append(scan)
+                if scan.empty:
+                    parsed.append("empty file")
+                    seconds.append(time.monotonic() - started)
+                    continue
             parsed.append(parse_one(parse, path, ctx))
             seconds.append(time.monotonic() - started)
         started = time.monotonic()
@@ -122,7 +148,20 @@ def parse_group(parse: Parse, paths: list[Path], ctx: Any) -> GroupTables:
         # Freed by reference counting while the GC is still off: once it is on again, its first pass would
         # walk every row object still alive (measured ~10% of an HL7 v2 group's time).
         del parsed
-    return GroupTables(tables, files, (os.getpid(), task_started, time.monotonic()))
+    ended = time.monotonic()
+    if owner:
+        tables = shared_tables.put(tables, owner)  # type: ignore[assignment]
+    return GroupTables(tables, files, (os.getpid(), task_started, ended), scans)
+
+
+def _read_once(path: Path) -> tuple[FileScanned, Path]:
+    """The file's hash, size and emptiness, and a path whose read_bytes gives the bytes hashed (every
+    parser reads its file through path.read_bytes(): the file is read once, and parsed as hashed)."""
+    data = path.read_bytes()
+    view = ChunkPath(path)
+    view._chunk_data = data
+    # `not data.strip()`, as file_chunks.scan_file tests each block, without copying the file
+    return FileScanned(hashlib.sha256(data).hexdigest(), len(data), not data or data.isspace()), view
 
 
 def _group_tables(parsed: list[ParsedFile | str], paths: list[Path]) -> dict[str, pa.Table]:

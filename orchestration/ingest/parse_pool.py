@@ -1,9 +1,10 @@
 """Parse a source's files in order, in-process or in a pool of worker processes; DuckDB stays in the parent.
 
 Parsing (pure Python per record) is where ingestion spends its CPU, and one Python process uses one core.
-Workers read, parse and turn the rows into Arrow tables (cheap to send back: buffers, not objects); the
-parent keeps the only warehouse connection (one writer), hashes files itself and consumes results in file
-order, so batches, the ingest log and crash-safety are exactly those of the in-process path.
+Workers read, hash and parse the files and turn the rows into Arrow tables, sent back through shared
+memory (shared_tables: mapped, not copied); the parent keeps the only warehouse connection (one writer),
+hashes only the files it cuts in chunks, and consumes results in file order (a file whose hash is known
+is skipped there), so batches, the ingest log and crash-safety are exactly those of the in-process path.
 
 The pool pays a start-up (a fresh interpreter per worker importing pyarrow and the parsers, ~1 CPU-s), so
 it is used only for sources that opt in (`Source.parallel`) and for inboxes large enough to gain.
@@ -32,11 +33,12 @@ from typing import Any
 
 import pyarrow as pa
 
-from orchestration.ingest import ingest_timeline
+from orchestration.ingest import ingest_timeline, shared_tables
 from orchestration.ingest.file_chunks import Chunk, ChunkMode, chunk_path, scan_file
 from orchestration.ingest.json_lines_read import gc_paused
 from orchestration.ingest.parse_groups import (
     FileRows,
+    FileScanned,
     GroupTables,
     RowSpan,
     failure_reason,
@@ -102,9 +104,12 @@ def parse_to_tables(parse: Parse, path: Path, ctx: Any) -> ParsedTables | str:
     return ParsedTables(tables, records, errors, ended - started, busy=(os.getpid(), started, ended))
 
 
-def parse_chunk_to_tables(parse: Parse, path: Path, chunk: Chunk, ctx: Any) -> ParsedTables | str:
+def parse_chunk_to_tables(
+    parse: Parse, path: Path, chunk: Chunk, ctx: Any, owner: int = 0
+) -> ParsedTables | str:
     """One chunk of a cut file as Arrow tables with the file's line numbers (a chunk may hold no rows: only
-    the whole file's count decides that), or the reason to quarantine the whole file."""
+    the whole file's count decides that), or the reason to quarantine the whole file. owner: in a worker,
+    the parent's pid when the tables go back through shared memory (shared_tables)."""
     started = time.monotonic()
     verdict = None
     with gc_paused():
@@ -127,14 +132,32 @@ def parse_chunk_to_tables(parse: Parse, path: Path, chunk: Chunk, ctx: Any) -> P
     errors = [LineError(e.line + shift, e.reason) for e in parsed.errors] if shift else parsed.errors
     ended = time.monotonic()
     busy = (os.getpid(), started, ended)
+    if owner:
+        tables = shared_tables.put(tables, owner)  # type: ignore[assignment]
     return ParsedTables(tables, parsed.record_count, errors, ended - started, verdict, busy=busy)
+
+
+def _owner() -> int:
+    """What a pool task is told: this process's pid when results may come back through shared memory."""
+    return os.getpid() if shared_tables.usable() else 0
+
+
+def _discard_result(future: Future) -> None:
+    """A done-callback of a result never consumed: its shared files removed."""
+    if future.cancelled() or future.exception() is not None:
+        return
+    result = future.result()
+    tables = getattr(result, "tables", None)
+    if isinstance(tables, dict):
+        shared_tables.discard(tables)
 
 
 class FileGroup:
     """Files parsed as one task (parse_groups), in the pool when `submit`ted, else in-process on first use."""
 
-    def __init__(self, parse: Parse, ctx: Any, jobs: list[FileJob]) -> None:
+    def __init__(self, parse: Parse, ctx: Any, jobs: list[FileJob], hashes: bool = False) -> None:
         self.parse, self.ctx, self.jobs = parse, ctx, jobs
+        self.hashes = hashes  # the task reads and hashes the files (their jobs' `settle`)
         self.future: Future | None = None
         self.next: FileGroup | None = None  # the group closed after this one (file_jobs links them)
         self._result: GroupTables | None = None
@@ -145,7 +168,8 @@ class FileGroup:
 
     def submit(self, workers: int) -> None:
         # A broken pool leaves the group without a future: it is parsed in-process when consumed.
-        self.future = _submit(workers, parse_group, self.parse, [j.path for j in self.jobs], self.ctx)
+        paths = [j.path for j in self.jobs]
+        self.future = _submit(workers, parse_group, self.parse, paths, self.ctx, _owner(), self.hashes)
 
     def _tables(self) -> GroupTables:
         if self._result is None:
@@ -153,13 +177,14 @@ class FileGroup:
             if self.future is not None:
                 try:
                     result = _result(self.future)
+                    result.tables = shared_tables.take(result.tables)
                 except BrokenProcessPool:  # a worker died (e.g. out of memory): this group in-process
                     name = self.jobs[0].path.name
                     log.warning("a parse worker died; %s and the files after it parse in-process", name)
                     _reset_pool()
                 self.future = None
             if result is None:
-                result = parse_group(self.parse, [j.path for j in self.jobs], self.ctx)
+                result = parse_group(self.parse, [j.path for j in self.jobs], self.ctx, hashes=self.hashes)
             ingest_timeline.add("parse", result.busy[1], result.busy[2], result.busy[0])
             self._result = result
             at: dict[str, int] = {}
@@ -170,6 +195,11 @@ class FileGroup:
                         at[name] = at.get(name, 0) + n
             self._nbytes = {n: t.nbytes / max(1, t.num_rows) for n, t in result.tables.items()}
         return self._result
+
+    def scanned(self, slot: int) -> FileScanned:
+        scans = self._tables().scans
+        assert scans is not None
+        return scans[slot]
 
     def outcome(self, slot: int) -> ParsedTables | str:
         result = self._tables()
@@ -200,10 +230,20 @@ class FileJob:
     _group: FileGroup | None = None  # parsed with other small files (see parse_groups)
     _slot: int = 0  # this file's place in its group
     _waiting: bool = False  # in a group still being filled (not handed out before the group is sent)
+    # sha, size (the stat's until then) and empty come with the group's result (the worker read the file)
+    _unsettled: bool = False
 
     @property
     def is_cut(self) -> bool:
         return len(self.chunks) > 1
+
+    def settle(self) -> None:
+        """Know the file's hash (waiting for its group when a worker reads it): before sha, size, empty."""
+        if self._unsettled:
+            assert self._group is not None
+            scan = self._group.scanned(self._slot)
+            self.sha, self.size, self.empty = scan.sha, scan.size, scan.empty
+            self._unsettled = False
 
     @property
     def ends_before_busy_group(self) -> bool:
@@ -243,6 +283,7 @@ class FileJob:
                 self.path,
                 self.chunks[number],
                 self._ctx,
+                _owner(),
             )
             if future is None:
                 self._pool_workers = 0
@@ -263,6 +304,7 @@ class FileJob:
                     try:
                         part = _result(future)
                         if not isinstance(part, str):
+                            part.tables = shared_tables.take(part.tables)  # type: ignore[arg-type]
                             ingest_timeline.add("parse", part.busy[1], part.busy[2], part.busy[0])
                         yield part
                         continue
@@ -270,14 +312,17 @@ class FileJob:
                         log.warning("a parse worker died; %s parses on in-process", self.path.name)
                         _reset_pool()
                         self._pool_workers = 0
-                        for pending in self._chunk_futures.values():
-                            pending.cancel()
-                        self._chunk_futures.clear()
+                        self._drop_chunk_futures()
                 yield parse_chunk_to_tables(self._parse, self.path, chunk, self._ctx)
         finally:  # a chunk that condemns the file stops the reading: the chunks sent ahead are not needed
-            for pending in self._chunk_futures.values():
-                pending.cancel()
-            self._chunk_futures.clear()
+            self._drop_chunk_futures()
+
+    def _drop_chunk_futures(self) -> None:
+        """Cancel the chunks sent ahead; those already parsing or parsed leave no shared file behind."""
+        for pending in self._chunk_futures.values():
+            if not pending.cancel():
+                pending.add_done_callback(_discard_result)
+        self._chunk_futures.clear()
 
 
 def _result(future: Future) -> Any:
@@ -313,6 +358,7 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     global _POOL, _POOL_SIZE
     if _POOL is None or workers != _POOL_SIZE:
         _reset_pool()
+        shared_tables.sweep()  # shared files of pools whose owner was killed
         # spawn, not fork: the parent holds DuckDB's threads and locks, which a forked child would inherit.
         _POOL = ProcessPoolExecutor(
             max_workers=workers,
@@ -438,7 +484,8 @@ def file_jobs(
     CHUNK_BYTES are then cut. all_sent: called once every file was read and its group closed (in the pool,
     when it is used; the chunks of a cut last file are sent as they are consumed)."""
     workers = worker_count() if workers is None else workers
-    total = sum(p.stat().st_size for p in paths) if parallel else 0
+    sizes = [p.stat().st_size for p in paths] if parallel else [0] * len(paths)
+    total = sum(sizes)
     warm = _POOL is not None and workers == _POOL_SIZE
     use_pool = (
         parallel
@@ -465,7 +512,7 @@ def file_jobs(
         if open_jobs:
             for job in open_jobs:
                 job._waiting = False
-            group = FileGroup(parse, ctx, open_jobs)
+            group = FileGroup(parse, ctx, open_jobs, hashes=open_jobs[0]._unsettled)
             if use_pool:
                 group.submit(workers)
             if last_group is not None:
@@ -486,8 +533,24 @@ def file_jobs(
             groups_pending -= 1
         return job
 
-    for index, path in enumerate(paths, start=1):
+    for index, (path, size) in enumerate(zip(paths, sizes, strict=True), start=1):
         mode = chunking(path) if chunking is not None else None
+        if use_pool and (mode is None or size <= CHUNK_BYTES):
+            # Never cut: the worker that parses it reads and hashes it (the parent's read and hash of 41 MB
+            # of 271s were ~35 ms of its CPU, on the ingest's serial core). A file whose content is known
+            # under another stat is then parsed for nothing, and skipped all the same.
+            job = FileJob(index, path, "", size, False, _parse=parse, _ctx=ctx, _unsettled=True)
+            pending.append(job)
+            if open_jobs and not open_jobs[0]._unsettled:
+                close_group()  # a group's files are hashed all by its task or all by this process
+            job._waiting = True
+            open_jobs.append(job)
+            open_bytes += size
+            if open_bytes >= group_bytes or len(open_jobs) >= group_files:
+                close_group()
+            while pending and ready(pending[0]):
+                yield hand_out()
+            continue
         scan = scan_file(path, mode, CHUNK_BYTES)
         job = FileJob(
             index, path, scan.sha, scan.size, scan.empty, _parse=parse, _ctx=ctx, chunks=scan.chunks
@@ -501,6 +564,8 @@ def file_jobs(
                 job.submit_ahead(workers)  # the rest as its chunks are consumed
         elif new and scan.sha not in grouped:
             grouped.add(scan.sha)
+            if open_jobs and open_jobs[0]._unsettled:
+                close_group()
             job._waiting = True
             open_jobs.append(job)
             open_bytes += scan.size

@@ -81,7 +81,9 @@ def ingested(tmp_path_factory) -> tuple[Path, Path]:
 
 @pytest.fixture
 def reads(monkeypatch) -> list[str]:
-    """Names of the files the ingestion reads and hashes (parse_pool.scan_file)."""
+    """Names of the files the ingestion reads and hashes (parse_pool.scan_file). Parsed in-process: a pool
+    (one left warm by an earlier test takes any inbox) hashes the files in its workers, out of sight."""
+    monkeypatch.setenv(parse_pool.WORKERS_ENV, "0")
     seen: list[str] = []
     real = parse_pool.scan_file
 

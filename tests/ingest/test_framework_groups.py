@@ -71,9 +71,9 @@ def test_a_bad_file_in_a_group_of_good_ones_is_quarantined_alone(warehouse, monk
     groups: list[int] = []
     real = parse_pool.parse_group
 
-    def counting(parse, paths, ctx):
+    def counting(parse, paths, ctx, *args, **kwargs):
         groups.append(len(paths))
-        return real(parse, paths, ctx)
+        return real(parse, paths, ctx, *args, **kwargs)
 
     if workers == 0:  # the pool pickles parse_group by name: counted in-process only
         monkeypatch.setattr(parse_pool, "parse_group", counting)
@@ -210,7 +210,9 @@ def test_a_slow_source_parses_one_file_a_group(warehouse, monkeypatch) -> None:
     groups: list[int] = []
     real = parse_pool.parse_group
     monkeypatch.setattr(
-        parse_pool, "parse_group", lambda p, paths, c: groups.append(len(paths)) or real(p, paths, c)
+        parse_pool,
+        "parse_group",
+        lambda p, paths, c, *args, **kw: groups.append(len(paths)) or real(p, paths, c, *args, **kw),
     )
     _inbox(warehouse)
     slow = replace(HL7V2, parallel=False)
