@@ -11,12 +11,12 @@ warehouse lock), so crash safety and "once per content hash" are unchanged.
 When: PTLEADS_INGEST_AHEAD=1 always, 0 never; unset, for an inbox with a long history (LONG_HISTORY_FILES:
 100k and 1M leads, not tests or a small practice, whose ingest is too short to gain from a child that costs
 ~0.9 CPU-s of imports). run_pipeline never starts it when no inbox folder changed (nothing to ingest). A
-landing under IN_PROCESS_BYTES parses in the child without parse workers. 100k-lead day, interleaved at
-load 19-21 (h94): the ingest reported at 22.0-23.6 s vs 23.2-23.8 s in the step, whole run to dbt phase 1
-6.66-6.95 vs 7.61-7.75 CPU-s (the step's ingest starts the 2 workers, ~1.3 CPU-s, for a 2.7 MB day); 1M
-day, quiet (the child with workers, bea374e): sources reported at 6.58 s vs 7.02. Session 11's loss (1.7 s
-at load 9, 20k leads, nothing new) was a run with nothing landed, which now ingests in its step. Dagster's
-own schedules and sensors always ingest in the step.
+landing under IN_PROCESS_BYTES (a 1M-lead day too) parses in the child without parse workers. 100k-lead
+day, interleaved at load 19-21 (h94): the ingest reported at 22.0-23.6 s vs 23.2-23.8 s in the step, whole
+run to dbt phase 1 6.66-6.95 vs 7.61-7.75 CPU-s (the step's ingest starts 2 workers, ~1.3 CPU-s, for a
+2.7 MB day); 1M day, quiet, the child then still with workers (bea374e): sources reported at 6.58 s vs
+7.02. Session 11's loss (1.7 s at load 9, 20k leads, nothing new) was a run with nothing landed, which now
+ingests in its step. Dagster's own schedules and sensors always ingest in the step.
 """
 
 from __future__ import annotations
@@ -44,9 +44,12 @@ LONG_HISTORY_FILES = 2_000
 # Landed bytes under which the ingest started ahead parses in this process, without parse workers. It runs
 # while the run's own start-up (~3.5-4 CPU-s of Dagster, dbt and the definitions) holds one of the 2 cores:
 # workers would share the other core with this process and pay ~0.6 CPU-s each of interpreter and parser
-# imports first. A day of 100k leads (2.7 MB) parses in ~0.4 CPU-s here; its workers cost ~1.3 CPU-s. A
-# day of 1M leads (~27 MB, FHIR 9.8 MB) and a first ingest keep the workers.
-IN_PROCESS_BYTES = 8_000_000
+# imports first. Measured at load 14-17 (h94): a 17 MB landing of 53k records (FHIR 10 MB, 300 HL7 v2
+# files 8.6 MB, email, calls, eligibility; a 1M-lead day is ~52k records, ~27 MB) ingested in 1.0 CPU-s
+# here (whole process 2.0, wall 7.0-8.7 s) against 0.4 + ~3 in 2 workers (3.4 CPU-s, wall 11.6-11.9 s);
+# a 100k-lead day (2.7 MB) in ~0.4 CPU-s. Past ~48 MB (~3 CPU-s) the workers come back: the start-up
+# would be over before this process.
+IN_PROCESS_BYTES = 48_000_000
 
 
 def long_history(inbox: Path) -> bool:
@@ -161,7 +164,7 @@ def _workers(con: duckdb.DuckDBPyConnection, inbox: Path, sources: list[str]) ->
     from orchestration.ingest import parse_pool
     from orchestration.ingest.file_stats import landed_bytes
 
-    # Counted until past the bound: a 1M-lead day's FHIR folder (the first source) alone is past it.
+    # Counted until past the bound (a first ingest of a long history is past it in its first folders).
     landed = landed_bytes(con, inbox, sources, limit=IN_PROCESS_BYTES)
     if landed is not None and landed < IN_PROCESS_BYTES:
         return 0
