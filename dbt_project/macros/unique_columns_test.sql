@@ -2,8 +2,15 @@
    themselves: the `unique` test on a concatenated expression builds a new string per row (at 1M leads
    lead_source_records' key test took 6.4 s); nulls form a group of their own, so not_null stays separate.
    In a daily run of a model that records its increment (macros/test_scope.sql), only the keys of the rows
-   it recomputed are grouped, against every row: a new row colliding with an old one still fails. #}
-{% test unique_columns(model, columns) %}
+   it recomputed are grouped, against every row: a new row colliding with an old one still fails.
+   `lookup` (one of the columns) finds those rows by that one column's values instead of the whole key:
+   a row sharing a recomputed row's key shares its `lookup` value, so the candidates are a superset and
+   the grouping decides; one column hashed and probed instead of all of them (lead_source_records:
+   source_record_id). A null `lookup` value of a recomputed row looks up the rows with a null there. #}
+{% test unique_columns(model, columns, lookup=none) %}
+{%- if lookup is not none and lookup not in columns %}
+    {{ exceptions.raise_compiler_error('unique_columns: lookup ' ~ lookup ~ ' is not one of ' ~ columns) }}
+{%- endif %}
 {%- set new_rows = test_increment_predicate(model) %}
 select
     {{ columns | join(', ') }},
@@ -11,6 +18,19 @@ select
 from {{ model }} as checked
 {%- if new_rows == 'false' %}
 where false
+{%- elif new_rows != 'true' and lookup is not none %}
+where
+    {{ lookup }} in (select {{ lookup }} from {{ model }} where {{ new_rows }})
+group by {{ columns | join(', ') }}
+having count(*) > 1
+union all
+select
+    {{ columns | join(', ') }},
+    count(*) as n_records
+from {{ model }} as checked
+where
+    {{ lookup }} is null
+    and exists (select 1 from {{ model }} where {{ lookup }} is null and {{ new_rows }})
 {%- elif new_rows != 'true' %}
 where exists (
     select 1

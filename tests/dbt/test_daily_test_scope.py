@@ -5,7 +5,9 @@ every test reads every row), then as of day 2 with one more request (a daily inc
 key tests are left to int_source_records, whose tests read the increment's rows). A duplicate key
 introduced by the day (the new record taking an old record's key) must still fail the daily unique test.
 int_persons_matched's unique test takes the increment's keys from its scope table (record_key, the tested
-column) and still fails when an old row takes the key of a row the day recomputed.
+column) and still fails when an old row takes the key of a row the day recomputed. The one-query tests
+(columns_valid on a model, tests/raw_rows_valid.sql on every raw table) fail naming the column on a bad row of
+the day, daily, and on any row in a full build.
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ RECORDS = "intermediate.int_source_records"
 UNIQUE = "unique_in_increment_int_source_records_record_key"
 MATCHED = "intermediate.int_persons_matched"
 UNIQUE_MATCHED = "unique_in_increment_int_persons_matched_record_key"
-RAW_NOT_NULL = "source_not_null_webforms_webforms_submissions_source_record_id"
+COLUMNS_VALID = "columns_valid_int_source_records"
+RAW_TESTS = Path("run", "ptleads", "tests", "raw_rows_valid.sql")
 
 
 def _form(j: int, submitted: datetime) -> dict[str, str]:
@@ -74,6 +77,16 @@ def _land_and_ingest(settings: Settings, name: str, forms: list[dict[str, str]])
         con.close()
 
 
+def failure(con: duckdb.DuckDBPyConnection, test_sql: str) -> str | None:
+    """None when a compiled test passes, else why: the error a columns_valid test raises (which names the
+    table, rule and row count), or its number of failing rows."""
+    try:
+        failures = con.execute(test_sql).fetchone()[0]
+    except duckdb.InvalidInputException as error:
+        return str(error)
+    return None if failures == 0 else f"{failures} failing rows"
+
+
 def _compiled(target: Path, yml: str, test: str) -> str:
     found = list((target / RESULTS).rglob(f"{yml}/{test}.sql"))
     assert len(found) == 1, (yml, test)
@@ -106,7 +119,7 @@ def first_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, select: str) ->
 def test_daily_run_tests_read_the_increment_and_fail_on_a_new_duplicate(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    select = "+int_persons_matched"
+    select = "+int_persons_matched raw_rows_valid"
     settings, target = first_build(tmp_path, monkeypatch, select)
 
     # A first build tests every row: no increment, staging key tests on.
@@ -115,7 +128,10 @@ def test_daily_run_tests_read_the_increment_and_fail_on_a_new_duplicate(
     assert "where true" in _compiled(
         day1, "_webforms__models.yml", "unique_stg_webforms__submissions_submission_id"
     )
-    assert "where true" in _compiled(day1, "_webforms__sources.yml", RAW_NOT_NULL)
+    raw_full = (day1 / RAW_TESTS).read_text()
+    assert "int_source_records_watermarks" not in raw_full
+    columns_full = _compiled(day1, "_leads__models.yml", COLUMNS_VALID)
+    assert "_dirty" not in columns_full
 
     _land_and_ingest(settings, "forms_2.jsonl", [_form(7, DAY2 - timedelta(hours=2))])
     day = settings.with_overrides(as_of=DAY2)
@@ -130,19 +146,36 @@ def test_daily_run_tests_read_the_increment_and_fail_on_a_new_duplicate(
         assert "where false" in _compiled(
             day2, "_webforms__models.yml", "unique_stg_webforms__submissions_submission_id"
         )
-        not_null_sql = _compiled(day2, "_leads__models.yml", "not_null_int_source_records_record_key")
+        not_null_sql = _compiled(day2, "_leads__models.yml", COLUMNS_VALID)
         # Raw tables are append-only: a daily source test reads the rows ingested since the last build.
-        raw_sql = _compiled(day2, "_webforms__sources.yml", RAW_NOT_NULL)
-        assert "int_source_records_watermarks" in raw_sql and con.execute(raw_sql).fetchone()[0] == 0
+        raw_sql = (day2 / RAW_TESTS).read_text()
+        assert "int_source_records_watermarks" in raw_sql and failure(con, raw_sql) is None
         # (the watermark moved with this build: a row ingested after it is what the next day's test reads)
         con.execute(
             "insert into raw.webforms_submissions select * replace (null as source_record_id, "
-            "ingested_at + interval 1 second as ingested_at) from raw.webforms_submissions "
-            "where source_record_id = 'wf-7'"
+            "null as received_at, ingested_at + interval 1 second as ingested_at) "
+            "from raw.webforms_submissions where source_record_id = 'wf-7'"
         )
-        assert con.execute(raw_sql).fetchone()[0] == 1
+        found = failure(con, raw_sql)
+        assert found is not None and "raw.webforms_submissions not_null(received_at) 1 rows" in found
+        assert "raw.webforms_submissions not_null(source_record_id) 1 rows" in found
         con.execute("delete from raw.webforms_submissions where source_record_id is null")
-        assert "int_source_records_dirty" in not_null_sql
+        assert failure(con, raw_sql) is None
+        # a bad raw row of an earlier day: a full build's test reads it, a daily one no longer does
+        con.execute("update raw.webforms_submissions set received_at = null where source_record_id = 'wf-0'")
+        assert "raw.webforms_submissions not_null(received_at) 1 rows" in (failure(con, raw_full) or "")
+        assert failure(con, raw_sql) is None
+        assert "int_source_records_dirty" in not_null_sql and failure(con, not_null_sql) is None
+        # The one-query column test: a bad value in the day's rows fails naming the column, daily and full.
+        kind = con.execute(f"select record_kind from {RECORDS} where source_record_id = 'wf-7'").fetchone()[0]
+        con.execute(f"update {RECORDS} set record_kind = 'fax' where source_record_id = 'wf-7'")
+        for sql in (not_null_sql, columns_full):
+            assert "int_source_records accepted_values(record_kind) 1 rows" in (failure(con, sql) or "")
+        con.execute(f"update {RECORDS} set record_kind = ? where source_record_id = 'wf-7'", [kind])
+        # an old row's (tested on its day, unchanged since) only the full build's test reads
+        con.execute(f"update {RECORDS} set person_key = null where source_record_id = 'wf-0'")
+        assert "int_source_records not_null(person_key) 1 rows" in (failure(con, columns_full) or "")
+        assert failure(con, not_null_sql) is None
         assert con.execute(unique_sql).fetchone()[0] == 0
 
         # int_persons_matched: the keys of the day's rows are its scope table's; the model is read once.
@@ -167,8 +200,9 @@ def test_daily_run_tests_read_the_increment_and_fail_on_a_new_duplicate(
             [old_key],
         )
         assert con.execute(unique_sql).fetchone()[0] == 1
-        # A key nulled in the day's rows fails the daily not_null test too.
+        # A key nulled in the day's rows fails the daily not_null test too (with the full build's).
         con.execute(f"update {RECORDS} set record_key = null where source_record_id = 'wf-7'")
-        assert con.execute(not_null_sql).fetchone()[0] == 1
+        for sql in (not_null_sql, columns_full):
+            assert "int_source_records not_null(record_key) 1 rows" in (failure(con, sql) or "")
     finally:
         con.close()

@@ -28,18 +28,30 @@ def _model(manifest: dict, name: str) -> dict:
     return manifest["nodes"][f"model.ptleads.{name}"]
 
 
+# Tests that check what a dbt test does, on the rows a daily run recomputed (macros/test_scope.sql).
+_SAME_CHECK = {"unique_in_increment": "unique", "relationships_in_increment": "relationships"}
+
+
 def _tests_on(manifest: dict, name: str) -> list[tuple[str, str | None]]:
-    """(generic test name, column or expression) of every data test attached to model `name`."""
-    return [
-        (
-            node["test_metadata"]["name"],
-            node.get("column_name") or node["test_metadata"]["kwargs"].get("column_name"),
-        )
-        for node in manifest["nodes"].values()
-        if node["resource_type"] == "test"
-        and node.get("attached_node") == f"model.ptleads.{name}"
-        and node.get("test_metadata")
-    ]
+    """(generic test name, column or expression) of every data test attached to model `name`; a
+    columns_valid test counts as the not_null / accepted_values test of each column it checks."""
+    found: list[tuple[str, str | None]] = []
+    for node in manifest["nodes"].values():
+        if not (
+            node["resource_type"] == "test"
+            and node.get("attached_node") == f"model.ptleads.{name}"
+            and node.get("test_metadata")
+        ):
+            continue
+        test, kwargs = node["test_metadata"]["name"], node["test_metadata"]["kwargs"]
+        if test == "columns_valid":
+            for entry in kwargs.get("not_null", []):
+                columns = entry if isinstance(entry, dict) else [entry]
+                found.extend(("not_null", column) for column in columns)
+            found.extend(("accepted_values", column) for column in kwargs.get("accepted_values", {}))
+            continue
+        found.append((_SAME_CHECK.get(test, test), node.get("column_name") or kwargs.get("column_name")))
+    return found
 
 
 @pytest.mark.parametrize(
