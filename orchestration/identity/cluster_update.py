@@ -20,6 +20,10 @@ import pyarrow.compute as pc
 
 from orchestration.identity.clustering import cluster_node_indexes, merge_components
 
+# int_record_matches' pairs rescored for one records version (every pair a dirty node has), with one row
+# without keys per build saying whether they are all listed (`complete`).
+DIRTY_PAIRS = "int_record_matches_dirty_pairs"
+
 
 def person_id_of(cluster_key: str) -> str:
     """A person's id: a hash of its cluster's representative node (stable as records arrive)."""
@@ -86,6 +90,26 @@ def cluster_subset(
     return out
 
 
+def dirty_pairs_source(session: duckdb.DuckDBPyConnection, schema: str, version: int | None) -> str | None:
+    """DIRTY_PAIRS' pairs as a relation when they list every pair of the dirty nodes of `version` (each build
+    of that version complete), else None."""
+    found = session.execute(
+        "select count(*) from information_schema.columns where table_catalog = current_database() "
+        "and table_schema = ? and table_name = ? and column_name in ('complete', 'person_key_l')",
+        [schema, DIRTY_PAIRS],
+    ).fetchone()[0]
+    if found != 2 or version is None:
+        return None
+    table = f'"{schema}"."{DIRTY_PAIRS}"'
+    low, high, complete = session.execute(
+        f"select min(source_version), max(source_version), bool_and(complete) from {table} "
+        "where person_key_l is null"
+    ).fetchone()
+    if not complete or low != version or high != version:
+        return None
+    return f"(select * from {table} where person_key_l is not null)"
+
+
 def recluster_touched(
     session: duckdb.DuckDBPyConnection,
     schema: str,
@@ -107,14 +131,17 @@ def recluster_touched(
     previous = f'"{schema}"."int_persons_clustered"'
     dirty = f'"{schema}"."int_record_matches_dirty"'
     merge = f"coalesce(p.accepted, false) and not {cannot_link}"
+    # The dirty nodes' merge partners: from the pairs int_record_matches just rescored when it listed them
+    # all (a day's few thousand), else from every pair.
+    dirty_pairs = dirty_pairs_source(session, schema, version) or "id_cluster_pairs"
     session.execute(
         f"""
         create or replace temp table id_cluster_touched as
         select person_key from "{schema}"."int_source_records_changes"
         union select person_key from {dirty}
-        union select p.person_key_r from id_cluster_pairs as p
+        union select p.person_key_r from {dirty_pairs} as p
         where p.person_key_l in (select person_key from {dirty}) and {merge}
-        union select p.person_key_l from id_cluster_pairs as p
+        union select p.person_key_l from {dirty_pairs} as p
         where p.person_key_r in (select person_key from {dirty}) and {merge}
         """
     )

@@ -14,9 +14,11 @@ from hypothesis import strategies as st
 
 from orchestration.identity import cluster_node_indexes, merge_components
 from orchestration.identity.cluster_update import (
+    DIRTY_PAIRS,
     affected_nodes,
     cluster_subset,
     component_keys,
+    dirty_pairs_source,
     person_id_of,
     recluster_touched,
 )
@@ -98,6 +100,26 @@ def test_update_of_touched_components_equals_full_clustering(data) -> None:
     assert _update(day2_nodes, day2, old_reps, old_comps, touched) == expected
 
 
+def _dirty_pairs_table(con: duckdb.DuckDBPyConnection, version: int, complete: bool) -> None:
+    con.execute(
+        f"create or replace table s.{DIRTY_PAIRS} (source_version bigint, complete boolean, "
+        "person_key_l varchar, person_key_r varchar, match_weight double, accepted boolean, vetoed boolean)"
+    )
+    con.execute(f"insert into s.{DIRTY_PAIRS} (source_version, complete) values (?, ?)", [version, complete])
+
+
+def test_dirty_pairs_are_read_only_when_complete_for_the_version() -> None:
+    """The rescored pairs replace a scan of every pair only when every build of this version listed them."""
+    con = duckdb.connect()
+    con.execute("create schema s")
+    assert dirty_pairs_source(con, "s", 2) is None  # no list (an older int_record_matches)
+    _dirty_pairs_table(con, 2, True)
+    assert dirty_pairs_source(con, "s", 2) is not None
+    assert dirty_pairs_source(con, "s", 3) is None  # another version's list
+    con.execute(f"insert into s.{DIRTY_PAIRS} (source_version, complete) values (2, false)")
+    assert dirty_pairs_source(con, "s", 2) is None  # a build of this version rescored every pair
+
+
 def _clusters_table(con: duckdb.DuckDBPyConnection, nodes: list[str], pairs: dict, version: int) -> None:
     reps, comps = _full(nodes, pairs)
     con.execute(
@@ -152,6 +174,13 @@ def test_recluster_in_place_equals_full_clustering(data) -> None:
     for (a, b), (w, v) in day2.items():
         con.execute("insert into id_pairs values (?, ?, ?, ?, ?)", [a, b, w, w >= 1.0, v])
     con.execute("create view id_cluster_pairs as select * from id_pairs")
+    if data.draw(st.booleans()):  # int_record_matches listed the rescored pairs: the touched nodes' pairs
+        _dirty_pairs_table(con, 2, True)
+        con.execute(
+            f"insert into s.{DIRTY_PAIRS} select 2, true, * from id_pairs "
+            "where person_key_l in (select person_key from s.int_record_matches_dirty) "
+            "or person_key_r in (select person_key from s.int_record_matches_dirty)"
+        )
     con.execute("create table id_nodes_rows (person_key varchar, first_seen_at timestamp)")
     con.executemany(
         "insert into id_nodes_rows values (?, timestamp '2025-01-01' + to_minutes(?))",

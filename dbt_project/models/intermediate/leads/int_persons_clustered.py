@@ -10,7 +10,8 @@ of the merge pairs can stop a merge, so only those are read.
 A dbt incremental model. Daily, only the components the day touched are clustered again, in place
 (orchestration.identity.cluster_update.recluster_touched): when the last build's rows describe the previous
 int_source_records version, the touched nodes are the person_keys whose records changed
-(int_source_records_changes) and the nodes whose pairs were rescored (int_record_matches_dirty); their rows
+(int_source_records_changes) and the nodes whose pairs were rescored (int_record_matches_dirty, their merge
+partners read from the rescored pairs int_record_matches lists in int_record_matches_dirty_pairs); their rows
 and those of their components are replaced, every other row keeps its values. Otherwise, or with
 identity_full_refresh, every node is clustered. The nodes clustered again are listed in
 int_persons_clustered_changes; the plan and the keys deleted and recomputed in int_persons_clustered_run /

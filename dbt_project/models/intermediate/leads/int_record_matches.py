@@ -17,7 +17,9 @@ those nodes, and the update in place probes only the changed ones (update_kept_p
 otherwise (a build that stopped between the two) it joins every pair with every node.
 
 The node profiles a day recomputes are saved for int_identity_nodes (int_record_matches_fresh and _state,
-orchestration.identity.fresh_nodes), which then does not scan every record again."""
+orchestration.identity.fresh_nodes), which then does not scan every record again. The nodes whose pairs were
+rescored and those pairs' scores are saved for int_persons_clustered (int_record_matches_dirty and
+_dirty_pairs), which then finds the dirty nodes' merge partners without scanning every pair."""
 
 from orchestration.identity import (
     NodeSource,
@@ -26,6 +28,7 @@ from orchestration.identity import (
     node_source,
     update_kept_pairs,
 )
+from orchestration.identity.cluster_update import DIRTY_PAIRS
 from orchestration.identity.fresh_nodes import save_fresh_nodes
 from orchestration.settings import Settings
 
@@ -39,11 +42,14 @@ def _exists(session, schema: str, name: str) -> bool:
     )
 
 
-def _record_dirty_nodes(session, schema: str, version: int | None) -> None:
+def _record_dirty_nodes(session, schema: str, version: int | None, complete: bool) -> None:
     """The nodes whose pairs this build rescored (new, changed or gone: id_dirty_nodes, id_gone_nodes), for
     int_persons_clustered, kept per int_source_records version (a second build of one version adds to the
-    first's)."""
+    first's). Beside them the rescored pairs' scores (DIRTY_PAIRS: every pair a dirty node has now), so the
+    clustering finds the dirty nodes' merge partners there instead of scanning every pair (15.8M at 1M
+    leads); `complete` False (a build that rescored every pair) leaves them out and says so."""
     table = f'"{schema}"."int_record_matches_dirty"'
+    pairs = f'"{schema}"."{DIRTY_PAIRS}"'
     # Spark runs this model in a fresh in-memory DuckDB (scale.spark_python_models): no schema there yet.
     session.execute(f'create schema if not exists "{schema}"')
     session.execute(f"create table if not exists {table} (source_version bigint, person_key varchar)")
@@ -57,6 +63,25 @@ def _record_dirty_nodes(session, schema: str, version: int | None) -> None:
         """,
         [version],
     )
+    # One row without keys per build says whether its pairs are all listed.
+    session.execute(
+        f"""
+        create table if not exists {pairs} (
+            source_version bigint, complete boolean, person_key_l varchar, person_key_r varchar,
+            match_weight double, accepted boolean, vetoed boolean
+        )
+        """
+    )
+    session.execute(f"delete from {pairs} where source_version is distinct from ?", [version])
+    session.execute(f"insert into {pairs} (source_version, complete) values (?, ?)", [version, complete])
+    if complete:
+        session.execute(
+            f"""
+            insert into {pairs}
+            select ?, true, person_key_l, person_key_r, match_weight, accepted, vetoed from id_changed_pairs
+            """,
+            [version],
+        )
 
 
 def _version(session, table: str) -> int | None:
@@ -106,7 +131,7 @@ def model(dbt, session):
     if not dbt.is_incremental:
         changed = changed_pairs_relation(session, "id_source_records", config, None)
         save_fresh_nodes(session, schema, NodeSource(version=nodes.version), config)
-        _record_dirty_nodes(session, schema, nodes.version)
+        _record_dirty_nodes(session, schema, nodes.version, complete=False)
         _record_state(session, schema, nodes.version)
         return changed
     previous_nodes = None
@@ -122,7 +147,7 @@ def model(dbt, session):
     )
     # The recomputed profiles for int_identity_nodes (it runs next on the same source: no second scan).
     save_fresh_nodes(session, schema, nodes, config)
-    _record_dirty_nodes(session, schema, nodes.version)
+    _record_dirty_nodes(session, schema, nodes.version, complete=previous_nodes is not None)
     update_kept_pairs(session, f'"{schema}"."int_record_matches"', written_with)
     _record_state(session, schema, nodes.version)
     return changed
