@@ -168,17 +168,26 @@ second_intake as (
     group by episodes.lead_id
 ),
 
+-- An increment reads the inactive answers kept beside the model (macros/incremental_marts.sql,
+-- marts_inactive_update), not every touch: a lead with answers but none inactive gets null either way.
 eligibility as (
+    -- noqa: disable=LT02,LT14
+    {% if increment %}
+    select
+        lead_id,
+        min(event_at) as coverage_inactive_at
+    from {{ marts_aux('inactive') }}
+    where {{ in_scope }}
+    group by lead_id
+    {% else %}
     select
         lead_id,
         min(event_at) filter (where touch_result = 'inactive') as coverage_inactive_at
     from {{ ref('int_touches_attributed') }}
-    where
-        record_kind = 'eligibility' and lead_id is not null
-        -- noqa: disable=LT02,LT14
-        {% if increment %}and {{ in_scope }}{% endif %}
-    -- noqa: enable=LT02,LT14
+    where record_kind = 'eligibility' and lead_id is not null
     group by lead_id
+    {% endif %}
+    -- noqa: enable=LT02,LT14
 ),
 
 -- Every lead-opening record that carries ICD-10 codes: fax extractions, FHIR ServiceRequest reasonCode,
