@@ -49,7 +49,7 @@ of its own. -#}
 {%- endif -%}
 {#- one filtered count per rule, not one pass counting every rule: DuckDB pushes each rule's filter into
 the table scan, where a column's statistics already answer `is null` when it holds none (100k practice,
-int_source_records' day: 4 ms, vs 0.48 s for one pass over the scoped rows) -#}
+int_source_records' day, warm: 0.03 s, vs 0.48 s for one pass counting every rule) -#}
 {%- for name, failing in rules %}
 select
     '{{ label }}' as checked,
