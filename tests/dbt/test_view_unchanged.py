@@ -1,4 +1,5 @@
-"""A view whose SQL did not change since the last run is kept, not re-created (macros/view_unchanged.sql).
+"""A view whose SQL did not change since the last run is kept, not re-created
+(macros/materializations/view_unchanged.sql).
 
 A small web-form practice's staging view and the reference views it reads are built, then built again: the
 second run keeps the reference views (no DDL) and every node still succeeds. A dropped view, a view
