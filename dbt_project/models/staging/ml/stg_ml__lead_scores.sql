@@ -1,6 +1,16 @@
-{{ config(tags=['scored']) }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='sync_all_columns',
+    tags=['scored'],
+    pre_hook="{{ scores_prepare() }}",
+    post_hook="{{ scores_commit() }}",
+) }}
+{%- set plan = scores_plan() %}
 
--- The latest score of each lead computed at or before the run's as-of.
+-- The latest score of each lead computed at or before the run's as-of. A table: a daily run (plan
+-- 'increment', macros/incremental_lead_scores.sql) recomputes only the leads with scores since its last
+-- build's as-of (or whose row came from it), from those days' rows; every other lead keeps its row.
 with scores as (
     select
         lead_id,
@@ -12,7 +22,16 @@ with scores as (
         model_version,
         route
     from {{ source('ml', 'lead_scores') }}
-    where as_of <= {{ as_of() }}
+    where
+        as_of <= {{ as_of() }}
+    {%- if plan == 'increment' and scores_has_lost() %}
+        and (
+            as_of >= {{ scores_last_as_of() }}
+            or lead_id in (select lead_id from {{ marts_aux('scope') }} where lost)
+        )
+    {%- elif plan == 'increment' %}
+        and as_of >= {{ scores_last_as_of() }}
+    {%- endif %}
 )
 
 select *
