@@ -152,6 +152,17 @@ class ChunkPath(type(Path())):  # type: ignore[misc]  # PosixPath or WindowsPath
         return super().read_bytes() if data is None else data
 
 
+class ReadPath(type(Path())):  # type: ignore[misc]  # PosixPath or WindowsPath
+    """A whole file's path whose `read_bytes` gives the bytes already read (and hashed) once. Not a ChunkPath:
+    parsers that treat a chunk as NDJSON (fhir) must still see a whole document as one."""
+
+    _data: bytes
+
+    def read_bytes(self) -> bytes:
+        data = getattr(self, "_data", None)
+        return super().read_bytes() if data is None else data
+
+
 def chunk_path(path: Path, chunk: Chunk) -> Path:
     view = ChunkPath(path)
     view._chunk_data = read_chunk(path, chunk)

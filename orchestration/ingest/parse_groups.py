@@ -22,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 
 from orchestration.ingest import shared_tables
-from orchestration.ingest.file_chunks import ChunkPath
+from orchestration.ingest.file_chunks import ReadPath
 from orchestration.ingest.json_lines_read import gc_paused
 from orchestration.ingest.records import (
     LineError,
@@ -158,8 +158,8 @@ def _read_once(path: Path) -> tuple[FileScanned, Path]:
     """The file's hash, size and emptiness, and a path whose read_bytes gives the bytes hashed (every
     parser reads its file through path.read_bytes(): the file is read once, and parsed as hashed)."""
     data = path.read_bytes()
-    view = ChunkPath(path)
-    view._chunk_data = data
+    view = ReadPath(path)
+    view._data = data
     # `not data.strip()`, as file_chunks.scan_file tests each block, without copying the file
     return FileScanned(hashlib.sha256(data).hexdigest(), len(data), not data or data.isspace()), view
 

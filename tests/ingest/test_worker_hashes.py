@@ -86,3 +86,22 @@ def test_a_file_of_whitespace_is_quarantined_as_empty(tmp_path, ctx) -> None:
     assert pooled == serial
     reasons = {file: reason for file, _, _, _, status, reason in pooled[1] if status == "quarantined"}
     assert reasons == {"blank.hl7": "empty file", "zero.hl7": "empty file"}
+
+
+def test_a_whole_json_document_hashed_by_the_worker_is_still_one_document(tmp_path: Path) -> None:
+    """A pretty-printed FHIR resource (official example) read once by the hashing worker parses as one
+    resource, as in-process, not line by line as a cut file's chunk would (aec3860 quarantined it)."""
+    from orchestration.ingest.parse_groups import parse_group
+    from orchestration.ingest.sources import source_by_name
+    from orchestration.settings import REPO_ROOT
+
+    example = tmp_path / "Patient-example.json"
+    example.write_bytes((REPO_ROOT / "tests" / "fixtures" / "fhir" / "Patient-example.json").read_bytes())
+    fhir = source_by_name("fhir")
+    hashed = parse_group(fhir.parse, [example], None, hashes=True)
+    plain = parse_group(fhir.parse, [example], None)
+    assert not isinstance(hashed.files[0], str), hashed.files[0]
+    assert hashed.files[0].records == plain.files[0].records == 1
+    assert {n: t.to_pylist() for n, t in hashed.tables.items()} == {
+        n: t.to_pylist() for n, t in plain.tables.items()
+    }
