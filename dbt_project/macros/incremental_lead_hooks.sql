@@ -20,7 +20,7 @@ int_touches_attributed) and deletes their rows; the post-hook writes the build c
             {%- elif this.identifier == 'fct_appointments' -%}
                 {{ lead_scope_appointment_copies() }}
             {%- else -%}
-                {{ lead_scope_touches() }}
+                {{ touches_scope() }}  {#- int_touches_attributed: macros/incremental_touches.sql #}
             {%- endif -%}
         {%- else %}
         select 1
@@ -227,68 +227,6 @@ ids that list several persons (the latest report's person holds the appointment)
     create or replace table {{ lead_aux('records') }} as
     select source_record_id from {{ records }};
     delete from {{ this }} where person_id in (select person_id from {{ changes }})
-{%- endmacro %}
-
-{#- Record keys of the touches whose row can differ: records int_persons_matched assigned to another person
-(or new), records whose content changed (int_source_records' dirty ids), touches of persons whose leads
-changed (<int_leads_resolved>_diff: id, person, receipt feed the ASOF attribution) or naming such a lead, web
-events of tracking tokens of such leads or rendered since, and all sharing a token with those. Not every
-record of a re-matched person: their rows stay when their person and leads did (1M day: 2.6M records). -#}
-{% macro lead_scope_touches() -%}
-    {%- set pm = lead_relation('int_persons_matched') -%}
-    {%- set records = lead_relation('int_source_records') -%}
-    {%- set matched = lead_upstream_changed('int_persons_matched') -%}
-    create or replace table {{ lead_aux('scope') }} as
-    with diff as (
-        select lead_id, person_id from {{ lead_aux('diff', lead_relation('int_leads_resolved')) }}
-        where {{ lead_upstream_changed('int_leads_resolved') }}
-    ),
-    {#- touch kinds only: the scope holds every record of a re-matched person, and the others never have a
-    row here (they would all count as new) #}
-    assigned as (
-        select record_key, person_id from {{ pm }}
-        where
-            record_key in (select record_key from {{ lead_aux('scope', pm) }}) and {{ matched }}
-            and record_kind in ({{ lead_touch_kinds() }})
-    ),
-    tokens as (
-        select token from {{ lead_source('web', 'tracking_tokens') }} where lead_id in (select lead_id from diff)
-        union
-        select token from ({{ lead_side_new('tokens') }})
-    ),
-    keys as (
-        {#- a touch's row holds the named lead's person when it names one: such rows come along (a superset) #}
-        select assigned.record_key from assigned
-        left join {{ this }} as old on assigned.record_key = old.record_key
-        where old.record_key is null or old.person_id is distinct from assigned.person_id
-        union
-        select record_key from {{ pm }} where person_id in (select person_id from diff)
-        union
-        select record_key from {{ this }} where person_id in (select person_id from diff)
-        union
-        {#- changed content, naming a lead of the diff, a token of one: three semi-joins on one narrow column
-        each (an OR of the three made mark joins over every record: at 100k leads 0.12-0.15 CPU s against
-        0.08-0.10) #}
-        select record_key from {{ records }}
-        where source_record_id in (select id from {{ lead_aux('dirty', records) }}) and {{ matched }}
-        union
-        select record_key from {{ records }} where lead_ref in (select lead_id from diff)
-        union
-        select record_key from {{ records }} where record_kind = 'web' and token in (select token from tokens)
-    ),
-    linked as (
-        select distinct token from {{ records }}
-        where token is not null and record_key in (select record_key from keys)
-    )
-    select record_key from keys
-    union
-    select record_key from {{ records }} where token in (select token from linked);
-    {#- the rows in scope found once (their rowids hold within this transaction): persons, then the delete #}
-    create or replace temp table lead_touches_deleted as
-    select rowid as row_id, person_id from {{ this }}
-    where record_key in (select record_key from {{ lead_aux('scope') }});
-    create or replace table {{ lead_aux('changes') }} as select distinct person_id from lead_touches_deleted;
-    delete from {{ this }} where rowid in (select row_id from lead_touches_deleted)
 {%- endmacro %}
 
 {#- fct_appointments copies int_lead_appointments: the persons that model recomputed (it deletes and inserts

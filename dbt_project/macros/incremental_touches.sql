@@ -1,5 +1,5 @@
 {#- int_touches_attributed's pre-hook (the other lead models keep lead_prepare, macros/incremental_lead_hooks.sql):
-the same plan, scope and delete as lead_scope_touches, with int_persons_matched read once. The records that
+the lead models' plan, then the scope below and its delete, with int_persons_matched read once. The records that
 model assigned again (its <_scope>) all hold a person of its <_changes> now (its post-hook adds the persons
 of the rows it wrote), so the reassigned records and the records of persons of the leads' diff both come
 from one pass over its person_id column (the persons of both, a few thousand) instead of a pass over
@@ -13,8 +13,12 @@ record_key and another over person_id (each a pass over every source record: ~20
     {%- endif -%}
 {%- endmacro %}
 
-{#- Record keys of the touches whose row can differ (the rules of lead_scope_touches), then their rows found
-once, their persons kept (<M>_changes) and deleted. -#}
+{#- Record keys of the touches whose row can differ: records int_persons_matched assigned to another person
+(or new), records whose content changed (int_source_records' dirty ids), touches of persons whose leads
+changed (<int_leads_resolved>_diff: id, person, receipt feed the ASOF attribution) or naming such a lead, web
+events of tracking tokens of such leads or rendered since, and all sharing a token with those. Not every
+record of a re-matched person: their rows stay when their person and leads did (1M day: 2.6M records).
+Then their rows found once, their persons kept (<M>_changes) and deleted. -#}
 {% macro touches_scope() -%}
     {%- set pm = lead_relation('int_persons_matched') -%}
     {%- set records = lead_relation('int_source_records') -%}
