@@ -98,6 +98,14 @@ def first_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, select: str) ->
     dbt target (one target for every day: later builds parse partially)."""
     # Only the tests of the selected models (not those of marts that merely reference a selected source).
     monkeypatch.setenv("DBT_INDIRECT_SELECTION", "cautious")
+    settings, target = day1_landed(tmp_path)
+    run_dbt(settings, "build", target, select=select)
+    return settings, target
+
+
+def day1_landed(tmp_path: Path) -> tuple[Settings, Path]:
+    """Day 1's four web forms ingested, nothing built yet: the settings and a dbt target folder seeded
+    with the project's last parse, as the pipeline does (a full parse is ~10 s)."""
     settings = Settings().with_overrides(
         inbox=tmp_path / "inbox",
         warehouse=tmp_path / "w" / "warehouse.duckdb",
@@ -108,10 +116,9 @@ def first_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, select: str) ->
     _land_and_ingest(settings, "forms_1.jsonl", [_form(j, DAY1 - timedelta(days=3 + j)) for j in range(4)])
     target = tmp_path / "dbt"
     parsed = DBT_PROJECT_DIR / "target" / "partial_parse.msgpack"
-    if parsed.is_file():  # as the pipeline does: start from the project's last parse (a full one is ~10 s)
+    if parsed.is_file():
         target.mkdir()
         shutil.copy(parsed, target / parsed.name)
-    run_dbt(settings, "build", target, select=select)
     return settings, target
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from datetime import timedelta
@@ -20,9 +19,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.settings import REPO_ROOT, Settings
+from orchestration.settings import Settings
 from orchestration.transform.dbt_project_files import DBT_PROJECT_DIR
-from tests.dbt.test_daily_test_scope import DAY1, _form, _land_and_ingest
+from tests.dbt.test_daily_test_scope import DAY1, day1_landed
 
 VIEW = "stg_webforms__submissions"
 WHERE = f"schema_name = 'staging' and view_name = '{VIEW}'"
@@ -71,19 +70,7 @@ def _rows(settings: Settings) -> int:
 
 @pytest.mark.slow
 def test_unchanged_view_is_kept_and_changed_or_dropped_view_re_created(tmp_path: Path) -> None:
-    settings = Settings().with_overrides(
-        inbox=tmp_path / "inbox",
-        warehouse=tmp_path / "w" / "warehouse.duckdb",
-        config_dir=REPO_ROOT / "config",
-        as_of=DAY1,
-    )
-    settings.warehouse.parent.mkdir(parents=True)
-    _land_and_ingest(settings, "forms_1.jsonl", [_form(j, DAY1 - timedelta(days=3 + j)) for j in range(4)])
-    target = tmp_path / "dbt"
-    parsed = DBT_PROJECT_DIR / "target" / "partial_parse.msgpack"
-    if parsed.is_file():  # start from the project's last parse, as the pipeline does (a full one is ~10 s)
-        target.mkdir()
-        shutil.copy(parsed, target / parsed.name)
+    settings, target = day1_landed(tmp_path)
 
     _run(settings, target)
     created = _view(settings)
