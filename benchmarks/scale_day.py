@@ -9,7 +9,9 @@ can measure the day at another commit in about 17 minutes instead of hours.
 To measure the day at several commits without the full build each time: once,
 `--save-before DIR` keeps a copy of the warehouse folder as of the day before (after the full build,
 score, scored marts, actions and publish); then `--restore DIR` starts each measurement from that copy and
-runs yesterday's pipeline (at the commit measured) and the day.
+runs yesterday's pipeline (at the commit measured) and the day. `--restore DIR --save-ready DIR2` also keeps
+the steady state after yesterday's run; `--ready DIR2` then runs only the day (~3 minutes at 1M), valid for
+commits that change no model's SQL (a changed model would rebuild inside the measured day).
 
 Writes benchmarks/results/scale-day-<size>-<date>.json: each step's wall / CPU / peak RSS, the day's
 timeline, the slowest dbt nodes of the day's phase 1 and the plan every increment chose.
@@ -78,9 +80,19 @@ def main() -> None:
     )
     ap.add_argument("--restore", type=Path, help="start from a --save-before copy instead of rebuilding")
     ap.add_argument("--label", default="", help="suffix of the results file name, e.g. before / after")
+    ap.add_argument(
+        "--save-ready",
+        type=Path,
+        help="with --restore: copy the warehouse folder here after yesterday's run (the steady state)",
+    )
+    ap.add_argument(
+        "--ready",
+        type=Path,
+        help="start from a --save-ready copy and run only the day (valid while no model's SQL changed since)",
+    )
     args = ap.parse_args()
     work = args.work / str(args.size)
-    has_warehouse = (args.restore or work / "wh") / "warehouse.duckdb"
+    has_warehouse = (args.ready or args.restore or work / "wh") / "warehouse.duckdb"
     if not has_warehouse.exists() or not (work / "day_inbox").is_dir():
         raise SystemExit(f"{work}: no scale warehouse with a day_inbox (make bench BENCH_SIZES={args.size})")
     if not (work / "gen" / "config" / "practice.yaml").exists():
@@ -95,7 +107,14 @@ def main() -> None:
         "steps": {},
     }
     steps = [] if args.skip_before else list(BEFORE_DAY)
-    if args.restore:
+    if args.ready:
+        # Saved after yesterday's run with the day's inbox already un-landed and its outputs dropped.
+        shutil.rmtree(work / "wh", ignore_errors=True)
+        shutil.copytree(args.ready, work / "wh", symlinks=True)
+        out["restored_from"] = str(args.ready)
+        out["unlanded"] = {"inbox_files": unland_inbox(work)}
+        steps = []
+    elif args.restore:
         shutil.rmtree(work / "wh", ignore_errors=True)
         shutil.copytree(args.restore, work / "wh", symlinks=True)
         out["restored_from"] = str(args.restore)
@@ -117,6 +136,10 @@ def main() -> None:
         result = run_step(name, params, work)
         out["steps"][name] = {**result.as_json(), "load_average_end": _load()}
         print(f"[{args.size}] {name}: {result.wall_s:.1f} s wall, {result.cpu_s:.1f} CPU", flush=True)
+        if name == "previous_day" and args.save_ready:
+            shutil.rmtree(args.save_ready, ignore_errors=True)
+            shutil.copytree(work / "wh", args.save_ready, symlinks=True)
+            print(f"[{args.size}] saved the steady-state warehouse to {args.save_ready}", flush=True)
     day = out["steps"]["incremental"]
     call_list_line = next((line for line in day["timeline"] if "call list:" in line), None)
     out["day_to_call_list_s"] = float(call_list_line.split("s ", 1)[0]) if call_list_line else None
