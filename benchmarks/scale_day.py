@@ -132,6 +132,9 @@ def main() -> None:
             shutil.rmtree(args.save_before, ignore_errors=True)
             shutil.copytree(work / "wh", args.save_before, symlinks=True)
             print(f"[{args.size}] saved the warehouse as of the day before to {args.save_before}", flush=True)
+        # Yesterday's run (or a restore's copy) leaves GBs of dirty pages: written back before the step so
+        # the step does not share the disk with it (a practice's day starts hours after yesterday's run).
+        os.sync()
         print(f"[{args.size}] {name} ... load {_load()}", flush=True)
         result = run_step(name, params, work)
         out["steps"][name] = {**result.as_json(), "load_average_end": _load()}
