@@ -13,7 +13,7 @@ import duckdb
 from dagster import ConfigurableResource, InitResourceContext
 from pydantic import PrivateAttr
 
-from orchestration.settings import Settings, checkpoint_deferred, parse_as_of
+from orchestration.settings import Settings, parse_as_of
 from orchestration.warehouse_lock import warehouse_lock
 
 _progress_hook: Callable[[str], None] | None = None
@@ -95,8 +95,6 @@ class WarehouseResource(ConfigurableResource):
         with warehouse_lock(self.file):
             # Settings() reads PTLEADS_DUCKDB_MEMORY_LIMIT, which settings_env exports for the run.
             con = duckdb.connect(str(self.file), config=Settings().duckdb_config())
-            if checkpoint_deferred():
-                con.execute("pragma disable_checkpoint_on_shutdown")
             try:
                 yield con
             finally:

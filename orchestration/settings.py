@@ -12,17 +12,6 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # DuckDB's own default is 80% of RAM per connection; a practice server also runs the app and the parse
 # workers, and the 1M-lead build must stay under 8 GB: past this DuckDB spills to disk instead of growing.
 DEFAULT_DUCKDB_MEMORY_LIMIT = "4GB"
-# A run defers DuckDB's checkpoints (WAL -> file) until its call list is written (see checkpoint_deferred).
-DEFER_CHECKPOINT_ENV = "PTLEADS_DEFER_CHECKPOINT"
-DEFERRED_CHECKPOINT_THRESHOLD = "1TB"
-
-
-def checkpoint_deferred() -> bool:
-    """True while a pipeline run defers checkpoints: every writer connection of the run (the pipeline's and
-    dbt's) raises DuckDB's automatic checkpoint threshold and skips the checkpoint on close, so the WAL
-    keeps the run's commits (durable: a crash replays them) and one CHECKPOINT after the call list writes
-    them into the file, instead of a checkpoint inside whichever commit crosses 16 MB and one per close."""
-    return os.environ.get(DEFER_CHECKPOINT_ENV, "0") == "1"
 
 
 def _env_path(name: str, default: Path) -> Path:
@@ -104,7 +93,4 @@ class Settings:
 
     def duckdb_config(self) -> dict[str, str]:
         """Connection settings for every writer connection to the warehouse (dbt's come from profiles.yml)."""
-        config = {"memory_limit": self.duckdb_memory_limit}
-        if checkpoint_deferred():
-            config["checkpoint_threshold"] = DEFERRED_CHECKPOINT_THRESHOLD
-        return config
+        return {"memory_limit": self.duckdb_memory_limit}

@@ -10,11 +10,6 @@ targets (Spark: the as-of is a var, nothing to write) get the schema alone. -#}
 
 {% macro duckdb__ptleads_run_start() -%}
     {%- do remember_test_run_kind() -%}
-    {#- A pipeline run deferring checkpoints (orchestration/settings.py checkpoint_deferred): no checkpoint
-        when dbt's connection closes either; profiles.yml raises the automatic threshold. -#}
-    {%- if env_var('PTLEADS_DEFER_CHECKPOINT', '0') == '1' %}
-    pragma disable_checkpoint_on_shutdown;
-    {%- endif %}
     create schema if not exists ref;
     {{ write_run_context() }}
 {%- endmacro %}

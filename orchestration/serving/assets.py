@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import time
-
 from dagster import AssetKey, MaterializeResult, asset
 
 from orchestration.resources import PtleadsSettings, WarehouseResource, progress
 from orchestration.serving import publish as publish_lib
-from orchestration.settings import checkpoint_deferred
 
 # call_list, next_actions, waitlist_offers, sla_metrics: written by orchestration/actions.
 PUBLISHED_MARTS = (
@@ -29,12 +26,6 @@ PUBLISHED_MARTS = (
 def publish_snapshot(settings: PtleadsSettings, warehouse: WarehouseResource) -> MaterializeResult:
     resolved = settings.to_settings()
     with warehouse.connect() as con:
-        if checkpoint_deferred():
-            # The run's commits are in the WAL (durable); write them into the file now that the call list
-            # is out, before the snapshot copies tables from it.
-            started = time.monotonic()
-            con.execute("checkpoint")
-            progress(f"checkpoint: the run's writes into the file in {time.monotonic() - started:.1f} s")
         done = publish_lib.publish(con, resolved.snapshot, resolved.as_of)
     counts = done.counts
     progress(f"publish: {resolved.snapshot} ({counts.get('marts.fct_leads', 0)} leads; {done.summary()})")
