@@ -11,6 +11,9 @@ every `dbt.cli(...)` call pays before dbt even starts and that the pipeline neve
 
 At 1M leads (ddfb637) phase 1 spent ~8 s between the step starting and dbt starting, phase 2 ~3.5 s
 (the version is cached per resource instance, so only the first call paid `dbt --version`).
+
+It also runs dbt as `ptleads-dbt` (orchestration/transform/dbt_entry.py) when this environment has it:
+the same dbt, minus the interpreter's teardown after dbt's last event, which the run would wait for.
 """
 
 from __future__ import annotations
@@ -26,11 +29,30 @@ from typing import Any
 from dagster_dbt import DbtCliResource
 from packaging import version
 
+# Console scripts installed beside this interpreter: dbt's own and ours (pyproject [project.scripts]).
+_DBT, _PIPELINE_DBT = "dbt", "ptleads-dbt"
+
+
+def _beside_interpreter(name: str) -> Path:
+    return Path(sys.executable).with_name(name)
+
 
 def _is_this_environments_dbt(executable: str | Path) -> bool:
-    """Whether `executable` is the dbt installed beside this interpreter (what dbt_invoke runs too)."""
+    """Whether `executable` is the dbt installed beside this interpreter (what dbt_invoke runs too), or
+    `ptleads-dbt`, which runs that same dbt."""
     found = shutil.which(str(executable))
-    return found is not None and Path(found).resolve() == Path(sys.executable).with_name("dbt").resolve()
+    return found is not None and Path(found).resolve() in {
+        _beside_interpreter(_DBT).resolve(),
+        _beside_interpreter(_PIPELINE_DBT).resolve(),
+    }
+
+
+def _pipeline_executable(executable: str) -> str:
+    """`ptleads-dbt` in place of this environment's `dbt` when it is installed; any other dbt as given."""
+    entry = _beside_interpreter(_PIPELINE_DBT)
+    if entry.is_file() and _is_this_environments_dbt(executable):
+        return str(entry)
+    return executable
 
 
 class PipelineDbtCli(DbtCliResource):
@@ -57,6 +79,6 @@ def pipeline_dbt_cli(dbt: DbtCliResource) -> PipelineDbtCli:
         profiles_dir=dbt.profiles_dir,
         profile=dbt.profile,
         target=dbt.target,
-        dbt_executable=dbt.dbt_executable,
+        dbt_executable=_pipeline_executable(dbt.dbt_executable),
         state_path=dbt.state_path,
     )
