@@ -15,6 +15,7 @@ from orchestration.sensors import INBOX_SENSORS, PIPELINE_JOB_NAME
 from orchestration.serving.assets import publish_snapshot
 from orchestration.settings import Settings
 from orchestration.transform.dbt_assets import dbt_phase1, dbt_phase2
+from orchestration.transform.dbt_cli import installed_dbt
 from orchestration.transform.dbt_project_files import DBT_PROJECT
 from orchestration.transform.ml_scores import lead_scores, lead_scoring_model
 from orchestration.transform.ref_assets import reference_data
@@ -34,7 +35,7 @@ def build_resources(settings: Settings, *, as_of_per_run: bool = False) -> dict[
     return {
         "settings": PtleadsSettings.from_settings(settings, as_of_per_run=as_of_per_run),
         "warehouse": WarehouseResource(path=str(settings.warehouse)),
-        "dbt": DbtCliResource(project_dir=DBT_PROJECT),
+        "dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=installed_dbt()),
     }
 
 

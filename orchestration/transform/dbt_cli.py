@@ -47,6 +47,13 @@ def _is_this_environments_dbt(executable: str | Path) -> bool:
     }
 
 
+def installed_dbt() -> str:
+    """This environment's dbt by path, so a run started as `.venv/bin/ptleads run` (venv not on PATH, as
+    under cron or systemd) finds it; plain `dbt` from PATH when the interpreter has none beside it."""
+    beside = _beside_interpreter(_DBT)
+    return str(beside) if beside.is_file() else _DBT
+
+
 def _pipeline_executable(executable: str) -> str:
     """`ptleads-dbt` in place of this environment's `dbt` when it is installed; any other dbt as given."""
     entry = _beside_interpreter(_PIPELINE_DBT)

@@ -112,3 +112,22 @@ def test_dagster_dbt_streams_ptleads_dbt_and_raises_on_a_failed_model(tmp_path: 
     )
     with pytest.raises(DagsterDbtCliRuntimeError, match="no_such_table"):
         list(failing.cli(["run"], manifest=bad / "target" / "manifest.json").stream_raw_events())
+
+
+def test_the_resources_find_dbt_without_the_environment_on_path(tmp_path: Path) -> None:
+    """`.venv/bin/ptleads run` from cron or systemd: PATH without the venv's bin folder."""
+    probe = (
+        "from pathlib import Path; from orchestration.definitions import build_resources; "
+        "from orchestration.settings import Settings; "
+        f"print(build_resources(Settings().with_overrides(warehouse=Path('{tmp_path}/w.duckdb')))['dbt'].dbt_executable)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert Path(done.stdout.strip()) == BIN / "dbt"
