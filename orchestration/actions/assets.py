@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
+from operator import attrgetter
 from pathlib import Path
 from typing import get_type_hints
 
@@ -70,7 +71,12 @@ def _write(con: duckdb.DuckDBPyConnection, table: str, cls: type, rows: list) ->
     con.execute("create schema if not exists marts")
     con.execute(f"create or replace table marts.{table} ({columns})")
     if rows:
-        frame = pa.table({f.name: [getattr(r, f.name) for r in rows] for f in fields(cls)})  # noqa: F841
+        names = [f.name for f in fields(cls)]
+        # one attrgetter call per row, then transposed: a getattr per cell cost ~2x as much (18 columns of
+        # ~96k actions at 1M leads)
+        row_values = attrgetter(*names) if len(names) > 1 else (lambda r: (getattr(r, names[0]),))
+        columns = zip(*map(row_values, rows), strict=True)
+        frame = pa.table(dict(zip(names, map(list, columns), strict=True)))  # noqa: F841
         con.execute(f"insert into marts.{table} select * from frame")
 
 
