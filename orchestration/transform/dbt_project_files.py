@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from dagster_dbt import DbtProject
@@ -33,9 +34,14 @@ def load_dbt_project() -> DbtProject:
         # Set only for the parse: a leftover would point later runs in this process at the default path.
         unset = "PTLEADS_WAREHOUSE" not in os.environ
         os.environ.setdefault("PTLEADS_WAREHOUSE", str(Settings().warehouse))
+        # dagster-dbt's preparer runs `dbt parse` by name: this interpreter's dbt, also when its folder is not
+        # on PATH (`.venv/bin/ptleads run` from cron or systemd).
+        path = os.environ.get("PATH", "")
+        os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), path])
         try:
             project.preparer.prepare(project)
         finally:
+            os.environ["PATH"] = path
             if unset:
                 os.environ.pop("PTLEADS_WAREHOUSE", None)
     return project

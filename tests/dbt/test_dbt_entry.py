@@ -4,6 +4,7 @@ codes, same JSON events on stdout, dbt.log complete, the warehouse closed and un
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -131,3 +132,18 @@ def test_the_resources_find_dbt_without_the_environment_on_path(tmp_path: Path) 
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert Path(done.stdout.strip()) == BIN / "dbt"
+
+
+def test_a_stale_manifest_is_parsed_with_this_environments_dbt(monkeypatch: pytest.MonkeyPatch) -> None:
+    from orchestration.transform import dbt_project_files
+
+    seen: list[str | None] = []
+    project = dbt_project_files.DBT_PROJECT
+    monkeypatch.setattr(dbt_project_files, "manifest_is_stale", lambda _p: True)
+    monkeypatch.setattr(
+        type(project.preparer), "prepare", lambda _self, _project: seen.append(shutil.which("dbt"))
+    )
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    dbt_project_files.load_dbt_project()
+    assert seen == [str(BIN / "dbt")]
+    assert os.environ["PATH"] == "/usr/bin:/bin"
