@@ -8,6 +8,7 @@ The priority tier and route (both stored) come from the triage rules in config/s
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -18,9 +19,10 @@ import polars as pl
 from ml import registry
 from ml.as_of_rows import replace_as_of_rows
 from ml.compute_threads import single_threaded
-from ml.drift import drift_by_month, settled_probabilities, write_drift
+from ml.drift import drift_by_month, write_drift
 from ml.features import (
     FEATURE_TABLE,
+    FEATURES,
     LABEL,
     NO_SHOW_LABEL,
     at_landmark,
@@ -35,6 +37,7 @@ from ml.reasons import FACTOR_FEATURES, N_REASONS
 from ml.reasons_frame import top_reasons_frame
 from ml.rules import value_share_above
 from ml.scoring_config import ScoringConfig, load_scoring_config
+from ml.settled_scores import settled_probabilities
 from ml.triage_frame import rule_contributions_frame, rule_scores_frame, triage_frame
 from orchestration.settings import Settings
 
@@ -129,12 +132,48 @@ def newest_feature_as_of(con: duckdb.DuckDBPyConnection) -> datetime | None:
 
 
 def feature_rows(
-    con: duckdb.DuckDBPyConnection, as_of: datetime | None, where: str, *, oldest_first: bool = True
+    con: duckdb.DuckDBPyConnection,
+    as_of: datetime | None,
+    where: str,
+    *,
+    oldest_first: bool = True,
+    columns: Sequence[str] | None = None,
 ) -> pl.DataFrame:
-    """load_feature_frame's rows (newest as_of, every mart column) that match `where`, oldest first unless
-    the caller sorts them itself (sorting ~1M settled rows twice is wasted at 1M leads)."""
+    """load_feature_frame's rows (newest as_of; every mart column, or only `columns`) matching `where`,
+    oldest first unless the caller sorts them itself (sorting ~1M settled rows twice is wasted at 1M)."""
     order = " order by received_at, lead_id" if oldest_first else ""
-    return con.sql(f"select * from {FEATURE_TABLE} where as_of = ? and ({where}){order}", params=[as_of]).pl()
+    select = ", ".join(f'"{c}"' for c in columns) if columns is not None else "*"
+    return con.sql(
+        f"select {select} from {FEATURE_TABLE} where as_of = ? and ({where}){order}", params=[as_of]
+    ).pl()
+
+
+# What the drift report reads of a settled lead beside the model's features: settled(), history_rates(),
+# at_landmark() and drift_by_month(). At 1M leads it reads ~1M rows a day: the mart's other columns (person
+# ids, booking fields, counts) are a third of those bytes and never used here.
+_DRIFT_CONTEXT: tuple[str, ...] = (
+    "lead_id",
+    "received_at",
+    "as_of",
+    LABEL,
+    "referrer_prior_leads",
+    "referrer_prior_scheduled",
+    "source_prior_leads",
+    "source_prior_scheduled",
+    "first_contact_at",
+    "verified_at",
+    "second_intake_at",
+    "coverage_inactive_at",
+    "referring_npi",
+)
+
+
+def _drift_columns(con: duckdb.DuckDBPyConnection, model: object | None) -> list[str]:
+    """The mart columns the drift pass can use: its context, every feature (the rules read some), and the
+    model's own feature list; a name the mart lacks stays absent, as with `select *`."""
+    wanted = {*_DRIFT_CONTEXT, *FEATURES, *(getattr(model, "ptleads_features_", None) or ())}
+    present = [c[0] for c in con.execute(f"select * from {FEATURE_TABLE} limit 0").description]
+    return [c for c in present if c in wanted]
 
 
 def _booked_filter(con: duckdb.DuckDBPyConnection) -> str:
@@ -188,7 +227,11 @@ def score_open_leads(con: duckdb.DuckDBPyConnection, settings: Settings) -> int:
     window = int(cfg.label_window_days)
     # settled() sorts by (received_at, lead_id), unique per as_of: the read's order does not matter
     matured = feature_rows(
-        con, newest, f"{LABEL} is not null and received_at <= as_of - to_days({window})", oldest_first=False
+        con,
+        newest,
+        f"{LABEL} is not null and received_at <= as_of - to_days({window})",
+        oldest_first=False,
+        columns=_drift_columns(con, model),
     )
     _refresh_drift(con, matured, model, version, config, as_of)
     log.info("scored %d open leads as of %s with %s", out.height, as_of, version)

@@ -1,0 +1,126 @@
+"""The drift report's scores of every settled lead, built from the polars frame without pandas.
+
+`drift.settled_probabilities` turns ~1M settled rows a day (at 1M leads) into a pandas frame of object
+columns (`model_input`), then factorizes each categorical column to encode one probe row per distinct
+value (`drift._transformed`): ~2 of the step's ~5 CPU-s. Here the same matrix comes from the polars
+columns directly: each categorical column's distinct values go through the pipeline's own transform as
+the same probe rows, and every row takes its value's code by index; the numbers are model_input's casts.
+Same floats (tests compare the matrices and the scores), then the same margin cache as `drift`.
+Anything this path does not recognise goes through `drift.settled_probabilities` unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import duckdb
+import numpy as np
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+from sklearn.pipeline import Pipeline
+
+from ml import drift, tree_occlusion
+from ml.features import FEATURES, FLAGS, model_input
+from ml.model_pipeline import inner_pipeline
+
+
+def settled_probabilities(con: duckdb.DuckDBPyConnection, model: object, frame: pl.DataFrame) -> np.ndarray:
+    """drift.settled_probabilities(con, model, frame): the same floats and the same cache rows."""
+    features: Sequence[str] = getattr(model, "ptleads_features_", None) or FEATURES
+    pipeline = inner_pipeline(model)
+    transform, final = pipeline.steps[0][1], pipeline.steps[-1][1]
+    head = model_input(frame.head(1), features)  # the column names and dtypes every row gets
+    if (
+        frame.height == 0
+        or isinstance(model, Pipeline)
+        or not tree_occlusion.supports(final, len(head.columns))
+        or tree_occlusion.calibrated_probability(model, np.zeros(1)) is None
+    ):
+        return drift.settled_probabilities(con, model, frame)
+    xt = transformed(transform, frame, head)
+    if xt is None:
+        return drift.settled_probabilities(con, model, frame)
+    return tree_occlusion.calibrated_probability(model, _margins(con, final, xt))  # type: ignore[return-value]
+
+
+def transformed(transform: object, frame: pl.DataFrame, head: pd.DataFrame) -> np.ndarray | None:
+    """drift._transformed(transform, model_input(frame, features)) where `head` is model_input of the
+    frame's first row; None when the transform is not build_boosted's layout."""
+    layout = drift._ordinal_layout(transform, head)
+    if layout is None:
+        return None
+    cats, rest, cat_slice, num_slice, width = layout
+    if not cats:
+        return None
+    n = frame.height
+    out = np.empty((n, width), dtype=float)
+    codes = [_value_codes(frame, name) for name in cats]
+    n_probe = max(len(values) for _, values in codes)
+    # drift._transformed's probe: the first row repeated, each categorical column its distinct values
+    probe = head.iloc[[0] * n_probe].reset_index(drop=True)
+    for name, (_, values) in zip(cats, codes, strict=True):
+        probe[name] = pd.Series(values + [values[0]] * (n_probe - len(values)), dtype=object)
+    encoded = np.array(transform.transform(probe), dtype=float)[:, cat_slice]  # type: ignore[attr-defined]
+    for k, (row_codes, values) in enumerate(codes):
+        out[:, cat_slice.start + k] = encoded[: len(values), k][row_codes]
+    for k, name in enumerate(rest):
+        out[:, num_slice.start + k] = _number(frame, name)
+    return out
+
+
+def _value_codes(frame: pl.DataFrame, name: str) -> tuple[np.ndarray, list[str | None]]:
+    """Per row, the index of its value in the column's distinct values (None last, when present)."""
+    if name not in frame.columns:
+        return np.zeros(frame.height, dtype=np.intp), [None]
+    column = frame.get_column(name).cast(pl.Utf8)
+    values: list[str | None] = column.drop_nulls().unique(maintain_order=True).to_list()
+    if values:
+        index = column.cast(pl.Enum(values)).to_physical().cast(pl.Int64)
+    else:
+        index = pl.Series([None] * frame.height, dtype=pl.Int64)
+    if column.null_count():
+        index = index.fill_null(len(values))
+        values.append(None)
+    return index.to_numpy().astype(np.intp, copy=False), values
+
+
+def _number(frame: pl.DataFrame, name: str) -> np.ndarray | float:
+    """model_input's float column `name` (flags: null -> 0; numbers: null -> NaN; absent: 0 / NaN)."""
+    if name not in frame.columns:
+        return 0.0 if name in FLAGS else np.nan
+    column = frame.get_column(name).cast(pl.Float64)
+    return (column.fill_null(0.0) if name in FLAGS else column).to_numpy()
+
+
+def _margins(con: duckdb.DuckDBPyConnection, final: object, xt: np.ndarray) -> np.ndarray:
+    """Every row's tree margin, through drift's cache (drift._cached_probabilities' own steps)."""
+    mapper = final._bin_mapper  # type: ignore[attr-defined]
+    binned = np.ascontiguousarray(mapper.transform(final._preprocess_X(xt, reset=False)), dtype=np.uint8)  # type: ignore[attr-defined]
+    n, width = binned.shape
+    key = drift._model_key(final, int(mapper.missing_values_bin_idx_))
+    rows = pa.FixedSizeBinaryArray.from_buffers(pa.binary(width), n, [None, pa.py_buffer(binned.tobytes())])
+    con.execute(drift._CACHE_DDL)
+    con.register("_ptleads_binned", pa.table({"i": pa.array(np.arange(n)), "b": rows.cast(pa.binary())}))
+    try:
+        found = con.execute(
+            f"select r.i, c.margin from _ptleads_binned as r inner join {drift.MARGIN_CACHE} as c "
+            "on c.binned = r.b and c.model_key = ?",
+            [key],
+        ).fetchnumpy()
+    finally:
+        con.unregister("_ptleads_binned")
+    margin = np.empty(n, dtype=float)
+    hit = np.zeros(n, dtype=bool)
+    margin[found["i"]] = found["margin"]
+    hit[found["i"]] = True
+    missing = np.flatnonzero(~hit)
+    if missing.size:
+        _, first, again = np.unique(
+            binned[missing].view(f"V{width}").ravel(), return_index=True, return_inverse=True
+        )
+        new = missing[first]
+        new_margin, _ = tree_occlusion.margin_and_contributions(final, xt[new], None, {})  # type: ignore[arg-type]
+        margin[missing] = new_margin[again.ravel()]
+        drift._remember(con, key, binned[new], new_margin)
+    return margin
