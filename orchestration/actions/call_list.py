@@ -17,7 +17,8 @@ from orchestration.actions.sequences import SLA_FALLBACK_TIER
 MIN_VALUE = 50.0  # a lead without an estimate still counts (USD)
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, as NextAction: one row per listed action (~91k at 1M leads), never changed once built.
+@dataclass(slots=True)
 class CallListRow:
     """One row of marts.call_list: the CONTRACTS.md columns first, in order, then the engine's extras."""
 

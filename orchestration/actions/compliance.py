@@ -9,12 +9,14 @@ from __future__ import annotations
 from bisect import bisect_right
 from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
+from itertools import chain
 from zoneinfo import ZoneInfo
 
 from orchestration.actions.sequences import ComplianceConfig
 from orchestration.actions.timeline import LeadInput, TimelineFacts
 
 _MAX_ROUNDS = 16  # each round fixes one rule; a fixed point is reached in a few
+_CONTACT_CHANNELS = frozenset({"call", "sms", "email"})  # held to the overall caps
 
 
 @lru_cache(maxsize=256)
@@ -73,7 +75,13 @@ _WINDOWS_MAX = 1 << 16
 
 def into_window(at: datetime, tz: str, rules: ComplianceConfig) -> datetime:
     """The first allowed local moment at or after naive-UTC `at`."""
-    key = (at, tz, rules.quiet_hours.start, rules.quiet_hours.end)
+    hours = rules.quiet_hours
+    return _in_window(at, tz, hours.start, hours.end)
+
+
+def _in_window(at: datetime, tz: str, start: time, end: time) -> datetime:
+    """into_window, the window's ends given (earliest_allowed looks them up once, not per round)."""
+    key = (at, tz, start, end)
     moment = _WINDOWS.get(key)
     if moment is None:
         if len(_WINDOWS) >= _WINDOWS_MAX:
@@ -108,21 +116,24 @@ def earliest_allowed(
     at: datetime, channel: str, lead: LeadInput, facts: TimelineFacts, rules: ComplianceConfig
 ) -> datetime:
     """Move `at` forward until quiet hours, caps (channel and overall) and the minimum gap all allow it."""
-    quiet = channel in rules.quiet_channels
+    # everything a round reads but `at`, looked up once (~9k calls of 2+ rounds each per 100k leads)
     own = sorted(facts.outbound.get(channel, ()))
-    every = sorted(t for times in facts.outbound.values() for t in times)
+    every = sorted(chain.from_iterable(facts.outbound.values()))
     own_caps = rules.caps.get(channel, [])  # type: ignore[call-overload]
-    overall_caps = rules.caps.get("overall", [])
+    overall_caps = rules.caps.get("overall", []) if channel in _CONTACT_CHANNELS else []
+    gap_ends = every[-1] + rules.min_gap if every else None
+    tz = lead.timezone if channel in rules.quiet_channels else None
+    start, end = rules.quiet_hours.start, rules.quiet_hours.end
     for _ in range(_MAX_ROUNDS):
         before = at
-        if every and at < every[-1] + rules.min_gap:
-            at = every[-1] + rules.min_gap
+        if gap_ends is not None and at < gap_ends:
+            at = gap_ends
         if own_caps:
             at = _past_caps(at, own, own_caps)
-        if overall_caps and channel in ("call", "sms", "email"):
+        if overall_caps:
             at = _past_caps(at, every, overall_caps)
-        if quiet:
-            at = into_window(at, lead.timezone, rules)
+        if tz is not None:
+            at = _in_window(at, tz, start, end)
         if at == before:
             return at
     raise RuntimeError(f"no allowed time found for lead {lead.lead_id} on {channel}")

@@ -43,7 +43,9 @@ class EngineContext:
             )
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass's __init__ sets each of the 18 fields through object.__setattr__ (~1.3 us
+# per action against ~0.2; ~96k actions at 1M leads). Nothing changes an action after it is built.
+@dataclass(slots=True)
 class NextAction:
     lead_id: str
     clinic_id: str
