@@ -7,7 +7,8 @@ of its manifest, graph and results one at a time and runs its exit handlers: ~1.
 warehouse for a one-model build, more after a full phase. Here, once `invoke` returns, dbt's DuckDB
 connections are closed explicitly (the file lock is released and the closing checkpoint written before
 the pipeline's next step opens the file), logs and multiprocessing's named semaphores are cleaned up,
-and `os._exit` skips the rest (~0.2 s).
+and `os._exit` skips the rest (~0.2 s). During a pipeline run the run's warm dbt (dbt_warm.py) runs the
+invocation in a process that has imported dbt already.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import logging
 import multiprocessing.util
 import os
 import sys
+
+from orchestration.transform import dbt_warm
 
 # dbt's exit codes (dbt.cli.exceptions.ExitCodes)
 SUCCESS, NODE_FAILED, DBT_FAILED = 0, 1, 2
@@ -38,14 +41,24 @@ def run(argv: list[str]) -> int:
     return code
 
 
-def main() -> None:
-    code = run(sys.argv[1:])
+def exit_now(code: int) -> None:
+    """Exit after a dbt invocation in this process, skipping the interpreter's teardown."""
     logging.shutdown()  # dbt.log's handlers flushed and closed
     # SemLock finalizers: without them multiprocessing's resource tracker warns of leaked semaphores
     multiprocessing.util._exit_function()  # type: ignore[attr-defined]
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
+
+
+def main() -> None:
+    argv = sys.argv[1:]
+    server = os.environ.get(dbt_warm.SERVER_ENV)
+    if server:  # the run's warm dbt (dbt_warm.py) runs it as this process
+        code = dbt_warm.delegate(server, argv)
+        if code is not None:
+            os._exit(code)
+    exit_now(run(argv))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,138 @@
+"""The run's warm dbt (orchestration/transform/dbt_warm.py): `ptleads-dbt` hands its invocation to the server,
+which runs it as the caller would have (events, exit codes, dbt.log, the warehouse closed), and falls back
+to running dbt itself when no server answers."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.transform.dbt_warm import SERVER_ENV, WarmDbt
+
+BIN = Path(sys.executable).parent
+
+
+def _project(root: Path, model_sql: str) -> Path:
+    (root / "models").mkdir(parents=True)
+    (root / "dbt_project.yml").write_text(
+        "name: warm_probe\nversion: '1.0'\nconfig-version: 2\nprofile: warm_probe\n"
+        "flags:\n  send_anonymous_usage_stats: false\n",
+        encoding="utf-8",
+    )
+    (root / "profiles.yml").write_text(
+        "warm_probe:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
+        f"      path: '{root / 'wh.duckdb'}'\n      threads: 1\n",
+        encoding="utf-8",
+    )
+    (root / "models" / "probe.sql").write_text(model_sql, encoding="utf-8")
+    return root
+
+
+def _start(project: Path) -> subprocess.Popen[str]:
+    args = ["--log-format", "json", "run", "--project-dir", str(project), "--profiles-dir", str(project)]
+    args += ["--log-path", str(project / "logs"), "--target-path", str(project / "t")]
+    return subprocess.Popen(
+        [str(BIN / "ptleads-dbt"), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+def _run(project: Path) -> tuple[int, list[dict], str]:
+    process = _start(project)
+    out, err = process.communicate(timeout=300)
+    events = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    return process.returncode, [e for e in events if e["info"]["pid"] != process.pid], err
+
+
+def _names(events: list[dict]) -> list[str]:
+    return [e["info"]["name"] for e in events]
+
+
+@pytest.mark.parametrize(
+    ("model_sql", "expected_code"),
+    [("select 1 as one", 0), ("select * from no_such_table", 1)],
+    ids=["success", "model-fails"],
+)
+def test_the_server_runs_the_invocation_as_the_caller_would(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, model_sql: str, expected_code: int
+) -> None:
+    alone = _project(tmp_path / "alone", model_sql)
+    served = _project(tmp_path / "served", model_sql)
+    monkeypatch.delenv(SERVER_ENV, raising=False)
+    code, foreign, _ = _run(alone)
+    assert (code, foreign) == (expected_code, [])  # no server: every event from the process itself
+    process = _start(alone)  # again, with partial-parse state as the served project's second run has
+    plain = [json.loads(line)["info"]["name"] for line in process.communicate(timeout=300)[0].splitlines()]
+    with WarmDbt():
+        _run(served)
+        code_served, from_server, err = _run(served)
+    assert code_served == process.returncode == expected_code
+    assert from_server, "no event came from the server's child"
+    assert _names(from_server) == plain
+    last = [
+        json.loads((p / "logs" / "dbt.log").read_text(encoding="utf-8").splitlines()[-1])["info"]["name"]
+        for p in (served, alone)
+    ]
+    assert last[0] == last[1]  # dbt.log written to its end
+    assert "leaked semaphore" not in err
+    duckdb.connect(str(served / "wh.duckdb")).close()  # closed: another process can write at once
+
+
+def test_no_answering_server_means_dbt_runs_in_the_caller(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(SERVER_ENV, str(tmp_path / "nobody.sock"))
+    code, foreign, _ = _run(_project(tmp_path / "p", "select 1 as one"))
+    assert (code, foreign) == (0, [])
+
+
+def test_an_interrupt_reaches_the_servers_dbt(tmp_path: Path) -> None:
+    # a table (a view would be created at once): minutes of work unless interrupted
+    slow = "{{ config(materialized='table') }} select sum(hash(a.range)) as n from range(20000000000) as a"
+    project = _project(tmp_path / "slow", slow)
+    with WarmDbt():
+        process = _start(project)
+        assert process.stdout is not None
+        for line in process.stdout:  # the model has started
+            if '"LogStartLine"' in line:
+                break
+        time.sleep(1)
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=120)
+    assert process.returncode == 2  # as dbt itself: "Exited because of keyboard interrupt"
+
+
+def test_the_server_ends_with_its_run(tmp_path: Path) -> None:
+    owner = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import time; from orchestration.transform.dbt_warm import WarmDbt; w = WarmDbt().__enter__(); "
+            "print(w._process.pid, flush=True); time.sleep(600)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert owner.stdout is not None
+    server = int(owner.stdout.readline())
+    owner.kill()  # a run killed with -9: no __exit__
+    owner.wait()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            os.kill(server, 0)
+        except ProcessLookupError:
+            return
+        with open(f"/proc/{server}/stat", encoding="ascii") as stat:
+            if stat.read().split()[2] == "Z":  # exited, not yet reaped by its new parent
+                return
+        time.sleep(0.2)
+    pytest.fail("the warm dbt server outlived its run")
