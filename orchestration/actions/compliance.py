@@ -55,8 +55,9 @@ def channel_blocker(
         lead.call_consent is False or (rules.consent_required.get("call") and lead.call_consent is not True)
     ):
         return "no_call_consent"
-    if any(cap.max == 0 for cap in rules.caps.get(channel, ())):  # type: ignore[call-overload]
-        return "cap_zero"
+    for cap in rules.caps.get(channel, ()):  # type: ignore[call-overload]  # a loop: any() made a generator
+        if cap.max == 0:
+            return "cap_zero"
     return None
 
 

@@ -90,8 +90,8 @@ def log_tokens(con: duckdb.DuckDBPyConnection, actions: Iterable[NextAction], cr
             "created_at": [r.created_at for r in records],
         }
     )
-    before = con.execute(f"select count(*) from {TABLE}").fetchone()[0]
-    con.execute(
+    # an INSERT's result is the number of rows it inserted (no count of the whole log before and after)
+    inserted = con.execute(
         f"""
         insert into {TABLE}
         select f.token, f.lead_id, f.action_id, f.action, f.channel, f.created_at,
@@ -99,8 +99,8 @@ def log_tokens(con: duckdb.DuckDBPyConnection, actions: Iterable[NextAction], cr
         from frame as f anti join {TABLE} as t on f.token = t.token
         """,
         [SOURCE, now],
-    )
-    return con.execute(f"select count(*) from {TABLE}").fetchone()[0] - before
+    ).fetchall()
+    return int(inserted[0][0])
 
 
 def lead_for_token(con: duckdb.DuckDBPyConnection, token: str) -> str | None:
