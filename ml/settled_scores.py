@@ -5,20 +5,25 @@ columns (`model_input`), then factorizes each categorical column to encode one p
 value (`drift._transformed`): ~2 of the step's ~5 CPU-s. Here the same matrix comes from the polars
 columns directly: each categorical column's distinct values go through the pipeline's own transform as
 the same probe rows, and every row takes its value's code by index; the numbers are model_input's casts.
-Same floats (tests compare the matrices and the scores), then the same margin cache as `drift`.
+The model's own preprocessing (HistGradientBoosting re-encodes the categorical columns) takes the same
+shortcut (`preprocessed`). Same floats (tests compare the matrices, the preprocessed matrices and the
+scores), then the same margin cache as `drift`.
 Anything this path does not recognise goes through `drift.settled_probabilities` unchanged.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import duckdb
 import numpy as np
 import pandas as pd
 import polars as pl
 import pyarrow as pa
+from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer, OrdinalEncoder
 
 from ml import drift, tree_occlusion
 from ml.features import FEATURES, FLAGS, model_input
@@ -38,15 +43,32 @@ def settled_probabilities(con: duckdb.DuckDBPyConnection, model: object, frame: 
         or tree_occlusion.calibrated_probability(model, np.zeros(1)) is None
     ):
         return drift.settled_probabilities(con, model, frame)
-    xt = transformed(transform, frame, head)
-    if xt is None:
+    encoded = _encode(transform, frame, head)
+    if encoded is None:
         return drift.settled_probabilities(con, model, frame)
-    return tree_occlusion.calibrated_probability(model, _margins(con, final, xt))  # type: ignore[return-value]
+    prepared = preprocessed(final, encoded)
+    return tree_occlusion.calibrated_probability(model, _margins(con, final, encoded.xt, prepared))  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class _Encoded:
+    """The pipeline transform's matrix and how its categorical columns were filled."""
+
+    xt: np.ndarray
+    cat_slice: slice
+    row_codes: list[np.ndarray]  # per categorical column: each row's index among the column's values
+    probe: np.ndarray  # the transform's output for the probe rows (every distinct value, per column)
+    n_values: list[int]
 
 
 def transformed(transform: object, frame: pl.DataFrame, head: pd.DataFrame) -> np.ndarray | None:
     """drift._transformed(transform, model_input(frame, features)) where `head` is model_input of the
     frame's first row; None when the transform is not build_boosted's layout."""
+    encoded = _encode(transform, frame, head)
+    return encoded.xt if encoded is not None else None
+
+
+def _encode(transform: object, frame: pl.DataFrame, head: pd.DataFrame) -> _Encoded | None:
     layout = drift._ordinal_layout(transform, head)
     if layout is None:
         return None
@@ -61,12 +83,56 @@ def transformed(transform: object, frame: pl.DataFrame, head: pd.DataFrame) -> n
     probe = head.iloc[[0] * n_probe].reset_index(drop=True)
     for name, (_, values) in zip(cats, codes, strict=True):
         probe[name] = pd.Series(values + [values[0]] * (n_probe - len(values)), dtype=object)
-    encoded = np.array(transform.transform(probe), dtype=float)[:, cat_slice]  # type: ignore[attr-defined]
+    probe_t = np.array(transform.transform(probe), dtype=float)  # type: ignore[attr-defined]
+    encoded = probe_t[:, cat_slice]
     for k, (row_codes, values) in enumerate(codes):
         out[:, cat_slice.start + k] = encoded[: len(values), k][row_codes]
     for k, name in enumerate(rest):
         out[:, num_slice.start + k] = _number(frame, name)
+    return _Encoded(out, cat_slice, [c for c, _ in codes], probe_t, [len(v) for _, v in codes])
+
+
+def preprocessed(final: object, encoded: _Encoded) -> np.ndarray:
+    """final._preprocess_X(encoded.xt, reset=False): the same floats.
+
+    HistGradientBoosting re-encodes its categorical columns (an OrdinalEncoder inside its own
+    ColumnTransformer) and passes the numbers through check_array: a second pass over ~1M rows. The
+    categorical columns hold only the probe's values, so the probe rows go through the model's own
+    preprocessing and every row takes its value's row; the numbers are copied. Any other layout of the
+    model's preprocessor runs it on every row."""
+    xt = encoded.xt
+    if not _preprocessor_layout_is(final, encoded.cat_slice, xt.shape[1]):
+        return final._preprocess_X(xt, reset=False)  # type: ignore[attr-defined]
+    probe = final._preprocess_X(encoded.probe, reset=False)  # type: ignore[attr-defined]
+    out = np.empty(xt.shape, dtype=probe.dtype)
+    n_cats = encoded.cat_slice.stop
+    for k, (row_codes, n_values) in enumerate(zip(encoded.row_codes, encoded.n_values, strict=True)):
+        out[:, k] = probe[:n_values, k][row_codes]
+    out[:, n_cats:] = xt[:, n_cats:]
     return out
+
+
+def _preprocessor_layout_is(final: object, cat_slice: slice, width: int) -> bool:
+    """True when the model's preprocessor encodes exactly the first columns (the pipeline's categorical
+    block) and passes the rest through check_array, each in place: what sklearn 1.9 builds for
+    categorical_features given as the first column indices."""
+    pre = getattr(final, "_preprocessor", None)
+    mask = getattr(final, "is_categorical_", None)
+    n_cats = cat_slice.stop - cat_slice.start
+    if not isinstance(pre, ColumnTransformer) or mask is None or cat_slice.start != 0:
+        return False
+    if list(np.asarray(mask, dtype=bool)) != [True] * n_cats + [False] * (width - n_cats):
+        return False
+    blocks = [(name, step) for name, step, _ in pre.transformers_ if name != "remainder"]
+    if [name for name, _ in blocks] != ["encoder", "numerical"]:
+        return False
+    (_, encoder), (_, numerical) = blocks
+    if not isinstance(encoder, OrdinalEncoder) or not isinstance(numerical, FunctionTransformer):
+        return False
+    if any(name == "remainder" and step != "drop" for name, step, _ in pre.transformers_):
+        return False
+    indices = pre.output_indices_
+    return indices.get("encoder") == slice(0, n_cats) and indices.get("numerical") == slice(n_cats, width)
 
 
 def _value_codes(frame: pl.DataFrame, name: str) -> tuple[np.ndarray, list[str | None]]:
@@ -93,10 +159,13 @@ def _number(frame: pl.DataFrame, name: str) -> np.ndarray | float:
     return (column.fill_null(0.0) if name in FLAGS else column).to_numpy()
 
 
-def _margins(con: duckdb.DuckDBPyConnection, final: object, xt: np.ndarray) -> np.ndarray:
-    """Every row's tree margin, through drift's cache (drift._cached_probabilities' own steps)."""
+def _margins(
+    con: duckdb.DuckDBPyConnection, final: object, xt: np.ndarray, prepared: np.ndarray
+) -> np.ndarray:
+    """Every row's tree margin, through drift's cache (drift._cached_probabilities' own steps);
+    `prepared` is final._preprocess_X(xt)."""
     mapper = final._bin_mapper  # type: ignore[attr-defined]
-    binned = np.ascontiguousarray(mapper.transform(final._preprocess_X(xt, reset=False)), dtype=np.uint8)  # type: ignore[attr-defined]
+    binned = np.ascontiguousarray(mapper.transform(prepared), dtype=np.uint8)
     n, width = binned.shape
     key = drift._model_key(final, int(mapper.missing_values_bin_idx_))
     rows = pa.FixedSizeBinaryArray.from_buffers(pa.binary(width), n, [None, pa.py_buffer(binned.tobytes())])

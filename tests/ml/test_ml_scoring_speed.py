@@ -151,3 +151,32 @@ def test_drift_read_of_fewer_columns_writes_the_same_report(
     finally:
         con.close()
     assert reports[0] == reports[1] and len(reports[0]) > 0
+
+
+@pytest.mark.parametrize("variant", ["plain", "odd"])
+@single_threaded
+def test_preprocessed_equals_the_models_own_preprocessing(
+    settled_leads: pl.DataFrame, model: object, variant: str
+) -> None:
+    frame = _at_receipt(settled_leads)
+    frame = _odd(frame, 9) if variant == "odd" else frame
+    pipeline = inner_pipeline(model)
+    transform, final = pipeline.steps[0][1], pipeline.steps[-1][1]
+    features = model.ptleads_features_  # type: ignore[attr-defined]
+    encoded = settled_scores._encode(transform, frame, model_input(frame.head(1), features))
+    assert encoded is not None
+    assert settled_scores._preprocessor_layout_is(
+        final, encoded.cat_slice, encoded.xt.shape[1]
+    )  # shortcut taken
+    expected = final._preprocess_X(encoded.xt, reset=False)
+    got = settled_scores.preprocessed(final, encoded)
+    assert got.dtype == expected.dtype and got.tobytes() == expected.tobytes()
+
+
+def test_other_preprocessor_layouts_run_the_models_own(settled_leads: pl.DataFrame, model: object) -> None:
+    final = inner_pipeline(model).steps[-1][1]
+    width = len(final.is_categorical_)
+    n_cats = int(final.is_categorical_.sum())
+    assert settled_scores._preprocessor_layout_is(final, slice(0, n_cats), width)
+    assert not settled_scores._preprocessor_layout_is(final, slice(0, n_cats - 1), width)
+    assert not settled_scores._preprocessor_layout_is(object(), slice(0, n_cats), width)
