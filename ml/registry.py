@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -143,6 +144,7 @@ def load_version(settings: Settings, version: str, model_name: str = MODEL_NAME)
 
     Loads the skops file itself with a trust list checked here in code (`_check_trusted`): MLflow's own
     loader would take the trust list from the artifact unchecked, which a tampered store could widen.
+    A model `preload_champions` loaded from the same unchanged files is handed over instead (once).
     """
     local = store_reads.local_model_folder(store_path(settings), model_name, version)
     if local is None:
@@ -153,7 +155,52 @@ def load_version(settings: Settings, version: str, model_name: str = MODEL_NAME)
     files = sorted(local.rglob("*.skops"))
     if not files:
         raise FileNotFoundError(f"{model_name} v{version} has no skops model file")
+    with _preload_lock:
+        ready = _preloaded.pop((str(store_path(settings)), model_name, version), None)
+    if ready is not None and ready[0] == _files_identity(local, files[0]):
+        log.debug("%s v%s: the model preloaded during dbt phase 1", model_name, version)
+        return ready[1]
     return load_skops(files[0], store_reads.recorded_trusted_types(local))
+
+
+# Champions loaded ahead of the daily scoring (while dbt phase 1 runs and this process only waits), by
+# (store, model name, version): each is handed over once, to the next load of that version, and only if
+# its files are still the ones loaded (path, size, mtime, inode of the skops file and of MLmodel).
+_preloaded: dict[tuple[str, str, str], tuple[tuple[object, ...], object]] = {}
+_preload_lock = threading.Lock()
+
+
+def _files_identity(folder: Path, model_file: Path) -> tuple[object, ...]:
+    out: list[object] = []
+    for path in (model_file, folder / "MLmodel"):
+        try:
+            st = path.stat()
+        except OSError:
+            out.append((str(path), None))
+            continue
+        out.append((str(path), st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev))
+    return tuple(out)
+
+
+def preload_champions(settings: Settings) -> None:
+    """Load both champions (conversion, no-show) for the next `load_version` of the same version.
+
+    Only from the local store and artifact folders (never MLflow itself); anything it cannot load is
+    left to the scoring, which loads (and reports) it as before."""
+    store = store_path(settings)
+    for name in (MODEL_NAME, NO_SHOW_MODEL_NAME):
+        found = store_reads.alias_version(store, name, CHAMPION) if store.exists() else None
+        if not isinstance(found, str):
+            continue
+        local = store_reads.local_model_folder(store, name, found)
+        files = sorted(local.rglob("*.skops")) if local is not None else []
+        if local is None or not files:
+            continue
+        before = _files_identity(local, files[0])
+        model = load_skops(files[0], store_reads.recorded_trusted_types(local))
+        if _files_identity(local, files[0]) == before:  # not replaced while it loaded
+            with _preload_lock:
+                _preloaded[(str(store), name, found)] = (before, model)
 
 
 def load_skops(path: Path, recorded: list[str] | None = None) -> object:

@@ -2,18 +2,22 @@
 open leads) and `lead_scoring_model` (retrain and gate; weekly schedule, CLI `ptleads train`, app)."""
 
 import contextlib
+import os
 import threading
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from orchestration.resources import PtleadsSettings, WarehouseResource, progress
 from orchestration.schedules import TRAIN_ASSET_KEY
+from orchestration.settings import Settings
 from orchestration.transform.reference_data import LEAD_SCORES_DDL
 
 # `route` joined the scores after the shared DDL was written; older warehouses gain it here.
 ROUTE_COLUMN_DDL = "ALTER TABLE marts.lead_scores ADD COLUMN IF NOT EXISTS route VARCHAR"
 
 _warming: list[threading.Thread] = []
+_RUN_PATH = "PTLEADS_WAREHOUSE"  # set for the length of a run (orchestration.resources.settings_env)
+WARMING_WAIT_S = 60.0  # imports take seconds; a warm-up longer than this is left to finish on its own
 
 
 def _import_scoring_modules() -> None:
@@ -24,20 +28,46 @@ def _import_scoring_modules() -> None:
 
 def warm_scoring_imports() -> None:
     """Import the scorer's modules (sklearn, scipy, skops: seconds of CPU in a process as large as a
-    pipeline run's) in a daemon thread, once per process. Meant for while dbt phase 1 runs in its child
-    process and this one waits; `lead_scores` then finds them imported. Nothing else happens here: an
-    import that fails is retried, and reported, by the asset itself."""
+    pipeline run's) in a daemon thread, one at a time. Meant for while dbt phase 1 runs in its child
+    process and this one waits; `lead_scores` then finds them imported. Inside a run (its PTLEADS_* paths
+    in the environment) the thread then loads that warehouse's champions, which the scoring's own load
+    takes over when the version and files are the same (ml.registry.preload_champions). Nothing else
+    happens here: an import or load that fails is retried, and reported, by the asset itself."""
+    _warming[:] = [t for t in _warming if t.is_alive()]
     if _warming:
         return
-    thread = threading.Thread(target=_warm_quietly, name="ptleads-warm-scoring", daemon=True)
+    run_settings = _run_settings()
+    thread = threading.Thread(
+        target=_warm_quietly, args=(run_settings,), name="ptleads-warm-scoring", daemon=True
+    )
     _warming.append(thread)
     thread.start()
 
 
-def _warm_quietly() -> None:
-    # an import that fails here fails again in the asset, which reports it
+def _run_settings() -> Settings | None:
+    """The running pipeline's settings, read now (the run restores the environment when it ends)."""
+    if _RUN_PATH not in os.environ:
+        return None
+    try:
+        return Settings()
+    except Exception:  # a warm-up never fails the dbt phase it runs beside
+        return None
+
+
+def _warm_quietly(run_settings: Settings | None) -> None:
+    # an import or a load that fails here fails again in the asset, which reports it
     with contextlib.suppress(Exception):
         _import_scoring_modules()
+        if run_settings is not None:
+            from ml import registry
+
+            registry.preload_champions(run_settings)
+
+
+def _wait_for_warming(timeout_s: float) -> None:
+    """Let a warm-up still running finish (its imports hold the import lock; its load would be repeated)."""
+    for thread in _warming:
+        thread.join(timeout=timeout_s)
 
 
 @asset(
@@ -47,6 +77,7 @@ def _warm_quietly() -> None:
     description="Open leads scored by ml.score: score, tier, route, expected value, reasons, model version.",
 )
 def lead_scores(settings: PtleadsSettings, warehouse: WarehouseResource) -> MaterializeResult:
+    _wait_for_warming(WARMING_WAIT_S)
     from ml import registry  # imported when the asset runs: sklearn and skops are heavy
     from ml.score import score_open_leads
 
