@@ -16,25 +16,9 @@ from dagster_dbt import DbtCliResource
 
 from orchestration.transform import dbt_cli
 from orchestration.transform.dbt_project_files import DBT_PROJECT_DIR
+from tests.dbt.probe_project import probe_project
 
 BIN = Path(sys.executable).parent
-
-
-def _project(root: Path, model_sql: str) -> Path:
-    """A one-model dbt-duckdb project writing to root/wh.duckdb."""
-    (root / "models").mkdir(parents=True)
-    (root / "dbt_project.yml").write_text(
-        "name: entry_probe\nversion: '1.0'\nconfig-version: 2\nprofile: entry_probe\n"
-        "flags:\n  send_anonymous_usage_stats: false\n",
-        encoding="utf-8",
-    )
-    (root / "profiles.yml").write_text(
-        "entry_probe:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
-        f"      path: '{root / 'wh.duckdb'}'\n      threads: 1\n",
-        encoding="utf-8",
-    )
-    (root / "models" / "probe.sql").write_text(model_sql, encoding="utf-8")
-    return root
 
 
 def _run(executable: str, project: Path) -> subprocess.CompletedProcess[str]:
@@ -57,7 +41,7 @@ def _run(executable: str, project: Path) -> subprocess.CompletedProcess[str]:
 def test_exit_code_events_and_log_match_dbt(tmp_path: Path, model_sql: str, expected_code: int) -> None:
     outcomes = {}
     for executable in ("dbt", "ptleads-dbt"):
-        project = _project(tmp_path / executable, model_sql)
+        project = probe_project(tmp_path / executable, model_sql)
         done = _run(executable, project)
         lines = done.stdout.splitlines()
         events = [json.loads(line)["info"]["name"] for line in lines if line.startswith("{")]
@@ -95,8 +79,8 @@ def test_the_pipeline_runs_dbt_as_ptleads_dbt() -> None:
 def test_dagster_dbt_streams_ptleads_dbt_and_raises_on_a_failed_model(tmp_path: Path) -> None:
     from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
-    good = _project(tmp_path / "good", "select 1 as one")
-    bad = _project(tmp_path / "bad", "select * from no_such_table")
+    good = probe_project(tmp_path / "good", "select 1 as one")
+    bad = probe_project(tmp_path / "bad", "select * from no_such_table")
     for project in (good, bad):
         subprocess.run(
             [str(BIN / "dbt"), "parse", "--project-dir", str(project), "--profiles-dir", str(project)],
@@ -144,6 +128,6 @@ def test_a_stale_manifest_is_parsed_with_this_environments_dbt(monkeypatch: pyte
         type(project.preparer), "prepare", lambda _self, _project: seen.append(shutil.which("dbt"))
     )
     monkeypatch.setenv("PATH", "/usr/bin:/bin")
-    dbt_project_files.load_dbt_project()
+    dbt_project_files.load_dbtprobe_project()
     assert seen == [str(BIN / "dbt")]
     assert os.environ["PATH"] == "/usr/bin:/bin"

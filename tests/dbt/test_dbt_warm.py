@@ -16,24 +16,9 @@ import duckdb
 import pytest
 
 from orchestration.transform.dbt_warm import SERVER_ENV, WarmDbt
+from tests.dbt.probe_project import probe_project
 
 BIN = Path(sys.executable).parent
-
-
-def _project(root: Path, model_sql: str) -> Path:
-    (root / "models").mkdir(parents=True)
-    (root / "dbt_project.yml").write_text(
-        "name: warm_probe\nversion: '1.0'\nconfig-version: 2\nprofile: warm_probe\n"
-        "flags:\n  send_anonymous_usage_stats: false\n",
-        encoding="utf-8",
-    )
-    (root / "profiles.yml").write_text(
-        "warm_probe:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
-        f"      path: '{root / 'wh.duckdb'}'\n      threads: 1\n",
-        encoding="utf-8",
-    )
-    (root / "models" / "probe.sql").write_text(model_sql, encoding="utf-8")
-    return root
 
 
 def _start(project: Path) -> subprocess.Popen[str]:
@@ -63,8 +48,8 @@ def _names(events: list[dict]) -> list[str]:
 def test_the_server_runs_the_invocation_as_the_caller_would(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, model_sql: str, expected_code: int
 ) -> None:
-    alone = _project(tmp_path / "alone", model_sql)
-    served = _project(tmp_path / "served", model_sql)
+    alone = probe_project(tmp_path / "alone", model_sql)
+    served = probe_project(tmp_path / "served", model_sql)
     monkeypatch.delenv(SERVER_ENV, raising=False)
     code, foreign, _ = _run(alone)
     assert (code, foreign) == (expected_code, [])  # no server: every event from the process itself
@@ -89,14 +74,14 @@ def test_no_answering_server_means_dbt_runs_in_the_caller(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(SERVER_ENV, str(tmp_path / "nobody.sock"))
-    code, foreign, _ = _run(_project(tmp_path / "p", "select 1 as one"))
+    code, foreign, _ = _run(probe_project(tmp_path / "p", "select 1 as one"))
     assert (code, foreign) == (0, [])
 
 
 def test_an_interrupt_reaches_the_servers_dbt(tmp_path: Path) -> None:
     # a table (a view would be created at once): minutes of work unless interrupted
     slow = "{{ config(materialized='table') }} select sum(hash(a.range)) as n from range(20000000000) as a"
-    project = _project(tmp_path / "slow", slow)
+    project = probe_project(tmp_path / "slow", slow)
     with WarmDbt():
         process = _start(project)
         assert process.stdout is not None
