@@ -128,6 +128,6 @@ def test_a_stale_manifest_is_parsed_with_this_environments_dbt(monkeypatch: pyte
         type(project.preparer), "prepare", lambda _self, _project: seen.append(shutil.which("dbt"))
     )
     monkeypatch.setenv("PATH", "/usr/bin:/bin")
-    dbt_project_files.load_dbtprobe_project()
+    dbt_project_files.load_dbt_project()
     assert seen == [str(BIN / "dbt")]
     assert os.environ["PATH"] == "/usr/bin:/bin"
