@@ -16,7 +16,8 @@ from orchestration.actions.timeline import Eligibility, LeadInput
 INQUIRY_STALE_AFTER = timedelta(days=2)
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen, as NextAction: one per open lead needing insurance work (~87k at 1M), never changed once built.
+@dataclass(slots=True)
 class InsuranceTask:
     lead_id: str
     clinic_id: str
