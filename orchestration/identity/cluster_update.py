@@ -24,6 +24,64 @@ from orchestration.identity.clustering import cluster_node_indexes, merge_compon
 # without keys per build saying whether they are all listed (`complete`).
 DIRTY_PAIRS = "int_record_matches_dirty_pairs"
 
+# The day's affected nodes and every pair inside them, saved by int_record_matches from the scan of its kept
+# pairs it makes anyway (save_cluster_pairs), so the re-clustering does not scan every pair (15.8M at 1M
+# leads) nor int_persons_clustered twice. The state (one row, none when not saved) says for which records
+# version, clusters version and cannot-link weight they hold.
+CLUSTER_KEYS = "int_record_matches_cluster_keys"
+CLUSTER_PAIRS = "int_record_matches_cluster_pairs"
+CLUSTER_STATE = "int_record_matches_cluster_state"
+
+# cluster_node_indexes' own split: a cannot-link never merges, a merge is an accepted non-cannot-link
+CANNOT_LINK_SQL = "(coalesce(p.vetoed, false) or p.match_weight < {weight!r})"
+
+
+def cannot_link_sql(cannot_link_below_weight: float) -> str:
+    """SQL: whether pair `p` is a cannot-link."""
+    return CANNOT_LINK_SQL.format(weight=cannot_link_below_weight)
+
+
+def _one(session: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> tuple:
+    return session.execute(sql, params or []).fetchall()[0]
+
+
+def clusters_updatable(session: duckdb.DuckDBPyConnection, schema: str, version: int | None) -> bool:
+    """True when the last build's clusters can be updated in place: they describe the previous (or this)
+    int_source_records version, which was an increment, and the pairs' dirty nodes describe this one."""
+    if version is None:
+        return False
+    names = {
+        (t, c)
+        for t, c in session.execute(
+            "select table_name, column_name from information_schema.columns "
+            "where table_catalog = current_database() and table_schema = ?",
+            [schema],
+        ).fetchall()
+    }
+    needed = {
+        ("int_persons_clustered", "component_key"),
+        ("int_persons_clustered", "source_version"),
+        ("int_record_matches_dirty", "source_version"),
+        ("int_source_records_state", "rebuilt"),
+        ("int_source_records_changes", "person_key"),
+    }
+    if not needed <= names:
+        return False
+    seen = _one(
+        session, f'select min(source_version), max(source_version) from "{schema}"."int_persons_clustered"'
+    )
+    dirty = _one(
+        session, f'select min(source_version), max(source_version) from "{schema}"."int_record_matches_dirty"'
+    )
+    state = _one(session, f'select version, rebuilt from "{schema}"."int_source_records_state"')
+    return (
+        seen[0] is not None
+        and seen[0] == seen[1]
+        and seen[0] in (version - 1, version)
+        and tuple(state) == (version, False)
+        and (dirty[0] is None or (dirty[0] == dirty[1] == version))
+    )
+
 
 def person_id_of(cluster_key: str) -> str:
     """A person's id: a hash of its cluster's representative node (stable as records arrive)."""
@@ -129,34 +187,17 @@ def recluster_touched(
     clustering every node; tests/identity/test_cluster_update.py). Reads the pairs of the rescored nodes
     and those inside the set, not every merge pair of the history, and rewrites only those rows."""
     previous = f'"{schema}"."int_persons_clustered"'
-    dirty = f'"{schema}"."int_record_matches_dirty"'
     merge = f"coalesce(p.accepted, false) and not {cannot_link}"
-    # The dirty nodes' merge partners: from the pairs int_record_matches just rescored when it listed them
-    # all (a day's few thousand), else from every pair.
-    dirty_pairs = dirty_pairs_source(session, schema, version) or "id_cluster_pairs"
-    session.execute(
-        f"""
-        create or replace temp table id_cluster_touched as
-        select person_key from "{schema}"."int_source_records_changes"
-        union select person_key from {dirty}
-        union select p.person_key_r from {dirty_pairs} as p
-        where p.person_key_l in (select person_key from {dirty}) and {merge}
-        union select p.person_key_l from {dirty_pairs} as p
-        where p.person_key_r in (select person_key from {dirty}) and {merge}
-        """
-    )
-    session.execute(
-        f"""
-        create or replace temp table id_cluster_affected_keys as
-        select person_key from id_cluster_touched
-        union
-        select person_key from {previous}
-        where component_key in (
-            select component_key from {previous}
-            where person_key in (select person_key from id_cluster_touched)
+    pairs_from = "id_cluster_pairs"
+    if saved_cluster_pairs(session, schema, version, cannot_link_below_weight):
+        # int_record_matches found the affected nodes and the pairs inside them (save_cluster_pairs).
+        session.execute(
+            "create or replace temp table id_cluster_affected_keys as "
+            f'select person_key from "{schema}"."{CLUSTER_KEYS}"'
         )
-        """
-    )
+        pairs_from = f'"{schema}"."{CLUSTER_PAIRS}"'
+    else:
+        affected_keys(session, schema, version, cannot_link, "id_cluster_pairs")
     session.execute(
         """
         create or replace temp table id_cluster_nodes as
@@ -187,7 +228,7 @@ def recluster_touched(
         select l.node as left_node, r.node as right_node, p.match_weight,
             coalesce(p.accepted, false) as accepted, coalesce(p.vetoed, false) as vetoed,
             {merge} as is_merge
-        from id_cluster_pairs as p
+        from {pairs_from} as p
         inner join id_cluster_nodes as l on p.person_key_l = l.person_key
         inner join id_cluster_nodes as r on p.person_key_r = r.person_key
         where {merge} or {cannot_link}
@@ -210,3 +251,113 @@ def recluster_touched(
     session.execute("insert into id_cluster_new select * from id_cluster_new_src")
     session.unregister("id_cluster_new_src")
     return len(keys)
+
+
+def affected_keys(
+    session: duckdb.DuckDBPyConnection, schema: str, version: int | None, cannot_link: str, pairs: str | None
+) -> bool:
+    """Temp table id_cluster_affected_keys: the nodes a day's re-clustering recomputes (see
+    recluster_touched), from the last build's clusters and this version's dirty nodes. The dirty nodes'
+    merge partners come from the pairs int_record_matches rescored when it listed them all (a day's few
+    thousand), else from `pairs` (every pair now); False (nothing created) when neither is at hand."""
+    previous = f'"{schema}"."int_persons_clustered"'
+    dirty = f'"{schema}"."int_record_matches_dirty"'
+    merge = f"coalesce(p.accepted, false) and not {cannot_link}"
+    dirty_pairs = dirty_pairs_source(session, schema, version) or pairs
+    if dirty_pairs is None:
+        return False
+    session.execute(
+        f"""
+        create or replace temp table id_cluster_touched as
+        select person_key from "{schema}"."int_source_records_changes"
+        union select person_key from {dirty}
+        union select p.person_key_r from {dirty_pairs} as p
+        where p.person_key_l in (select person_key from {dirty}) and {merge}
+        union select p.person_key_l from {dirty_pairs} as p
+        where p.person_key_r in (select person_key from {dirty}) and {merge}
+        """
+    )
+    session.execute(
+        f"""
+        create or replace temp table id_cluster_affected_keys as
+        select person_key from id_cluster_touched
+        union
+        select person_key from {previous}
+        where component_key in (
+            select component_key from {previous}
+            where person_key in (select person_key from id_cluster_touched)
+        )
+        """
+    )
+    return True
+
+
+def _clusters_version(session: duckdb.DuckDBPyConnection, schema: str) -> int | None:
+    low, high = _one(
+        session, f'select min(source_version), max(source_version) from "{schema}"."int_persons_clustered"'
+    )
+    return low if low == high else None
+
+
+def clear_cluster_pairs(session: duckdb.DuckDBPyConnection, schema: str) -> None:
+    """No saved affected set for this build (the re-clustering then finds it itself)."""
+    session.execute(f'create schema if not exists "{schema}"')
+    session.execute(
+        f'create or replace table "{schema}"."{CLUSTER_STATE}" '
+        "(source_version bigint, clusters_version bigint, cannot_link_below_weight double)"
+    )
+
+
+def save_cluster_pairs(
+    session: duckdb.DuckDBPyConnection, schema: str, version: int | None, cannot_link_below_weight: float
+) -> None:
+    """int_record_matches, after update_kept_pairs scanned the kept pairs for id_cluster_affected_keys too
+    (temp table id_pair_scan: every old pair with a node in it) and before dbt appends id_changed_pairs:
+    save the affected nodes and every pair of the table as it will be with both nodes among them (old
+    pairs of no stale node, which stay, and the rescored pairs), for int_persons_clustered."""
+    clear_cluster_pairs(session, schema)
+    inside = (
+        "person_key_l in (select person_key from id_cluster_affected_keys) "
+        "and person_key_r in (select person_key from id_cluster_affected_keys)"
+    )
+    session.execute(
+        f'create or replace table "{schema}"."{CLUSTER_KEYS}" as '
+        "select distinct person_key from id_cluster_affected_keys"
+    )
+    session.execute(
+        f"""
+        create or replace table "{schema}"."{CLUSTER_PAIRS}" as
+        select person_key_l, person_key_r, match_weight, accepted, vetoed from id_pair_scan
+        where {inside}
+            and person_key_l not in (select person_key from id_stale_nodes)
+            and person_key_r not in (select person_key from id_stale_nodes)
+        union all
+        select person_key_l, person_key_r, match_weight, accepted, vetoed from id_changed_pairs
+        where {inside}
+        """
+    )
+    # Filled last: a build that stops in between leaves no usable state.
+    session.execute(
+        f'insert into "{schema}"."{CLUSTER_STATE}" values (?, ?, ?)',
+        [version, _clusters_version(session, schema), cannot_link_below_weight],
+    )
+
+
+def saved_cluster_pairs(
+    session: duckdb.DuckDBPyConnection, schema: str, version: int | None, cannot_link_below_weight: float
+) -> bool:
+    """Whether int_record_matches saved the affected set for exactly this records version, the clusters
+    as they are now (their version) and this cannot-link weight."""
+    found = _one(
+        session,
+        "select count(*) from information_schema.tables where table_catalog = current_database() "
+        "and table_schema = ? and table_name in (?, ?, ?)",
+        [schema, CLUSTER_KEYS, CLUSTER_PAIRS, CLUSTER_STATE],
+    )[0]
+    if found != 3 or version is None:
+        return False
+    rows = session.execute(
+        f'select source_version, clusters_version, cannot_link_below_weight from "{schema}"."{CLUSTER_STATE}"'
+    ).fetchall()
+    clusters = _clusters_version(session, schema)
+    return clusters is not None and rows == [(version, clusters, cannot_link_below_weight)]

@@ -35,7 +35,9 @@ def _in_transaction(con: duckdb.DuckDBPyConnection) -> bool:
     return con.execute("select txid_current()").fetchone()[0] == first
 
 
-def update_kept_pairs(con: duckdb.DuckDBPyConnection, pairs: str, written_with: str | None = None) -> None:
+def update_kept_pairs(
+    con: duckdb.DuckDBPyConnection, pairs: str, written_with: str | None = None, scan_also: str | None = None
+) -> None:
     """In place, after `score_changed_pairs` on the same connection: delete from the table `pairs` (the
     last build's) every pair with a node that is new, changed or gone, and give the kept pairs their
     nodes' current representative record. Idempotent, so a build that fails after it is safe to rerun.
@@ -44,10 +46,14 @@ def update_kept_pairs(con: duckdb.DuckDBPyConnection, pairs: str, written_with: 
     node of `pairs` is one of them (int_identity_nodes of the pairs' own version). Then only the pairs of
     its nodes that are not clean now are deleted and only the pairs of nodes whose representative record
     moved are rewritten (appended anew, the old rows deleted): a few thousand keys probed, where the general
-    path joins every pair (15.8M at 1M leads) with every node twice and anti-joins it twice."""
+    path joins every pair (15.8M at 1M leads) with every node twice and anti-joins it twice.
+
+    `scan_also` (with `written_with`): a relation of more person_keys whose pairs the same scan keeps, with
+    their columns, in temp table id_pair_scan (every pair with a node among them or among those updated),
+    so a later reader of those pairs (the re-clustering's affected nodes) does not scan every pair again."""
     if written_with is not None:
         with _atomic(con):
-            _update_kept_pairs_of_known_nodes(con, pairs, written_with)
+            _update_kept_pairs_of_known_nodes(con, pairs, written_with, scan_also)
         return
     con.execute(
         f"""
@@ -66,7 +72,9 @@ def update_kept_pairs(con: duckdb.DuckDBPyConnection, pairs: str, written_with: 
         )
 
 
-def _update_kept_pairs_of_known_nodes(con: duckdb.DuckDBPyConnection, pairs: str, written_with: str) -> None:
+def _update_kept_pairs_of_known_nodes(
+    con: duckdb.DuckDBPyConnection, pairs: str, written_with: str, scan_also: str | None
+) -> None:
     # A pair's nodes are all in `written_with`: "not clean" is changed or gone (id_dirty_nodes, id_gone_nodes;
     # new nodes have no pairs yet), and a kept pair's record keys are its nodes' there, so only nodes whose
     # row may differ from it (id_touched_nodes) can have moved.
@@ -87,20 +95,49 @@ def _update_kept_pairs_of_known_nodes(con: duckdb.DuckDBPyConnection, pairs: str
         "create or replace temp table id_pair_nodes as "
         "select person_key from id_stale_nodes union all select person_key from id_moved_nodes"
     )
-    keys = _keys(con, "select person_key from id_pair_nodes")
-    if not keys:
-        return
-    # One scan per side finds the rows of every stale or moved node (the keys as constants when few: DuckDB
-    # filters the scan with them instead of probing a join), then they are deleted by rowid.
-    listed = _listed(keys, "id_pair_nodes")
-    con.execute(
-        f"""
-        create or replace temp table id_pair_hits as
-        select rowid as row_id from {pairs} where person_key_l in ({listed})
-        union
-        select rowid from {pairs} where person_key_r in ({listed})
-        """
-    )
+    if scan_also is None:
+        keys = _keys(con, "select person_key from id_pair_nodes")
+        if not keys:
+            return
+        # One scan per side finds the rows of every stale or moved node (the keys as constants when few:
+        # DuckDB filters the scan with them instead of probing a join), then they are deleted by rowid.
+        listed = _listed(keys, "id_pair_nodes")
+        con.execute(
+            f"""
+            create or replace temp table id_pair_hits as
+            select rowid as row_id from {pairs} where person_key_l in ({listed})
+            union
+            select rowid from {pairs} where person_key_r in ({listed})
+            """
+        )
+    else:
+        # The same scan also keeps the pairs of `scan_also`'s nodes, with what clustering reads of them.
+        # One scan with both sides' lookups (not one per side and a union of their rows: that union of
+        # wide rows cost more than the second scan), against the table (an OR of two constant lists is a
+        # slow filter).
+        con.execute(
+            "create or replace temp table id_scan_nodes as "
+            f"select person_key from id_pair_nodes union select person_key from {scan_also}"
+        )
+        con.execute(
+            f"""
+            create or replace temp table id_pair_scan as
+            select rowid as row_id, person_key_l, person_key_r, match_weight, accepted, vetoed
+            from {pairs}
+            where person_key_l in (select person_key from id_scan_nodes)
+                or person_key_r in (select person_key from id_scan_nodes)
+            """
+        )
+        con.execute(
+            """
+            create or replace temp table id_pair_hits as
+            select row_id from id_pair_scan
+            where person_key_l in (select person_key from id_pair_nodes)
+                or person_key_r in (select person_key from id_pair_nodes)
+            """
+        )
+        if not _keys(con, "select person_key from id_pair_nodes limit 1"):
+            return
     # Kept pairs of a moved node are appended again with its current record and the old rows deleted, not
     # updated in place: DuckDB's checkpoint rewrites an updated column in every row group the UPDATE
     # touched, and a day's moved nodes have pairs in nearly all of them (15.8M pairs, as at 1M leads: 5.6

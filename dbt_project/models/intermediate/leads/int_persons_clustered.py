@@ -12,7 +12,9 @@ A dbt incremental model. Daily, only the components the day touched are clustere
 int_source_records version, the touched nodes are the person_keys whose records changed
 (int_source_records_changes) and the nodes whose pairs were rescored (int_record_matches_dirty, their merge
 partners read from the rescored pairs int_record_matches lists in int_record_matches_dirty_pairs); their rows
-and those of their components are replaced, every other row keeps its values. Otherwise, or with
+and those of their components are replaced, every other row keeps its values. The pairs among them come from
+int_record_matches_cluster_pairs when int_record_matches saved them for this state (its scan of the kept
+pairs), else from every pair. Otherwise, or with
 identity_full_refresh, every node is clustered. The nodes clustered again are listed in
 int_persons_clustered_changes; the plan and the keys deleted and recomputed in int_persons_clustered_run /
 _scope, for the daily unique test (orchestration.identity.increment_plan)."""
@@ -21,7 +23,12 @@ import numpy as np
 import pyarrow as pa
 
 from orchestration.identity import cluster_node_indexes, identity_config_for, merge_components
-from orchestration.identity.cluster_update import cluster_rows, recluster_touched
+from orchestration.identity.cluster_update import (
+    cannot_link_sql,
+    cluster_rows,
+    clusters_updatable,
+    recluster_touched,
+)
 from orchestration.identity.increment_plan import record_plan
 from orchestration.settings import Settings
 
@@ -37,50 +44,9 @@ inner join id_cluster_nodes as l on p.person_key_l = l.person_key
 inner join id_cluster_nodes as r on p.person_key_r = r.person_key
 """
 
-# cluster_node_indexes' own split: a cannot-link never merges, a merge is an accepted non-cannot-link
-_CANNOT_LINK = "(coalesce(p.vetoed, false) or p.match_weight < {weight!r})"
-
 
 def _one(session, sql: str, params: list | None = None):
     return session.execute(sql, params or []).fetchall()[0]
-
-
-def _previous(session, schema: str, version: int | None) -> bool:
-    """True when the last build's clusters can be updated in place: they describe the previous (or this)
-    int_source_records version, which was an increment, and the pairs' dirty nodes describe this one."""
-    if version is None:
-        return False
-    names = {
-        (t, c)
-        for t, c in session.execute(
-            "select table_name, column_name from information_schema.columns "
-            "where table_catalog = current_database() and table_schema = ?",
-            [schema],
-        ).fetchall()
-    }
-    needed = {
-        ("int_persons_clustered", "component_key"),
-        ("int_persons_clustered", "source_version"),
-        ("int_record_matches_dirty", "source_version"),
-        ("int_source_records_state", "rebuilt"),
-        ("int_source_records_changes", "person_key"),
-    }
-    if not needed <= names:
-        return False
-    seen = _one(
-        session, f'select min(source_version), max(source_version) from "{schema}"."int_persons_clustered"'
-    )
-    dirty = _one(
-        session, f'select min(source_version), max(source_version) from "{schema}"."int_record_matches_dirty"'
-    )
-    state = _one(session, f'select version, rebuilt from "{schema}"."int_source_records_state"')
-    return (
-        seen[0] is not None
-        and seen[0] == seen[1]
-        and seen[0] in (version - 1, version)
-        and tuple(state) == (version, False)
-        and (dirty[0] is None or (dirty[0] == dirty[1] == version))
-    )
 
 
 def _cluster_all(session, cannot_link: str, cannot_link_below_weight: float) -> None:
@@ -137,11 +103,11 @@ def model(dbt, session):
     dbt.ref("int_identity_nodes").create_view("id_cluster_node_rows", replace=True)
     dbt.ref("int_record_matches").create_view("id_cluster_pairs", replace=True)
     config = identity_config_for(Settings().config_dir)
-    cannot_link = _CANNOT_LINK.format(weight=config.cannot_link_below_weight)
+    cannot_link = cannot_link_sql(config.cannot_link_below_weight)
     schema = dbt.this.schema
     version = _one(session, "select max(source_version) from id_cluster_node_rows")[0]
     full = str(dbt.config.get("identity_full_refresh")).lower() in ("true", "1")
-    incremental = dbt.is_incremental and not full and _previous(session, schema, version)
+    incremental = dbt.is_incremental and not full and clusters_updatable(session, schema, version)
     if incremental:
         recluster_touched(session, schema, version, cannot_link, config.cannot_link_below_weight)
         record_plan(session, schema, "int_persons_clustered", "increment", scope="id_cluster_affected_keys")

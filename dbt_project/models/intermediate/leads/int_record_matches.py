@@ -19,7 +19,11 @@ otherwise (a build that stopped between the two) it joins every pair with every 
 The node profiles a day recomputes are saved for int_identity_nodes (int_record_matches_fresh and _state,
 orchestration.identity.fresh_nodes), which then does not scan every record again. The nodes whose pairs were
 rescored and those pairs' scores are saved for int_persons_clustered (int_record_matches_dirty and
-_dirty_pairs), which then finds the dirty nodes' merge partners without scanning every pair."""
+_dirty_pairs), which then finds the dirty nodes' merge partners without scanning every pair. When the clusters
+can be updated in place, the nodes they will cluster again and every pair inside them are saved too
+(int_record_matches_cluster_keys / _pairs / _state, orchestration.identity.cluster_update): the scan of
+the kept pairs that finds the stale nodes' rows keeps those nodes' pairs, so int_persons_clustered reads no
+other pair (one scan of every pair a day instead of two)."""
 
 from orchestration.identity import (
     NodeSource,
@@ -28,7 +32,14 @@ from orchestration.identity import (
     node_source,
     update_kept_pairs,
 )
-from orchestration.identity.cluster_update import DIRTY_PAIRS
+from orchestration.identity.cluster_update import (
+    DIRTY_PAIRS,
+    affected_keys,
+    cannot_link_sql,
+    clear_cluster_pairs,
+    clusters_updatable,
+    save_cluster_pairs,
+)
 from orchestration.identity.fresh_nodes import save_fresh_nodes
 from orchestration.settings import Settings
 
@@ -132,6 +143,7 @@ def model(dbt, session):
         changed = changed_pairs_relation(session, "id_source_records", config, None)
         save_fresh_nodes(session, schema, NodeSource(version=nodes.version), config)
         _record_dirty_nodes(session, schema, nodes.version, complete=False)
+        clear_cluster_pairs(session, schema)
         _record_state(session, schema, nodes.version)
         return changed
     previous_nodes = None
@@ -148,6 +160,19 @@ def model(dbt, session):
     # The recomputed profiles for int_identity_nodes (it runs next on the same source: no second scan).
     save_fresh_nodes(session, schema, nodes, config)
     _record_dirty_nodes(session, schema, nodes.version, complete=previous_nodes is not None)
-    update_kept_pairs(session, f'"{schema}"."int_record_matches"', written_with)
+    # The nodes int_persons_clustered will cluster again, when it can update in place: the scan of the kept
+    # pairs keeps theirs too, saved for it (it then reads no other pair).
+    weight = config.cannot_link_below_weight
+    clustered = (
+        written_with is not None
+        and clusters_updatable(session, schema, nodes.version)
+        and affected_keys(session, schema, nodes.version, cannot_link_sql(weight), None)
+    )
+    scan_also = "id_cluster_affected_keys" if clustered else None
+    update_kept_pairs(session, f'"{schema}"."int_record_matches"', written_with, scan_also)
+    if clustered:
+        save_cluster_pairs(session, schema, nodes.version, weight)
+    else:
+        clear_cluster_pairs(session, schema)
     _record_state(session, schema, nodes.version)
     return changed
