@@ -49,8 +49,14 @@ that hour (1M day: 572,520 persons from 53,479 changed), slot and first name alo
     {#- only persons whose lead-opening records or appointments were assigned again or changed: the model
     reads no other record #}
     create or replace table {{ lead_aux('base') }} as {{ lead_upstream_persons('opening_changes') }};
+    {#- the records the model reads (its `records` CTE, whose filter this repeats) of those persons, in one pass over
+    int_persons_matched by person_id_hash; the persons added below (evaluation neighbours) take a second pass for
+    them alone #}
+    {{ lead_persons_matched_rows(lead_episode_records(), lead_aux('base'), lead_episode_columns(),
+        lead_episode_condition()) }};
     {#- the changed persons' evaluations now (stored in <M>_evals below: no second pass over the views) #}
-    create or replace table {{ lead_aux('newslots') }} as {{ lead_eval_slots(lead_aux('base')) }};
+    create or replace table {{ lead_aux('newslots') }} as
+    {{ lead_eval_slots(person_records=lead_episode_records()) }};
     create or replace table {{ lead_aux('slots') }} as
     select start_at, first_name, last_name from {{ lead_aux('newslots') }}
     union
@@ -69,15 +75,15 @@ that hour (1M day: 572,520 persons from 53,479 changed), slot and first name alo
     select person_id from {{ lead_aux('changes') }}
     union
     {{ lead_eval_neighbours(lead_aux('inslots')) }};
-    {#- the records the model reads, in one pass over int_persons_matched (its `records` CTE, whose filter this
-    repeats, reads this temp table on the same connection); their appointments' ids filter the staging views
-    (pushed below their dedup) #}
-    create or replace temp table {{ lead_episode_records() }} as
-    select record_key, person_id, source, source_file, source_record_id, record_kind, event_at, opens_lead
-    from {{ lead_relation('int_persons_matched') }}
-    where
-        event_at is not null and (opens_lead or record_kind = 'appointment')
-        and person_id in (select person_id from {{ lead_aux('inputs') }});
+    {#- the records of the input persons not fetched above (the model's `records` CTE reads this temp table on the
+    same connection); their appointments' ids filter the staging views (pushed below their dedup) #}
+    create or replace temp table lead_episode_added as
+    select person_id from {{ lead_aux('inputs') }}
+    except
+    select person_id from {{ lead_aux('base') }};
+    {{ lead_persons_matched_rows(lead_episode_records(), 'lead_episode_added', lead_episode_columns(),
+        lead_episode_condition(), append=true) }};
+    drop table lead_episode_added;
     create or replace table {{ lead_aux('records') }} as
     select source_record_id from {{ lead_episode_records() }} where record_kind = 'appointment';
     {#- only the changed persons' evaluations move (the others' records did not): the model reads every input
@@ -167,12 +173,9 @@ ids that list several persons (the latest report's person holds the appointment)
     {#- their appointment records in one pass over int_persons_matched, kept as the persons grow: the closure
     below reads its HL7 / EMR ids here (not in another pass per round), the model's `persons` CTE reads this temp
     table on the same connection, and their ids filter the staging views (pushed below their dedup) #}
-    {%- set pm_records -%}
-        select source, source_record_id, record_kind, person_id from {{ pm }}
-        where record_kind = 'appointment' and person_id in
-    {%- endset -%}
-    {%- do run_query('create or replace temp table ' ~ records ~ ' as ' ~ pm_records
-        ~ ' (select person_id from ' ~ changes ~ ')') -%}
+    {%- set columns = 'source, source_record_id, record_kind, person_id' -%}
+    {%- set condition = "record_kind = 'appointment'" -%}
+    {%- do run_query(lead_persons_matched_rows(records, changes, columns, condition)) -%}
     {%- set ns = namespace(done=false) -%}
     {%- for _ in range(8) if not ns.done -%}
         {%- set grow -%}
@@ -212,16 +215,15 @@ ids that list several persons (the latest report's person holds the appointment)
         {%- if added == 0 -%}
             {%- set ns.done = true -%}
         {%- else -%}
-            {%- do run_query('insert into ' ~ records ~ ' ' ~ pm_records
-                ~ ' (select person_id from lead_appointments_added)') -%}
+            {%- do run_query(lead_persons_matched_rows(records, 'lead_appointments_added', columns, condition,
+                append=true)) -%}
         {%- endif -%}
     {%- endfor -%}
     {%- if not ns.done -%}
         {#- Not closed after 8 rounds: every person is affected (the increment computes everything). -#}
         {%- do run_query('insert into ' ~ changes ~ ' select distinct person_id from ' ~ pm
             ~ ' where person_id not in (select person_id from ' ~ changes ~ ')') -%}
-        {%- do run_query('create or replace temp table ' ~ records ~ ' as ' ~ pm_records
-            ~ ' (select person_id from ' ~ changes ~ ')') -%}
+        {%- do run_query(lead_persons_matched_rows(records, changes, columns, condition)) -%}
     {%- endif %}
     drop table if exists lead_appointments_added;
     create or replace table {{ lead_aux('records') }} as
@@ -322,4 +324,31 @@ by person, and an appointment's person is its record's). -#}
             (select count(*) from {{ side.relation }}) as count_{{ loop.index }}
             {%- endfor %}
     {%- endif -%}
+{%- endmacro %}
+
+{#- Statements: the rows of int_persons_matched with `condition` (on the row alone) of the persons in `persons`
+(`columns` of them) into temp table `target`, created or appended to. Found by person_id_hash (a scan of 8-byte
+integers, not of every person_id string: macros/history_key_hash.sql), then checked on person_id in a statement of
+its own (beside the hash filter, a person_id filter reads the whole column). -#}
+{% macro lead_persons_matched_rows(target, persons, columns, condition, append=false) -%}
+    {%- set found = target ~ '_found' if append else target -%}
+    create or replace temp table {{ found }} as
+    select {{ columns }}
+    from {{ lead_relation('int_persons_matched') }}
+    where ({{ condition }}) and person_id_hash in (select {{ key_hash('person_id') }} from {{ persons }});
+    delete from {{ found }}
+    where person_id not in (select person_id from {{ persons }} where person_id is not null)
+    {%- if append %};
+    insert into {{ target }} select * from {{ found }};
+    drop table {{ found }}
+    {%- endif %}
+{%- endmacro %}
+
+{#- The columns and condition of int_lead_episodes' `records` CTE (its increment reads them from a temp table). -#}
+{% macro lead_episode_columns() -%}
+    record_key, person_id, source, source_file, source_record_id, record_kind, event_at, opens_lead
+{%- endmacro %}
+
+{% macro lead_episode_condition() -%}
+    event_at is not null and (opens_lead or record_kind = 'appointment')
 {%- endmacro %}

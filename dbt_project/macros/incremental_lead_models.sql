@@ -45,7 +45,7 @@ table lost rows, or with --full-refresh / var identity_full_refresh. Spark build
 {%- endmacro %}
 
 {#- Bump when this file's logic changes: the fingerprint then forces one full rebuild. -#}
-{% macro lead_models_logic_version() -%}2026-11-29.6{%- endmacro %}
+{% macro lead_models_logic_version() -%}2026-11-30.1{%- endmacro %}
 
 {#- A side table of `relation` (default: this model). A mart's (fct_appointments) live beside its upstream in
 the intermediate schema, not in marts: publish copies every marts table into the app's snapshot. -#}
@@ -234,14 +234,19 @@ its pre-hook). -#}
 {%- endmacro %}
 
 {#- Every evaluation record with its person, slot and lowercased names (as int_lead_episodes' evals), optionally
-only for the persons in `persons` (a relation with person_id): then the appointment staging SQL reads only their
+only for the persons in `persons` (a relation with person_id), or for those whose rows of int_persons_matched
+`person_records` holds: then the appointment staging SQL reads only their
 records' raw rows (macros/incremental_lead_staging.sql), not every raw row through the views' dedup. Kept by
 record (<int_lead_episodes>_evals) so the increment reads its evaluations' names here, not from every record
 of int_source_records. -#}
-{% macro lead_eval_slots(persons=none) -%}
+{% macro lead_eval_slots(persons=none, person_records=none) -%}
     {%- set pm = lead_relation('int_persons_matched') -%}
     {%- set ids = none -%}
-    {%- if persons is not none -%}
+    {%- if person_records is not none -%}
+        {#- the persons' rows of int_persons_matched already fetched (a relation with its columns) #}
+        {%- set ids = 'select source_record_id from ' ~ person_records ~ " where record_kind = 'appointment'" -%}
+        {%- set pm = person_records -%}
+    {%- elif persons is not none -%}
         {#- their appointment records in one pass over int_persons_matched (the ids and the join read it) #}
         {%- set ids = 'select source_record_id from person_appointments' -%}
     with person_appointments as {{ materialized() }} (

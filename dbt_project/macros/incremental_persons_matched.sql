@@ -113,12 +113,18 @@ the model's joins and ASOF joins run over ~the scope instead of every record (at
         through their person_key in P's rows (a named record's person is its node's; a nameless record is
         its own node): no lookup of every record_key. They hold every node of P now too (a node of P not
         clustered again held P before), so P's phones and emails come from them. -#}
+        {#- P's nodes before: rows found by person_id_hash (integers, not every person_id string), then checked on
+        person_id in a statement of their own (a filter on person_id beside the hash one reads the whole column) -#}
+        create or replace temp table persons_matched_before as
+        select person_key, person_id from {{ this }}
+        where person_id_hash in (select {{ key_hash('person_id') }} from persons_matched_persons);
         create or replace temp table persons_matched_hits as
         select rowid as row_id, person_key, has_identity, phone_e164, email from {{ records }}
         where person_key in (
             select person_key from persons_matched_keys
             union
-            select person_key from {{ this }} where person_id in (select person_id from persons_matched_persons)
+            select person_key from persons_matched_before
+            where person_id in (select person_id from persons_matched_persons)
         );
         create or replace temp table persons_matched_contacts as
         select distinct contact from (
@@ -187,6 +193,7 @@ the model's joins and ASOF joins run over ~the scope instead of every record (at
         alter table {{ subset }} drop column in_scope;
         drop table persons_matched_keys;
         drop table persons_matched_persons;
+        drop table persons_matched_before;
         drop table persons_matched_hits;
         drop table persons_matched_contacts;
         drop table persons_matched_rows;
@@ -197,8 +204,12 @@ the model's joins and ASOF joins run over ~the scope instead of every record (at
         lead-opening records and appointments only (touches never enter int_lead_episodes, whose increment
         recomputes just these persons). One pass over the rows for both. #}
         create or replace temp table persons_matched_scope_persons as
-        select rowid as row_id, person_id, (opens_lead or record_kind = 'appointment') as opening from {{ this }}
-        where record_key in (select record_key from {{ persons_matched_aux('scope') }});
+        select rowid as row_id, record_key, person_id, (opens_lead or record_kind = 'appointment') as opening
+        from {{ this }}
+        where record_key_hash in (select {{ key_hash('record_key') }} from {{ persons_matched_aux('scope') }});
+        {#- by record_key_hash above; the key itself decides (a colliding hash must not delete another row) #}
+        delete from persons_matched_scope_persons
+        where record_key not in (select record_key from {{ persons_matched_aux('scope') }} where record_key is not null);
         create or replace table {{ persons_matched_aux('changes') }} as
         select distinct person_id from persons_matched_scope_persons;
         create or replace table {{ persons_matched_aux('opening_changes') }} as

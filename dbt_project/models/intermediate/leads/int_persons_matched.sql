@@ -11,6 +11,7 @@
 {{ config(
     materialized=identity_increment_materialization(),
     incremental_strategy='append',
+    on_schema_change='append_new_columns',
     pre_hook="{{ persons_matched_prepare() }}",
     post_hook="{{ persons_matched_commit() }}",
 ) }}
@@ -237,6 +238,7 @@ nameless_assigned as (
 
 -- Identified records take their columns from one join on person_key; only the nameless ones join back
 -- on record_key (a string-key join of the whole history with its assignments was most of this model).
+-- The key hashes let the daily increments find rows by integer (macros/history_key_hash.sql).
 select
     scoped.record_key,
     scoped.record_kind,
@@ -247,7 +249,9 @@ select
     scoped.event_at,
     scoped.opens_lead,
     scoped.person_key,
-    clusters.person_id
+    clusters.person_id,
+    {{ key_hash('clusters.person_id') }} as person_id_hash,
+    {{ key_hash('scoped.record_key') }} as record_key_hash
 from scoped
 inner join {{ ref('int_persons_clustered') }} as clusters on scoped.person_key = clusters.person_key
 where scoped.has_identity
@@ -262,6 +266,8 @@ select
     nameless.event_at,
     nameless.opens_lead,
     nameless.person_key,
-    nameless_assigned.person_id
+    nameless_assigned.person_id,
+    {{ key_hash('nameless_assigned.person_id') }} as person_id_hash,
+    {{ key_hash('nameless.record_key') }} as record_key_hash
 from nameless
 inner join nameless_assigned on nameless.record_key = nameless_assigned.record_key

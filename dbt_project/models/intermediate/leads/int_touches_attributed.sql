@@ -15,7 +15,9 @@
     post_hook="{{ lead_commit() }}",
 ) }}
 {%- set increment = lead_plan() == 'increment' %}
--- Each record's person (in an increment only the records in scope: no hash table over every record).
+-- Each record's person (in an increment only the records in scope: no hash table over every record; found by
+-- record_key_hash, a scan of integers instead of every record_key string: a colliding hash only adds a row that
+-- the join on record_key drops).
 with persons as (
     select
         record_key,
@@ -23,7 +25,7 @@ with persons as (
     from {{ ref('int_persons_matched') }}
     -- noqa: disable=LT02,LT14
     {% if increment %}
-    where record_key in (select record_key from {{ lead_aux('scope') }})
+    where record_key_hash in (select {{ key_hash('record_key') }} from {{ lead_aux('scope') }})
     {% endif %}
     -- noqa: enable=LT02,LT14
 ),

@@ -103,7 +103,9 @@ lead_records as (
     )
 ),
 
--- The identity nodes of the listed records (an increment: only of its records).
+-- The identity nodes of the listed records (an increment: only of its records, found by record_key_hash, a
+-- scan of integers instead of every record_key string; a colliding hash only adds a row that the joins on
+-- record_key below drop).
 record_nodes as (
     select
         record_key,
@@ -111,7 +113,7 @@ record_nodes as (
     from {{ ref('int_persons_matched') }}
     -- noqa: disable=LT02,LT14
     {% if increment %}
-    where record_key in (select lead_records.record_key from lead_records)
+    where record_key_hash in (select {{ key_hash('lead_records.record_key') }} from lead_records)
     {% endif %}
     -- noqa: enable=LT02,LT14
 ),
