@@ -6,7 +6,8 @@ score tables are copied into a scratch DuckDB file (`--scratch`, deleted at the 
 the warehouse's own (read only by the scoring). Each repeat scores into the scratch file, as the pipeline
 does; wall and CPU seconds with the load. `--dump DIR` writes what the step wrote (lead_scores,
 no_show_risk, ml_drift of the run's as_of) as parquet, to compare two commits row for row (`--compare`).
-`--profile FILE` writes a cProfile of the last repeat.
+`--profile FILE` writes a cProfile of the last repeat; `--preload` loads the champions before each repeat,
+untimed, as the pipeline's warm-up does while dbt phase 1 runs.
 
 Run: uv run python benchmarks/scoring_speed.py --warehouse WH --config CONFIG [--times 10] [--repeat 3]
 """
@@ -120,6 +121,12 @@ def main() -> None:
     parser.add_argument("--profile", type=Path)
     parser.add_argument("--dump", type=Path)
     parser.add_argument("--compare", type=Path, nargs=2)
+    parser.add_argument(
+        "--preload",
+        action="store_true",
+        help="load the champions before each repeat, untimed, as the "
+        "pipeline's warm-up does during dbt phase 1 (ml.registry.preload_champions)",
+    )
     args = parser.parse_args()
     if args.compare:
         print(json.dumps(compare(*args.compare)))
@@ -134,6 +141,10 @@ def main() -> None:
     try:
         for k in range(args.repeat):
             profile = args.profile if k == args.repeat - 1 else None
+            if args.preload:
+                from ml import registry
+
+                registry.preload_champions(settings)
             scored, spent = timed(lambda p=profile: _score_once(args.scratch, settings, p), with_load=True)
             runs.append({"scored": scored, **spent})
         if args.dump:
