@@ -76,7 +76,8 @@ def _encode(transform: object, frame: pl.DataFrame, head: pd.DataFrame) -> _Enco
     if not cats:
         return None
     n = frame.height
-    out = np.empty((n, width), dtype=float)
+    # column-major: every step fills or reads it a column at a time (the bin mapper too: ~3x faster)
+    out = np.empty((n, width), dtype=float, order="F")
     codes = [_value_codes(frame, name) for name in cats]
     n_probe = max(len(values) for _, values in codes)
     # drift._transformed's probe: the first row repeated, each categorical column its distinct values
@@ -104,7 +105,7 @@ def preprocessed(final: object, encoded: _Encoded) -> np.ndarray:
     if not _preprocessor_layout_is(final, encoded.cat_slice, xt.shape[1]):
         return final._preprocess_X(xt, reset=False)  # type: ignore[attr-defined]
     probe = final._preprocess_X(encoded.probe, reset=False)  # type: ignore[attr-defined]
-    out = np.empty(xt.shape, dtype=probe.dtype)
+    out = np.empty(xt.shape, dtype=probe.dtype, order="F")  # column-major, as xt
     n_cats = encoded.cat_slice.stop
     for k, (row_codes, n_values) in enumerate(zip(encoded.row_codes, encoded.n_values, strict=True)):
         out[:, k] = probe[:n_values, k][row_codes]
