@@ -150,21 +150,25 @@ ids that list several persons (the latest report's person holds the appointment)
         where start_at > (select as_of from {{ lead_aux('state') }}) and start_at <= {{ as_of() }}
     {%- endset -%}
     {%- do run_query(first) -%}
+    {#- the persons of FHIR appointments booked on their referrals: the records found by record_key_hash (integers,
+    not the string columns of every record; a record's key is source:record_kind:source_record_id), then checked
+    on record_key #}
     {%- set referred -%}
+        create or replace temp table lead_appointments_referred_keys as
+        select distinct 'fhir:appointment:' || source_record_id as record_key
+        {#- every raw version (a superset of the as-of's): no pass over the staging view's dedup #}
+        from {{ lead_source('fhir', 'fhir_appointments') }}
+        where based_on_ref in (
+            select source_record_id from {{ lead_relation('int_lead_episodes') }}
+            where source = 'fhir' and record_kind = 'referral'
+                and person_id in (select person_id from {{ changes }})
+        );
+        {{ lead_persons_matched_by_key('lead_appointments_referred', 'lead_appointments_referred_keys') }};
         insert into {{ changes }}
-        select distinct person_id from {{ pm }}
-        where
-            source = 'fhir' and record_kind = 'appointment'
-            and source_record_id in (
-                {#- every raw version (a superset of the as-of's): no pass over the staging view's dedup #}
-                select source_record_id from {{ lead_source('fhir', 'fhir_appointments') }}
-                where based_on_ref in (
-                    select source_record_id from {{ lead_relation('int_lead_episodes') }}
-                    where source = 'fhir' and record_kind = 'referral'
-                        and person_id in (select person_id from {{ changes }})
-                )
-            )
-            and person_id not in (select person_id from {{ changes }})
+        select distinct person_id from lead_appointments_referred
+        where person_id not in (select person_id from {{ changes }});
+        drop table lead_appointments_referred;
+        drop table lead_appointments_referred_keys
     {%- endset -%}
     {%- do run_query(referred) -%}
     {%- set hl7_raw = lead_source('hl7v2', 'hl7v2_appointments') -%}
@@ -179,7 +183,7 @@ ids that list several persons (the latest report's person holds the appointment)
     {%- set ns = namespace(done=false) -%}
     {%- for _ in range(8) if not ns.done -%}
         {%- set grow -%}
-            create or replace temp table lead_appointments_added as
+            create or replace temp table lead_appointments_shared as
             with mine as (
                 select source, source_record_id from {{ records }}
                 where source in ('hl7v2', 'emr_csv')
@@ -205,9 +209,14 @@ ids that list several persons (the latest report's person holds the appointment)
                 where
                     'e' || coalesce(appointment_id, source_record_id) in (select appointment_key from appointment_keys)
             )
-            select distinct pm.person_id from {{ pm }} as pm
-            inner join shared on pm.source = shared.source and pm.source_record_id = shared.source_record_id
-            where pm.record_kind = 'appointment' and pm.person_id not in (select person_id from {{ changes }});
+            {#- their appointment records' keys (source:appointment:source_record_id), found by record_key_hash #}
+            select distinct source || ':appointment:' || source_record_id as record_key from shared;
+            {{ lead_persons_matched_by_key('lead_appointments_found', 'lead_appointments_shared') }};
+            create or replace temp table lead_appointments_added as
+            select distinct person_id from lead_appointments_found
+            where person_id not in (select person_id from {{ changes }});
+            drop table lead_appointments_found;
+            drop table lead_appointments_shared;
             insert into {{ changes }} select person_id from lead_appointments_added;
             select count(*) from lead_appointments_added
         {%- endset -%}
@@ -351,4 +360,15 @@ its own (beside the hash filter, a person_id filter reads the whole column). -#}
 
 {% macro lead_episode_condition() -%}
     event_at is not null and (opens_lead or record_kind = 'appointment')
+{%- endmacro %}
+
+{#- Statements: the record_key and person_id of int_persons_matched's rows whose record_key is in `keys` (a relation
+with record_key) into temp table `target`: found by record_key_hash, then checked on record_key in a statement of
+its own (macros/history_key_hash.sql). -#}
+{% macro lead_persons_matched_by_key(target, keys) -%}
+    create or replace temp table {{ target }} as
+    select record_key, person_id from {{ lead_relation('int_persons_matched') }}
+    where record_key_hash in (select {{ key_hash('record_key') }} from {{ keys }});
+    delete from {{ target }}
+    where record_key not in (select record_key from {{ keys }} where record_key is not null)
 {%- endmacro %}

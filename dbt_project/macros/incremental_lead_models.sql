@@ -45,7 +45,7 @@ table lost rows, or with --full-refresh / var identity_full_refresh. Spark build
 {%- endmacro %}
 
 {#- Bump when this file's logic changes: the fingerprint then forces one full rebuild. -#}
-{% macro lead_models_logic_version() -%}2026-11-30.1{%- endmacro %}
+{% macro lead_models_logic_version() -%}2026-11-30.2{%- endmacro %}
 
 {#- A side table of `relation` (default: this model). A mart's (fct_appointments) live beside its upstream in
 the intermediate schema, not in marts: publish copies every marts table into the app's snapshot. -#}
