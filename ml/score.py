@@ -29,7 +29,6 @@ from ml.features import (
     history_rates,
     model_input,
     scoring_rows,
-    settled,
 )
 from ml.model_pipeline import positive_probability, scores_and_contributions
 from ml.no_show_risk import write_no_show_risk
@@ -225,7 +224,7 @@ def score_open_leads(con: duckdb.DuckDBPyConnection, settings: Settings) -> int:
     booked = feature_rows(con, newest, _booked_filter(con))
     write_no_show_risk(con, settings, booked, cfg.history_prior_strength, as_of, model_scores_only)
     window = int(cfg.label_window_days)
-    # settled() sorts by (received_at, lead_id), unique per as_of: the read's order does not matter
+    # the report sorts its inputs by (received_at, lead_id), unique per as_of: the read's order is free
     matured = feature_rows(
         con,
         newest,
@@ -246,7 +245,10 @@ def _refresh_drift(
     config: ScoringConfig,
     as_of: datetime,
 ) -> None:
-    done = settled(matured, config.model.label_window_days)
+    # settled()'s rows, left in the read's order: every step below is row by row (history_rates' one
+    # aggregate sums whole counts, exact in any order), so only the report's three inputs are put in
+    # settled()'s order (received_at, lead_id), not the ~1M rows of every column (at 1M leads)
+    done = matured.filter(_settled_rows(config.model.label_window_days))
     if done.height == 0:
         write_drift(con, pl.DataFrame(), as_of, version)
         return
@@ -255,8 +257,17 @@ def _refresh_drift(
         scores = settled_probabilities(con, model, at_receipt)  # margins cached per model and binned row
     else:
         scores = rules_scores(at_receipt, config)[0]
-    y = at_receipt.get_column(LABEL).cast(pl.Int8).to_numpy()
-    write_drift(con, drift_by_month(at_receipt.get_column("received_at"), y, scores), as_of, version)
+    order = at_receipt.select(pl.arg_sort_by(["received_at", "lead_id"])).to_series()
+    received = at_receipt.get_column("received_at").gather(order)
+    y = at_receipt.get_column(LABEL).cast(pl.Int8).gather(order).to_numpy()
+    scores = np.asarray(scores)[order.to_numpy()]
+    write_drift(con, drift_by_month(received, y, scores), as_of, version)
+
+
+def _settled_rows(label_window_days: int) -> pl.Expr:
+    """features.settled()'s filter (its sort is left to the caller)."""
+    done = pl.col("received_at") <= pl.col("as_of") - pl.duration(days=label_window_days)
+    return pl.col(LABEL).is_not_null() & done
 
 
 def model_scores_only(model: object, frame: pl.DataFrame) -> np.ndarray:

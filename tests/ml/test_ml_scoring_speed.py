@@ -180,3 +180,47 @@ def test_other_preprocessor_layouts_run_the_models_own(settled_leads: pl.DataFra
     assert settled_scores._preprocessor_layout_is(final, slice(0, n_cats), width)
     assert not settled_scores._preprocessor_layout_is(final, slice(0, n_cats - 1), width)
     assert not settled_scores._preprocessor_layout_is(object(), slice(0, n_cats), width)
+
+
+def _report_as_settled_sorts(
+    con: duckdb.DuckDBPyConnection, matured: pl.DataFrame, model: object | None, config: object
+) -> list[tuple]:
+    """The drift report computed as before h97: settled() (sorted) rows, then each step in that order."""
+    from ml import score
+
+    at_receipt = at_landmark(history_rates(settled(matured, 14), config.model.history_prior_strength), 0.0)
+    if model is not None:
+        scores = drift.settled_probabilities(con, model, at_receipt)
+    else:
+        scores = score.rules_scores(at_receipt, config)[0]
+    y = at_receipt.get_column(LABEL).cast(pl.Int8).to_numpy()
+    report = drift.drift_by_month(at_receipt.get_column("received_at"), y, scores)
+    return [tuple(r) for r in report.rows()]
+
+
+@pytest.mark.parametrize("with_model", [False, True])
+@single_threaded
+def test_drift_report_in_the_reads_order_equals_settled_order(
+    make_settings, model: object, with_model: bool
+) -> None:
+    from ml import score
+    from ml.scoring_config import load_scoring_config
+
+    settings = make_settings()
+    write_feature_mart(settings.warehouse, synthetic_features(900, seed=11))
+    config = load_scoring_config(settings.config_dir)
+    champion = model if with_model else None
+    con = duckdb.connect(str(settings.warehouse))
+    try:
+        newest = score.newest_feature_as_of(con)
+        matured = score.feature_rows(con, newest, f"{LABEL} is not null", oldest_first=False)
+        shuffled = matured.sample(fraction=1.0, shuffle=True, seed=4)
+        expected = _report_as_settled_sorts(duckdb.connect(), shuffled, champion, config)
+        score._refresh_drift(con, shuffled, champion, "7", config, newest)
+        got = con.sql(
+            f"select month, leads, mean_score, p10_score, p90_score, observed_rate, calibration_error "
+            f"from {drift.DRIFT_TABLE} order by month"
+        ).fetchall()
+    finally:
+        con.close()
+    assert len(expected) > 0 and got == expected
