@@ -13,7 +13,8 @@ Anything this path does not recognise goes through `drift.settled_probabilities`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import duckdb
@@ -46,15 +47,21 @@ def settled_probabilities(con: duckdb.DuckDBPyConnection, model: object, frame: 
     encoded = _encode(transform, frame, head)
     if encoded is None:
         return drift.settled_probabilities(con, model, frame)
-    prepared = preprocessed(final, encoded)
-    return tree_occlusion.calibrated_probability(model, _margins(con, final, encoded.xt, prepared))  # type: ignore[return-value]
+    # in place: a second ~1M x 24 float matrix costs its page faults and copy in every daily process
+    prepared = preprocessed(final, encoded, in_place=True)
+    if prepared is encoded.xt:
+        rows_of_xt = functools.partial(_pipeline_rows, encoded)
+    else:
+        rows_of_xt = encoded.xt.__getitem__
+    margins = _margins(con, final, rows_of_xt, prepared)
+    return tree_occlusion.calibrated_probability(model, margins)  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
 class _Encoded:
     """The pipeline transform's matrix and how its categorical columns were filled."""
 
-    xt: np.ndarray
+    xt: np.ndarray  # preprocessed(in_place=True) turns it into the model's preprocessed matrix
     cat_slice: slice
     row_codes: list[np.ndarray]  # per categorical column: each row's index among the column's values
     probe: np.ndarray  # the transform's output for the probe rows (every distinct value, per column)
@@ -93,23 +100,38 @@ def _encode(transform: object, frame: pl.DataFrame, head: pd.DataFrame) -> _Enco
     return _Encoded(out, cat_slice, [c for c, _ in codes], probe_t, [len(v) for _, v in codes])
 
 
-def preprocessed(final: object, encoded: _Encoded) -> np.ndarray:
+def preprocessed(final: object, encoded: _Encoded, *, in_place: bool = False) -> np.ndarray:
     """final._preprocess_X(encoded.xt, reset=False): the same floats.
 
     HistGradientBoosting re-encodes its categorical columns (an OrdinalEncoder inside its own
     ColumnTransformer) and passes the numbers through check_array: a second pass over ~1M rows. The
     categorical columns hold only the probe's values, so the probe rows go through the model's own
-    preprocessing and every row takes its value's row; the numbers are copied. Any other layout of the
-    model's preprocessor runs it on every row."""
+    preprocessing and every row takes its value's row; the numbers are kept. With `in_place` the
+    categorical columns of encoded.xt itself are overwritten and encoded.xt returned (the caller gets
+    the pipeline's rows back from `_pipeline_rows`). Any other layout of the model's preprocessor runs
+    it on every row, into a new matrix."""
     xt = encoded.xt
     if not _preprocessor_layout_is(final, encoded.cat_slice, xt.shape[1]):
         return final._preprocess_X(xt, reset=False)  # type: ignore[attr-defined]
     probe = final._preprocess_X(encoded.probe, reset=False)  # type: ignore[attr-defined]
-    out = np.empty(xt.shape, dtype=probe.dtype, order="F")  # column-major, as xt
     n_cats = encoded.cat_slice.stop
+    if in_place and xt.dtype == probe.dtype:
+        out = xt
+    else:
+        out = np.empty(xt.shape, dtype=probe.dtype, order="F")  # column-major, as xt
+        out[:, n_cats:] = xt[:, n_cats:]
     for k, (row_codes, n_values) in enumerate(zip(encoded.row_codes, encoded.n_values, strict=True)):
         out[:, k] = probe[:n_values, k][row_codes]
-    out[:, n_cats:] = xt[:, n_cats:]
+    return out
+
+
+def _pipeline_rows(encoded: _Encoded, rows: np.ndarray) -> np.ndarray:
+    """Rows of the pipeline transform's matrix after `preprocessed(in_place=True)` overwrote its
+    categorical columns: the numbers as they are, the categorical codes again from the probe."""
+    out = encoded.xt[rows]
+    codes = encoded.probe[:, encoded.cat_slice]
+    for k, row_codes in enumerate(encoded.row_codes):
+        out[:, encoded.cat_slice.start + k] = codes[row_codes[rows], k]
     return out
 
 
@@ -161,10 +183,13 @@ def _number(frame: pl.DataFrame, name: str) -> np.ndarray | float:
 
 
 def _margins(
-    con: duckdb.DuckDBPyConnection, final: object, xt: np.ndarray, prepared: np.ndarray
+    con: duckdb.DuckDBPyConnection,
+    final: object,
+    rows_of_xt: Callable[[np.ndarray], np.ndarray],
+    prepared: np.ndarray,
 ) -> np.ndarray:
     """Every row's tree margin, through drift's cache (drift._cached_probabilities' own steps);
-    `prepared` is final._preprocess_X(xt)."""
+    `prepared` is final._preprocess_X(xt), `rows_of_xt(rows)` gives those rows of xt."""
     mapper = final._bin_mapper  # type: ignore[attr-defined]
     binned = np.ascontiguousarray(mapper.transform(prepared), dtype=np.uint8)
     n, width = binned.shape
@@ -190,7 +215,7 @@ def _margins(
             binned[missing].view(f"V{width}").ravel(), return_index=True, return_inverse=True
         )
         new = missing[first]
-        new_margin, _ = tree_occlusion.margin_and_contributions(final, xt[new], None, {})  # type: ignore[arg-type]
+        new_margin, _ = tree_occlusion.margin_and_contributions(final, rows_of_xt(new), None, {})  # type: ignore[arg-type]
         margin[missing] = new_margin[again.ravel()]
         drift._remember(con, key, binned[new], new_margin)
     return margin

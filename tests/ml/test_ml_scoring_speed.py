@@ -224,3 +224,21 @@ def test_drift_report_in_the_reads_order_equals_settled_order(
     finally:
         con.close()
     assert len(expected) > 0 and got == expected
+
+
+@single_threaded
+def test_in_place_preprocessing_keeps_the_pipeline_rows(settled_leads: pl.DataFrame, model: object) -> None:
+    frame = _odd(_at_receipt(settled_leads), 13)
+    pipeline = inner_pipeline(model)
+    transform, final = pipeline.steps[0][1], pipeline.steps[-1][1]
+    head = model_input(frame.head(1), model.ptleads_features_)  # type: ignore[attr-defined]
+    encoded = settled_scores._encode(transform, frame, head)
+    assert encoded is not None
+    original = encoded.xt.copy()
+    expected = final._preprocess_X(original, reset=False)
+    prepared = settled_scores.preprocessed(final, encoded, in_place=True)
+    assert prepared is encoded.xt and prepared.tobytes() == expected.tobytes()
+    rows = np.array([5, 0, 17, frame.height - 1])
+    assert settled_scores._pipeline_rows(encoded, rows).tobytes() == original[rows].tobytes()
+    every = np.arange(frame.height)
+    assert settled_scores._pipeline_rows(encoded, every).tobytes() == original.tobytes()
