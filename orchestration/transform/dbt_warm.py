@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import multiprocessing
 import os
 import select
 import signal
@@ -33,14 +34,24 @@ _STDIO = (0, 1, 2)
 
 
 def _warm_imports() -> None:
-    """What every dbt invocation of the project imports before its first event."""
+    """What every dbt invocation of the project imports before its first event. Imports only: the server
+    never parses or runs anything of dbt's itself, so a forked child starts from a process with one thread
+    and no state of dbt's (a child forked after a parse in the server hung in dbt's static parser)."""
+    import dbt.mp_context
+
+    # dbt's locks come from a spawn context: named semaphores, each registered with multiprocessing's
+    # resource tracker, which a forked child would share with this server and which reports them "leaked"
+    # when a process exits without its finalizers (the children end with os._exit). dbt starts no
+    # processes with it (threads only), so fork-context locks (anonymous semaphores) serve the same.
+    # Set before the rest is imported: the manifest class binds the context's Lock at import.
+    dbt.mp_context._MP_CONTEXT = multiprocessing.get_context("fork")
     import agate  # noqa: F401
     import dbt.adapters.duckdb
     import dbt.adapters.duckdb.connections
     import dbt.adapters.duckdb.impl
     import dbt.cli.main
     import dbt.parser.manifest
-    import dbt.task.build  # noqa: F401
+    import dbt.task.build
 
 
 def _child(request: dict, fds: list[int]) -> None:
@@ -63,7 +74,7 @@ def _child(request: dict, fds: list[int]) -> None:
         dbt_entry.exit_now(code)
 
 
-def _serve_one(conn: socket.socket) -> None:
+def _serve_one(conn: socket.socket, listener: socket.socket) -> None:
     message, fds, _flags, _addr = socket.recv_fds(conn, _MAX_REQUEST, len(_STDIO))
     if len(fds) != len(_STDIO):
         for fd in fds:
@@ -75,6 +86,7 @@ def _serve_one(conn: socket.socket) -> None:
     pid = os.fork()
     if pid == 0:  # pragma: no cover  (runs in the forked child, which never returns)
         conn.close()
+        listener.close()  # else a caller could connect to a server that died and wait on this child
         _child(request, fds)
     for fd in fds:
         os.close(fd)
@@ -103,7 +115,7 @@ def serve(path: str, parent: int) -> None:
         conn, _ = server.accept()
         # a caller that went away or sent garbage: serve the next
         with conn, contextlib.suppress(OSError, ValueError):
-            _serve_one(conn)
+            _serve_one(conn, server)
 
 
 def delegate(path: str, argv: list[str]) -> int | None:
