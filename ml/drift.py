@@ -14,6 +14,7 @@ Margins are summed per row exactly as a full pass sums them, so scores are bit-i
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import datetime
 
 import duckdb
@@ -180,8 +181,21 @@ def _cached_probabilities(
     if tree_occlusion.calibrated_probability(model, np.zeros(1)) is None or len(x) == 0:
         return None
     xt = _transformed(transform, x)
-    mapper = final._bin_mapper  # the binning margin_and_contributions and predict() use
-    binned = np.ascontiguousarray(mapper.transform(final._preprocess_X(xt, reset=False)), dtype=np.uint8)
+    margin = cached_margins(con, final, lambda rows: xt[rows], final._preprocess_X(xt, reset=False))
+    return tree_occlusion.calibrated_probability(model, margin)
+
+
+def cached_margins(
+    con: duckdb.DuckDBPyConnection,
+    final: object,
+    rows_of_xt: Callable[[np.ndarray], np.ndarray],
+    prepared: np.ndarray,
+) -> np.ndarray:
+    """Every row's tree margin through the cache: `prepared` is final._preprocess_X(xt) (binned with the
+    mapper margin_and_contributions and predict() use), `rows_of_xt(rows)` gives those rows of xt, walked
+    only for binned rows the cache has not seen with this model."""
+    mapper = final._bin_mapper  # type: ignore[attr-defined]
+    binned = np.ascontiguousarray(mapper.transform(prepared), dtype=np.uint8)
     n, width = binned.shape
     key = _model_key(final, int(mapper.missing_values_bin_idx_))
     rows = pa.FixedSizeBinaryArray.from_buffers(pa.binary(width), n, [None, pa.py_buffer(binned.tobytes())])
@@ -206,10 +220,10 @@ def _cached_probabilities(
             binned[missing].view(f"V{width}").ravel(), return_index=True, return_inverse=True
         )
         new = missing[first]
-        new_margin, _ = tree_occlusion.margin_and_contributions(final, xt[new], None, {})
+        new_margin, _ = tree_occlusion.margin_and_contributions(final, rows_of_xt(new), None, {})  # type: ignore[arg-type]
         margin[missing] = new_margin[again.ravel()]
         _remember(con, key, binned[new], new_margin)
-    return tree_occlusion.calibrated_probability(model, margin)
+    return margin
 
 
 def _remember(con: duckdb.DuckDBPyConnection, key: str, binned: np.ndarray, margin: np.ndarray) -> None:

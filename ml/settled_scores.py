@@ -14,14 +14,13 @@ Anything this path does not recognise goes through `drift.settled_probabilities`
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import duckdb
 import numpy as np
 import pandas as pd
 import polars as pl
-import pyarrow as pa
 from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, OrdinalEncoder
@@ -53,7 +52,7 @@ def settled_probabilities(con: duckdb.DuckDBPyConnection, model: object, frame: 
         rows_of_xt = functools.partial(_pipeline_rows, encoded)
     else:
         rows_of_xt = encoded.xt.__getitem__
-    margins = _margins(con, final, rows_of_xt, prepared)
+    margins = drift.cached_margins(con, final, rows_of_xt, prepared)
     return tree_occlusion.calibrated_probability(model, margins)  # type: ignore[return-value]
 
 
@@ -180,42 +179,3 @@ def _number(frame: pl.DataFrame, name: str) -> np.ndarray | float:
         return 0.0 if name in FLAGS else np.nan
     column = frame.get_column(name).cast(pl.Float64)
     return (column.fill_null(0.0) if name in FLAGS else column).to_numpy()
-
-
-def _margins(
-    con: duckdb.DuckDBPyConnection,
-    final: object,
-    rows_of_xt: Callable[[np.ndarray], np.ndarray],
-    prepared: np.ndarray,
-) -> np.ndarray:
-    """Every row's tree margin, through drift's cache (drift._cached_probabilities' own steps);
-    `prepared` is final._preprocess_X(xt), `rows_of_xt(rows)` gives those rows of xt."""
-    mapper = final._bin_mapper  # type: ignore[attr-defined]
-    binned = np.ascontiguousarray(mapper.transform(prepared), dtype=np.uint8)
-    n, width = binned.shape
-    key = drift._model_key(final, int(mapper.missing_values_bin_idx_))
-    rows = pa.FixedSizeBinaryArray.from_buffers(pa.binary(width), n, [None, pa.py_buffer(binned.tobytes())])
-    con.execute(drift._CACHE_DDL)
-    con.register("_ptleads_binned", pa.table({"i": pa.array(np.arange(n)), "b": rows.cast(pa.binary())}))
-    try:
-        found = con.execute(
-            f"select r.i, c.margin from _ptleads_binned as r inner join {drift.MARGIN_CACHE} as c "
-            "on c.binned = r.b and c.model_key = ?",
-            [key],
-        ).fetchnumpy()
-    finally:
-        con.unregister("_ptleads_binned")
-    margin = np.empty(n, dtype=float)
-    hit = np.zeros(n, dtype=bool)
-    margin[found["i"]] = found["margin"]
-    hit[found["i"]] = True
-    missing = np.flatnonzero(~hit)
-    if missing.size:
-        _, first, again = np.unique(
-            binned[missing].view(f"V{width}").ravel(), return_index=True, return_inverse=True
-        )
-        new = missing[first]
-        new_margin, _ = tree_occlusion.margin_and_contributions(final, rows_of_xt(new), None, {})  # type: ignore[arg-type]
-        margin[missing] = new_margin[again.ravel()]
-        drift._remember(con, key, binned[new], new_margin)
-    return margin
