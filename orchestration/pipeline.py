@@ -121,30 +121,31 @@ def run_pipeline(settings: Settings, progress: Callable[[str], None]) -> str:
     log_path = log_dir / f"run_{datetime.now(UTC):%Y%m%dT%H%M%S}.log"
     if not ahead and not unchanged and _long_history(settings.inbox):
         parse_pool.start_workers()  # they start while the definitions load (see _long_history)
-    # dbt's imports happen now, beside the ingest, instead of at the start of each dbt phase (dbt_warm)
-    with warm_dbt(enabled=os.environ.get(WARM_DBT_ENV, "1") != "0"):
-        try:
-            from orchestration.definitions import ALL_ASSETS, build_resources  # parses dbt once if needed
+    try:
+        from orchestration.definitions import ALL_ASSETS, build_resources  # parses dbt once if needed
 
-            # dagster-dbt echoes every dbt event to stdout; keep them in a run log, not in the CLI output.
-            with (
-                settings_env(settings),
-                open(log_path, "w", encoding="utf-8") as log,
-                contextlib.redirect_stdout(log),
-            ):
-                result = materialize(
-                    ALL_ASSETS,
-                    resources=build_resources(settings),
-                    instance=DagsterInstance.ephemeral(),
-                    raise_on_error=False,
-                    run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
-                )
-        except Exception as exc:  # definition errors, config errors raised before any step runs
-            first_line = str(exc).splitlines()[0] if str(exc) else ""
-            raise PipelineError(f"{type(exc).__name__}: {first_line}") from exc
-        finally:
-            ingest_ahead.finish()  # a run that failed before its ingest step still waits for the child
-            set_progress_hook(None)
+        # dagster-dbt echoes every dbt event to stdout; keep them in a run log, not in the CLI output.
+        # dbt's imports happen beside the ingest step, instead of at the start of each dbt phase (dbt_warm);
+        # not earlier: while the definitions load, this process and the ingest started ahead hold both cores.
+        with (
+            warm_dbt(enabled=os.environ.get(WARM_DBT_ENV, "1") != "0"),
+            settings_env(settings),
+            open(log_path, "w", encoding="utf-8") as log,
+            contextlib.redirect_stdout(log),
+        ):
+            result = materialize(
+                ALL_ASSETS,
+                resources=build_resources(settings),
+                instance=DagsterInstance.ephemeral(),
+                raise_on_error=False,
+                run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
+            )
+    except Exception as exc:  # definition errors, config errors raised before any step runs
+        first_line = str(exc).splitlines()[0] if str(exc) else ""
+        raise PipelineError(f"{type(exc).__name__}: {first_line}") from exc
+    finally:
+        ingest_ahead.finish()  # a run that failed before its ingest step still waits for the child
+        set_progress_hook(None)
     if not result.success:
         raise PipelineError(f"{_first_failure(result)} (details: {log_path})")
     stamp.write_text(json.dumps(folders, sort_keys=True), encoding="utf-8")
