@@ -35,9 +35,9 @@ from orchestration.identity.cluster_update import (
     saved_cluster_pairs,
 )
 from orchestration.settings import REPO_ROOT
+from tests.identity.pair_days import draw_pair_days
 
 CANNOT_LINK = -4.0
-WEIGHTS = st.sampled_from([8.0, 5.0, 2.0, 1.0, -1.0, -6.0])
 
 
 def _full(nodes: list[str], pairs: dict) -> tuple[dict[str, str], dict[str, str]]:
@@ -77,24 +77,9 @@ def test_saved_affected_pairs_give_full_clustering(data) -> None:
     without changing their profile (their pairs kept). int_record_matches' part: the affected nodes, the
     scan of the old pairs for them and the stale nodes, the saved pairs; int_persons_clustered's part then
     has no view of every pair (id_cluster_pairs) at all, and its rows equal clustering every node."""
-    n = data.draw(st.integers(4, 12))
-    nodes = [f"n{i:02d}" for i in range(n)]
-    pair_keys = st.tuples(st.sampled_from(nodes), st.sampled_from(nodes)).filter(lambda p: p[0] < p[1])
-    day1 = data.draw(st.dictionaries(pair_keys, st.tuples(WEIGHTS, st.booleans()), max_size=20))
-    dirty = set(data.draw(st.lists(st.sampled_from(nodes), min_size=1, max_size=3)))
+    days = draw_pair_days(data)
+    nodes, day1, dirty, day2_nodes, day2 = days.nodes, days.day1, days.touched, days.day2_nodes, days.day2
     clean_changes = set(data.draw(st.lists(st.sampled_from(nodes), max_size=2))) - dirty
-    day2_nodes = list(nodes)
-    if data.draw(st.booleans()):
-        day2_nodes.append("n99")
-        dirty.add("n99")
-    gone = data.draw(st.sets(st.sampled_from(sorted(dirty)), max_size=1))
-    day2_nodes = [x for x in day2_nodes if x not in gone]
-    day2 = {p: v for p, v in day1.items() if p[0] not in dirty and p[1] not in dirty}
-    new_keys = st.tuples(st.sampled_from(day2_nodes), st.sampled_from(day2_nodes)).filter(
-        lambda p: p[0] < p[1] and (p[0] in dirty or p[1] in dirty)
-    )
-    if dirty - gone:
-        day2.update(data.draw(st.dictionaries(new_keys, st.tuples(WEIGHTS, st.booleans()), max_size=6)))
     rescored = {p: v for p, v in day2.items() if p[0] in dirty or p[1] in dirty}
 
     con = duckdb.connect()

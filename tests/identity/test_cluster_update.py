@@ -22,6 +22,7 @@ from orchestration.identity.cluster_update import (
     person_id_of,
     recluster_touched,
 )
+from tests.identity.pair_days import draw_pair_days
 
 CANNOT_LINK = -4.0
 
@@ -140,24 +141,8 @@ def test_recluster_in_place_equals_full_clustering(data) -> None:
     clustering every node. It reads only the pairs of rescored nodes and of the affected set: a rescored
     node's new merge pair with an untouched node reaches that node's old component-mates, which no touched
     node shared a component with (the case a seed set of touched nodes and their old mates misses)."""
-    n = data.draw(st.integers(4, 12))
-    nodes = [f"n{i:02d}" for i in range(n)]
-    weights = st.sampled_from([8.0, 5.0, 2.0, 1.0, -1.0, -6.0])
-    pair_keys = st.tuples(st.sampled_from(nodes), st.sampled_from(nodes)).filter(lambda p: p[0] < p[1])
-    day1 = data.draw(st.dictionaries(pair_keys, st.tuples(weights, st.booleans()), max_size=20))
-    touched = set(data.draw(st.lists(st.sampled_from(nodes), min_size=1, max_size=3)))
-    day2_nodes = list(nodes)
-    if data.draw(st.booleans()):
-        day2_nodes.append("n99")
-        touched.add("n99")
-    gone = data.draw(st.sets(st.sampled_from(sorted(touched)), max_size=1))
-    day2_nodes = [x for x in day2_nodes if x not in gone]
-    day2 = {p: v for p, v in day1.items() if p[0] not in touched and p[1] not in touched}
-    new_keys = st.tuples(st.sampled_from(day2_nodes), st.sampled_from(day2_nodes)).filter(
-        lambda p: p[0] < p[1] and (p[0] in touched or p[1] in touched)
-    )
-    if touched - gone:
-        day2.update(data.draw(st.dictionaries(new_keys, st.tuples(weights, st.booleans()), max_size=6)))
+    days = draw_pair_days(data)
+    nodes, day1, touched, day2_nodes, day2 = days.nodes, days.day1, days.touched, days.day2_nodes, days.day2
 
     con = duckdb.connect()
     con.execute("create schema s")
