@@ -173,8 +173,13 @@ def settled(frame: pl.DataFrame, label_window_days: int = LABEL_WINDOW_DAYS) -> 
     The mart labels a lead 1 as soon as it schedules, so among the last 14 days only the positives
     carry a label; keeping those would inflate the newest (holdout) slice's conversion rate.
     """
+    return frame.filter(settled_rows(label_window_days)).sort(["received_at", "lead_id"])
+
+
+def settled_rows(label_window_days: int = LABEL_WINDOW_DAYS) -> pl.Expr:
+    """settled()'s filter, for a caller that orders the rows itself."""
     done = pl.col("received_at") <= pl.col("as_of") - pl.duration(days=label_window_days)
-    return frame.filter(pl.col(LABEL).is_not_null() & done).sort(["received_at", "lead_id"])
+    return pl.col(LABEL).is_not_null() & done
 
 
 def recent_window(

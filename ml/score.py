@@ -29,6 +29,7 @@ from ml.features import (
     history_rates,
     model_input,
     scoring_rows,
+    settled_rows,
 )
 from ml.model_pipeline import positive_probability, scores_and_contributions
 from ml.no_show_risk import write_no_show_risk
@@ -248,7 +249,7 @@ def _refresh_drift(
     # settled()'s rows, left in the read's order: every step below is row by row (history_rates' one
     # aggregate sums whole counts, exact in any order), so only the report's three inputs are put in
     # settled()'s order (received_at, lead_id), not the ~1M rows of every column (at 1M leads)
-    done = matured.filter(_settled_rows(config.model.label_window_days))
+    done = matured.filter(settled_rows(config.model.label_window_days))
     if done.height == 0:
         write_drift(con, pl.DataFrame(), as_of, version)
         return
@@ -262,12 +263,6 @@ def _refresh_drift(
     y = at_receipt.get_column(LABEL).cast(pl.Int8).gather(order).to_numpy()
     scores = np.asarray(scores)[order.to_numpy()]
     write_drift(con, drift_by_month(received, y, scores), as_of, version)
-
-
-def _settled_rows(label_window_days: int) -> pl.Expr:
-    """features.settled()'s filter (its sort is left to the caller)."""
-    done = pl.col("received_at") <= pl.col("as_of") - pl.duration(days=label_window_days)
-    return pl.col(LABEL).is_not_null() & done
 
 
 def model_scores_only(model: object, frame: pl.DataFrame) -> np.ndarray:

@@ -67,17 +67,14 @@ def clusters_updatable(session: duckdb.DuckDBPyConnection, schema: str, version:
     }
     if not needed <= names:
         return False
-    seen = _one(
-        session, f'select min(source_version), max(source_version) from "{schema}"."int_persons_clustered"'
-    )
+    clusters = _clusters_version(session, schema)
     dirty = _one(
         session, f'select min(source_version), max(source_version) from "{schema}"."int_record_matches_dirty"'
     )
     state = _one(session, f'select version, rebuilt from "{schema}"."int_source_records_state"')
     return (
-        seen[0] is not None
-        and seen[0] == seen[1]
-        and seen[0] in (version - 1, version)
+        clusters is not None
+        and clusters in (version - 1, version)
         and tuple(state) == (version, False)
         and (dirty[0] is None or (dirty[0] == dirty[1] == version))
     )

@@ -16,6 +16,7 @@ from orchestration.identity import cluster_node_indexes, merge_components
 from orchestration.identity.cluster_update import (
     DIRTY_PAIRS,
     affected_nodes,
+    cannot_link_sql,
     cluster_subset,
     component_keys,
     dirty_pairs_source,
@@ -173,9 +174,7 @@ def test_recluster_in_place_equals_full_clustering(data) -> None:
     )
     con.execute("create view id_cluster_node_rows as select * from id_nodes_rows")
 
-    recluster_touched(
-        con, "s", 2, f"(coalesce(p.vetoed, false) or p.match_weight < {CANNOT_LINK!r})", CANNOT_LINK
-    )
+    recluster_touched(con, "s", 2, cannot_link_sql(CANNOT_LINK), CANNOT_LINK)
     rows = con.execute(
         "select person_key, cluster_key, component_key, person_id from s.int_persons_clustered "
         "union all select person_key, cluster_key, component_key, person_id from id_cluster_new"
