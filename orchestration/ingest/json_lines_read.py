@@ -65,7 +65,11 @@ def text_lines(text: str) -> list[str]:
     """The lines of a JSON Lines text cut at "\\n", "\\r\\n" and "\\r" only (bytes.splitlines' newlines), as
     str.splitlines would without also cutting at U+2028, U+0085 and friends, which JSON strings may hold raw
     (a pasted line separator in a free-text field)."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    # Most files have no CR at all: "\r" in text is a memchr (~0.2 ms a 16 MB chunk), the two-character
+    # replace a slower search even when it finds nothing (~11 ms: ~0.7 us a FHIR resource).
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
     if lines[-1] == "":  # the final newline ends the last line, as in str.splitlines
         lines.pop()
     return lines
