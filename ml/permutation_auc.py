@@ -1,9 +1,11 @@
-"""Permutation importance as AUC drop, with every permuted copy scored in one predict call.
+"""Permutation importance as AUC drop, with every permuted copy scored in one pass.
 
 sklearn's permutation_importance calls the model once per feature and repeat; on a pipeline with a
 column transformer each call costs tens of milliseconds before any row is scored, so on a small
 practice's holdout the fixed cost (~4 s a model) dwarfs the work. Stacking the copies keeps the same
-estimate (mean and spread of the AUC drop over shuffles of one column) at the cost of one call.
+estimate (mean and spread of the AUC drop over shuffles of one column) at the cost of one call. A
+calibrated boosted model goes through `ml.tree_permutation` (the same floats, a fraction of the tree
+passes: 73 copies of 20k rows were 40% of a 100k-lead training).
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
+
+from ml.tree_permutation import permuted_probabilities
 
 
 def permutation_auc_drop(
@@ -30,17 +34,25 @@ def permutation_auc_drop(
         keep = np.sort(rng.choice(len(x), size=max_rows, replace=False))
         x, y = x.iloc[keep].reset_index(drop=True), y[keep]
     n = len(x)
-    copies = []
-    for column in x.columns:
-        for _ in range(n_repeats):
-            shuffled = x.copy()
-            shuffled[column] = x[column].to_numpy()[rng.permutation(n)]
-            copies.append(shuffled)
-    stacked = pd.concat([x, *copies], ignore_index=True)
-    scores = np.asarray(model.predict_proba(stacked)[:, 1])  # type: ignore[attr-defined]
+    orders = [[rng.permutation(n) for _ in range(n_repeats)] for _column in x.columns]
+    scores = permuted_probabilities(model, x, orders)
+    if scores is None:
+        scores = _stacked_probabilities(model, x, orders)
     base = roc_auc_score(y, scores[:n])
     permuted = scores[n:].reshape(len(x.columns), n_repeats, n)
     drops = np.array(
         [[base - roc_auc_score(y, column_scores) for column_scores in repeats] for repeats in permuted]
     )
     return drops.mean(axis=1), drops.std(axis=1)
+
+
+def _stacked_probabilities(model: object, x: pd.DataFrame, orders: list[list[np.ndarray]]) -> np.ndarray:
+    """predict_proba[:, 1] of `x` and of every shuffled copy, in one call."""
+    copies = []
+    for column, per_column in zip(x.columns, orders, strict=True):
+        for order in per_column:
+            shuffled = x.copy()
+            shuffled[column] = x[column].to_numpy()[order]
+            copies.append(shuffled)
+    stacked = pd.concat([x, *copies], ignore_index=True)
+    return np.asarray(model.predict_proba(stacked)[:, 1])  # type: ignore[attr-defined]

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import polars as pl
+from ml_feature_fixture import synthetic_features
 from sklearn.inspection import permutation_importance
 from sklearn.linear_model import LogisticRegression
 
-from ml.permutation_auc import permutation_auc_drop
+from ml.candidates import informative
+from ml.features import FEATURES, LABEL, at_landmark, history_rates, model_input
+from ml.model_pipeline import build_boosted, calibrate_isotonic
+from ml.permutation_auc import _stacked_probabilities, permutation_auc_drop
+from ml.tree_permutation import permuted_probabilities
 
 
 def test_auc_drop_matches_sklearn_and_ranks_signal_over_noise() -> None:
@@ -21,3 +27,27 @@ def test_auc_drop_matches_sklearn_and_ranks_signal_over_noise() -> None:
     assert list(np.argsort(-mean)) == [0, 1, 2]
     assert np.allclose(mean, reference.importances_mean, atol=0.01)
     assert abs(mean[2]) < 0.005 and mean[0] > 0.2 and (std >= 0).all()
+
+
+def test_boosted_shuffled_copies_are_the_stacked_predict_proba() -> None:
+    """The tree path (re-predicting only rows whose path splits on the shuffled column) gives the same
+    floats as predict_proba on the stacked shuffled frames, with unknown categories and NaNs."""
+    rows = at_landmark(history_rates(synthetic_features(2400, seed=31), 20.0), 24.0)
+    rows = rows.filter(pl.col(LABEL).is_not_null())
+    features = informative(model_input(rows, FEATURES))
+    half = rows.height // 2
+    fit, cal = rows.head(half), rows.tail(rows.height - half)
+    trees = build_boosted(features, {"max_iter": 40}).fit(model_input(fit, features), fit.get_column(LABEL))
+    model = calibrate_isotonic(trees, model_input(cal, features), cal.get_column(LABEL).to_numpy())
+    x = model_input(cal, features)
+    x.loc[::7, "payer"] = "NEW_PAYER_NEVER_SEEN"
+    x.loc[::5, "distance_km"] = np.nan
+    rng = np.random.default_rng(5)
+    orders = [[rng.permutation(len(x)) for _ in range(2)] for _column in x.columns]
+    fast = permuted_probabilities(model, x, orders)
+    assert fast is not None
+    assert np.array_equal(fast, _stacked_probabilities(model, x, orders))  # the same floats
+    assert permuted_probabilities(trees, x, orders) is None  # uncalibrated: the stacked call
+    y = cal.get_column(LABEL).to_numpy()
+    mean, _std = permutation_auc_drop(model, x, y, n_repeats=2)
+    assert mean.max() > 0.01
