@@ -61,6 +61,9 @@ def run_size(leads: int, args: argparse.Namespace) -> dict[str, object] | None:
             out["steps"][name] = done[name]
             continue
         print(f"[{leads}] {name} ...", flush=True)
+        # The step before can leave GBs of dirty pages (a 1M build writes ~17 GB): written back before the
+        # next step is timed, as scale_day.py does, not during it.
+        os.sync()
         result: StepResult = run_step(name, params, work, nice=args.nice)
         out["steps"][name] = {**result.as_json(), "load_average_end": _load()}
         done_path.parent.mkdir(parents=True, exist_ok=True)
