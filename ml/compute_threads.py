@@ -1,14 +1,17 @@
-"""Fit and predict on one OpenMP/BLAS thread.
+"""Fit and predict on one OpenMP/BLAS thread; independent fits side by side, one thread each.
 
 HistGradientBoosting's OpenMP threads spin while they wait; on a small, shared machine (2 cores, dbt
 and other jobs beside us) that measured 14x slower wall and 19x more CPU than one thread. Leads are
-scored in bulk, so one thread loses little even on an idle machine.
+scored in bulk, so one thread loses little even on an idle machine. Work that is independent (the
+candidate families) uses the second core as Python threads, each held to one OpenMP/BLAS thread: a
+fit's floats do not depend on what runs beside it (OpenMP reductions would depend on the thread count).
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import ParamSpec, TypeVar
 
 from threadpoolctl import threadpool_limits
@@ -24,3 +27,15 @@ def single_threaded(fn: Callable[P, R]) -> Callable[P, R]:
             return fn(*args, **kwargs)
 
     return wrapper
+
+
+SIDE_BY_SIDE_WORKERS = 2
+
+
+def side_by_side(calls: Sequence[Callable[[], R]], workers: int = SIDE_BY_SIDE_WORKERS) -> list[R]:
+    """Each call's result, in order, from up to `workers` threads, every call on one OpenMP/BLAS thread
+    (OpenMP's thread count is per calling thread: a new thread starts from the machine's default)."""
+    if workers <= 1 or len(calls) <= 1:
+        return [single_threaded(call)() for call in calls]
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ptleads-fit") as pool:
+        return list(pool.map(lambda call: single_threaded(call)(), calls))

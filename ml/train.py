@@ -25,7 +25,7 @@ import sklearn
 from mlflow.models import infer_signature
 
 from ml import registry
-from ml.candidates import Candidate, TimeSplit, choose, fit_candidates, time_split
+from ml.candidates import Candidate, CandidateSet, TimeSplit, choose, fit_candidate_sets, time_split
 from ml.compute_threads import single_threaded
 from ml.evaluate import holdout_metrics
 from ml.features import (
@@ -123,7 +123,13 @@ def train(con: duckdb.DuckDBPyConnection, settings: Settings, force: bool = True
     split = time_split(rows, cfg.holdout_fraction, cfg.calibration_fraction)
     if len(np.unique(labels(split.train))) < 2 or len(np.unique(labels(split.holdout))) < 2:
         return TrainReport(None, skipped="a time slice holds a single outcome")
-    candidates = fit_candidates(split, FEATURES, LABEL)
+    no_show = _no_show_split(frame, cfg)
+    # the no-show model's fits run beside the conversion model's (the registration order is unchanged)
+    sets = [CandidateSet(split, FEATURES, LABEL)]
+    if no_show is not None:
+        sets.append(CandidateSet(no_show[1], NO_SHOW_FEATURES, NO_SHOW_LABEL))
+    fitted = fit_candidate_sets(sets)
+    candidates = fitted[0]
     best = choose(candidates)
     version = _log_and_register(
         settings, registry.MODEL_NAME, best, candidates, split, rows, FEATURES, LABEL, cfg
@@ -140,19 +146,28 @@ def train(con: duckdb.DuckDBPyConnection, settings: Settings, force: bool = True
     report.gate = gate(settings, version, split.holdout, cfg)
     if report.gate.promoted:
         report.alias = registry.CHAMPION
-    report.no_show_version, report.no_show_metrics = _train_no_show(settings, frame, cfg)
+    if no_show is not None:
+        report.no_show_version, report.no_show_metrics = _register_no_show(
+            settings, no_show[0], no_show[1], fitted[1], cfg
+        )
     return report
 
 
-def _train_no_show(settings: Settings, frame: pl.DataFrame, cfg: ModelSettings) -> tuple[str | None, dict]:
-    """p(no-show at the evaluation) from what is known at booking; newest version is its champion."""
+def _no_show_split(frame: pl.DataFrame, cfg: ModelSettings) -> tuple[pl.DataFrame, TimeSplit] | None:
+    """The no-show model's rows and split, or None when they cannot train it."""
     rows = no_show_rows(frame, cfg.history_prior_strength)
     if rows.height < MIN_NO_SHOW_ROWS or rows.get_column(NO_SHOW_LABEL).n_unique() < 2:
-        return None, {}
+        return None
     split = time_split(rows, cfg.holdout_fraction, cfg.calibration_fraction)
     if len(np.unique(labels(split.holdout, NO_SHOW_LABEL))) < 2:
-        return None, {}
-    candidates = fit_candidates(split, NO_SHOW_FEATURES, NO_SHOW_LABEL)
+        return None
+    return rows, split
+
+
+def _register_no_show(
+    settings: Settings, rows: pl.DataFrame, split: TimeSplit, candidates: list[Candidate], cfg: ModelSettings
+) -> tuple[str, dict]:
+    """p(no-show at the evaluation) from what is known at booking; newest version is its champion."""
     best = choose(candidates)
     version = _log_and_register(
         settings,
