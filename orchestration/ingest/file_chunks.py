@@ -2,8 +2,9 @@
 
 A parse holds a whole file's decoded records, so without chunks its memory grows with the file (a 1M-lead
 FHIR Appointment export is ~4 GB). The parent streams each file once, hashing it and cutting it at line
-ends every CHUNK_BYTES; each chunk is parsed alone (in a worker or in-process) and its line numbers are
-shifted back to the file's. A CSV chunk is parsed with the file's header line in front of it, and is cut
+ends every CHUNK_BYTES; each chunk is parsed alone (in a worker or in-process) and the line numbers of its
+bad lines are shifted back to the file's (FileLines: the lines before a chunk are counted only for a chunk
+that has bad lines). A CSV chunk is parsed with the file's header line in front of it, and is cut
 only where the number of quote characters since the file's start is even (never inside a quoted field).
 Files up to one chunk are not cut: they parse exactly as whole files always have.
 """
@@ -23,17 +24,37 @@ _READ_BLOCK = 4 << 20
 
 @dataclass(frozen=True)
 class Chunk:
-    """Bytes [start, end) of a file whose first line is line `first_line` (1-based) of the file."""
+    """Bytes [start, end) of a file."""
 
     start: int
     end: int
-    first_line: int
     header: bytes = b""  # the CSV header line parsed in front of a later chunk (b"" otherwise)
 
-    @property
-    def line_offset(self) -> int:
-        """Add to a line number the parser reports for this chunk to get the file's line number."""
-        return self.first_line - 1 - self.header.count(b"\n")
+    def line_offset(self, lines_before: int) -> int:
+        """Add to a line number the parser reports for this chunk to get the file's line number, given
+        the file's line ends before `start` (FileLines.before)."""
+        return lines_before - self.header.count(b"\n")
+
+
+class FileLines:
+    """A file's line ends before an offset, counted on demand, forward from the last count. The scan used
+    to count them for every chunk while hashing (~0.11 parent CPU-s a 400 MB FHIR file, on the ingest's one
+    serial core); only a chunk with bad lines needs them, and at most one pass over the file is made."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._at = 0
+        self._count = 0
+
+    def before(self, offset: int) -> int:
+        if offset < self._at:
+            self._at = self._count = 0
+        with self.path.open("rb") as handle:
+            handle.seek(self._at)
+            while self._at < offset and (block := handle.read(min(_READ_BLOCK, offset - self._at))):
+                self._count += block.count(b"\n")
+                self._at += len(block)
+        return self._count
 
 
 @dataclass(frozen=True)
@@ -89,7 +110,7 @@ def scan_file(path: Path, mode: ChunkMode | None, chunk_bytes: int) -> FileScan:
     # Bytes after the last cut. A bytearray grows in place: `bytes += block` copied the whole buffer (up to
     # a chunk) for every 4 MB block read.
     buf = bytearray()
-    start, first_line, quotes_before = 0, 1, 0
+    start, quotes_before = 0, 0
     header = b""
     with path.open("rb") as handle:
         # Only a file over one chunk is ever cut: a smaller one is hashed without keeping its bytes, and
@@ -117,8 +138,7 @@ def scan_file(path: Path, mode: ChunkMode | None, chunk_bytes: int) -> FileScan:
                 )
                 if cut < 0 or cut == len(buf):
                     break  # the line (or quoted field) goes on in the next block
-                chunks.append(Chunk(start, start + cut, first_line, header if chunks else b""))
-                first_line += buf.count(b"\n", 0, cut)
+                chunks.append(Chunk(start, start + cut, header if chunks else b""))
                 if mode == "csv":
                     quotes_before = (quotes_before + buf.count(b'"', 0, cut)) % 2
                 start += cut
@@ -127,11 +147,11 @@ def scan_file(path: Path, mode: ChunkMode | None, chunk_bytes: int) -> FileScan:
                 buf = bytearray()
     if chunks and not buf.strip():  # only blank lines left: they stay with the last chunk (never alone)
         last = chunks.pop()
-        chunks.append(Chunk(last.start, size, last.first_line, last.header))
+        chunks.append(Chunk(last.start, size, last.header))
     elif chunks:
-        chunks.append(Chunk(start, size, first_line, header))
+        chunks.append(Chunk(start, size, header))
     else:
-        chunks.append(Chunk(0, size, 1))
+        chunks.append(Chunk(0, size))
     return FileScan(digest.hexdigest(), size, empty, tuple(chunks))
 
 

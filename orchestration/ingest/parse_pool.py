@@ -34,7 +34,7 @@ from typing import Any
 import pyarrow as pa
 
 from orchestration.ingest import ingest_timeline, shared_tables
-from orchestration.ingest.file_chunks import Chunk, ChunkMode, chunk_path, scan_file
+from orchestration.ingest.file_chunks import Chunk, ChunkMode, FileLines, chunk_path, scan_file
 from orchestration.ingest.json_lines_read import gc_paused
 from orchestration.ingest.parse_groups import (
     FileRows,
@@ -107,9 +107,10 @@ def parse_to_tables(parse: Parse, path: Path, ctx: Any) -> ParsedTables | str:
 def parse_chunk_to_tables(
     parse: Parse, path: Path, chunk: Chunk, ctx: Any, owner: int = 0
 ) -> ParsedTables | str:
-    """One chunk of a cut file as Arrow tables with the file's line numbers (a chunk may hold no rows: only
-    the whole file's count decides that), or the reason to quarantine the whole file. owner: in a worker,
-    the parent's pid when the tables go back through shared memory (shared_tables)."""
+    """One chunk of a cut file as Arrow tables (a chunk may hold no rows: only the whole file's count decides
+    that), or the reason to quarantine the whole file. Its errors' line numbers are the chunk's own (the
+    header line in front counts): FileJob.parts shifts them to the file's. owner: in a worker, the parent's
+    pid when the tables go back through shared memory (shared_tables)."""
     started = time.monotonic()
     verdict = None
     with gc_paused():
@@ -128,13 +129,13 @@ def parse_chunk_to_tables(
             return f"not UTF-8 text (bad byte at offset {exc.start + chunk.start - len(chunk.header)})"
         except Exception as exc:
             return f"parser failed: {type(exc).__name__}"
-    shift = chunk.line_offset
-    errors = [LineError(e.line + shift, e.reason) for e in parsed.errors] if shift else parsed.errors
+        records, errors = parsed.record_count, parsed.errors
+        del parsed  # the chunk's row tuples freed while the GC is off (see parse_groups.parse_group)
     ended = time.monotonic()
     busy = (os.getpid(), started, ended)
     if owner:
         tables = shared_tables.put(tables, owner)  # type: ignore[assignment]
-    return ParsedTables(tables, parsed.record_count, errors, ended - started, verdict, busy=busy)
+    return ParsedTables(tables, records, errors, ended - started, verdict, busy=busy)
 
 
 def _owner() -> int:
@@ -226,6 +227,7 @@ class FileJob:
     chunks: tuple[Chunk, ...] = ()  # more than one: the file is parsed in these chunks (see `parts`)
     _chunk_futures: dict[int, Future] = field(default_factory=dict)
     _chunks_sent: int = 0
+    _lines: FileLines | None = None  # the file's line ends, counted once a chunk has bad lines
     _pool_workers: int = 0
     _group: FileGroup | None = None  # parsed with other small files (see parse_groups)
     _slot: int = 0  # this file's place in its group
@@ -306,16 +308,28 @@ class FileJob:
                         if not isinstance(part, str):
                             part.tables = shared_tables.take(part.tables)  # type: ignore[arg-type]
                             ingest_timeline.add("parse", part.busy[1], part.busy[2], part.busy[0])
-                        yield part
+                        yield self._file_line_numbers(chunk, part)
                         continue
                     except BrokenProcessPool:
                         log.warning("a parse worker died; %s parses on in-process", self.path.name)
                         _reset_pool()
                         self._pool_workers = 0
                         self._drop_chunk_futures()
-                yield parse_chunk_to_tables(self._parse, self.path, chunk, self._ctx)
+                yield self._file_line_numbers(
+                    chunk, parse_chunk_to_tables(self._parse, self.path, chunk, self._ctx)
+                )
         finally:  # a chunk that condemns the file stops the reading: the chunks sent ahead are not needed
             self._drop_chunk_futures()
+
+    def _file_line_numbers(self, chunk: Chunk, part: ParsedTables | str) -> ParsedTables | str:
+        """The chunk's bad lines numbered as the file's (the lines before it counted only now)."""
+        if isinstance(part, str) or not part.errors or chunk.start == 0:
+            return part
+        if self._lines is None:
+            self._lines = FileLines(self.path)
+        shift = chunk.line_offset(self._lines.before(chunk.start))
+        part.errors = [LineError(e.line + shift, e.reason) for e in part.errors]
+        return part
 
     def _drop_chunk_futures(self) -> None:
         """Cancel the chunks sent ahead; those already parsing or parsed leave no shared file behind."""

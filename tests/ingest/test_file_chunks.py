@@ -1,5 +1,5 @@
 """Cutting line-oriented files into chunks: the chunks cover the file, cut only at line ends (outside CSV
-quotes), and carry the right first line numbers."""
+quotes), and their line numbers are the file's once shifted by the line ends before them (FileLines)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orchestration.ingest.file_chunks import chunk_path, read_chunk, scan_file
+from orchestration.ingest.file_chunks import FileLines, chunk_path, read_chunk, scan_file
 
 _LINE = st.text(st.characters(min_codepoint=32, max_codepoint=0x2FF, exclude_characters='"\\'), max_size=40)
 
@@ -28,9 +28,11 @@ def test_chunks_cover_the_file_and_start_at_line_starts(tmp_path_factory, lines,
     scan = scan_file(path, "lines", chunk_bytes)
     assert scan.sha == hashlib.sha256(data).hexdigest() and scan.size == len(data)
     assert b"".join(read_chunk(path, c) for c in scan.chunks) == data
+    lines = FileLines(path)
     for chunk in scan.chunks:
         assert chunk.start == 0 or data[chunk.start - 1 : chunk.start] == b"\n"
-        assert chunk.first_line == data.count(b"\n", 0, chunk.start) + 1
+        assert lines.before(chunk.start) == data.count(b"\n", 0, chunk.start)
+        assert chunk.line_offset(lines.before(chunk.start)) == data.count(b"\n", 0, chunk.start)
 
 
 @settings(max_examples=60, deadline=None)
@@ -51,7 +53,8 @@ def test_csv_is_never_cut_inside_a_quoted_field(tmp_path_factory, cells, chunk_b
         assert data.count(b'"', 0, chunk.start) % 2 == 0  # outside quotes
         assert chunk.header == (header if number else b"")
         # the parser's line 2 (first after the header) is the chunk's first line of the file
-        assert chunk.line_offset + (2 if number else 1) == chunk.first_line
+        before = data.count(b"\n", 0, chunk.start)
+        assert chunk.line_offset(before) + (2 if number else 1) == before + 1
 
 
 def test_small_file_is_one_chunk_and_blank_tail_stays_with_the_last(tmp_path: Path) -> None:
@@ -110,3 +113,10 @@ def test_a_first_line_longer_than_a_read_block_is_never_cut_nor_decoded(tmp_path
     data = b"[" + b'{"a":1},' * 40 + b'{"a":2}]\n' + b'{"b":1}\n' * 20
     scan = scan_file(_write(tmp_path, data), "lines", 32)
     assert decoded == [] and len(scan.chunks) == 1 and scan.chunks[0].end == len(data)
+
+
+def test_file_lines_count_forward_and_again_from_the_start(tmp_path: Path) -> None:
+    data = b"a\nbb\n\nccc\n" * 1000
+    lines = FileLines(_write(tmp_path, data))
+    for offset in (0, 7, 7, 5000, 12_000, 3, len(data), 1):
+        assert lines.before(offset) == data.count(b"\n", 0, offset)
