@@ -85,6 +85,13 @@ def person_id_of(cluster_key: str) -> str:
     return "P" + hashlib.md5(cluster_key.encode()).hexdigest()[:15]
 
 
+# person_id_of in SQL, for the rows of a registered cluster_rows table `src` (DuckDB's md5 of the same
+# UTF-8 key: the same id, without a Python call per node).
+CLUSTER_ROWS_SQL = (
+    "select person_key, cluster_key, 'P' || left(md5(cluster_key), 15) as person_id, component_key from {src}"
+)
+
+
 def component_keys(keys: pa.Array, component: np.ndarray) -> pa.Array:
     """Each node's component named by its first node (nodes are in first-seen order)."""
     first = np.full(int(component.max()) + 1 if len(component) else 0, len(component), dtype=np.int64)
@@ -93,14 +100,12 @@ def component_keys(keys: pa.Array, component: np.ndarray) -> pa.Array:
 
 
 def cluster_rows(keys: pa.Array, representative: np.ndarray, component: np.ndarray) -> pa.Table:
-    """int_persons_clustered's rows for `keys`: each node's cluster (its representative's key), person id and
-    component."""
-    cluster_keys = keys.take(pa.array(representative))
+    """int_persons_clustered's rows for `keys` without the person id (CLUSTER_ROWS_SQL adds it): each
+    node's cluster (its representative's key) and component."""
     return pa.table(
         {
             "person_key": keys,
-            "cluster_key": cluster_keys,
-            "person_id": [person_id_of(k) for k in cluster_keys.to_pylist()],
+            "cluster_key": keys.take(pa.array(representative)),
             "component_key": component_keys(keys, component),
         }
     )
@@ -245,7 +250,7 @@ def recluster_touched(
         cannot_link_below_weight,
     )
     session.register("id_cluster_new_src", cluster_rows(keys, representative, component))
-    session.execute("insert into id_cluster_new select * from id_cluster_new_src")
+    session.execute(f"insert into id_cluster_new {CLUSTER_ROWS_SQL.format(src='id_cluster_new_src')}")
     session.unregister("id_cluster_new_src")
     return len(keys)
 

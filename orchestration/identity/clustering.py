@@ -83,13 +83,19 @@ def cluster_node_indexes(
     representative index. Pairs must come in merge order (strongest first, ties in a fixed order).
 
     Only cannot-links inside one component of the accepted pairs can ever stop a merge, so the others
-    (most of them: a veto usually separates two people who share nothing else) are dropped before the
-    Python loop, which then sees accepted pairs and the few cannot-links that matter."""
+    (most of them: a veto usually separates two people who share nothing else) are dropped, and a component
+    holding none of those is one cluster named by its first node (its merge_components label): the Python
+    loop sees only the merge pairs of the components that hold a relevant cannot-link (at 100k leads a few
+    percent of the accepted pairs; the loop over all of them and a find() per node were most of a full
+    clustering's Python time)."""
     cannot_link = vetoed | (weight < cannot_link_below_weight)
     merge = accepted & ~cannot_link
     merge_left, merge_right = left[merge], right[merge]
     component = merge_components(n_nodes, merge_left, merge_right)
     relevant = cannot_link & (component[left] == component[right])
+    guarded = np.zeros(n_nodes, dtype=bool)
+    guarded[component[left[relevant]]] = True
+    guarded = guarded[component]  # per node: its component holds a relevant cannot-link
     blocked: dict[int, set[int]] = {}
     for a, b in zip(left[relevant].tolist(), right[relevant].tolist(), strict=True):
         blocked.setdefault(a, set()).add(b)
@@ -106,7 +112,8 @@ def cluster_node_indexes(
             parent[n], n = root, parent[n]
         return root
 
-    for x, y in zip(merge_left.tolist(), merge_right.tolist(), strict=True):
+    inside = guarded[merge_left]  # a merge pair's two nodes share a component
+    for x, y in zip(merge_left[inside].tolist(), merge_right[inside].tolist(), strict=True):
         a, b = find(x), find(y)
         if a == b:
             continue
@@ -118,7 +125,12 @@ def cluster_node_indexes(
         size[large] += size[small]
         if small_blocked:
             blocked.setdefault(large, set()).update(blocked.pop(small))
-    roots = np.fromiter((find(n) for n in range(n_nodes)), dtype=np.int64, count=n_nodes)
+    roots = np.asarray(parent, dtype=np.int64)
+    while True:  # pointer jumping to the roots (what find() returns), in numpy
+        jumped = roots[roots]
+        if np.array_equal(jumped, roots):
+            break
+        roots = jumped
     first = np.full(n_nodes, n_nodes, dtype=np.int64)
     np.minimum.at(first, roots, np.arange(n_nodes, dtype=np.int64))
-    return first[roots]
+    return np.where(guarded, first[roots], component)

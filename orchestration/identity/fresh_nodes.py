@@ -4,7 +4,8 @@ Both models recompute the profiles of the person_keys int_source_records changed
 a scan of every record of the history, 0.11 of int_identity_nodes' 0.17 CPU-s on the 100k day). Pair scoring
 runs first, so it saves its profiles with their hashes (`int_record_matches_fresh`) and what they were built
 from (`int_record_matches_fresh_state`: records version, version of the previous profiles, hash salt);
-int_identity_nodes takes them when its own NodeSource and salt are the same, else recomputes."""
+int_identity_nodes takes them when its own NodeSource and salt are the same, else recomputes. A build that
+profiled every node (a full build) saves them all the same way (saved_all_nodes)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,8 @@ def save_fresh_nodes(
         "(source_version bigint, previous_version bigint, changed varchar, salt varchar)"
     )
     if source.previous is None or source.changed is None:
+        if source.previous is None and source.version is not None:
+            _save_all_nodes(con, schema, source, salt)
         return
     con.execute(
         f"""
@@ -46,6 +49,45 @@ def save_fresh_nodes(
     con.execute(f"insert into {state} values (?, ?, ?, {salt})", [*_key(source)])
 
 
+def _save_all_nodes(con: duckdb.DuckDBPyConnection, schema: str, source: NodeSource, salt: str) -> None:
+    """A build that profiled every node (no copy-forward: id_nodes and id_node_hashes, mark_all_nodes) keeps
+    them all, so a full int_identity_nodes does not group every record of the history again (at 1M leads
+    19M records, most of its full build); the state's previous_version and changed are null."""
+    con.execute(
+        f"""
+        create or replace table "{schema}"."{FRESH_TABLE}" as
+        select {", ".join(f"n.{c}" for c in NODE_COLUMNS)}, h.profile_hash
+        from id_nodes as n
+        inner join id_node_hashes as h using (person_key)
+        order by n.person_key
+        """
+    )
+    con.execute(f'insert into "{schema}"."{FRESH_STATE}" values (?, null, null, {salt})', [source.version])
+
+
+def saved_all_nodes(
+    con: duckdb.DuckDBPyConnection, schema: str, version: int | None, config: IdentityConfig
+) -> str | None:
+    """Every node's profile and hash (a table name) when int_record_matches saved them all for records
+    `version` with `config`'s salt (_save_all_nodes): what node_table computes for a full recompute."""
+    if version is None or not _saved(con, schema):
+        return None
+    salt = sql_string(config_fingerprint(config))
+    rows = con.execute(
+        f'select source_version, previous_version, changed, salt = {salt} from "{schema}"."{FRESH_STATE}"'
+    ).fetchall()
+    return f'"{schema}"."{FRESH_TABLE}"' if rows == [(version, None, None, True)] else None
+
+
+def _saved(con: duckdb.DuckDBPyConnection, schema: str) -> bool:
+    found = con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_catalog = current_database() and table_schema = ? and table_name in (?, ?)",
+        [schema, FRESH_TABLE, FRESH_STATE],
+    ).fetchone()[0]
+    return found == 2
+
+
 def saved_fresh_nodes(
     con: duckdb.DuckDBPyConnection, schema: str, source: NodeSource, config: IdentityConfig
 ) -> str | None:
@@ -53,12 +95,7 @@ def saved_fresh_nodes(
     same previous profiles version, same changed-keys relation) and `config`'s salt; else None."""
     if None in (source.previous, source.changed, source.version, source.previous_version):
         return None
-    found = con.execute(
-        "select count(*) from information_schema.tables "
-        "where table_catalog = current_database() and table_schema = ? and table_name in (?, ?)",
-        [schema, FRESH_TABLE, FRESH_STATE],
-    ).fetchone()[0]
-    if found != 2:
+    if not _saved(con, schema):
         return None
     salt = sql_string(config_fingerprint(config))
     rows = con.execute(

@@ -396,13 +396,18 @@ def changed_pairs_relation(
     previous_nodes: str | None,
     nodes: NodeSource | None = None,
     known: bool = False,
+    materialize: bool = True,
 ) -> duckdb.DuckDBPyRelation:
     """`score_changed_pairs` kept inside DuckDB (a temp table on `con`), for the dbt model to write: at 1M
     leads the scored pairs as one Arrow table in Python passed 15 GB beside DuckDB's memory cap, while a
     DuckDB table stays under the cap (it spills). `nodes`: where the node profiles come from (default:
     a group-by over every record). `known`: the pairs were written with exactly `previous_nodes` (see
-    `update_kept_pairs`' written_with), which lets a day touch only the nodes it recomputed."""
+    `update_kept_pairs`' written_with), which lets a day touch only the nodes it recomputed.
+    `materialize` False: the sorted query itself (not a temp table), for a caller that reads the pairs
+    once (a full build writes them straight into its table instead of copying every pair twice)."""
     sql = _changed_pairs_sql(con, records, config, previous_nodes, nodes, known)
+    if not materialize:
+        return con.sql(f"select * from ({sql}) order by person_key_l, person_key_r")
     con.execute(
         "create or replace temp table id_changed_pairs as "
         f"select * from ({sql}) order by person_key_l, person_key_r"

@@ -14,10 +14,20 @@ deleted, all appended). The plan and, for an increment, the keys it recomputed g
 _scope, so the daily unique test looks up only those (orchestration.identity.increment_plan)."""
 
 from orchestration.identity import NodeSource, identity_config_for, node_source, node_table
-from orchestration.identity.fresh_nodes import saved_fresh_nodes
+from orchestration.identity.fresh_nodes import saved_all_nodes, saved_fresh_nodes
 from orchestration.identity.increment_plan import record_plan
 from orchestration.identity.pair_scoring import changed_node_table, same_salt
 from orchestration.settings import Settings
+
+
+def _all_nodes(session, schema: str, config, nodes: NodeSource):
+    """node_table's rows of every node: a full recompute takes the profiles int_record_matches just built
+    from the same records version when it saved them all (fresh_nodes.saved_all_nodes), else groups every
+    record again. Those are read once, by dbt's write (their table is in person_key order), not copied."""
+    saved = saved_all_nodes(session, schema, nodes.version, config) if nodes.previous is None else None
+    if saved is None:
+        return node_table(session, "id_hash_records", config, nodes)
+    return session.sql(f"select *, cast({int(nodes.version)} as bigint) as source_version from {saved}")
 
 
 def model(dbt, session):
@@ -30,15 +40,11 @@ def model(dbt, session):
     full = str(dbt.config.get("identity_full_refresh")).lower() in ("true", "1")
     if not dbt.is_incremental:
         record_plan(session, schema, "int_identity_nodes", "create")
-        return node_table(
-            session, "id_hash_records", config, NodeSource(version=nodes.version) if full else nodes
-        )
+        return _all_nodes(session, schema, config, NodeSource(version=nodes.version) if full else nodes)
     this = f'"{schema}"."int_identity_nodes"'
     # A full recompute also when the scoring parameters changed: every hash changes with them.
     if full or nodes.previous != this or not same_salt(session, this, config):
-        rows = node_table(
-            session, "id_hash_records", config, NodeSource(version=nodes.version) if full else nodes
-        )
+        rows = _all_nodes(session, schema, config, NodeSource(version=nodes.version) if full else nodes)
         session.execute(f"delete from {this}")  # after: copied profiles are read from this table
         record_plan(session, schema, "int_identity_nodes", "full")
         return rows

@@ -24,6 +24,7 @@ import pyarrow as pa
 
 from orchestration.identity import cluster_node_indexes, identity_config_for, merge_components
 from orchestration.identity.cluster_update import (
+    CLUSTER_ROWS_SQL,
     cannot_link_sql,
     cluster_rows,
     clusters_updatable,
@@ -94,7 +95,9 @@ def _cluster_all(session, cannot_link: str, cannot_link_below_weight: float) -> 
         cannot_link_below_weight,
     )
     session.register("id_cluster_new_src", cluster_rows(keys, representative, component))
-    session.execute("create or replace temp table id_cluster_new as select * from id_cluster_new_src")
+    session.execute(
+        f"create or replace temp table id_cluster_new as {CLUSTER_ROWS_SQL.format(src='id_cluster_new_src')}"
+    )
     session.unregister("id_cluster_new_src")
 
 

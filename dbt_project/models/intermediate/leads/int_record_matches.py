@@ -140,7 +140,9 @@ def model(dbt, session):
     # Node profiles: the last build's, with only the nodes whose records changed recomputed.
     nodes = node_source(session, schema, "int_source_records", schema, "int_identity_nodes")
     if not dbt.is_incremental:
-        changed = changed_pairs_relation(session, "id_source_records", config, None)
+        # Every pair, read once by dbt's write (no temp table of them first); every node's profile saved
+        # for int_identity_nodes (fresh_nodes), which then does not group every record again.
+        changed = changed_pairs_relation(session, "id_source_records", config, None, materialize=False)
         save_fresh_nodes(session, schema, NodeSource(version=nodes.version), config)
         _record_dirty_nodes(session, schema, nodes.version, complete=False)
         clear_cluster_pairs(session, schema)
