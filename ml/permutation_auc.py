@@ -13,8 +13,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
+from sklearn.pipeline import Pipeline
 
-from ml.tree_permutation import permuted_probabilities
+from ml.tree_permutation import as_reassigned, column_blocks, permuted_probabilities
 
 
 def permutation_auc_drop(
@@ -37,6 +38,8 @@ def permutation_auc_drop(
     orders = [[rng.permutation(n) for _ in range(n_repeats)] for _column in x.columns]
     scores = permuted_probabilities(model, x, orders)
     if scores is None:
+        scores = _transformed_once_probabilities(model, x, orders)
+    if scores is None:
         scores = _stacked_probabilities(model, x, orders)
     base = roc_auc_score(y, scores[:n])
     permuted = scores[n:].reshape(len(x.columns), n_repeats, n)
@@ -56,3 +59,33 @@ def _stacked_probabilities(model: object, x: pd.DataFrame, orders: list[list[np.
             copies.append(shuffled)
     stacked = pd.concat([x, *copies], ignore_index=True)
     return np.asarray(model.predict_proba(stacked)[:, 1])  # type: ignore[attr-defined]
+
+
+def _transformed_once_probabilities(
+    model: object, x: pd.DataFrame, orders: list[list[np.ndarray]]
+) -> np.ndarray | None:
+    """What _stacked_probabilities gives for a two-step pipeline (column transformer, estimator) whose
+    raw columns each map to their own transformed columns: the rows are transformed once and the
+    stacked copies built from them (the transform works value by value), then one predict_proba of
+    the final step on the same stacked matrix the pipeline would have built. None for other models."""
+    if not isinstance(model, Pipeline) or len(model.steps) != 2:
+        return None
+    transform, final = model.steps[0][1], model.steps[1][1]
+    blocks = column_blocks(transform, x)
+    if blocks is None:
+        return None
+    xt = np.asarray(transform.transform(x), dtype=float)
+    n, copies = len(x), sum(len(per_column) for per_column in orders)
+    stacked = np.empty((n * (copies + 1), xt.shape[1]), dtype=xt.dtype)
+    stacked[:n] = xt
+    k = 1
+    for name, per_column in zip(x.columns, orders, strict=True):
+        cols = blocks[name]
+        source = as_reassigned(transform.transform, x, name, xt)[:, cols] if cols else None
+        for order in per_column:
+            block = stacked[k * n : (k + 1) * n]
+            block[:] = xt
+            if source is not None:
+                block[:, cols] = source[order]
+            k += 1
+    return np.asarray(final.predict_proba(stacked)[:, 1])  # type: ignore[attr-defined]

@@ -9,7 +9,7 @@ floats `predict_proba` gives for the shuffled frame (tests hold them bit-identic
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -39,17 +39,27 @@ def _binned(transform: object, final: object, x: pd.DataFrame) -> np.ndarray:
     return np.ascontiguousarray(final._bin_mapper.transform(xt))  # type: ignore[attr-defined]
 
 
-def _binned_as_reassigned(
-    transform: object, final: object, x: pd.DataFrame, name: str, binned: np.ndarray
+def column_blocks(transform: object, x: pd.DataFrame) -> dict[str, list[int]] | None:
+    """Raw column of `x` -> the transformed columns made from it alone (none for a column the model
+    does not read); None unless every transformed column comes from exactly one raw column."""
+    blocks = _output_columns(transform, list(x.columns))  # type: ignore[arg-type]
+    width = max((s.stop for s in transform.output_indices_.values()), default=0)  # type: ignore[attr-defined]
+    made = sorted(c for cols in blocks.values() for c in cols)
+    return blocks if made == list(range(width)) else None
+
+
+def as_reassigned(
+    transformed: Callable[[pd.DataFrame], np.ndarray], x: pd.DataFrame, name: str, xt: np.ndarray
 ) -> np.ndarray:
-    """`binned`, or for a column whose dtype pandas re-infers when a shuffled copy is assigned back
-    (object strings become `str`, None becomes NaN, which the imputer leaves missing), the binned
-    frame of that reassigned column: the values the stacked copies of `permutation_auc` hold."""
+    """`xt` (= transformed(x)), or for a column whose dtype pandas re-infers when a shuffled copy is
+    assigned back (object strings become `str`, None becomes NaN, which the imputer leaves missing),
+    transformed(x with that column reassigned): the values the stacked copies of `permutation_auc`
+    hold, so the importances stay what the stacked predict_proba measured."""
     reassigned = x.copy()
     reassigned[name] = x[name].to_numpy()
     if reassigned[name].dtype == x[name].dtype:
-        return binned
-    return _binned(transform, final, reassigned)
+        return xt
+    return transformed(reassigned)
 
 
 def permuted_probabilities(
@@ -64,42 +74,49 @@ def permuted_probabilities(
     transform, final = pipeline.steps[0][1], pipeline.steps[-1][1]
     if not tree_occlusion.supports(final, len(x.columns)):
         return None
-    columns = _output_columns(transform, list(x.columns))
-    if any(len(columns[name]) != 1 for name in x.columns):
+    blocks = column_blocks(transform, x)
+    if blocks is None or any(len(cols) > 1 for cols in blocks.values()):
         return None
     binned = _binned(transform, final, x)
     missing_bin = final._bin_mapper.missing_values_bin_idx_
-    # copy k: transformed column `col[k]` with its rows in order `order[k]` (the transform and the
-    # binning work value by value, so shuffling before or after them is the same)
-    as_shuffled = {
-        name: _binned_as_reassigned(transform, final, x, name, binned)[:, columns[name][0]]
-        for name in x.columns
-    }
-    col = [columns[name][0] for name, per_column in zip(x.columns, orders, strict=True) for _ in per_column]
-    order = [o for per_column in orders for o in per_column]
-    source = [
-        as_shuffled[name] for name, per_column in zip(x.columns, orders, strict=True) for _ in per_column
-    ]
-    shuffled = [values[o] for values, o in zip(source, order, strict=True)]
-    n, copies = len(x), len(order)
-    margin = np.full(n, final._baseline_prediction.ravel()[0], dtype=final._baseline_prediction.dtype)
-    margins = np.full((copies, n), final._baseline_prediction.ravel()[0], dtype=margin.dtype)
+    # per raw column: its transformed column and its copies (index, binned values in the copy's row
+    # order); the transform and the binning work value by value, so shuffling before or after them is
+    # the same. A column the model does not read leaves every copy on the rows' own paths.
+    groups: list[tuple[int, list[tuple[int, np.ndarray]]]] = []
+    k = 0
+    for name, per_column in zip(x.columns, orders, strict=True):
+        copies_of_column = list(range(k, k + len(per_column)))
+        k += len(per_column)
+        if not blocks[name]:
+            continue
+        c = blocks[name][0]
+        values = as_reassigned(lambda f: _binned(transform, final, f), x, name, binned)[:, c]
+        groups.append((c, [(i, values[o]) for i, o in zip(copies_of_column, per_column, strict=True)]))
+    n = len(x)
+    baseline = final._baseline_prediction.ravel()[0]
+    margin = np.full(n, baseline, dtype=final._baseline_prediction.dtype)
+    margins = np.full((k, n), baseline, dtype=margin.dtype)
     for tree in tree_occlusion._trees(final):
         leaf = tree.leaf_finder.predict_binned(binned, missing_bin, 1).astype(np.intp)
         value = tree.predictor.nodes["value"][leaf]
         margin += value  # sklearn's order: baseline, then tree by tree
-        on_path = _path_columns(tree.predictor.nodes)[leaf]
+        paths = _path_columns(tree.predictor.nodes)
+        in_tree = int(np.bitwise_or.reduce(paths))
+        on_path = paths[leaf]
         redone = []
-        for k in range(copies):
-            rows = np.flatnonzero(on_path & (np.int64(1) << np.int64(col[k])))
+        for c, members in groups:
+            if not (in_tree >> c) & 1:
+                continue  # no split on the column: every copy keeps the rows' leaves
+            rows = np.flatnonzero(on_path & (np.int64(1) << np.int64(c)))
             if rows.size:
-                hybrid = binned[rows]
-                hybrid[:, col[k]] = shuffled[k][rows]
-                redone.append(
-                    (k, rows, margins[k, rows], tree.predictor.predict_binned(hybrid, missing_bin, 1))
-                )
+                own = binned[rows]
+                for i, values in members:
+                    hybrid = own.copy()
+                    hybrid[:, c] = values[rows]
+                    again = tree.predictor.predict_binned(hybrid, missing_bin, 1)
+                    redone.append((i, rows, margins[i, rows], again))
         margins += value  # rows whose path skips the column: the row's own leaf
-        for k, rows, before, again in redone:
-            margins[k, rows] = before + again
+        for i, rows, before, again in redone:
+            margins[i, rows] = before + again
     stacked = np.concatenate([margin, margins.ravel()])
     return tree_occlusion.calibrated_probability(model, stacked)
