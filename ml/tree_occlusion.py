@@ -14,6 +14,7 @@ full re-prediction only by float summation order (~1e-15).
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -21,6 +22,8 @@ import numpy as np
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.frozen import FrozenEstimator
+
+from ml.compute_threads import side_by_side
 
 _MAX_COLUMNS = 63  # path sets are int64 bitmasks, one bit per transformed column
 
@@ -84,6 +87,10 @@ def supports(final: object, n_columns: int) -> bool:
     )
 
 
+# Below this many rows one thread does it all (a second one costs more than it saves).
+SPLIT_ROWS = 20_000
+
+
 def margin_and_contributions(
     model: HistGradientBoostingClassifier,
     xt: np.ndarray,
@@ -92,7 +99,29 @@ def margin_and_contributions(
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """decision_function(xt) and, per factor, margin(x) - margin(x with the factor's columns at ref_t).
 
-    With no factors (ref_t may be None) it is the margin alone, from one binned pass."""
+    With no factors (ref_t may be None) it is the margin alone, from one binned pass. Every row is
+    summed on its own (tree by tree, in sklearn's order), so the two halves of a large `xt` go side by
+    side, one thread each, into the same floats."""
+    n = xt.shape[0]
+    if n < SPLIT_ROWS:
+        return _margin_and_contributions(model, xt, ref_t, factor_columns)
+    halves = (slice(0, n // 2), slice(n // 2, n))
+    done = side_by_side(
+        [
+            functools.partial(_margin_and_contributions, model, xt[half], ref_t, factor_columns)
+            for half in halves
+        ]
+    )
+    margin = np.concatenate([part[0] for part in done])
+    return margin, {factor: np.concatenate([part[1][factor] for part in done]) for factor in factor_columns}
+
+
+def _margin_and_contributions(
+    model: HistGradientBoostingClassifier,
+    xt: np.ndarray,
+    ref_t: np.ndarray | None,
+    factor_columns: Mapping[str, Sequence[int]],
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     x = model._preprocess_X(xt, reset=False)  # the exact array predict() uses
     n = x.shape[0]
     margin = np.zeros(n, dtype=model._baseline_prediction.dtype)

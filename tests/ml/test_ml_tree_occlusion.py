@@ -8,6 +8,7 @@ import polars as pl
 import pytest
 from ml_feature_fixture import synthetic_features
 
+from ml import tree_occlusion
 from ml.candidates import informative
 from ml.features import FEATURES, LABEL, at_landmark, history_rates, model_input
 from ml.model_pipeline import (
@@ -94,3 +95,18 @@ def test_positive_probability_is_predict_proba(boosted) -> None:
     assert np.array_equal(positive_probability(model, x), model.predict_proba(x)[:, 1])
     bare = inner_pipeline(model)  # uncalibrated trees: sklearn's own path
     assert np.array_equal(positive_probability(bare, x), bare.predict_proba(x)[:, 1])
+
+
+def test_halves_side_by_side_give_the_same_floats(boosted, monkeypatch) -> None:
+    """A large frame is split in two halves scored on two threads: margins and contributions are the
+    one-pass floats, bit for bit."""
+    model, features, reference = boosted
+    x = _scoring_frame(features)
+    whole = scores_and_contributions(model, x, FACTOR_FEATURES, reference)
+    margin = positive_probability(model, x)
+    monkeypatch.setattr(tree_occlusion, "SPLIT_ROWS", 100)
+    halves = scores_and_contributions(model, x, FACTOR_FEATURES, reference)
+    assert np.array_equal(halves[0], whole[0])
+    assert sorted(halves[1]) == sorted(whole[1])
+    assert all(np.array_equal(halves[1][f], whole[1][f]) for f in whole[1])
+    assert np.array_equal(positive_probability(model, x), margin)
