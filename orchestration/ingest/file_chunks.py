@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -100,9 +101,12 @@ def _first_line_is_json(head: bytes | bytearray) -> bool:
     return True
 
 
-def scan_file(path: Path, mode: ChunkMode | None, chunk_bytes: int) -> FileScan:
+def scan_file(
+    path: Path, mode: ChunkMode | None, chunk_bytes: int, on_chunk: Callable[[Chunk], None] | None = None
+) -> FileScan:
     """Hash, size and (for a mode) the chunks of `path`, reading it once in blocks: memory stays at about
-    one chunk whatever the file's size."""
+    one chunk whatever the file's size. on_chunk: called with each chunk as soon as it is final (once the
+    next one is cut: the last may still take the file's blank tail), before the rest of the file is read."""
     digest = hashlib.sha256()
     size = 0
     empty = True
@@ -139,6 +143,8 @@ def scan_file(path: Path, mode: ChunkMode | None, chunk_bytes: int) -> FileScan:
                 if cut < 0 or cut == len(buf):
                     break  # the line (or quoted field) goes on in the next block
                 chunks.append(Chunk(start, start + cut, header if chunks else b""))
+                if on_chunk is not None and len(chunks) > 1:
+                    on_chunk(chunks[-2])
                 if mode == "csv":
                     quotes_before = (quotes_before + buf.count(b'"', 0, cut)) % 2
                 start += cut
