@@ -17,6 +17,9 @@
 ) }}
 -- depends_on: {{ ref('int_source_records') }}
 {%- set increment = persons_matched_plan() == 'increment' %}
+{#- the columns of a named record the model reads (besides its person) -#}
+{%- set named_columns = ['record_key', 'record_kind', 'source', 'source_file', 'source_record_id', 'fhir_patient_id',
+    'event_at', 'opens_lead', 'person_key', 'phone_e164', 'email', 'token'] %}
 -- In an increment the records this SQL can read: those in scope and the named records of the persons
 -- they can attach to (temp table <model>_records, written by the pre-hook), not all history.
 with records as {{ not_materialized() }} (
@@ -36,13 +39,17 @@ nameless as {{ not_materialized() }} (
     where not has_identity
 ),
 
--- Layout is not linted from here to the openings (the linter renders both branches of a template if).
+-- Layout is not linted from here to the events (the linter renders both branches of a template if).
 -- noqa: disable=LT02,ST03
 -- Named records with their person (in an increment: those sharing a contact with a nameless record in
--- scope, enough to find every person such a record can attach to).
+-- scope, enough to find every person such a record can attach to), with every column the model reads
+-- of them: contacts, openings, activity, link tokens and (in a full build) the output come from this
+-- one join on person_key, not from joins of all history on the record_key string.
 identified as (
     select
-        records.record_key,
+        {%- for column in named_columns %}
+        records.{{ column }},
+        {%- endfor %}
         clusters.person_id
     from records
     inner join {{ ref('int_persons_clustered') }} as clusters on records.person_key = clusters.person_key
@@ -58,20 +65,18 @@ identified as (
 
 contacts as (
     select distinct
-        identified.person_id,
+        person_id,
         'phone' as contact_type,
-        records.phone_e164 as contact
-    from records
-    inner join identified on records.record_key = identified.record_key
-    where records.phone_e164 is not null
+        phone_e164 as contact
+    from identified
+    where phone_e164 is not null
     union all
     select distinct
-        identified.person_id,
+        person_id,
         'email' as contact_type,
-        records.email as contact
-    from records
-    inner join identified on records.record_key = identified.record_key
-    where records.email is not null
+        email as contact
+    from identified
+    where email is not null
 ),
 
 {%- if increment %}
@@ -79,8 +84,9 @@ contacts as (
 -- Every named record of the persons a nameless record in scope can attach to.
 timeline as (
     select
-        records.record_key,
-        clusters.person_id
+        clusters.person_id,
+        records.event_at,
+        records.opens_lead
     from records
     inner join {{ ref('int_persons_clustered') }} as clusters on records.person_key = clusters.person_key
     where records.has_identity and clusters.person_id in (select contacts.person_id from contacts)
@@ -89,38 +95,22 @@ timeline as (
 -- The named records in scope (their person is their node's cluster).
 scoped_identified as (
     select
-        scoped.record_key,
+        {%- for column in named_columns %}
+        scoped.{{ column }},
+        {%- endfor %}
         clusters.person_id
     from scoped
     inner join {{ ref('int_persons_clustered') }} as clusters on scoped.person_key = clusters.person_key
     where scoped.has_identity
 ),
 {%- endif %}
--- noqa: enable=LT02,ST03
-
-openings as (
-    select
-        timeline.person_id,
-        records.event_at
-    from records
-    inner join {{ 'timeline' if increment else 'identified' }} as timeline on records.record_key = timeline.record_key
-    where records.opens_lead
-),
-
--- Every dated record of each identified person (activity timeline).
-activity as (
-    select
-        timeline.person_id,
-        records.event_at
-    from records
-    inner join {{ 'timeline' if increment else 'identified' }} as timeline on records.record_key = timeline.record_key
-    where records.event_at is not null
-),
 
 nameless_candidates as (
     select
         nameless.record_key,
         nameless.event_at,
+        -- the link token a web event can attach through (only an SMS's or email's)
+        case when nameless.record_kind in ('sms', 'email') then nameless.token end as link_token,
         contacts.person_id,
         contacts.contact_type
     from nameless
@@ -129,132 +119,160 @@ nameless_candidates as (
     select
         nameless.record_key,
         nameless.event_at,
+        case when nameless.record_kind in ('sms', 'email') then nameless.token end as link_token,
         contacts.person_id,
         contacts.contact_type
     from nameless
     inner join contacts on contacts.contact_type = 'email' and nameless.email = contacts.contact
 ),
 
--- The latest lead-opening record of each candidate person at the event (DuckDB ASOF join); it makes
--- the candidate active when it is within the idle window.
-candidates_active as (
-    {{ asof_left_join('nameless_candidates', 'openings', 'person_id', 'event_at', '>=', 'event_at',
-        {'opened_at': 'event_at'}) }}
+-- Each candidate among its person's dated named records (the activity timeline), in time order; at the
+-- same instant the records come first, so the running aggregates below include them.
+events as (
+    select
+        person_id,
+        event_at,
+        false as is_candidate,
+        opens_lead,
+        cast(null as {{ string_type() }}) as record_key,
+        cast(null as {{ string_type() }}) as link_token,
+        cast(null as {{ string_type() }}) as contact_type
+    from {{ 'timeline' if increment else 'identified' }}
+    where event_at is not null
+    union all
+    select
+        person_id,
+        event_at,
+        true as is_candidate,
+        false as opens_lead,
+        record_key,
+        link_token,
+        contact_type
+    from nameless_candidates
+),
+-- noqa: enable=LT02,ST03
+
+-- The candidate person's latest lead-opening record at the event (it makes the candidate active when
+-- within the idle window) and own records just before and just after it. One window over the timeline
+-- sorted once: three ASOF joins (openings, activity before, activity after) sorted it three times and
+-- were most of this model's full build.
+candidates_timed as (
+    select *
+    from (
+        select
+            record_key,
+            person_id,
+            contact_type,
+            event_at,
+            link_token,
+            is_candidate,
+            max(case when not is_candidate and opens_lead then event_at end) over earlier as opened_at,
+            max(case when not is_candidate then event_at end) over earlier as previous_activity_at,
+            min(case when not is_candidate then event_at end) over later as next_activity_at
+        from events
+        window
+            earlier as (
+                partition by person_id order by event_at, is_candidate
+                rows between unbounded preceding and current row
+            ),
+            later as (
+                partition by person_id order by event_at, is_candidate
+                rows between current row and unbounded following
+            )
+    ) as timed
+    where is_candidate
 ),
 
 candidates_flagged as (
     select
-        candidates_active.record_key,
-        candidates_active.person_id,
-        candidates_active.contact_type,
-        candidates_active.event_at,
+        candidates_timed.record_key,
+        candidates_timed.person_id,
+        candidates_timed.contact_type,
+        candidates_timed.link_token,
         case
-            when candidates_active.opened_at >= candidates_active.event_at - {{ days_interval('rules.idle_days') }}
-                then candidates_active.opened_at
-        end as active_since
-    from candidates_active
+            when candidates_timed.opened_at >= candidates_timed.event_at - {{ days_interval('rules.idle_days') }}
+                then candidates_timed.opened_at
+        end as active_since,
+        -- a record at the same instant counts as before (distance 0) even though the window above
+        -- leaves it out of "after"; a dateless event has no nearest record
+        least(
+            candidates_timed.event_at - candidates_timed.previous_activity_at,
+            candidates_timed.next_activity_at - candidates_timed.event_at
+        ) as activity_distance
+    from candidates_timed
     cross join {{ ref('int_episode_rules') }} as rules
 ),
 
--- Only a record's candidates with its latest active episode (all of them when none is active) can win:
--- the nearest-activity tie-break below runs on those alone. A contact shared by hundreds of people at a
--- large practice gives a record hundreds of candidates, and the two activity ASOF joins over all of them
--- were most of this model (an aggregate and a join instead of a window over every candidate).
-best_since as (
-    select
-        record_key,
-        max(active_since) as active_since
-    from candidates_flagged
-    group by record_key
-),
-
-candidates_best as (
-    select candidates_flagged.*
-    from candidates_flagged
-    inner join best_since
-        on
-            candidates_flagged.record_key = best_since.record_key
-            and coalesce(candidates_flagged.active_since, cast('1900-01-01' as timestamp))
-            = coalesce(best_since.active_since, cast('1900-01-01' as timestamp))
-),
-
--- The candidate's own records just before and just after the event.
-candidates_before as (
-    {{ asof_left_join('candidates_best', 'activity', 'person_id', 'event_at', '>=', 'event_at',
-        {'previous_activity_at': 'event_at'}) }}
-),
-
-candidates_timed as (
-    {{ asof_left_join('candidates_before', 'activity', 'person_id', 'event_at', '<=', 'event_at',
-        {'next_activity_at': 'event_at'}) }}
-),
-
+-- The person with the record's latest active episode wins; without one (or between several with the
+-- same), the one whose own records are nearest in time, then by phone before email, then person_id.
 attached as (
     select
         record_key,
-        person_id
-    from candidates_timed
+        person_id,
+        link_token
+    from candidates_flagged
     qualify row_number() over (
         partition by record_key
         order by
-            least(event_at - previous_activity_at, next_activity_at - event_at) asc nulls last,
+            active_since desc nulls last,
+            activity_distance asc nulls last,
             (contact_type = 'phone') desc,
             person_id
     ) = 1
-),
-
-by_contact as (
-    select * from {{ 'scoped_identified' if increment else 'identified' }}
-    union all
-    select * from attached
 ),
 
 -- Web events carry no contact, only the token of the tracked link an SMS or email sent: they belong
 -- to whoever received that message.
 token_owners as (
     select
-        scoped.token,
-        min(by_contact.person_id) as person_id
-    from scoped
-    inner join by_contact on scoped.record_key = by_contact.record_key
-    where scoped.token is not null and scoped.record_kind in ('sms', 'email')
-    group by scoped.token
+        link_token as token,
+        min(person_id) as person_id
+    from (
+        select
+            case when record_kind in ('sms', 'email') then token end as link_token,
+            person_id
+        from {{ 'scoped_identified' if increment else 'identified' }}
+        union all
+        select
+            link_token,
+            person_id
+        from attached
+    ) as owners
+    where link_token is not null
+    group by link_token
 ),
 
-by_token as (
+nameless_assigned as (
+    select
+        record_key,
+        person_id
+    from attached
+    union all
     select
         nameless.record_key,
         token_owners.person_id
     from nameless
     inner join token_owners on nameless.token = token_owners.token
     anti join attached on nameless.record_key = attached.record_key
-),
-
-nameless_assigned as (
-    select * from attached
-    union all
-    select * from by_token
 )
 
--- Identified records take their columns from one join on person_key; only the nameless ones join back
+-- Identified records take their columns from their join on person_key; only the nameless ones join back
 -- on record_key (a string-key join of the whole history with its assignments was most of this model).
 -- The key hashes let the daily increments find rows by integer (macros/history_key_hash.sql).
 select
-    scoped.record_key,
-    scoped.record_kind,
-    scoped.source,
-    scoped.source_file,
-    scoped.source_record_id,
-    scoped.fhir_patient_id,
-    scoped.event_at,
-    scoped.opens_lead,
-    scoped.person_key,
-    clusters.person_id,
-    {{ key_hash('clusters.person_id') }} as person_id_hash,
-    {{ key_hash('scoped.record_key') }} as record_key_hash
-from scoped
-inner join {{ ref('int_persons_clustered') }} as clusters on scoped.person_key = clusters.person_key
-where scoped.has_identity
+    identified_rows.record_key,
+    identified_rows.record_kind,
+    identified_rows.source,
+    identified_rows.source_file,
+    identified_rows.source_record_id,
+    identified_rows.fhir_patient_id,
+    identified_rows.event_at,
+    identified_rows.opens_lead,
+    identified_rows.person_key,
+    identified_rows.person_id,
+    {{ key_hash('identified_rows.person_id') }} as person_id_hash,
+    {{ key_hash('identified_rows.record_key') }} as record_key_hash
+from {{ 'scoped_identified' if increment else 'identified' }} as identified_rows
 union all
 select
     nameless.record_key,

@@ -35,7 +35,8 @@ named as (
         records.email,
         records.zip5,
         records.event_at,
-        records.record_key
+        -- time order (event_at, then record_key), built once per record (macros/cross_db/record_order_key.sql)
+        {{ record_order_key('records.event_at', 'records.record_key') }} as record_order
     from nodes
     inner join {{ ref('int_source_records') }} as records on nodes.person_key = records.person_key
     where records.has_identity
@@ -43,12 +44,12 @@ named as (
 
 select
     person_id,
-    {{ arg_min('first_name', '(event_at, record_key)') }} filter (where first_name is not null) as first_name,
-    {{ arg_min('last_name', '(event_at, record_key)') }} filter (where last_name is not null) as last_name,
-    {{ arg_min('dob', '(event_at, record_key)') }} filter (where dob is not null) as dob,
-    {{ arg_min('phone_e164', '(event_at, record_key)') }} filter (where phone_e164 is not null) as phone_e164,
-    {{ arg_min('email', '(event_at, record_key)') }} filter (where email is not null) as email,
-    {{ arg_min('zip5', '(event_at, record_key)') }} filter (where zip5 is not null) as zip5,
+    {{ arg_min('first_name', 'record_order') }} filter (where first_name is not null) as first_name,
+    {{ arg_min('last_name', 'record_order') }} filter (where last_name is not null) as last_name,
+    {{ arg_min('dob', 'record_order') }} filter (where dob is not null) as dob,
+    {{ arg_min('phone_e164', 'record_order') }} filter (where phone_e164 is not null) as phone_e164,
+    {{ arg_min('email', 'record_order') }} filter (where email is not null) as email,
+    {{ arg_min('zip5', 'record_order') }} filter (where zip5 is not null) as zip5,
     min(event_at) as first_seen_at,
     cast(count(*) as integer) as record_count
 from named
