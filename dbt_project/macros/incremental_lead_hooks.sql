@@ -8,6 +8,10 @@ int_touches_attributed) and deletes their rows; the post-hook writes the build c
     {%- else -%}
         {%- set plan = lead_plan() -%}
         {%- do run_query('create or replace table ' ~ lead_aux('run') ~ " as select '" ~ plan ~ "' as plan") -%}
+        {%- if lead_evals_first() %}
+        {#- int_lead_episodes' full build reads its evaluations here (lead_evals_first) #}
+        create or replace table {{ lead_aux('evals') }} as {{ lead_eval_slots() }};
+        {%- endif %}
         {%- if plan == 'full' %}
         delete from {{ this }}
         {%- elif plan == 'increment' -%}
@@ -303,7 +307,7 @@ by person, and an appointment's person is its record's). -#}
             {%- endif %}
         {%- else %}
         create or replace table {{ changes }} (person_id varchar);
-            {%- if this.identifier == 'int_lead_episodes' %}
+            {%- if this.identifier == 'int_lead_episodes' and not lead_evals_first() %}
         create or replace table {{ lead_aux('evals') }} as {{ lead_eval_slots() }};
             {%- elif this.identifier == 'int_leads_resolved' %}
         create or replace table {{ lead_aux('leads') }} (lead_id varchar);

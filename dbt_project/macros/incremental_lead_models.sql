@@ -223,6 +223,17 @@ build: `sources` is a list of (upstream name, suffix), e.g. ('int_leads_resolved
     {%- endfor -%}
 {%- endmacro %}
 
+{#- True when int_lead_episodes builds whole on DuckDB in a run (create or full): its pre-hook then writes <M>_evals
+first (lead_eval_slots over every record) and the model reads its evaluations there, so the full build runs the
+appointment staging views and the names join once, not once in the model and again in the post-hook. The
+model's SQL and both hooks ask this (the same answer: lead_plan is fixed for the invocation); unit tests,
+compile and Spark render the model's own evaluation SQL. -#}
+{% macro lead_evals_first() -%}
+    {{ return(execute and target.type == 'duckdb' and model.resource_type == 'model' and this is not none
+        and this.identifier == 'int_lead_episodes' and flags.WHICH in ('run', 'build', 'retry')
+        and lead_plan() != 'increment') }}
+{%- endmacro %}
+
 {#- The temp tables of the records an int_lead_episodes / int_lead_appointments increment reads (written by
 its pre-hook). -#}
 {% macro lead_episode_records() -%}
