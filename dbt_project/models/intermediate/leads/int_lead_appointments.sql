@@ -164,24 +164,23 @@ emr_csv as (
     from emr_reports
 ),
 
+appointments as (
+    select * from fhir
+    union all
+    select * from hl7
+    union all
+    select * from emr_csv
+),
+
 -- One appointment reported by several systems shares person, start and type: the most authoritative
 -- system's records stand for it. Within that system every appointment id is its own appointment (a
 -- cancelled booking and its rebooking into the same slot are two appointments, both kept). The slot's
 -- first appointment (by authority, kept before cancelled, id) carries the other systems' records.
--- Only appointments with a start and a booking time count. The slots come from narrow rows; FHIR
--- (authority 1, the least a slot can hold) always stands, so only the SIU and EMR appointments are joined
--- to their slot: the wide FHIR rows go through no slot join. Aggregates and joins, not windows.
-{%- set timed = 'start_at is not null and booked_at is not null' %}
-{%- set slot_columns = 'person_id, start_at, appointment_type, authority, status, appointment_id' %}
-slot_members as (
-    select {{ slot_columns }} from fhir
-    where {{ timed }}
-    union all
-    select {{ slot_columns }} from hl7
-    where {{ timed }}
-    union all
-    select {{ slot_columns }} from emr_csv
-    where {{ timed }}
+-- Aggregates and a join, not windows over every appointment.
+timed_appointments as (
+    select *
+    from appointments
+    where start_at is not null and booked_at is not null
 ),
 
 -- The slot's first appointment: kept before cancelled or no-show before unknown status.
@@ -194,30 +193,21 @@ slots as (
         appointment_type,
         min(authority) as top_authority,
         {{ arg_min('appointment_id', slot_order) }} as first_appointment_id
-    from slot_members
+    from timed_appointments
     group by person_id, start_at, appointment_type
 ),
 
--- The SIU and EMR appointments with their slot's top authority and first appointment.
-lesser_appointments as (
-    select * from hl7
-    where {{ timed }}
-    union all
-    select * from emr_csv
-    where {{ timed }}
-),
-
-ranked_others as (
+ranked_appointments as (
     select
-        lesser_appointments.*,
+        timed_appointments.*,
         slots.top_authority,
         slots.first_appointment_id
-    from lesser_appointments
+    from timed_appointments
     inner join slots
         on
-            lesser_appointments.person_id = slots.person_id
-            and lesser_appointments.start_at = slots.start_at
-            and lesser_appointments.appointment_type is not distinct from slots.appointment_type
+            timed_appointments.person_id = slots.person_id
+            and timed_appointments.start_at = slots.start_at
+            and timed_appointments.appointment_type is not distinct from slots.appointment_type
 ),
 
 -- Records of the less authoritative systems, lineage of the slot's first appointment (every list sorted:
@@ -226,19 +216,26 @@ echo_records as (
     select
         first_appointment_id as appointment_id,
         {{ sorted_list('flatten(' ~ list_agg('records') ~ ')') }} as records
-    from ranked_others
+    from ranked_appointments
     where authority > top_authority
     group by first_appointment_id
 ),
 
--- The appointments that stand for their slot: every timed FHIR one, the others at their slot's top authority.
-kept_appointments as (
-    select * from fhir
-    where {{ timed }}
-    union all
-    select {{ star_except('ranked_others', ['top_authority', 'first_appointment_id']) }}  -- noqa: RF02
-    from ranked_others
-    where authority = top_authority
+-- The slot's records: its own (a FHIR appointment lists itself) and the other systems' copies.
+{%- set own_records = 'coalesce(ranked.records, ' ~ list_of([struct_of(
+    {'source': 'ranked.source', 'source_file': 'ranked.source_file', 'source_record_id': 'ranked.appointment_id'}
+)]) ~ ')' %}
+distinct_appointments as (
+    select
+        {{ star_except('ranked', ['records', 'top_authority', 'first_appointment_id']) }},  -- noqa: RF02
+        case
+            when echo_records.appointment_id is not null
+                then {{ list_concat(own_records, 'echo_records.records') }}
+            else {{ own_records }}
+        end as records
+    from ranked_appointments as ranked
+    left join echo_records on ranked.appointment_id = echo_records.appointment_id
+    where ranked.authority = ranked.top_authority
 ),
 
 -- The lead named by the appointment's referral (when booked after its receipt), else the person's
@@ -255,43 +252,33 @@ direct_leads as (
 
 with_direct as (
     select
-        kept_appointments.*,
+        distinct_appointments.*,
         direct_leads.lead_id as direct_lead_id
-    from kept_appointments
+    from distinct_appointments
     left join direct_leads
         on
-            kept_appointments.service_request_id = direct_leads.service_request_id
-            and kept_appointments.booked_at >= direct_leads.received_at
+            distinct_appointments.service_request_id = direct_leads.service_request_id
+            and distinct_appointments.booked_at >= direct_leads.received_at
 ),
 
--- (the other systems' record lists join after the ASOF join: its sort carries no lists)
 by_person as (
     {{ asof_left_join('with_direct', 'person_leads', 'person_id', 'booked_at', '>=', 'received_at',
         {'person_lead_id': 'lead_id'}) }}
 )
 
--- The slot's records: its own (a FHIR appointment lists itself) and the other systems' copies.
-{%- set own_records = 'coalesce(kept.records, ' ~ list_of([struct_of(
-    {'source': 'kept.source', 'source_file': 'kept.source_file', 'source_record_id': 'kept.appointment_id'}
-)]) ~ ')' %}
 select
-    coalesce(kept.direct_lead_id, kept.person_lead_id) as lead_id,
-    kept.person_id,
-    kept.appointment_id,
-    kept.source,
-    kept.source_file,
-    kept.appointment_type,
-    kept.status,
-    kept.booked_at,
-    kept.start_at,
-    kept.duration_min,
-    kept.location_id,
-    kept.practitioner_id,
-    case
-        when echo_records.appointment_id is not null
-            then {{ list_concat(own_records, 'echo_records.records') }}
-        else {{ own_records }}
-    end as records
-from by_person as kept
-left join echo_records on kept.appointment_id = echo_records.appointment_id
-where coalesce(kept.direct_lead_id, kept.person_lead_id) is not null
+    coalesce(direct_lead_id, person_lead_id) as lead_id,
+    person_id,
+    appointment_id,
+    source,
+    source_file,
+    appointment_type,
+    status,
+    booked_at,
+    start_at,
+    duration_min,
+    location_id,
+    practitioner_id,
+    records
+from by_person
+where coalesce(direct_lead_id, person_lead_id) is not null
