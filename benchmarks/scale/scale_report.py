@@ -75,9 +75,9 @@ def render_markdown(results: dict[int, dict]) -> str:
         "one new day, landing -> call list (s)": lambda r: _day_to_call_list(r["steps"].get("incremental")),
         "pipeline wall s (ingest..publish)": lambda r: f"{r['pipeline_wall_s']:.1f}",
         "pipeline CPU s": lambda r: f"{r['pipeline_cpu_s']:.1f}",
-        "pipeline / floor (wall)": lambda r: f"{r['pipeline_over_floor']:.0f}x",
+        "pipeline / floor (wall)": lambda r: f"{r['pipeline_over_floor']:.1f}x",
         "pipeline / floor (CPU)": lambda r: (
-            f"{r['pipeline_cpu_s'] / r['steps']['floor']['cpu_seconds']:.0f}x"
+            f"{r['pipeline_cpu_s'] / r['steps']['floor']['cpu_seconds']:.1f}x"
         ),
         "pipeline CPU ms per lead": lambda r: f"{1000 * r['pipeline_cpu_s'] / r['leads']:.2f}",
         "pipeline wall ms per lead": lambda r: f"{1000 * r['pipeline_wall_s'] / r['leads']:.2f}",
