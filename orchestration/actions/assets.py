@@ -160,8 +160,8 @@ def compute_actions(
     clinics = reads.load_clinics(con)
     # the last offered local day ends within SLOT_DAYS days (and a DST hour) of as-of: a booking starting
     # later overlaps no slot (two days of margin; tests/actions/test_booked_until.py)
-    booked = reads.load_booked_slots(con, as_of, until=as_of + timedelta(days=SLOT_DAYS + 2))
-    slots = open_slots(practice, booked, as_of, days=SLOT_DAYS)
+    busy = reads.load_busy_times(con, as_of, until=as_of + timedelta(days=SLOT_DAYS + 2))
+    slots = open_slots(practice, (), as_of, days=SLOT_DAYS, busy_times=busy)
     specialties = specialty_by_group(config.diagnosis_groups)
     offered = offer_slots(leads, slots, inputs.inbound, specialties)
     therapist_names = {lead_id: best[0].therapist_name for lead_id, best in offered.items() if best}

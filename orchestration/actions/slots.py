@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import accumulate
 
+import numpy as np
+
+from orchestration.actions.busy_times import BusyTimes
 from orchestration.actions.compliance import zone
 from orchestration.actions.timeline import LeadInput
 from orchestration.practice_config import Practice
@@ -118,21 +121,29 @@ def open_slots(
     start: datetime,
     days: int = 14,
     slot_minutes: int = 60,
+    busy_times: Mapping[str, BusyTimes] | None = None,
 ) -> list[Slot]:
-    """Every free slot of every therapist from naive-UTC `start` for `days` days, in time order."""
+    """Every free slot of every therapist from naive-UTC `start` for `days` days, in time order. The
+    bookings come as `booked`, or as `busy_times` per therapist (load_busy_times; `booked` is then unread)."""
     clinics = {c.id: c for c in practice.clinics}
     taken: dict[str, list[tuple[datetime, datetime]]] = {}
-    for b in booked:
-        taken.setdefault(b.therapist_id, []).append(
-            (b.start_at, b.start_at + timedelta(minutes=b.duration_min))
-        )
+    if busy_times is None:
+        for b in booked:
+            taken.setdefault(b.therapist_id, []).append(
+                (b.start_at, b.start_at + timedelta(minutes=b.duration_min))
+            )
+    nothing_booked = BusyTimes.of(np.zeros(0, np.int64), np.zeros(0, np.int64))
     step = timedelta(minutes=slot_minutes)
     out: list[Slot] = []
     for therapist in practice.therapists:
         clinic = clinics[therapist.clinic]
         tz = zone(clinic.timezone)
         hours = (therapist.model_extra or {}).get("schedule") or clinic.hours
-        busy = _Busy(taken.get(therapist.id, []))
+        busy: _Busy | BusyTimes
+        if busy_times is None:
+            busy = _Busy(taken.get(therapist.id, []))
+        else:
+            busy = busy_times.get(therapist.id, nothing_booked)
         local_day: date = start.replace(tzinfo=UTC).astimezone(tz).date()
         for offset in range(days):
             day = local_day + timedelta(days=offset)
@@ -215,6 +226,8 @@ def offer_slots(
     """The 3 best slots at each lead's clinic (any clinic if it has none): specialty wanted for the
     diagnosis group (`specialties`, else the default mapping), time of day the lead's own touches
     (`inbound`) show, earliest start. Ranked once per (clinic, specialty, time preference)."""
+    if not slots:  # a fully booked practice: every lead's list is empty, no preference to read
+        return {lead.lead_id: [] for lead in leads}
     by_clinic: dict[str, list[Slot]] = {}
     for slot in slots:
         by_clinic.setdefault(slot.clinic_id, []).append(slot)

@@ -31,6 +31,14 @@ class Touch(NamedTuple):
     opt_keyword: str | None = None  # inbound SMS whole-body keyword (stop/start/help or the raw word)
 
 
+class TimeOrdered(tuple):
+    """A lead's touches already in time order (ties in the order read), as the warehouse read builds them:
+    `summarise` walks them as they are. sorted() by time gave the same order, at ~1.5 us per lead for the
+    key list and the copy (~96k open leads a day at 1M); a plain tuple is still sorted first."""
+
+    __slots__ = ()
+
+
 @dataclass(frozen=True, slots=True)
 class Eligibility:
     """The latest 271 answer for the lead (plain numbers, USD)."""
@@ -133,7 +141,10 @@ def summarise(
     """Walk the timeline once, in time order, up to `as_of`."""
     facts = TimelineFacts()
     stop_words, start_words, suppress = _word_sets(rules)
-    for at, kind, direction, result, keyword in sorted(lead.touches, key=_AT):
+    touches = lead.touches
+    for at, kind, direction, result, keyword in (
+        touches if type(touches) is TimeOrdered else sorted(touches, key=_AT)
+    ):
         if at > as_of:
             break
         # One branch per kind (they exclude each other): what the rules read of it, then on to the next
