@@ -84,6 +84,16 @@ def _stages(source, inbox: Path, ctx: ParseContext) -> dict[str, float]:
     return {"records": records, "parse_s": parse_s, "arrow_s": arrow_s, "insert_s": insert_s}
 
 
+def _link_tree(src: Path, dst: Path) -> None:
+    """The source's folder as hard links (no copy of the inbox's bytes; ingest only reads and moves files),
+    copied only when src is on another file system."""
+    try:
+        shutil.copytree(src, dst, copy_function=os.link)
+    except OSError:
+        shutil.rmtree(dst, ignore_errors=True)
+        shutil.copytree(src, dst)
+
+
 def _warm_up(workers: int) -> None:
     pa.array([0])  # pyarrow imports pandas lazily on its first conversion
     if workers >= 2:  # start the workers (interpreter + imports) before any source is timed
@@ -296,7 +306,7 @@ def run(
             if inbox_dir is not None:
                 if not (inbox_dir / source.name).is_dir():
                     continue
-                shutil.copytree(inbox_dir / source.name, inbox / source.name)
+                _link_tree(inbox_dir / source.name, inbox / source.name)
             measured = source.name != "outcomes" and not whole_only
             stages = _stages(source, inbox, ctx) if measured else None
             # Best of `repeat` runs, each into a fresh warehouse file; the kept one lands in w.duckdb.
@@ -352,7 +362,7 @@ def run(
         if chosen and overlap:
             if inbox_dir is not None:  # every source's folder at once this time
                 for source in chosen:
-                    shutil.copytree(inbox_dir / source.name, inbox / source.name)
+                    _link_tree(inbox_dir / source.name, inbox / source.name)
             out["overlapped_total"] = overlapped(chosen, inbox, root, ctx, workers, repeat)
     entries = out["sources"].values()
     records = sum(e["records"] for e in entries)

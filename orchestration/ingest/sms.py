@@ -5,16 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from orchestration.ingest.framework import ParseContext, Source
-from orchestration.ingest.records import ParsedFile, RawTable
-from orchestration.ingest.twilio_parse import SmsMessage, parse_twilio_log
+from orchestration.ingest.records import ParsedFile, RawTable, TupleRows
+from orchestration.ingest.twilio_parse import SmsMessage, parse_twilio_rows
 
 SOURCE = "sms"
 MESSAGES = RawTable("sms_messages", SmsMessage)
 
 
 def parse_sms(path: Path, ctx: ParseContext) -> ParsedFile:
-    result = parse_twilio_log(path.read_bytes(), path.name)
-    return ParsedFile(rows={MESSAGES: result.records} if result.records else {}, errors=result.errors)
+    rows, errors = parse_twilio_rows(path.read_bytes(), path.name)
+    return ParsedFile(rows={MESSAGES: TupleRows(rows, SmsMessage)} if rows else {}, errors=errors)
 
 
 SMS = Source(name=SOURCE, tables=(MESSAGES,), parse=parse_sms, parallel=True, chunking=lambda _path: "csv")

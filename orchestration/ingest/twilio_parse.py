@@ -168,48 +168,60 @@ def _optional(text: str) -> str | None:
     return text or None
 
 
-def _message(row: list[str], at: dict[str, int]) -> SmsMessage | str:
-    """One row -> message, or the reason it is unusable (never its content)."""
-    sid = row[at["Sid"]].strip()
+_SENT_AT: dict[str, datetime | None] = {}  # SentDate text -> naive UTC; sends share minutes across rows
+_CACHE_MAX = 50_000  # entries; cleared when full
+
+
+def _message(row: list[str], at: tuple[int, ...]) -> tuple | str:
+    """One row -> the SmsMessage fields as a tuple (in field order), or the reason it is unusable (never
+    its content). at: the COLUMNS' positions in the header, in COLUMNS order."""
+    (from_at, to_at, body_at, status_at, sent_at_at, api_at, segments_at, error_at, account_at, sid_at,
+     direction_at, price_at, unit_at) = at  # fmt: skip
+    sid = row[sid_at].strip()
     if not sid:
         return "missing Sid"
-    direction = row[at["Direction"]].strip().lower()
+    direction = row[direction_at].strip().lower()
     if direction not in DIRECTIONS:
         return "unknown Direction"
-    status = row[at["Status"]].strip().lower()
+    status = row[status_at].strip().lower()
     if status not in STATUSES:
         return "unknown Status"
-    sent_raw = row[at["SentDate"]].strip()
-    try:
-        sent_at = _sent_at(sent_raw) if sent_raw else None
-    except (ValueError, TypeError, IndexError):
-        return "unparseable SentDate"
-    segments_raw = row[at["NumSegments"]].strip()
+    sent_raw = row[sent_at_at].strip()
+    sent_at = _SENT_AT.get(sent_raw) if sent_raw else None
+    if sent_at is None and sent_raw:
+        try:
+            sent_at = _sent_at(sent_raw)
+        except (ValueError, TypeError, IndexError):
+            return "unparseable SentDate"
+        if len(_SENT_AT) >= _CACHE_MAX:
+            _SENT_AT.clear()
+        _SENT_AT[sent_raw] = sent_at  # datetimes are immutable; a failure is never kept
+    segments_raw = row[segments_at].strip()
     if segments_raw and not segments_raw.isdigit():
         return "NumSegments is not an integer"
-    error_raw = row[at["ErrorCode"]].strip()
+    error_raw = row[error_at].strip()
     if error_raw and not error_raw.isdigit():
         return "ErrorCode is not an integer"
-    price_raw = row[at["Price"]].strip()
+    price_raw = row[price_at].strip()
     try:
         price = float(price_raw) if price_raw else None
     except ValueError:
         return "Price is not a number"
-    body = row[at["Body"]]
-    return SmsMessage(
+    body = row[body_at]
+    return (
         sid,
-        row[at["From"]].strip(),
-        row[at["To"]].strip(),
+        row[from_at].strip(),
+        row[to_at].strip(),
         body,
         status,
         sent_at,
-        _optional(row[at["ApiVersion"]]),
+        _optional(row[api_at]),
         int(segments_raw) if segments_raw else None,
         int(error_raw) if error_raw else None,
-        _optional(row[at["AccountSid"]]),
+        _optional(row[account_at]),
         direction,
         price,
-        _optional(row[at["PriceUnit"]]),
+        _optional(row[unit_at]),
         _opt_keyword(body) if direction == "inbound" else None,
     )
 
@@ -219,14 +231,20 @@ def parse_twilio_log(data: bytes, file_name: str) -> ParsedSmsLog:
 
     Raises TwilioFormatError when the file is empty or required columns are missing.
     """
+    rows, errors = parse_twilio_rows(data, file_name)
+    return ParsedSmsLog([SmsMessage(*row) for row in rows], errors)
+
+
+def parse_twilio_rows(data: bytes, file_name: str) -> tuple[list[tuple], list[LineError]]:
+    """parse_twilio_log's messages as tuples of SmsMessage's fields, in its field order (what the ingest
+    turns into Arrow columns: no dataclass per row, no attribute reads back)."""
     text, clean = _decode(data)
     gc_was_on = gc.isenabled()
     gc.disable()  # ~1.5M short-lived strings and lists: generational GC passes would dominate
     try:
         header, starts, rows, errors = _split_rows(text, clean, file_name)
-        at = {name: header.index(name) for name in COLUMNS}
-        out = ParsedSmsLog(errors=errors)
-        records = out.records
+        at = tuple(header.index(name) for name in COLUMNS)
+        records: list[tuple] = []
         for start, row in zip(starts, rows, strict=True):
             result = _message(row, at)
             if type(result) is str:
@@ -237,4 +255,4 @@ def parse_twilio_log(data: bytes, file_name: str) -> ParsedSmsLog:
         if gc_was_on:
             gc.enable()
     errors.sort(key=lambda e: e.line)
-    return out
+    return records, errors
