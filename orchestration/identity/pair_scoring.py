@@ -12,6 +12,11 @@ import hashlib
 import duckdb
 import pyarrow as pa
 
+from orchestration.identity.comparison_levels import (
+    FIRST_NAME_LEVELS_SQL,
+    LEVELS_COLUMNS,
+    LEVELS_JOIN,
+)
 from orchestration.identity.config import COMPARISONS, IdentityConfig, veto_levels
 from orchestration.identity.name_variants import name_canonical_rows
 from orchestration.identity.node_changes import (
@@ -140,71 +145,18 @@ semi join keys on n.person_key = keys.person_key
 left join id_canon_lists as canon on n.first_norm = canon.name
 """
 
-# The comparison levels of a candidate pair (p) of nodes l and r; _LEVELS_FROM: where the pairs come from.
-_LEVELS_COLUMNS = """
-    l.person_key as person_key_l,
-    r.person_key as person_key_r,
-    l.record_key as record_key_l,
-    r.record_key as record_key_r,
-    case
-        when l.first_norm is null or r.first_norm is null then null
-        when l.first_norm = r.first_norm then 'exact'
-        when list_has_any(l.first_canon, r.first_canon) then 'nickname'
-        when jaro_winkler_similarity(l.first_norm, r.first_norm) >= 0.9
-            or damerau_levenshtein(l.first_norm, r.first_norm) <= 1 then 'fuzzy'
-        -- a typo of a nickname's full name ("Keevin" vs "Kev", both Kevin); short names are too close
-        when list_bool_or(list_transform(l.first_canon, lambda a: len(a) >= 4 and list_bool_or(
-            list_transform(r.first_canon, lambda b: len(b) >= 4 and damerau_levenshtein(a, b) <= 1)
-        ))) then 'fuzzy'
-        else 'else'
-    end as first_name,
-    case
-        when l.last_norm is null or r.last_norm is null then null
-        when l.last_norm = r.last_norm then 'exact'
-        when jaro_winkler_similarity(l.last_norm, r.last_norm) >= 0.92
-            or damerau_levenshtein(l.last_norm, r.last_norm) <= 1 then 'fuzzy'
-        else 'else'
-    end as last_name,
-    case
-        when l.dob is null or r.dob is null then null
-        when l.dob = r.dob then 'exact'
-        when year(l.dob) = year(r.dob) and month(l.dob) = day(r.dob) and day(l.dob) = month(r.dob)
-            then 'transposed'
-        when damerau_levenshtein(strftime(l.dob, '%Y%m%d'), strftime(r.dob, '%Y%m%d')) <= 1 then 'one_off'
-        else 'else'
-    end as dob,
-    case
-        when l.phone is null or r.phone is null then null
-        when l.phone = r.phone then 'exact'
-        else 'else'
-    end as phone,
-    case
-        when l.email is null or r.email is null then null
-        when l.email = r.email then 'exact'
-        when damerau_levenshtein(l.email, r.email) <= 2 then 'fuzzy'
-        else 'else'
-    end as email,
-    case
-        when l.zip is null or r.zip is null then null
-        when l.zip = r.zip then 'exact'
-        else 'else'
-    end as zip
-"""
+# Where the candidate pairs (p) and their nodes l and r come from: a day's pairs by person_key, a full build's
+# by node id (_blocking_sql), carried along so the result is sorted on them.
 _LEVELS_FROM = """from id_candidates as p
 inner join id_nodes_ext as l on p.person_key_l = l.person_key
 inner join id_nodes_ext as r on p.person_key_r = r.person_key
 """
-_LEVELS_SQL = "\nselect" + _LEVELS_COLUMNS + _LEVELS_FROM
-
-# A full build's pairs by node id (_blocking_sql), carried along so the result is sorted on them.
-_FULL_LEVELS_SQL = (
-    "\nselect p.node_l, p.node_r,"
-    + _LEVELS_COLUMNS
-    + """from id_candidate_ids as p
+_FULL_LEVELS_FROM = """from id_candidate_ids as p
 inner join id_nodes_ext as l on p.node_l = l.node_id
 inner join id_nodes_ext as r on p.node_r = r.node_id
 """
-)
+_LEVELS_SQL = "\nselect" + LEVELS_COLUMNS + _LEVELS_FROM + LEVELS_JOIN
+_FULL_LEVELS_SQL = "\nselect p.node_l, p.node_r," + LEVELS_COLUMNS + _FULL_LEVELS_FROM + LEVELS_JOIN
 
 
 def _blocking_sql() -> str:
@@ -471,6 +423,8 @@ def _changed_pairs_sql(
         con.execute(_DIRTY_EXT_SQL.format(nodes=dirty_from))
         for sql in (*_ALL_BLOCK_VIEWS_SQL, *_one_pass_blocking_sqls()):
             con.execute(sql)
+    pairs_from = _LEVELS_FROM if previous_nodes is not None else _FULL_LEVELS_FROM
+    con.execute(FIRST_NAME_LEVELS_SQL.format(pairs=pairs_from))
     weight_sum = " + ".join(f"w_{c}" for c in COMPARISONS)
     scored = f"""
     with levels as ({_LEVELS_SQL if previous_nodes is not None else _FULL_LEVELS_SQL}),
@@ -565,7 +519,8 @@ def changed_node_table(
 
 def config_fingerprint(config: IdentityConfig) -> str:
     """Changes whenever a scoring parameter or the comparison SQL changes, so either rescores every pair."""
-    return hashlib.md5((config.model_dump_json() + _LEVELS_SQL + repr(BLOCKING_RULES)).encode()).hexdigest()
+    comparisons = _LEVELS_SQL + FIRST_NAME_LEVELS_SQL
+    return hashlib.md5((config.model_dump_json() + comparisons + repr(BLOCKING_RULES)).encode()).hexdigest()
 
 
 def identity_nodes(con: duckdb.DuckDBPyConnection) -> pa.Table:
