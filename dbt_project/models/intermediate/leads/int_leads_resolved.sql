@@ -43,6 +43,18 @@ coverages as (
     select * from {{ lead_staged(ref('stg_fhir__coverages'), coverage_ids) }}
 ),
 
+-- A patient's payer when the request names no coverage: its active coverage with the latest start (any of
+-- them when none has a start). One row per patient before the join: a QUALIFY over the joined requests
+-- carried every request column through a hash aggregate (1M leads: the costliest operator of the model).
+patient_payers as (
+    select
+        patient_id,
+        {{ arg_max_nulls_last('payer_id', 'period_start') }} as payer_id
+    from coverages
+    where status = 'active'
+    group by patient_id
+),
+
 fhir_details as (
     select
         'fhir' as source,
@@ -68,11 +80,7 @@ fhir_details as (
     left join {{ ref('stg_fhir__locations') }} as loc on sr.location_id = loc.location_id
     left join {{ ref('stg_fhir__practitioners') }} as pr on sr.practitioner_id = pr.practitioner_id
     left join coverages as linked_cov on sr.coverage_id = linked_cov.coverage_id
-    left join coverages as patient_cov
-        on sr.patient_id = patient_cov.patient_id and patient_cov.status = 'active'
-    qualify row_number() over (
-        partition by sr.service_request_id order by patient_cov.period_start desc nulls last
-    ) = 1
+    left join patient_payers as patient_cov on sr.patient_id = patient_cov.patient_id
 ),
 
 webform_details as (
@@ -159,14 +167,22 @@ ranked as (
         on episodes.source = details.source and episodes.source_record_id = details.source_record_id
 ),
 
--- Each record's place in its lead by time and by authority as integers: the aggregates below compare
--- these, not (authority, event_at, record_key) tuples, which cost ~20 tuple comparisons a record.
+-- Each record's place in its lead by time, an integer: the aggregates below compare it, not (event_at,
+-- record_key) tuples, which cost ~20 tuple comparisons a record.
+timed as (
+    select
+        *,
+        row_number() over (partition by lead_id order by event_at, record_key) as time_rank
+    from ranked
+),
+
+-- Its place by (authority, event_at, record_key) is its place by (authority, time_rank): one integer key
+-- instead of a second window sorting every lead's records again (authority < 16, time_rank < 2^32).
 ordered as (
     select
         *,
-        row_number() over (partition by lead_id order by event_at, record_key) as time_rank,
-        row_number() over (partition by lead_id order by authority, event_at, record_key) as authority_rank
-    from ranked
+        cast(authority as bigint) * 4294967296 + time_rank as authority_rank
+    from timed
 ),
 
 {%- set by_authority = ['fhir_patient_id', 'request_status', 'stated_clinic_id', 'payer_id',
@@ -183,7 +199,7 @@ leads as (
         {{ arg_min('source_record_id', 'time_rank') }} as source_record_id,
         min(event_at) as received_at,
         cast(count(*) as integer) as record_count,
-        {{ sorted_distinct_list('source') }} as sources,
+        {{ sorted_distinct_values('source') }} as sources,
         {%- for column in by_authority %}
             {{ arg_min(column, 'authority_rank') }} filter (where {{ column }} is not null)
                 as {{ column }},
@@ -194,7 +210,9 @@ leads as (
     group by lead_id
 ),
 
-nearest as (
+-- The nearest clinic (ties: the smallest clinic_id; an unknown distance last) as the least struct of each lead's
+-- candidates: a hash aggregate, not a window sorting every lead's candidates.
+candidates as (
     select
         leads.lead_id,
         clinics.clinic_id,
@@ -202,7 +220,21 @@ nearest as (
     from leads
     cross join {{ ref('stg_ref__clinics') }} as clinics
     where leads.lat is not null and clinics.lat is not null
-    qualify row_number() over (partition by leads.lead_id order by distance_km, clinics.clinic_id) = 1
+),
+
+nearest as (
+    select
+        picked.lead_id,
+        picked.closest.clinic_id,
+        picked.closest.distance_km
+    from (
+        select
+            lead_id,
+            min({{ struct_of({'unknown': 'distance_km is null', 'distance_km': 'distance_km',
+                'clinic_id': 'clinic_id'}) }}) as closest
+        from candidates
+        group by lead_id
+    ) as picked
 ),
 
 group_visits as (
