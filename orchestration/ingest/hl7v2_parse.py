@@ -23,6 +23,7 @@ from orchestration.ingest.records import LineError, QuarantineFile
 _LINE_SPLIT = re.compile(r"\r\n|\r|\n")
 _SURROGATE = re.compile("[\udc80-\udcff]")
 _BATCH = ("FHS", "BHS", "BTS", "FTS")
+_BATCH_SET = frozenset(_BATCH)
 
 
 class Hl7FormatError(QuarantineFile):
@@ -60,16 +61,19 @@ def split_messages(text: str) -> tuple[list[list[tuple[int, str]]], list[LineErr
     """Group numbered segment lines into messages; text before the first MSH is an error."""
     messages: list[list[tuple[int, str]]] = []
     errors: list[LineError] = []
+    current: list[tuple[int, str]] | None = None  # the last message's lines
     for number, raw in enumerate(_lines(text), 1):
         line = raw.strip()
         if not line:
             continue
-        if line.startswith("MSH") and len(line) > 3 and not line[3].isalnum():
-            messages.append([(number, line)])
-        elif line[:3] in _BATCH:
+        head = line[:3]
+        if head == "MSH" and len(line) > 3 and not line[3].isalnum():
+            current = [(number, line)]
+            messages.append(current)
+        elif head in _BATCH_SET:
             continue
-        elif messages:
-            messages[-1].append((number, line))
+        elif current is not None:
+            current.append((number, line))
         else:
             errors.append(LineError(number, "segment before any MSH"))
     return messages, errors
