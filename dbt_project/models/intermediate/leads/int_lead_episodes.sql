@@ -43,9 +43,12 @@ records as {% if not increment %}{{ not_materialized() }} {% endif %}(
 
 {#- A full build on DuckDB: the pre-hook already wrote every evaluation record with its slot and lowercased
 names to <M>_evals (lead_eval_slots: the table the increments keep), so the model reads them there instead of
-running the appointment staging views and the names join a second time (macros/incremental_lead_hooks.sql). #}
--- noqa: disable=LT02
-{%- if lead_evals_first() %}
+running the appointment staging views and the names join a second time (macros/incremental_lead_hooks.sql).
+An increment too: its pre-hook has just rewritten the rows of <M>_evals of the persons whose records changed
+(its base), and the other persons it reads (neighbours in a slot) kept theirs, so the model need not stage
+the raw appointments of its records again (at 1M leads a pass over each raw appointment table). #}
+-- noqa: disable=LT02,LT08
+{%- if increment or lead_evals_first() %}
 -- Evaluations with their slot, their system's authority (FHIR first, then HL7 v2, then the EMR export: as in
 -- eval_slots below) and lowercased names, from <M>_evals (written by the pre-hook of this build).
 evals as {{ materialized() }} (
@@ -60,16 +63,14 @@ evals as {{ materialized() }} (
     where records.record_kind = 'appointment'
 ),
 {%- else %}
--- Evaluations by system (most authoritative first) with their slot (in an increment only the appointment
--- records of the persons above: the staging SQL reads just their raw rows, macros/incremental_lead_staging.sql).
-{% set ids = ("select source_record_id from " ~ lead_aux("records")) if increment else none %}
+-- Evaluations by system (most authoritative first) with their slot (a build off DuckDB, or a compile).
 eval_slots as (
     select
         source,
         appointment_id as source_record_id,
         start_at,
         1 as authority
-    from {{ lead_staged(ref('stg_fhir__appointments'), ids) }}
+    from {{ ref('stg_fhir__appointments') }}
     where appointment_type = 'eval'
     union all
     select
@@ -77,7 +78,7 @@ eval_slots as (
         source_record_id,
         start_at,
         2 as authority
-    from {{ lead_staged(ref('stg_hl7v2__appointments'), ids) }}
+    from {{ ref('stg_hl7v2__appointments') }}
     where appointment_type = 'eval'
     union all
     select
@@ -85,7 +86,7 @@ eval_slots as (
         source_record_id,
         start_at,
         3 as authority
-    from {{ lead_staged(ref('stg_emr_csv__appointments'), ids) }}
+    from {{ ref('stg_emr_csv__appointments') }}
     where appointment_type = 'eval'
 ),
 
@@ -100,13 +101,8 @@ eval_records as {{ materialized() }} (
     where records.record_kind = 'appointment'
 ),
 
--- In an increment the names come from <M>_evals (every evaluation record's, lowercased; the pre-hook wrote
--- the changed persons' anew), the input persons' only, not from a pass over every record of
--- int_source_records (one row per record: its names are the same in every slot row).
-{%- set eval_names = ('(select distinct record_key, first_name, last_name from ' ~ lead_aux('evals')
-    ~ ' where person_id in (select person_id from ' ~ lead_aux('inputs') ~ '))') if increment
-    else ('(select record_key, lower(first_name) as first_name, lower(last_name) as last_name from '
-        ~ ref('int_source_records') ~ ')') %}
+{% set eval_names = '(select record_key, lower(first_name) as first_name, lower(last_name) as last_name from '
+    ~ ref('int_source_records') ~ ')' %}
 evals as (
     select
         eval_records.*,
@@ -116,7 +112,7 @@ evals as (
     inner join {{ eval_names }} as eval_names on eval_records.record_key = eval_names.record_key
 ),
 {%- endif %}
--- noqa: enable=LT02
+-- noqa: enable=LT02,LT08
 
 bookings as (
     select
@@ -244,22 +240,16 @@ flagged as (
     cross join rules
 ),
 
-numbered as (
-    select
-        *,
-        sum(opens_episode) over (
-            partition by person_id order by event_at, record_key rows unbounded preceding
-        ) as episode_number
-    from flagged
-),
-
+-- Each record's episode (a running count of the openings) and the episode's first record (the latest opening
+-- so far): one window, one sort (a first_value per person and episode sorted the records a third time).
 with_first as (
     select
         *,
-        first_value(record_key) over (
-            partition by person_id, episode_number order by event_at, record_key
-        ) as first_record_key
-    from numbered
+        sum(opens_episode) over running as episode_number,
+        {{ last_value_ignore_nulls('case when opens_episode = 1 then record_key end') }} over running
+            as first_record_key
+    from flagged
+    window running as (partition by person_id order by event_at, record_key rows unbounded preceding)
 )
 
 select
