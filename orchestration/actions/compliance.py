@@ -104,7 +104,10 @@ def _into_window(at: datetime, tz: str, start: time, end: time) -> datetime:
 
 def _past_caps(at: datetime, sent: list[datetime], caps: list) -> datetime:
     """Earliest time >= at when every cap (rolling window, max) allows one more touch."""
+    sent_ever = len(sent)
     for cap in caps:
+        if sent_ever < cap.max:  # fewer touches than the cap in all: none of its windows can be full
+            continue
         lo = bisect_right(sent, at - cap.window)
         count = bisect_right(sent, at) - lo
         if count >= cap.max:
