@@ -72,15 +72,31 @@ def _cluster_all(session, cannot_link: str, cannot_link_below_weight: float) -> 
     component = merge_components(
         len(keys), merges.column("left_node").to_numpy(), merges.column("right_node").to_numpy()
     )
+    # The cannot-links inside one component, joined with the nodes of components of two or more nodes only
+    # (a singleton holds none): two joins of every cannot-link with narrower tables, not four.
+    shared = np.bincount(component, minlength=len(keys))[component] > 1
     session.register(
-        "id_cluster_components", pa.table({"node": np.arange(len(keys)), "component": component})
+        "id_cluster_components",
+        pa.table(
+            {
+                "person_key": keys.filter(pa.array(shared)),
+                "node": np.flatnonzero(shared),
+                "component": component[shared],
+            }
+        ),
     )
     guards = session.sql(
         f"""
-        select pairs.* from ({_PAIRS_SQL} where {cannot_link}) as pairs
-        inner join id_cluster_components as cl on pairs.left_node = cl.node
-        inner join id_cluster_components as cr on pairs.right_node = cr.node
-        where cl.component = cr.component
+        select
+            l.node as left_node,
+            r.node as right_node,
+            p.match_weight,
+            coalesce(p.accepted, false) as accepted,
+            coalesce(p.vetoed, false) as vetoed
+        from id_cluster_pairs as p
+        inner join id_cluster_components as l on p.person_key_l = l.person_key
+        inner join id_cluster_components as r on p.person_key_r = r.person_key
+        where {cannot_link} and l.component = r.component
         """
     ).to_arrow_table()
     session.unregister("id_cluster_components")
