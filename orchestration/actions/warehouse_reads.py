@@ -25,14 +25,18 @@ from orchestration.actions.sequences import SLA_FALLBACK_TIER
 from orchestration.actions.slots import BookedSlot, SlotRequest
 from orchestration.actions.timeline import Appointment, Eligibility, LeadInput, TimeOrdered, Touch
 from orchestration.actions.waitlist import OTHER_CLINIC_KM, CancelledAppointment, infer_time_preference
+from orchestration.lost_after import lost_after_days
 
 # Open = new/contacted/verified, plus scheduled leads whose evaluation was a no-show and not rebooked
-# (they re-enter nurturing through the no-show recovery sequence).
+# (they re-enter nurturing through the no-show recovery sequence) until lost_after_days after the no-show:
+# then they are lost, as a lead with nothing booked is that long after receipt. $1 = that cut-off.
 LEADS_SQL = """
--- Only a lead with a no-show evaluation can be open through one: the other leads' evaluations (most of
--- history) would only ever meet the `last_no_show is not null` tests below as nulls, so they are not grouped.
+-- Only a lead with a recent no-show evaluation can be open through one: the other leads' evaluations
+-- (most of history) would only ever meet the `last_no_show is not null` tests below as nulls, so they are
+-- not grouped.
 with no_show_leads as (
-    select distinct lead_id from marts.fct_appointments where appointment_type = 'eval' and status = 'noshow'
+    select distinct lead_id from marts.fct_appointments
+    where appointment_type = 'eval' and status = 'noshow' and start_at > $1
 ),
 evals as (
     select lead_id,
@@ -41,12 +45,6 @@ evals as (
     from marts.fct_appointments
     where appointment_type = 'eval' and lead_id in (select lead_id from no_show_leads)
     group by lead_id
-),
-open_ids as (
-    select l.lead_id from marts.fct_leads as l left join evals as e on l.lead_id = e.lead_id
-    where l.status in ('new', 'contacted', 'verified')
-        or (l.status = 'scheduled' and e.last_no_show is not null
-            and (e.last_active is null or e.last_active < e.last_no_show))
 )
 select
     l.lead_id, l.clinic_id,
@@ -189,7 +187,7 @@ def read_engine_inputs(con: duckdb.DuckDBPyConnection, as_of: datetime) -> Engin
     times `load_inbound_times` returns for them: at 1M leads its own query joined every touch in
     history with every lead to keep what the timeline read already holds."""
     as_of = as_of.replace(tzinfo=None)
-    rows = con.execute(LEADS_SQL).fetchall()
+    rows = con.execute(LEADS_SQL, [as_of - timedelta(days=lost_after_days())]).fetchall()
     con.register(OPEN_IDS, pa.table({"lead_id": pa.array([r[0] for r in rows], pa.string())}))
     try:
         timeline = con.sql(TOUCHES_SQL, params=[as_of]).to_arrow_table()

@@ -4,12 +4,15 @@ the newest ingested copy of a message."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pytest
 
 from orchestration.actions import warehouse_reads as reads
+from orchestration.lost_after import lost_after_days
 
 AS_OF = datetime(2026, 7, 1, 5, 0)
 
@@ -137,3 +140,30 @@ def test_inbound_times_come_from_the_timeline_read_for_open_leads_only() -> None
     assert {lead: sorted(times) for lead, times in inputs.inbound.items()} == expected
     assert expected == {"open": [datetime(2026, 6, 30, 11), datetime(2026, 6, 30, 19)]}
     assert reads.load_engine_inputs(con, AS_OF) == inputs.leads
+
+
+def test_a_no_show_not_rebooked_within_lost_after_days_leaves_the_open_list() -> None:
+    """Recovery ends when the funnel would close an unbooked lead: lost_after_days (30) after the no-show.
+    A year-old no-show is not on today's call list (at 1M, 50k of the 96k open leads were such)."""
+    con = _with_leads(_warehouse(register_open_ids=False))
+    stale_cut = AS_OF - timedelta(days=lost_after_days())
+    con.execute("update marts.fct_appointments set start_at = ? where lead_id = 'noshow'", [stale_cut])
+    assert {lead.lead_id for lead in reads.read_engine_inputs(con, AS_OF).leads} == {"open"}
+    con.execute(
+        "update marts.fct_appointments set start_at = ? where lead_id = 'noshow'",
+        [stale_cut + timedelta(minutes=1)],
+    )
+    leads = {lead.lead_id: lead for lead in reads.read_engine_inputs(con, AS_OF).leads}
+    assert set(leads) == {"open", "noshow"}
+    assert leads["noshow"].status == "contacted"  # back in nurturing through the recovery sequence
+
+
+def test_lost_after_days_is_read_from_the_dbt_project_and_checked(tmp_path: Path) -> None:
+    assert lost_after_days() == 30  # dbt_project.yml's var, the funnel's clock
+    bad = tmp_path / "dbt_project.yml"
+    bad.write_text("vars:\n  lost_after_days: soon\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="lost_after_days must be a positive whole number"):
+        lost_after_days(bad)
+    bad.write_text("name: x\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="got None"):
+        lost_after_days(bad)
