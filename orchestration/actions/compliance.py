@@ -55,7 +55,10 @@ def channel_blocker(
         lead.call_consent is False or (rules.consent_required.get("call") and lead.call_consent is not True)
     ):
         return "no_call_consent"
-    for cap in rules.caps.get(channel, ()):  # type: ignore[call-overload]  # a loop: any() made a generator
+    # A zero cap closes the channel; the overall caps hold every contact channel (and _past_caps has no
+    # touch to wait for under a zero cap: it would index past the sent list).
+    overall = rules.caps.get("overall", ()) if channel in _CONTACT_CHANNELS else ()
+    for cap in chain(rules.caps.get(channel, ()), overall):  # type: ignore[call-overload]
         if cap.max == 0:
             return "cap_zero"
     return None
