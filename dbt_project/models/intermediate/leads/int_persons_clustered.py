@@ -41,8 +41,8 @@ select
     coalesce(p.accepted, false) as accepted,
     coalesce(p.vetoed, false) as vetoed
 from id_cluster_pairs as p
-inner join id_cluster_nodes as l on p.person_key_l = l.person_key
-inner join id_cluster_nodes as r on p.person_key_r = r.person_key
+inner join {nodes} as l on p.person_key_l = l.person_key
+inner join {nodes} as r on p.person_key_r = r.person_key
 """
 
 
@@ -64,7 +64,7 @@ def _cluster_all(session, cannot_link: str, cannot_link_below_weight: float) -> 
     keys = session.sql("select person_key from id_cluster_nodes order by node").to_arrow_table().column(0)
     keys = keys.combine_chunks() if isinstance(keys, pa.ChunkedArray) else keys
     merges = session.sql(
-        f"""{_PAIRS_SQL}
+        f"""{_PAIRS_SQL.format(nodes="id_cluster_nodes")}
         where coalesce(p.accepted, false) and not {cannot_link}
         order by p.match_weight desc, p.person_key_l, p.person_key_r
         """
@@ -86,16 +86,7 @@ def _cluster_all(session, cannot_link: str, cannot_link_below_weight: float) -> 
         ),
     )
     guards = session.sql(
-        f"""
-        select
-            l.node as left_node,
-            r.node as right_node,
-            p.match_weight,
-            coalesce(p.accepted, false) as accepted,
-            coalesce(p.vetoed, false) as vetoed
-        from id_cluster_pairs as p
-        inner join id_cluster_components as l on p.person_key_l = l.person_key
-        inner join id_cluster_components as r on p.person_key_r = r.person_key
+        f"""{_PAIRS_SQL.format(nodes="id_cluster_components")}
         where {cannot_link} and l.component = r.component
         """
     ).to_arrow_table()
