@@ -146,7 +146,14 @@ def _dbt(p: Params, *, full_refresh: bool, select: str | None) -> dict[str, obje
     s = _settings(p)
     target = Path(str(p["dbt_target"]))
     nodes = run_dbt(s, "build", target, full_refresh=full_refresh, select=select)
-    return {"nodes_passed": nodes}
+    return {"nodes_passed": nodes, "slowest_nodes": _slowest_nodes(target / "run_results.json")}
+
+
+def _slowest_nodes(run_results: Path, top: int = 25) -> list[list[object]]:
+    """[node, dbt execution s] of the slowest nodes: the next step's dbt run overwrites run_results.json."""
+    results = json.loads(run_results.read_text(encoding="utf-8"))["results"]
+    ranked = sorted(results, key=lambda r: -r["execution_time"])[:top]
+    return [[r["unique_id"].split(".", 2)[-1], round(r["execution_time"], 2)] for r in ranked]
 
 
 def step_dbt_full(p: Params) -> dict[str, object]:
