@@ -8,16 +8,14 @@ then the earliest start.
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from itertools import accumulate
 
 import numpy as np
 
-from orchestration.actions.busy_times import BusyTimes
+from orchestration.actions.busy_times import BusyTimes, epoch_us
 from orchestration.actions.compliance import zone
 from orchestration.actions.timeline import LeadInput
 from orchestration.practice_config import Practice
@@ -100,19 +98,14 @@ def _parse_hours(text: str) -> tuple[time, time]:
     return time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
 
 
-class _Busy:
-    """A therapist's booked intervals, asked whether any overlaps [start, end) in O(log n): of the
-    intervals starting before `end` (sorted starts), does the latest end pass `start`. Each candidate
-    slot scanned every booking before."""
-
-    def __init__(self, intervals: list[tuple[datetime, datetime]]) -> None:
-        ordered = sorted(intervals, key=lambda interval: interval[0])
-        self.starts = [s for s, _ in ordered]
-        self.latest_end = list(accumulate((e for _, e in ordered), max))
-
-    def overlaps(self, start: datetime, end: datetime) -> bool:
-        before_end = bisect_left(self.starts, end)  # intervals with s < end
-        return before_end > 0 and self.latest_end[before_end - 1] > start
+def busy_of_bookings(booked: Iterable[BookedSlot]) -> dict[str, BusyTimes]:
+    """The bookings per therapist as BusyTimes: what warehouse_reads.load_busy_times reads as columns."""
+    per: dict[str, tuple[list[int], list[int]]] = {}
+    for b in booked:
+        starts, ends = per.setdefault(b.therapist_id, ([], []))
+        starts.append(epoch_us(b.start_at))
+        ends.append(epoch_us(b.start_at + timedelta(minutes=b.duration_min)))
+    return {t: BusyTimes.of(np.array(s, np.int64), np.array(e, np.int64)) for t, (s, e) in per.items()}
 
 
 def open_slots(
@@ -126,12 +119,8 @@ def open_slots(
     """Every free slot of every therapist from naive-UTC `start` for `days` days, in time order. The
     bookings come as `booked`, or as `busy_times` per therapist (load_busy_times; `booked` is then unread)."""
     clinics = {c.id: c for c in practice.clinics}
-    taken: dict[str, list[tuple[datetime, datetime]]] = {}
     if busy_times is None:
-        for b in booked:
-            taken.setdefault(b.therapist_id, []).append(
-                (b.start_at, b.start_at + timedelta(minutes=b.duration_min))
-            )
+        busy_times = busy_of_bookings(booked)
     nothing_booked = BusyTimes.of(np.zeros(0, np.int64), np.zeros(0, np.int64))
     step = timedelta(minutes=slot_minutes)
     out: list[Slot] = []
@@ -139,11 +128,7 @@ def open_slots(
         clinic = clinics[therapist.clinic]
         tz = zone(clinic.timezone)
         hours = (therapist.model_extra or {}).get("schedule") or clinic.hours
-        busy: _Busy | BusyTimes
-        if busy_times is None:
-            busy = _Busy(taken.get(therapist.id, []))
-        else:
-            busy = busy_times.get(therapist.id, nothing_booked)
+        busy = busy_times.get(therapist.id, nothing_booked)
         local_day: date = start.replace(tzinfo=UTC).astimezone(tz).date()
         for offset in range(days):
             day = local_day + timedelta(days=offset)

@@ -5,7 +5,9 @@ timeline (TimeOrdered, what the warehouse read builds) gives the facts of the sa
 from __future__ import annotations
 
 import random
+from bisect import bisect_left
 from datetime import datetime, timedelta
+from itertools import accumulate
 from pathlib import Path
 
 import duckdb
@@ -14,13 +16,27 @@ import pytest
 
 from orchestration.actions import warehouse_reads as reads
 from orchestration.actions.busy_times import busy_by_therapist, epoch_us
-from orchestration.actions.slots import BookedSlot, _Busy, open_slots
+from orchestration.actions.slots import BookedSlot, open_slots
 from orchestration.actions.timeline import TimeOrdered, Touch, summarise
 from orchestration.practice_config import Practice, load_practice_config
 from tests.actions.conftest import make_lead
 
 CONFIG = Path(__file__).resolve().parents[2] / "config"
 AS_OF = datetime(2026, 3, 6, 13, 30)  # a Friday before a DST change in the northern zones
+
+
+class _Busy:
+    """The reference: a therapist's booked intervals as datetimes, asked by bisect (what open_slots used
+    before BusyTimes): of the intervals starting before `end`, does the latest end pass `start`."""
+
+    def __init__(self, intervals: list[tuple[datetime, datetime]]) -> None:
+        ordered = sorted(intervals, key=lambda interval: interval[0])
+        self.starts = [s for s, _ in ordered]
+        self.latest_end = list(accumulate((e for _, e in ordered), max))
+
+    def overlaps(self, start: datetime, end: datetime) -> bool:
+        before_end = bisect_left(self.starts, end)
+        return before_end > 0 and self.latest_end[before_end - 1] > start
 
 
 def _practice() -> Practice:
