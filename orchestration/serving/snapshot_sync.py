@@ -82,8 +82,15 @@ def sync_table(con: duckdb.DuckDBPyConnection, source: str, target: str, schema:
     ).fetchone()[0]
     if not is_view:
         return _sync(con, _quote(source, schema, name), target, schema, name)
+    view = _quote(source, schema, name)
+    if columns(con, _quote(target, schema, name)) != columns(con, view):
+        # New or re-typed in the copy (every table of a first publish): copied straight from the view, one
+        # evaluation, instead of a temporary table first and a copy of that (~25% of the view's CPU).
+        bucket_state.forget(con, target, f"{schema}.{name}")
+        rows = copy_table(con, view, target, schema, name)
+        return TableSync(f"{schema}.{name}", "copied", rows, rows)
     # A view is evaluated once (at 1M the eligibility view took 6.8 CPU-s over the passes below)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {VIEW_ROWS} AS SELECT * FROM {_quote(source, schema, name)}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {VIEW_ROWS} AS SELECT * FROM {view}")
     try:
         return _sync(con, _quote("temp", "main", VIEW_ROWS), target, schema, name)
     finally:
