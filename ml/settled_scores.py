@@ -21,11 +21,13 @@ import duckdb
 import numpy as np
 import pandas as pd
 import polars as pl
+import pyarrow as pa
 from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, OrdinalEncoder
 
 from ml import drift, tree_occlusion
+from ml.compute_threads import side_by_side
 from ml.features import FEATURES, FLAGS, model_input
 from ml.model_pipeline import inner_pipeline
 
@@ -48,12 +50,66 @@ def settled_probabilities(con: duckdb.DuckDBPyConnection, model: object, frame: 
         return drift.settled_probabilities(con, model, frame)
     # in place: a second ~1M x 24 float matrix costs its page faults and copy in every daily process
     prepared = preprocessed(final, encoded, in_place=True)
-    if prepared is encoded.xt:
-        rows_of_xt = functools.partial(_pipeline_rows, encoded)
-    else:
-        rows_of_xt = encoded.xt.__getitem__
-    margins = drift.cached_margins(con, final, rows_of_xt, prepared)
+    margins = cached_margins(con, final, prepared)
     return tree_occlusion.calibrated_probability(model, margins)  # type: ignore[return-value]
+
+
+def cached_margins(con: duckdb.DuckDBPyConnection, final: object, prepared: np.ndarray) -> np.ndarray:
+    """drift.cached_margins(con, final, rows_of_xt, prepared): the same margins and cache rows, with the
+    rows the cache lacks walked from the binned matrix already at hand. drift's walk
+    (tree_occlusion.margin_and_contributions) preprocesses and bins those rows again: ~40% of a cold
+    cache's walk, which is every settled lead (~780k at 1M leads) on the first score of a new model."""
+    mapper = final._bin_mapper  # type: ignore[attr-defined]
+    binned = np.ascontiguousarray(mapper.transform(prepared), dtype=np.uint8)
+    n, width = binned.shape
+    key = drift._model_key(final, int(mapper.missing_values_bin_idx_))
+    rows = pa.FixedSizeBinaryArray.from_buffers(pa.binary(width), n, [None, pa.py_buffer(binned.tobytes())])
+    con.execute(drift._CACHE_DDL)
+    con.register("_ptleads_binned", pa.table({"i": pa.array(np.arange(n)), "b": rows.cast(pa.binary())}))
+    try:
+        found = con.execute(
+            f"select r.i, c.margin from _ptleads_binned as r inner join {drift.MARGIN_CACHE} as c "
+            "on c.binned = r.b and c.model_key = ?",
+            [key],
+        ).fetchnumpy()
+    finally:
+        con.unregister("_ptleads_binned")
+    margin = np.empty(n, dtype=float)
+    hit = np.zeros(n, dtype=bool)
+    margin[found["i"]] = found["margin"]
+    hit[found["i"]] = True
+    missing = np.flatnonzero(~hit)
+    if missing.size:
+        # one tree walk per distinct binned row not seen before (the rows are independent)
+        _, first, again = np.unique(
+            binned[missing].view(f"V{width}").ravel(), return_index=True, return_inverse=True
+        )
+        new = binned[missing[first]]
+        new_margin = binned_margins(final, new)
+        margin[missing] = new_margin[again.ravel()]
+        drift._remember(con, key, new, new_margin)
+    return margin
+
+
+def binned_margins(final: object, binned: np.ndarray) -> np.ndarray:
+    """tree_occlusion.margin_and_contributions(final, xt, None, {})[0] for the rows binned as `binned`:
+    the baseline plus each tree's leaf value (predict_binned returns the leaf's own value), tree by tree
+    in sklearn's order, so the same floats; halves side by side, one thread each, as there."""
+    n = binned.shape[0]
+    if n < tree_occlusion.SPLIT_ROWS:
+        return _walk(final, binned)
+    halves = (binned[: n // 2], binned[n // 2 :])
+    return np.concatenate(side_by_side([functools.partial(_walk, final, half) for half in halves]))
+
+
+def _walk(final: object, binned: np.ndarray) -> np.ndarray:
+    missing_bin = final._bin_mapper.missing_values_bin_idx_  # type: ignore[attr-defined]
+    baseline = final._baseline_prediction  # type: ignore[attr-defined]
+    margin = np.zeros(binned.shape[0], dtype=baseline.dtype)
+    margin += baseline.ravel()[0]
+    for (predictor,) in final._predictors:  # type: ignore[attr-defined]
+        margin += predictor.predict_binned(binned, missing_bin, 1)
+    return margin
 
 
 @dataclass(frozen=True)
@@ -106,9 +162,9 @@ def preprocessed(final: object, encoded: _Encoded, *, in_place: bool = False) ->
     ColumnTransformer) and passes the numbers through check_array: a second pass over ~1M rows. The
     categorical columns hold only the probe's values, so the probe rows go through the model's own
     preprocessing and every row takes its value's row; the numbers are kept. With `in_place` the
-    categorical columns of encoded.xt itself are overwritten and encoded.xt returned (the caller gets
-    the pipeline's rows back from `_pipeline_rows`). Any other layout of the model's preprocessor runs
-    it on every row, into a new matrix."""
+    categorical columns of encoded.xt itself are overwritten and encoded.xt returned (the margins are
+    walked from its binned rows: the pipeline's rows are not read again). Any other layout of the
+    model's preprocessor runs it on every row, into a new matrix."""
     xt = encoded.xt
     if not _preprocessor_layout_is(final, encoded.cat_slice, xt.shape[1]):
         return final._preprocess_X(xt, reset=False)  # type: ignore[attr-defined]
@@ -121,16 +177,6 @@ def preprocessed(final: object, encoded: _Encoded, *, in_place: bool = False) ->
         out[:, n_cats:] = xt[:, n_cats:]
     for k, (row_codes, n_values) in enumerate(zip(encoded.row_codes, encoded.n_values, strict=True)):
         out[:, k] = probe[:n_values, k][row_codes]
-    return out
-
-
-def _pipeline_rows(encoded: _Encoded, rows: np.ndarray) -> np.ndarray:
-    """Rows of the pipeline transform's matrix after `preprocessed(in_place=True)` overwrote its
-    categorical columns: the numbers as they are, the categorical codes again from the probe."""
-    out = encoded.xt[rows]
-    codes = encoded.probe[:, encoded.cat_slice]
-    for k, row_codes in enumerate(encoded.row_codes):
-        out[:, encoded.cat_slice.start + k] = codes[row_codes[rows], k]
     return out
 
 

@@ -11,7 +11,7 @@ import pytest
 from ml_feature_fixture import synthetic_features, write_feature_mart
 
 import ml.drift as drift
-from ml import settled_scores
+from ml import settled_scores, tree_occlusion
 from ml.candidates import informative
 from ml.compute_threads import single_threaded
 from ml.features import (
@@ -227,18 +227,30 @@ def test_drift_report_in_the_reads_order_equals_settled_order(
 
 
 @single_threaded
-def test_in_place_preprocessing_keeps_the_pipeline_rows(settled_leads: pl.DataFrame, model: object) -> None:
+def test_in_place_preprocessing_equals_the_models_own(settled_leads: pl.DataFrame, model: object) -> None:
     frame = _odd(_at_receipt(settled_leads), 13)
     pipeline = inner_pipeline(model)
     transform, final = pipeline.steps[0][1], pipeline.steps[-1][1]
     head = model_input(frame.head(1), model.ptleads_features_)  # type: ignore[attr-defined]
     encoded = settled_scores._encode(transform, frame, head)
     assert encoded is not None
-    original = encoded.xt.copy()
-    expected = final._preprocess_X(original, reset=False)
+    expected = final._preprocess_X(encoded.xt.copy(), reset=False)
     prepared = settled_scores.preprocessed(final, encoded, in_place=True)
     assert prepared is encoded.xt and prepared.tobytes() == expected.tobytes()
-    rows = np.array([5, 0, 17, frame.height - 1])
-    assert settled_scores._pipeline_rows(encoded, rows).tobytes() == original[rows].tobytes()
-    every = np.arange(frame.height)
-    assert settled_scores._pipeline_rows(encoded, every).tobytes() == original.tobytes()
+
+
+@pytest.mark.parametrize("split_rows", [10**9, 7])
+@single_threaded
+def test_binned_margins_equal_the_occlusion_walk(
+    settled_leads: pl.DataFrame, model: object, split_rows: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cache's walk from binned rows gives drift's walker's floats, on one thread or in two halves."""
+    monkeypatch.setattr(tree_occlusion, "SPLIT_ROWS", split_rows)
+    frame = _odd(_at_receipt(settled_leads), 13)
+    pipeline = inner_pipeline(model)
+    transform, final = pipeline.steps[0][1], pipeline.steps[-1][1]
+    xt = drift._transformed(transform, model_input(frame, model.ptleads_features_))  # type: ignore[attr-defined]
+    expected, _ = tree_occlusion.margin_and_contributions(final, xt, None, {})
+    binned = np.ascontiguousarray(final._bin_mapper.transform(final._preprocess_X(xt, reset=False)))
+    got = settled_scores.binned_margins(final, binned)
+    assert got.dtype == expected.dtype and got.tobytes() == expected.tobytes()
