@@ -57,13 +57,14 @@ def con() -> duckdb.DuckDBPyConnection:
         ("L4", "new", None, "AETNA"),  # asked 3 days ago
         ("L5", "scheduled", None, "AETNA"),  # not open
         ("L6", "new", None, "NOX12"),  # payer without an X12 id
-        ("L7", "new", None, "AETNA"),  # web form without a member id, fax with one
+        ("L7", "new", None, "AETNA"),  # web form without a member id, fax and HL7 with one: HL7 ranks first
         ("L8", "verified", datetime(2025, 3, 1), "AETNA"),  # verified
     ]
     con.executemany("insert into marts.fct_leads values (?, ?, ?, ?)", leads)
     records = [
         ("L1", "emr_csv", "E1"),
         ("L1", "fhir", "SR1"),
+        ("L1", "sms", "E1"),  # a touch: not a member source, even with a member record's id
         ("L2", "fhir", "SR2"),
         ("L3", "emr_csv", "E3"),
         ("L4", "emr_csv", "E4"),
@@ -71,6 +72,7 @@ def con() -> duckdb.DuckDBPyConnection:
         ("L6", "emr_csv", "E6"),
         ("L7", "webforms", "W7"),
         ("L7", "fax", "F7"),
+        ("L7", "hl7v2", "H7"),
         ("L8", "emr_csv", "E8"),
     ]
     con.executemany("insert into marts.lead_source_records values (?, ?, ?)", records)
@@ -93,6 +95,10 @@ def con() -> duckdb.DuckDBPyConnection:
         "insert into staging.stg_webforms__submissions values ('webforms', 'W7', 'Di', 'Ng', null, null)"
     )
     con.execute("insert into staging.stg_fax__extractions values ('fax', 'F7', 'Di', 'Ng', null, 'X7')")
+    con.execute(
+        "insert into staging.stg_hl7v2__referrals "
+        "values ('hl7v2', 'H7', 'Di', 'Ng', date '1990-03-04', 'H7M')"
+    )
     con.execute("insert into staging.stg_eligibility__responses values ('L3')")
     con.execute("create table raw.eligibility_inquiries_sent (lead_id varchar, sent_at timestamp)")
     con.execute("insert into raw.eligibility_inquiries_sent values ('L4', timestamp '2025-03-07 15:00:00')")
@@ -105,7 +111,7 @@ def test_pending_leads_and_their_best_member_record(con: duckdb.DuckDBPyConnecti
     assert got == [
         ("L1", "Ann", "Lee", "M1", date(1980, 1, 2), "60054", "AETNA"),
         ("L2", "Cy", "Fox", "FM2", date(1970, 5, 6), "60054", "AETNA"),
-        ("L7", "Di", "Ng", "X7", None, "60054", "AETNA"),
+        ("L7", "Di", "Ng", "H7M", date(1990, 3, 4), "60054", "AETNA"),
     ]
 
 
