@@ -10,8 +10,10 @@ fit's floats do not depend on what runs beside it (OpenMP reductions would depen
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import ParamSpec, TypeVar
 
 from threadpoolctl import threadpool_limits
@@ -39,3 +41,37 @@ def side_by_side(calls: Sequence[Callable[[], R]], workers: int = SIDE_BY_SIDE_W
         return [single_threaded(call)() for call in calls]
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ptleads-fit") as pool:
         return list(pool.map(lambda call: single_threaded(call)(), calls))
+
+
+class Workers:
+    """Two worker threads for tasks with an order among them (a task may wait on one submitted
+    before it: that one has started or finished by then, so nothing deadlocks); each task runs on
+    one OpenMP/BLAS thread."""
+
+    def __init__(self, pool: ThreadPoolExecutor) -> None:
+        self._pool = pool
+
+    def submit(self, call: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> Future[R]:
+        return self._pool.submit(single_threaded(call), *args, **kwargs)
+
+
+@contextmanager
+def worker_pool(workers: int = SIDE_BY_SIDE_WORKERS) -> Iterator[Workers]:
+    """Workers for the duration of the block (it waits for every task on exit)."""
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ptleads-fit") as pool:
+        yield Workers(pool)
+
+
+def once(fn: Callable[[], R]) -> Callable[[], R]:
+    """`fn`'s result, computed by the first caller (a concurrent caller waits for it) and kept."""
+    lock = threading.Lock()
+    done: list[R] = []
+
+    @functools.wraps(fn)
+    def wrapper() -> R:
+        with lock:
+            if not done:
+                done.append(fn())
+        return done[0]
+
+    return wrapper

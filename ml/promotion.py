@@ -19,6 +19,7 @@ import polars as pl
 from ml import registry
 from ml.evaluate import holdout_metrics
 from ml.features import FEATURES, LABEL, labels, model_input
+from ml.model_pipeline import positive_probability
 from ml.scoring_config import ModelSettings, load_scoring_config
 from ml.triage_frame import rule_contributions_frame, rule_scores_frame
 from orchestration.settings import Settings
@@ -51,8 +52,29 @@ class GateDecision:
 def _holdout_metrics_of(settings: Settings, version: str, holdout: pl.DataFrame) -> dict[str, float]:
     model = registry.load_version(settings, version)
     features = getattr(model, "ptleads_features_", list(FEATURES))
-    scores = np.asarray(model.predict_proba(model_input(holdout, features))[:, 1], dtype=float)  # type: ignore[attr-defined]
+    # predict_proba's floats (a calibrated boosted model through the binned tree pass: tested the same)
+    scores = positive_probability(model, model_input(holdout, features))
     return holdout_metrics(labels(holdout, LABEL), scores)
+
+
+@dataclass(frozen=True)
+class GateBar:
+    """What a challenger must beat on a holdout: the champion's metrics there, else the rules'."""
+
+    champion: str | None  # the champion version (None: the cold-start rules are the bar)
+    metrics: dict[str, float]
+
+    @property
+    def baseline(self) -> str:
+        return "champion" if self.champion is not None else RULES
+
+
+def gate_bar(settings: Settings, holdout: pl.DataFrame) -> GateBar:
+    """The bar's holdout metrics: the champion's (scored on `holdout`), or the cold-start rules'."""
+    champion = registry.champion_version(settings)
+    if champion is None:
+        return GateBar(None, rules_holdout_metrics(settings, holdout))
+    return GateBar(champion, _holdout_metrics_of(settings, champion, holdout))
 
 
 def rules_holdout_metrics(settings: Settings, holdout: pl.DataFrame) -> dict[str, float]:
@@ -78,20 +100,34 @@ def decide(
     return True, f"holdout AUC {new['auc']:.3f} beats the {other} {bar['auc']:.3f}"
 
 
-def gate(settings: Settings, challenger: str, holdout: pl.DataFrame, cfg: ModelSettings) -> GateDecision:
+def gate(
+    settings: Settings,
+    challenger: str,
+    holdout: pl.DataFrame,
+    cfg: ModelSettings,
+    challenger_scores: np.ndarray | None = None,
+    bar: GateBar | None = None,
+) -> GateDecision:
     """Score the holdout with champion (else the cold-start rules) and challenger; promote the
-    challenger only if it wins."""
+    challenger only if it wins.
+
+    Training passes what it already has: the challenger's holdout scores (from the very model it
+    registered) and the bar computed while it fitted, used only if the champion is still the one
+    it scored."""
     champion = registry.champion_version(settings)
-    new = _holdout_metrics_of(settings, challenger, holdout)
-    if champion is None:
-        bar, baseline = rules_holdout_metrics(settings, holdout), RULES
+    if bar is None or bar.champion != champion:
+        bar = gate_bar(settings, holdout)
+    if challenger_scores is None:
+        new = _holdout_metrics_of(settings, challenger, holdout)
     else:
-        bar, baseline = _holdout_metrics_of(settings, champion, holdout), "champion"
-    promoted, reason = decide(new, bar, cfg, baseline)
+        new = holdout_metrics(labels(holdout, LABEL), challenger_scores)
+    promoted, reason = decide(new, bar.metrics, cfg, bar.baseline)
     if promoted:
         promote(settings, challenger)
-    log.info("gate v%s vs %s: %s", challenger, f"champion v{champion}" if champion else RULES, reason)
-    return GateDecision(promoted, champion, challenger, bar["auc"], new["auc"], new["ece"], reason, baseline)
+    log.info("gate v%s vs %s: %s", challenger, f"champion v{bar.champion}" if bar.champion else RULES, reason)
+    return GateDecision(
+        promoted, bar.champion, challenger, bar.metrics["auc"], new["auc"], new["ece"], reason, bar.baseline
+    )
 
 
 def promote(settings: Settings, version: str) -> None:

@@ -61,6 +61,8 @@ def configure(settings: Settings) -> MlflowClient:
 
     from ml.mlflow_store_seed import seed_store
 
+    quiet_mlflow()  # MLflow sets its loggers' levels when first imported, which may be only now
+
     db_path = settings.warehouse.parent / "mlflow"
     db_path.mkdir(parents=True, exist_ok=True)
     seed_store(db_path / "mlflow.db")  # a copy of a migrated empty store instead of seconds of migrations

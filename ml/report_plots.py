@@ -1,14 +1,21 @@
-"""Calibration and lift plots as PNG files for the MLflow run (matplotlib, no display)."""
+"""Calibration and lift plots as PNG files for the MLflow run (matplotlib, no display).
+
+Figures are made without pyplot (no global figure registry), so two models' plots can be drawn on two
+threads at once; the PNG is rendered by Agg as before."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")  # headless: training runs in Dagster workers and CI
-import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+
+def _figure() -> Figure:
+    figure = Figure(figsize=(5, 5))
+    FigureCanvasAgg(figure)  # headless: training runs in Dagster workers, CI and threads
+    return figure
 
 
 def calibration_plot(y: np.ndarray, p: np.ndarray, path: Path, bins: int = 10, title: str = "") -> Path:
@@ -22,7 +29,8 @@ def calibration_plot(y: np.ndarray, p: np.ndarray, path: Path, bins: int = 10, t
             mean_p.append(p[mask].mean())
             rate.append(y[mask].mean())
             count.append(int(mask.sum()))
-    fig, ax = plt.subplots(figsize=(5, 5))
+    fig = _figure()
+    ax = fig.subplots()
     ax.plot([0, 1], [0, 1], linestyle="--", color="grey", linewidth=1)
     sizes = 20 + 180 * np.asarray(count) / max(count or [1])
     ax.scatter(mean_p, rate, s=sizes)
@@ -31,7 +39,6 @@ def calibration_plot(y: np.ndarray, p: np.ndarray, path: Path, bins: int = 10, t
     ax.set_title(title or "Calibration (holdout)")
     fig.tight_layout()
     fig.savefig(path, dpi=80)
-    plt.close(fig)
     return path
 
 
@@ -40,7 +47,8 @@ def lift_plot(y: np.ndarray, p: np.ndarray, path: Path, title: str = "") -> Path
     order = np.argsort(-p, kind="stable")
     found = np.cumsum(y[order]) / max(1, y.sum())
     called = np.arange(1, y.size + 1) / max(1, y.size)
-    fig, ax = plt.subplots(figsize=(5, 5))
+    fig = _figure()
+    ax = fig.subplots()
     ax.plot(called, found, label="model")
     ax.plot([0, 1], [0, 1], linestyle="--", color="grey", linewidth=1, label="random order")
     ax.set(xlabel="share of leads called", ylabel="share of bookings reached", xlim=(0, 1), ylim=(0, 1))
@@ -48,5 +56,4 @@ def lift_plot(y: np.ndarray, p: np.ndarray, path: Path, title: str = "") -> Path
     ax.legend(loc="lower right")
     fig.tight_layout()
     fig.savefig(path, dpi=80)
-    plt.close(fig)
     return path

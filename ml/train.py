@@ -6,6 +6,11 @@ time-ordered split; the better one on the out-of-time holdout is registered as `
 model, against the cold-start rules on the same holdout (a first model worse than the rules stays
 challenger and the rules keep ranking). Only lead-free aggregates, parameters and the model reach
 MLflow: no PHI.
+
+The conversion trees are the longest fit. The core the other fits free meanwhile imports MLflow, opens
+the store, scores the gate's bar on the holdout and registers the no-show model; only then does this
+thread log the conversion model (MLflow is used by one thread at a time). MLflow and matplotlib are
+imported there, not with this module.
 """
 
 from __future__ import annotations
@@ -14,19 +19,19 @@ import hashlib
 import logging
 import math
 import tempfile
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import mlflow
 import numpy as np
+import pandas as pd
 import polars as pl
 import sklearn
-from mlflow.models import infer_signature
 
 from ml import registry
-from ml.candidates import Candidate, CandidateSet, TimeSplit, choose, fit_candidate_sets, time_split
-from ml.compute_threads import single_threaded
+from ml.candidates import Candidate, CandidateSet, TimeSplit, choose, submit_candidate_sets, time_split
+from ml.compute_threads import Workers, single_threaded, worker_pool
 from ml.evaluate import holdout_metrics
 from ml.features import (
     FEATURES,
@@ -43,8 +48,7 @@ from ml.features import (
 )
 from ml.model_pipeline import BOOSTED_PARAMS, LOGISTIC_PARAMS
 from ml.permutation_auc import permutation_auc_drop
-from ml.promotion import GateDecision, gate
-from ml.report_plots import calibration_plot, lift_plot
+from ml.promotion import GateBar, GateDecision, gate, gate_bar
 from ml.scoring_config import ModelSettings, load_scoring_config
 from orchestration.settings import Settings
 
@@ -82,6 +86,7 @@ def data_fingerprint(frame: pl.DataFrame) -> str:
 
 def _pip_requirements() -> list[str]:
     # Explicit, so MLflow never runs its (slow, network-touching) requirement inference.
+    import mlflow
     import pandas
     import skops
 
@@ -124,16 +129,21 @@ def train(con: duckdb.DuckDBPyConnection, settings: Settings, force: bool = True
     if len(np.unique(labels(split.train))) < 2 or len(np.unique(labels(split.holdout))) < 2:
         return TrainReport(None, skipped="a time slice holds a single outcome")
     no_show = _no_show_split(frame, cfg)
-    # the no-show model's fits run beside the conversion model's (the registration order is unchanged)
     sets = [CandidateSet(split, FEATURES, LABEL)]
     if no_show is not None:
         sets.append(CandidateSet(no_show[1], NO_SHOW_FEATURES, NO_SHOW_LABEL))
-    fitted = fit_candidate_sets(sets)
-    candidates = fitted[0]
-    best = choose(candidates)
-    version = _log_and_register(
-        settings, registry.MODEL_NAME, best, candidates, split, rows, FEATURES, LABEL, cfg
-    )
+    with worker_pool() as workers:
+        fitting = submit_candidate_sets(workers, sets)
+        aside = workers.submit(
+            _while_the_trees_fit, settings, split.holdout, cfg, no_show, fitting[1] if no_show else []
+        )
+        candidates = [future.result() for future in fitting[0]]
+        best = choose(candidates)
+        evaluation = _evaluate(best, candidates, split, FEATURES, LABEL, cfg, workers)
+        bar, no_show_registered = aside.result()
+        version = _log_and_register(
+            settings, registry.MODEL_NAME, best, candidates, split, rows, FEATURES, LABEL, cfg, evaluation
+        )
     report = TrainReport(
         version,
         family=best.family,
@@ -143,14 +153,29 @@ def train(con: duckdb.DuckDBPyConnection, settings: Settings, force: bool = True
     # every new version is a challenger; only the gate crowns it (the first against the cold-start rules)
     registry.set_alias(settings, registry.CHALLENGER, version)
     report.alias = registry.CHALLENGER
-    report.gate = gate(settings, version, split.holdout, cfg)
+    report.gate = gate(settings, version, split.holdout, cfg, challenger_scores=best.holdout_scores, bar=bar)
     if report.gate.promoted:
         report.alias = registry.CHAMPION
-    if no_show is not None:
-        report.no_show_version, report.no_show_metrics = _register_no_show(
-            settings, no_show[0], no_show[1], fitted[1], cfg
-        )
+    if no_show_registered is not None:
+        report.no_show_version, report.no_show_metrics = no_show_registered
     return report
+
+
+def _while_the_trees_fit(
+    settings: Settings,
+    holdout: pl.DataFrame,
+    cfg: ModelSettings,
+    no_show: tuple[pl.DataFrame, TimeSplit] | None,
+    no_show_fits: list[Future[Candidate]],
+) -> tuple[GateBar, tuple[str, dict] | None]:
+    """MLflow's store ready, the gate's bar on the holdout, and the no-show model registered (its fits
+    were queued before this task, so they have started or finished)."""
+    registry.ensure_experiment(settings)
+    bar = gate_bar(settings, holdout)
+    if no_show is None:
+        return bar, None
+    fitted = [future.result() for future in no_show_fits]
+    return bar, _register_no_show(settings, no_show[0], no_show[1], fitted, cfg)
 
 
 def _no_show_split(frame: pl.DataFrame, cfg: ModelSettings) -> tuple[pl.DataFrame, TimeSplit] | None:
@@ -169,6 +194,7 @@ def _register_no_show(
 ) -> tuple[str, dict]:
     """p(no-show at the evaluation) from what is known at booking; newest version is its champion."""
     best = choose(candidates)
+    evaluation = _evaluate(best, candidates, split, NO_SHOW_FEATURES, NO_SHOW_LABEL, cfg)
     version = _log_and_register(
         settings,
         registry.NO_SHOW_MODEL_NAME,
@@ -179,6 +205,7 @@ def _register_no_show(
         NO_SHOW_FEATURES,
         NO_SHOW_LABEL,
         cfg,
+        evaluation,
     )
     registry.set_alias(settings, registry.CHAMPION, version, registry.NO_SHOW_MODEL_NAME)
     return version, best.metrics
@@ -207,6 +234,62 @@ def _landmark_metrics(
     return out
 
 
+@dataclass
+class _Evaluation:
+    """What is logged beside a model and needs no MLflow: holdout metrics, plots, importances, and the
+    types skops must trust to load it (the folder lives until `close`)."""
+
+    metrics: dict[str, float]
+    folder: tempfile.TemporaryDirectory
+    trusted_types: list[str]
+    sample: pd.DataFrame  # the first holdout rows, for the logged signature
+
+    def close(self) -> None:
+        self.folder.cleanup()
+
+
+def _evaluate(
+    best: Candidate,
+    candidates: list[Candidate],
+    split: TimeSplit,
+    features: tuple[str, ...],
+    label: str,
+    cfg: ModelSettings,
+    workers: Workers | None = None,
+) -> _Evaluation:
+    """The evaluation of `best`; with `workers`, its importances and trusted types are computed on
+    both cores (the same numbers)."""
+    from ml.report_plots import calibration_plot, lift_plot  # matplotlib: only when a model is logged
+
+    trusted = workers.submit(registry.trusted_types_of, best.model) if workers is not None else None
+    metrics = _finite(best.metrics)
+    for cand in candidates:
+        metrics |= _finite(cand.metrics, f"{cand.family}_")
+    metrics |= _landmark_metrics(best, split.holdout, label, list(cfg.landmark_hours))
+    holder = tempfile.TemporaryDirectory()
+    folder = Path(holder.name)
+    x_test, y_test = model_input(split.holdout, features), labels(split.holdout, label)
+    calibration_plot(
+        y_test, best.holdout_scores, folder / "calibration.png", title=f"Calibration: {best.family}"
+    )
+    lift_plot(y_test, best.holdout_scores, folder / "lift.png", title=f"Cumulative gain: {best.family}")
+    # a 20k-row sample ranks features as well as the whole holdout at a fraction of the cost
+    importance_mean, importance_std = permutation_auc_drop(
+        best.model, x_test, y_test, n_repeats=3, max_rows=IMPORTANCE_ROWS, workers=workers
+    )
+    table = pl.DataFrame(
+        {
+            "feature": list(features),
+            "auc_drop_mean": importance_mean,
+            "auc_drop_std": importance_std,
+        }
+    ).sort("auc_drop_mean", descending=True)
+    table.write_csv(folder / "feature_importances.csv")
+    pl.DataFrame([{"family": c.family, **c.metrics} for c in candidates]).write_csv(folder / "candidates.csv")
+    types = trusted.result() if trusted is not None else registry.trusted_types_of(best.model)
+    return _Evaluation(metrics, holder, types, x_test.head(50))
+
+
 def _log_and_register(
     settings: Settings,
     model_name: str,
@@ -217,79 +300,58 @@ def _log_and_register(
     features: tuple[str, ...],
     label: str,
     cfg: ModelSettings,
+    evaluation: _Evaluation,
 ) -> str:
-    experiment_id = registry.ensure_experiment(settings)
-    received, as_of = rows.get_column("received_at"), rows.get_column("as_of")
-    tags = {
-        "model_name": model_name,
-        "model_family": best.family,
-        "training_fingerprint": data_fingerprint(rows),
-        "as_of_min": str(as_of.min()),
-        "as_of_max": str(as_of.max()),
-        "received_at_min": str(received.min()),
-        "received_at_max": str(received.max()),
-        "holdout_received_at_min": str(split.holdout.get_column("received_at").min()),
-    }
-    params = {
-        "label": label,
-        "features": ",".join(features),
-        "split": "time_ordered_by_lead",
-        "landmark_hours": ",".join(str(h) for h in cfg.landmark_hours) if label == LABEL else "none",
-        "holdout_fraction": cfg.holdout_fraction,
-        "calibration_fraction": cfg.calibration_fraction,
-        "history_prior_strength": cfg.history_prior_strength,
-        "max_training_leads": cfg.max_training_leads,
-        "n_train_rows": split.train.height + split.calibration.height,
-        "n_holdout_rows": split.holdout.height,
-        "n_leads": rows.get_column("lead_id").n_unique(),
-        **{f"logistic_{k}": v for k, v in LOGISTIC_PARAMS.items()},
-        **{f"boosted_{k}": v for k, v in BOOSTED_PARAMS.items()},
-    }
-    x_test, y_test = model_input(split.holdout, features), labels(split.holdout, label)
-    run_name = f"{model_name}-{best.family}"
-    with (
-        mlflow.start_run(experiment_id=experiment_id, run_name=run_name, tags=tags) as run,
-        tempfile.TemporaryDirectory() as tmp,
-    ):
-        mlflow.log_params(params)
-        metrics = _finite(best.metrics)
-        for cand in candidates:
-            metrics |= _finite(cand.metrics, f"{cand.family}_")
-        metrics |= _landmark_metrics(best, split.holdout, label, list(cfg.landmark_hours))
-        mlflow.log_metrics(metrics)
-        folder = Path(tmp)
-        calibration_plot(
-            y_test, best.holdout_scores, folder / "calibration.png", title=f"Calibration: {best.family}"
-        )
-        lift_plot(y_test, best.holdout_scores, folder / "lift.png", title=f"Cumulative gain: {best.family}")
-        # a 20k-row sample ranks features as well as the whole holdout at a fraction of the cost
-        importance_mean, importance_std = permutation_auc_drop(
-            best.model, x_test, y_test, n_repeats=3, max_rows=IMPORTANCE_ROWS
-        )
-        table = pl.DataFrame(
-            {
-                "feature": list(features),
-                "auc_drop_mean": importance_mean,
-                "auc_drop_std": importance_std,
-            }
-        ).sort("auc_drop_mean", descending=True)
-        table.write_csv(folder / "feature_importances.csv")
-        pl.DataFrame([{"family": c.family, **c.metrics} for c in candidates]).write_csv(
-            folder / "candidates.csv"
-        )
-        mlflow.log_artifacts(str(folder), artifact_path="evaluation")
-        sample = x_test.head(50)
-        signature = infer_signature(sample, best.model.predict_proba(sample)[:, 1])
-        info = mlflow.sklearn.log_model(
-            best.model,
-            name="model",
-            signature=signature,
-            pip_requirements=_pip_requirements(),
-            pyfunc_predict_fn="predict_proba",
-            serialization_format="skops",
-            skops_trusted_types=registry.trusted_types_of(best.model),
-        )
-        version = registry.register(settings, info.model_uri, run.info.run_id, model_name)
+    import mlflow
+    from mlflow.models import infer_signature
+
+    try:
+        experiment_id = registry.ensure_experiment(settings)
+        received, as_of = rows.get_column("received_at"), rows.get_column("as_of")
+        tags = {
+            "model_name": model_name,
+            "model_family": best.family,
+            "training_fingerprint": data_fingerprint(rows),
+            "as_of_min": str(as_of.min()),
+            "as_of_max": str(as_of.max()),
+            "received_at_min": str(received.min()),
+            "received_at_max": str(received.max()),
+            "holdout_received_at_min": str(split.holdout.get_column("received_at").min()),
+        }
+        params = {
+            "label": label,
+            "features": ",".join(features),
+            "split": "time_ordered_by_lead",
+            "landmark_hours": ",".join(str(h) for h in cfg.landmark_hours) if label == LABEL else "none",
+            "holdout_fraction": cfg.holdout_fraction,
+            "calibration_fraction": cfg.calibration_fraction,
+            "history_prior_strength": cfg.history_prior_strength,
+            "max_training_leads": cfg.max_training_leads,
+            "n_train_rows": split.train.height + split.calibration.height,
+            "n_holdout_rows": split.holdout.height,
+            "n_leads": rows.get_column("lead_id").n_unique(),
+            **{f"logistic_{k}": v for k, v in LOGISTIC_PARAMS.items()},
+            **{f"boosted_{k}": v for k, v in BOOSTED_PARAMS.items()},
+        }
+        run_name = f"{model_name}-{best.family}"
+        with mlflow.start_run(experiment_id=experiment_id, run_name=run_name, tags=tags) as run:
+            mlflow.log_params(params)
+            mlflow.log_metrics(evaluation.metrics)
+            mlflow.log_artifacts(evaluation.folder.name, artifact_path="evaluation")
+            sample = evaluation.sample
+            signature = infer_signature(sample, best.model.predict_proba(sample)[:, 1])
+            info = mlflow.sklearn.log_model(
+                best.model,
+                name="model",
+                signature=signature,
+                pip_requirements=_pip_requirements(),
+                pyfunc_predict_fn="predict_proba",
+                serialization_format="skops",
+                skops_trusted_types=evaluation.trusted_types,
+            )
+            version = registry.register(settings, info.model_uri, run.info.run_id, model_name)
+    finally:
+        evaluation.close()
     log.info(
         "registered %s v%s (%s, holdout auc=%.3f)", model_name, version, best.family, best.metrics["auc"]
     )

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ml import tree_occlusion
+from ml.compute_threads import Workers
 from ml.model_pipeline import _output_columns, inner_pipeline
 
 
@@ -63,11 +64,14 @@ def as_reassigned(
 
 
 def permuted_probabilities(
-    model: object, x: pd.DataFrame, orders: Sequence[Sequence[np.ndarray]]
+    model: object, x: pd.DataFrame, orders: Sequence[Sequence[np.ndarray]], workers: Workers | None = None
 ) -> np.ndarray | None:
     """predict_proba[:, 1] of `x` followed by one block per (column, order): `x` with that column's
     rows taken in that order (columns as in `x`, orders per column as given); None when the model is
-    not a calibrated boosted pipeline with one transformed column per raw feature."""
+    not a calibrated boosted pipeline with one transformed column per raw feature.
+
+    With `workers`, the second half of the rows of every copy is summed there while this thread sums
+    the first: each row's margin is its own sum, tree by tree, so the floats are the one-thread ones."""
     if tree_occlusion.calibrated_probability(model, np.zeros(1)) is None:
         return None  # not one isotonic map over a frozen pipeline
     pipeline = inner_pipeline(model)
@@ -78,7 +82,6 @@ def permuted_probabilities(
     if blocks is None or any(len(cols) > 1 for cols in blocks.values()):
         return None
     binned = _binned(transform, final, x)
-    missing_bin = final._bin_mapper.missing_values_bin_idx_
     # per raw column: its transformed column and its copies (index, binned values in the copy's row
     # order); the transform and the binning work value by value, so shuffling before or after them is
     # the same. A column the model does not read leaves every copy on the rows' own paths.
@@ -93,14 +96,39 @@ def permuted_probabilities(
         values = as_reassigned(lambda f: _binned(transform, final, f), x, name, binned)[:, c]
         groups.append((c, [(i, values[o]) for i, o in zip(copies_of_column, per_column, strict=True)]))
     n = len(x)
-    baseline = final._baseline_prediction.ravel()[0]
-    margin = np.full(n, baseline, dtype=final._baseline_prediction.dtype)
+    trees = [(tree, _path_columns(tree.predictor.nodes)) for tree in tree_occlusion._trees(final)]
+    if workers is None or n < 2:
+        margin, margins = _copy_margins(final, trees, binned, groups, k, slice(0, n))
+    else:
+        later = workers.submit(_copy_margins, final, trees, binned, groups, k, slice(n // 2, n))
+        first = _copy_margins(final, trees, binned, groups, k, slice(0, n // 2))
+        second = later.result()
+        margin = np.concatenate([first[0], second[0]])
+        margins = np.concatenate([first[1], second[1]], axis=1)
+    stacked = np.concatenate([margin, margins.ravel()])
+    return tree_occlusion.calibrated_probability(model, stacked)
+
+
+def _copy_margins(
+    final: object,
+    trees: list[tuple[tree_occlusion._Tree, np.ndarray]],
+    binned_all: np.ndarray,
+    groups_all: list[tuple[int, list[tuple[int, np.ndarray]]]],
+    k: int,
+    part: slice,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The margin of the `part` rows of `x` and of each of the k copies (k rows of that many)."""
+    binned = binned_all[part]
+    groups = [(c, [(i, values[part]) for i, values in members]) for c, members in groups_all]
+    missing_bin = final._bin_mapper.missing_values_bin_idx_  # type: ignore[attr-defined]
+    n = binned.shape[0]
+    baseline = final._baseline_prediction.ravel()[0]  # type: ignore[attr-defined]
+    margin = np.full(n, baseline, dtype=final._baseline_prediction.dtype)  # type: ignore[attr-defined]
     margins = np.full((k, n), baseline, dtype=margin.dtype)
-    for tree in tree_occlusion._trees(final):
+    for tree, paths in trees:
         leaf = tree.leaf_finder.predict_binned(binned, missing_bin, 1).astype(np.intp)
         value = tree.predictor.nodes["value"][leaf]
         margin += value  # sklearn's order: baseline, then tree by tree
-        paths = _path_columns(tree.predictor.nodes)
         in_tree = int(np.bitwise_or.reduce(paths))
         on_path = paths[leaf]
         redone = []
@@ -118,5 +146,4 @@ def permuted_probabilities(
         margins += value  # rows whose path skips the column: the row's own leaf
         for i, rows, before, again in redone:
             margins[i, rows] = before + again
-    stacked = np.concatenate([margin, margins.ravel()])
-    return tree_occlusion.calibrated_probability(model, stacked)
+    return margin, margins
