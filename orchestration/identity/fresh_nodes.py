@@ -50,16 +50,16 @@ def save_fresh_nodes(
 
 
 def _save_all_nodes(con: duckdb.DuckDBPyConnection, schema: str, source: NodeSource, salt: str) -> None:
-    """A build that profiled every node (no copy-forward: id_nodes and id_node_hashes, mark_all_nodes) keeps
-    them all, so a full int_identity_nodes does not group every record of the history again (at 1M leads
-    19M records, most of its full build); the state's previous_version and changed are null."""
+    """A build that profiled every node (no copy-forward: id_nodes, mark_all_nodes) keeps them all, hashed
+    here, so a full int_identity_nodes does not group every record of the history again (at 1M leads 19M
+    records, most of its full build); the state's previous_version and changed are null. A full scoring's
+    id_nodes is stored in person_key order (build_nodes' `ordered`), and this copy keeps that order without
+    sorting again but for the stretches two threads write in turn (no reader needs it exact: zone maps)."""
     con.execute(
         f"""
         create or replace table "{schema}"."{FRESH_TABLE}" as
-        select {", ".join(f"n.{c}" for c in NODE_COLUMNS)}, h.profile_hash
-        from id_nodes as n
-        inner join id_node_hashes as h using (person_key)
-        order by n.person_key
+        select {", ".join(NODE_COLUMNS)}, {HASH_EXPR.format(salt=salt)} as profile_hash
+        from id_nodes
         """
     )
     con.execute(f'insert into "{schema}"."{FRESH_STATE}" values (?, null, null, {salt})', [source.version])

@@ -62,15 +62,21 @@ def mark_changed_nodes(con: duckdb.DuckDBPyConnection, records: str, source: Nod
 
 
 def mark_all_nodes(
-    con: duckdb.DuckDBPyConnection, records: str, source: NodeSource, salt: str, previous_nodes: str | None
+    con: duckdb.DuckDBPyConnection,
+    records: str,
+    source: NodeSource,
+    salt: str,
+    previous_nodes: str | None,
+    ordered: bool = False,
 ) -> None:
-    """Every node hashed and compared with `previous_nodes` (none: every node is new)."""
-    build_nodes(con, records, source)
-    con.execute(NODE_HASH_SQL.format(salt=salt))
+    """Every node hashed and compared with `previous_nodes` (none: every node is new, and nothing is hashed
+    here: whoever keeps the hashes computes them from id_nodes). `ordered`: see build_nodes."""
+    build_nodes(con, records, source, ordered=ordered)
     if previous_nodes is None:
         con.execute("create or replace temp table id_clean_nodes (person_key varchar)")
         con.execute("create or replace temp table id_gone_nodes (person_key varchar)")
     else:
+        con.execute(NODE_HASH_SQL.format(salt=salt))
         con.execute(
             f"""
             create or replace temp table id_clean_nodes as

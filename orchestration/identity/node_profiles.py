@@ -142,17 +142,25 @@ def node_source(
 
 
 def build_nodes(
-    con: duckdb.DuckDBPyConnection, records: str, source: NodeSource, as_view: bool = False
+    con: duckdb.DuckDBPyConnection,
+    records: str,
+    source: NodeSource,
+    as_view: bool = False,
+    ordered: bool = False,
 ) -> None:
     """Create id_nodes (NODE_COLUMNS) for `records` as `source` says. With previous profiles also
     id_changed_keys (the person_keys recomputed) and id_fresh_nodes (their profiles now; a key without a
     named record now has none). `as_view`: id_nodes is a view (previous profiles of the other keys, then
-    the fresh ones) for a caller that reads it once, not a copy of every node."""
+    the fresh ones) for a caller that reads it once, not a copy of every node. `ordered` (a table): its rows
+    are stored in person_key order, so rowid + 1 numbers the nodes in that order (a full build's node ids
+    without a window, and its saved profiles without a second sort)."""
     columns = ", ".join(NODE_COLUMNS)
+    order = " order by person_key" if ordered and not as_view else ""
     if source.previous is None:
         drop_temp(con, "id_nodes")
         con.execute(
-            f"create temp table id_nodes as {profile_sql(records, '', _has_stored_named(con, records))}"
+            f"create temp table id_nodes as "
+            f"select * from ({profile_sql(records, '', _has_stored_named(con, records))}){order}"
         )
         return
     con.execute(
@@ -173,7 +181,7 @@ def build_nodes(
         select {columns} from {source.previous}
         anti join id_changed_keys using (person_key)
         union all
-        select {columns} from id_fresh_nodes
+        select {columns} from id_fresh_nodes{order}
         """
     )
 

@@ -91,9 +91,9 @@ create or replace temp table id_nodes_ext as
 select
     n.*,{_DERIVED_COLUMNS},
     coalesce(canon.first_canon, [n.first_norm]) as first_canon,
-    n.person_key in (select person_key from id_dirty_nodes) as dirty,
-    -- in person_key order: the full blocking joins, dedupes and sorts these integers, not the keys
-    row_number() over (order by n.person_key) as node_id
+    -- in person_key order (id_nodes is stored in that order, build_nodes' `ordered`: no window and second
+    -- sort of every node): the full blocking joins, dedupes and sorts these integers, not the keys
+    n.rowid + 1 as node_id
 from id_nodes as n
 left join id_canon_lists as canon on n.first_norm = canon.name
 """
@@ -162,7 +162,8 @@ _FULL_LEVELS_SQL = "\nselect p.node_l, p.node_r," + LEVELS_COLUMNS + _FULL_LEVEL
 def _blocking_sql() -> str:
     """Every candidate pair of the whole history (id_nodes_ext, id_nodes_canon) as node ids (node_l <
     node_r: person_key_l < person_key_r). Integers, not the keys: at 100k leads the joins and the distinct
-    over 2.5M rule hits took half the CPU time on keys."""
+    over 2.5M rule hits took half the CPU time on keys. Stored sorted (two integers: 1.1 CPU-s for 11.8M
+    pairs at 1M leads), so the unsorted full write (_changed_pairs_sql) comes out nearly in key order."""
     parts = []
     for rule in BLOCKING_RULES:
         nodes = "id_nodes_canon" if "canon" in rule else "id_nodes_ext"
@@ -174,7 +175,7 @@ def _blocking_sql() -> str:
     return (
         "create or replace temp table id_candidate_ids as select distinct * from (\n"
         + "\nunion all\n".join(parts)
-        + "\n)"
+        + "\n) order by node_l, node_r"
     )
 
 
@@ -371,9 +372,12 @@ def changed_pairs_relation(
     DuckDB table stays under the cap (it spills). `nodes`: where the node profiles come from (default:
     a group-by over every record). `known`: the pairs were written with exactly `previous_nodes` (see
     `update_kept_pairs`' written_with), which lets a day touch only the nodes it recomputed.
-    `materialize` False: the sorted query itself (not a temp table), for a caller that reads the pairs
-    once (a full build writes them straight into its table instead of copying every pair twice)."""
-    sql = _changed_pairs_sql(con, records, config, previous_nodes, nodes, known, sorted_pairs=True)
+    `materialize` False: the query itself (not a temp table), for a caller that reads the pairs once (a
+    full build writes them straight into its table instead of copying every pair twice), and not sorted:
+    at 1M leads sorting the 11.8M scored pairs took 12 of the write's 44 CPU-s (read-only check, 2.5 GB
+    cap). A full scoring's pairs then come in candidate order, nearly the keys' (_blocking_sql); no reader
+    needs the exact order (a day's scans of the pairs look up keys spread over every row group)."""
+    sql = _changed_pairs_sql(con, records, config, previous_nodes, nodes, known, sorted_pairs=materialize)
     if not materialize:
         return con.sql(sql)
     con.execute(f"create or replace temp table id_changed_pairs as {sql}")
@@ -407,7 +411,8 @@ def _changed_pairs_sql(
         mark_changed_nodes(con, records, source, salt)
         dirty_from = "id_fresh_nodes"
     else:
-        mark_all_nodes(con, records, source, salt, previous_nodes)
+        # A full scoring numbers its nodes in person_key order (_NODE_EXTRAS_SQL): id_nodes stored sorted.
+        mark_all_nodes(con, records, source, salt, previous_nodes, ordered=previous_nodes is None)
     names = pa.table(
         {"name": [n for n, _ in name_canonical_rows()], "canonical": [c for _, c in name_canonical_rows()]}
     )
