@@ -80,9 +80,7 @@ fhir as (
         appts.duration_min,
         appts.location_id,
         appts.practitioner_id,
-        1 as authority,
-        -- the most authoritative system's record lists itself only (built at the end: no list to carry)
-        cast(null as {{ record_list_type() }}) as records
+        1 as authority
     from {{ lead_staged(ref('stg_fhir__appointments'), ids) }} as appts
     inner join fhir_persons as persons
         on appts.source = persons.source and appts.appointment_id = persons.source_record_id
@@ -106,23 +104,39 @@ referral_leads as (
 -- SIU: an appointment's history is its messages; the latest known one holds the status. SIU sends no
 -- message when a visit simply takes place, so a booking whose start has passed without a cancel or
 -- no-show message counts as kept. One aggregate per appointment id (the latest message's columns by
--- arg_max over a unique key), not windows over every message.
-{%- set hl7_latest = {'person_id': 'persons.person_id', 'source': 'msgs.source', 'source_file': 'msgs.source_file',
-    'appointment_type': 'msgs.appointment_type', 'status': 'msgs.status', 'start_at': 'msgs.start_at',
-    'duration_min': 'msgs.duration_min', 'clinic_id': 'msgs.clinic_id', 'therapist_npi': 'msgs.therapist_npi'} %}
-hl7_messages as (
+-- arg_max over a unique key), not windows over every message. The messages (two readers: this aggregate
+-- and the record lists, record_rows) carry no lists: a list is built once, for the appointment kept.
+hl7_message_rows as (
     select
         'hl7v2:' || msgs.appointment_id as appointment_id,
-        {{ arg_max_null(struct_of(hl7_latest), '(msgs.event_at, msgs.source_record_id)') }} as latest,
-        min(msgs.event_at) as first_message_at,
-        {{ sorted_list(list_agg(struct_of(
-            {'source': 'msgs.source', 'source_file': 'msgs.source_file', 'source_record_id': 'msgs.source_record_id'}
-        ))) }} as records
+        persons.person_id,
+        msgs.source,
+        msgs.source_file,
+        msgs.source_record_id,
+        msgs.event_at,
+        msgs.appointment_type,
+        msgs.status,
+        msgs.start_at,
+        msgs.duration_min,
+        msgs.clinic_id,
+        msgs.therapist_npi
     from {{ lead_staged(ref('stg_hl7v2__appointments'), ids) }} as msgs
     inner join hl7_persons as persons
         on msgs.source = persons.source and msgs.source_record_id = persons.source_record_id
     where msgs.appointment_id is not null
-    group by msgs.appointment_id
+),
+
+-- One row per SIU appointment id.
+{%- set hl7_latest = {'person_id': 'person_id', 'source': 'source', 'source_file': 'source_file',
+    'appointment_type': 'appointment_type', 'status': 'status', 'start_at': 'start_at',
+    'duration_min': 'duration_min', 'clinic_id': 'clinic_id', 'therapist_npi': 'therapist_npi'} %}
+hl7_messages as (
+    select
+        appointment_id,
+        {{ arg_max_null(struct_of(hl7_latest), '(event_at, source_record_id)') }} as latest,
+        min(event_at) as first_message_at
+    from hl7_message_rows
+    group by appointment_id
 ),
 
 hl7 as (
@@ -143,29 +157,42 @@ hl7 as (
         hl7_messages.latest.duration_min,
         hl7_messages.latest.clinic_id as location_id,
         hl7_messages.latest.therapist_npi as practitioner_id,
-        2 as authority,
-        hl7_messages.records
+        2 as authority
     from hl7_messages
 ),
 
 -- EMR reports: one row per appointment id. Every report row of an appointment is listed in its records;
 -- should a report list one appointment twice (two exports), the later report stands, as for SIU, so an
 -- appointment id is unique by construction (no dedup window over every appointment at the end).
-{%- set emr_latest = {'person_id': 'persons.person_id', 'source': 'appts.source',
-    'source_file': 'appts.source_file', 'appointment_type': 'appts.appointment_type', 'status': 'appts.status',
-    'booked_at': 'appts.event_at', 'start_at': 'appts.start_at', 'duration_min': 'appts.duration_min',
-    'location_id': 'appts.clinic_id', 'practitioner_id': 'appts.therapist'} %}
-emr_reports as (
+emr_report_rows as (
     select
         'emr_csv:' || appts.appointment_id as appointment_id,
-        {{ arg_max_null(struct_of(emr_latest), '(appts.event_at, appts.source_record_id)') }} as latest,
-        {{ sorted_list(list_agg(struct_of(
-            {'source': 'appts.source', 'source_file': 'appts.source_file', 'source_record_id': 'appts.source_record_id'}
-        ))) }} as records
+        persons.person_id,
+        appts.source,
+        appts.source_file,
+        appts.source_record_id,
+        appts.event_at,
+        appts.appointment_type,
+        appts.status,
+        appts.start_at,
+        appts.duration_min,
+        appts.clinic_id,
+        appts.therapist
     from {{ lead_staged(ref('stg_emr_csv__appointments'), ids) }} as appts
     inner join emr_persons as persons
         on appts.source = persons.source and appts.source_record_id = persons.source_record_id
-    group by appts.appointment_id
+),
+
+-- One row per EMR appointment id.
+{%- set emr_latest = {'person_id': 'person_id', 'source': 'source', 'source_file': 'source_file',
+    'appointment_type': 'appointment_type', 'status': 'status', 'booked_at': 'event_at', 'start_at': 'start_at',
+    'duration_min': 'duration_min', 'location_id': 'clinic_id', 'practitioner_id': 'therapist'} %}
+emr_reports as (
+    select
+        appointment_id,
+        {{ arg_max_null(struct_of(emr_latest), '(event_at, source_record_id)') }} as latest
+    from emr_report_rows
+    group by appointment_id
 ),
 
 emr_csv as (
@@ -182,8 +209,7 @@ emr_csv as (
         emr_reports.latest.duration_min,
         emr_reports.latest.location_id,
         emr_reports.latest.practitioner_id,
-        3 as authority,
-        emr_reports.records
+        3 as authority
     from emr_reports
 ),
 
@@ -235,32 +261,11 @@ ranked_appointments as (
             and timed_appointments.appointment_type is not distinct from slots.appointment_type
 ),
 
--- Records of the less authoritative systems, lineage of the slot's first appointment (every list sorted:
--- list_agg's order follows the execution, and an increment must equal a full build).
-echo_records as (
-    select
-        first_appointment_id as appointment_id,
-        {{ sorted_list('flatten(' ~ list_agg('records') ~ ')') }} as records
-    from ranked_appointments
-    where authority > top_authority
-    group by first_appointment_id
-),
-
--- The slot's records: its own (a FHIR appointment lists itself) and the other systems' copies.
-{%- set own_records = 'coalesce(ranked.records, ' ~ list_of([struct_of(
-    {'source': 'ranked.source', 'source_file': 'ranked.source_file', 'source_record_id': 'ranked.appointment_id'}
-)]) ~ ')' %}
+-- The appointments that stand for their slot (the others are its echoes).
 distinct_appointments as (
-    select
-        {{ star_except('ranked', ['records', 'top_authority', 'first_appointment_id']) }},  -- noqa: RF02
-        case
-            when echo_records.appointment_id is not null
-                then {{ list_concat(own_records, 'echo_records.records') }}
-            else {{ own_records }}
-        end as records
-    from ranked_appointments as ranked
-    left join echo_records on ranked.appointment_id = echo_records.appointment_id
-    where ranked.authority = ranked.top_authority
+    select {{ star_except('ranked_appointments', ['top_authority', 'first_appointment_id']) }}  -- noqa: RF02
+    from ranked_appointments
+    where ranked_appointments.authority = ranked_appointments.top_authority
 ),
 
 -- The lead named by the appointment's referral (when booked after its receipt), else the person's
@@ -289,21 +294,73 @@ with_direct as (
 by_person as (
     {{ asof_left_join('with_direct', 'person_leads', 'person_id', 'booked_at', '>=', 'received_at',
         {'person_lead_id': 'lead_id'}) }}
+),
+
+-- Record lists, built once at the end from the SIU messages and EMR report rows (not carried as lists
+-- through the slot join, the ASOF join's sort and an aggregate of lists): each row goes to its appointment
+-- if that stands for its slot, else to the slot's first appointment as an echo. A FHIR appointment (authority
+-- 1) lists itself; its slot's echoes follow.
+record_rows as (
+    select
+        appointment_id,
+        source,
+        source_file,
+        source_record_id
+    from hl7_message_rows
+    union all
+    select
+        appointment_id,
+        source,
+        source_file,
+        source_record_id
+    from emr_report_rows
+),
+
+record_owners as (
+    select
+        appointment_id,
+        case when authority = top_authority then appointment_id else first_appointment_id end as owner_id,
+        authority > top_authority as is_echo
+    from ranked_appointments
+    where authority > 1
+),
+
+-- (every list sorted: list_agg's order follows the execution, and an increment must equal a full build)
+{%- set record = struct_of(
+    {'source': 'record_rows.source', 'source_file': 'record_rows.source_file',
+        'source_record_id': 'record_rows.source_record_id'}) %}
+owned_records as (
+    select
+        record_owners.owner_id as appointment_id,
+        {{ sorted_list(list_agg(record) ~ ' filter (where not record_owners.is_echo)') }} as own_records,
+        {{ sorted_list(list_agg(record) ~ ' filter (where record_owners.is_echo)') }} as echo_records
+    from record_rows
+    inner join record_owners on record_rows.appointment_id = record_owners.appointment_id
+    group by record_owners.owner_id
 )
 
+{%- set own_records = 'case when by_person.authority = 1 then ' ~ list_of([struct_of(
+    {'source': 'by_person.source', 'source_file': 'by_person.source_file',
+        'source_record_id': 'by_person.appointment_id'}
+)]) ~ ' else owned_records.own_records end' %}
 select
-    coalesce(direct_lead_id, person_lead_id) as lead_id,
-    person_id,
-    appointment_id,
-    source,
-    source_file,
-    appointment_type,
-    status,
-    booked_at,
-    start_at,
-    duration_min,
-    location_id,
-    practitioner_id,
-    records
+    coalesce(by_person.direct_lead_id, by_person.person_lead_id) as lead_id,
+    by_person.person_id,
+    by_person.appointment_id,
+    by_person.source,
+    by_person.source_file,
+    by_person.appointment_type,
+    by_person.status,
+    by_person.booked_at,
+    by_person.start_at,
+    by_person.duration_min,
+    by_person.location_id,
+    by_person.practitioner_id,
+    case
+        when owned_records.echo_records is not null
+            then {{ list_concat(own_records, 'owned_records.echo_records') }}
+        else {{ own_records }}
+    end as records
 from by_person
-where coalesce(direct_lead_id, person_lead_id) is not null
+left join owned_records on by_person.appointment_id = owned_records.appointment_id
+where coalesce(by_person.direct_lead_id, by_person.person_lead_id) is not null
