@@ -7,10 +7,10 @@ model, against the cold-start rules on the same holdout (a first model worse tha
 challenger and the rules keep ranking). Only lead-free aggregates, parameters and the model reach
 MLflow: no PHI.
 
-The conversion trees are the longest fit. The core the other fits free meanwhile imports MLflow, opens
-the store, scores the gate's bar on the holdout and registers the no-show model; only then does this
-thread log the conversion model (MLflow is used by one thread at a time). MLflow and matplotlib are
-imported there, not with this module.
+The conversion trees are the longest fit. After the fits, one core imports MLflow, opens the store,
+scores the gate's bar on the holdout and registers the no-show model while this thread evaluates the
+conversion model (importances on both cores); only then does it log that model (MLflow is used by one
+thread at a time). MLflow and matplotlib are imported only when a model is logged.
 """
 
 from __future__ import annotations
@@ -128,16 +128,19 @@ def train(con: duckdb.DuckDBPyConnection, settings: Settings, force: bool = True
     split = time_split(rows, cfg.holdout_fraction, cfg.calibration_fraction)
     if len(np.unique(labels(split.train))) < 2 or len(np.unique(labels(split.holdout))) < 2:
         return TrainReport(None, skipped="a time slice holds a single outcome")
-    no_show = _no_show_split(frame, cfg)
-    sets = [CandidateSet(split, FEATURES, LABEL)]
-    if no_show is not None:
-        sets.append(CandidateSet(no_show[1], NO_SHOW_FEATURES, NO_SHOW_LABEL))
     with worker_pool() as workers:
-        fitting = submit_candidate_sets(workers, sets)
-        aside = workers.submit(
-            _while_the_trees_fit, settings, split.holdout, cfg, no_show, fitting[1] if no_show else []
-        )
-        candidates = [future.result() for future in fitting[0]]
+        (converting,) = submit_candidate_sets(workers, [CandidateSet(split, FEATURES, LABEL)])
+        # the no-show model's rows are built while the conversion fits run
+        no_show = _no_show_split(frame, cfg)
+        no_show_fits: list[Future[Candidate]] = []
+        if no_show is not None:
+            (no_show_fits,) = submit_candidate_sets(
+                workers, [CandidateSet(no_show[1], NO_SHOW_FEATURES, NO_SHOW_LABEL)]
+            )
+        candidates = [future.result() for future in converting]
+        # not earlier: Python-heavy work beside the trees' fit slows it (each return from its GIL-free
+        # loops waits for the interpreter lock; a busy Python thread made a fit 3x slower in wall)
+        aside = workers.submit(_after_the_fits, settings, split.holdout, cfg, no_show, no_show_fits)
         best = choose(candidates)
         evaluation = _evaluate(best, candidates, split, FEATURES, LABEL, cfg, workers)
         bar, no_show_registered = aside.result()
@@ -161,7 +164,7 @@ def train(con: duckdb.DuckDBPyConnection, settings: Settings, force: bool = True
     return report
 
 
-def _while_the_trees_fit(
+def _after_the_fits(
     settings: Settings,
     holdout: pl.DataFrame,
     cfg: ModelSettings,
@@ -169,7 +172,8 @@ def _while_the_trees_fit(
     no_show_fits: list[Future[Candidate]],
 ) -> tuple[GateBar, tuple[str, dict] | None]:
     """MLflow's store ready, the gate's bar on the holdout, and the no-show model registered (its fits
-    were queued before this task, so they have started or finished)."""
+    were queued before this task, so they have started or finished): on one core while this thread
+    evaluates the conversion model on the other."""
     registry.ensure_experiment(settings)
     bar = gate_bar(settings, holdout)
     if no_show is None:
