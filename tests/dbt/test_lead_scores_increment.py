@@ -22,7 +22,7 @@ DAY1 = datetime(2026, 3, 1, 23, 59, 59, tzinfo=UTC)
 MODEL = "staging.stg_ml__lead_scores"
 REFERENCE = """
     select lead_id, as_of as scored_as_of, score, priority_tier, expected_value,
-        cast(reasons as varchar) as reasons, model_version, route
+        '[' || array_to_string(reasons, ', ') || ']' as reasons, model_version, route
     from marts.lead_scores where as_of <= ?
     qualify row_number() over (partition by lead_id order by scored_as_of desc, model_version desc) = 1
 """
@@ -38,7 +38,8 @@ def _score(con: duckdb.DuckDBPyConnection, at: datetime, leads: list[str], versi
     for n, lead in enumerate(leads):
         con.execute(
             "insert into marts.lead_scores "
-            "values (?, ?, ?, 'standard', 1.5, ['reason'], ?, 'standard_queue')",
+            "values (?, ?, ?, 'standard', 1.5, ['Diagnosis: knee (~10 visits)', 'Workers'' comp'], ?, "
+            "'standard_queue')",
             [lead, _naive(at), n / 10 + at.day / 1000, version],
         )
 

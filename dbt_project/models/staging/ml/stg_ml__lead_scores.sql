@@ -18,7 +18,8 @@ with scores as (
         score,
         priority_tier,
         expected_value,
-        cast(reasons as {{ string_type() }}) as reasons,
+        -- '[a, b]' on both engines (DuckDB's list cast would quote items holding ':' or quotes, Spark's not).
+        case when reasons is not null then '[' || {{ join_list('reasons', "', '") }} || ']' end as reasons,
         model_version,
         route
     from {{ source('ml', 'lead_scores') }}
