@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
-from ml.compute_threads import Workers, once, single_threaded, worker_pool
+from ml.compute_threads import Workers, single_threaded, worker_pool
 from ml.evaluate import holdout_metrics
 from ml.features import labels, model_input
 from ml.model_pipeline import (
@@ -65,17 +65,6 @@ def informative(x: pd.DataFrame) -> list[str]:
     return [name for name in x.columns if x[name].dropna().nunique() > 1]
 
 
-def informative_in(parts: Sequence[pd.DataFrame]) -> list[str]:
-    """informative(pd.concat(parts)) without the concatenation: per column, the distinct known values
-    of each part, then of those together (pandas' own equality and hashing both times)."""
-    out = []
-    for name in parts[0].columns:
-        seen = np.concatenate([part[name].dropna().unique() for part in parts])
-        if pd.Series(seen, dtype=parts[0][name].dtype).nunique() > 1:
-            out.append(name)
-    return out
-
-
 @dataclass(frozen=True)
 class CandidateSet:
     """What one model's candidates are fitted on: a split, the feature columns and the label."""
@@ -104,42 +93,37 @@ def fit_candidate_sets(sets: Sequence[CandidateSet]) -> list[list[Candidate]]:
 
 
 def submit_candidate_sets(workers: Workers, sets: Sequence[CandidateSet]) -> list[list[Future[Candidate]]]:
-    """fit_candidate_sets' fits submitted to `workers`, set by set, each set's longest first (a set's
-    fits are queued as soon as its training frames are ready): per set, its candidates' futures. The
-    caller may queue more work behind them, for the core the shorter fits free."""
-    out: list[list[Future[Candidate]]] = []
-    for candidate_set in sets:
-        fits = _family_fits(candidate_set)
-        order = sorted(range(len(fits)), key=lambda k: -fits[k][0])  # stable: ties keep family order
-        submitted = {k: workers.submit(fits[k][1]) for k in order}
-        out.append([submitted[k] for k in range(len(fits))])
+    """fit_candidate_sets' fits submitted to `workers`, the longest first: per set, its candidates'
+    futures. Every set's frames are built first, here: Python-heavy work beside the trees' fit slows it
+    (its GIL-free loops wait for the interpreter lock on every return)."""
+    fits: list[tuple[float, int, Callable[[], Candidate]]] = []
+    for index, candidate_set in enumerate(sets):
+        fits.extend((cost, index, fit) for cost, fit in _family_fits(candidate_set))
+    order = sorted(range(len(fits)), key=lambda k: -fits[k][0])  # stable: ties keep set/family order
+    submitted = {k: workers.submit(fits[k][2]) for k in order}
+    out: list[list[Future[Candidate]]] = [[] for _ in sets]
+    for k in range(len(fits)):
+        out[fits[k][1]].append(submitted[k])
     return out
 
 
 def _family_fits(candidate_set: CandidateSet) -> list[tuple[float, Callable[[], Candidate]]]:
-    """(relative cost, fit) per family of one set; each fit returns its scored candidate.
-
-    Only what the trees need is built here; the train+calibration frame, the holdout and the
-    reference lead are built once, by the first fit to need them (the logistic, on the other core)."""
+    """(relative cost, fit) per family of one set; each fit returns its scored candidate."""
     split, label = candidate_set.split, candidate_set.label
     x_fit, x_cal = (
         model_input(split.train, candidate_set.features),
         model_input(split.calibration, candidate_set.features),
     )
-    features = informative_in([x_fit, x_cal])
-    x_train, x_cal = x_fit[features], x_cal[features]
+    # train rows then calibration rows: the frame model_input gives for concat(train, calibration)
+    x_both = pd.concat([x_fit, x_cal], ignore_index=True)
+    features = informative(x_both)
+    x_both, x_train, x_cal = x_both[features], x_fit[features], x_cal[features]
     y_train, y_cal = labels(split.train, label), labels(split.calibration, label)
-
-    @once
-    def shared() -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame, np.ndarray, dict[str, object]]:
-        # train rows then calibration rows: the frame model_input gives for concat(train, calibration)
-        x_both = pd.concat([x_train, x_cal], ignore_index=True)
-        y_both = np.concatenate([y_train, y_cal])
-        x_test, y_test = model_input(split.holdout, features), labels(split.holdout, label)
-        return x_both, y_both, x_test, y_test, reference_row(x_both)
+    y_both = np.concatenate([y_train, y_cal])
+    x_test, y_test = model_input(split.holdout, features), labels(split.holdout, label)
+    reference = reference_row(x_both)
 
     def scored(family: str, model: object) -> Candidate:
-        _x_both, _y_both, x_test, y_test, reference = shared()
         model.ptleads_reference_ = reference  # type: ignore[attr-defined]  # travels with the pickled model for reasons
         model.ptleads_features_ = list(features)  # type: ignore[attr-defined]
         # predict_proba's floats; a calibrated boosted model through the binned tree pass (tested the same)
@@ -147,7 +131,6 @@ def _family_fits(candidate_set: CandidateSet) -> list[tuple[float, Callable[[], 
         return Candidate(family, model, holdout_metrics(y_test, scores), scores)
 
     def logistic() -> Candidate:
-        x_both, y_both, *_rest = shared()
         return scored("logistic", build_logistic(features).fit(x_both, y_both))
 
     def boosted() -> Candidate:
@@ -155,7 +138,7 @@ def _family_fits(candidate_set: CandidateSet) -> list[tuple[float, Callable[[], 
         return scored("boosted_isotonic", calibrate_isotonic(trees, x_cal, y_cal))
 
     # measured at 1M leads: the trees on the train slice cost ~2.5x the logistic on train+calibration
-    fits: list[tuple[float, Callable[[], Candidate]]] = [(float(len(x_train) + len(x_cal)), logistic)]
+    fits: list[tuple[float, Callable[[], Candidate]]] = [(float(len(x_both)), logistic)]
     if len(np.unique(y_cal)) == 2 and len(np.unique(y_train)) == 2:
         fits.append((2.5 * len(x_train), boosted))
     return fits

@@ -10,7 +10,6 @@ fit's floats do not depend on what runs beside it (OpenMP reductions would depen
 from __future__ import annotations
 
 import functools
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -60,18 +59,3 @@ def worker_pool(workers: int = SIDE_BY_SIDE_WORKERS) -> Iterator[Workers]:
     """Workers for the duration of the block (it waits for every task on exit)."""
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ptleads-fit") as pool:
         yield Workers(pool)
-
-
-def once(fn: Callable[[], R]) -> Callable[[], R]:
-    """`fn`'s result, computed by the first caller (a concurrent caller waits for it) and kept."""
-    lock = threading.Lock()
-    done: list[R] = []
-
-    @functools.wraps(fn)
-    def wrapper() -> R:
-        with lock:
-            if not done:
-                done.append(fn())
-        return done[0]
-
-    return wrapper

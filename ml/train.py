@@ -7,10 +7,8 @@ model, against the cold-start rules on the same holdout (a first model worse tha
 challenger and the rules keep ranking). Only lead-free aggregates, parameters and the model reach
 MLflow: no PHI.
 
-The conversion trees are the longest fit. After the fits, one core imports MLflow, opens the store,
-scores the gate's bar on the holdout and registers the no-show model while this thread evaluates the
-conversion model (importances on both cores); only then does it log that model (MLflow is used by one
-thread at a time). MLflow and matplotlib are imported only when a model is logged.
+The gate takes the challenger's holdout scores from its fit (no reload and re-predict of the registered
+model); MLflow and matplotlib are imported only when a model is logged.
 """
 
 from __future__ import annotations
@@ -19,7 +17,6 @@ import hashlib
 import logging
 import math
 import tempfile
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,7 +45,7 @@ from ml.features import (
 )
 from ml.model_pipeline import BOOSTED_PARAMS, LOGISTIC_PARAMS
 from ml.permutation_auc import permutation_auc_drop
-from ml.promotion import GateBar, GateDecision, gate, gate_bar
+from ml.promotion import GateDecision, gate
 from ml.scoring_config import ModelSettings, load_scoring_config
 from orchestration.settings import Settings
 
@@ -128,25 +125,21 @@ def train(con: duckdb.DuckDBPyConnection, settings: Settings, force: bool = True
     split = time_split(rows, cfg.holdout_fraction, cfg.calibration_fraction)
     if len(np.unique(labels(split.train))) < 2 or len(np.unique(labels(split.holdout))) < 2:
         return TrainReport(None, skipped="a time slice holds a single outcome")
+    no_show = _no_show_split(frame, cfg)
+    sets = [CandidateSet(split, FEATURES, LABEL)]
+    if no_show is not None:
+        sets.append(CandidateSet(no_show[1], NO_SHOW_FEATURES, NO_SHOW_LABEL))
     with worker_pool() as workers:
-        (converting,) = submit_candidate_sets(workers, [CandidateSet(split, FEATURES, LABEL)])
-        # the no-show model's rows are built while the conversion fits run
-        no_show = _no_show_split(frame, cfg)
-        no_show_fits: list[Future[Candidate]] = []
-        if no_show is not None:
-            (no_show_fits,) = submit_candidate_sets(
-                workers, [CandidateSet(no_show[1], NO_SHOW_FEATURES, NO_SHOW_LABEL)]
-            )
-        candidates = [future.result() for future in converting]
-        # not earlier: Python-heavy work beside the trees' fit slows it (each return from its GIL-free
-        # loops waits for the interpreter lock; a busy Python thread made a fit 3x slower in wall)
-        aside = workers.submit(_after_the_fits, settings, split.holdout, cfg, no_show, no_show_fits)
-        best = choose(candidates)
-        evaluation = _evaluate(best, candidates, split, FEATURES, LABEL, cfg, workers)
-        bar, no_show_registered = aside.result()
-        version = _log_and_register(
-            settings, registry.MODEL_NAME, best, candidates, split, rows, FEATURES, LABEL, cfg, evaluation
-        )
+        fitting = submit_candidate_sets(workers, sets)
+        candidates = [future.result() for future in fitting[0]]
+        no_show_fitted = [future.result() for future in fitting[1]] if no_show is not None else []
+    # the rest runs on this thread: beside each other, Python-heavy steps (MLflow, skops, the importances'
+    # many small numpy calls) mostly wait for the interpreter lock (measured at 1M: slower, not faster)
+    best = choose(candidates)
+    evaluation = _evaluate(best, candidates, split, FEATURES, LABEL, cfg)
+    version = _log_and_register(
+        settings, registry.MODEL_NAME, best, candidates, split, rows, FEATURES, LABEL, cfg, evaluation
+    )
     report = TrainReport(
         version,
         family=best.family,
@@ -156,30 +149,15 @@ def train(con: duckdb.DuckDBPyConnection, settings: Settings, force: bool = True
     # every new version is a challenger; only the gate crowns it (the first against the cold-start rules)
     registry.set_alias(settings, registry.CHALLENGER, version)
     report.alias = registry.CHALLENGER
-    report.gate = gate(settings, version, split.holdout, cfg, challenger_scores=best.holdout_scores, bar=bar)
+    # the challenger's holdout scores are the ones its fit gave (the registered model is that object)
+    report.gate = gate(settings, version, split.holdout, cfg, challenger_scores=best.holdout_scores)
     if report.gate.promoted:
         report.alias = registry.CHAMPION
-    if no_show_registered is not None:
-        report.no_show_version, report.no_show_metrics = no_show_registered
+    if no_show is not None:
+        report.no_show_version, report.no_show_metrics = _register_no_show(
+            settings, no_show[0], no_show[1], no_show_fitted, cfg
+        )
     return report
-
-
-def _after_the_fits(
-    settings: Settings,
-    holdout: pl.DataFrame,
-    cfg: ModelSettings,
-    no_show: tuple[pl.DataFrame, TimeSplit] | None,
-    no_show_fits: list[Future[Candidate]],
-) -> tuple[GateBar, tuple[str, dict] | None]:
-    """MLflow's store ready, the gate's bar on the holdout, and the no-show model registered (its fits
-    were queued before this task, so they have started or finished): on one core while this thread
-    evaluates the conversion model on the other."""
-    registry.ensure_experiment(settings)
-    bar = gate_bar(settings, holdout)
-    if no_show is None:
-        return bar, None
-    fitted = [future.result() for future in no_show_fits]
-    return bar, _register_no_show(settings, no_show[0], no_show[1], fitted, cfg)
 
 
 def _no_show_split(frame: pl.DataFrame, cfg: ModelSettings) -> tuple[pl.DataFrame, TimeSplit] | None:

@@ -1,7 +1,6 @@
-"""Training's side work (h118): the gate's bar scored while the trees fit and the challenger's holdout
-scores from its fit decide exactly what a gate scoring both registered models afresh decides; the
-no-show model, registered meanwhile, is still registered and made champion. The trees start once their
-own frames are ready: which features are informative is read from the parts, not their concatenation."""
+"""Training's side work (h118): the gate's bar scored beside the conversion model's evaluation and the
+challenger's holdout scores from its fit decide exactly what a gate scoring both registered models afresh
+decides; the no-show model, registered meanwhile, is still registered and made champion."""
 
 from __future__ import annotations
 
@@ -9,13 +8,12 @@ from datetime import UTC
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 import pytest
 from ml_feature_fixture import AS_OF, beatable_gate_config
 from test_ml_no_show_risk import _with_bookings, _write
 
 from ml import registry
-from ml.candidates import informative, informative_in, time_split
+from ml.candidates import time_split
 from ml.features import load_feature_frame, recent_window, training_rows
 from ml.promotion import GateBar, gate
 from ml.scoring_config import load_scoring_config
@@ -50,30 +48,3 @@ def test_the_gate_of_training_is_a_fresh_gate(tmp_path: Path) -> None:
     # a bar scored for another champion than the current one is not used
     stale = GateBar("7", {"auc": 0.0, "ece": 0.0})
     assert gate(settings, "2", holdout, cfg, bar=stale) == second.gate
-
-
-def test_informative_of_parts_is_informative_of_their_concatenation() -> None:
-    nan = float("nan")
-    first = pd.DataFrame(
-        {
-            "one_value_each_differs": pd.Series(["a", "a"], dtype="object"),
-            "one_value_both": pd.Series(["a", None], dtype="object"),
-            "only_in_second": pd.Series([None, None], dtype="object"),
-            "signed_zeros": [0.0, nan],
-            "numbers": [1.0, 2.0],
-            "all_missing": [nan, nan],
-        }
-    )
-    second = pd.DataFrame(
-        {
-            "one_value_each_differs": pd.Series(["b", None], dtype="object"),
-            "one_value_both": pd.Series(["a", "a"], dtype="object"),
-            "only_in_second": pd.Series(["x", "y"], dtype="object"),
-            "signed_zeros": [-0.0, -0.0],
-            "numbers": [nan, 1.0],
-            "all_missing": [nan, nan],
-        }
-    )
-    expected = informative(pd.concat([first, second], ignore_index=True))
-    assert expected == ["one_value_each_differs", "only_in_second", "numbers"]
-    assert informative_in([first, second]) == expected
