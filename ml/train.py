@@ -28,7 +28,7 @@ import sklearn
 
 from ml import registry
 from ml.candidates import Candidate, CandidateSet, TimeSplit, choose, submit_candidate_sets, time_split
-from ml.compute_threads import Workers, single_threaded, worker_pool
+from ml.compute_threads import single_threaded, worker_pool
 from ml.evaluate import holdout_metrics
 from ml.features import (
     FEATURES,
@@ -237,13 +237,10 @@ def _evaluate(
     features: tuple[str, ...],
     label: str,
     cfg: ModelSettings,
-    workers: Workers | None = None,
 ) -> _Evaluation:
-    """The evaluation of `best`; with `workers`, its importances and trusted types are computed on
-    both cores (the same numbers)."""
+    """The evaluation of `best`, logged beside it."""
     from ml.report_plots import calibration_plot, lift_plot  # matplotlib: only when a model is logged
 
-    trusted = workers.submit(registry.trusted_types_of, best.model) if workers is not None else None
     metrics = _finite(best.metrics)
     for cand in candidates:
         metrics |= _finite(cand.metrics, f"{cand.family}_")
@@ -257,7 +254,7 @@ def _evaluate(
     lift_plot(y_test, best.holdout_scores, folder / "lift.png", title=f"Cumulative gain: {best.family}")
     # a 20k-row sample ranks features as well as the whole holdout at a fraction of the cost
     importance_mean, importance_std = permutation_auc_drop(
-        best.model, x_test, y_test, n_repeats=3, max_rows=IMPORTANCE_ROWS, workers=workers
+        best.model, x_test, y_test, n_repeats=3, max_rows=IMPORTANCE_ROWS
     )
     table = pl.DataFrame(
         {
@@ -268,7 +265,7 @@ def _evaluate(
     ).sort("auc_drop_mean", descending=True)
     table.write_csv(folder / "feature_importances.csv")
     pl.DataFrame([{"family": c.family, **c.metrics} for c in candidates]).write_csv(folder / "candidates.csv")
-    types = trusted.result() if trusted is not None else registry.trusted_types_of(best.model)
+    types = registry.trusted_types_of(best.model)
     return _Evaluation(metrics, holder, types, x_test.head(50))
 
 
