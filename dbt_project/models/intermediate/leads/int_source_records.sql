@@ -147,11 +147,7 @@ unioned as (
     select * from tagged
 ),
 
--- A full build keeps these rows once before the write: one scan of them feeds the insert, which then leaves
--- whole row groups. Written straight from the union, each branch and thread left a partial row group that the
--- next checkpoint merged by rewriting its neighbours (100k leads: 3 of 11 CPU-s; 19 row groups, 7 partial).
--- The kept rows spill under the memory cap; an ORDER BY would do the same but ran out of memory where this did not.
-records as {% if selection is none %}{{ materialized() }} {% endif %}(
+records as (
     select
         source || ':' || record_kind || ':' || source_record_id as record_key,
         -- What the source already knows to be one person; matching compares these nodes.
