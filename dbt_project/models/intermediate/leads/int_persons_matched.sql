@@ -113,40 +113,29 @@ scoped_identified as (
 ),
 {%- endif %}
 
--- A nameless record's candidate persons: narrow rows (its key, time, person and whether the phone
--- matched); the link token and output columns come from the record itself at the end.
 nameless_candidates as (
     select
         nameless.record_key,
         nameless.event_at,
+        -- the link token a web event can attach through (only an SMS's or email's)
+        case when nameless.record_kind in ('sms', 'email') then nameless.token end as link_token,
         contacts.person_id,
-        true as by_phone
+        contacts.contact_type
     from nameless
     inner join contacts on contacts.contact_type = 'phone' and nameless.phone_e164 = contacts.contact
     union all
     select
         nameless.record_key,
         nameless.event_at,
+        case when nameless.record_kind in ('sms', 'email') then nameless.token end as link_token,
         contacts.person_id,
-        false as by_phone
+        contacts.contact_type
     from nameless
     inner join contacts on contacts.contact_type = 'email' and nameless.email = contacts.contact
 ),
 
--- Each person's dated named records, one row per instant (whether one of them opens a lead): the
--- aggregates below read only each instant and its openings (a third of the rows at 100k leads).
-activity as (
-    select
-        person_id,
-        event_at,
-        bool_or(opens_lead) as opens_lead
-    from {{ 'timeline' if increment else 'identified' }}
-    where event_at is not null
-    group by person_id, event_at
-),
-
--- Each candidate among its person's activity, in time order; at the same instant the records come
--- first, so the running aggregates below include them.
+-- Each candidate among its person's dated named records (the activity timeline), in time order; at the
+-- same instant the records come first, so the running aggregates below include them.
 events as (
     select
         person_id,
@@ -154,8 +143,10 @@ events as (
         false as is_candidate,
         opens_lead,
         cast(null as {{ string_type() }}) as record_key,
-        cast(null as boolean) as by_phone
-    from activity
+        cast(null as {{ string_type() }}) as link_token,
+        cast(null as {{ string_type() }}) as contact_type
+    from {{ 'timeline' if increment else 'identified' }}
+    where event_at is not null
     union all
     select
         person_id,
@@ -163,7 +154,8 @@ events as (
         true as is_candidate,
         false as opens_lead,
         record_key,
-        by_phone
+        link_token,
+        contact_type
     from nameless_candidates
 ),
 -- noqa: enable=LT02,ST03
@@ -178,8 +170,9 @@ candidates_timed as (
         select
             record_key,
             person_id,
-            by_phone,
+            contact_type,
             event_at,
+            link_token,
             is_candidate,
             max(case when not is_candidate and opens_lead then event_at end) over earlier as opened_at,
             max(case when not is_candidate then event_at end) over earlier as previous_activity_at,
@@ -202,7 +195,8 @@ candidates_flagged as (
     select
         candidates_timed.record_key,
         candidates_timed.person_id,
-        candidates_timed.by_phone,
+        candidates_timed.contact_type,
+        candidates_timed.link_token,
         case
             when candidates_timed.opened_at >= candidates_timed.event_at - {{ days_interval('rules.idle_days') }}
                 then candidates_timed.opened_at
@@ -219,15 +213,20 @@ candidates_flagged as (
 
 -- The person with the record's latest active episode wins; without one (or between several with the
 -- same), the one whose own records are nearest in time, then by phone before email, then person_id.
--- A grouped arg_min on one sort key (macros/persons_matched_candidate_order.sql), not a row_number
--- window sorting every candidate.
 attached as (
     select
         record_key,
-        {{ arg_min('person_id', candidate_order_key('active_since', 'activity_distance', 'by_phone',
-            'person_id')) }} as person_id
+        person_id,
+        link_token
     from candidates_flagged
-    group by record_key
+    qualify row_number() over (
+        partition by record_key
+        order by
+            active_since desc nulls last,
+            activity_distance asc nulls last,
+            (contact_type = 'phone') desc,
+            person_id
+    ) = 1
 ),
 
 -- Web events carry no contact, only the token of the tracked link an SMS or email sent: they belong
@@ -243,24 +242,26 @@ token_owners as (
         from {{ 'scoped_identified' if increment else 'identified' }}
         union all
         select
-            nameless.token as link_token,
-            attached.person_id
+            link_token,
+            person_id
         from attached
-        inner join nameless on attached.record_key = nameless.record_key
-        where nameless.record_kind in ('sms', 'email')
     ) as owners
     where link_token is not null
     group by link_token
 ),
 
--- A nameless record's person: the one it attached to, else its link token's owner; else no row.
 nameless_assigned as (
     select
-        nameless.*,
-        coalesce(attached.person_id, token_owners.person_id) as assigned_person_id
+        record_key,
+        person_id
+    from attached
+    union all
+    select
+        nameless.record_key,
+        token_owners.person_id
     from nameless
-    left join attached on nameless.record_key = attached.record_key
-    left join token_owners on nameless.token = token_owners.token
+    inner join token_owners on nameless.token = token_owners.token
+    anti join attached on nameless.record_key = attached.record_key
 )
 
 -- Identified records take their columns from their join on person_key; only the nameless ones join back
@@ -282,17 +283,17 @@ select
 from {{ 'scoped_identified' if increment else 'identified' }} as identified_rows
 union all
 select
-    record_key,
-    record_kind,
-    source,
-    source_file,
-    source_record_id,
-    fhir_patient_id,
-    event_at,
-    opens_lead,
-    person_key,
-    assigned_person_id as person_id,
-    {{ key_hash('assigned_person_id') }} as person_id_hash,
-    {{ key_hash('record_key') }} as record_key_hash
-from nameless_assigned
-where assigned_person_id is not null
+    nameless.record_key,
+    nameless.record_kind,
+    nameless.source,
+    nameless.source_file,
+    nameless.source_record_id,
+    nameless.fhir_patient_id,
+    nameless.event_at,
+    nameless.opens_lead,
+    nameless.person_key,
+    nameless_assigned.person_id,
+    {{ key_hash('nameless_assigned.person_id') }} as person_id_hash,
+    {{ key_hash('nameless.record_key') }} as record_key_hash
+from nameless
+inner join nameless_assigned on nameless.record_key = nameless_assigned.record_key
