@@ -181,19 +181,23 @@ def _cached_probabilities(
     if tree_occlusion.calibrated_probability(model, np.zeros(1)) is None or len(x) == 0:
         return None
     xt = _transformed(transform, x)
-    margin = cached_margins(con, final, lambda rows: xt[rows], final._preprocess_X(xt, reset=False))
+
+    def walk(rows: np.ndarray, _binned: np.ndarray) -> np.ndarray:
+        return tree_occlusion.margin_and_contributions(final, xt[rows], None, {})[0]  # type: ignore[arg-type]
+
+    margin = cached_margins(con, final, final._preprocess_X(xt, reset=False), walk)
     return tree_occlusion.calibrated_probability(model, margin)
 
 
 def cached_margins(
     con: duckdb.DuckDBPyConnection,
     final: object,
-    rows_of_xt: Callable[[np.ndarray], np.ndarray],
     prepared: np.ndarray,
+    walk: Callable[[np.ndarray, np.ndarray], np.ndarray],
 ) -> np.ndarray:
     """Every row's tree margin through the cache: `prepared` is final._preprocess_X(xt) (binned with the
-    mapper margin_and_contributions and predict() use), `rows_of_xt(rows)` gives those rows of xt, walked
-    only for binned rows the cache has not seen with this model."""
+    mapper margin_and_contributions and predict() use); `walk(rows, binned_rows)` gives the margins of
+    those rows, called only for binned rows the cache has not seen with this model."""
     mapper = final._bin_mapper  # type: ignore[attr-defined]
     binned = np.ascontiguousarray(mapper.transform(prepared), dtype=np.uint8)
     n, width = binned.shape
@@ -220,7 +224,7 @@ def cached_margins(
             binned[missing].view(f"V{width}").ravel(), return_index=True, return_inverse=True
         )
         new = missing[first]
-        new_margin, _ = tree_occlusion.margin_and_contributions(final, rows_of_xt(new), None, {})  # type: ignore[arg-type]
+        new_margin = walk(new, binned[new])
         margin[missing] = new_margin[again.ravel()]
         _remember(con, key, binned[new], new_margin)
     return margin

@@ -21,7 +21,6 @@ import duckdb
 import numpy as np
 import pandas as pd
 import polars as pl
-import pyarrow as pa
 from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, OrdinalEncoder
@@ -50,45 +49,10 @@ def settled_probabilities(con: duckdb.DuckDBPyConnection, model: object, frame: 
         return drift.settled_probabilities(con, model, frame)
     # in place: a second ~1M x 24 float matrix costs its page faults and copy in every daily process
     prepared = preprocessed(final, encoded, in_place=True)
-    margins = cached_margins(con, final, prepared)
+    # rows the cache lacks are walked from their bins (drift's walker would preprocess and bin them again:
+    # ~40% of a cold cache's walk, every settled lead on the first score of a new model)
+    margins = drift.cached_margins(con, final, prepared, lambda _rows, binned: binned_margins(final, binned))
     return tree_occlusion.calibrated_probability(model, margins)  # type: ignore[return-value]
-
-
-def cached_margins(con: duckdb.DuckDBPyConnection, final: object, prepared: np.ndarray) -> np.ndarray:
-    """drift.cached_margins(con, final, rows_of_xt, prepared): the same margins and cache rows, with the
-    rows the cache lacks walked from the binned matrix already at hand. drift's walk
-    (tree_occlusion.margin_and_contributions) preprocesses and bins those rows again: ~40% of a cold
-    cache's walk, which is every settled lead (~780k at 1M leads) on the first score of a new model."""
-    mapper = final._bin_mapper  # type: ignore[attr-defined]
-    binned = np.ascontiguousarray(mapper.transform(prepared), dtype=np.uint8)
-    n, width = binned.shape
-    key = drift._model_key(final, int(mapper.missing_values_bin_idx_))
-    rows = pa.FixedSizeBinaryArray.from_buffers(pa.binary(width), n, [None, pa.py_buffer(binned.tobytes())])
-    con.execute(drift._CACHE_DDL)
-    con.register("_ptleads_binned", pa.table({"i": pa.array(np.arange(n)), "b": rows.cast(pa.binary())}))
-    try:
-        found = con.execute(
-            f"select r.i, c.margin from _ptleads_binned as r inner join {drift.MARGIN_CACHE} as c "
-            "on c.binned = r.b and c.model_key = ?",
-            [key],
-        ).fetchnumpy()
-    finally:
-        con.unregister("_ptleads_binned")
-    margin = np.empty(n, dtype=float)
-    hit = np.zeros(n, dtype=bool)
-    margin[found["i"]] = found["margin"]
-    hit[found["i"]] = True
-    missing = np.flatnonzero(~hit)
-    if missing.size:
-        # one tree walk per distinct binned row not seen before (the rows are independent)
-        _, first, again = np.unique(
-            binned[missing].view(f"V{width}").ravel(), return_index=True, return_inverse=True
-        )
-        new = binned[missing[first]]
-        new_margin = binned_margins(final, new)
-        margin[missing] = new_margin[again.ravel()]
-        drift._remember(con, key, new, new_margin)
-    return margin
 
 
 def binned_margins(final: object, binned: np.ndarray) -> np.ndarray:
