@@ -15,7 +15,6 @@ import pandas as pd
 from sklearn.metrics import roc_auc_score
 from sklearn.pipeline import Pipeline
 
-from ml.compute_threads import Workers
 from ml.tree_permutation import as_reassigned, column_blocks, permuted_probabilities
 
 
@@ -26,13 +25,10 @@ def permutation_auc_drop(
     n_repeats: int = 3,
     max_rows: int = 20_000,
     seed: int = 0,
-    workers: Workers | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per column of `x`: mean and standard deviation of (AUC - AUC with that column shuffled).
 
-    At most `max_rows` rows (a random sample ranks features as well as the whole holdout). With
-    `workers`, a boosted model's copies and the AUCs are computed half there, half here (the same
-    numbers: every row and every AUC is computed on its own)."""
+    At most `max_rows` rows (a random sample ranks features as well as the whole holdout)."""
     rng = np.random.default_rng(seed)
     y = np.asarray(y)
     if len(x) > max_rows:
@@ -40,19 +36,14 @@ def permutation_auc_drop(
         x, y = x.iloc[keep].reset_index(drop=True), y[keep]
     n = len(x)
     orders = [[rng.permutation(n) for _ in range(n_repeats)] for _column in x.columns]
-    scores = permuted_probabilities(model, x, orders, workers)
+    scores = permuted_probabilities(model, x, orders)
     if scores is None:
         scores = _transformed_once_probabilities(model, x, orders)
     if scores is None:
         scores = _stacked_probabilities(model, x, orders)
     base = roc_auc_score(y, scores[:n])
     copies = scores[n:].reshape(len(x.columns) * n_repeats, n)
-    if workers is None or len(copies) < 2:
-        drops = _auc_drops(base, y, copies)
-    else:
-        later = workers.submit(_auc_drops, base, y, copies[len(copies) // 2 :])
-        drops = np.concatenate([_auc_drops(base, y, copies[: len(copies) // 2]), later.result()])
-    drops = drops.reshape(len(x.columns), n_repeats)
+    drops = _auc_drops(base, y, copies).reshape(len(x.columns), n_repeats)
     return drops.mean(axis=1), drops.std(axis=1)
 
 

@@ -106,17 +106,12 @@ def gate(
     holdout: pl.DataFrame,
     cfg: ModelSettings,
     challenger_scores: np.ndarray | None = None,
-    bar: GateBar | None = None,
 ) -> GateDecision:
     """Score the holdout with champion (else the cold-start rules) and challenger; promote the
     challenger only if it wins.
 
-    Training passes what it already has: the challenger's holdout scores (from the very model it
-    registered) and the bar computed while it fitted, used only if the champion is still the one
-    it scored."""
-    champion = registry.champion_version(settings)
-    if bar is None or bar.champion != champion:
-        bar = gate_bar(settings, holdout)
+    Training passes the challenger's holdout scores it already has (from the very model it registered)."""
+    bar = gate_bar(settings, holdout)
     if challenger_scores is None:
         new = _holdout_metrics_of(settings, challenger, holdout)
     else:

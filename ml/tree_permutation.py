@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 
 from ml import tree_occlusion
-from ml.compute_threads import Workers
 from ml.model_pipeline import _output_columns, inner_pipeline
 
 
@@ -64,14 +63,11 @@ def as_reassigned(
 
 
 def permuted_probabilities(
-    model: object, x: pd.DataFrame, orders: Sequence[Sequence[np.ndarray]], workers: Workers | None = None
+    model: object, x: pd.DataFrame, orders: Sequence[Sequence[np.ndarray]]
 ) -> np.ndarray | None:
     """predict_proba[:, 1] of `x` followed by one block per (column, order): `x` with that column's
     rows taken in that order (columns as in `x`, orders per column as given); None when the model is
-    not a calibrated boosted pipeline with one transformed column per raw feature.
-
-    With `workers`, the second half of the rows of every copy is summed there while this thread sums
-    the first: each row's margin is its own sum, tree by tree, so the floats are the one-thread ones."""
+    not a calibrated boosted pipeline with one transformed column per raw feature."""
     if tree_occlusion.calibrated_probability(model, np.zeros(1)) is None:
         return None  # not one isotonic map over a frozen pipeline
     pipeline = inner_pipeline(model)
@@ -97,14 +93,7 @@ def permuted_probabilities(
         groups.append((c, [(i, values[o]) for i, o in zip(copies_of_column, per_column, strict=True)]))
     n = len(x)
     trees = [(tree, _path_columns(tree.predictor.nodes)) for tree in tree_occlusion._trees(final)]
-    if workers is None or n < 2:
-        margin, margins = _copy_margins(final, trees, binned, groups, k, slice(0, n))
-    else:
-        later = workers.submit(_copy_margins, final, trees, binned, groups, k, slice(n // 2, n))
-        first = _copy_margins(final, trees, binned, groups, k, slice(0, n // 2))
-        second = later.result()
-        margin = np.concatenate([first[0], second[0]])
-        margins = np.concatenate([first[1], second[1]], axis=1)
+    margin, margins = _copy_margins(final, trees, binned, groups, k, slice(0, n))
     stacked = np.concatenate([margin, margins.ravel()])
     return tree_occlusion.calibrated_probability(model, stacked)
 

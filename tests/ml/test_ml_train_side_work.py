@@ -15,7 +15,7 @@ from test_ml_no_show_risk import _with_bookings, _write
 from ml import registry
 from ml.candidates import time_split
 from ml.features import load_feature_frame, recent_window, training_rows
-from ml.promotion import GateBar, gate
+from ml.promotion import gate
 from ml.scoring_config import load_scoring_config
 from ml.train import train
 from orchestration.settings import Settings
@@ -45,6 +45,3 @@ def test_the_gate_of_training_is_a_fresh_gate(tmp_path: Path) -> None:
     assert second.gate is not None and second.gate.champion == "1" and not second.gate.promoted
     # both registered models loaded and scored on the holdout: the same decision, the same numbers
     assert gate(settings, "2", holdout, cfg) == second.gate
-    # a bar scored for another champion than the current one is not used
-    stale = GateBar("7", {"auc": 0.0, "ece": 0.0})
-    assert gate(settings, "2", holdout, cfg, bar=stale) == second.gate

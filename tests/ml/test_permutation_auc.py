@@ -11,7 +11,6 @@ from sklearn.inspection import permutation_importance
 from sklearn.linear_model import LogisticRegression
 
 from ml.candidates import informative
-from ml.compute_threads import worker_pool
 from ml.features import FEATURES, LABEL, at_landmark, history_rates, model_input
 from ml.model_pipeline import build_boosted, build_logistic, calibrate_isotonic, inner_pipeline
 from ml.permutation_auc import (
@@ -81,17 +80,3 @@ def test_logistic_copies_transformed_once_are_the_stacked_predict_proba(fitted) 
     assert permuted_probabilities(logistic, x, orders) is None
     mean, _std = permutation_auc_drop(logistic, x, y, n_repeats=2)
     assert mean.max() > 0.01
-
-
-def test_two_threads_give_the_one_thread_numbers(fitted) -> None:
-    """With workers, a boosted model's copies are summed in two row halves and the AUCs in two halves
-    of the copies: the same floats as one thread, for the tree path and for the logistic one."""
-    boosted, logistic, x, y = fitted
-    orders = _orders(len(x.columns), len(x))
-    with worker_pool() as workers:
-        halves = permuted_probabilities(boosted, x, orders, workers)
-        for model in (boosted, logistic):
-            both = permutation_auc_drop(model, x, y, n_repeats=3, workers=workers)
-            one = permutation_auc_drop(model, x, y, n_repeats=3)
-            assert all(np.array_equal(a, b) for a, b in zip(both, one, strict=True))
-    assert halves is not None and np.array_equal(halves, permuted_probabilities(boosted, x, orders))
