@@ -65,12 +65,14 @@ def _record_dirty_nodes(session, schema: str, version: int | None, complete: boo
     session.execute(f'create schema if not exists "{schema}"')
     session.execute(f"create table if not exists {table} (source_version bigint, person_key varchar)")
     session.execute(f"delete from {table} where source_version is distinct from ?", [version])
+    # Only keys not listed yet: a repeated full build of one version would otherwise add every node again.
     session.execute(
         f"""
         insert into {table}
         select ?, person_key from (
             select person_key from id_dirty_nodes union select person_key from id_gone_nodes
-        )
+        ) as rescored
+        anti join {table} as listed on rescored.person_key = listed.person_key
         """,
         [version],
     )
