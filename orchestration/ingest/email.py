@@ -14,8 +14,10 @@ from pathlib import Path
 import pyarrow as pa
 
 from orchestration.ingest.framework import ParseContext, Source
+from orchestration.ingest.json_lines_read import gc_paused
 from orchestration.ingest.records import ArrowRows, ParsedFile, RawTable, long_ascii_strings
-from orchestration.ingest.sendgrid_parse import SendgridEvent, parse_sendgrid_events
+from orchestration.ingest.sendgrid_columns import plain_events_table
+from orchestration.ingest.sendgrid_parse import SendgridEvent, read_sendgrid_objects, typed_events
 
 SOURCE = "email"
 
@@ -110,11 +112,18 @@ def flatten_event(e: SendgridEvent) -> EmailEvent:
 
 
 def parse_email(path: Path, ctx: ParseContext) -> ParsedFile:
-    result = parse_sendgrid_events(path.read_bytes(), path.name)
-    if not result.records:
-        return ParsedFile(errors=result.errors)
-    rows = ArrowRows(events_to_arrow(result.records), EmailEvent)
-    return ParsedFile(rows={EVENTS: rows}, errors=result.errors)
+    """Plain payloads go to Arrow a column at a time (sendgrid_columns), others event by event: same rows."""
+    with gc_paused():
+        objects, errors = read_sendgrid_objects(path.read_bytes(), path.name)
+        table = plain_events_table(objects, path.name, EVENTS.arrow_schema)
+        if table is None:
+            result = typed_events(objects, errors, path.name)
+            if not result.records:
+                return ParsedFile(errors=result.errors)
+            table = events_to_arrow(result.records)
+        else:
+            errors.sort(key=lambda e: e.line)
+    return ParsedFile(rows={EVENTS: ArrowRows(table, EmailEvent)}, errors=errors)
 
 
 # A JSON array file is never cut (file_chunks cuts only files whose first line is JSON).

@@ -129,7 +129,10 @@ def _text(value: Any, key: str) -> str | None:
 
 
 def _int(obj: dict[str, Any], key: str) -> int | None:
-    value = obj.get(key)
+    return _int_value(obj.get(key), key)
+
+
+def _int_value(value: Any, key: str) -> int | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool):
@@ -217,13 +220,32 @@ def parse_sendgrid_events(data: bytes, file_name: str) -> ParsedSendgridEvents:
 
     Raises SendgridFormatError when the file is empty, a broken JSON array, or holds no usable event.
     """
+    with gc_paused():
+        objects, errors = read_sendgrid_objects(data, file_name)
+        return typed_events(objects, errors, file_name)
+
+
+def read_sendgrid_objects(
+    data: bytes, file_name: str
+) -> tuple[list[tuple[int, dict[str, Any]]], list[LineError]]:
+    """The payload's JSON objects with their line (or array position) numbers, and its bad lines.
+
+    Raises SendgridFormatError when the file is empty or a broken JSON array."""
     if not strip_bom(data).strip():
         raise SendgridFormatError(f"{file_name}: empty file")
+    try:
+        return read_json_array_or_lines(data)
+    except JsonDocumentError as exc:
+        raise SendgridFormatError(f"{file_name}: {exc}") from None
+
+
+def typed_events(
+    objects: list[tuple[int, dict[str, Any]]], errors: list[LineError], file_name: str
+) -> ParsedSendgridEvents:
+    """parse_sendgrid_events after reading: each object typed, or its line reported (added to `errors`).
+
+    Raises SendgridFormatError when no event is usable."""
     with gc_paused():
-        try:
-            objects, errors = read_json_array_or_lines(data)
-        except JsonDocumentError as exc:
-            raise SendgridFormatError(f"{file_name}: {exc}") from None
         out = ParsedSendgridEvents(errors=errors)
         for number, obj in objects:
             result = _event(obj, number, file_name)
