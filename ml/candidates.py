@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import polars as pl
 
-from ml.compute_threads import Workers, single_threaded, worker_pool
+from ml.compute_threads import alone_threads, on_threads, side_by_side, single_threaded
 from ml.evaluate import holdout_metrics
 from ml.features import labels, model_input
 from ml.model_pipeline import (
@@ -80,31 +79,44 @@ def fit_candidates(split: TimeSplit, features: Sequence[str], label: str, seed: 
     return fit_candidate_sets([CandidateSet(split, features, label, seed)])[0]
 
 
+# a fit this big (cost units of _family_fits: rows, the trees' 2.5x) may run alone on idle cores: the
+# conversion trees at 100k leads weigh ~580k (~8 CPU-s); small practices keep the fits side by side
+ALONE_MIN_COST = 250_000.0
+# the trees' fit on two idle cores against one (h120: measured 1.6-1.8 at 100k and 1M)
+ALONE_SPEEDUP = 1.7
+
+
 @single_threaded
 def fit_candidate_sets(sets: Sequence[CandidateSet]) -> list[list[Candidate]]:
     """Per set, its candidates (logistic, then boosted_isotonic when both classes are in train and cal).
 
-    Every family of every set is one independent fit: they run side by side on two threads, the
-    longest first (each fit on one OpenMP/BLAS thread, so its floats are the ones a lone fit gives;
-    the trees' Cython loops and the logistic's BLAS release the GIL)."""
-    with worker_pool() as workers:
-        fitting = submit_candidate_sets(workers, sets)
-        return [[future.result() for future in futures] for futures in fitting]
-
-
-def submit_candidate_sets(workers: Workers, sets: Sequence[CandidateSet]) -> list[list[Future[Candidate]]]:
-    """fit_candidate_sets' fits submitted to `workers`, the longest first: per set, its candidates'
-    futures. Every set's frames are built first, here: Python-heavy work beside the trees' fit slows it
-    (its GIL-free loops wait for the interpreter lock on every return)."""
+    Every family of every set is one independent fit. The longest (the conversion trees) runs alone on
+    the idle cores when that should end sooner and the cores are idle (`alone_threads`: the thread
+    count does not change its floats), then the others side by side on two threads, the longest first;
+    else all side by side, each on one OpenMP/BLAS thread (the trees' Cython loops and the logistic's
+    BLAS release the GIL). Every set's frames are built first, here: Python-heavy work beside the
+    trees' fit slows it (its GIL-free loops wait for the interpreter lock on every return)."""
     fits: list[tuple[float, int, Callable[[], Candidate]]] = []
     for index, candidate_set in enumerate(sets):
         fits.extend((cost, index, fit) for cost, fit in _family_fits(candidate_set))
     order = sorted(range(len(fits)), key=lambda k: -fits[k][0])  # stable: ties keep set/family order
-    submitted = {k: workers.submit(fits[k][2]) for k in order}
-    out: list[list[Future[Candidate]]] = [[] for _ in sets]
+    done: dict[int, Candidate] = {}
+    if order and _alone_pays([fits[k][0] for k in order]) and (threads := alone_threads()) > 1:
+        done[order[0]] = on_threads(fits[order[0]][2], threads)
+        order = order[1:]
+    done |= dict(zip(order, side_by_side([fits[k][2] for k in order]), strict=True))
+    out: list[list[Candidate]] = [[] for _ in sets]
     for k in range(len(fits)):
-        out[fits[k][1]].append(submitted[k])
+        out[fits[k][1]].append(done[k])
     return out
+
+
+def _alone_pays(costs: Sequence[float]) -> bool:
+    """Whether the longest fit (costs[0]) alone on two cores, then the rest side by side, should end
+    sooner than all of them side by side, the longest first."""
+    longest, rest = costs[0], sum(costs[1:])
+    side = max(longest, (longest + rest) / 2)
+    return longest >= ALONE_MIN_COST and longest / ALONE_SPEEDUP + rest / 2 < side
 
 
 def _family_fits(candidate_set: CandidateSet) -> list[tuple[float, Callable[[], Candidate]]]:

@@ -1,24 +1,44 @@
-"""Fit and predict on one OpenMP/BLAS thread; independent fits side by side, one thread each.
+"""Fit and predict on one OpenMP/BLAS thread; independent fits side by side, one thread each; the one
+big fit alone on every core only while the machine has idle cores.
 
 HistGradientBoosting's OpenMP threads spin while they wait; on a small, shared machine (2 cores, dbt
-and other jobs beside us) that measured 14x slower wall and 19x more CPU than one thread. Leads are
-scored in bulk, so one thread loses little even on an idle machine. Work that is independent (the
-candidate families) uses the second core as Python threads, each held to one OpenMP/BLAS thread: a
-fit's floats do not depend on what runs beside it (OpenMP reductions would depend on the thread count).
+and other jobs beside us) that measured 14x slower wall and 19x more CPU than one thread (h120, load 6-10:
+a 100k conversion fit 14 s on one thread, 134-153 s on two): every split waits at a barrier for the
+thread the scheduler put aside. Leads are scored in bulk, so one thread loses little even on an idle
+machine. Work that is independent (the candidate families) uses the second core as Python threads, each
+held to one OpenMP/BLAS thread.
+
+The exception is `alone_threads`: training's longest fit (the conversion trees) may run alone on
+several OpenMP threads, but only when it is big (the caller's cost bar), the sample of /proc/stat just
+before it shows that many cores idle (another job's load on the second core keeps it at one thread) and
+PTLEADS_FIT_THREADS does not fix the count (set it to 1 on a machine shared with jobs that start during
+a fit: the sample cannot foresee them). The trees' floats do not depend on the thread count in our
+scikit-learn (1.9): histograms are built per feature, the split search per feature then compared in
+feature order, the partition of a node's rows is stable, the gradients and predictions are per row, and
+the root's sums, the baseline and the early-stopping loss are numpy sums; tests/ml pins this
+(np.array_equal of 1 vs 2 threads) so an upgrade that adds an OpenMP reduction fails there.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+import math
+import os
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 from threadpoolctl import threadpool_limits
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+FIT_THREADS_ENV = "PTLEADS_FIT_THREADS"
+IDLE_SAMPLE_S = 0.25
+# a core counts as idle when other processes used less than this share of it during the sample
+BUSY_SHARE_MAX = 0.5
 
 
 def single_threaded(fn: Callable[P, R]) -> Callable[P, R]:
@@ -35,27 +55,49 @@ SIDE_BY_SIDE_WORKERS = 2
 
 def side_by_side(calls: Sequence[Callable[[], R]], workers: int = SIDE_BY_SIDE_WORKERS) -> list[R]:
     """Each call's result, in order, from up to `workers` threads, every call on one OpenMP/BLAS thread
-    (OpenMP's thread count is per calling thread: a new thread starts from the machine's default)."""
+    (OpenMP's thread count is per calling thread: a new thread starts from the machine's default).
+    The calls start in order: put the longest first."""
     if workers <= 1 or len(calls) <= 1:
         return [single_threaded(call)() for call in calls]
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ptleads-fit") as pool:
         return list(pool.map(lambda call: single_threaded(call)(), calls))
 
 
-class Workers:
-    """Two worker threads for tasks with an order among them (a task may wait on one submitted
-    before it: that one has started or finished by then, so nothing deadlocks); each task runs on
-    one OpenMP/BLAS thread."""
-
-    def __init__(self, pool: ThreadPoolExecutor) -> None:
-        self._pool = pool
-
-    def submit(self, call: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> Future[R]:
-        return self._pool.submit(single_threaded(call), *args, **kwargs)
+def on_threads(call: Callable[[], R], threads: int) -> R:
+    """call() with `threads` OpenMP threads (BLAS keeps the caller's limit)."""
+    with threadpool_limits(limits=threads, user_api="openmp"):
+        return call()
 
 
-@contextmanager
-def worker_pool(workers: int = SIDE_BY_SIDE_WORKERS) -> Iterator[Workers]:
-    """Workers for the duration of the block (it waits for every task on exit)."""
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ptleads-fit") as pool:
-        yield Workers(pool)
+def _cpu_jiffies(stat: str) -> tuple[int, int]:
+    """(idle, total) jiffies of every CPU from /proc/stat's text (iowait counts as idle; guest time is
+    already inside user)."""
+    fields = [int(v) for v in stat.split("\n", 1)[0].split()[1:9]]
+    return fields[3] + fields[4], sum(fields)
+
+
+def idle_cores(sample_s: float = IDLE_SAMPLE_S, stat: Path = Path("/proc/stat")) -> float:
+    """Cores left idle over the next `sample_s` seconds while this thread sleeps (0.0 where /proc/stat
+    cannot be read): what other processes leave us."""
+    try:
+        idle_0, total_0 = _cpu_jiffies(stat.read_text())
+        time.sleep(sample_s)
+        idle_1, total_1 = _cpu_jiffies(stat.read_text())
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    if total_1 <= total_0:
+        return 0.0
+    return (os.cpu_count() or 1) * (idle_1 - idle_0) / (total_1 - total_0)
+
+
+def alone_threads() -> int:
+    """OpenMP threads for a big fit that runs alone: PTLEADS_FIT_THREADS when set, else the cores
+    this process may run on (its affinity) that are idle now, at least 1."""
+    fixed = os.environ.get(FIT_THREADS_ENV, "").strip()
+    if fixed:
+        return max(1, int(fixed))
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    if usable <= 1:
+        return 1
+    idle = idle_cores()
+    return max(1, min(usable, math.floor(idle + 1 - BUSY_SHARE_MAX)))

@@ -27,8 +27,8 @@ import polars as pl
 import sklearn
 
 from ml import registry
-from ml.candidates import Candidate, CandidateSet, TimeSplit, choose, submit_candidate_sets, time_split
-from ml.compute_threads import single_threaded, worker_pool
+from ml.candidates import Candidate, CandidateSet, TimeSplit, choose, fit_candidate_sets, time_split
+from ml.compute_threads import single_threaded
 from ml.evaluate import holdout_metrics
 from ml.features import (
     FEATURES,
@@ -129,10 +129,8 @@ def train(con: duckdb.DuckDBPyConnection, settings: Settings, force: bool = True
     sets = [CandidateSet(split, FEATURES, LABEL)]
     if no_show is not None:
         sets.append(CandidateSet(no_show[1], NO_SHOW_FEATURES, NO_SHOW_LABEL))
-    with worker_pool() as workers:
-        fitting = submit_candidate_sets(workers, sets)
-        candidates = [future.result() for future in fitting[0]]
-        no_show_fitted = [future.result() for future in fitting[1]] if no_show is not None else []
+    fitted = fit_candidate_sets(sets)
+    candidates, no_show_fitted = fitted[0], fitted[1] if no_show is not None else []
     # the rest runs on this thread: beside each other, Python-heavy steps (MLflow, skops, the importances'
     # many small numpy calls) mostly wait for the interpreter lock (measured at 1M: slower, not faster)
     best = choose(candidates)
