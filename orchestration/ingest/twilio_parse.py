@@ -238,21 +238,37 @@ def parse_twilio_log(data: bytes, file_name: str) -> ParsedSmsLog:
 def parse_twilio_rows(data: bytes, file_name: str) -> tuple[list[tuple], list[LineError]]:
     """parse_twilio_log's messages as tuples of SmsMessage's fields, in its field order (what the ingest
     turns into Arrow columns: no dataclass per row, no attribute reads back)."""
-    text, clean = _decode(data)
     gc_was_on = gc.isenabled()
     gc.disable()  # ~1.5M short-lived strings and lists: generational GC passes would dominate
     try:
-        header, starts, rows, errors = _split_rows(text, clean, file_name)
-        at = tuple(header.index(name) for name in COLUMNS)
-        records: list[tuple] = []
-        for start, row in zip(starts, rows, strict=True):
-            result = _message(row, at)
-            if type(result) is str:
-                errors.append(LineError(start, result))
-            else:
-                records.append(result)
+        header, starts, rows, errors = split_twilio_rows(data, file_name)
+        return typed_rows(header, starts, rows, errors)
     finally:
         if gc_was_on:
             gc.enable()
+
+
+def split_twilio_rows(
+    data: bytes, file_name: str
+) -> tuple[list[str], list[int], list[list[str]], list[LineError]]:
+    """The export's header, each usable row's start line and fields, and the malformed rows' errors.
+
+    Raises TwilioFormatError when the file is empty or required columns are missing."""
+    text, clean = _decode(data)
+    return _split_rows(text, clean, file_name)
+
+
+def typed_rows(
+    header: list[str], starts: list[int], rows: list[list[str]], errors: list[LineError]
+) -> tuple[list[tuple], list[LineError]]:
+    """Each row typed (_message) or reported, added to `errors` (sorted by line)."""
+    at = tuple(header.index(name) for name in COLUMNS)
+    records: list[tuple] = []
+    for start, row in zip(starts, rows, strict=True):
+        result = _message(row, at)
+        if type(result) is str:
+            errors.append(LineError(start, result))
+        else:
+            records.append(result)
     errors.sort(key=lambda e: e.line)
     return records, errors
