@@ -6,6 +6,7 @@ newest holdout, so every row of one lead lands in one part and nothing from the 
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +25,8 @@ from ml.model_pipeline import (
     positive_probability,
     reference_row,
 )
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -82,7 +85,8 @@ def fit_candidates(split: TimeSplit, features: Sequence[str], label: str, seed: 
 # a fit this big (cost units of _family_fits: rows, the trees' 2.5x) may run alone on idle cores: the
 # conversion trees at 100k leads weigh ~580k (~8 CPU-s); small practices keep the fits side by side
 ALONE_MIN_COST = 250_000.0
-# the trees' fit on two idle cores against one (h120: measured 1.6-1.8 at 100k and 1M)
+# the trees' fit on two idle cores against one: an estimate (h120 could not measure it quietly; the
+# machine's load stayed at 6-15), used only to rank the two schedules
 ALONE_SPEEDUP = 1.7
 
 
@@ -101,9 +105,12 @@ def fit_candidate_sets(sets: Sequence[CandidateSet]) -> list[list[Candidate]]:
         fits.extend((cost, index, fit) for cost, fit in _family_fits(candidate_set))
     order = sorted(range(len(fits)), key=lambda k: -fits[k][0])  # stable: ties keep set/family order
     done: dict[int, Candidate] = {}
-    if order and _alone_pays([fits[k][0] for k in order]) and (threads := alone_threads()) > 1:
-        done[order[0]] = on_threads(fits[order[0]][2], threads)
-        order = order[1:]
+    if order and _alone_pays([fits[k][0] for k in order]):
+        threads = alone_threads()
+        log.info("the longest fit on %d OpenMP thread(s)%s", threads, " alone" if threads > 1 else "")
+        if threads > 1:
+            done[order[0]] = on_threads(fits[order[0]][2], threads)
+            order = order[1:]
     done |= dict(zip(order, side_by_side([fits[k][2] for k in order]), strict=True))
     out: list[list[Candidate]] = [[] for _ in sets]
     for k in range(len(fits)):
