@@ -20,8 +20,8 @@ from orchestration.ingest.json_lines_read import gc_paused
 from orchestration.ingest.profile_csv import read_profile_csv
 from orchestration.ingest.profile_mapping import RowError, clean_text, mapped_field, parse_timestamp
 from orchestration.ingest.profiles import MappingProfile, pick_profile
-from orchestration.ingest.records import LineError, ParsedFile, QuarantineFile, RawTable
-from orchestration.ingest.voicemail_parse import VoicemailLead, parse_voicemails
+from orchestration.ingest.records import LineError, ParsedFile, QuarantineFile, RawTable, TupleRows
+from orchestration.ingest.voicemail_parse import VoicemailLead, parse_voicemail_rows
 
 SOURCE = "calls"
 
@@ -131,8 +131,8 @@ def _parse_call_log(path: Path, ctx: ParseContext) -> ParsedFile:
 
 def _parse_voicemails(path: Path) -> ParsedFile:
     with gc_paused():
-        result = parse_voicemails(path.read_bytes(), path.name)
-    return ParsedFile(rows={VOICEMAILS: result.records} if result.records else {}, errors=result.errors)
+        rows, errors = parse_voicemail_rows(path.read_bytes(), path.name)
+    return ParsedFile(rows={VOICEMAILS: TupleRows(rows, VoicemailLead)} if rows else {}, errors=errors)
 
 
 def parse_calls(path: Path, ctx: ParseContext) -> ParsedFile:

@@ -322,6 +322,13 @@ def _digits(value: object) -> str | None:
 
 def parse_voicemail_line(obj: dict, number: int) -> VoicemailLead | str:
     """One transcript object -> lead, or the reason the line is unusable."""
+    fields = voicemail_fields(obj, number)
+    return fields if type(fields) is str else VoicemailLead(*fields)
+
+
+def voicemail_fields(obj: dict, number: int) -> tuple | str:
+    """parse_voicemail_line's lead as a tuple of VoicemailLead's fields in their order (what the ingest
+    turns into Arrow columns: no dataclass per voicemail), or the reason the line is unusable."""
     call_id = obj.get("call_id")
     transcript = obj.get("transcript")
     if call_id in (None, "") or isinstance(call_id, dict | list):
@@ -347,28 +354,28 @@ def parse_voicemail_line(obj: dict, number: int) -> VoicemailLead | str:
     reason, post_op, reason_conf = reason_in(text, runs)
     referrer, ref_conf = extract_referrer(words)
     insurance, ins_conf = insurance_in(text, runs)
-    return VoicemailLead(
-        source_record_id=str(call_id),
-        from_number=caller,
-        to_number=_digits(obj.get("to")),
-        received_at=received,
-        duration_s=float(duration) if duration is not None else None,
-        transcript=transcript,
-        first_name=first,
-        last_name=last,
-        name_confidence=name_conf,
-        phone=phone,
-        phone_source=source,
-        phone_confidence=phone_conf,
-        dob=dob,
-        dob_confidence=dob_conf,
-        reason=reason,
-        post_op=post_op,
-        reason_confidence=reason_conf,
-        referring_name=referrer,
-        referring_confidence=ref_conf,
-        insurance=insurance,
-        insurance_confidence=ins_conf,
+    return (
+        str(call_id),  # source_record_id
+        caller,  # from_number
+        _digits(obj.get("to")),  # to_number
+        received,  # received_at
+        float(duration) if duration is not None else None,  # duration_s
+        transcript,
+        first,  # first_name
+        last,  # last_name
+        name_conf,
+        phone,
+        source,  # phone_source
+        phone_conf,
+        dob,
+        dob_conf,
+        reason,
+        post_op,
+        reason_conf,
+        referrer,  # referring_name
+        ref_conf,
+        insurance,
+        ins_conf,
     )
 
 
@@ -377,18 +384,24 @@ def parse_voicemails(data: bytes, file_name: str) -> ParsedVoicemails:
 
     Raises VoicemailFormatError when the file is empty or no line is a voicemail transcript.
     """
+    rows, errors = parse_voicemail_rows(data, file_name)
+    return ParsedVoicemails([VoicemailLead(*row) for row in rows], errors)
+
+
+def parse_voicemail_rows(data: bytes, file_name: str) -> tuple[list[tuple], list[LineError]]:
+    """parse_voicemails' leads as tuples of VoicemailLead's fields (voicemail_fields), and the bad lines."""
     if not strip_bom(data).strip():
         raise VoicemailFormatError(f"{file_name}: empty file")
+    rows: list[tuple] = []
     with gc_paused():
         objects, errors = read_json_lines(data)
-        out = ParsedVoicemails(errors=errors)
         for number, obj in objects:
-            result = parse_voicemail_line(obj, number)
-            if isinstance(result, str):
+            result = voicemail_fields(obj, number)
+            if type(result) is str:
                 errors.append(LineError(number, result))
             else:
-                out.records.append(result)
+                rows.append(result)
     errors.sort(key=lambda e: e.line)
-    if not out.records and errors:
+    if not rows and errors:
         raise VoicemailFormatError(f"{file_name}: no line is a voicemail transcript ({errors[0].reason})")
-    return out
+    return rows, errors
