@@ -20,6 +20,7 @@ from typing import Any
 import pyarrow as pa
 
 from orchestration.ingest.twilio_parse import COLUMNS, DIRECTIONS, STATUSES, _opt_keyword
+from orchestration.ingest.web_events_columns import within_python_years
 
 _DIRECTIONS = frozenset(DIRECTIONS)
 _STATUSES = frozenset(STATUSES)
@@ -107,6 +108,9 @@ def plain_messages_table(header: list[str], rows: list[list[str]], schema: pa.Sc
         prices = _column(price, _price)
     except _NotPlain:
         return None
+    sent_utc = pa.array(sent_at, _UTC).cast(_NAIVE)
+    if not within_python_years(sent_utc):
+        return None
     keywords = [
         _opt_keyword(text) if d == "inbound" else None for text, d in zip(body, directions, strict=True)
     ]
@@ -116,7 +120,7 @@ def plain_messages_table(header: list[str], rows: list[list[str]], schema: pa.Sc
         "to_number": _column(to, str.strip),
         "body": body,
         "status": statuses,
-        "sent_at": pa.array(sent_at, _UTC).cast(_NAIVE),
+        "sent_at": sent_utc,
         "api_version": _column(api, _optional),
         "num_segments": segment_counts,
         "error_code": error_codes,

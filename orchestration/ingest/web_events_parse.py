@@ -62,10 +62,27 @@ def parse_web_events(data: bytes, file_name: str) -> ParsedWebEvents:
 
     Raises WebEventsFormatError when the file is empty or no line at all is a web event.
     """
+    with gc_paused():
+        objects, errors = read_web_objects(data, file_name)
+        return typed_events(objects, errors, file_name)
+
+
+def read_web_objects(data: bytes, file_name: str) -> tuple[list[tuple[int, dict[str, Any]]], list[LineError]]:
+    """The file's JSON objects with their line numbers, and its bad lines.
+
+    Raises WebEventsFormatError when the file is empty."""
     if not strip_bom(data).strip():
         raise WebEventsFormatError(f"{file_name}: empty file")
+    return read_json_lines(data)
+
+
+def typed_events(
+    objects: list[tuple[int, dict[str, Any]]], errors: list[LineError], file_name: str
+) -> ParsedWebEvents:
+    """parse_web_events after reading: each object typed, or its line reported (added to `errors`).
+
+    Raises WebEventsFormatError when no line at all is a web event."""
     with gc_paused():
-        objects, errors = read_json_lines(data)
         out = ParsedWebEvents(errors=errors)
         for number, obj in objects:
             result = _web_event(obj)
