@@ -111,7 +111,6 @@ scoped_identified as (
     select * from named_records
     where record_key in (select record_key from {{ persons_matched_aux('scope') }})
 ),
-{%- endif %}
 
 nameless_candidates as (
     select
@@ -145,7 +144,7 @@ events as (
         cast(null as {{ string_type() }}) as record_key,
         cast(null as {{ string_type() }}) as link_token,
         cast(null as {{ string_type() }}) as contact_type
-    from {{ 'timeline' if increment else 'identified' }}
+    from timeline
     where event_at is not null
     union all
     select
@@ -239,7 +238,7 @@ token_owners as (
         select
             case when record_kind in ('sms', 'email') then token end as link_token,
             person_id
-        from {{ 'scoped_identified' if increment else 'identified' }}
+        from scoped_identified
         union all
         select
             link_token,
@@ -280,7 +279,7 @@ select
     identified_rows.person_id,
     {{ key_hash('identified_rows.person_id') }} as person_id_hash,
     {{ key_hash('identified_rows.record_key') }} as record_key_hash
-from {{ 'scoped_identified' if increment else 'identified' }} as identified_rows
+from scoped_identified as identified_rows
 union all
 select
     nameless.record_key,
@@ -297,3 +296,196 @@ select
     {{ key_hash('nameless.record_key') }} as record_key_hash
 from nameless
 inner join nameless_assigned on nameless.record_key = nameless_assigned.record_key
+{%- else %}
+
+-- A full build (the branch above is the increment's, kept as it is: h115's rewrite of it slowed the 1M
+-- daily increment). A nameless record's candidate persons as narrow rows: its key, time, person and
+-- whether the phone matched; its link token and output columns come from the record itself at the end.
+nameless_candidates as (
+    select
+        nameless.record_key,
+        nameless.event_at,
+        contacts.person_id,
+        true as by_phone
+    from nameless
+    inner join contacts on contacts.contact_type = 'phone' and nameless.phone_e164 = contacts.contact
+    union all
+    select
+        nameless.record_key,
+        nameless.event_at,
+        contacts.person_id,
+        false as by_phone
+    from nameless
+    inner join contacts on contacts.contact_type = 'email' and nameless.email = contacts.contact
+),
+
+-- Most records have one candidate person (at 100k leads 609k of 656k): that person wins whatever the
+-- timing, so only the records with several (contested) go through the activity window below, with the
+-- activity of their candidate persons only (a tenth of the persons at 100k leads).
+candidate_range as (
+    select
+        record_key,
+        min(person_id) as person_id,
+        max(person_id) as last_person_id
+    from nameless_candidates
+    group by record_key
+),
+
+contested as (
+    select * from nameless_candidates
+    where record_key in (
+        select candidate_range.record_key from candidate_range
+        where candidate_range.person_id < candidate_range.last_person_id
+    )
+),
+
+-- Each contested person's dated named records, one row per instant (whether one of them opens a lead):
+-- the window below reads each instant once instead of every record.
+activity as (
+    select
+        person_id,
+        event_at,
+        bool_or(opens_lead) as opens_lead
+    from identified
+    where
+        event_at is not null
+        and person_id in (select contested.person_id from contested)
+    group by person_id, event_at
+),
+
+-- Each contested candidate among its person's activity, in time order; at the same instant the records
+-- come first, so the running aggregates below include them.
+events as (
+    select
+        person_id,
+        event_at,
+        false as is_candidate,
+        opens_lead,
+        cast(null as {{ string_type() }}) as record_key,
+        cast(null as boolean) as by_phone
+    from activity
+    union all
+    select
+        person_id,
+        event_at,
+        true as is_candidate,
+        false as opens_lead,
+        record_key,
+        by_phone
+    from contested
+),
+
+-- As in the increment: the latest opening and the activity just before and after each candidate, one
+-- window over the timeline.
+candidates_timed as (
+    select *
+    from (
+        select
+            record_key,
+            person_id,
+            by_phone,
+            event_at,
+            is_candidate,
+            max(case when not is_candidate and opens_lead then event_at end) over earlier as opened_at,
+            max(case when not is_candidate then event_at end) over earlier as previous_activity_at,
+            min(case when not is_candidate then event_at end) over later as next_activity_at
+        from events
+        window
+            earlier as (
+                partition by person_id order by event_at, is_candidate
+                rows between unbounded preceding and current row
+            ),
+            later as (
+                partition by person_id order by event_at, is_candidate
+                rows between current row and unbounded following
+            )
+    ) as timed
+    where is_candidate
+),
+
+-- The same winner as the increment's row_number: the single candidate person, else the latest active
+-- episode, nearest own activity, phone before email, person_id; by a grouped arg_min on one sort key
+-- (macros/persons_matched_candidate_order.sql), not a window sorting every candidate.
+attached as (
+    select
+        record_key,
+        person_id
+    from candidate_range
+    where person_id = last_person_id
+    union all
+    select
+        candidates_timed.record_key,
+        {{ arg_min('candidates_timed.person_id', candidate_order_key(
+            'case when candidates_timed.opened_at >= candidates_timed.event_at - '
+                ~ days_interval('rules.idle_days') ~ ' then candidates_timed.opened_at end',
+            'least(candidates_timed.event_at - candidates_timed.previous_activity_at, '
+                ~ 'candidates_timed.next_activity_at - candidates_timed.event_at)',
+            'candidates_timed.by_phone', 'candidates_timed.person_id')) }} as person_id
+    from candidates_timed
+    cross join {{ ref('int_episode_rules') }} as rules
+    group by candidates_timed.record_key
+),
+
+-- Link tokens' owners: the named records' and the attached SMS's and emails'.
+token_owners as (
+    select
+        link_token as token,
+        min(person_id) as person_id
+    from (
+        select
+            case when record_kind in ('sms', 'email') then token end as link_token,
+            person_id
+        from identified
+        union all
+        select
+            nameless.token as link_token,
+            attached.person_id
+        from attached
+        inner join nameless on attached.record_key = nameless.record_key
+        where nameless.record_kind in ('sms', 'email')
+    ) as owners
+    where link_token is not null
+    group by link_token
+),
+
+-- A nameless record's person: the one it attached to, else its link token's owner; else no row.
+nameless_assigned as (
+    select
+        nameless.*,
+        coalesce(attached.person_id, token_owners.person_id) as assigned_person_id
+    from nameless
+    left join attached on nameless.record_key = attached.record_key
+    left join token_owners on nameless.token = token_owners.token
+)
+
+select
+    record_key,
+    record_kind,
+    source,
+    source_file,
+    source_record_id,
+    fhir_patient_id,
+    event_at,
+    opens_lead,
+    person_key,
+    person_id,
+    {{ key_hash('person_id') }} as person_id_hash,
+    {{ key_hash('record_key') }} as record_key_hash
+from identified
+union all
+select
+    record_key,
+    record_kind,
+    source,
+    source_file,
+    source_record_id,
+    fhir_patient_id,
+    event_at,
+    opens_lead,
+    person_key,
+    assigned_person_id as person_id,
+    {{ key_hash('assigned_person_id') }} as person_id_hash,
+    {{ key_hash('record_key') }} as record_key_hash
+from nameless_assigned
+where assigned_person_id is not null
+{%- endif %}
