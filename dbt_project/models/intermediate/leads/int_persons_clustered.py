@@ -33,13 +33,17 @@ from orchestration.identity.cluster_update import (
 from orchestration.identity.increment_plan import record_plan
 from orchestration.settings import Settings
 
+# match_weight as a double: as the DECIMAL it is stored as, numpy got an array of Python Decimals (slow to
+# build and to compare with the cannot-link weight). The exact (decimal) cannot-link test rides in vetoed,
+# so cluster_node_indexes' vetoed | (weight < cannot_link_below_weight) is the SQL's cannot-link even for a
+# weight that rounds onto the bar; the pairs' order stays that of the stored decimal.
 _PAIRS_SQL = """
 select
     l.node as left_node,
     r.node as right_node,
-    p.match_weight,
+    cast(p.match_weight as double) as match_weight,
     coalesce(p.accepted, false) as accepted,
-    coalesce(p.vetoed, false) as vetoed
+    coalesce({cannot_link}, false) as vetoed
 from id_cluster_pairs as p
 inner join {nodes} as l on p.person_key_l = l.person_key
 inner join {nodes} as r on p.person_key_r = r.person_key
@@ -64,7 +68,7 @@ def _cluster_all(session, cannot_link: str, cannot_link_below_weight: float) -> 
     keys = session.sql("select person_key from id_cluster_nodes order by node").to_arrow_table().column(0)
     keys = keys.combine_chunks() if isinstance(keys, pa.ChunkedArray) else keys
     merges = session.sql(
-        f"""{_PAIRS_SQL.format(nodes="id_cluster_nodes")}
+        f"""{_PAIRS_SQL.format(nodes="id_cluster_nodes", cannot_link=cannot_link)}
         where coalesce(p.accepted, false) and not {cannot_link}
         order by p.match_weight desc, p.person_key_l, p.person_key_r
         """
@@ -86,7 +90,7 @@ def _cluster_all(session, cannot_link: str, cannot_link_below_weight: float) -> 
         ),
     )
     guards = session.sql(
-        f"""{_PAIRS_SQL.format(nodes="id_cluster_components")}
+        f"""{_PAIRS_SQL.format(nodes="id_cluster_components", cannot_link=cannot_link)}
         where {cannot_link} and l.component = r.component
         """
     ).to_arrow_table()
