@@ -299,44 +299,54 @@ inner join nameless_assigned on nameless.record_key = nameless_assigned.record_k
 {%- else %}
 
 -- A full build (the branch above is the increment's, kept as it is: h115's rewrite of it slowed the 1M
--- daily increment). A nameless record's candidate persons as narrow rows: its key, time, person and
--- whether the phone matched; its link token and output columns come from the record itself at the end.
-nameless_candidates as (
+-- daily increment). Each contact's persons as a range (the smallest and largest person_id): a nameless
+-- record whose phone and email ranges hold one person (at 100k leads 609k of the 656k records with a
+-- candidate) takes it whatever the timing, without a candidate row per record and contact or a grouping of
+-- them by record_key; only the records with several (contested) go through the activity window below,
+-- with the activity of their candidate persons only (a tenth of the persons at 100k leads).
+contact_persons as (
     select
-        nameless.record_key,
-        nameless.event_at,
-        contacts.person_id,
-        true as by_phone
-    from nameless
-    inner join contacts on contacts.contact_type = 'phone' and nameless.phone_e164 = contacts.contact
-    union all
-    select
-        nameless.record_key,
-        nameless.event_at,
-        contacts.person_id,
-        false as by_phone
-    from nameless
-    inner join contacts on contacts.contact_type = 'email' and nameless.email = contacts.contact
-),
-
--- Most records have one candidate person (at 100k leads 609k of 656k): that person wins whatever the
--- timing, so only the records with several (contested) go through the activity window below, with the
--- activity of their candidate persons only (a tenth of the persons at 100k leads).
-candidate_range as (
-    select
-        record_key,
+        contact_type,
+        contact,
         min(person_id) as person_id,
         max(person_id) as last_person_id
-    from nameless_candidates
-    group by record_key
+    from contacts
+    group by contact_type, contact
 ),
 
+nameless_persons as (
+    select
+        nameless.record_key,
+        nameless.event_at,
+        nameless.phone_e164,
+        nameless.email,
+        least(phones.person_id, emails.person_id) as person_id,
+        greatest(phones.last_person_id, emails.last_person_id) as last_person_id
+    from nameless
+    left join contact_persons as phones on phones.contact_type = 'phone' and nameless.phone_e164 = phones.contact
+    left join contact_persons as emails on emails.contact_type = 'email' and nameless.email = emails.contact
+),
+
+-- A contested record's candidate persons as narrow rows: its key, time, person and whether the phone
+-- matched; its link token and output columns come from the record itself at the end.
 contested as (
-    select * from nameless_candidates
-    where record_key in (
-        select candidate_range.record_key from candidate_range
-        where candidate_range.person_id < candidate_range.last_person_id
-    )
+    select
+        nameless_persons.record_key,
+        nameless_persons.event_at,
+        contacts.person_id,
+        true as by_phone
+    from nameless_persons
+    inner join contacts on contacts.contact_type = 'phone' and nameless_persons.phone_e164 = contacts.contact
+    where nameless_persons.person_id < nameless_persons.last_person_id
+    union all
+    select
+        nameless_persons.record_key,
+        nameless_persons.event_at,
+        contacts.person_id,
+        false as by_phone
+    from nameless_persons
+    inner join contacts on contacts.contact_type = 'email' and nameless_persons.email = contacts.contact
+    where nameless_persons.person_id < nameless_persons.last_person_id
 ),
 
 -- Each contested person's dated named records, one row per instant (whether one of them opens a lead):
@@ -410,7 +420,7 @@ attached as (
     select
         record_key,
         person_id
-    from candidate_range
+    from nameless_persons
     where person_id = last_person_id
     union all
     select
