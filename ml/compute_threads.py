@@ -11,12 +11,15 @@ held to one OpenMP/BLAS thread.
 The exception is `alone_threads`: training's longest fit (the conversion trees) may run alone on
 several OpenMP threads, but only when it is big (the caller's cost bar), the sample of /proc/stat just
 before it shows that many cores idle (another job's load on the second core keeps it at one thread) and
-PTLEADS_FIT_THREADS does not fix the count (set it to 1 on a machine shared with jobs that start during
-a fit: the sample cannot foresee them). The trees' floats do not depend on the thread count in our
-scikit-learn (1.9): histograms are built per feature, the split search per feature then compared in
-feature order, the partition of a node's rows is stable, the gradients and predictions are per row, and
-the root's sums, the baseline and the early-stopping loss are numpy sums; tests/ml pins this
-(np.array_equal of 1 vs 2 threads) so an upgrade that adds an OpenMP reduction fails there.
+PTLEADS_FIT_THREADS does not fix the count. Near idle the conversion trees ran 1.5x (100k leads: 7.1 ->
+4.7 s) to 1.8x (1M: 27.2 -> 14.9 s) faster on two threads; a job that starts during the fit costs the
+two threads dearly (1M: 94.7 s when the machine filled up mid-fit), which the sample cannot foresee: set
+PTLEADS_FIT_THREADS=1 where other jobs may start during training.
+The trees' floats do not depend on the thread count in our scikit-learn (1.9): histograms are built
+per feature, the split search per feature then compared in feature order, the partition of a node's
+rows is stable, the gradients and predictions are per row, and the root's sums, the baseline and the
+early-stopping loss are numpy sums (h120: trees, holdout scores and predict_proba np.array_equal on 1 and
+2 threads at 100k and 1M). tests/ml pins this, so an upgrade that adds an OpenMP reduction fails there.
 """
 
 from __future__ import annotations
