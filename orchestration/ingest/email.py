@@ -15,7 +15,8 @@ import pyarrow as pa
 
 from orchestration.ingest.framework import ParseContext, Source
 from orchestration.ingest.json_lines_read import gc_paused
-from orchestration.ingest.records import ArrowRows, ParsedFile, RawTable, long_ascii_strings
+from orchestration.ingest.plain_id_tables import PlainIdTable
+from orchestration.ingest.records import ArrowRows, ParsedFile, long_ascii_strings
 from orchestration.ingest.sendgrid_columns import plain_events_table
 from orchestration.ingest.sendgrid_parse import SendgridEvent, read_sendgrid_objects, typed_events
 
@@ -46,7 +47,7 @@ class EmailEvent:
     custom_args_json: str | None
 
 
-EVENTS = RawTable("email_events", EmailEvent)
+EVENTS = PlainIdTable("email_events", EmailEvent, id_columns=("source_record_id", "sg_event_id"))
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 # EmailEvent's columns up to `ip` are SendgridEvent's fields in the same order (event_at is `timestamp`).
 _SHARED = [f.name for f in fields(SendgridEvent)][:18]
