@@ -306,39 +306,18 @@ with_direct as (
             and distinct_appointments.booked_at >= direct_leads.received_at
 ),
 
--- The person's lead: the daily increment (a few thousand appointments) finds it by an ASOF join; the full
--- build by a hash join on person_id to each lead's span (its received_at up to the person's next lead's): a
--- person has one or two leads, and an ASOF join sorts every appointment with its columns. (Leads of one
--- person received at the same instant: the ASOF join takes either, the spans the larger lead_id.)
--- noqa: disable=LT02
-{%- if increment %}
+-- The person's lead: the daily increment (a few thousand appointments) finds it by an ASOF join, the full
+-- build by a hash join to each lead's span (a person has one or two leads; the ASOF join sorts every
+-- appointment with its columns).
 by_person as (
+    {%- if increment %}
     {{ asof_left_join('with_direct', 'person_leads', 'person_id', 'booked_at', '>=', 'received_at',
         {'person_lead_id': 'lead_id'}) }}
+    {%- else %}
+    {{ span_left_join('with_direct', 'person_leads', 'person_id', 'booked_at', 'received_at',
+        {'person_lead_id': 'lead_id'}, 'lead_id') }}
+    {%- endif %}
 ),
-{%- else %}
-lead_spans as (
-    select
-        lead_id,
-        person_id,
-        received_at,
-        lead(received_at) over (partition by person_id order by received_at, lead_id) as next_received_at
-    from person_leads
-),
-
-by_person as (
-    select
-        with_direct.*,
-        lead_spans.lead_id as person_lead_id
-    from with_direct
-    left join lead_spans
-        on
-            with_direct.person_id = lead_spans.person_id
-            and with_direct.booked_at >= lead_spans.received_at
-            and (with_direct.booked_at < lead_spans.next_received_at or lead_spans.next_received_at is null)
-),
-{%- endif %}
--- noqa: enable=LT02
 
 -- Record lists, built once at the end from the SIU messages and EMR report rows (not carried as lists
 -- through the slot join, the ASOF join's sort and an aggregate of lists): each row goes to its appointment

@@ -103,39 +103,19 @@ touches as (
     where coalesce(named.person_id, records.person_id) is not null
 ),
 
--- A touch falls in its person's latest lead received at or before it. The daily increment (a few thousand
--- touches) finds it by an ASOF join; the full build by a hash join on person_id to each lead's span (its
--- received_at up to the person's next lead's): a person has one or two leads, and an ASOF join sorts every
--- touch with its columns (most of the full build at 1M: 24 -> 9 s). The span join was slower in the day.
--- noqa: disable=LT02
-{%- if increment %}
+-- A touch falls in its person's latest lead received at or before it: the daily increment (a few thousand
+-- touches) finds it by an ASOF join, the full build by a hash join to each lead's span (a person has one or
+-- two leads; the ASOF join sorted every touch with its columns: 24 -> 9 s at 1M leads, with the narrower
+-- persons above). The span join was slower in the 1M day.
 by_time as (
+    {%- if increment %}
     {{ asof_left_join('touches', 'leads', 'person_id', 'attributed_at', '>=', 'received_at',
         {'active_lead_id': 'lead_id'}) }}
+    {%- else %}
+    {{ span_left_join('touches', 'leads', 'person_id', 'attributed_at', 'received_at',
+        {'active_lead_id': 'lead_id'}, 'lead_id') }}
+    {%- endif %}
 ),
-{%- else %}
-lead_spans as (
-    select
-        lead_id,
-        person_id,
-        received_at,
-        lead(received_at) over (partition by person_id order by received_at, lead_id) as next_received_at
-    from leads
-),
-
-by_time as (
-    select
-        touches.*,
-        lead_spans.lead_id as active_lead_id
-    from touches
-    left join lead_spans
-        on
-            touches.person_id = lead_spans.person_id
-            and touches.attributed_at >= lead_spans.received_at
-            and (touches.attributed_at < lead_spans.next_received_at or lead_spans.next_received_at is null)
-),
-{%- endif %}
--- noqa: enable=LT02
 
 -- The lead each tracked link was sent for (the first message carrying the token).
 token_leads as (
