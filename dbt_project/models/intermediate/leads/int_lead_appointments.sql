@@ -259,33 +259,18 @@ ranked_appointments as (
             timed_appointments.person_id = slots.person_id
             and timed_appointments.start_at = slots.start_at
             and timed_appointments.appointment_type is not distinct from slots.appointment_type
-    -- noqa: disable=LT02,LT14
-    {% if not increment %}
-    -- the full build joins only the other systems' appointments: a FHIR one (authority 1) always stands
-    -- for its slot (below) and lists itself (3.4M of the slot join's 8.0M rows at 1M leads)
-    where timed_appointments.authority > 1
-    {% endif %}
--- noqa: enable=LT02,LT14
 ),
 
 -- The appointments that stand for their slot (the others are its echoes).
--- noqa: disable=LT02
 distinct_appointments as (
-    {%- if not increment %}
-    select *
-    from timed_appointments
-    where authority = 1
-    union all
-    {%- endif %}
     select {{ star_except('ranked_appointments', ['top_authority', 'first_appointment_id']) }}  -- noqa: RF02
     from ranked_appointments
     where ranked_appointments.authority = ranked_appointments.top_authority
 ),
--- noqa: enable=LT02
 
 -- The lead named by the appointment's referral (when booked after its receipt), else the person's
--- latest lead received at or before the booking. A referral is one episode record, so at most one direct
--- lead.
+-- latest lead received at or before the booking (ASOF join: linear, where an OR join would compare
+-- every appointment with every lead). A referral is one episode record, so at most one direct lead.
 direct_leads as (
     select
         referral_leads.service_request_id,
@@ -306,17 +291,9 @@ with_direct as (
             and distinct_appointments.booked_at >= direct_leads.received_at
 ),
 
--- The person's lead: the daily increment (a few thousand appointments) finds it by an ASOF join, the full
--- build by a hash join to each lead's span (a person has one or two leads; the ASOF join sorts every
--- appointment with its columns).
 by_person as (
-    {%- if increment %}
     {{ asof_left_join('with_direct', 'person_leads', 'person_id', 'booked_at', '>=', 'received_at',
         {'person_lead_id': 'lead_id'}) }}
-    {%- else %}
-    {{ span_left_join('with_direct', 'person_leads', 'person_id', 'booked_at', 'received_at',
-        {'person_lead_id': 'lead_id'}, 'lead_id') }}
-    {%- endif %}
 ),
 
 -- Record lists, built once at the end from the SIU messages and EMR report rows (not carried as lists
