@@ -159,35 +159,11 @@ events as (
 ),
 -- noqa: enable=LT02,ST03
 
--- The candidate person's latest lead-opening record at the event (it makes the candidate active when
--- within the idle window) and own records just before and just after it. One window over the timeline
--- sorted once: three ASOF joins (openings, activity before, activity after) sorted it three times and
--- were most of this model's full build.
+-- The candidate person's latest lead-opening record at the event and own records just before and after it
+-- (macros/persons_matched_activity.sql).
 candidates_timed as (
-    select *
-    from (
-        select
-            record_key,
-            person_id,
-            contact_type,
-            event_at,
-            link_token,
-            is_candidate,
-            max(case when not is_candidate and opens_lead then event_at end) over earlier as opened_at,
-            max(case when not is_candidate then event_at end) over earlier as previous_activity_at,
-            min(case when not is_candidate then event_at end) over later as next_activity_at
-        from events
-        window
-            earlier as (
-                partition by person_id order by event_at, is_candidate
-                rows between unbounded preceding and current row
-            ),
-            later as (
-                partition by person_id order by event_at, is_candidate
-                rows between current row and unbounded following
-            )
-    ) as timed
-    where is_candidate
+    {{ persons_matched_activity('events',
+        ['record_key', 'person_id', 'contact_type', 'event_at', 'link_token', 'is_candidate']) }}
 ),
 
 candidates_flagged as (
@@ -385,32 +361,9 @@ events as (
     from contested
 ),
 
--- As in the increment: the latest opening and the activity just before and after each candidate, one
--- window over the timeline.
+-- As in the increment: the latest opening and the activity just before and after each candidate.
 candidates_timed as (
-    select *
-    from (
-        select
-            record_key,
-            person_id,
-            by_phone,
-            event_at,
-            is_candidate,
-            max(case when not is_candidate and opens_lead then event_at end) over earlier as opened_at,
-            max(case when not is_candidate then event_at end) over earlier as previous_activity_at,
-            min(case when not is_candidate then event_at end) over later as next_activity_at
-        from events
-        window
-            earlier as (
-                partition by person_id order by event_at, is_candidate
-                rows between unbounded preceding and current row
-            ),
-            later as (
-                partition by person_id order by event_at, is_candidate
-                rows between current row and unbounded following
-            )
-    ) as timed
-    where is_candidate
+    {{ persons_matched_activity('events', ['record_key', 'person_id', 'by_phone', 'event_at', 'is_candidate']) }}
 ),
 
 -- The same winner as the increment's row_number: the single candidate person, else the latest active
