@@ -21,10 +21,4 @@ class PlainIdTable(RawTable):
     id_columns: tuple[str, ...] = ("source_record_id",)
 
     def create_sql(self) -> str:
-        sql = super().create_sql()
-        for column in self.id_columns:
-            plain = f"\n  {column} VARCHAR,\n"
-            if plain not in sql:
-                raise TypeError(f"{self.qualified} has no {column} VARCHAR column")
-            sql = sql.replace(plain, f"\n  {column} VARCHAR USING COMPRESSION uncompressed,\n", 1)
-        return sql
+        return self.create_sql_compressing(dict.fromkeys(self.id_columns, "uncompressed"))

@@ -132,6 +132,17 @@ class RawTable:
         body = ",\n  ".join(f"{n} {t}" for n, t in [*((c[0], c[1]) for c in self.columns), *LINEAGE_COLUMNS])
         return f"CREATE TABLE IF NOT EXISTS {self.qualified} (\n  {body}\n)"
 
+    def create_sql_compressing(self, compression: dict[str, str]) -> str:
+        """RawTable's create_sql with each VARCHAR column of `compression` created `USING COMPRESSION
+        <method>` (for subclasses' create_sql: the base statement, not their own)."""
+        sql = RawTable.create_sql(self)
+        for column, method in compression.items():
+            plain = f"\n  {column} VARCHAR,\n"
+            if plain not in sql:
+                raise TypeError(f"{self.qualified} has no {column} VARCHAR column")
+            sql = sql.replace(plain, f"\n  {column} VARCHAR USING COMPRESSION {method},\n", 1)
+        return sql
+
     @cached_property
     def arrow_schema(self) -> pa.Schema:
         return pa.schema([(n, a) for n, _, a in self.columns])

@@ -23,8 +23,4 @@ class ZstdJsonTable(RawTable):
     json_column: str = "resource_json"
 
     def create_sql(self) -> str:
-        sql = super().create_sql()
-        plain = f"\n  {self.json_column} VARCHAR,\n"
-        if plain not in sql:
-            raise TypeError(f"{self.qualified} has no {self.json_column} VARCHAR column")
-        return sql.replace(plain, f"\n  {self.json_column} VARCHAR USING COMPRESSION zstd,\n", 1)
+        return self.create_sql_compressing({self.json_column: "zstd"})
