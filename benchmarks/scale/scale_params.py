@@ -25,6 +25,8 @@ def scale_params(
         "day_inbox": str(work / "day_inbox"),
         "config_dir": str(work / "gen" / "config"),
         "warehouse": str(work / "wh" / "warehouse.duckdb"),
+        # The product's own first run builds a warehouse of its own beside the per-step one (deleted after).
+        "first_run_warehouse": str(work / "first_run" / "warehouse.duckdb"),
         "floor_db": str(work / "floor.duckdb"),
         "dbt_target": str(work / "dbt_target"),
         "as_of": as_of.isoformat(),

@@ -21,6 +21,7 @@ STEP_LABELS = {
     "actions": "next actions + call list",
     "publish": "publish snapshot",
     "app_queries": "app queries (5 x 4 runs)",
+    "first_run": "the product's first run, one process (ingest .. publish)",
     "previous_day": "the day before's run, nothing new (steady state)",
     "incremental": "one new day: its run's step (landing .. publish)",
     "spark": "Spark: export + dbt fct_leads",
@@ -78,6 +79,11 @@ def render_markdown(results: dict[int, dict]) -> str:
         "pipeline / floor (wall)": lambda r: f"{r['pipeline_over_floor']:.1f}x",
         "pipeline / floor (CPU)": lambda r: (
             f"{r['pipeline_cpu_s'] / r['steps']['floor']['cpu_seconds']:.1f}x"
+        ),
+        "first run / floor (wall; CPU)": lambda r: (
+            f"{r['first_run_over_floor']:.1f}x; {r['first_run_cpu_over_floor_cpu']:.1f}x"
+            if "first_run_over_floor" in r
+            else "-"
         ),
         "pipeline CPU ms per lead": lambda r: f"{1000 * r['pipeline_cpu_s'] / r['leads']:.2f}",
         "pipeline wall ms per lead": lambda r: f"{1000 * r['pipeline_wall_s'] / r['leads']:.2f}",
