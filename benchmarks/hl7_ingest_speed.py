@@ -66,8 +66,14 @@ def main() -> None:
         pool = parse_pool._POOL
         assert pool is not None
         for f in [pool.submit(time.sleep, 0.2) for _ in range(workers)]:
-            f.result()  # both started and done importing
+            f.result()
     pids = parse_pool.pool_children_pids()
+    # Both workers done with their imports (start_workers' tasks may still run in one while the other took
+    # both sleeps): their CPU time stands still for 0.5 s.
+    last = -1.0
+    while (now := _cpu(pids)[1]) - last > 0.005:
+        last = now
+        time.sleep(0.5)
     con = duckdb.connect(str(warehouse), config={"memory_limit": "2GB"})
     con.execute(f"SET temp_directory='{work / 'tmp'}'")
     profiler = None

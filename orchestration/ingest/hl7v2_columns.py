@@ -14,7 +14,7 @@ from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from orchestration.ingest.hl7v2_extract import _STATUS_NAMES, SIU_EVENTS, _minutes, _npi_from, _xtn
+from orchestration.ingest.hl7v2_extract import _STATUS_NAMES, SIU_EVENTS, _minutes, _npi_from
 from orchestration.ingest.hl7v2_fields import STD, component_text, components, field_text, get, pick
 from orchestration.ingest.hl7v2_parse import Hl7FormatError, decode_hl7, read_message, split_messages
 from orchestration.ingest.hl7v2_rows import (
@@ -25,7 +25,7 @@ from orchestration.ingest.hl7v2_rows import (
     message_row,
     to_utc,
 )
-from orchestration.ingest.hl7v2_segments import parse_date
+from orchestration.ingest.hl7v2_segments import digits, parse_date
 from orchestration.ingest.hl7v2_times import NO_TIME, Times, times_in
 from orchestration.ingest.records import LineError, ParsedFile, RawTable, TupleRows
 from orchestration.ingest.tuple_rows import as_tuple
@@ -53,7 +53,7 @@ def _patient(text: str) -> tuple:
     phone = None
     phones = f[13] if len(f) > 13 else ""
     if phones:
-        phone = next((p for p in (_xtn(r, STD) for r in phones.split("~")) if p), None)
+        phone = next((p for p in map(_xtn_std, phones.split("~")) if p), None)
     row = (
         pick(ids),
         pick(ids, 5),
@@ -72,6 +72,15 @@ def _patient(text: str) -> tuple:
         _PATIENTS.clear()
     _PATIENTS[text] = row
     return row
+
+
+def _xtn_std(rep: str) -> str | None:
+    """hl7v2_extract._xtn(rep, STD) with the repetition split into components once (pick)."""
+    parts = rep.split("^")
+    area, local = pick(parts, 6), pick(parts, 7)
+    if area and local:
+        return digits(area + local)
+    return digits(pick(parts, 1)) or digits(pick(parts, 12)) or digits(local)
 
 
 _NO_PATIENT = (None,) * 12

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from orchestration.ingest import hl7v2_columns, hl7v2_times
+from orchestration.ingest.hl7v2_extract import _xtn
 from orchestration.ingest.hl7v2_fields import components, get, pick
 from orchestration.ingest.hl7v2_parse import _LINE_SPLIT, _lines
 from orchestration.ingest.hl7v2_records import Hl7Insurance, Hl7Merge, Hl7Resource
@@ -28,6 +29,7 @@ from orchestration.ingest.hl7v2_segments import (
     Segment,
     _parse_dtm_regex,
     component,
+    digits,
     parse_dtm,
     unescape,
 )
@@ -200,3 +202,42 @@ def test_resource_key_reads_what_the_static_part_reads(name: str, fields: list[s
     other[start_f] = "20250101"  # the start is not part of the key, nor of the static part
     assert hl7v2_columns._resource_key(name, other) == hl7v2_columns._resource_key(name, padded)
     assert hl7v2_columns._resource_static(name, other, ("fresh", name, *other)) == first
+
+
+SECOND_DTM = st.builds(
+    lambda d, s, z: d + s + z,
+    st.text(alphabet="0123456789", min_size=14, max_size=14),
+    st.sampled_from("+-"),
+    st.text(alphabet="0123456789", min_size=4, max_size=4),
+)
+
+
+@settings(max_examples=500)
+@given(
+    st.one_of(
+        SECOND_DTM, st.builds(lambda d: "2025010612" + d + "-0600", st.text("0123456789 ²x", max_size=6))
+    )
+)
+def test_times_second_fast_path_equals_the_plain_parse(raw: str) -> None:
+    """Times reads YYYYMMDDHHMMSS+/-ZZZZ without get and parse_dtm (impossible dates and offsets too)."""
+    t = parse_dtm(get([raw], 0))
+    assert Times(ZoneInfo("America/Chicago"))[raw][0] == t
+    if len(raw) == 19:
+        fast = hl7v2_times._second_dtm(raw)
+        assert fast is hl7v2_times._NOT_FAST or fast == t
+
+
+XTN_TEXT = st.text(alphabet='0123456789^&\\ ()-+x²"E', max_size=30)
+
+
+@settings(max_examples=500)
+@given(XTN_TEXT)
+def test_xtn_on_components_equals_the_reference(rep: str) -> None:
+    assert hl7v2_columns._xtn_std(rep) == _xtn(rep, ENC)
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet="0123456789 ()-+x²٣", max_size=14))
+def test_digits_keeps_only_digits(text: str) -> None:
+    only = "".join(ch for ch in text if ch.isdigit())
+    assert digits(text) == ((only[1:] if len(only) == 11 and only.startswith("1") else only) or None)
