@@ -10,6 +10,7 @@ rows, errors and line numbers: tests/parsers/test_hl7v2_columns.py compares them
 
 from __future__ import annotations
 
+from datetime import date
 from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -60,7 +61,7 @@ def _patient(text: str) -> tuple:
         pick(name, 1, 1),
         pick(name, 2),
         pick(name, 3),
-        parse_date(get(f, 7)),
+        _dob(f[7] if len(f) > 7 else ""),
         get(f, 8),
         ", ".join(p for p in (street, other) if p) or None,
         pick(address, 3),
@@ -83,6 +84,21 @@ def _xtn_std(rep: str) -> str | None:
     return digits(pick(parts, 1)) or digits(pick(parts, 12)) or digits(local)
 
 
+_DOBS: dict[str, date | None] = {}
+
+
+def _dob(raw: str) -> date | None:
+    """parse_date(get([raw], 0)) of PID-7, kept per process: birth dates repeat across patients (9.5k
+    distinct among 49k patients of the 100k inbox), and a patient first seen paid ~1.6 us for it."""
+    hit = _DOBS.get(raw, _NO_DOB)
+    if hit is _NO_DOB:
+        if len(_DOBS) >= _CACHE_MAX:
+            _DOBS.clear()
+        hit = _DOBS[raw] = parse_date(get([raw], 0))
+    return hit  # type: ignore[return-value]
+
+
+_NO_DOB = object()
 _NO_PATIENT = (None,) * 12
 _RESOURCE_FIELDS = {  # segment: (kind, start field, duration field, status field), as hl7v2_extract
     "AIS": ("service", 4, 7, 10),

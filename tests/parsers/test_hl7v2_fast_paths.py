@@ -30,6 +30,7 @@ from orchestration.ingest.hl7v2_segments import (
     _parse_dtm_regex,
     component,
     digits,
+    parse_date,
     parse_dtm,
     unescape,
 )
@@ -241,3 +242,13 @@ def test_xtn_on_components_equals_the_reference(rep: str) -> None:
 def test_digits_keeps_only_digits(text: str) -> None:
     only = "".join(ch for ch in text if ch.isdigit())
     assert digits(text) == ((only[1:] if len(only) == 11 and only.startswith("1") else only) or None)
+
+
+@settings(max_examples=300)
+@given(st.one_of(st.builds(lambda d, o: d + o, DIGITS, OFFSETS), ODD, FIELD_TEXT))
+def test_dob_cache_reads_as_parse_date(raw: str) -> None:
+    """PID-7 is read once a process (_dob): what parse_date(get(...)) reads of it, also when read again."""
+    expected = parse_date(get([raw], 0))
+    assert hl7v2_columns._dob(raw) == expected
+    assert hl7v2_columns._dob(raw) == expected
+    assert len(hl7v2_columns._DOBS) <= hl7v2_columns._CACHE_MAX
