@@ -226,9 +226,10 @@ def _appointment(
     """(patient columns, the appointment columns after sent_at) of one SIU message."""
     sch = tq1 = None
     pid: str | None = None
-    resources: list[tuple] = []  # (static, (start Hl7Time, start UTC, start JSON))
     texts: list[str] = []  # each resource's resources_json item
     notes: list[str] = []
+    # What the reference takes from the first resource that has it, found as the resources are read.
+    first = loc = person = resource_status = resource_minutes = None
     for _, s in lines[1:]:
         name = s[:3] if s[3:4] == "|" else s.split("|", 1)[0]
         if name in _RESOURCE_FIELDS:
@@ -242,8 +243,17 @@ def _appointment(
                 static = _resource_static(name, f)
                 start_f = _RESOURCE_FIELDS[name][1]
                 at = times[f[start_f] if len(f) > start_f else ""]
-            resources.append((static, at))
             texts.append(static[4] + at[2] + static[5])
+            if first is None and at[0]:
+                first = (static, at)
+            if resource_status is None and static[2]:
+                resource_status = static[2]
+            if loc is None and static[0] == "location":
+                loc = static[1]
+            elif person is None and static[0] == "personnel":
+                person = static[1]
+            if resource_minutes is None:
+                resource_minutes = static[3]
         elif name == "SCH":
             if sch is None:
                 sch = s.split("|")
@@ -262,18 +272,6 @@ def _appointment(
     reason, kind, sch_minutes, status = _sch_static(sch) if sch else _NO_SCH
     tq_start = times[field_text(tq1, 7)] if tq1 else NO_TIME
     sch_start = times[component_text(field_text(sch, 11), 4)] if sch else NO_TIME
-    # One pass over the resources for what the reference takes from the first that has it.
-    first = loc = person = resource_status = None
-    for r in resources:
-        static = r[0]
-        if first is None and r[1][0]:
-            first = r
-        if resource_status is None and static[2]:
-            resource_status = static[2]
-        if loc is None and static[0] == "location":
-            loc = static[1]
-        elif person is None and static[0] == "personnel":
-            person = static[1]
     if legacy and sch_start[0]:
         start, source = sch_start, "SCH-11.4"
     elif tq_start[0]:
@@ -290,7 +288,7 @@ def _appointment(
     if legacy and sch_minutes is not None:
         duration = sch_minutes
     else:
-        duration = _duration(sch_minutes, tq1, resources, times)
+        duration = _duration(sch_minutes, tq1, resource_minutes, times)
     content = (
         get(sch, 1) if sch else None,
         get(sch, 2) if sch else None,
@@ -312,14 +310,14 @@ def _appointment(
 
 
 def _duration(
-    sch_minutes: int | None, tq1: list[str] | None, resources: list[tuple], times: Times
+    sch_minutes: int | None, tq1: list[str] | None, resource_minutes: int | None, times: Times
 ) -> int | None:
-    """hl7v2_extract._duration after its legacy SCH-9/10 case, on split fields."""
+    """hl7v2_extract._duration after its legacy SCH-9/10 case, on split fields (resource_minutes: those of
+    the first resource that gives them)."""
     if tq1 and (explicit := _minutes(get(tq1, 13), get(tq1, 13, 2))) is not None:
         return explicit
-    for r in resources:
-        if r[0][3] is not None:
-            return r[0][3]
+    if resource_minutes is not None:
+        return resource_minutes
     if tq1:
         start, end = times[field_text(tq1, 7)][0], times[field_text(tq1, 8)][0]
         if start and end and (start.offset_min is None) == (end.offset_min is None):
