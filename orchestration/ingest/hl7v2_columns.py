@@ -10,10 +10,12 @@ rows, errors and line numbers: tests/parsers/test_hl7v2_columns.py compares them
 
 from __future__ import annotations
 
+from datetime import date
+from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from orchestration.ingest.hl7v2_extract import _STATUS_NAMES, SIU_EVENTS, _minutes, _npi_from, _xtn
+from orchestration.ingest.hl7v2_extract import _STATUS_NAMES, SIU_EVENTS, _minutes, _npi_from
 from orchestration.ingest.hl7v2_fields import STD, component_text, components, field_text, get, pick
 from orchestration.ingest.hl7v2_parse import Hl7FormatError, decode_hl7, read_message, split_messages
 from orchestration.ingest.hl7v2_rows import (
@@ -24,7 +26,7 @@ from orchestration.ingest.hl7v2_rows import (
     message_row,
     to_utc,
 )
-from orchestration.ingest.hl7v2_segments import parse_date
+from orchestration.ingest.hl7v2_segments import digits, parse_date
 from orchestration.ingest.hl7v2_times import NO_TIME, Times, times_in
 from orchestration.ingest.records import LineError, ParsedFile, RawTable, TupleRows
 from orchestration.ingest.tuple_rows import as_tuple
@@ -52,14 +54,14 @@ def _patient(text: str) -> tuple:
     phone = None
     phones = f[13] if len(f) > 13 else ""
     if phones:
-        phone = next((p for p in (_xtn(r, STD) for r in phones.split("~")) if p), None)
+        phone = next((p for p in map(_xtn_std, phones.split("~")) if p), None)
     row = (
         pick(ids),
         pick(ids, 5),
         pick(name, 1, 1),
         pick(name, 2),
         pick(name, 3),
-        parse_date(get(f, 7)),
+        _dob(f[7] if len(f) > 7 else ""),
         get(f, 8),
         ", ".join(p for p in (street, other) if p) or None,
         pick(address, 3),
@@ -73,6 +75,30 @@ def _patient(text: str) -> tuple:
     return row
 
 
+def _xtn_std(rep: str) -> str | None:
+    """hl7v2_extract._xtn(rep, STD) with the repetition split into components once (pick)."""
+    parts = rep.split("^")
+    area, local = pick(parts, 6), pick(parts, 7)
+    if area and local:
+        return digits(area + local)
+    return digits(pick(parts, 1)) or digits(pick(parts, 12)) or digits(local)
+
+
+_DOBS: dict[str, date | None] = {}
+
+
+def _dob(raw: str) -> date | None:
+    """parse_date(get([raw], 0)) of PID-7, kept per process: birth dates repeat across patients (9.5k
+    distinct among 49k patients of the 100k inbox), and a patient first seen paid ~1.6 us for it."""
+    hit = _DOBS.get(raw, _NO_DOB)
+    if hit is _NO_DOB:
+        if len(_DOBS) >= _CACHE_MAX:
+            _DOBS.clear()
+        hit = _DOBS[raw] = parse_date(get([raw], 0))
+    return hit  # type: ignore[return-value]
+
+
+_NO_DOB = object()
 _NO_PATIENT = (None,) * 12
 _RESOURCE_FIELDS = {  # segment: (kind, start field, duration field, status field), as hl7v2_extract
     "AIS": ("service", 4, 7, 10),
@@ -81,15 +107,28 @@ _RESOURCE_FIELDS = {  # segment: (kind, start field, duration field, status fiel
     "AIP": ("personnel", 6, 9, 12),
 }
 _START_SOURCE = {"service": "AIS-4", "equipment": "AIG-8", "location": "AIL-6", "personnel": "AIP-6"}
-_RESOURCES: dict[tuple[str, ...], tuple] = {}
+_RESOURCES: dict[tuple, tuple] = {}
 
 
-def _resource_static(name: str, f: list[str]) -> tuple:
-    """(kind, identity, status, minutes, JSON of everything but the start) of a resource segment: all of
-    it but the start repeats across appointments (same therapist, room, service, duration), so cached."""
-    kind, _, dur_f, status_f = _RESOURCE_FIELDS[name]
+def _key_reader(name: str) -> tuple[int, itemgetter]:
+    """(fields a segment needs, their reader) for a resource's cache key in one C call: fields 3, 4 (not
+    AIS-4, its start), status, duration and its unit; a shorter segment takes _resource_key's slow way."""
+    _, start_f, dur_f, status_f = _RESOURCE_FIELDS[name]
+    wanted = (3, status_f, dur_f, dur_f + 1) if name == "AIS" else (3, 4, status_f, dur_f, dur_f + 1)
+    return max(start_f, *wanted) + 1, itemgetter(*wanted)
+
+
+_KEY_READERS = {name: _key_reader(name) for name in _RESOURCE_FIELDS}
+
+
+def _resource_key(name: str, f: list[str]) -> tuple:
+    """The cache key of a resource segment's static part (what _resource_static reads of it)."""
+    need, reader = _KEY_READERS[name]
+    if len(f) >= need:
+        return (name, reader(f))
+    _, _, dur_f, status_f = _RESOURCE_FIELDS[name]
     n = len(f)
-    key = (
+    return (
         name,
         f[3] if n > 3 else "",
         f[4] if n > 4 and name != "AIS" else "",  # AIS-4 is the start, not part of the identity
@@ -97,12 +136,22 @@ def _resource_static(name: str, f: list[str]) -> tuple:
         f[dur_f] if n > dur_f else "",
         f[dur_f + 1] if n > dur_f + 1 else "",
     )
+
+
+def _resource_static(name: str, f: list[str], key: tuple | None = None) -> tuple:
+    """(kind, identity, status, minutes, its resources_json text before the start, after it) of a resource
+    segment: all of it but the start repeats across appointments (same therapist, room, service, duration),
+    so cached under _resource_key."""
+    if key is None:
+        key = _resource_key(name, f)
     hit = _RESOURCES.get(key)
     if hit is not None:
         return hit
+    kind, _, dur_f, status_f = _RESOURCE_FIELDS[name]
+    n = len(f)
     status = get(f, status_f)
     status = status.lower() if status else None
-    ident = _identity(name, key[1], key[2])
+    ident = _identity(name, f[3] if n > 3 else "", f[4] if n > 4 and name != "AIS" else "")
     head = _dumps(
         {
             "kind": kind,
@@ -113,7 +162,14 @@ def _resource_static(name: str, f: list[str]) -> tuple:
             "npi": ident[4],
         }
     )
-    hit = (kind, ident, status, _minutes(get(f, dur_f), get(f, dur_f + 1)), head[:-1], _dumps(status) + "}")
+    hit = (
+        kind,
+        ident,
+        status,
+        _minutes(get(f, dur_f), get(f, dur_f + 1)),
+        head[:-1] + ',"start":',
+        ',"status":' + _dumps(status) + "}",
+    )
     if len(_RESOURCES) >= _CACHE_MAX:
         _RESOURCES.clear()
     _RESOURCES[key] = hit
@@ -170,14 +226,34 @@ def _appointment(
     """(patient columns, the appointment columns after sent_at) of one SIU message."""
     sch = tq1 = None
     pid: str | None = None
-    resources: list[tuple] = []  # (static, (start Hl7Time, start UTC, start JSON))
+    texts: list[str] = []  # each resource's resources_json item
     notes: list[str] = []
+    # What the reference takes from the first resource that has it, found as the resources are read.
+    first = loc = person = resource_status = resource_minutes = None
     for _, s in lines[1:]:
         name = s[:3] if s[3:4] == "|" else s.split("|", 1)[0]
         if name in _RESOURCE_FIELDS:
             f = s.split("|")
-            start_f = _RESOURCE_FIELDS[name][1]
-            resources.append((_resource_static(name, f), times(f[start_f] if len(f) > start_f else "")))
+            need, reader = _KEY_READERS[name]
+            if len(f) >= need:  # every field the key reads there: the key in one C call
+                key = (name, reader(f))
+                static = _RESOURCES.get(key) or _resource_static(name, f, key)
+                at = times[f[_RESOURCE_FIELDS[name][1]]]
+            else:
+                static = _resource_static(name, f)
+                start_f = _RESOURCE_FIELDS[name][1]
+                at = times[f[start_f] if len(f) > start_f else ""]
+            texts.append(static[4] + at[2] + static[5])
+            if first is None and at[0]:
+                first = (static, at)
+            if resource_status is None and static[2]:
+                resource_status = static[2]
+            if loc is None and static[0] == "location":
+                loc = static[1]
+            elif person is None and static[0] == "personnel":
+                person = static[1]
+            if resource_minutes is None:
+                resource_minutes = static[3]
         elif name == "SCH":
             if sch is None:
                 sch = s.split("|")
@@ -194,20 +270,8 @@ def _appointment(
                 notes.append(text)
     legacy = bool(version) and version < "2.5"  # type: ignore[operator]
     reason, kind, sch_minutes, status = _sch_static(sch) if sch else _NO_SCH
-    tq_start = times(field_text(tq1, 7)) if tq1 else NO_TIME
-    sch_start = times(component_text(field_text(sch, 11), 4)) if sch else NO_TIME
-    # One pass over the resources for what the reference takes from the first that has it.
-    first = loc = person = resource_status = None
-    for r in resources:
-        static = r[0]
-        if first is None and r[1][0]:
-            first = r
-        if resource_status is None and static[2]:
-            resource_status = static[2]
-        if loc is None and static[0] == "location":
-            loc = static[1]
-        elif person is None and static[0] == "personnel":
-            person = static[1]
+    tq_start = times[field_text(tq1, 7)] if tq1 else NO_TIME
+    sch_start = times[component_text(field_text(sch, 11), 4)] if sch else NO_TIME
     if legacy and sch_start[0]:
         start, source = sch_start, "SCH-11.4"
     elif tq_start[0]:
@@ -220,15 +284,11 @@ def _appointment(
         start, source = NO_TIME, None
     if not status:
         status = resource_status
-    resources_json = None
-    if resources:
-        resources_json = (
-            "[" + ",".join(f'{r[0][4]},"start":{r[1][2]},"status":{r[0][5]}' for r in resources) + "]"
-        )
+    resources_json = "[" + ",".join(texts) + "]" if texts else None
     if legacy and sch_minutes is not None:
         duration = sch_minutes
     else:
-        duration = _duration(sch_minutes, tq1, resources, times)
+        duration = _duration(sch_minutes, tq1, resource_minutes, times)
     content = (
         get(sch, 1) if sch else None,
         get(sch, 2) if sch else None,
@@ -250,16 +310,16 @@ def _appointment(
 
 
 def _duration(
-    sch_minutes: int | None, tq1: list[str] | None, resources: list[tuple], times: Times
+    sch_minutes: int | None, tq1: list[str] | None, resource_minutes: int | None, times: Times
 ) -> int | None:
-    """hl7v2_extract._duration after its legacy SCH-9/10 case, on split fields."""
+    """hl7v2_extract._duration after its legacy SCH-9/10 case, on split fields (resource_minutes: those of
+    the first resource that gives them)."""
     if tq1 and (explicit := _minutes(get(tq1, 13), get(tq1, 13, 2))) is not None:
         return explicit
-    for r in resources:
-        if r[0][3] is not None:
-            return r[0][3]
+    if resource_minutes is not None:
+        return resource_minutes
     if tq1:
-        start, end = times(field_text(tq1, 7))[0], times(field_text(tq1, 8))[0]
+        start, end = times[field_text(tq1, 7)][0], times[field_text(tq1, 8)][0]
         if start and end and (start.offset_min is None) == (end.offset_min is None):
             begin = start.utc() or start.value
             finish = end.utc() or end.value
@@ -273,7 +333,7 @@ _HEADERS: dict[tuple[str, ...], tuple] = {}
 def _header(f: list[str]) -> tuple:
     """(MSH-9 type upper, trigger upper, structure, version, application, facility) of split MSH
     fields (f[n - 1] is MSH-n); they repeat from message to message, so cached."""
-    key = (f[8], field_text(f, 11), field_text(f, 2), field_text(f, 3))
+    key = (f[8], f[11] if len(f) > 11 else "", f[2], f[3])
     hit = _HEADERS.get(key)
     if hit is None:
         message_type = get(f, 8)
@@ -311,7 +371,7 @@ def _lean(lines: list[tuple[int, str]], times: Times) -> LineError | tuple[tuple
         kind = "unsupported"
     else:
         kind = "appointment"
-    sent_at = times(field_text(f, 6))[1]
+    sent_at = times[f[6]][1]  # f has MSH-9 (message_type): MSH-7 is there
     msg = (
         control_id,
         msh_line,

@@ -49,12 +49,15 @@ def decode_hl7(data: bytes) -> tuple[str, bool]:
 
 
 def _lines(text: str) -> list[str]:
-    """Segment lines split at CR, LF or CRLF; str.split when only one kind occurs (most files)."""
+    """Segment lines split at CR, LF or CRLF: _LINE_SPLIT's split, done by str methods. Each CRLF is one
+    end (the regex tries it first at every CR), then every CR or LF left is one: replacing CRLF, then CR,
+    by LF and splitting at LF cuts at the same places, ~10x faster than the regex (MLLP-framed files, whose
+    <FS><CR> trailer meets LF line ends, all took it: 6% of the HL7 v2 parse at 100k leads)."""
     if "\n" not in text:
         return text.split("\r")
     if "\r" not in text:
         return text.split("\n")
-    return _LINE_SPLIT.split(text)
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
 def split_messages(text: str) -> tuple[list[list[tuple[int, str]]], list[LineError]]:

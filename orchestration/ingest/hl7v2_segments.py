@@ -261,7 +261,7 @@ def digits(text: str | None) -> str | None:
     """Phone digits only; a leading US country code 1 on 11 digits is dropped."""
     if not text:
         return None
-    only = "".join(ch for ch in text if ch.isdigit())
+    only = text if text.isdigit() else "".join(ch for ch in text if ch.isdigit())
     if len(only) == 11 and only.startswith("1"):
         only = only[1:]
     return only or None
