@@ -55,7 +55,9 @@ def _settled_workers(workers: int) -> None:
         last = now
 
 
-def ingest_once(inbox_dir: Path, workers: int, files: list[str] | None, profile: bool = False) -> dict:
+def ingest_once(
+    inbox_dir: Path, workers: int, files: list[str] | None, profile: bool = False, keep: Path | None = None
+) -> dict:
     pa.array([0])
     with tempfile.TemporaryDirectory(dir=os.environ.get("PTLEADS_BENCH_TMP")) as tmp:
         root = Path(tmp)
@@ -89,6 +91,8 @@ def ingest_once(inbox_dir: Path, workers: int, files: list[str] | None, profile:
         con.execute("CHECKPOINT")
         con.close()
         size = sum(p.stat().st_size for p in root.glob("w.duckdb*"))
+        if keep is not None:
+            shutil.copyfile(root / "w.duckdb", keep)
         parse_pool.shutdown_pool(wait=True)
     return {
         "records": report.records,
@@ -128,6 +132,7 @@ def main() -> None:
     ap.add_argument("--commit", default="")
     ap.add_argument("--append", type=Path, help="JSON Lines file the run is appended to")
     ap.add_argument("--profile", action="store_true", help="cProfile one in-process run (workers=0)")
+    ap.add_argument("--keep", type=Path, help="copy the warehouse here (equality checks)")
     ap.add_argument("--summarise", type=Path, nargs="+")
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
@@ -140,7 +145,7 @@ def main() -> None:
             print(label, {k: v for k, v in entry.items() if k != "runs"})
         return
     files = args.files.split(",") if args.files else None
-    row = ingest_once(args.inbox, 0 if args.profile else args.workers, files, args.profile)
+    row = ingest_once(args.inbox, 0 if args.profile else args.workers, files, args.profile, args.keep)
     row = {"label": args.label, "commit": args.commit, "files": files, "workers": args.workers} | row
     print(json.dumps(row))
     if args.append:
