@@ -9,20 +9,11 @@ the reference; tests/ingest/test_fhir_fast.py holds the two to the same rows.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
-from functools import lru_cache
+from datetime import datetime
 from typing import Any
 
 from orchestration.ingest import fhir_structs as fs
 from orchestration.ingest.fhir_parse import ICD10_SYSTEMS, NPI_SYSTEM, _instant
-
-
-@lru_cache(maxsize=1 << 16)
-def _date(value: str) -> date:
-    """_instant(value).date() in a cache of its own: birth dates and coverage periods (a few tens of
-    thousands of distinct days) stay cached, where _instant's cache was churned by the near-unique
-    lastUpdated / created instants (100k leads: 93k misses of 171k Patient lookups)."""
-    return _instant.__wrapped__(value).date()
 
 
 def _meta(res: fs.Patient | Any) -> datetime | None:
@@ -143,7 +134,7 @@ def patient(res: fs.Patient, raw: str) -> tuple:
         given,
         middle,
         name_text,
-        _date(res.birthDate) if res.birthDate else None,
+        _instant(res.birthDate).date() if res.birthDate else None,
         res.gender,
         _telecom(telecom, "phone"),
         _telecom(telecom, "email"),
@@ -217,8 +208,8 @@ def coverage(res: fs.Coverage, raw: str) -> tuple:
         payor.display if payor is not None else None,
         (plan.name or plan.value) if plan is not None else None,
         _coding_code(res.type),
-        _date(period.start) if period is not None and period.start else None,
-        _date(period.end) if period is not None and period.end else None,
+        _instant(period.start).date() if period is not None and period.start else None,
+        _instant(period.end).date() if period is not None and period.end else None,
         raw,
     )
 
