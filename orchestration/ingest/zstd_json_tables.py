@@ -10,9 +10,9 @@ existing warehouse keeps its tables as they were created (CREATE TABLE IF NOT EX
 
 `plain_ids`: unique random id columns stored uncompressed besides (as PlainIdTable does): a UUID has no
 repeats for a dictionary and little for FSST, yet DuckDB analyses and FSST-compresses it at commit in the
-ingest's one writing process. The FHIR tables' source_record_id (100k leads, 700k resources, insert +
-commit of the four large tables, 3 interleaved runs each: 2.71 / 2.71 -> 2.36-2.58 CPU-s, the tables
-79.5 -> 92.3 MB).
+ingest's one writing process. The FHIR tables' source_record_id at 100k leads (699k resources): insert +
+commit of the four large tables 2.71 -> 2.36-2.58 CPU-s; the FHIR ingest's writing process 3.7-3.9 ->
+3.3-3.7 CPU-s (benchmarks/fhir_ingest_cpu.py, two A/B sets of 3); the tables 80.3 -> 93.0 MB.
 """
 
 from __future__ import annotations
