@@ -17,13 +17,14 @@ from orchestration.ingest.tuple_rows import as_tuple
 from orchestration.ingest.zstd_json_tables import ZstdJsonTable
 
 SOURCE = "fhir"
+_IDS = ("source_record_id",)  # resource ids: random UUIDs (zstd_json_tables.ZstdJsonTable.plain_ids)
 TABLES: dict[str, RawTable] = {
-    "Patient": ZstdJsonTable("fhir_patients", fp.FhirPatient),
-    "ServiceRequest": ZstdJsonTable("fhir_service_requests", fp.FhirServiceRequest),
-    "Coverage": ZstdJsonTable("fhir_coverages", fp.FhirCoverage),
-    "Appointment": ZstdJsonTable("fhir_appointments", fp.FhirAppointment),
-    "Practitioner": ZstdJsonTable("fhir_practitioners", fp.FhirPractitioner),
-    "Location": ZstdJsonTable("fhir_locations", fp.FhirLocation),
+    "Patient": ZstdJsonTable("fhir_patients", fp.FhirPatient, plain_ids=_IDS),
+    "ServiceRequest": ZstdJsonTable("fhir_service_requests", fp.FhirServiceRequest, plain_ids=_IDS),
+    "Coverage": ZstdJsonTable("fhir_coverages", fp.FhirCoverage, plain_ids=_IDS),
+    "Appointment": ZstdJsonTable("fhir_appointments", fp.FhirAppointment, plain_ids=_IDS),
+    "Practitioner": ZstdJsonTable("fhir_practitioners", fp.FhirPractitioner, plain_ids=_IDS),
+    "Location": ZstdJsonTable("fhir_locations", fp.FhirLocation, plain_ids=_IDS),
 }
 _KINDS = {table: kind for kind, table in TABLES.items()}
 

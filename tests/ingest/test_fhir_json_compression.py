@@ -19,7 +19,8 @@ def test_every_fhir_table_declares_zstd_for_its_json_copy() -> None:
     for table in TABLES.values():
         sql = table.create_sql()
         assert "\n  resource_json VARCHAR USING COMPRESSION zstd,\n" in sql
-        assert sql.count("USING COMPRESSION") == 1
+        assert "\n  source_record_id VARCHAR USING COMPRESSION uncompressed,\n" in sql
+        assert sql.count("USING COMPRESSION") == 2
 
 
 def test_web_form_submissions_declare_zstd_for_raw_json() -> None:
@@ -36,7 +37,12 @@ def test_a_table_without_that_column_is_refused() -> None:
 def test_other_columns_are_declared_as_the_plain_raw_table_declares_them() -> None:
     for table in TABLES.values():
         plain = RawTable(table.name, table.record_type).create_sql()
-        assert table.create_sql().replace(" USING COMPRESSION zstd", "") == plain
+        declared = table.create_sql().replace(" USING COMPRESSION zstd", "")
+        assert declared.replace(" USING COMPRESSION uncompressed", "") == plain
+
+
+def test_plain_ids_default_to_none() -> None:
+    assert SUBMISSIONS.create_sql().count("USING COMPRESSION") == 1
 
 
 def test_ingested_resource_json_is_zstd_and_reads_back(warehouse) -> None:
@@ -62,4 +68,15 @@ def test_ingested_resource_json_is_zstd_and_reads_back(warehouse) -> None:
                 "WHERE column_name = 'resource_json' AND segment_type = 'VARCHAR'"
             ).fetchall()
         }
+        ids = {
+            r[0]
+            for r in con.execute(
+                "SELECT DISTINCT compression FROM pragma_storage_info('raw.fhir_appointments') "
+                "WHERE column_name = 'source_record_id' AND segment_type = 'VARCHAR'"
+            ).fetchall()
+        }
     assert kinds == {"ZSTD"}
+    assert ids == {"Uncompressed"}
+    assert {r[0] for r in warehouse.query("SELECT source_record_id FROM raw.fhir_appointments")} == {
+        f"a{i}" for i in range(3000)
+    }
