@@ -29,6 +29,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
+from scale.bytecode import compile_bytecode
 from scale.child_step import run_step
 from scale.scale_params import scale_params
 from scale.unland import drop_warehouse_run_outputs, unland_day, unland_inbox
@@ -98,6 +99,7 @@ def main() -> None:
     if not (work / "gen" / "config" / "practice.yaml").exists():
         raise SystemExit(f"{work}/gen/config is gone (older scale runs deleted it): rerun make bench")
     params = scale_params(args.size, work, months=12, seed=1, max_faxes=10, day=args.end)
+    print(f"bytecode compiled in {compile_bytecode():.1f} s (not timed)", flush=True)
     day_morning = datetime.fromisoformat(str(params["next_as_of"]))
     out: dict[str, object] = {
         "leads": args.size,

@@ -20,6 +20,7 @@ import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from scale.bytecode import compile_bytecode
 from scale.child_step import StepResult, run_step
 from scale.scale_params import scale_params
 from scale.scale_report import PIPELINE_KEYS, RESULTS, write_report
@@ -128,6 +129,7 @@ def main() -> None:
     args = ap.parse_args()
     if not args.report_only:
         RESULTS.mkdir(parents=True, exist_ok=True)
+        print(f"bytecode compiled in {compile_bytecode():.1f} s (not timed)", flush=True)
         for leads in args.sizes:
             result = run_size(leads, args)
             if result is None:
