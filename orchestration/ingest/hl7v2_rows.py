@@ -127,19 +127,6 @@ class Hl7PatientUpdateRow(Hl7PatientColumns):
     member_id: str | None
 
 
-@dataclass(frozen=True)
-class _AppointmentsTable(ZstdJsonTable):
-    """raw.hl7v2_appointments: resources_json zstd (ZstdJsonTable) and its unique ids uncompressed
-    (PlainIdTable's trade)."""
-
-    id_columns: tuple[str, ...] = ("source_record_id",)
-
-    def create_sql(self) -> str:
-        return self.create_sql_compressing(
-            {self.json_column: "zstd", **dict.fromkeys(self.id_columns, "uncompressed")}
-        )
-
-
 # The messages' and appointments' ids (MSH-10, SCH-1/2: one a message or appointment) are stored
 # uncompressed (PlainIdTable): DuckDB's analysis and dictionary/FSST compression of them at commit, in the
 # ingest's one writing process, found little to share. Insert + commit of the 100k-lead inbox's two tables
@@ -149,11 +136,11 @@ REFERRALS = RawTable("hl7v2_referrals", Hl7ReferralRow)
 # resources_json (every AIS/AIG/AIL/AIP as JSON, ~63% of the table's Arrow bytes) is kept for lineage and
 # no dbt model reads it: stored zstd-compressed, insert + commit of the 20k-lead export 0.42 -> 0.35 CPU-s,
 # warehouse 10.2 -> 5.0 MB.
-APPOINTMENTS = _AppointmentsTable(
+APPOINTMENTS = ZstdJsonTable(
     "hl7v2_appointments",
     Hl7AppointmentRow,
     json_column="resources_json",
-    id_columns=("source_record_id", "placer_id", "filler_id"),
+    plain_ids=("source_record_id", "placer_id", "filler_id"),
 )
 PATIENT_UPDATES = RawTable("hl7v2_patient_updates", Hl7PatientUpdateRow)
 
