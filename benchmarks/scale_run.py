@@ -25,6 +25,8 @@ from scale.child_step import StepResult, run_step
 from scale.scale_params import scale_params
 from scale.scale_report import PIPELINE_KEYS, RESULTS, write_report
 
+from orchestration.settings import DEFAULT_DUCKDB_MEMORY_LIMIT
+
 # Steps that make up "the pipeline" for the floor ratio (generate, floor, app queries excluded).
 PIPELINE_STEPS = PIPELINE_KEYS
 ORDER = ("generate", "floor", *PIPELINE_STEPS, "app_queries", "first_run", "previous_day", "incremental")
@@ -52,6 +54,7 @@ def run_size(leads: int, args: argparse.Namespace) -> dict[str, object] | None:
         "load_average_start": _load(),
         "cpu_count": os.cpu_count(),
         "nice": args.nice,
+        "duckdb_memory_limit": os.environ.get("PTLEADS_DUCKDB_MEMORY_LIMIT") or DEFAULT_DUCKDB_MEMORY_LIMIT,
         "params": {k: params[k] for k in ("months", "seed", "max_faxes", "day", "as_of", "next_as_of")},
         "steps": {},
     }

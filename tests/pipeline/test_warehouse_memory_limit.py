@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from orchestration.resources import WarehouseResource, settings_env
-from orchestration.settings import DEFAULT_DUCKDB_MEMORY_LIMIT, Settings
+from orchestration.settings import DEFAULT_DUCKDB_MEMORY_LIMIT, Settings, memory_limit_for
 from orchestration.transform.dbt_project_files import DBT_PROJECT_DIR
 
 
@@ -29,13 +29,22 @@ def test_writer_connection_takes_the_configured_limit(
     with WarehouseResource(path=str(settings.warehouse)).connect() as con:
         default = _limit(con)
     assert limited.startswith("953.6 MiB"), limited  # 1 GB = 10^9 bytes
-    assert default.startswith("3.7 GiB"), default  # DEFAULT_DUCKDB_MEMORY_LIMIT = 4GB
-    assert DEFAULT_DUCKDB_MEMORY_LIMIT == "4GB"
+    same = duckdb.connect(config={"memory_limit": DEFAULT_DUCKDB_MEMORY_LIMIT})
+    assert default == _limit(same), (default, DEFAULT_DUCKDB_MEMORY_LIMIT)
+
+
+@pytest.mark.parametrize(
+    ("ram", "limit"),
+    [(None, "4GB"), (8 * 2**30, "4GB"), (16 * 10**9, "4GB"), (24 * 2**30, "6GB"), (64 * 2**30, "17GB")],
+)
+def test_default_limit_is_a_quarter_of_the_ram_and_at_least_4gb(ram: int | None, limit: str) -> None:
+    assert memory_limit_for(ram) == limit
 
 
 def test_dbt_profile_reads_the_exported_limit() -> None:
     profile = yaml.safe_load((DBT_PROJECT_DIR / "profiles.yml").read_text(encoding="utf-8"))
     settings = profile["ptleads"]["outputs"]["dev"]["settings"]
     assert "PTLEADS_DUCKDB_MEMORY_LIMIT" in settings["memory_limit"]
-    assert f"'{DEFAULT_DUCKDB_MEMORY_LIMIT}'" in settings["memory_limit"]
+    # dbt run by hand, without the pipeline's export: the floor of the default (no RAM known).
+    assert f"'{memory_limit_for(None)}'" in settings["memory_limit"]
     assert Settings(duckdb_memory_limit="2GB").export_env()["PTLEADS_DUCKDB_MEMORY_LIMIT"] == "2GB"
