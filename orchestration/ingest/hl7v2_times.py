@@ -36,9 +36,6 @@ class Times(dict):
         hit = self[raw] = (t, to_utc(t, self.zone), time_json(t))
         return hit
 
-    def __call__(self, raw: str) -> tuple[Hl7Time | None, datetime | None, str]:
-        return self[raw]
-
 
 _NOT_FAST = object()
 

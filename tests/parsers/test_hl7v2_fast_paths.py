@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, fields
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 from orchestration.ingest import hl7v2_columns, hl7v2_times
 from orchestration.ingest.hl7v2_extract import _xtn
 from orchestration.ingest.hl7v2_fields import components, get, pick
-from orchestration.ingest.hl7v2_parse import _LINE_SPLIT, _lines
+from orchestration.ingest.hl7v2_parse import _lines
 from orchestration.ingest.hl7v2_records import Hl7Insurance, Hl7Merge, Hl7Resource
 from orchestration.ingest.hl7v2_rows import (
     _dumps,
@@ -36,6 +37,8 @@ from orchestration.ingest.hl7v2_segments import (
 )
 from orchestration.ingest.hl7v2_times import Times, time_dict, time_json
 
+# The regex _lines replaced: its oracle.
+_LINE_SPLIT = re.compile(r"\r\n|\r|\n")
 ENC = Encoding()
 DIGITS = st.text(alphabet="0123456789", min_size=4, max_size=16)
 OFFSETS = st.sampled_from(["", "+0000", "-0600", "+0530", "-1500", "+099", "+1260", "-05:00"])
@@ -177,7 +180,7 @@ def test_times_reads_as_the_plain_parse(raws: list[str]) -> None:
     times = Times(zone)
     for raw in raws * 2:
         t = parse_dtm(get([raw], 0))
-        assert times[raw] == times(raw) == (t, to_utc(t, zone), time_json(t))
+        assert times[raw] == (t, to_utc(t, zone), time_json(t))
         assert len(times) <= hl7v2_times._CACHE_MAX
 
 
