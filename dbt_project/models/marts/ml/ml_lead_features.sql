@@ -14,11 +14,13 @@
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook="{{ marts_prepare() }}",
-    post_hook=["{{ marts_commit() }}", "{{ marts_history_days_commit() }}"],
+    post_hook=["{{ marts_recount_history() }}", "{{ marts_commit() }}", "{{ marts_history_days_commit() }}"],
 ) }}
 {%- set increment = marts_plan() == 'increment' %}
-{#- rendered only for an increment (unit tests render the model with no relation to name) #}
-{%- set in_scope = ('lead_id in (select lead_id from ' ~ marts_aux('scope') ~ ')') if increment else '' %}
+{#- rendered only for an increment (unit tests render the model with no relation to name): the leads whose rows
+are computed again, <model>_base; the other leads of the scope keep their rows and only their referrer / source
+history counts are set again by the post-hook (macros/incremental_marts.sql, marts_recount_history) #}
+{%- set in_scope = ('lead_id in (select lead_id from ' ~ marts_aux('base') ~ ')') if increment else '' %}
 {%- set scoped -%}
     {%- if increment %} where {{ in_scope }}{% endif -%}
 {%- endset %}
@@ -145,15 +147,7 @@ history_running as (
 -- (macros/incremental_marts.sql, marts_history_day_ctes); the CTEs above are then unused.
 {{ marts_history_day_ctes() if increment else '' }}
 history as (
-    select
-        lead_id,
-        max(prior_leads) filter (where history_kind = 'referrer') as referrer_prior_leads,
-        max(prior_scheduled) filter (where history_kind = 'referrer') as referrer_prior_scheduled,
-        max(prior_leads) filter (where history_kind = 'source') as source_prior_leads,
-        max(prior_scheduled) filter (where history_kind = 'source') as source_prior_scheduled
-    from {{ 'history_running_day' if increment else 'history_running' }}
-    where is_lead = 1
-    group by lead_id
+    {{ marts_history_counts('history_running_day' if increment else 'history_running') }}
 ),
 
 -- The episodes of the leads computed: an increment reads int_lead_episodes once, for its scope, before
