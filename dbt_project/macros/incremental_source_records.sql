@@ -419,10 +419,19 @@ and the delete (the dirty ids were written while the model was rendered). -#}
         select distinct person_key from {{ this }} where source_record_id in (select id from {{ source_records_aux('dirty') }})
         {%- endif %}
         except select person_key from {{ source_records_aux('changes') }};
+        {#- and their record keys, for the daily unique test of record_key (test_increment_keys), which otherwise
+        found them by two passes over the id columns of every record (1M day: 1.2 s) #}
+        create or replace table {{ source_records_aux('keys') }} as
+        {%- if appended %}
+        select record_key from {{ appended }};
+        {%- else %}
+        select record_key from {{ this }} where source_record_id in (select id from {{ source_records_aux('dirty') }});
+        {%- endif %}
         {%- else %}
         {#- A rebuild: `rebuilt` says everything changed, no rows needed. #}
         create or replace table {{ source_records_aux('changes') }} (person_key varchar);
         create or replace table {{ source_records_aux('dirty') }} (id varchar);
+        create or replace table {{ source_records_aux('keys') }} (record_key varchar);
         {%- endif %}
         create or replace table {{ source_records_aux('watermarks') }} as
         {%- for t in tables if t.stamped %}

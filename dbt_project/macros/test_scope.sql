@@ -207,6 +207,12 @@ DuckDB runs as two mark joins over every row; 100k practice, one day: 0.5 -> 0.3
     {%- if relation.identifier == 'int_source_records' -%}
         {%- set dirty = api.Relation.create(database=relation.database, schema=relation.schema,
             identifier=relation.identifier ~ '_dirty') -%}
+        {#- the increment's post-hook lists the keys of the rows it wrote (the rows of the dirty ids) -#}
+        {%- set written = api.Relation.create(database=relation.database, schema=relation.schema,
+            identifier=relation.identifier ~ '_keys') -%}
+        {%- if column == 'record_key' and test_scope_table_exists(written) -%}
+            {{ return('select record_key from ' ~ written) }}
+        {%- endif -%}
         {{ return('select ' ~ column ~ ' from ' ~ relation ~ ' where source_record_id in (select id from ' ~ dirty
             ~ ') union all select ' ~ column ~ ' from ' ~ relation ~ ' where fhir_patient_id in (select id from '
             ~ dirty ~ ')') }}

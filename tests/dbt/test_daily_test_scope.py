@@ -148,8 +148,11 @@ def test_daily_run_tests_read_the_increment_and_fail_on_a_new_duplicate(
     try:
         assert con.execute(f"select plan from {RECORDS}_run").fetchone()[0] == "increment"
         unique_sql = _compiled(day2, "_leads__models.yml", UNIQUE)
-        # The daily unique test looks up the keys of the recomputed rows only; staging key tests are off.
-        assert "int_source_records_dirty" in unique_sql
+        # The daily unique test looks up the keys of the recomputed rows only (the increment lists them);
+        # staging key tests are off.
+        assert "int_source_records_keys" in unique_sql and "int_source_records_dirty" not in unique_sql
+        day_key = con.execute(f"select record_key from {RECORDS} where source_record_id = 'wf-7'").fetchone()[0]
+        assert con.execute(f"select list(record_key) from {RECORDS}_keys").fetchone()[0] == [day_key]
         assert "where false" in _compiled(
             day2, "_webforms__models.yml", "unique_stg_webforms__submissions_submission_id"
         )
@@ -198,14 +201,8 @@ def test_daily_run_tests_read_the_increment_and_fail_on_a_new_duplicate(
         con.execute(f"update {MATCHED} set record_key = ? where source_record_id = 'wf-0'", [new_key])
         assert con.execute(matched_sql).fetchone()[0] == 1
 
-        # The day's record takes an old record's key: new vs old, the daily test must fail.
-        old_key = con.execute(
-            "select record_key from intermediate.int_source_records where source_record_id = 'wf-0'"
-        ).fetchone()[0]
-        con.execute(
-            f"update {RECORDS} set record_key = ? where source_record_id = 'wf-7'",
-            [old_key],
-        )
+        # The day's record shares its key with an old record: new vs old, the daily test must fail.
+        con.execute(f"update {RECORDS} set record_key = ? where source_record_id = 'wf-0'", [day_key])
         assert con.execute(unique_sql).fetchone()[0] == 1
         # A key nulled in the day's rows fails the daily not_null test too (with the full build's).
         con.execute(f"update {RECORDS} set record_key = null where source_record_id = 'wf-7'")
