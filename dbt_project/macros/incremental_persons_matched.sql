@@ -105,10 +105,16 @@ the model's joins and ASOF joins run over ~the scope instead of every record (at
         union
         select person_key from {{ persons_matched_beside(clusters, 'changes') }}
         where person_key is not null;
-        create or replace temp table persons_matched_persons as
-        select person_id from {{ this }} where person_key in (select person_key from persons_matched_keys)
-        union
+        {#- P: the changed nodes' persons now (the clusters) and before: their rows found by person_key_hash
+        (integers instead of every person_key string, at 1M leads most of a 1.1 s statement). A colliding hash
+        only adds a candidate: P is narrowed to the exact persons below, on the rows read for P anyway. -#}
+        create or replace temp table persons_matched_now as
         select person_id from {{ clusters }} where person_key in (select person_key from persons_matched_keys);
+        create or replace temp table persons_matched_persons as
+        select person_id from {{ this }}
+        where person_key_hash in (select {{ key_hash('person_key') }} from persons_matched_keys)
+        union
+        select person_id from persons_matched_now;
         {#- The records of the changed nodes and those attached to a person of P before, in one pass, found
         through their person_key in P's rows (a named record's person is its node's; a nameless record is
         its own node): no lookup of every record_key. They hold every node of P now too (a node of P not
@@ -118,6 +124,13 @@ the model's joins and ASOF joins run over ~the scope instead of every record (at
         create or replace temp table persons_matched_before as
         select person_key, person_id from {{ this }}
         where person_id_hash in (select {{ key_hash('person_id') }} from persons_matched_persons);
+        {#- P exactly: the persons of the rows holding a changed node's person_key (every such row was just read:
+        its person is a candidate) and the persons now. -#}
+        create or replace temp table persons_matched_persons as
+        select person_id from persons_matched_before where person_key in (select person_key from persons_matched_keys)
+        union
+        select person_id from persons_matched_now;
+        drop table persons_matched_now;
         create or replace temp table persons_matched_hits as
         select rowid as row_id, person_key, has_identity, phone_e164, email from {{ records }}
         where person_key in (
