@@ -105,10 +105,18 @@ the model's joins and ASOF joins run over ~the scope instead of every record (at
         union
         select person_key from {{ persons_matched_beside(clusters, 'changes') }}
         where person_key is not null;
-        create or replace temp table persons_matched_persons as
-        select person_id from {{ this }} where person_key in (select person_key from persons_matched_keys)
-        union
+        {#- P: the changed nodes' persons now (the clusters) and before, whose rows are found by person_key_hash
+        (integers instead of every person_key string: at 1M leads most of a 1.1 s statement). Only their
+        person_id_hash is read (a person_id read decodes nearly the whole column, however few rows): the
+        candidates' hashes. A colliding hash only adds a candidate; P is narrowed to the exact persons below,
+        on the rows read for P anyway. -#}
+        create or replace temp table persons_matched_now as
         select person_id from {{ clusters }} where person_key in (select person_key from persons_matched_keys);
+        create or replace temp table persons_matched_candidates as
+        select person_id_hash from {{ this }}
+        where person_key_hash in (select {{ key_hash('person_key') }} from persons_matched_keys)
+        union
+        select {{ key_hash('person_id') }} from persons_matched_now;
         {#- The records of the changed nodes and those attached to a person of P before, in one pass, found
         through their person_key in P's rows (a named record's person is its node's; a nameless record is
         its own node): no lookup of every record_key. They hold every node of P now too (a node of P not
@@ -117,7 +125,15 @@ the model's joins and ASOF joins run over ~the scope instead of every record (at
         person_id in a statement of their own (a filter on person_id beside the hash one reads the whole column) -#}
         create or replace temp table persons_matched_before as
         select person_key, person_id from {{ this }}
-        where person_id_hash in (select {{ key_hash('person_id') }} from persons_matched_persons);
+        where person_id_hash in (select person_id_hash from persons_matched_candidates);
+        {#- P exactly: the persons of the rows holding a changed node's person_key (every such row was just read:
+        its person is a candidate) and the persons now. -#}
+        create or replace temp table persons_matched_persons as
+        select person_id from persons_matched_before where person_key in (select person_key from persons_matched_keys)
+        union
+        select person_id from persons_matched_now;
+        drop table persons_matched_now;
+        drop table persons_matched_candidates;
         create or replace temp table persons_matched_hits as
         select rowid as row_id, person_key, has_identity, phone_e164, email from {{ records }}
         where person_key in (
@@ -162,24 +178,27 @@ the model's joins and ASOF joins run over ~the scope instead of every record (at
             except
             select row_id from persons_matched_hits
         );
-        {#- the named records of every person a nameless record in scope shares a contact with -#}
+        {#- the named records sharing a contact with a nameless record in scope: one semi-join per contact column
+        (an OR of the two made DuckDB mark-join every record), rowids only (a person_key beside the phone filter
+        was decoded for every named record with a phone: at 100k leads 0.17 -> 0.15 CPU-s with the fetch below) -#}
+        create or replace temp table persons_matched_sharing as
+        {%- for contact in ['phone_e164', 'email'] %}
+        {{ 'union' if not loop.first }}
+        select rowid as row_id from {{ records }}
+        where has_identity and {{ contact }} in (select {{ contact }} from persons_matched_nameless)
+        {%- endfor %};
+        {#- the named records of every person they belong to -#}
         create or replace temp table persons_matched_named as
         select rowid as row_id from {{ records }}
         where has_identity and person_key in (
             select person_key from {{ clusters }}
             where person_id in (
-                {#- the nodes sharing a contact, then their persons, all semi-joins: an inner join of the records
-                with the clusters was planned before the contact filter (at 100k leads 1.1M rows joined, half of
-                this statement). One semi-join per contact column: an OR of the two made DuckDB mark-join every
-                record. #}
+                {#- their nodes, then their persons, all semi-joins: an inner join of the records with the clusters
+                was planned before the contact filter (at 100k leads 1.1M rows joined, half of this statement) #}
                 select person_id from {{ clusters }}
                 where person_key in (
-                    {%- for contact in ['phone_e164', 'email'] %}
-                    {{ 'union' if not loop.first }}
                     select person_key from {{ records }}
-                    where has_identity
-                        and {{ contact }} in (select {{ contact }} from persons_matched_nameless)
-                    {%- endfor %}
+                    where rowid in (select row_id from persons_matched_sharing)
                 )
             )
         )
@@ -198,6 +217,7 @@ the model's joins and ASOF joins run over ~the scope instead of every record (at
         drop table persons_matched_contacts;
         drop table persons_matched_rows;
         drop table persons_matched_nameless;
+        drop table persons_matched_sharing;
         drop table persons_matched_named;
         {#- the persons of the scope before (the delete loses them) and, in the post-hook, after: the lead
         models recompute those persons (macros/incremental_lead_models.sql); opening_changes the same for

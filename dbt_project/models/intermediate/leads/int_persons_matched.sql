@@ -254,7 +254,8 @@ select
     identified_rows.person_key,
     identified_rows.person_id,
     {{ key_hash('identified_rows.person_id') }} as person_id_hash,
-    {{ key_hash('identified_rows.record_key') }} as record_key_hash
+    {{ key_hash('identified_rows.record_key') }} as record_key_hash,
+    {{ key_hash('identified_rows.person_key') }} as person_key_hash
 from scoped_identified as identified_rows
 union all
 select
@@ -269,7 +270,8 @@ select
     nameless.person_key,
     nameless_assigned.person_id,
     {{ key_hash('nameless_assigned.person_id') }} as person_id_hash,
-    {{ key_hash('nameless.record_key') }} as record_key_hash
+    {{ key_hash('nameless.record_key') }} as record_key_hash,
+    {{ key_hash('nameless.person_key') }} as person_key_hash
 from nameless
 inner join nameless_assigned on nameless.record_key = nameless_assigned.record_key
 {%- else %}
@@ -433,7 +435,8 @@ select
     person_key,
     person_id,
     {{ key_hash('person_id') }} as person_id_hash,
-    {{ key_hash('record_key') }} as record_key_hash
+    {{ key_hash('record_key') }} as record_key_hash,
+    {{ key_hash('person_key') }} as person_key_hash
 from identified
 union all
 select
@@ -448,7 +451,8 @@ select
     person_key,
     assigned_person_id as person_id,
     {{ key_hash('assigned_person_id') }} as person_id_hash,
-    {{ key_hash('record_key') }} as record_key_hash
+    {{ key_hash('record_key') }} as record_key_hash,
+    {{ key_hash('person_key') }} as person_key_hash
 from nameless_assigned
 where assigned_person_id is not null
 {%- endif %}
