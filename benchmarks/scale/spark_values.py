@@ -15,7 +15,7 @@ import duckdb
 BUILD_COUNTERS = frozenset({"source_version"})
 # Lookup keys of the daily increments (macros/history_key_hash.sql): each engine's own hash function of a
 # key column that is compared itself (DuckDB hash, Spark xxhash64), so their values differ by design.
-ENGINE_HASHES = frozenset({"person_id_hash", "record_key_hash"})
+ENGINE_HASHES = frozenset({"person_id_hash", "record_key_hash", "person_key_hash"})
 
 
 def spark_table_dir(spark_dir: Path, schema: str, model: str) -> Path:
