@@ -4,7 +4,10 @@ rows the child's increment (re)computed, and the rows whose value is a key the p
 and computed again (its <model>_scope lists the tested field: ml_lead_features' lead_id). A child row outside
 both was tested when written, and its parent row is unchanged since (at 1M leads the whole check of
 lead_source_records against ml_lead_features read 20M rows a day). Anything else (a full build, a child or
-parent built whole, a parent scoped by another column) tests every row (macros/test_scope.sql). -#}
+parent built whole, a parent scoped by another column) tests every row (macros/test_scope.sql).
+On DuckDB the recomputed child rows are found by rowid first and their value fetched for those rows alone (an
+increment appends them at the table's end; read beside the predicate's semi-join, the tested column was
+decompressed for every row: lead_source_records, 100k day, 0.17 -> 0.15 CPU-s). -#}
 {% test relationships_in_increment(model, column_name, to, field) %}
 {%- set child_rows = test_increment_predicate(model) %}
 {%- set parent_keys = test_increment_keys(to, field) if child_rows != 'true' else none %}
@@ -12,6 +15,10 @@ parent built whole, a parent scoped by another column) tests every row (macros/t
 {%- set keyed_by_field = parent_scope is not none
     and parent_keys == 'select ' ~ adapter.quote(field) ~ ' from ' ~ parent_scope %}
 {%- set scoped = child_rows != 'true' and (parent_keys == 'false' or keyed_by_field) %}
+{%- set recomputed = child_rows %}
+{%- if scoped and child_rows != 'false' and target.type == 'duckdb' %}
+    {%- set recomputed = 'rowid in (select rowid from ' ~ model ~ ' where ' ~ child_rows ~ ')' %}
+{%- endif %}
 {#- the two kinds of rows as a union of semi-joins, not an OR of two IN lists (which DuckDB runs as mark
 joins over every row); a row of both kinds is looked up twice, which finds the same orphans -#}
 with child as (
@@ -20,7 +27,7 @@ with child as (
     where
         {{ column_name }} is not null
         {%- if scoped %}
-        and {{ child_rows }}
+        and {{ recomputed }}
         {%- if keyed_by_field %}
     union all
     select {{ column_name }} as from_field

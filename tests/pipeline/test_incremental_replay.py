@@ -401,6 +401,17 @@ def test_daily_incremental_replay_equals_full_refresh(tmp_path: Path) -> None:
         "select touch_result from intermediate.int_touches_attributed where record_key = ?",
         [narrow["call_key"]],
     ).fetchone() == ("replay-corrected",)
+    # The touches' increment took it from int_persons_matched's scope, which holds every record of a dirty id
+    # (macros/incremental_touches.sql reads the dirty records there, not among every record).
+    assert con.execute(
+        "select count(*) from intermediate.int_source_records "
+        "where source_record_id in (select id from intermediate.int_source_records_dirty) "
+        "and record_key not in (select record_key from intermediate.int_persons_matched_scope)"
+    ).fetchone() == (0,)
+    assert con.execute(
+        "select count(*) from intermediate.int_touches_attributed_scope where record_key = ?",
+        [narrow["call_key"]],
+    ).fetchone() == (1,)
     # ... and the node profiles describe that version (each day's nodes built on the day before's).
     assert con.execute(
         "select min(n.source_version) = max(s.version) from intermediate.int_identity_nodes as n, "
