@@ -97,7 +97,6 @@ row groups of older scores by their min/max). -#}
         create or replace table {{ marts_aux('state') }} as
         select
             {{ as_of() }} as as_of,
-            {{ scores_fingerprint() }} as fingerprint;
-        {{ fct_leads_note_changes('select lead_id from ' ~ marts_aux('scope') if plan == 'increment' else none) }}
+            {{ scores_fingerprint() }} as fingerprint
     {%- endif -%}
 {%- endmacro %}

@@ -747,10 +747,6 @@ rows of its scope's leads instead of passing over every touch (~8.5M at 1M leads
                 (select max(build) from {{ lead_aux('build', up.relation) }})
             {%- else %}cast(null as bigint){% endif %} as up_{{ loop.index }}
             {%- endfor %}
-            {%- if this.identifier == 'ml_lead_features' %};
-        {#- fct_leads reads columns that only the recomputed rows can change (not the history counts) #}
-        {{ fct_leads_note_changes('select lead_id from ' ~ marts_aux('base') if plan == 'increment' else none) }}
-            {%- endif %}
     {%- endif -%}
 {%- endmacro %}
 
@@ -900,7 +896,6 @@ pre-hook takes the answer the model's SQL computed, as lead_plan does). -#}
             {% if (lead_aux('build', up.relation) | string) in existing -%}
                 (select max(build) from {{ lead_aux('build', up.relation) }})
             {%- else %}cast(null as bigint){% endif %} as up_{{ loop.index }}
-            {%- endfor %};
-        {{ fct_leads_note_changes('select lead_id from ' ~ lead_aux('scope') if plan == 'increment' else none) }}
+            {%- endfor %}
     {%- endif -%}
 {%- endmacro %}

@@ -1,26 +1,10 @@
+{{ config(tags=['scored']) }}
+
 -- One row per lead episode with funnel timestamps, status and the latest score. Before any model
 -- exists, priority comes from a rule (post-op or high-tier payer -> high, low-tier payer -> low)
 -- and expected value from reimbursement x expected visits x the base conversion rate.
--- On DuckDB a daily increment: only the leads its upstreams recomputed since its last build are computed
--- again (macros/incremental_fct_leads.sql).
-{{ config(
-    tags=['scored'],
-    materialized=identity_increment_materialization(),
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ fct_leads_prepare() }}",
-    post_hook="{{ fct_leads_commit() }}",
-) }}
-{%- set increment = fct_leads_plan() == 'increment' %}
-{#- rendered only for an increment (unit tests render the model with no relation to name) #}
-{%- set scoped -%}
-    {%- if increment %} where lead_id in (select lead_id from {{ marts_aux('scope') }}){% endif -%}
-{%- endset %}
 with funnel as (
     select * from {{ ref('int_lead_funnel') }}
-    -- noqa: disable=LT02,LT14
-    {{ scoped }}
-    -- noqa: enable=LT02,LT14
 ),
 
 features as (
@@ -30,16 +14,10 @@ features as (
         rate_per_visit,
         hours_to_first_contact
     from {{ ref('ml_lead_features') }}
-    -- noqa: disable=LT02,LT14
-    {{ scoped }}
-    -- noqa: enable=LT02,LT14
 ),
 
 scores as (
     select * from {{ ref('stg_ml__lead_scores') }}
-    -- noqa: disable=LT02,LT14
-    {{ scoped }}
-    -- noqa: enable=LT02,LT14
 )
 
 select
