@@ -151,7 +151,8 @@ def test_daily_run_tests_read_the_increment_and_fail_on_a_new_duplicate(
         # The daily unique test looks up the keys of the recomputed rows only (the increment lists them);
         # staging key tests are off.
         assert "int_source_records_keys" in unique_sql and "int_source_records_dirty" not in unique_sql
-        day_key = con.execute(f"select record_key from {RECORDS} where source_record_id = 'wf-7'").fetchone()[0]
+        day_record = f"select record_key from {RECORDS} where source_record_id = 'wf-7'"
+        day_key = con.execute(day_record).fetchone()[0]
         assert con.execute(f"select list(record_key) from {RECORDS}_keys").fetchone()[0] == [day_key]
         assert "where false" in _compiled(
             day2, "_webforms__models.yml", "unique_stg_webforms__submissions_submission_id"
