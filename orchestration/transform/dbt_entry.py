@@ -28,6 +28,9 @@ def run(argv: list[str]) -> int:
     """Run dbt with `argv` in this process; its exit code."""
     from dbt.cli.main import dbtRunner
 
+    from orchestration.transform.dbt_statement_log import install_from_env
+
+    install_from_env()  # PTLEADS_DBT_STATEMENT_LOG: each statement's seconds (profiling only)
     result = dbtRunner().invoke(argv)
     failed = DBT_FAILED if result.exception is not None else NODE_FAILED
     code = SUCCESS if result.success else failed
