@@ -27,7 +27,9 @@ Scopes (the upstream `_changes` / `_scope` count only when that upstream built s
   14-day label, before vs now). A lead received by the last as-of reads only outcomes matured by its
   receipt, so later maturities change nothing before it. The as_of column is set on every row. The
   history counts of the scope's leads read daily totals per key (<model>_history_days, moved by the
-  outcomes that changed) and the outcomes of their receipt day only.
+  outcomes that changed) and the outcomes of their receipt day only. The leads in scope for those counts
+  only (<model>_recounted: not in <model>_base, whose rows are computed again) keep their rows and get their
+  four counts set again by a post-hook (marts_recount_history).
 - eligibility (source_record_id): the 271 answers among int_touches_attributed_scope's records (the touch
   and its lead were recomputed), now or before: an answer's row reads its own raw row (a new version or an
   as-of that reveals it makes it dirty, so a touch in scope), its touch's lead and the payer reference data
