@@ -21,7 +21,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from orchestration.ingest.sendgrid_parse import _MS_THRESHOLD, _RESERVED, EVENT_TYPES, _int_value
+from orchestration.ingest.sendgrid_parse import (
+    _MS_THRESHOLD,
+    _RESERVED,
+    EVENT_TYPES,
+    INT64_MAX,
+    INT64_MIN,
+    _int_value,
+)
 
 _STR, _NONE, _INT = str, type(None), int
 _INT_TYPES = frozenset({_INT, _NONE})
@@ -83,7 +90,10 @@ def _text_array(values: tuple) -> pa.Array:
 def _int_column(values: tuple, key: str) -> tuple | list:
     """sendgrid_parse._int of every value (numeric text such as "1" too)."""
     if _types(values) <= _INT_TYPES:
-        return values
+        present = [v for v in values if v is not None]
+        if not present or (min(present) >= INT64_MIN and max(present) <= INT64_MAX):
+            return values
+        raise _NotPlain  # out of BIGINT's range: the per-event path rejects those events
     try:
         return [None if v is None else _int_value(v, key) for v in values]
     except ValueError:

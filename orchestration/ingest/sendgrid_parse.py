@@ -132,15 +132,22 @@ def _int(obj: dict[str, Any], key: str) -> int | None:
     return _int_value(obj.get(key), key)
 
 
+# The warehouse stores these as BIGINT: a value outside it fails the event, not the file's Arrow conversion.
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
 def _int_value(value: Any, key: str) -> int | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool):
         raise ValueError(f"{key} is not an integer")
     try:
-        return int(value)
-    except (TypeError, ValueError):
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an infinite float
         raise ValueError(f"{key} is not an integer") from None
+    if not INT64_MIN <= number <= INT64_MAX:
+        raise ValueError(f"{key} is out of range")
+    return number
 
 
 def _categories(value: Any) -> list[str]:

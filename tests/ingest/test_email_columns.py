@@ -128,6 +128,21 @@ def _check(tmp_path_factory: pytest.TempPathFactory, events: list[dict], array: 
     _same(_fast(path), _reference(data, name))
 
 
+@pytest.mark.parametrize("attempt", [9.223372036854776e18, 2**63, -(2**63) - 1, 2**63 - 1])
+def test_attempt_outside_bigint_fails_the_event_not_the_file(
+    tmp_path_factory: pytest.TempPathFactory, attempt: float | int
+) -> None:
+    # hypothesis found 2**63 as a float crashing the Arrow conversion of the whole file (session 20's CI)
+    event = {"email": "a@example.com", "event": "bounce", "timestamp": "2026-01-02T03:04:05Z"}
+    for array in (False, True):
+        _check(tmp_path_factory, [{**event, "attempt": attempt}, {**event, "attempt": 2}], array)
+    path = tmp_path_factory.mktemp("email") / "ev.jsonl"
+    path.write_text(json.dumps({**event, "attempt": attempt}) + "\n" + json.dumps({**event, "attempt": 2}))
+    table, errors = _fast(path)
+    fits = attempt == 2**63 - 1
+    assert table.num_rows == (2 if fits else 1) and len(errors) == (0 if fits else 1)
+
+
 @settings(max_examples=200, deadline=None)
 @given(_events, st.booleans())
 def test_parse_email_is_the_reference(
