@@ -1,19 +1,19 @@
 {#- Generic data test: every `column_name` value of `model` is a `field` value of `to`, as dbt's
 relationships, but in a daily run only the child rows that can have lost their parent are looked up: the
 rows the child's increment (re)computed, and the rows whose value is a key the parent's increment deleted
-and computed again (its <model>_scope lists the tested field: ml_lead_features' lead_id). A child row outside
-both was tested when written, and its parent row is unchanged since (at 1M leads the whole check of
-lead_source_records against ml_lead_features read 20M rows a day). Anything else (a full build, a child or
-parent built whole, a parent scoped by another column) tests every row (macros/test_scope.sql).
+and computed again (test_deleted_keys: int_leads_resolved's deleted leads, ml_lead_features' rewritten leads,
+or a <model>_scope that lists the tested field). A child row outside both was tested when written, and its
+parent row is unchanged since (at 1M leads the whole check of lead_source_records against ml_lead_features
+read 20M rows a day). Anything else (a full build, a child or parent built whole, a parent that does not
+record its deleted keys) tests every row (macros/test_scope.sql).
 On DuckDB the recomputed child rows are found by rowid first and their value fetched for those rows alone (an
 increment appends them at the table's end; read beside the predicate's semi-join, the tested column was
 decompressed for every row: lead_source_records, 100k day, 0.17 -> 0.15 CPU-s). -#}
 {% test relationships_in_increment(model, column_name, to, field) %}
 {%- set child_rows = test_increment_predicate(model) %}
 {%- set parent_keys = test_increment_keys(to, field) if child_rows != 'true' else none %}
-{%- set parent_scope = test_scope_side_table(to, 'scope') if parent_keys not in (none, 'false') else none %}
-{%- set keyed_by_field = parent_scope is not none
-    and parent_keys == 'select ' ~ adapter.quote(field) ~ ' from ' ~ parent_scope %}
+{%- set deleted_keys = test_deleted_keys(to, field) if parent_keys not in (none, 'false') else none %}
+{%- set keyed_by_field = deleted_keys is not none %}
 {%- set scoped = child_rows != 'true' and (parent_keys == 'false' or keyed_by_field) %}
 {%- set recomputed = child_rows %}
 {%- if scoped and child_rows != 'false' and target.type == 'duckdb' %}
@@ -32,7 +32,7 @@ with child as (
     union all
     select {{ column_name }} as from_field
     from {{ model }}
-    where {{ column_name }} in ({{ parent_keys }})
+    where {{ column_name }} in ({{ deleted_keys }})
         {%- endif %}
         {%- endif %}
 ),
