@@ -184,7 +184,8 @@ def _dump(s: Settings, step: str, out: Path) -> None:
             # the sent log's ingested_at is the insert's now(): not an output to compare
             order = ", ".join(f'"{c}"' for c in cols if not (step == "outbox" and c == "ingested_at"))
             # publish: a table's rows as a multiset (physical order may differ: see snapshot_sync)
-            con.execute(f"copy (select {order} from {table} order by {order}) to '{out / (table + '.parquet')}'")
+            target = out / (table + ".parquet")
+            con.execute(f"copy (select {order} from {table} order by {order}) to '{target}'")
     finally:
         con.close()
 
