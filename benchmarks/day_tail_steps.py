@@ -1,5 +1,6 @@
 """Time (and dump the outputs of) the day's steps after dbt on a warehouse that has run the day: scoring,
-the next-actions assets (SLA, waitlist, next actions, call list) and publish, each as the pipeline calls it.
+the 270 outbox, the next-actions assets (SLA, waitlist, next actions, call list) and publish, each as the
+pipeline calls it.
 
     uv run python benchmarks/day_tail_steps.py --work /tmp/hXX_scale/100000 \
         --as-of 2026-07-01T05:00:00+00:00 --steps score,actions,publish \
@@ -9,6 +10,12 @@ Rerunning a step on the same warehouse and as-of is what the pipeline's own retr
 as-of's rows, the action marts are replaced, the token log appends nothing new). Publish starts each time
 from a copy of `--prev-snapshot` (the day before's snapshot), so it patches the same rows every run.
 `--dump DIR` writes every output table as Parquet (sorted rows) to compare two code versions.
+The outbox step first deletes what the as-of's file recorded in raw.eligibility_inquiries_sent (the day's
+run wrote it), so every repeat asks the same leads again; it writes the 270 under the warehouse folder's
+outbox/ (the pipeline's place) and `--dump` copies it. `--repeat N` runs the steps N times in turn.
+`tail` runs the outbox and the action assets as one Dagster run (`materialize`, as the pipeline does, so
+resources live for the whole run, unlike the other steps' direct calls): its note is each step's progress
+line, seconds since the run started.
 """
 
 from __future__ import annotations
@@ -79,6 +86,59 @@ def _actions(s: Settings) -> str:
     return ", ".join(done)
 
 
+def _outbox(s: Settings) -> str:
+    from orchestration.ingest.assets import outbox_270
+    from orchestration.ingest.outbox_270 import outbox_file_name
+    from orchestration.resources import PtleadsSettings, WarehouseResource
+
+    con = duckdb.connect(str(s.warehouse), config=s.duckdb_config())
+    try:
+        name = outbox_file_name(s.as_of.replace(tzinfo=None))
+        con.execute("delete from raw.eligibility_inquiries_sent where file_name = ?", [name])
+    finally:
+        con.close()
+    result = outbox_270(
+        settings=PtleadsSettings.from_settings(s), warehouse=WarehouseResource(path=str(s.warehouse))
+    )
+    return f"{result.metadata['inquiries']} inquiries"
+
+
+def _tail(s: Settings) -> str:
+    """The outbox and the action assets as one Dagster run in this process, as `ptleads run` materializes
+    them (resources set up once, torn down after the last step: the steps hand the connection along)."""
+    from dagster import DagsterInstance, materialize
+
+    from orchestration.actions.assets import ACTION_ASSETS
+    from orchestration.ingest.assets import outbox_270
+    from orchestration.ingest.outbox_270 import outbox_file_name
+    from orchestration.resources import PtleadsSettings, WarehouseResource, set_progress_hook
+
+    con = duckdb.connect(str(s.warehouse), config=s.duckdb_config())
+    try:
+        name = outbox_file_name(s.as_of.replace(tzinfo=None))
+        con.execute("delete from raw.eligibility_inquiries_sent where file_name = ?", [name])
+    finally:
+        con.close()
+    started = time.perf_counter()
+    lines: list[str] = []
+    set_progress_hook(lambda m: lines.append(f"{time.perf_counter() - started:.2f} {m.split(':')[0]}"))
+    try:
+        result = materialize(
+            [outbox_270, *ACTION_ASSETS],
+            resources={
+                "settings": PtleadsSettings.from_settings(s),
+                "warehouse": WarehouseResource(path=str(s.warehouse)),
+            },
+            instance=DagsterInstance.ephemeral(),
+            run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
+        )
+    finally:
+        set_progress_hook(None)
+    if not result.success:
+        raise SystemExit("tail run failed")
+    return ", ".join(lines)
+
+
 def _publish(s: Settings, previous: Path | None) -> str:
     from orchestration.serving.publish import publish
 
@@ -95,7 +155,16 @@ def _publish(s: Settings, previous: Path | None) -> str:
 
 def _dump(s: Settings, step: str, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    if step == "publish":
+    if step == "tail":
+        _dump(s, "outbox", out)
+        _dump(s, "actions", out)
+        return
+    if step == "outbox":
+        for path in (s.outbox / "eligibility").glob("270_*.x12"):
+            shutil.copyfile(path, out / path.name)
+        tables = ["raw.eligibility_inquiries_sent"]
+        con = duckdb.connect(str(s.warehouse), read_only=True)
+    elif step == "publish":
         tables = None
         con = duckdb.connect(str(s.snapshot), read_only=True)
     else:
@@ -112,9 +181,11 @@ def _dump(s: Settings, step: str, out: Path) -> None:
             ]
         for table in tables:
             cols = [r[0] for r in con.execute(f"describe {table}").fetchall()]
-            order = ", ".join(f'"{c}"' for c in cols)
+            # the sent log's ingested_at is the insert's now(): not an output to compare
+            order = ", ".join(f'"{c}"' for c in cols if not (step == "outbox" and c == "ingested_at"))
             # publish: a table's rows as a multiset (physical order may differ: see snapshot_sync)
-            con.execute(f"copy (select * from {table} order by {order}) to '{out / (table + '.parquet')}'")
+            target = out / (table + ".parquet")
+            con.execute(f"copy (select {order} from {table} order by {order}) to '{target}'")
     finally:
         con.close()
 
@@ -126,25 +197,31 @@ def main() -> None:
     ap.add_argument("--steps", default="score,actions,publish")
     ap.add_argument("--prev-snapshot", type=Path)
     ap.add_argument("--dump", type=Path)
+    ap.add_argument("--repeat", type=int, default=1, help="run the steps this many times in turn")
     args = ap.parse_args()
     s = _settings(args.work, args.as_of)
     out: dict[str, object] = {"load_start": [round(v, 2) for v in os.getloadavg()]}
-    for step in args.steps.split(","):
+    steps = args.steps.split(",")
+    for run, step in enumerate(steps * args.repeat):
         started, cpu = time.perf_counter(), _cpu()
         if step == "score":
             note = _score(s)
+        elif step == "outbox":
+            note = _outbox(s)
+        elif step == "tail":
+            note = _tail(s)
         elif step == "actions":
             note = _actions(s)
         elif step == "publish":
             note = _publish(s, args.prev_snapshot)
         else:
             raise SystemExit(f"unknown step {step}")
-        out[step] = {
+        out[step if args.repeat == 1 else f"{step}.{run // len(steps) + 1}"] = {
             "wall_s": round(time.perf_counter() - started, 2),
             "cpu_s": round(_cpu() - cpu, 2),
             "note": note,
         }
-        if args.dump:
+        if args.dump and run < len(steps):
             _dump(s, step, args.dump)
     out["load_end"] = [round(v, 2) for v in os.getloadavg()]
     print(json.dumps(out))

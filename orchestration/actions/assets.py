@@ -6,6 +6,10 @@
 - `marts/call_list`: the day's list per clinic and owner role (urgency x expected value), contract-checked
   (see call_list_contract.py for why the engine, not dbt, owns it);
 - `marts/sla_metrics`: share of leads first contacted within their tier's target, per clinic.
+
+Each keeps its warehouse connection open for the run's next warehouse step (the outbox, the next of these
+or publish: `WarehouseResource.connect(keep_open=True)`), instead of opening and checkpointing the file
+once per step.
 """
 
 from __future__ import annotations
@@ -188,7 +192,7 @@ def compute_actions(
 def waitlist_offers_asset(settings: PtleadsSettings, warehouse: WarehouseResource) -> MaterializeResult:
     """Waiting leads ranked for every slot a cancellation freed (specialty, distance, time, value)."""
     s = settings.to_settings()
-    with _cyclic_gc_paused(), warehouse.connect() as con:
+    with _cyclic_gc_paused(), warehouse.connect(keep_open=True) as con:
         offers = compute_waitlist_offers(con, s.config_dir, s.as_of)
         _write(con, "waitlist_offers", RankedOffer, offers)
     slots = len({o.slot_id for o in offers})
@@ -207,7 +211,7 @@ def next_actions_asset(settings: PtleadsSettings, warehouse: WarehouseResource) 
     global _built_call_list
     s = settings.to_settings()
     _built_call_list = None
-    with _cyclic_gc_paused(), warehouse.connect() as con:
+    with _cyclic_gc_paused(), warehouse.connect(keep_open=True) as con:
         offers = _read(con, "waitlist_offers", RankedOffer)
         actions, rows, tasks = compute_actions(con, s.config_dir, s.as_of, offers)
         _write(con, "next_actions", NextAction, actions)
@@ -234,7 +238,7 @@ def call_list_asset(settings: PtleadsSettings, warehouse: WarehouseResource) -> 
     """Today's call list per clinic and owner role (urgency x expected value), contract-checked; after the
     day's contact window (quiet_hours.end), tomorrow's."""
     s = settings.to_settings()
-    with _cyclic_gc_paused(), warehouse.connect() as con:
+    with _cyclic_gc_paused(), warehouse.connect(keep_open=True) as con:
         rows = _take_built_call_list(con, warehouse.file, s.as_of, s.config_dir)
         if rows is None:  # next_actions was materialized by another process or run
             clinics = reads.load_clinics(con)
@@ -256,7 +260,7 @@ def sla_metrics_asset(settings: PtleadsSettings, warehouse: WarehouseResource) -
     """Speed-to-lead SLA per tier (config `sla:`; a tier without a target is held to standard's), for the
     practice and each clinic."""
     s = settings.to_settings()
-    with warehouse.connect() as con:
+    with warehouse.connect(keep_open=True) as con:
         targets = load_sequences(s.config_dir).sla_targets()
         as_of = s.as_of.replace(tzinfo=None)
         rows = sla_table_from_counts(reads.load_sla_counts(con, as_of, targets), as_of, targets)
