@@ -120,7 +120,8 @@ def outbox_270(settings: PtleadsSettings, warehouse: WarehouseResource) -> Mater
     practice = load_practice_config(resolved.config_dir).practice
     cfg = load_ingest_config(resolved.config_dir).eligibility_270
     provider = Provider(name=practice.name, npi=practice.npi or "")
-    with warehouse.connect() as con:
+    # kept open for the day's next warehouse step (next actions): see WarehouseResource.connect
+    with warehouse.connect(keep_open=True) as con:
         path, sent = write_outbox_270(
             con,
             resolved.outbox,
