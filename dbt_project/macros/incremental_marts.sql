@@ -217,23 +217,26 @@ mart's plan, rendered for its SQL and again in its pre-hook, named up to 13 tabl
 {%- endmacro %}
 
 {#- Persons of lead_source_records to recompute (see the top of this file), and their rows deleted. The rows of
-the changed persons are read once (lead_source_records_old: their rowids and episode keys, before); the delete
-takes them by rowid (no second pass over every person_id of the table: 18M rows at 1M leads) and reads
-person_id again only for the persons the touches lookup adds (none on most days: a semi-join on an empty set
-stops at once). The rowids are read and used within the pre-hook, which writes nothing to this table between
-them. marts_prepare's generic delete is skipped for this model (it would find nothing left). -#}
+the changed persons are found once, by one pass over person_id (lead_source_records_old: their rowids); their
+episode keys (before) are fetched by rowid, and the delete takes them by rowid: no second pass over every
+person_id of the table (18M rows at 1M leads), and the other three columns are not read beside the person_id
+filter (100k day, cold, scope + delete 0.26 -> 0.20 CPU-s). person_id is read again only for the persons the
+touches lookup adds (none on the 100k day: a semi-join on an empty set stops at once). The rowids are read
+and used within this pre-hook, which writes nothing else to the table in between. marts_prepare's generic
+delete is skipped for this model (it would find nothing left). -#}
 {% macro marts_scope_lead_source_records() -%}
     create or replace table {{ marts_aux('changed') }} as {{ marts_upstream_keys() }};
     create or replace temp table lead_source_records_old as
-    select rowid as row_id, record_kind, source || ':' || record_kind || ':' || source_record_id as record_key
-    from {{ this }}
-    where person_id in (select person_id from {{ marts_aux('changed') }});
+    select rowid as row_id from {{ this }} where person_id in (select person_id from {{ marts_aux('changed') }});
+    create or replace temp table lead_source_records_keys as
+    select source || ':' || record_kind || ':' || source_record_id as record_key from {{ this }}
+    where record_kind != 'appointment' and rowid in (select row_id from lead_source_records_old);
     create or replace table {{ marts_aux('scope') }} as
     with episode_keys as (
         select record_key from {{ lead_relation('int_lead_episodes') }}
         where record_kind != 'appointment' and person_id in (select person_id from {{ marts_aux('changed') }})
         union
-        select record_key from lead_source_records_old where record_kind != 'appointment'
+        select record_key from lead_source_records_keys
     )
     select person_id from {{ marts_aux('changed') }}
     union
@@ -242,7 +245,8 @@ them. marts_prepare's generic delete is skipped for this model (it would find no
     delete from {{ this }} where rowid in (select row_id from lead_source_records_old);
     delete from {{ this }} where person_id in (
         select person_id from {{ marts_aux('scope') }} except select person_id from {{ marts_aux('changed') }});
-    drop table lead_source_records_old
+    drop table lead_source_records_old;
+    drop table lead_source_records_keys
 {%- endmacro %}
 
 {#- Answers of the eligibility mart to recompute (see the top of this file): read while rendering the model
