@@ -198,6 +198,10 @@ mart's plan, rendered for its SQL and again in its pre-hook, named up to 13 tabl
             {%- else %}
         create or replace table {{ marts_aux('scope') }} as {{ marts_upstream_keys('scope', 'record_key', 'touch_id') }};
             {%- endif %}
+            {%- if this.identifier == 'lead_source_records' %}
+        {#- its scope macro deleted the rows #}
+        select 1
+            {%- else %}
         {#- ml_lead_features keeps the rows of the leads in scope for their history counts only (marts_recount_history) #}
         delete from {{ this }} where {{ marts_key() }} in (select {{ marts_key() }}
             from {{ marts_aux('base' if this.identifier == 'ml_lead_features' else 'scope') }})
@@ -205,27 +209,44 @@ mart's plan, rendered for its SQL and again in its pre-hook, named up to 13 tabl
         {#- every row reads the as-of: the rows kept are otherwise the same at this one #}
         update {{ this }} set as_of = {{ as_of() }} where as_of is distinct from {{ as_of() }}
             {%- endif %}
+            {%- endif %}
         {%- else %}
         select 1
         {%- endif -%}
     {%- endif -%}
 {%- endmacro %}
 
-{#- Persons of lead_source_records to recompute (see the top of this file). -#}
+{#- Persons of lead_source_records to recompute (see the top of this file), and their rows deleted. The rows of
+the changed persons are found once, by one pass over person_id (lead_source_records_old: their rowids); their
+episode keys (before) are fetched by rowid, and the delete takes them by rowid: no second pass over every
+person_id of the table (18M rows at 1M leads), and the other three columns are not read beside the person_id
+filter (100k day, cold, scope + delete 0.26 -> 0.20 CPU-s). person_id is read again only for the persons the
+touches lookup adds (none on the 100k day: a semi-join on an empty set stops at once). The rowids are read
+and used within this pre-hook, which writes nothing else to the table in between. marts_prepare's generic
+delete is skipped for this model (it would find nothing left). -#}
 {% macro marts_scope_lead_source_records() -%}
     create or replace table {{ marts_aux('changed') }} as {{ marts_upstream_keys() }};
+    create or replace temp table lead_source_records_old as
+    select rowid as row_id from {{ this }} where person_id in (select person_id from {{ marts_aux('changed') }});
+    create or replace temp table lead_source_records_keys as
+    select source || ':' || record_kind || ':' || source_record_id as record_key from {{ this }}
+    where record_kind != 'appointment' and rowid in (select row_id from lead_source_records_old);
     create or replace table {{ marts_aux('scope') }} as
     with episode_keys as (
         select record_key from {{ lead_relation('int_lead_episodes') }}
         where record_kind != 'appointment' and person_id in (select person_id from {{ marts_aux('changed') }})
         union
-        select source || ':' || record_kind || ':' || source_record_id from {{ this }}
-        where record_kind != 'appointment' and person_id in (select person_id from {{ marts_aux('changed') }})
+        select record_key from lead_source_records_keys
     )
     select person_id from {{ marts_aux('changed') }}
     union
     select person_id from {{ lead_relation('int_touches_attributed') }}
-    where lead_id is not null and record_key in (select record_key from episode_keys)
+    where lead_id is not null and record_key in (select record_key from episode_keys);
+    delete from {{ this }} where rowid in (select row_id from lead_source_records_old);
+    delete from {{ this }} where person_id in (
+        select person_id from {{ marts_aux('scope') }} except select person_id from {{ marts_aux('changed') }});
+    drop table lead_source_records_old;
+    drop table lead_source_records_keys
 {%- endmacro %}
 
 {#- Answers of the eligibility mart to recompute (see the top of this file): read while rendering the model
