@@ -317,9 +317,11 @@ the dirty ids of an increment (source_records_write_dirty), so it is called once
     {%- if size > source_records_max_listed() -%}
         {{ return('table') }}
     {%- endif -%}
-    {#- Each stamped raw table's dirty ids: a row there can only be a record of that table's staging models. -#}
+    {#- Each stamped raw table's dirty ids: a row there can only be a record of that table's staging models.
+    Joined by a separator no id holds (else the table, as for too many ids), one SQL string literal per table. -#}
     {%- set held -%}
-        select table_name, string_agg('''' || replace(id, '''', '''''') || '''', ', ') as ids
+        select table_name, replace(string_agg(id, chr(31)), '''', '''''') as ids,
+            count(*) filter (where contains(id, chr(31))) as clashes, chr(31) as separator
         from (
             {%- for t in tables if t.stamped %}
             select distinct '{{ t.name }}' as table_name, source_record_id as id from {{ t.relation }}
@@ -330,9 +332,15 @@ the dirty ids of an increment (source_records_write_dirty), so it is called once
         group by table_name
     {%- endset -%}
     {%- set by_table = {} -%}
+    {%- set ns = namespace(separator=none, clashes=0) -%}
     {%- for row in run_query(held).rows -%}
         {%- do by_table.update({row[0]: row[1]}) -%}
+        {%- set ns.clashes = ns.clashes + row[2] -%}
+        {%- set ns.separator = row[3] -%}
     {%- endfor -%}
+    {%- if ns.clashes > 0 -%}
+        {{ return('table') }}
+    {%- endif -%}
     {%- set by_model = {} -%}
     {%- for uid in model.depends_on.nodes if uid in graph.nodes -%}
         {%- set name = graph.nodes[uid].name -%}
@@ -340,7 +348,7 @@ the dirty ids of an increment (source_records_write_dirty), so it is called once
         {%- for table in source_records_tables_of(name) if by_table.get(table) -%}
             {%- do lists.append(by_table[table]) -%}
         {%- endfor -%}
-        {%- do by_model.update({name: lists | join(', ')}) -%}
+        {%- do by_model.update({name: lists | join(ns.separator)}) -%}
     {%- endfor -%}
     {{ return(by_model) }}
 {%- endmacro %}
@@ -354,7 +362,10 @@ built. -#}
     {%- elif not selection.get(name) -%}
         where false
     {%- else -%}
-        where {{ column }} in ({{ selection[name] }})
+        {#- One string constant split into a list, not a list of constants: DuckDB binds and rewrites it as one value
+        (planning a 78k-id IN list took ~0.7 s at 1M leads), folds it, then turns list_contains into the same IN
+        filter at the raw scan. #}
+        where list_contains(string_split('{{ selection[name] }}', chr(31)), {{ column }})
     {%- endif -%}
 {%- endmacro %}
 
