@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration.settings import Settings
 from orchestration.transform.dbt_invoke import run_dbt
 from tests.dbt.test_daily_test_scope import DAY2, _form, _land_and_ingest, first_build
 
@@ -35,12 +36,15 @@ def _plan(warehouse: Path) -> str:
         con.close()
 
 
-def _full_rebuild_rows(tmp_path: Path, settings, target: Path, name: str) -> list[tuple[object, ...]]:
+def _full_rebuild_rows(
+    tmp_path: Path, settings: Settings, target: Path, name: str
+) -> list[tuple[object, ...]]:
     """The table a full rebuild of a copy of the warehouse gives (the increment's state left as it is)."""
     copy = tmp_path / name / "warehouse.duckdb"
     copy.parent.mkdir()
     shutil.copy(settings.warehouse, copy)
-    run_dbt(settings.with_overrides(warehouse=copy), "run", target, full_refresh=True, select="int_source_records")
+    rebuild = settings.with_overrides(warehouse=copy)
+    run_dbt(rebuild, "run", target, full_refresh=True, select="int_source_records")
     return _rows(copy)
 
 
@@ -64,7 +68,7 @@ def test_dirty_ids_with_quotes_and_the_separator_select_their_records(
     sql = (target / COMPILED).read_text()
     assert "string_split(" in sql and "int_source_records_dirty" not in sql
     rows = _rows(settings.warehouse)
-    assert {r for r in odd} <= {row[4] for row in rows}
+    assert set(odd) <= {row[4] for row in rows}
     assert rows == _full_rebuild_rows(tmp_path, day2, target, "full2")
 
     # An id holding the separator: the increment selects by the dirty-id table, the same rows.
@@ -74,8 +78,8 @@ def test_dirty_ids_with_quotes_and_the_separator_select_their_records(
     day3 = settings.with_overrides(as_of=DAY2 + timedelta(days=1))
     run_dbt(day3, "run", target, select=select)
     assert _plan(settings.warehouse) == "increment"
-    sql = (target / COMPILED).read_text()
-    assert "string_split(" not in sql and "int_source_records_dirty" in sql
     rows = _rows(settings.warehouse)
     assert "wf-sep\x1fid" in {row[4] for row in rows}
     assert rows == _full_rebuild_rows(tmp_path, day3, target, "full3")
+    sql = (target / COMPILED).read_text()
+    assert "string_split(" not in sql and "int_source_records_dirty" in sql
