@@ -12,10 +12,13 @@ build are deleted and recomputed; everything else stays in place. The increment 
   whose source_record_id is dirty are then deleted and recomputed (the same predicate on both sides, so
   ids shared across sources only cost extra work).
 - The dirty ids are found while the model is rendered (source_records_selection) and written into the
-  SQL as a constant list: DuckDB pushes a constant IN list through the union and the staging views'
+  SQL as a constant: DuckDB pushes a constant id filter through the union and the staging views'
   dedup windows down to the raw scans, a semi-join against a table it evaluates after every staging view
-  ran over all history (31.7 s at 1M leads for a ~0.2% day). Above source_records_max_listed() ids the
-  table is used instead (the same rows, slower).
+  ran over all history (31.7 s at 1M leads for a ~0.2% day). The constant is one string split into a list
+  (`list_contains(string_split('a<US>b', chr(31)), id)`), which DuckDB folds and turns into the same IN
+  filter at the scan; an IN list of one constant per id cost ~10 us each to bind and rewrite (at 1M, ~78k
+  ids: ~0.7 s of planning a day). Above source_records_max_listed() ids, or when an id holds the
+  separator (chr(31)), the table is used instead (the same rows, slower).
 - A full rebuild instead when: no state yet, an earlier as-of than the last build, a raw row deleted
   (fewer rows at or before a table's watermark), a changed staging view, model SQL or reference table,
   `--full-refresh` or var identity_full_refresh.
@@ -301,10 +304,10 @@ for a run or build, before its pre-hook (which deletes the rows of these ids). -
 {%- endmacro %}
 
 {#- What this render selects: none (every row: a create, a full rebuild or not a run), 'table' (the ids in
-<model>_dirty, too many to list) or, per staging model name, a SQL list of the quoted dirty ids its raw tables
-hold ('' when none). One list per branch of the union, not one list for the whole union: DuckDB copies a
-filter into every branch it pushes it through (at 1M leads, one 70k-id list cost ~12 s of planning). Writes
-the dirty ids of an increment (source_records_write_dirty), so it is called once per render of the model. -#}
+<model>_dirty, too many to list, or an id holds the separator) or, per staging model name, the dirty ids its raw
+tables hold joined by chr(31), escaped for a SQL string literal ('' when none). One list per branch of the
+union, not one list for the whole union: DuckDB copies a filter into every branch it pushes it through (at 1M
+leads, one 70k-id IN list cost ~12 s of planning). Writes the dirty ids of an increment (source_records_write_dirty), so it is called once per render of the model. -#}
 {% macro source_records_selection() -%}
     {%- if not (target is defined and target.type == 'duckdb' and execute and flags.WHICH in source_records_commands()) -%}
         {{ return(none) }}
@@ -317,9 +320,11 @@ the dirty ids of an increment (source_records_write_dirty), so it is called once
     {%- if size > source_records_max_listed() -%}
         {{ return('table') }}
     {%- endif -%}
-    {#- Each stamped raw table's dirty ids: a row there can only be a record of that table's staging models. -#}
+    {#- Each stamped raw table's dirty ids: a row there can only be a record of that table's staging models.
+    Joined by a separator no id holds (else the table, as for too many ids), one SQL string literal per table. -#}
     {%- set held -%}
-        select table_name, string_agg('''' || replace(id, '''', '''''') || '''', ', ') as ids
+        select table_name, replace(string_agg(id, chr(31)), '''', '''''') as ids,
+            count(*) filter (where contains(id, chr(31))) as clashes, chr(31) as separator
         from (
             {%- for t in tables if t.stamped %}
             select distinct '{{ t.name }}' as table_name, source_record_id as id from {{ t.relation }}
@@ -330,9 +335,15 @@ the dirty ids of an increment (source_records_write_dirty), so it is called once
         group by table_name
     {%- endset -%}
     {%- set by_table = {} -%}
+    {%- set ns = namespace(separator=none, clashes=0) -%}
     {%- for row in run_query(held).rows -%}
         {%- do by_table.update({row[0]: row[1]}) -%}
+        {%- set ns.clashes = ns.clashes + row[2] -%}
+        {%- set ns.separator = row[3] -%}
     {%- endfor -%}
+    {%- if ns.clashes > 0 -%}
+        {{ return('table') }}
+    {%- endif -%}
     {%- set by_model = {} -%}
     {%- for uid in model.depends_on.nodes if uid in graph.nodes -%}
         {%- set name = graph.nodes[uid].name -%}
@@ -340,7 +351,7 @@ the dirty ids of an increment (source_records_write_dirty), so it is called once
         {%- for table in source_records_tables_of(name) if by_table.get(table) -%}
             {%- do lists.append(by_table[table]) -%}
         {%- endfor -%}
-        {%- do by_model.update({name: lists | join(', ')}) -%}
+        {%- do by_model.update({name: lists | join(ns.separator)}) -%}
     {%- endfor -%}
     {{ return(by_model) }}
 {%- endmacro %}
@@ -354,7 +365,10 @@ built. -#}
     {%- elif not selection.get(name) -%}
         where false
     {%- else -%}
-        where {{ column }} in ({{ selection[name] }})
+        {#- One string constant split into a list, not a list of constants: DuckDB binds and rewrites it as one value
+        (planning a 78k-id IN list took ~0.7 s at 1M leads), folds it, then turns list_contains into the same IN
+        filter at the raw scan. #}
+        where list_contains(string_split('{{ selection[name] }}', chr(31)), {{ column }})
     {%- endif -%}
 {%- endmacro %}
 
