@@ -1,10 +1,9 @@
 {#- Generic data test: every `column_name` value of `model` is a `field` value of `to`, as dbt's
 relationships, but in a daily run only the child rows that can have lost their parent are looked up: the
 rows the child's increment (re)computed, and the rows whose value is a key the parent's increment deleted
-and computed again (test_deleted_keys: int_leads_resolved's deleted leads, ml_lead_features' rewritten leads,
-or a <model>_scope that lists the tested field). A child row outside both was tested when written, and its
-parent row is unchanged since (at 1M leads the whole check of lead_source_records against ml_lead_features
-read 20M rows a day). Anything else (a full build, a child or parent built whole, a parent that does not
+and computed again (test_deleted_keys: ml_lead_features' rewritten leads, or a <model>_scope that lists the
+tested field). A child row outside both was tested when written, and its parent row is unchanged since (at
+1M leads the whole check of lead_source_records against ml_lead_features read 20M rows a day). Anything else (a full build, a child or parent built whole, a parent that does not
 record its deleted keys) tests every row (macros/test_scope.sql).
 On DuckDB the recomputed child rows are found by rowid first and their value fetched for those rows alone (an
 increment appends them at the table's end; read beside the predicate's semi-join, the tested column was

@@ -1,8 +1,7 @@
 """The marts' daily key tests read the day's rows and still catch what the day breaks:
-relationships_in_increment (lead_source_records.lead_id -> ml_lead_features, int_touches_attributed.lead_id
--> int_leads_resolved) looks up the child rows the child's increment recomputed and those whose lead the
-parent's increment deleted and computed again (ml_lead_features' rewritten leads, int_leads_resolved's
-deleted leads: not the leads ml_lead_features only recounts in place);
+relationships_in_increment (lead_source_records.lead_id -> ml_lead_features) looks up the child rows the
+child's increment recomputed and those whose lead the parent's increment deleted and computed again (the
+leads ml_lead_features rewrote: not those it only recounts in place);
 unique_columns with `lookup` finds the rows sharing a recomputed row's key by one column. A full build's
 test reads every row.
 
@@ -25,8 +24,6 @@ LINEAGE = "marts.lead_source_records"
 FEATURES = "marts.ml_lead_features"
 YML = "_leads__models.yml"
 RELATIONSHIP = "relationships_in_increment_lead_source_records_lead_id"
-TOUCHES = "intermediate.int_touches_attributed"
-TOUCH_RELATIONSHIP = "relationships_in_increment_int_touches_attributed_lead_id"
 
 
 def _unique_key_test(target: Path) -> str:
@@ -49,15 +46,12 @@ def test_daily_lineage_key_tests_read_the_day_and_fail_on_what_it_breaks(
     select = "+lead_source_records +ml_lead_features"
     settings, target = first_build(tmp_path, monkeypatch, select)
     relationship_full = _compiled(target, YML, RELATIONSHIP)
-    touch_full = _compiled(target, YML, TOUCH_RELATIONSHIP)
     unique_full = _unique_key_test(target)
     assert "_scope" not in relationship_full and "_scope" not in unique_full
-    assert "int_leads_resolved_leads" not in touch_full
 
     _land_and_ingest(settings, "forms_2.jsonl", [_form(7, DAY2 - timedelta(hours=2))])
     run_dbt(settings.with_overrides(as_of=DAY2), "build", target, select=select)  # passes
     relationship = _compiled(target, YML, RELATIONSHIP)
-    touch = _compiled(target, YML, TOUCH_RELATIONSHIP)
     unique = _unique_key_test(target)
     con = duckdb.connect(str(settings.warehouse))
     try:
@@ -65,9 +59,8 @@ def test_daily_lineage_key_tests_read_the_day_and_fail_on_what_it_breaks(
             assert con.execute(f"select plan from marts_state.{mart}_run").fetchone()[0] == "increment"
         assert "lead_source_records_scope" in relationship and "ml_lead_features_base" in relationship
         assert "ml_lead_features_scope" not in relationship
-        assert "int_touches_attributed_scope" in touch and "int_leads_resolved_leads" in touch
         assert "lead_source_records_scope" in unique
-        for sql in (relationship, unique, relationship_full, unique_full, touch, touch_full):
+        for sql in (relationship, unique, relationship_full, unique_full):
             assert failure(con, sql) is None
         day_lead, day_person = _row(con, "wf-7")
         old_lead, old_person = _row(con, "wf-0")
@@ -92,19 +85,6 @@ def test_daily_lineage_key_tests_read_the_day_and_fail_on_what_it_breaks(
         assert failure(con, relationship) is None
         con.execute("insert into marts_state.ml_lead_features_base (lead_id) values (?)", [old_lead])
         assert failure(con, relationship) == "1 failing rows"
-
-        # The same for an old touch (web forms have none: one added outside the increment) whose lead
-        # int_leads_resolved deleted and did not write again.
-        con.execute(
-            f"insert into {TOUCHES} (record_key, person_id, lead_id) values ('call:call:old-1', ?, ?)",
-            [old_person, old_lead],
-        )
-        assert failure(con, touch) is None and failure(con, touch_full) is None
-        con.execute("delete from intermediate.int_leads_resolved where lead_id = ?", [old_lead])
-        assert failure(con, touch_full) is not None
-        assert failure(con, touch) is None
-        con.execute("insert into intermediate.int_leads_resolved_leads (lead_id) values (?)", [old_lead])
-        assert failure(con, touch) is not None
 
         # An old row taking the key of a row the day recomputed: daily (found by source_record_id) and full.
         key = con.execute(
