@@ -86,10 +86,9 @@ def _actions(s: Settings) -> str:
     return ", ".join(done)
 
 
-def _outbox(s: Settings) -> str:
-    from orchestration.ingest.assets import outbox_270
+def _forget_sent(s: Settings) -> None:
+    """This as-of's rows of the sent log deleted, so every repeat asks the same leads again."""
     from orchestration.ingest.outbox_270 import outbox_file_name
-    from orchestration.resources import PtleadsSettings, WarehouseResource
 
     con = duckdb.connect(str(s.warehouse), config=s.duckdb_config())
     try:
@@ -97,6 +96,13 @@ def _outbox(s: Settings) -> str:
         con.execute("delete from raw.eligibility_inquiries_sent where file_name = ?", [name])
     finally:
         con.close()
+
+
+def _outbox(s: Settings) -> str:
+    from orchestration.ingest.assets import outbox_270
+    from orchestration.resources import PtleadsSettings, WarehouseResource
+
+    _forget_sent(s)
     result = outbox_270(
         settings=PtleadsSettings.from_settings(s), warehouse=WarehouseResource(path=str(s.warehouse))
     )
@@ -110,15 +116,9 @@ def _tail(s: Settings) -> str:
 
     from orchestration.actions.assets import ACTION_ASSETS
     from orchestration.ingest.assets import outbox_270
-    from orchestration.ingest.outbox_270 import outbox_file_name
     from orchestration.resources import PtleadsSettings, WarehouseResource, set_progress_hook
 
-    con = duckdb.connect(str(s.warehouse), config=s.duckdb_config())
-    try:
-        name = outbox_file_name(s.as_of.replace(tzinfo=None))
-        con.execute("delete from raw.eligibility_inquiries_sent where file_name = ?", [name])
-    finally:
-        con.close()
+    _forget_sent(s)
     started = time.perf_counter()
     lines: list[str] = []
     set_progress_hook(lambda m: lines.append(f"{time.perf_counter() - started:.2f} {m.split(':')[0]}"))
