@@ -3,15 +3,16 @@ relationships, but in a daily run only the child rows that can have lost their p
 rows the child's increment (re)computed, and the rows whose value is a key the parent's increment deleted
 and computed again (test_deleted_keys: ml_lead_features' rewritten leads, or a <model>_scope that lists the
 tested field). A child row outside both was tested when written, and its parent row is unchanged since (at
-1M leads the whole check of lead_source_records against ml_lead_features read 20M rows a day). Anything else (a full build, a child or parent built whole, a parent that does not
-record its deleted keys) tests every row (macros/test_scope.sql).
+1M leads the whole check of lead_source_records against ml_lead_features read 20M rows a day). Anything else
+(a full build, a child or parent built whole, a parent that does not record its deleted keys) tests every
+row (macros/test_scope.sql).
 On DuckDB the recomputed child rows are found by rowid first and their value fetched for those rows alone (an
 increment appends them at the table's end; read beside the predicate's semi-join, the tested column was
 decompressed for every row: lead_source_records, 100k day, 0.17 -> 0.15 CPU-s). -#}
 {% test relationships_in_increment(model, column_name, to, field) %}
 {%- set child_rows = test_increment_predicate(model) %}
 {%- set parent_keys = test_increment_keys(to, field) if child_rows != 'true' else none %}
-{%- set deleted_keys = test_deleted_keys(to, field) if parent_keys not in (none, 'false') else none %}
+{%- set deleted_keys = test_deleted_keys(to, field, parent_keys) if parent_keys not in (none, 'false') else none %}
 {%- set keyed_by_field = deleted_keys is not none %}
 {%- set scoped = child_rows != 'true' and (parent_keys == 'false' or keyed_by_field) %}
 {%- set recomputed = child_rows %}

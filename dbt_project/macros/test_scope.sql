@@ -227,25 +227,25 @@ DuckDB runs as two mark joins over every row; 100k practice, one day: 0.5 -> 0.3
 
 {#- SQL query of the `column` values a parent's last increment deleted (and computed again), for
 relationships_in_increment: a child row can have lost its parent only if its value is one of them. None when
-the parent does not record them. The recorded tables: ml_lead_features' <model>_base (the scope's leads it
-rewrites: the rest of its scope keeps its rows, recounted in place; 1M day: 29k of 311k leads); any other
-increment whose <model>_scope lists the column itself (every row holding one of those keys was deleted).
-Only asked once test_increment_keys found the parent built as an increment. (int_leads_resolved's deleted
-leads, <model>_leads, would scope its children's tests too, but at 1M leads such a test still scans the
-child's whole lead_id column and took as long as the whole-table test: 0.42-0.43 s against 0.44-0.48.) -#}
-{% macro test_deleted_keys(relation, column) -%}
+the parent does not record them. `keys`: test_increment_keys(relation, column), the keys of the rows the
+increment recomputed. The recorded tables: ml_lead_features' <model>_base (the scope's leads it rewrites: the
+rest of its scope keeps its rows, recounted in place; 1M day: 29k of 311k leads); any other increment whose
+<model>_scope lists the column itself, i.e. is `keys` (every row holding one of those keys was deleted).
+(int_leads_resolved's deleted leads, <model>_leads, would scope its children's tests too, but at 1M leads such
+a test still scans the child's whole lead_id column and took as long as the whole-table test: 0.42-0.43 s
+against 0.44-0.48.) -#}
+{% macro test_deleted_keys(relation, column, keys) -%}
     {%- set recorded = {'ml_lead_features': 'base'} -%}
-    {%- set scope = test_scope_side_table(relation, 'scope') -%}
-    {%- set suffix = recorded.get(relation.identifier) -%}
-    {%- set side = test_scope_side_table(relation, suffix) if suffix is not none else none -%}
-    {%- if side is not none and column in (adapter.get_columns_in_relation(side) | map(attribute='name') | list) -%}
-        {{ return('select ' ~ adapter.quote(column) ~ ' from ' ~ side) }}
+    {%- set side = test_scope_side_table(relation, recorded.get(relation.identifier, 'scope')) -%}
+    {%- if side is none -%}
+        {{ return(none) }}
     {%- endif -%}
-    {%- if suffix is none and scope is not none
-        and test_increment_keys(relation, column) == 'select ' ~ adapter.quote(column) ~ ' from ' ~ scope -%}
-        {{ return('select ' ~ adapter.quote(column) ~ ' from ' ~ scope) }}
+    {%- set listed = 'select ' ~ adapter.quote(column) ~ ' from ' ~ side -%}
+    {%- if relation.identifier in recorded -%}
+        {%- set present = adapter.get_columns_in_relation(side) | map(attribute='name') | list -%}
+        {{ return(listed if column in present else none) }}
     {%- endif -%}
-    {{ return(none) }}
+    {{ return(listed if keys == listed else none) }}
 {%- endmacro %}
 
 {#- Rows of a raw (append-only, ingested_at-stamped) table ingested after the last build's watermark. Source
