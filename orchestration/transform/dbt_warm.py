@@ -53,6 +53,27 @@ def _warm_imports() -> None:
     import dbt.parser.manifest
     import dbt.task.build
 
+    _warm_python_model_imports()
+
+
+def _warm_python_model_imports() -> None:
+    """What the project's Python models import: dbt-duckdb's `import pyarrow.dataset` (which pulls pandas)
+    cost the first Python model of every phase-1 child ~0.7 s (1M-lead day: int_episode_rules 0.6 s for a
+    one-row table), and the identity increment's modules ~0.3 s more. numpy starts an OpenBLAS thread pool
+    and pyarrow a jemalloc background thread at import; both are kept from starting, so the server still
+    forks from a single thread (the children then run BLAS on one thread: the models use none to speak of,
+    and DuckDB holds both cores meanwhile)."""
+    os.environ["OPENBLAS_NUM_THREADS"] = "1"
+    os.environ["JE_ARROW_MALLOC_CONF"] = "background_thread:false"
+    import numpy  # noqa: F401
+    import pyarrow.dataset  # noqa: F401
+
+    import orchestration.identity.cluster_update
+    import orchestration.identity.fresh_nodes
+    import orchestration.identity.increment_plan
+    import orchestration.identity.pair_scoring
+    import orchestration.settings  # noqa: F401
+
 
 def _child(request: dict, fds: list[int]) -> None:
     """In the forked process: become the caller's dbt invocation, run it, exit with its code."""

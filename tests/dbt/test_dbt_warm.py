@@ -121,3 +121,19 @@ def test_the_server_ends_with_its_run(tmp_path: Path) -> None:
                 return
         time.sleep(0.2)
     pytest.fail("the warm dbt server outlived its run")
+
+
+def test_the_server_still_forks_from_one_thread_after_its_imports() -> None:
+    """numpy (OpenBLAS) and pyarrow (jemalloc) start threads at import unless told not to; a fork copies only
+    the forking thread, so the server must hold no other when it forks a dbt child."""
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "JE_ARROW_MALLOC_CONF")}
+    script = (
+        "import os, sys\n"
+        "from orchestration.transform.dbt_warm import _warm_imports\n"
+        "_warm_imports()\n"
+        "assert 'pyarrow.dataset' in sys.modules and 'orchestration.identity.pair_scoring' in sys.modules\n"
+        "print(len(os.listdir('/proc/self/task')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "1"
