@@ -194,12 +194,15 @@ def test_daily_run_tests_read_the_increment_and_fail_on_a_new_duplicate(
         matched_sql = _compiled(day2, "_leads__models.yml", UNIQUE_MATCHED)
         assert "int_persons_matched_scope" in matched_sql
         assert matched_sql.count('"int_persons_matched"') == 1
+        assert '"record_key_hash" in' in matched_sql  # the stored hash narrows the lookup
         assert con.execute(matched_sql).fetchone()[0] == 0
         day_row = f"select record_key from {MATCHED} where source_record_id = 'wf-7'"
         new_key = con.execute(day_row).fetchone()[0]
         in_scope = f"select count(*) from {MATCHED}_scope where record_key = ?"
         assert con.execute(in_scope, [new_key]).fetchone()[0] == 1
-        con.execute(f"update {MATCHED} set record_key = ? where source_record_id = 'wf-0'", [new_key])
+        # as the model writes a row: the key with its hash (a hash-narrowed lookup finds it)
+        taken = f"update {MATCHED} set record_key = ?, record_key_hash = hash(?) where source_record_id = ?"
+        con.execute(taken, [new_key, new_key, "wf-0"])
         assert con.execute(matched_sql).fetchone()[0] == 1
 
         # The day's record shares its key with an old record: new vs old, the daily test must fail.
