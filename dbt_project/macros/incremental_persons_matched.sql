@@ -234,8 +234,13 @@ the model's joins and ASOF joins run over ~the scope instead of every record (at
         select distinct person_id from persons_matched_scope_persons;
         create or replace table {{ persons_matched_aux('opening_changes') }} as
         select distinct person_id from persons_matched_scope_persons where opening;
-        {#- by rowid: the rows just found, without a second read of the record_key column #}
-        delete from {{ this }} where rowid in (select row_id from persons_matched_scope_persons);
+        {#- The scope's rows are deleted in the post-hook, once the new rows are in (the same transaction): a new
+        row equal to the old one is dropped instead and the old row stays, so the checkpoint neither rewrites
+        nor appends the rows a day leaves as they were. The old rows by rowid (no second read of record_key),
+        and the last rowid before the insert: every row after it is one this build appended. #}
+        create or replace temp table persons_matched_old as
+        select row_id, record_key, person_id from persons_matched_scope_persons;
+        create or replace temp table persons_matched_edge as select coalesce(max(rowid), -1) as row_id from {{ this }};
         drop table persons_matched_scope_persons;
         {%- endif %}
     {%- endif -%}
@@ -252,7 +257,7 @@ build describes; the temp table <model>_records is dropped (a day's working set)
         {%- set state = persons_matched_beside(records, 'state') -%}
         {%- set plan = run_query('select plan from ' ~ persons_matched_aux('run')).columns[0].values()[0] -%}
         {#- which of the build counter and the records' state exist, in one query -#}
-        {%- set existing = lead_existing([persons_matched_aux('build'), state]) -%}
+        {%- set existing = lead_existing([persons_matched_aux('build'), state, persons_matched_beside(records, 'keys')]) -%}
         {%- set build = 0 -%}
         {%- if (persons_matched_aux('build') | string) in existing -%}
             {%- set build = run_query('select max(build) from ' ~ persons_matched_aux('build')).columns[0].values()[0]
@@ -275,6 +280,35 @@ build describes; the temp table <model>_records is dropped (a day's working set)
         select distinct person_id from persons_matched_scope_persons where opening
         except select person_id from {{ persons_matched_aux('opening_changes') }};
         drop table persons_matched_scope_persons;
+        {#- The appended rows (after the edge: a rowid filter prunes the stored row groups) whose old row is the same:
+        the same record_key and person_id, and a record int_source_records did not rewrite in the version this
+        build describes (its keys table; a record's other columns and the hashes follow from it). Those keep
+        the old row; the other old rows go. Without the keys table every old row goes. -#}
+        {%- set edge = run_query('select row_id from persons_matched_edge').columns[0].values()[0] %}
+        create or replace temp table persons_matched_new as
+        select rowid as row_id, record_key, person_id from {{ this }} where rowid > {{ edge }};
+        create or replace temp table persons_matched_same as
+        select old.row_id as old_row_id, new.row_id as new_row_id
+        from persons_matched_old as old
+        inner join persons_matched_new as new
+            on old.record_key = new.record_key and old.person_id is not distinct from new.person_id
+        {%- if (persons_matched_beside(records, 'keys') | string) in existing %}
+        where new.record_key not in (
+            select record_key from {{ persons_matched_beside(records, 'keys') }} where record_key is not null
+        )
+        {%- else %}
+        where false
+        {%- endif %};
+        delete from {{ this }} where rowid in (
+            select row_id from persons_matched_old
+            except
+            select old_row_id from persons_matched_same
+        );
+        delete from {{ this }} where rowid in (select new_row_id from persons_matched_same);
+        drop table persons_matched_old;
+        drop table persons_matched_edge;
+        drop table persons_matched_new;
+        drop table persons_matched_same;
         {%- else %}
         create or replace table {{ persons_matched_aux('changes') }} (person_id varchar);
         create or replace table {{ persons_matched_aux('opening_changes') }} (person_id varchar);
