@@ -72,12 +72,13 @@ not see within the run that made them. -#}
 {%- endmacro %}
 
 {#- pre-hook: the plan (<model>_run); for an increment the scope (<model>_scope), the persons it held before
-(<model>_changes, <model>_opening_changes), its delete, and the temp table <model>_records: the rows of
-int_source_records the model's SQL reads in an increment (a temp table: written at half the cost of a stored one,
-and the hooks and the model's SQL run on one connection). Those are the records in scope and every named record of a person that a
-nameless record in scope can attach to (a contact shared with it): each CTE of the model filters the records
-by a condition on the row alone, so reading this subset gives the same rows as reading all history, and
-the model's joins and ASOF joins run over ~the scope instead of every record (at 1M leads 11 of its 18 s). -#}
+(<model>_changes, <model>_opening_changes), their old rows (deleted in the post-hook), and the temp table
+<model>_records: the rows of int_source_records the model's SQL reads in an increment (a temp table: written at
+half the cost of a stored one, and the hooks and the model's SQL run on one connection). Those are the records in
+scope and every named record of a person that a nameless record in scope can attach to (a contact shared with
+it): each CTE of the model filters the records by a condition on the row alone, so reading this subset gives the
+same rows as reading all history, and the model's joins and ASOF joins run over ~the scope instead of every
+record (at 1M leads 11 of its 18 s). -#}
 {% macro persons_matched_prepare() -%}
     {%- if target.type != 'duckdb' or not execute -%}
         select 1
@@ -238,17 +239,16 @@ the model's joins and ASOF joins run over ~the scope instead of every record (at
         row equal to the old one is dropped instead and the old row stays, so the checkpoint neither rewrites
         nor appends the rows a day leaves as they were. The old rows by rowid (no second read of record_key),
         and the last rowid before the insert: every row after it is one this build appended. #}
-        create or replace temp table persons_matched_old as
-        select row_id, record_key, person_id from persons_matched_scope_persons;
+        alter table persons_matched_scope_persons rename to persons_matched_old;
         create or replace temp table persons_matched_edge as select coalesce(max(rowid), -1) as row_id from {{ this }};
-        drop table persons_matched_scope_persons;
         {%- endif %}
     {%- endif -%}
 {%- endmacro %}
 
-{#- post-hook: the persons of the scope after (an increment; else none: the build is whole), a build counter
-with its plan (<model>_build, read by the lead models' increments), then the version and fingerprint this
-build describes; the temp table <model>_records is dropped (a day's working set). -#}
+{#- post-hook: the persons of the scope after (an increment; else none: the build is whole), the delete of the
+scope's old rows (but those equal to their new row, whose new copy goes instead), a build counter with its plan
+(<model>_build, read by the lead models' increments), then the version and fingerprint this build describes;
+the temp table <model>_records is dropped (a day's working set). -#}
 {% macro persons_matched_commit() -%}
     {%- if target.type != 'duckdb' or not execute -%}
         select 1
@@ -256,8 +256,9 @@ build describes; the temp table <model>_records is dropped (a day's working set)
         {%- set records = ref('int_source_records') -%}
         {%- set state = persons_matched_beside(records, 'state') -%}
         {%- set plan = run_query('select plan from ' ~ persons_matched_aux('run')).columns[0].values()[0] -%}
-        {#- which of the build counter and the records' state exist, in one query -#}
-        {%- set existing = lead_existing([persons_matched_aux('build'), state, persons_matched_beside(records, 'keys')]) -%}
+        {%- set keys = persons_matched_beside(records, 'keys') -%}
+        {#- which of the build counter, the records' state and their keys exist, in one query -#}
+        {%- set existing = lead_existing([persons_matched_aux('build'), state, keys]) -%}
         {%- set build = 0 -%}
         {%- if (persons_matched_aux('build') | string) in existing -%}
             {%- set build = run_query('select max(build) from ' ~ persons_matched_aux('build')).columns[0].values()[0]
@@ -292,10 +293,8 @@ build describes; the temp table <model>_records is dropped (a day's working set)
         from persons_matched_old as old
         inner join persons_matched_new as new
             on old.record_key = new.record_key and old.person_id is not distinct from new.person_id
-        {%- if (persons_matched_beside(records, 'keys') | string) in existing %}
-        where new.record_key not in (
-            select record_key from {{ persons_matched_beside(records, 'keys') }} where record_key is not null
-        )
+        {%- if (keys | string) in existing %}
+        where new.record_key not in (select record_key from {{ keys }} where record_key is not null)
         {%- else %}
         where false
         {%- endif %};
