@@ -239,6 +239,7 @@ record (at 1M leads 11 of its 18 s). -#}
         row equal to the old one is dropped instead and the old row stays, so the checkpoint neither rewrites
         nor appends the rows a day leaves as they were. The old rows by rowid (no second read of record_key),
         and the last rowid before the insert: every row after it is one this build appended. #}
+        drop table if exists persons_matched_old;
         alter table persons_matched_scope_persons rename to persons_matched_old;
         create or replace temp table persons_matched_edge as select coalesce(max(rowid), -1) as row_id from {{ this }};
         {%- endif %}
