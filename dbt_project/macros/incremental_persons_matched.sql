@@ -267,13 +267,15 @@ the temp table <model>_records is dropped (a day's working set). -#}
         {%- endif -%}
         {%- set appended = increment_appended_rows() if plan == 'increment' else none -%}
         {%- if plan == 'increment' %}
-        {#- the rows just inserted are the scope's: from the table dbt appended them from when it is still there #}
+        {#- the rows just inserted are the scope's: from the table dbt appended them from when it is still there,
+        else the rows after the pre-hook's last rowid (the old rows are still there until the delete below) -#}
+        {%- set edge = run_query('select row_id from persons_matched_edge').columns[0].values()[0] %}
         create or replace temp table persons_matched_scope_persons as
         select distinct person_id, (opens_lead or record_kind = 'appointment') as opening
         {%- if appended %}
         from {{ appended }}
         {%- else %}
-        from {{ this }} where record_key in (select record_key from {{ persons_matched_aux('scope') }})
+        from {{ this }} where rowid > {{ edge }}
         {%- endif %};
         insert into {{ persons_matched_aux('changes') }}
         select distinct person_id from persons_matched_scope_persons
@@ -286,7 +288,6 @@ the temp table <model>_records is dropped (a day's working set). -#}
         the same record_key and person_id, and a record int_source_records did not rewrite in the version this
         build describes (its keys table; a record's other columns and the hashes follow from it). Those keep
         the old row; the other old rows go. Without the keys table every old row goes. -#}
-        {%- set edge = run_query('select row_id from persons_matched_edge').columns[0].values()[0] %}
         create or replace temp table persons_matched_new as
         select rowid as row_id, record_key, person_id from {{ this }} where rowid > {{ edge }};
         create or replace temp table persons_matched_same as
