@@ -130,12 +130,12 @@ from id_nodes as n
 )
 
 # The nodes of the pairs a day's blocking found (id_block_hits), with their derived columns.
-_CANDIDATE_EXT_SQL = f"""
+_PAIR_NODES_EXT_SQL = f"""
 create or replace temp table id_nodes_ext as
 with keys as (
-    select person_key_l as person_key from id_block_hits
+    select person_key_l as person_key from {{pairs}}
     union
-    select person_key_r from id_block_hits
+    select person_key_r from {{pairs}}
 )
 select
     n.*,{_DERIVED_COLUMNS},
@@ -144,6 +144,10 @@ from id_nodes as n
 semi join keys on n.person_key = keys.person_key
 left join id_canon_lists as canon on n.first_norm = canon.name
 """
+_CANDIDATE_EXT_SQL = _PAIR_NODES_EXT_SQL.format(pairs="id_block_hits")
+
+# The scoring of id_candidates (a day's) as a view (_changed_pairs_sql, rescore_pairs).
+SCORED_CANDIDATES = "id_scored_candidates"
 
 # Where the candidate pairs (p) and their nodes l and r come from: a day's pairs by person_key, a full build's
 # by node id (_blocking_sql), carried along so the result is sorted on them.
@@ -448,10 +452,30 @@ def _changed_pairs_sql(
     from weighted
     """
     if previous_nodes is not None:
-        return f"select * from ({scored}) order by person_key_l, person_key_r" if sorted_pairs else scored
+        # A view over the day's candidates, so rescore_pairs can score other pairs with the same parameters.
+        con.execute(f"create or replace temp view {SCORED_CANDIDATES} as {scored}")
+        scored = f"select * from {SCORED_CANDIDATES}"
+        return f"{scored} order by person_key_l, person_key_r" if sorted_pairs else scored
     # the node ids are in person_key order: sorting on them gives the keys' order
     order = " order by node_l, node_r" if sorted_pairs else ""
     return f"select * exclude (node_l, node_r) from ({scored}){order}"
+
+
+def rescore_pairs(con: duckdb.DuckDBPyConnection, pairs: str) -> str:
+    """The query of the scored rows of the pairs in `pairs` (person_key_l, person_key_r: each pair once, in
+    that order), scored again from their nodes' current profiles and record keys with the parameters of the
+    last `changed_pairs_relation` with previous nodes on `con` (its view SCORED_CANDIDATES; the day's
+    candidates, node extras and first-name levels are replaced, so call it after that relation is
+    materialised). For kept pairs whose nodes' profiles did not change (a representative record moved): a
+    pair's levels and weights follow from its nodes' profiles alone, so these rows equal the stored ones
+    but for the record keys, and scoring a few thousand pairs costs less than fetching them (every column of
+    nearly every row group of the pairs: 1.3 s at 1M leads)."""
+    con.execute(
+        f"create or replace temp table id_candidates as select person_key_l, person_key_r from {pairs}"
+    )
+    con.execute(_PAIR_NODES_EXT_SQL.format(pairs="id_candidates"))
+    con.execute(FIRST_NAME_LEVELS_SQL.format(pairs=_LEVELS_FROM))
+    return f"select * from {SCORED_CANDIDATES}"
 
 
 def same_salt(con: duckdb.DuckDBPyConnection, previous_nodes: str, config: IdentityConfig) -> bool:
