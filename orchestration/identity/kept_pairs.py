@@ -9,6 +9,7 @@ from contextlib import contextmanager
 
 import duckdb
 
+from orchestration.identity.node_changes import touched_before
 from orchestration.identity.node_profiles import MAX_LISTED_KEYS, sql_string
 from orchestration.identity.pair_scoring import rescore_pairs
 
@@ -83,12 +84,14 @@ def _update_kept_pairs_of_known_nodes(
         "create or replace temp table id_stale_nodes as "
         "select person_key from id_dirty_nodes union select person_key from id_gone_nodes"
     )
+    # The touched nodes' rows of `written_with` as the node marking read them, if it did (no second scan).
+    before = touched_before(con, written_with) or written_with
     con.execute(
         f"""
         create or replace temp table id_moved_nodes as
         select n.person_key, n.record_key
         from id_touched_nodes as n
-        inner join {written_with} as w on n.person_key = w.person_key and n.record_key <> w.record_key
+        inner join {before} as w on n.person_key = w.person_key and n.record_key <> w.record_key
         anti join id_stale_nodes as s on n.person_key = s.person_key
         """
     )
