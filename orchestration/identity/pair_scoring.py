@@ -121,10 +121,12 @@ semi join id_dirty_nodes as d on n.person_key = d.person_key
 left join id_canon_lists as canon on n.first_norm = canon.name
 """
 
+# Without the derived columns: they are computed for the near nodes only (_one_pass_blocking_sqls), not for
+# every node before the near filter (the widest step of a day's blocking).
 _ALL_BLOCK_VIEWS_SQL = (
-    f"""
+    """
 create or replace temp view id_block_nodes as
-select n.person_key, n.first_norm, n.last_norm, n.dob, n.phone, n.email, n.zip,{_DERIVED_COLUMNS}
+select n.person_key, n.first_norm, n.last_norm, n.dob, n.phone, n.email, n.zip
 from id_nodes as n
 """,
 )
@@ -232,13 +234,22 @@ if not all(any(set(key) <= _implied(rule) for key in NEAR_KEYS) for rule in BLOC
     raise ValueError("every blocking rule must imply one of NEAR_KEYS")
 
 
+# The derived columns NEAR_KEYS use, from node n's own columns (as _DERIVED_COLUMNS derives them).
+_NEAR_DERIVED = {
+    "first_initial": "left(n.first_norm, 1)",
+    "last_initial": "left(n.last_norm, 1)",
+    "birth_year": "year(n.dob)",
+}
+
+
 def _near_dirty_sql() -> str:
-    """Whether node n shares one of NEAR_KEYS' column sets with a dirty node (id_dirty_ext)."""
+    """Whether node n (its columns without the derived ones) shares one of NEAR_KEYS' column sets with a
+    dirty node (id_dirty_ext)."""
     tests = []
     for key in NEAR_KEYS:
         known = " and ".join(f"{c} is not null" for c in key)
         tests.append(
-            f"hash({', '.join(f'n.{c}' for c in key)}) in "
+            f"hash({', '.join(_NEAR_DERIVED.get(c, f'n.{c}') for c in key)}) in "
             f"(select hash({', '.join(key)}) from id_dirty_ext where {known})"
         )
     return "\n        or ".join(tests)
@@ -271,7 +282,7 @@ where block is not null
 create or replace temp table id_block_hits as
 with near as (
     -- the canonical first names of the near nodes only (joined after the filter, not for every node)
-    select n.*, coalesce(canon.first_canon, [n.first_norm]) as first_canon
+    select n.*,{_DERIVED_COLUMNS}, coalesce(canon.first_canon, [n.first_norm]) as first_canon
     from (select * from id_block_nodes as n where {_near_dirty_sql()}) as n
     left join id_canon_lists as canon on n.first_norm = canon.name
 )
