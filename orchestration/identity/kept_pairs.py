@@ -9,7 +9,9 @@ from contextlib import contextmanager
 
 import duckdb
 
+from orchestration.identity.node_changes import touched_before
 from orchestration.identity.node_profiles import MAX_LISTED_KEYS, sql_string
+from orchestration.identity.pair_scoring import rescore_pairs
 
 
 @contextmanager
@@ -45,8 +47,8 @@ def update_kept_pairs(
     `written_with`: the node profiles (person_key, record_key) the pairs were last written with, when every
     node of `pairs` is one of them (int_identity_nodes of the pairs' own version). Then only the pairs of
     its nodes that are not clean now are deleted and only the pairs of nodes whose representative record
-    moved are rewritten (appended anew, the old rows deleted): a few thousand keys probed, where the general
-    path joins every pair (15.8M at 1M leads) with every node twice and anti-joins it twice.
+    moved are rewritten (scored again and appended, the old rows deleted): a few thousand keys probed, where
+    the general path joins every pair (15.8M at 1M leads) with every node twice and anti-joins it twice.
 
     `scan_also` (with `written_with`): a relation of more person_keys whose pairs the same scan keeps, with
     their columns, in temp table id_pair_scan (every pair with a node among them or among those updated),
@@ -82,12 +84,14 @@ def _update_kept_pairs_of_known_nodes(
         "create or replace temp table id_stale_nodes as "
         "select person_key from id_dirty_nodes union select person_key from id_gone_nodes"
     )
+    # The touched nodes' rows of `written_with` as the node marking read them, if it did (no second scan).
+    before = touched_before(con, written_with) or written_with
     con.execute(
         f"""
         create or replace temp table id_moved_nodes as
         select n.person_key, n.record_key
         from id_touched_nodes as n
-        inner join {written_with} as w on n.person_key = w.person_key and n.record_key <> w.record_key
+        inner join {before} as w on n.person_key = w.person_key and n.record_key <> w.record_key
         anti join id_stale_nodes as s on n.person_key = s.person_key
         """
     )
@@ -105,9 +109,9 @@ def _update_kept_pairs_of_known_nodes(
         con.execute(
             f"""
             create or replace temp table id_pair_hits as
-            select rowid as row_id from {pairs} where person_key_l in ({listed})
+            select rowid as row_id, person_key_l, person_key_r from {pairs} where person_key_l in ({listed})
             union
-            select rowid from {pairs} where person_key_r in ({listed})
+            select rowid, person_key_l, person_key_r from {pairs} where person_key_r in ({listed})
             """
         )
     else:
@@ -131,7 +135,7 @@ def _update_kept_pairs_of_known_nodes(
         con.execute(
             """
             create or replace temp table id_pair_hits as
-            select row_id from id_pair_scan
+            select row_id, person_key_l, person_key_r from id_pair_scan
             where person_key_l in (select person_key from id_pair_nodes)
                 or person_key_r in (select person_key from id_pair_nodes)
             """
@@ -141,23 +145,22 @@ def _update_kept_pairs_of_known_nodes(
     # Kept pairs of a moved node are appended again with its current record and the old rows deleted, not
     # updated in place: DuckDB's checkpoint rewrites an updated column in every row group the UPDATE
     # touched, and a day's moved nodes have pairs in nearly all of them (15.8M pairs, as at 1M leads: 5.6
-    # CPU-s of checkpoint for one day's moves); deleted and appended rows cost what is appended. Distinct:
-    # a rerun after a build that stopped between the two finds both copies, which are then equal.
+    # CPU-s of checkpoint for one day's moves); deleted and appended rows cost what is appended. Their rows
+    # are scored again, not read back: their nodes' profiles are unchanged, so the scores are the stored
+    # ones, and reading every column of a few thousand rows spread over the whole table cost a scan of it
+    # (1.3-1.6 s at 1M leads). Distinct: a rerun after a build that stopped between the insert and the
+    # delete finds both copies of a pair.
     if _keys(con, "select person_key from id_moved_nodes limit 1"):
         con.execute(
-            f"""
-            insert into {pairs}
-            select distinct p.* replace (
-                coalesce(l.record_key, p.record_key_l) as record_key_l,
-                coalesce(r.record_key, p.record_key_r) as record_key_r
-            )
-            from (select * from {pairs} where rowid in (select row_id from id_pair_hits)) as p
-            anti join id_stale_nodes as sl on p.person_key_l = sl.person_key
-            anti join id_stale_nodes as sr on p.person_key_r = sr.person_key
-            left join id_moved_nodes as l on p.person_key_l = l.person_key
-            left join id_moved_nodes as r on p.person_key_r = r.person_key
+            """
+            create or replace temp table id_moved_pairs as
+            select distinct h.person_key_l, h.person_key_r
+            from id_pair_hits as h
+            anti join id_stale_nodes as sl on h.person_key_l = sl.person_key
+            anti join id_stale_nodes as sr on h.person_key_r = sr.person_key
             """
         )
+        con.execute(f"insert into {pairs} by name {rescore_pairs(con, 'id_moved_pairs')}")
     con.execute(f"delete from {pairs} where rowid in (select row_id from id_pair_hits)")
 
 

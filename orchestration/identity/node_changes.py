@@ -12,7 +12,17 @@ from __future__ import annotations
 
 import duckdb
 
-from orchestration.identity.node_profiles import NodeSource, build_nodes, drop_temp
+from orchestration.identity.node_profiles import (
+    MAX_LISTED_KEYS,
+    NodeSource,
+    build_nodes,
+    drop_temp,
+    sql_string,
+)
+
+# The previous node rows of the keys mark_changed_nodes recomputed (touched_before).
+TOUCHED_BEFORE = "id_touched_before"
+TOUCHED_BEFORE_SOURCE = "id_touched_before_source"  # the node table they came from
 
 HASH_EXPR = "md5(concat_ws('|', {salt}, first_norm, last_norm, cast(dob as varchar), phone, email, zip))"
 
@@ -44,21 +54,47 @@ def mark_changed_nodes(con: duckdb.DuckDBPyConnection, records: str, source: Nod
         select *, {HASH_EXPR.format(salt=salt)} as profile_hash from id_fresh_nodes
         """
     )
+    # The previous rows of the changed keys, read once (a scan of the previous nodes' key column) for the
+    # dirty, gone and moved nodes (kept_pairs), instead of one such scan each.
+    keys = [k for (k,) in con.execute("select person_key from id_changed_keys").fetchall() if k is not None]
+    if len(keys) <= MAX_LISTED_KEYS:
+        only = "person_key in (" + (", ".join(sql_string(k) for k in keys) or "null") + ")"
+    else:
+        only = "person_key in (select person_key from id_changed_keys)"
+    con.execute(
+        f"""
+        create or replace temp table {TOUCHED_BEFORE} as
+        select person_key, record_key, profile_hash from {source.previous} where {only}
+        """
+    )
+    nodes = sql_string(source.previous)
+    con.execute(f"create or replace temp table {TOUCHED_BEFORE_SOURCE} as select {nodes} as nodes")
     con.execute(
         f"""
         create or replace temp table id_dirty_nodes as
         select t.person_key from id_touched_nodes as t
-        anti join {source.previous} as p on t.person_key = p.person_key and t.profile_hash = p.profile_hash
+        anti join {TOUCHED_BEFORE} as p on t.person_key = p.person_key and t.profile_hash = p.profile_hash
         """
     )
     con.execute(
         f"""
         create or replace temp table id_gone_nodes as
-        select person_key from {source.previous}
-        semi join id_changed_keys using (person_key)
+        select person_key from {TOUCHED_BEFORE}
         anti join id_fresh_nodes using (person_key)
         """
     )
+
+
+def touched_before(con: duckdb.DuckDBPyConnection, nodes: str) -> str | None:
+    """The temp table of the rows of `nodes` (person_key, record_key, profile_hash) whose keys the last
+    mark_changed_nodes on `con` recomputed, when it read them from `nodes`; else None."""
+    found = con.execute(
+        "select count(*) from duckdb_tables() where temporary and table_name = ?", [TOUCHED_BEFORE_SOURCE]
+    ).fetchone()[0]
+    if not found:
+        return None
+    (source,) = con.execute(f"select nodes from {TOUCHED_BEFORE_SOURCE}").fetchone()
+    return TOUCHED_BEFORE if source == nodes else None
 
 
 def mark_all_nodes(
@@ -72,6 +108,7 @@ def mark_all_nodes(
     """Every node hashed and compared with `previous_nodes` (none: every node is new, and nothing is hashed
     here: whoever keeps the hashes computes them from id_nodes). `ordered`: see build_nodes."""
     build_nodes(con, records, source, ordered=ordered)
+    drop_temp(con, TOUCHED_BEFORE_SOURCE)
     if previous_nodes is None:
         con.execute("create or replace temp table id_clean_nodes (person_key varchar)")
         con.execute("create or replace temp table id_gone_nodes (person_key varchar)")

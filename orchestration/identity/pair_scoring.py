@@ -121,21 +121,23 @@ semi join id_dirty_nodes as d on n.person_key = d.person_key
 left join id_canon_lists as canon on n.first_norm = canon.name
 """
 
+# Without the derived columns: they are computed for the near nodes only (_one_pass_blocking_sqls), not for
+# every node before the near filter (the widest step of a day's blocking).
 _ALL_BLOCK_VIEWS_SQL = (
-    f"""
+    """
 create or replace temp view id_block_nodes as
-select n.person_key, n.first_norm, n.last_norm, n.dob, n.phone, n.email, n.zip,{_DERIVED_COLUMNS}
+select n.person_key, n.first_norm, n.last_norm, n.dob, n.phone, n.email, n.zip
 from id_nodes as n
 """,
 )
 
 # The nodes of the pairs a day's blocking found (id_block_hits), with their derived columns.
-_CANDIDATE_EXT_SQL = f"""
+_PAIR_NODES_EXT_SQL = f"""
 create or replace temp table id_nodes_ext as
 with keys as (
-    select person_key_l as person_key from id_block_hits
+    select person_key_l as person_key from {{pairs}}
     union
-    select person_key_r from id_block_hits
+    select person_key_r from {{pairs}}
 )
 select
     n.*,{_DERIVED_COLUMNS},
@@ -144,6 +146,10 @@ from id_nodes as n
 semi join keys on n.person_key = keys.person_key
 left join id_canon_lists as canon on n.first_norm = canon.name
 """
+_CANDIDATE_EXT_SQL = _PAIR_NODES_EXT_SQL.format(pairs="id_block_hits")
+
+# The scoring of id_candidates (a day's) as a view (_changed_pairs_sql, rescore_pairs).
+SCORED_CANDIDATES = "id_scored_candidates"
 
 # Where the candidate pairs (p) and their nodes l and r come from: a day's pairs by person_key, a full build's
 # by node id (_blocking_sql), carried along so the result is sorted on them.
@@ -228,13 +234,22 @@ if not all(any(set(key) <= _implied(rule) for key in NEAR_KEYS) for rule in BLOC
     raise ValueError("every blocking rule must imply one of NEAR_KEYS")
 
 
+# The derived columns NEAR_KEYS use, from node n's own columns (as _DERIVED_COLUMNS derives them).
+_NEAR_DERIVED = {
+    "first_initial": "left(n.first_norm, 1)",
+    "last_initial": "left(n.last_norm, 1)",
+    "birth_year": "year(n.dob)",
+}
+
+
 def _near_dirty_sql() -> str:
-    """Whether node n shares one of NEAR_KEYS' column sets with a dirty node (id_dirty_ext)."""
+    """Whether node n (its columns without the derived ones) shares one of NEAR_KEYS' column sets with a
+    dirty node (id_dirty_ext)."""
     tests = []
     for key in NEAR_KEYS:
         known = " and ".join(f"{c} is not null" for c in key)
         tests.append(
-            f"hash({', '.join(f'n.{c}' for c in key)}) in "
+            f"hash({', '.join(_NEAR_DERIVED.get(c, f'n.{c}') for c in key)}) in "
             f"(select hash({', '.join(key)}) from id_dirty_ext where {known})"
         )
     return "\n        or ".join(tests)
@@ -267,7 +282,7 @@ where block is not null
 create or replace temp table id_block_hits as
 with near as (
     -- the canonical first names of the near nodes only (joined after the filter, not for every node)
-    select n.*, coalesce(canon.first_canon, [n.first_norm]) as first_canon
+    select n.*,{_DERIVED_COLUMNS}, coalesce(canon.first_canon, [n.first_norm]) as first_canon
     from (select * from id_block_nodes as n where {_near_dirty_sql()}) as n
     left join id_canon_lists as canon on n.first_norm = canon.name
 )
@@ -448,10 +463,30 @@ def _changed_pairs_sql(
     from weighted
     """
     if previous_nodes is not None:
-        return f"select * from ({scored}) order by person_key_l, person_key_r" if sorted_pairs else scored
+        # A view over the day's candidates, so rescore_pairs can score other pairs with the same parameters.
+        con.execute(f"create or replace temp view {SCORED_CANDIDATES} as {scored}")
+        scored = f"select * from {SCORED_CANDIDATES}"
+        return f"{scored} order by person_key_l, person_key_r" if sorted_pairs else scored
     # the node ids are in person_key order: sorting on them gives the keys' order
     order = " order by node_l, node_r" if sorted_pairs else ""
     return f"select * exclude (node_l, node_r) from ({scored}){order}"
+
+
+def rescore_pairs(con: duckdb.DuckDBPyConnection, pairs: str) -> str:
+    """The query of the scored rows of the pairs in `pairs` (person_key_l, person_key_r: each pair once, in
+    that order), scored again from their nodes' current profiles and record keys with the parameters of the
+    last `changed_pairs_relation` with previous nodes on `con` (its view SCORED_CANDIDATES; the day's
+    candidates, node extras and first-name levels are replaced, so call it after that relation is
+    materialised). For kept pairs whose nodes' profiles did not change (a representative record moved): a
+    pair's levels and weights follow from its nodes' profiles alone, so these rows equal the stored ones
+    but for the record keys, and scoring a few thousand pairs costs less than fetching them (every column of
+    nearly every row group of the pairs: 1.3 s at 1M leads)."""
+    con.execute(
+        f"create or replace temp table id_candidates as select person_key_l, person_key_r from {pairs}"
+    )
+    con.execute(_PAIR_NODES_EXT_SQL.format(pairs="id_candidates"))
+    con.execute(FIRST_NAME_LEVELS_SQL.format(pairs=_LEVELS_FROM))
+    return f"select * from {SCORED_CANDIDATES}"
 
 
 def same_salt(con: duckdb.DuckDBPyConnection, previous_nodes: str, config: IdentityConfig) -> bool:
