@@ -229,7 +229,12 @@ def _remember(con: duckdb.DuckDBPyConnection, key: str, binned: np.ndarray, marg
     )
     con.register("_ptleads_margins", pa.table({"b": rows.cast(pa.binary()), "m": pa.array(margin)}))
     try:
+        con.execute("begin transaction")  # one commit (a WAL sync) for both statements
         con.execute(f"delete from {MARGIN_CACHE} where model_key <> ?", [key])
         con.execute(f"insert into {MARGIN_CACHE} select ?, b, m from _ptleads_margins", [key])
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
     finally:
         con.unregister("_ptleads_margins")

@@ -202,12 +202,8 @@ def cached_margin_and_contributions(
             margin[missing] = new_margin[again.ravel()]
             new_values = np.column_stack([new_margin, *(new_parts[f] for f in factors)])
             parts[missing] = new_values[again.ravel(), 1:]
-        # keep this call's rows alone: drop what it did not use (and any other model's), add what it walked
-        con.execute(
-            f"delete from {OPEN_CACHE} where model_key <> ? "
-            "or binned not in (select b from _ptleads_open_binned)",
-            [key],
-        )
+        # keep this call's rows alone: drop what it did not use (and any other model's), add what it walked;
+        # one transaction, so one commit (a WAL sync) instead of two
         if new.size:
             rows = pa.table(
                 {
@@ -216,9 +212,21 @@ def cached_margin_and_contributions(
                 }
             )
             con.register("_ptleads_open_new", rows)
-            try:
+        try:
+            con.execute("begin transaction")
+            con.execute(
+                f"delete from {OPEN_CACHE} where model_key <> ? "
+                "or binned not in (select b from _ptleads_open_binned)",
+                [key],
+            )
+            if new.size:
                 con.execute(f"insert into {OPEN_CACHE} select ?, b, v from _ptleads_open_new", [key])
-            finally:
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+        finally:
+            if new.size:
                 con.unregister("_ptleads_open_new")
     finally:
         con.unregister("_ptleads_open_binned")
