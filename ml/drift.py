@@ -13,7 +13,6 @@ Margins are summed per row exactly as a full pass sums them, so scores are bit-i
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from datetime import datetime
 
@@ -160,15 +159,7 @@ def _ordinal_layout(
     return list(cats), list(rest), cat_slice, num_slice, max(cat_slice.stop, num_slice.stop)
 
 
-def _model_key(final: object, missing_bin: int) -> str:
-    """What a binned row's margin depends on: the baseline and every tree (nodes, category bitsets)."""
-    digest = hashlib.sha256()
-    digest.update(np.asarray(final._baseline_prediction).tobytes())  # type: ignore[attr-defined]
-    digest.update(str(missing_bin).encode())
-    for (predictor,) in final._predictors:  # type: ignore[attr-defined]
-        digest.update(predictor.nodes.tobytes())
-        digest.update(np.asarray(predictor.binned_left_cat_bitsets).tobytes())
-    return digest.hexdigest()
+_model_key = tree_occlusion.model_key  # the key of a model's margins (shared with the open leads' cache)
 
 
 def _cached_probabilities(
@@ -238,7 +229,12 @@ def _remember(con: duckdb.DuckDBPyConnection, key: str, binned: np.ndarray, marg
     )
     con.register("_ptleads_margins", pa.table({"b": rows.cast(pa.binary()), "m": pa.array(margin)}))
     try:
+        con.execute("begin transaction")  # one commit (a WAL sync) for both statements
         con.execute(f"delete from {MARGIN_CACHE} where model_key <> ?", [key])
         con.execute(f"insert into {MARGIN_CACHE} select ?, b, m from _ptleads_margins", [key])
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
     finally:
         con.unregister("_ptleads_margins")

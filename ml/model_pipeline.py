@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import duckdb
 import numpy as np
 import pandas as pd
 from sklearn.calibration import CalibratedClassifierCV
@@ -162,12 +163,17 @@ def _factor_columns(
 
 
 def scores_and_contributions(
-    model: object, x: pd.DataFrame, groups: dict[str, Sequence[str]], reference: dict[str, object]
+    model: object,
+    x: pd.DataFrame,
+    groups: dict[str, Sequence[str]],
+    reference: dict[str, object],
+    cache: duckdb.DuckDBPyConnection | None = None,
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """predict_proba[:, 1] and `contributions`, sharing one transform and one pass over the trees.
 
     Boosted models take `ml.tree_occlusion` (same numbers, a fraction of the tree passes: 100k leads
-    in seconds); anything else predicts, then occludes factor by factor.
+    in seconds), through its cache of the last call's binned rows in `cache` when given (the daily
+    scoring's warehouse); anything else predicts, then occludes factor by factor.
     """
     pipeline = inner_pipeline(model)
     transform, final = pipeline.steps[0][1], pipeline.steps[-1][1]
@@ -178,7 +184,10 @@ def scores_and_contributions(
     xt = np.array(transform.transform(x), dtype=float)
     ref_t = np.asarray(transform.transform(_reference_frame(x, reference)), dtype=float)[0]
     factors = _factor_columns(x, groups, _output_columns(transform, list(x.columns)))
-    margin, parts = tree_occlusion.margin_and_contributions(final, xt, ref_t, factors)
+    if cache is not None:
+        margin, parts = tree_occlusion.cached_margin_and_contributions(cache, final, xt, ref_t, factors)
+    else:
+        margin, parts = tree_occlusion.margin_and_contributions(final, xt, ref_t, factors)
     scores = tree_occlusion.calibrated_probability(model, margin)
     if scores is None:
         scores = np.asarray(model.predict_proba(x)[:, 1], dtype=float)  # type: ignore[attr-defined]

@@ -71,12 +71,15 @@ def expected_values(frame: pl.DataFrame, scores: np.ndarray, config: ScoringConf
     return np.asarray(scores, dtype=float) * rate * visits
 
 
-def model_scores(model: object, frame: pl.DataFrame) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Probabilities and per-factor margin contributions of each row (one array per factor)."""
+def model_scores(
+    model: object, frame: pl.DataFrame, cache: duckdb.DuckDBPyConnection | None = None
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Probabilities and per-factor margin contributions of each row (one array per factor); `cache`: the
+    warehouse holding the last scoring's per-binned-row results (ml.tree_occlusion), same floats."""
     features = getattr(model, "ptleads_features_", None)
     x = model_input(frame, features) if features else model_input(frame)
     reference = getattr(model, "ptleads_reference_", None) or {}
-    return scores_and_contributions(model, x, FACTOR_FEATURES, reference)
+    return scores_and_contributions(model, x, FACTOR_FEATURES, reference, cache)
 
 
 def rules_scores(frame: pl.DataFrame, config: ScoringConfig) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -97,15 +100,20 @@ class ScoredLeads:
 
 
 @single_threaded
-def score_frame(leads: pl.DataFrame, model: object | None, config: ScoringConfig) -> ScoredLeads:
+def score_frame(
+    leads: pl.DataFrame,
+    model: object | None,
+    config: ScoringConfig,
+    cache: duckdb.DuckDBPyConnection | None = None,
+) -> ScoredLeads:
     """Scores, expected values, tiers, routes and reasons (triage reason first, then the top factors).
 
-    Vectorised end to end (no per-lead Python): 100k open leads score in seconds.
+    Vectorised end to end (no per-lead Python): 100k open leads score in seconds. `cache`: see model_scores.
     """
     if leads.height == 0:
         empty = pl.Series([], dtype=pl.Utf8)
         return ScoredLeads(np.zeros(0), np.zeros(0), empty, empty, pl.Series([], dtype=pl.List(pl.Utf8)))
-    scores, parts = model_scores(model, leads) if model is not None else rules_scores(leads, config)
+    scores, parts = model_scores(model, leads, cache) if model is not None else rules_scores(leads, config)
     values = expected_values(leads, scores, config)
     triaged = triage_frame(leads, config, value_share_above(values))
     factors = top_reasons_frame(parts, leads)
@@ -208,7 +216,7 @@ def score_open_leads(con: duckdb.DuckDBPyConnection, settings: Settings) -> int:
     as_of = _run_as_of(newest, settings)
     champion = registry.load_champion(settings)
     model, version = champion if champion is not None else (None, RULES_VERSION)
-    scored = score_frame(leads, model, config)
+    scored = score_frame(leads, model, config, con)
     out = pl.DataFrame(
         {
             "lead_id": leads.get_column("lead_id").cast(pl.Utf8),

@@ -110,3 +110,53 @@ def test_halves_side_by_side_give_the_same_floats(boosted, monkeypatch) -> None:
     assert sorted(halves[1]) == sorted(whole[1])
     assert all(np.array_equal(halves[1][f], whole[1][f]) for f in whole[1])
     assert np.array_equal(positive_probability(model, x), margin)
+
+
+def test_cached_contributions_are_the_same_floats_and_walk_only_new_rows(boosted, monkeypatch) -> None:
+    """The daily scoring's cache (last call's binned rows): every call returns exactly what the uncached
+    path returns; a call walks only binned rows the previous call did not hold; the cache keeps the last
+    call's rows alone, and another reference (or model) never reads them."""
+    import duckdb
+
+    model, features, reference = boosted
+    x = _scoring_frame(features)
+    yesterday = x.iloc[:600].reset_index(drop=True)
+    today = x.iloc[100:].reset_index(drop=True).copy()
+    today.loc[::9, "distance_km"] = today.loc[::9, "distance_km"] + 30.0  # some leads' bins move
+    con = duckdb.connect()
+    walked: list[int] = []
+    walk = tree_occlusion.margin_and_contributions
+
+    def counting(final, xt, ref_t, factors):
+        walked.append(len(xt))
+        return walk(final, xt, ref_t, factors)
+
+    for frame in (yesterday, today, today):
+        expected_scores, expected = scores_and_contributions(model, frame, FACTOR_FEATURES, reference)
+        monkeypatch.setattr(tree_occlusion, "margin_and_contributions", counting)
+        scores, parts = scores_and_contributions(model, frame, FACTOR_FEATURES, reference, con)
+        monkeypatch.setattr(tree_occlusion, "margin_and_contributions", walk)
+        assert np.array_equal(scores, expected_scores)
+        assert list(parts) == list(expected)
+        for factor, values in expected.items():
+            assert np.array_equal(parts[factor], values), factor  # bit-identical, not close
+    assert walked[0] <= len(yesterday) and 0 < walked[1] < len(today) and len(walked) == 2  # a rerun: none
+    held = con.execute(
+        f"select count(*), count(distinct model_key) from {tree_occlusion.OPEN_CACHE}"
+    ).fetchone()
+    pipeline = inner_pipeline(model)
+    final = pipeline.steps[-1][1]
+    xt = np.array(pipeline.steps[0][1].transform(today), dtype=float)
+    binned = final._bin_mapper.transform(final._preprocess_X(xt, reset=False))
+    assert held == (len(np.unique(binned, axis=0)), 1)  # today's distinct rows, nothing older
+
+    # another reference lead: other contributions, so none of these rows are read, and they are replaced
+    assert "distance_km" in features
+    other = {**reference, "distance_km": 1.0}
+    expected_scores, expected = scores_and_contributions(model, today, FACTOR_FEATURES, other)
+    scores, parts = scores_and_contributions(model, today, FACTOR_FEATURES, other, con)
+    assert np.array_equal(scores, expected_scores)
+    assert all(np.array_equal(parts[f], expected[f]) for f in expected)
+    assert (
+        con.execute(f"select count(distinct model_key) from {tree_occlusion.OPEN_CACHE}").fetchone()[0] == 1
+    )
