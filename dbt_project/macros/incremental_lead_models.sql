@@ -9,14 +9,12 @@ that build consumed: each upstream's build, the as-of, a fingerprint, side-table
 deletes and inserts exactly those persons' rows; int_touches_attributed keys on <M>_scope record keys).
 int_lead_appointments and int_touches_attributed also keep <M>_rows, the rows their last increment wrote: their
 copies fct_appointments and fct_touches read those instead of finding them again among every row.
-int_persons_matched writes its own <_build>, <_changes> (persons before and after of the records it
-assigned again, for the marts), <_moved> (of those, the persons of rows that did not come out the same: added,
-removed, reassigned or rewritten) and <_opening_changes> (the same for lead-opening records and appointments);
-macros/incremental_persons_matched.sql.
+int_persons_matched writes its own <_build> and <_changes> (persons before and after of the records it
+assigned again; macros/incremental_persons_matched.sql).
 
 Affected persons, by model (a person is in when any row of theirs can differ from yesterday's):
-- int_lead_episodes: the persons whose lead-opening records or appointments int_persons_matched added, removed,
-  assigned again or rewrote (<int_persons_matched>_opening_changes: the model reads no touch), plus the persons
+- int_lead_episodes: the persons whose lead-opening records or appointments int_persons_matched assigned
+  again or changed (<int_persons_matched>_opening_changes: the model reads no touch), plus the persons
   holding an evaluation in the same slot (start time) as one of theirs, old or new (the echo / twin rules
   compare evaluations of different persons in one slot; <M>_evals keeps every evaluation record with its
   person, slot and names: the increment reads the names there; only the changed persons' rows move, as
@@ -30,8 +28,8 @@ Affected persons, by model (a person is in when any row of theirs can differ fro
   referral of an affected person (now), or starting between the last as-of and this one (an SIU booking
   then reads as fulfilled); closed over HL7 / EMR appointment ids reported for several persons.
 - int_touches_attributed (record keys): the records int_persons_matched assigned to another person (or
-  new; among the rows of <int_persons_matched>_moved), records whose content changed (int_source_records'
-  dirty ids), touches of persons of the diff (now or before) or naming one of its leads, web events of tracking tokens of its leads or rendered since the
+  new), records whose content changed (int_source_records' dirty ids), touches of persons of the diff (now
+  or before) or naming one of its leads, web events of tracking tokens of its leads or rendered since the
   last build, and everything sharing a link token with those.
 - fct_appointments (a copy of int_lead_appointments): the persons int_lead_appointments recomputed.
 The appointment staging SQL runs over the raw rows of the ids an increment recomputes only
@@ -159,7 +157,6 @@ hooks take the answer the model's SQL computed: macros/incremental_lead_states.s
     {%- endif -%}
     {%- if this.identifier == 'int_touches_attributed' -%}
         {%- do needed.append(lead_aux('dirty', lead_relation('int_source_records'))) -%}
-        {%- do needed.append(lead_aux('moved', lead_relation('int_persons_matched'))) -%}
     {%- endif -%}
     {%- if not lead_all_exist(needed) -%}
         {%- do graph.update({lead_plan_key(): 'full'}) -%}

@@ -220,11 +220,10 @@ record (at 1M leads 11 of its 18 s). -#}
         drop table persons_matched_nameless;
         drop table persons_matched_sharing;
         drop table persons_matched_named;
-        {#- the persons of the scope before (the delete loses them) and, in the post-hook, after: <model>_changes,
-        for the marts (dim_persons, lead_source_records: macros/incremental_marts.sql). The post-hook also writes
-        <model>_moved and <model>_opening_changes, the persons of the scope rows that did not come out the same
-        (all rows, and lead-opening records and appointments only), for the lead models. One pass over the rows
-        for all of them (the old rows' opening flag is kept for the post-hook). #}
+        {#- the persons of the scope before (the delete loses them) and, in the post-hook, after: the lead
+        models recompute those persons (macros/incremental_lead_models.sql); opening_changes the same for
+        lead-opening records and appointments only (touches never enter int_lead_episodes, whose increment
+        recomputes just these persons). One pass over the rows for both. #}
         create or replace temp table persons_matched_scope_persons as
         select rowid as row_id, record_key, person_id, (opens_lead or record_kind = 'appointment') as opening
         from {{ this }}
@@ -234,6 +233,8 @@ record (at 1M leads 11 of its 18 s). -#}
         where record_key not in (select record_key from {{ persons_matched_aux('scope') }} where record_key is not null);
         create or replace table {{ persons_matched_aux('changes') }} as
         select distinct person_id from persons_matched_scope_persons;
+        create or replace table {{ persons_matched_aux('opening_changes') }} as
+        select distinct person_id from persons_matched_scope_persons where opening;
         {#- The scope's rows are deleted in the post-hook, once the new rows are in (the same transaction): a new
         row equal to the old one is dropped instead and the old row stays, so the checkpoint neither rewrites
         nor appends the rows a day leaves as they were. The old rows by rowid (no second read of record_key),
@@ -279,14 +280,16 @@ the temp table <model>_records is dropped (a day's working set). -#}
         insert into {{ persons_matched_aux('changes') }}
         select distinct person_id from persons_matched_scope_persons
         except select person_id from {{ persons_matched_aux('changes') }};
+        insert into {{ persons_matched_aux('opening_changes') }}
+        select distinct person_id from persons_matched_scope_persons where opening
+        except select person_id from {{ persons_matched_aux('opening_changes') }};
         drop table persons_matched_scope_persons;
         {#- The appended rows (after the edge: a rowid filter prunes the stored row groups) whose old row is the same:
         the same record_key and person_id, and a record int_source_records did not rewrite in the version this
         build describes (its keys table; a record's other columns and the hashes follow from it). Those keep
         the old row; the other old rows go. Without the keys table every old row goes. -#}
         create or replace temp table persons_matched_new as
-        select rowid as row_id, record_key, person_id, (opens_lead or record_kind = 'appointment') as opening
-        from {{ this }} where rowid > {{ edge }};
+        select rowid as row_id, record_key, person_id from {{ this }} where rowid > {{ edge }};
         create or replace temp table persons_matched_same as
         select old.row_id as old_row_id, new.row_id as new_row_id
         from persons_matched_old as old
@@ -297,37 +300,18 @@ the temp table <model>_records is dropped (a day's working set). -#}
         {%- else %}
         where false
         {%- endif %};
-        {#- The persons whose rows can differ downstream: those of the old rows that go (removed, reassigned or
-        rewritten) and of the new rows that stay. A person whose every scope row came out the same has the same
-        rows and records as before: the lead models (each a function of a person's rows, their records and
-        what their own scopes add) need not recompute them (100k day: opening_changes 1,599 -> 1,245 persons,
-        int_lead_episodes' rows recomputed 2,331 -> 1,822; moved 2,098 of the scope's 2,213 persons). The marts
-        keep <model>_changes (every person of the scope): lead_source_records reads the match weights of
-        int_record_matches, which can change for a node clustered again (a cannot-link splits a component:
-        an accepted pair can join two persons) without any of its rows changing. -#}
-        create or replace temp table persons_matched_gone as
-        select row_id, person_id, opening from persons_matched_old
-        where row_id not in (select old_row_id from persons_matched_same);
-        create or replace temp table persons_matched_moved as
-        select person_id, opening from persons_matched_gone
-        union
-        select person_id, opening from persons_matched_new
-        where row_id not in (select new_row_id from persons_matched_same);
-        create or replace table {{ persons_matched_aux('moved') }} as
-        select distinct person_id from persons_matched_moved;
-        create or replace table {{ persons_matched_aux('opening_changes') }} as
-        select distinct person_id from persons_matched_moved where opening;
-        delete from {{ this }} where rowid in (select row_id from persons_matched_gone);
+        delete from {{ this }} where rowid in (
+            select row_id from persons_matched_old
+            except
+            select old_row_id from persons_matched_same
+        );
         delete from {{ this }} where rowid in (select new_row_id from persons_matched_same);
         drop table persons_matched_old;
         drop table persons_matched_edge;
         drop table persons_matched_new;
         drop table persons_matched_same;
-        drop table persons_matched_gone;
-        drop table persons_matched_moved;
         {%- else %}
         create or replace table {{ persons_matched_aux('changes') }} (person_id varchar);
-        create or replace table {{ persons_matched_aux('moved') }} (person_id varchar);
         create or replace table {{ persons_matched_aux('opening_changes') }} (person_id varchar);
         {%- endif %}
         drop table if exists {{ persons_matched_records() }};

@@ -1,10 +1,9 @@
 {#- int_touches_attributed's pre-hook (the other lead models keep lead_prepare, macros/incremental_lead_hooks.sql):
 the lead models' plan, then the scope below and its delete, with int_persons_matched read once. The records that
-model assigned again or rewrote (the rows of its <_scope> that did not come out the same) all hold a person of
-its <_moved> now (the persons of those rows, before and after), so the reassigned records and the records of
-persons of the leads' diff both come from one pass over its person_id column (the persons of both, a few
-thousand) instead of a pass over record_key and another over person_id (each a pass over every source record:
-~20M at 1M leads). -#}
+model assigned again (its <_scope>) all hold a person of its <_changes> now (its post-hook adds the persons
+of the rows it wrote), so the reassigned records and the records of persons of the leads' diff both come
+from one pass over its person_id column (the persons of both, a few thousand) instead of a pass over
+record_key and another over person_id (each a pass over every source record: ~20M at 1M leads). -#}
 {% macro touches_prepare() -%}
     {%- if target.type != 'duckdb' or not execute or lead_plan() != 'increment' -%}
         {{ lead_prepare() }}
@@ -38,10 +37,10 @@ int_source_records, 2.2 s; 100k day, this pre-hook 0.45 -> 0.30 CPU-s, the same 
     create or replace temp table touches_diff as
     select lead_id, person_id from {{ lead_aux('diff', lead_relation('int_leads_resolved')) }}
     where {{ lead_upstream_changed('int_leads_resolved') }};
-    {#- persons whose records can enter: the reassigned or rewritten records' (when int_persons_matched built
-    since; a record of its scope whose row came out the same keeps its touch row) and the diff's #}
+    {#- persons whose records can enter: the reassigned records' (when int_persons_matched built since) and
+    the diff's #}
     create or replace temp table touches_persons as
-    select person_id from {{ lead_aux('moved', pm) }} where {{ matched }}
+    select person_id from {{ lead_aux('changes', pm) }} where {{ matched }}
     union
     select person_id from touches_diff;
     create or replace temp table touches_pm_hits as
