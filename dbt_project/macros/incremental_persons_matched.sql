@@ -72,13 +72,12 @@ not see within the run that made them. -#}
 {%- endmacro %}
 
 {#- pre-hook: the plan (<model>_run); for an increment the scope (<model>_scope), the persons it held before
-(<model>_changes, <model>_opening_changes), their old rows (deleted in the post-hook), and the temp table
-<model>_records: the rows of int_source_records the model's SQL reads in an increment (a temp table: written at
-half the cost of a stored one, and the hooks and the model's SQL run on one connection). Those are the records in
-scope and every named record of a person that a nameless record in scope can attach to (a contact shared with
-it): each CTE of the model filters the records by a condition on the row alone, so reading this subset gives the
-same rows as reading all history, and the model's joins and ASOF joins run over ~the scope instead of every
-record (at 1M leads 11 of its 18 s). -#}
+(<model>_changes, <model>_opening_changes), its delete, and the temp table <model>_records: the rows of
+int_source_records the model's SQL reads in an increment (a temp table: written at half the cost of a stored one,
+and the hooks and the model's SQL run on one connection). Those are the records in scope and every named record of a person that a
+nameless record in scope can attach to (a contact shared with it): each CTE of the model filters the records
+by a condition on the row alone, so reading this subset gives the same rows as reading all history, and
+the model's joins and ASOF joins run over ~the scope instead of every record (at 1M leads 11 of its 18 s). -#}
 {% macro persons_matched_prepare() -%}
     {%- if target.type != 'duckdb' or not execute -%}
         select 1
@@ -235,21 +234,16 @@ record (at 1M leads 11 of its 18 s). -#}
         select distinct person_id from persons_matched_scope_persons;
         create or replace table {{ persons_matched_aux('opening_changes') }} as
         select distinct person_id from persons_matched_scope_persons where opening;
-        {#- The scope's rows are deleted in the post-hook, once the new rows are in (the same transaction): a new
-        row equal to the old one is dropped instead and the old row stays, so the checkpoint neither rewrites
-        nor appends the rows a day leaves as they were. The old rows by rowid (no second read of record_key),
-        and the last rowid before the insert: every row after it is one this build appended. #}
-        drop table if exists persons_matched_old;
-        alter table persons_matched_scope_persons rename to persons_matched_old;
-        create or replace temp table persons_matched_edge as select coalesce(max(rowid), -1) as row_id from {{ this }};
+        {#- by rowid: the rows just found, without a second read of the record_key column #}
+        delete from {{ this }} where rowid in (select row_id from persons_matched_scope_persons);
+        drop table persons_matched_scope_persons;
         {%- endif %}
     {%- endif -%}
 {%- endmacro %}
 
-{#- post-hook: the persons of the scope after (an increment; else none: the build is whole), the delete of the
-scope's old rows (but those equal to their new row, whose new copy goes instead), a build counter with its plan
-(<model>_build, read by the lead models' increments), then the version and fingerprint this build describes;
-the temp table <model>_records is dropped (a day's working set). -#}
+{#- post-hook: the persons of the scope after (an increment; else none: the build is whole), a build counter
+with its plan (<model>_build, read by the lead models' increments), then the version and fingerprint this
+build describes; the temp table <model>_records is dropped (a day's working set). -#}
 {% macro persons_matched_commit() -%}
     {%- if target.type != 'duckdb' or not execute -%}
         select 1
@@ -257,9 +251,8 @@ the temp table <model>_records is dropped (a day's working set). -#}
         {%- set records = ref('int_source_records') -%}
         {%- set state = persons_matched_beside(records, 'state') -%}
         {%- set plan = run_query('select plan from ' ~ persons_matched_aux('run')).columns[0].values()[0] -%}
-        {%- set keys = persons_matched_beside(records, 'keys') -%}
-        {#- which of the build counter, the records' state and their keys exist, in one query -#}
-        {%- set existing = lead_existing([persons_matched_aux('build'), state, keys]) -%}
+        {#- which of the build counter and the records' state exist, in one query -#}
+        {%- set existing = lead_existing([persons_matched_aux('build'), state]) -%}
         {%- set build = 0 -%}
         {%- if (persons_matched_aux('build') | string) in existing -%}
             {%- set build = run_query('select max(build) from ' ~ persons_matched_aux('build')).columns[0].values()[0]
@@ -267,15 +260,13 @@ the temp table <model>_records is dropped (a day's working set). -#}
         {%- endif -%}
         {%- set appended = increment_appended_rows() if plan == 'increment' else none -%}
         {%- if plan == 'increment' %}
-        {#- the rows just inserted are the scope's: from the table dbt appended them from when it is still there,
-        else the rows after the pre-hook's last rowid (the old rows are still there until the delete below) -#}
-        {%- set edge = run_query('select row_id from persons_matched_edge').columns[0].values()[0] %}
+        {#- the rows just inserted are the scope's: from the table dbt appended them from when it is still there #}
         create or replace temp table persons_matched_scope_persons as
         select distinct person_id, (opens_lead or record_kind = 'appointment') as opening
         {%- if appended %}
         from {{ appended }}
         {%- else %}
-        from {{ this }} where rowid > {{ edge }}
+        from {{ this }} where record_key in (select record_key from {{ persons_matched_aux('scope') }})
         {%- endif %};
         insert into {{ persons_matched_aux('changes') }}
         select distinct person_id from persons_matched_scope_persons
@@ -284,32 +275,6 @@ the temp table <model>_records is dropped (a day's working set). -#}
         select distinct person_id from persons_matched_scope_persons where opening
         except select person_id from {{ persons_matched_aux('opening_changes') }};
         drop table persons_matched_scope_persons;
-        {#- The appended rows (after the edge: a rowid filter prunes the stored row groups) whose old row is the same:
-        the same record_key and person_id, and a record int_source_records did not rewrite in the version this
-        build describes (its keys table; a record's other columns and the hashes follow from it). Those keep
-        the old row; the other old rows go. Without the keys table every old row goes. -#}
-        create or replace temp table persons_matched_new as
-        select rowid as row_id, record_key, person_id from {{ this }} where rowid > {{ edge }};
-        create or replace temp table persons_matched_same as
-        select old.row_id as old_row_id, new.row_id as new_row_id
-        from persons_matched_old as old
-        inner join persons_matched_new as new
-            on old.record_key = new.record_key and old.person_id is not distinct from new.person_id
-        {%- if (keys | string) in existing %}
-        where new.record_key not in (select record_key from {{ keys }} where record_key is not null)
-        {%- else %}
-        where false
-        {%- endif %};
-        delete from {{ this }} where rowid in (
-            select row_id from persons_matched_old
-            except
-            select old_row_id from persons_matched_same
-        );
-        delete from {{ this }} where rowid in (select new_row_id from persons_matched_same);
-        drop table persons_matched_old;
-        drop table persons_matched_edge;
-        drop table persons_matched_new;
-        drop table persons_matched_same;
         {%- else %}
         create or replace table {{ persons_matched_aux('changes') }} (person_id varchar);
         create or replace table {{ persons_matched_aux('opening_changes') }} (person_id varchar);
