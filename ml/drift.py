@@ -223,18 +223,11 @@ def cached_margins(
 
 def _remember(con: duckdb.DuckDBPyConnection, key: str, binned: np.ndarray, margin: np.ndarray) -> None:
     """Add the new rows' margins; margins of any other model go (a new champion starts afresh)."""
-    width = binned.shape[1]
-    rows = pa.FixedSizeBinaryArray.from_buffers(
-        pa.binary(width), len(binned), [None, pa.py_buffer(np.ascontiguousarray(binned).tobytes())]
-    )
-    con.register("_ptleads_margins", pa.table({"b": rows.cast(pa.binary()), "m": pa.array(margin)}))
+    rows = tree_occlusion.binary_rows(binned)
+    con.register("_ptleads_margins", pa.table({"b": rows, "m": pa.array(margin)}))
     try:
-        con.execute("begin transaction")  # one commit (a WAL sync) for both statements
-        con.execute(f"delete from {MARGIN_CACHE} where model_key <> ?", [key])
-        con.execute(f"insert into {MARGIN_CACHE} select ?, b, m from _ptleads_margins", [key])
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
+        with tree_occlusion.one_transaction(con):
+            con.execute(f"delete from {MARGIN_CACHE} where model_key <> ?", [key])
+            con.execute(f"insert into {MARGIN_CACHE} select ?, b, m from _ptleads_margins", [key])
     finally:
         con.unregister("_ptleads_margins")

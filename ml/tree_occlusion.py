@@ -13,10 +13,11 @@ full re-prediction only by float summation order (~1e-15).
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import duckdb
@@ -130,6 +131,19 @@ def model_key(final: object, missing_bin: int) -> str:
     return digest.hexdigest()
 
 
+@contextlib.contextmanager
+def one_transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """The statements inside as one transaction: one commit (one WAL sync) for a cache's delete and insert,
+    rolled back when one fails."""
+    con.execute("begin transaction")
+    try:
+        yield
+    except BaseException:
+        con.execute("rollback")
+        raise
+    con.execute("commit")
+
+
 def binary_rows(binned: np.ndarray) -> pa.Array:
     """Each row of a uint8 matrix as one Arrow binary value (its bytes), for DuckDB joins on whole rows."""
     n, width = binned.shape
@@ -213,18 +227,14 @@ def cached_margin_and_contributions(
             )
             con.register("_ptleads_open_new", rows)
         try:
-            con.execute("begin transaction")
-            con.execute(
-                f"delete from {OPEN_CACHE} where model_key <> ? "
-                "or binned not in (select b from _ptleads_open_binned)",
-                [key],
-            )
-            if new.size:
-                con.execute(f"insert into {OPEN_CACHE} select ?, b, v from _ptleads_open_new", [key])
-            con.execute("commit")
-        except Exception:
-            con.execute("rollback")
-            raise
+            with one_transaction(con):
+                con.execute(
+                    f"delete from {OPEN_CACHE} where model_key <> ? "
+                    "or binned not in (select b from _ptleads_open_binned)",
+                    [key],
+                )
+                if new.size:
+                    con.execute(f"insert into {OPEN_CACHE} select ?, b, v from _ptleads_open_new", [key])
         finally:
             if new.size:
                 con.unregister("_ptleads_open_new")
