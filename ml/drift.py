@@ -30,6 +30,7 @@ from ml import tree_occlusion
 from ml.evaluate import expected_calibration_error
 from ml.features import model_input
 from ml.model_pipeline import inner_pipeline, positive_probability
+from orchestration.warehouse_transaction import atomic
 
 DRIFT_TABLE = "marts.ml_drift"
 # Not under marts: the snapshot publishes marts, and this is the scorer's own state.
@@ -226,7 +227,7 @@ def _remember(con: duckdb.DuckDBPyConnection, key: str, binned: np.ndarray, marg
     rows = tree_occlusion.binary_rows(binned)
     con.register("_ptleads_margins", pa.table({"b": rows, "m": pa.array(margin)}))
     try:
-        with tree_occlusion.one_transaction(con):
+        with atomic(con):
             con.execute(f"delete from {MARGIN_CACHE} where model_key <> ?", [key])
             con.execute(f"insert into {MARGIN_CACHE} select ?, b, m from _ptleads_margins", [key])
     finally:

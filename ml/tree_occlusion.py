@@ -13,11 +13,10 @@ full re-prediction only by float summation order (~1e-15).
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import functools
 import hashlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import duckdb
@@ -28,6 +27,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.frozen import FrozenEstimator
 
 from ml.compute_threads import side_by_side
+from orchestration.warehouse_transaction import atomic
 
 _MAX_COLUMNS = 63  # path sets are int64 bitmasks, one bit per transformed column
 
@@ -131,19 +131,6 @@ def model_key(final: object, missing_bin: int) -> str:
     return digest.hexdigest()
 
 
-@contextlib.contextmanager
-def one_transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """The statements inside as one transaction: one commit (one WAL sync) for a cache's delete and insert,
-    rolled back when one fails."""
-    con.execute("begin transaction")
-    try:
-        yield
-    except BaseException:
-        con.execute("rollback")
-        raise
-    con.execute("commit")
-
-
 def binary_rows(binned: np.ndarray) -> pa.Array:
     """Each row of a uint8 matrix as one Arrow binary value (its bytes), for DuckDB joins on whole rows."""
     n, width = binned.shape
@@ -227,7 +214,7 @@ def cached_margin_and_contributions(
             )
             con.register("_ptleads_open_new", rows)
         try:
-            with one_transaction(con):
+            with atomic(con):
                 con.execute(
                     f"delete from {OPEN_CACHE} where model_key <> ? "
                     "or binned not in (select b from _ptleads_open_binned)",

@@ -4,37 +4,12 @@ current representative record (the daily path appends them again rather than upd
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import duckdb
 
 from orchestration.identity.node_changes import touched_before
 from orchestration.identity.node_profiles import MAX_LISTED_KEYS, sql_string
 from orchestration.identity.pair_scoring import rescore_pairs
-
-
-@contextmanager
-def _atomic(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """The statements inside in one transaction, so the rowids they read and delete by stay valid (a
-    checkpoint between two autocommitted statements may renumber them). dbt runs a model's statements in
-    its own transaction: then nothing to open (a BEGIN inside one would abort it)."""
-    if _in_transaction(con):
-        yield
-        return
-    con.execute("begin transaction")
-    try:
-        yield
-    except BaseException:
-        con.execute("rollback")
-        raise
-    con.execute("commit")
-
-
-def _in_transaction(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether `con` is inside an open transaction: autocommitted statements each get a new id."""
-    first = con.execute("select txid_current()").fetchone()[0]
-    return con.execute("select txid_current()").fetchone()[0] == first
+from orchestration.warehouse_transaction import atomic
 
 
 def update_kept_pairs(
@@ -54,7 +29,7 @@ def update_kept_pairs(
     their columns, in temp table id_pair_scan (every pair with a node among them or among those updated),
     so a later reader of those pairs (the re-clustering's affected nodes) does not scan every pair again."""
     if written_with is not None:
-        with _atomic(con):
+        with atomic(con):
             _update_kept_pairs_of_known_nodes(con, pairs, written_with, scan_also)
         return
     con.execute(
