@@ -31,6 +31,7 @@ from pathlib import Path
 import duckdb
 from scale.bytecode import compile_bytecode
 from scale.child_step import run_step
+from scale.manifest import prepare_manifest
 from scale.scale_params import scale_params
 from scale.unland import drop_warehouse_run_outputs, unland_day, unland_inbox
 
@@ -100,6 +101,7 @@ def main() -> None:
         raise SystemExit(f"{work}/gen/config is gone (older scale runs deleted it): rerun make bench")
     params = scale_params(args.size, work, months=12, seed=1, max_faxes=10, day=args.end)
     print(f"bytecode compiled in {compile_bytecode():.1f} s (not timed)", flush=True)
+    print(f"dbt manifest current in {prepare_manifest():.1f} s (not timed)", flush=True)
     day_morning = datetime.fromisoformat(str(params["next_as_of"]))
     out: dict[str, object] = {
         "leads": args.size,

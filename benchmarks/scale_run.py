@@ -22,6 +22,7 @@ from pathlib import Path
 
 from scale.bytecode import compile_bytecode
 from scale.child_step import StepResult, run_step
+from scale.manifest import prepare_manifest
 from scale.scale_params import scale_params
 from scale.scale_report import PIPELINE_KEYS, RESULTS, write_report
 
@@ -133,6 +134,7 @@ def main() -> None:
     if not args.report_only:
         RESULTS.mkdir(parents=True, exist_ok=True)
         print(f"bytecode compiled in {compile_bytecode():.1f} s (not timed)", flush=True)
+        print(f"dbt manifest current in {prepare_manifest():.1f} s (not timed)", flush=True)
         for leads in args.sizes:
             result = run_size(leads, args)
             if result is None:
