@@ -36,10 +36,14 @@ from orchestration.actions.sequences import load_compliance, load_sequences
 from orchestration.actions.slots import describe_slots, offer_slots, open_slots, specialty_by_group
 from orchestration.actions.tracking_tokens import log_tokens
 from orchestration.actions.waitlist import RankedOffer, apply_waitlist, freed_slots, rank_offers
+from orchestration.ingest.outbox_270 import INQUIRIES_SENT, OUTBOX_SOURCE
 from orchestration.practice_config import load_practice_config
-from orchestration.resources import PtleadsSettings, WarehouseResource, progress
+from orchestration.resources import AFTER_CALL_LIST, PtleadsSettings, WarehouseResource, progress
 
 UPSTREAM = [AssetKey(["marts", m]) for m in ("fct_leads", "fct_touches", "fct_appointments", "dim_persons")]
+# The 270s the run's outbox step sent: an insurance task tells a lead whose inquiry went out today from one
+# still to send (warehouse_reads.INQUIRIES_SQL), so the outbox comes first (it did only by Dagster's order).
+OUTBOX_SENT = AssetKey(["raw", OUTBOX_SOURCE, INQUIRIES_SENT.name])
 SLOT_DAYS = 14  # open slots offered from as-of on (open_slots' days)
 DEPTH_PER_OFFER = 5  # ranked candidates kept per offer made, so compliance and earlier slots can skip some
 
@@ -202,7 +206,7 @@ def waitlist_offers_asset(settings: PtleadsSettings, warehouse: WarehouseResourc
 
 @asset(
     key=["marts", "next_actions"],
-    deps=[*UPSTREAM, AssetKey(["marts", "waitlist_offers"])],
+    deps=[*UPSTREAM, AssetKey(["marts", "waitlist_offers"]), OUTBOX_SENT],
     group_name="marts",
 )
 def next_actions_asset(settings: PtleadsSettings, warehouse: WarehouseResource) -> MaterializeResult:
@@ -255,7 +259,12 @@ def call_list_asset(settings: PtleadsSettings, warehouse: WarehouseResource) -> 
     return MaterializeResult(metadata={"rows": len(rows)})
 
 
-@asset(key=["marts", "sla_metrics"], deps=[AssetKey(["marts", "fct_leads"])], group_name="marts")
+@asset(
+    key=["marts", "sla_metrics"],
+    deps=[AssetKey(["marts", "fct_leads"])],
+    group_name="marts",
+    op_tags=AFTER_CALL_LIST,  # nothing up to the call list reads it
+)
 def sla_metrics_asset(settings: PtleadsSettings, warehouse: WarehouseResource) -> MaterializeResult:
     """Speed-to-lead SLA per tier (config `sla:`; a tier without a target is held to standard's), for the
     practice and each clinic."""
