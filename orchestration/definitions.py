@@ -17,7 +17,7 @@ from orchestration.settings import Settings
 from orchestration.transform.dbt_assets import dbt_phase1, dbt_phase2, dbt_phase3
 from orchestration.transform.dbt_cli import installed_dbt
 from orchestration.transform.dbt_project_files import DBT_PROJECT
-from orchestration.transform.ml_scores import lead_scores, lead_scoring_model
+from orchestration.transform.ml_scores import lead_scores, lead_scoring_model, ml_drift
 from orchestration.transform.ref_assets import reference_data
 
 ALL_ASSETS: list[AssetsDefinition] = [
@@ -28,6 +28,7 @@ ALL_ASSETS: list[AssetsDefinition] = [
     dbt_phase2,
     *ACTION_ASSETS,
     dbt_phase3,
+    ml_drift,
     publish_snapshot,
 ]
 

@@ -8,7 +8,7 @@ from orchestration.resources import PtleadsSettings, WarehouseResource, progress
 from orchestration.serving import publish as publish_lib
 from orchestration.transform.dbt_assets import dbt_phase3
 
-# call_list, next_actions, waitlist_offers, sla_metrics: written by orchestration/actions.
+# call_list, next_actions, waitlist_offers, sla_metrics: written by orchestration/actions; ml_drift by ml.
 PUBLISHED_MARTS = (
     "fct_leads",
     "call_list",
@@ -16,6 +16,7 @@ PUBLISHED_MARTS = (
     "next_actions",
     "waitlist_offers",
     "sla_metrics",
+    "ml_drift",
 )
 
 

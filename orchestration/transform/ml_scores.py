@@ -1,5 +1,6 @@
 """The ML assets: `lead_scores` (between the dbt phases: train a baseline if none exists, then score
-open leads) and `lead_scoring_model` (retrain and gate; weekly schedule, CLI `ptleads train`, app)."""
+open leads), `ml_drift` (the score drift report, after the call list) and `lead_scoring_model` (retrain and
+gate; weekly schedule, CLI `ptleads train`, app)."""
 
 import contextlib
 import os
@@ -7,7 +8,7 @@ import threading
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
-from orchestration.resources import PtleadsSettings, WarehouseResource, progress
+from orchestration.resources import AFTER_CALL_LIST, PtleadsSettings, WarehouseResource, progress
 from orchestration.schedules import TRAIN_ASSET_KEY
 from orchestration.settings import Settings
 from orchestration.transform.reference_data import LEAD_SCORES_DDL
@@ -90,11 +91,27 @@ def lead_scores(settings: PtleadsSettings, warehouse: WarehouseResource) -> Mate
             from ml.train import train_if_needed  # MLflow itself: imported only when it may train
 
             version = train_if_needed(con, resolved)
-        scored = score_open_leads(con, resolved)
+        scored = score_open_leads(con, resolved, drift=False)  # drift: the ml_drift asset
     progress(
         f"scoring: {scored} open leads scored" + (f" (trained model version {version})" if version else "")
     )
     return MaterializeResult(metadata={"scored": scored, "trained_version": version or ""})
+
+
+@asset(
+    key=AssetKey(["marts", "ml_drift"]),
+    deps=[AssetKey(["marts", "lead_scores"])],
+    group_name="ml",
+    op_tags=AFTER_CALL_LIST,  # for analysts (the Models page): the staff's call list does not wait for it
+    description="Scores of settled leads against their outcomes per receipt month, with the scoring's model.",
+)
+def ml_drift(settings: PtleadsSettings, warehouse: WarehouseResource) -> MaterializeResult:
+    from ml.score import refresh_drift
+
+    with warehouse.connect() as con:
+        months = refresh_drift(con, settings.to_settings())
+    progress(f"drift: {months} months of settled leads")
+    return MaterializeResult(metadata={"months": months})
 
 
 @asset(

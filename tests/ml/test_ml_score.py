@@ -8,9 +8,10 @@ import polars as pl
 import pytest
 from ml_feature_fixture import AS_OF, beatable_gate_config, synthetic_features, write_feature_mart
 
+from ml import registry
 from ml.reasons import phrase, top_reasons
 from ml.rules import rule_contributions, rule_score, triage, value_share_above
-from ml.score import RULES_VERSION, score_open_leads
+from ml.score import RULES_VERSION, refresh_drift, score_open_leads
 from ml.scoring_config import load_scoring_config
 from ml.train import train_if_needed
 
@@ -99,6 +100,40 @@ def test_champion_scores_with_model_reasons_and_expected_value(make_settings) ->
     assert best > worst + 0.2
     post_op_reasons = joined.filter(pl.col("post_op") & (pl.col("payer_tier") == "high"))["reasons"].to_list()
     assert sum("Post-surgical referral" in r for r in post_op_reasons) > 0.8 * len(post_op_reasons)
+
+
+@pytest.mark.parametrize("trained", [False, pytest.param(True, marks=pytest.mark.slow)])
+def test_drift_refreshed_after_the_call_list_equals_drift_in_the_scoring_step(
+    make_settings, monkeypatch: pytest.MonkeyPatch, trained: bool
+) -> None:
+    """The pipeline scores without drift and refreshes it after its call list (asset ml_drift): the same
+    rows as scoring with drift, from the model the scoring used (handed over: the champion is not loaded
+    again)."""
+    settings = make_settings()
+    if trained:
+        settings = settings.with_overrides(config_dir=beatable_gate_config(settings.warehouse.parent))
+    write_feature_mart(settings.warehouse, synthetic_features(1200 if trained else 400, seed=21))
+    con = duckdb.connect(str(settings.warehouse))
+    try:
+        if trained:
+            assert train_if_needed(con, settings) is not None
+        score_open_leads(con, settings)
+        together = con.execute("select * from marts.ml_drift order by all").fetchall()
+        con.execute("delete from marts.ml_drift")
+        score_open_leads(con, settings, drift=False)
+        assert con.execute("select count(*) from marts.ml_drift").fetchone()[0] == 0
+
+        def not_again(*_args: object, **_kwargs: object) -> None:
+            raise AssertionError("the champion was loaded again")
+
+        monkeypatch.setattr(registry, "load_champion", not_again)
+        months = refresh_drift(con, settings)
+        apart = con.execute("select * from marts.ml_drift order by all").fetchall()
+    finally:
+        con.close()
+    assert apart == together and len(apart) == months > 0
+    assert {row[1] for row in apart} == ({RULES_VERSION} if not trained else {row[1] for row in together})
+    assert trained == (RULES_VERSION not in {row[1] for row in apart})
 
 
 def test_rules_favour_post_op_good_payer_and_short_distance() -> None:
