@@ -1,4 +1,4 @@
-"""The one Dagster code location: ingestion, reference data, dbt (three phases), scoring, actions, publish."""
+"""The one Dagster code location: ingestion, reference data, dbt (two phases), scoring, actions, publish."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from orchestration.schedules import DAILY_RUN, TRAIN_ASSET_KEY, TRAIN_JOB, WEEKL
 from orchestration.sensors import INBOX_SENSORS, PIPELINE_JOB_NAME
 from orchestration.serving.assets import publish_snapshot
 from orchestration.settings import Settings
-from orchestration.transform.dbt_assets import dbt_phase1, dbt_phase2, dbt_phase3
+from orchestration.transform.dbt_assets import dbt_phase1, dbt_phase2
 from orchestration.transform.dbt_cli import installed_dbt
 from orchestration.transform.dbt_project_files import DBT_PROJECT
 from orchestration.transform.ml_scores import lead_scores, lead_scoring_model, ml_drift
@@ -27,7 +27,6 @@ ALL_ASSETS: list[AssetsDefinition] = [
     lead_scores,
     dbt_phase2,
     *ACTION_ASSETS,
-    dbt_phase3,
     ml_drift,
     publish_snapshot,
 ]

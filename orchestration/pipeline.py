@@ -92,7 +92,7 @@ def _first_failure(result) -> str:
 
 def run_pipeline(settings: Settings, progress: Callable[[str], None]) -> str:
     """Ingest every inbox source, load ref, dbt phase 1, score, dbt phase 2, the 270 outbox and the actions
-    (call list), then the SLA table and dbt phase 3 (reports), publish. Returns a summary."""
+    (call list), then the score drift report and the SLA table, publish. Returns a summary."""
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("DAGSTER_HOME", str(settings.warehouse.parent / ".dagster_home"))
     os.makedirs(os.environ["DAGSTER_HOME"], exist_ok=True)

@@ -26,9 +26,9 @@ def set_progress_hook(hook: Callable[[str], None] | None) -> None:
     _progress_hook = hook
 
 
-# Op tags of the steps a run takes after its call list (dbt phase 3, the SLA table): Dagster's in-process
-# executor runs the ready step of the highest priority first (default 0), so the actions engine and the call
-# list go before them; publish depends on them and still comes last.
+# Op tags of the steps a run takes after its call list (the score drift report, the SLA table): Dagster's
+# in-process executor runs the ready step of the highest priority first (default 0), so the actions engine
+# and the call list go before them; publish depends on them and still comes last.
 AFTER_CALL_LIST = {"dagster/priority": "-1"}
 
 

@@ -6,7 +6,6 @@ from dagster import AssetKey, MaterializeResult, asset
 
 from orchestration.resources import PtleadsSettings, WarehouseResource, progress
 from orchestration.serving import publish as publish_lib
-from orchestration.transform.dbt_assets import dbt_phase3
 
 # call_list, next_actions, waitlist_offers, sla_metrics: written by orchestration/actions; ml_drift by ml.
 PUBLISHED_MARTS = (
@@ -21,8 +20,7 @@ PUBLISHED_MARTS = (
 
 
 @asset(
-    # and the marts dbt builds after the call list (phase 3: the reports), which run at a lower priority
-    deps=[*(AssetKey(["marts", m]) for m in PUBLISHED_MARTS), *dbt_phase3.keys],
+    deps=[AssetKey(["marts", m]) for m in PUBLISHED_MARTS],
     group_name="serving",
     description="Atomic read-only copy of the warehouse (unchanged rows kept from the last) + snapshot.json.",
 )

@@ -1,25 +1,15 @@
-"""dbt models as Dagster assets, in three phases: phase 1 before Python scoring, phase 2 (tag `scored`) after
-it, and phase 3 (tag `after_call_list`: the reference and reporting marts and `eligibility`, which neither
-scoring, the 270 outbox nor the actions engine reads) after the call list is written, so the staff's list
-does not wait for the reports (1M-lead day: ~1 s of phase 1's nodes and ~0.5 s of phase 2's, plus their
-node overheads). Phase 3 and publish still run in the same `ptleads run`; a step priority
-(resources.AFTER_CALL_LIST) orders phase 3 after the actions, and publish depends on it."""
+"""dbt models as Dagster assets, in two phases around Python scoring (tag `scored` = phase 2)."""
 
+import json
 import logging
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey
+from dagster import AssetExecutionContext, AssetKey, Output
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from orchestration.resources import (
-    AFTER_CALL_LIST,
-    PtleadsSettings,
-    WarehouseResource,
-    progress,
-    settings_env,
-)
+from orchestration.resources import PtleadsSettings, WarehouseResource, progress, settings_env
 from orchestration.transform.dbt_cli import pipeline_dbt_cli
 from orchestration.transform.dbt_daily_selection import (
     NO_JSON_ARTIFACTS,
@@ -29,13 +19,13 @@ from orchestration.transform.dbt_daily_selection import (
     full_build_only_tests,
     record_reference_tests_passed,
     record_unit_tests_passed,
+    record_views_built,
     reference_tests,
 )
 from orchestration.transform.dbt_project_files import DBT_PROJECT
 from orchestration.transform.ml_scores import warm_scoring_imports
 
 SCORED_TAG = "scored"
-AFTER_CALL_LIST_TAG = "after_call_list"
 # The warning Dagster logs when a check has no result (active.py); see LeftOutChecksFilter.
 logging.getLogger("dagster._core.execution.plan.active").addFilter(
     LeftOutChecksFilter(
@@ -78,11 +68,24 @@ def _build(
     # full re-parse of the project (macros/as_of.sql).
     results = RunResults()
     with settings_env(resolved), warehouse.locked():
-        # A daily run leaves out unit tests of unchanged SQL, full-build-only tests and dbt's JSON artifacts
-        # (dbt_daily_selection)
+        # A daily run leaves out unit tests of unchanged SQL, full-build-only tests, unchanged views and
+        # dbt's JSON artifacts (dbt_daily_selection)
         build = daily_build(
             Path(DBT_PROJECT.project_dir), target, resolved.warehouse, DBT_PROJECT.manifest_path
         )
+        # Views left out because their SQL is unchanged are current: told to Dagster as materialized (before
+        # any model below them, in dependency order), so the assets downstream run as after a rebuild.
+        nodes = (
+            json.loads(DBT_PROJECT.manifest_path.read_text(encoding="utf-8"))["nodes"]
+            if build.kept_views
+            else {}
+        )
+        for unique_id in build.kept_views:
+            name = TRANSLATOR.get_asset_key(nodes[unique_id]).to_python_identifier()
+            if name in context.selected_output_names:
+                yield Output(
+                    None, output_name=name, metadata={"ptleads/view_kept": "unchanged SQL, not recreated"}
+                )
         invocation = pipeline_dbt_cli(dbt).cli(build.args, context=context, target_path=target)
         # invocation.stream(), keeping each node's result event for run_results.json
         for event in invocation.stream_raw_events():
@@ -101,13 +104,15 @@ def _build(
         record_unit_tests_passed(target, build.unit_tests)
     if build.reference_tests is not None:
         record_reference_tests_passed(target, build.reference_tests)
+    if build.views is not None:
+        record_views_built(target, build.views)
     progress(f"dbt {phase}: done, {len(results.results)} models and tests")
 
 
 @dbt_assets(
     manifest=DBT_PROJECT.manifest_path,
     project=DBT_PROJECT,
-    exclude=f"tag:{SCORED_TAG} tag:{AFTER_CALL_LIST_TAG}",
+    exclude=f"tag:{SCORED_TAG}",
     dagster_dbt_translator=TRANSLATOR,
     name="dbt_phase1",
 )
@@ -127,7 +132,6 @@ def dbt_phase1(
     manifest=DBT_PROJECT.manifest_path,
     project=DBT_PROJECT,
     select=f"tag:{SCORED_TAG}",
-    exclude=f"tag:{AFTER_CALL_LIST_TAG}",
     dagster_dbt_translator=TRANSLATOR,
     name="dbt_phase2",
 )
@@ -137,23 +141,5 @@ def dbt_phase2(
     settings: PtleadsSettings,
     warehouse: WarehouseResource,
 ) -> Iterator[Any]:
-    """Models that read scores and that the actions engine reads: fct_leads (then marts.call_list)."""
+    """Models that read scores: fct_leads and the reports (the actions engine then writes marts.call_list)."""
     yield from _build("phase 2 (scored marts)", context, dbt, settings, warehouse)
-
-
-@dbt_assets(
-    manifest=DBT_PROJECT.manifest_path,
-    project=DBT_PROJECT,
-    select=f"tag:{AFTER_CALL_LIST_TAG}",
-    dagster_dbt_translator=TRANSLATOR,
-    name="dbt_phase3",
-    op_tags=AFTER_CALL_LIST,
-)
-def dbt_phase3(
-    context: AssetExecutionContext,
-    dbt: DbtCliResource,
-    settings: PtleadsSettings,
-    warehouse: WarehouseResource,
-) -> Iterator[Any]:
-    """The reference and reporting marts and eligibility: for the app and analysts, not the call list."""
-    yield from _build("phase 3 (reports, after the call list)", context, dbt, settings, warehouse)

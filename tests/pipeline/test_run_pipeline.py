@@ -183,18 +183,15 @@ def test_run_pipeline_end_to_end(tmp_path: Path) -> None:
     assert "19 leads (9 open), 10 on the call list" in summary
     assert any("quarantined Broken.ndjson" in m for m in messages)
     assert any("dbt phase 2" in m and "done" in m for m in messages)
-    # The staff's call list does not wait for what it does not read: the reports (dbt phase 3), the score
-    # drift and the SLA table come after it; the 270 outbox (whose inquiries the insurance tasks read)
-    # before the next actions; publish after everything it copies.
+    # What the call list does not read comes after it (the score drift, the SLA table); the 270 outbox (whose
+    # inquiries the insurance tasks read) before the next actions; publish after everything it copies.
     order = {}
     for index, message in enumerate(messages):
-        for step in ("outbox:", "next actions:", "call list:", "sla:", "drift:", "dbt phase 3", "publish:"):
+        for step in ("outbox:", "next actions:", "call list:", "sla:", "drift:", "publish:"):
             if step in message:
                 order.setdefault(step, index)
-    assert order["outbox:"] < order["next actions:"] < order["call list:"] < order["sla:"]
+    assert order["outbox:"] < order["next actions:"] < order["call list:"] < order["sla:"] < order["publish:"]
     assert order["call list:"] < order["drift:"] < order["publish:"]
-    assert order["call list:"] < order["dbt phase 3"] < order["publish:"]
-    assert any("dbt phase 3" in m and "done" in m for m in messages)
 
     snap = duckdb.connect(str(settings.snapshot), read_only=True)
     statuses = dict(snap.execute("SELECT status, count(*) FROM marts.fct_leads GROUP BY 1").fetchall())
