@@ -1,12 +1,11 @@
 """dbt models as Dagster assets, in two phases around Python scoring (tag `scored` = phase 2)."""
 
-import json
 import logging
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, Output
+from dagster import AssetExecutionContext, AssetKey
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration.resources import PtleadsSettings, WarehouseResource, progress, settings_env
@@ -19,7 +18,6 @@ from orchestration.transform.dbt_daily_selection import (
     full_build_only_tests,
     record_reference_tests_passed,
     record_unit_tests_passed,
-    record_views_built,
     reference_tests,
 )
 from orchestration.transform.dbt_project_files import DBT_PROJECT
@@ -68,24 +66,11 @@ def _build(
     # full re-parse of the project (macros/as_of.sql).
     results = RunResults()
     with settings_env(resolved), warehouse.locked():
-        # A daily run leaves out unit tests of unchanged SQL, full-build-only tests, unchanged views and
-        # dbt's JSON artifacts (dbt_daily_selection)
+        # A daily run leaves out unit tests of unchanged SQL, full-build-only tests and dbt's JSON artifacts
+        # (dbt_daily_selection)
         build = daily_build(
             Path(DBT_PROJECT.project_dir), target, resolved.warehouse, DBT_PROJECT.manifest_path
         )
-        # Views left out because their SQL is unchanged are current: told to Dagster as materialized (before
-        # any model below them, in dependency order), so the assets downstream run as after a rebuild.
-        nodes = (
-            json.loads(DBT_PROJECT.manifest_path.read_text(encoding="utf-8"))["nodes"]
-            if build.kept_views
-            else {}
-        )
-        for unique_id in build.kept_views:
-            name = TRANSLATOR.get_asset_key(nodes[unique_id]).to_python_identifier()
-            if name in context.selected_output_names:
-                yield Output(
-                    None, output_name=name, metadata={"ptleads/view_kept": "unchanged SQL, not recreated"}
-                )
         invocation = pipeline_dbt_cli(dbt).cli(build.args, context=context, target_path=target)
         # invocation.stream(), keeping each node's result event for run_results.json
         for event in invocation.stream_raw_events():
@@ -104,8 +89,6 @@ def _build(
         record_unit_tests_passed(target, build.unit_tests)
     if build.reference_tests is not None:
         record_reference_tests_passed(target, build.reference_tests)
-    if build.views is not None:
-        record_views_built(target, build.views)
     progress(f"dbt {phase}: done, {len(results.results)} models and tests")
 
 
