@@ -4,7 +4,7 @@
 macro or test newer than dbt_project/target/manifest.json: once after each upgrade, in the first run that
 follows. A bench that checks out another commit (scripts comparing commits do) gets new file times even for
 unchanged files, so its next run paid that parse inside the day: at 1M leads the ingest step reported at
-11.9-12.4 s instead of 4.1-5.0 s (sessions 22-23: 12 of 15 measured days, the same commit warm once its
+11.9-12.4 s instead of 3.9-5.0 s (session 22: 11 of 13 measured days; the same commit ran warm once its
 manifest was written). A practice's daily run pays it only on the day after an upgrade."""
 
 from __future__ import annotations
