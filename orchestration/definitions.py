@@ -1,4 +1,4 @@
-"""The one Dagster code location: ingestion, reference data, dbt (two phases), scoring, actions, publish."""
+"""The one Dagster code location: ingestion, reference data, dbt (three phases), scoring, actions, publish."""
 
 from __future__ import annotations
 
@@ -8,13 +8,14 @@ from dagster import AssetsDefinition, AssetSelection, Definitions, define_asset_
 from dagster_dbt import DbtCliResource
 
 from orchestration.actions.assets import ACTION_ASSETS
+from orchestration.actions.run_push import call_list_push_asset
 from orchestration.ingest.assets import INGEST_ASSETS
 from orchestration.resources import PtleadsSettings, WarehouseResource
 from orchestration.schedules import DAILY_RUN, TRAIN_ASSET_KEY, TRAIN_JOB, WEEKLY_TRAIN
 from orchestration.sensors import INBOX_SENSORS, PIPELINE_JOB_NAME
 from orchestration.serving.assets import publish_snapshot
 from orchestration.settings import Settings
-from orchestration.transform.dbt_assets import dbt_phase1, dbt_phase2
+from orchestration.transform.dbt_assets import dbt_phase1, dbt_phase2, dbt_phase3
 from orchestration.transform.dbt_cli import installed_dbt
 from orchestration.transform.dbt_project_files import DBT_PROJECT
 from orchestration.transform.ml_scores import lead_scores, lead_scoring_model, ml_drift
@@ -27,7 +28,9 @@ ALL_ASSETS: list[AssetsDefinition] = [
     lead_scores,
     dbt_phase2,
     *ACTION_ASSETS,
+    call_list_push_asset,
     ml_drift,
+    dbt_phase3,
     publish_snapshot,
 ]
 

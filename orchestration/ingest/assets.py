@@ -111,7 +111,7 @@ INGEST_ASSETS: list[AssetsDefinition] = [ingest_inbox]
 
 @asset(
     key=["raw", OUTBOX_SOURCE, INQUIRIES_SENT.name],
-    deps=[AssetKey(["marts", "fct_leads"]), AssetKey(["marts", "lead_source_records"])],
+    deps=[AssetKey(["marts", "fct_leads"]), AssetKey(["intermediate", "int_lead_episodes"])],
     group_name="ingest",
     description="270 inquiries written to the outbox for open leads with no 271 answer yet (what was sent).",
 )

@@ -6,8 +6,10 @@ from dagster import AssetKey, MaterializeResult, asset
 
 from orchestration.resources import PtleadsSettings, WarehouseResource, progress
 from orchestration.serving import publish as publish_lib
+from orchestration.transform.dbt_assets import dbt_phase3
 
-# call_list, next_actions, waitlist_offers, sla_metrics: written by orchestration/actions; ml_drift by ml.
+# call_list, next_actions, waitlist_offers, sla_metrics, push_log: written by orchestration/actions; ml_drift
+# by ml.
 PUBLISHED_MARTS = (
     "fct_leads",
     "call_list",
@@ -16,11 +18,13 @@ PUBLISHED_MARTS = (
     "waitlist_offers",
     "sla_metrics",
     "ml_drift",
+    "push_log",
 )
 
 
 @asset(
-    deps=[AssetKey(["marts", m]) for m in PUBLISHED_MARTS],
+    # and the marts dbt builds after the call list (phase 3: the reports), which run at a lower priority
+    deps=[*(AssetKey(["marts", m]) for m in PUBLISHED_MARTS), *dbt_phase3.keys],
     group_name="serving",
     description="Atomic read-only copy of the warehouse (unchanged rows kept from the last) + snapshot.json.",
 )

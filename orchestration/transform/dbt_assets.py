@@ -1,4 +1,9 @@
-"""dbt models as Dagster assets, in two phases around Python scoring (tag `scored` = phase 2)."""
+"""dbt models as Dagster assets, in three phases: phase 1 before Python scoring, phase 2 (tag `scored`)
+after it, and phase 3 (tag `after_call_list`) after the call list is written. Phase 3 holds what neither
+scoring, the 270 outbox nor the actions engine reads, so the staff's list does not wait for it: the lineage
+mart `lead_source_records` (for the app's identity pages and analysts), `eligibility`, the reference and
+reporting marts. Phase 3 and publish still run in the same `ptleads run`; a step priority
+(resources.AFTER_CALL_LIST) orders phase 3 after the actions, and publish depends on it."""
 
 import logging
 from collections.abc import Iterator, Mapping
@@ -8,7 +13,13 @@ from typing import Any
 from dagster import AssetExecutionContext, AssetKey
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from orchestration.resources import PtleadsSettings, WarehouseResource, progress, settings_env
+from orchestration.resources import (
+    AFTER_CALL_LIST,
+    PtleadsSettings,
+    WarehouseResource,
+    progress,
+    settings_env,
+)
 from orchestration.transform.dbt_cli import pipeline_dbt_cli
 from orchestration.transform.dbt_daily_selection import (
     NO_JSON_ARTIFACTS,
@@ -24,6 +35,7 @@ from orchestration.transform.dbt_project_files import DBT_PROJECT
 from orchestration.transform.ml_scores import warm_scoring_imports
 
 SCORED_TAG = "scored"
+AFTER_CALL_LIST_TAG = "after_call_list"
 # The warning Dagster logs when a check has no result (active.py); see LeftOutChecksFilter.
 logging.getLogger("dagster._core.execution.plan.active").addFilter(
     LeftOutChecksFilter(
@@ -95,7 +107,7 @@ def _build(
 @dbt_assets(
     manifest=DBT_PROJECT.manifest_path,
     project=DBT_PROJECT,
-    exclude=f"tag:{SCORED_TAG}",
+    exclude=f"tag:{SCORED_TAG} tag:{AFTER_CALL_LIST_TAG}",
     dagster_dbt_translator=TRANSLATOR,
     name="dbt_phase1",
 )
@@ -115,6 +127,7 @@ def dbt_phase1(
     manifest=DBT_PROJECT.manifest_path,
     project=DBT_PROJECT,
     select=f"tag:{SCORED_TAG}",
+    exclude=f"tag:{AFTER_CALL_LIST_TAG}",
     dagster_dbt_translator=TRANSLATOR,
     name="dbt_phase2",
 )
@@ -124,5 +137,23 @@ def dbt_phase2(
     settings: PtleadsSettings,
     warehouse: WarehouseResource,
 ) -> Iterator[Any]:
-    """Models that read scores: fct_leads and the reports (the actions engine then writes marts.call_list)."""
+    """Models that read scores and that the actions engine reads: fct_leads (then marts.call_list)."""
     yield from _build("phase 2 (scored marts)", context, dbt, settings, warehouse)
+
+
+@dbt_assets(
+    manifest=DBT_PROJECT.manifest_path,
+    project=DBT_PROJECT,
+    select=f"tag:{AFTER_CALL_LIST_TAG}",
+    dagster_dbt_translator=TRANSLATOR,
+    name="dbt_phase3",
+    op_tags=AFTER_CALL_LIST,
+)
+def dbt_phase3(
+    context: AssetExecutionContext,
+    dbt: DbtCliResource,
+    settings: PtleadsSettings,
+    warehouse: WarehouseResource,
+) -> Iterator[Any]:
+    """Lineage, eligibility, reference and reporting marts: for the app and analysts, not the call list."""
+    yield from _build("phase 3 (reports, after the call list)", context, dbt, settings, warehouse)

@@ -10,6 +10,7 @@ import pytest
 from orchestration.actions.engine import ClinicInfo, EngineContext
 from orchestration.actions.sequences import load_compliance, load_sequences
 from orchestration.actions.timeline import LeadInput
+from tests.actions.push_servers import http_server, smtp_server  # noqa: F401  (local SMTP/HTTP servers)
 
 CONFIG = Path(__file__).resolve().parents[2] / "config"
 CLINICS = {

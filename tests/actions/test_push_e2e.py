@@ -6,11 +6,8 @@ from __future__ import annotations
 import csv
 import email
 import io
-import json
 import socket
-import threading
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import duckdb
@@ -22,55 +19,9 @@ from orchestration.actions.engine import EngineContext, next_actions
 from orchestration.actions.push import push_csv, push_email, push_webhook, record_pushes
 from orchestration.actions.timeline import Touch
 from tests.actions.conftest import make_lead
+from tests.actions.push_servers import Inbox
 
 AS_OF = datetime(2025, 3, 11, 14, 0)  # 09:00 in Chicago
-
-
-class _Inbox:
-    def __init__(self) -> None:
-        self.messages: list[tuple[str, list[str], bytes]] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
-        return "250 OK"
-
-
-@pytest.fixture()
-def smtp_server():
-    inbox = _Inbox()
-    with socket.socket() as probe:  # a free random port (aiosmtpd's start-up check cannot use port 0)
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield "127.0.0.1", port, inbox
-    finally:
-        controller.stop()
-
-
-@pytest.fixture()
-def http_server():
-    received: list[dict] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            received.append(json.loads(body))
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args: object) -> None:  # keep test output clean
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/hooks/call-list", received
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def _day_list(ctx: EngineContext):
@@ -182,7 +133,7 @@ def test_email_push_logs_in_when_the_server_asks(ctx: EngineContext) -> None:
         )
         return AuthResult(success=ok)
 
-    inbox = _Inbox()
+    inbox = Inbox()
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

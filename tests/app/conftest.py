@@ -12,7 +12,7 @@ from app_snapshot_fixture import PAGES, build_snapshot
 from streamlit.testing.v1 import AppTest
 
 from app.lib.auth import User
-from tests.actions.test_push_e2e import http_server, smtp_server  # noqa: F401  (local SMTP/HTTP servers)
+from tests.actions.push_servers import http_server, smtp_server  # noqa: F401  (local SMTP/HTTP servers)
 
 USERS = {
     "admin": User("admin", "admin", "Admin"),

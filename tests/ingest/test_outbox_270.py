@@ -26,7 +26,8 @@ def con() -> duckdb.DuckDBPyConnection:
         "create table marts.fct_leads (lead_id varchar, status varchar, verified_at timestamp, payer varchar)"
     )
     con.execute(
-        "create table marts.lead_source_records (lead_id varchar, source varchar, source_record_id varchar)"
+        "create schema intermediate; create table intermediate.int_lead_episodes "
+        "(lead_id varchar, source varchar, source_record_id varchar, record_kind varchar)"
     )
     con.execute(
         "create table staging.stg_ref__payers (payer_id varchar, payer_name varchar, x12_payer_id varchar)"
@@ -62,20 +63,22 @@ def con() -> duckdb.DuckDBPyConnection:
     ]
     con.executemany("insert into marts.fct_leads values (?, ?, ?, ?)", leads)
     records = [
-        ("L1", "emr_csv", "E1"),
-        ("L1", "fhir", "SR1"),
-        ("L1", "sms", "E1"),  # a touch: not a member source, even with a member record's id
-        ("L2", "fhir", "SR2"),
-        ("L3", "emr_csv", "E3"),
-        ("L4", "emr_csv", "E4"),
-        ("L5", "emr_csv", "E5"),
-        ("L6", "emr_csv", "E6"),
-        ("L7", "webforms", "W7"),
-        ("L7", "fax", "F7"),
-        ("L7", "hl7v2", "H7"),
-        ("L8", "emr_csv", "E8"),
+        ("L1", "emr_csv", "E1", "referral"),
+        ("L1", "fhir", "SR1", "referral"),
+        ("L1", "calls", "E1", "voicemail"),  # not a member source, even with a member record's id
+        ("L2", "fhir", "SR2", "referral"),
+        # an evaluation booking that opened its lead, its id a referral's of another lead: not a member record
+        ("L2", "emr_csv", "E1", "appointment"),
+        ("L3", "emr_csv", "E3", "referral"),
+        ("L4", "emr_csv", "E4", "referral"),
+        ("L5", "emr_csv", "E5", "referral"),
+        ("L6", "emr_csv", "E6", "referral"),
+        ("L7", "webforms", "W7", "web"),
+        ("L7", "fax", "F7", "referral"),
+        ("L7", "hl7v2", "H7", "referral"),
+        ("L8", "emr_csv", "E8", "referral"),
     ]
-    con.executemany("insert into marts.lead_source_records values (?, ?, ?)", records)
+    con.executemany("insert into intermediate.int_lead_episodes values (?, ?, ?, ?)", records)
     emr = [(f"E{n}", f"M{n}") for n in (1, 3, 4, 5, 6, 8)]
     con.executemany(
         "insert into staging.stg_emr_csv__referrals "

@@ -165,8 +165,11 @@ def _marts(path: Path) -> dict[str, list[tuple]]:
 
 
 @pytest.mark.slow
-def test_run_pipeline_end_to_end(tmp_path: Path) -> None:
+def test_run_pipeline_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _write_inbox(tmp_path / "inbox")
+    # The practice has the run push its lists as CSV files (push.yaml `after_run`) once they are written.
+    (tmp_path / "push.yaml").write_text("csv_dir: call_lists\nafter_run: [csv]\n")
+    monkeypatch.setenv("PTLEADS_PUSH", str(tmp_path / "push.yaml"))
     settings = Settings().with_overrides(
         inbox=tmp_path / "inbox",
         warehouse=tmp_path / "w" / "warehouse.duckdb",
@@ -183,15 +186,23 @@ def test_run_pipeline_end_to_end(tmp_path: Path) -> None:
     assert "19 leads (9 open), 10 on the call list" in summary
     assert any("quarantined Broken.ndjson" in m for m in messages)
     assert any("dbt phase 2" in m and "done" in m for m in messages)
-    # What the call list does not read comes after it (the score drift, the SLA table); the 270 outbox (whose
-    # inquiries the insurance tasks read) before the next actions; publish after everything it copies.
+    # What the call list does not read comes after it (the score drift, the SLA table, dbt phase 3: lineage,
+    # eligibility, reports); the 270 outbox (the insurance tasks read what it sent) before the next actions;
+    # publish after everything it copies.
     order = {}
     for index, message in enumerate(messages):
-        for step in ("outbox:", "next actions:", "call list:", "sla:", "drift:", "publish:"):
+        for step in ("outbox:", "next actions:", "call list:", "push:", "sla:", "drift:", "dbt phase 3"):
             if step in message:
                 order.setdefault(step, index)
+    order["publish:"] = next(i for i, m in enumerate(messages) if "publish:" in m)
     assert order["outbox:"] < order["next actions:"] < order["call list:"] < order["sla:"] < order["publish:"]
     assert order["call list:"] < order["drift:"] < order["publish:"]
+    assert order["call list:"] < order["dbt phase 3"] < order["publish:"]
+    assert any("dbt phase 3" in m and "done" in m for m in messages)
+    # The run's push goes first after the call list: staff have their lists before the reports and publish.
+    assert order["call list:"] < order["push:"] < min(order["sla:"], order["drift:"], order["dbt phase 3"])
+    pushed = sorted((settings.warehouse.parent / "call_lists" / "2025-06-30").glob("call_list_*.csv"))
+    assert pushed and "push: 10 rows by csv in" in messages[order["push:"]]
 
     snap = duckdb.connect(str(settings.snapshot), read_only=True)
     statuses = dict(snap.execute("SELECT status, count(*) FROM marts.fct_leads GROUP BY 1").fetchall())
@@ -253,8 +264,13 @@ def test_run_pipeline_end_to_end(tmp_path: Path) -> None:
         .execute("SELECT count(*) FROM raw.ingest_log")
         .fetchone()[0]
     )
+    messages.clear()
     run_pipeline(settings, messages.append)
     assert _marts(settings.snapshot) == before
+    # The same as-of again: the lists were pushed once (marts.push_log), not twice.
+    assert [m.split("] ", 1)[1] for m in messages if "push:" in m] == [
+        f"push: 0 rows by csv in 0 pushes (0 failed), {len(pushed)} lists already sent for this as-of"
+    ]
     # A daily run (increment state present, SQL unchanged since its unit tests passed) leaves both out
     # (orchestration/transform/dbt_daily_selection.py) and Dagster still materialises every asset.
     assert _phase1_left_out_nodes(settings) == (0, 0)
