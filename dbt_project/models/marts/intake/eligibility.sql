@@ -3,11 +3,9 @@
 -- same attribution fct_leads.verified_at uses). Answers that reach no lead (no person match, or no
 -- lead yet) are left out; the raw answers stay in staging.stg_eligibility__responses.
 -- On DuckDB a daily increment: only the answers whose touch int_touches_attributed recomputed are computed
--- again (macros/incremental_marts.sql). Nothing up to the call list reads it: built after the call list
--- (tag after_call_list, dbt_project.yml).
+-- again (macros/incremental_marts.sql).
 {{ config(
     materialized=identity_increment_materialization(),
-    tags=['after_call_list'],
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook="{{ marts_prepare() }}",

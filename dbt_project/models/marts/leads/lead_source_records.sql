@@ -4,11 +4,9 @@
 -- episode's row wins. record_kind comes from the branch that lists the record: an outcome attached only
 -- by the lead it names has no row in int_persons_matched.
 -- On DuckDB a daily increment: only the persons the day's identity and lead increments changed are
--- computed again (macros/incremental_marts.sql). Nothing up to the call list reads it (the app's identity
--- pages and analysts do): built after the call list (tag after_call_list: dbt phase 3).
+-- computed again (macros/incremental_marts.sql).
 {{ config(
     materialized=identity_increment_materialization(),
-    tags=['after_call_list'],
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook="{{ marts_prepare() }}",
