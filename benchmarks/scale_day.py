@@ -70,6 +70,9 @@ def _plans(work: Path) -> dict[str, str]:
         con.close()
 
 
+REACHED = {"day_to_call_list_s": "call list:", "day_to_push_s": "push:", "day_to_publish_s": "publish:"}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--size", type=int, default=1_000_000)
@@ -92,8 +95,19 @@ def main() -> None:
         type=Path,
         help="start from a --save-ready copy and run only the day (valid while no model's SQL changed since)",
     )
+    ap.add_argument(
+        "--push-csv",
+        action="store_true",
+        help="the run pushes its list as CSV files once written (push.yaml after_run), as a practice that"
+        " pushes would: adds day_to_push_s",
+    )
     args = ap.parse_args()
     work = args.work / str(args.size)
+    if (
+        args.push_csv
+    ):  # the day's run (a child process) reads PTLEADS_PUSH; a relative csv_dir is beside the wh
+        (work / "push.yaml").write_text("csv_dir: pushed_call_lists\nafter_run: [csv]\n", encoding="utf-8")
+        os.environ["PTLEADS_PUSH"] = str(work / "push.yaml")
     has_warehouse = (args.ready or args.restore or work / "wh") / "warehouse.duckdb"
     if not has_warehouse.exists() or not (work / "day_inbox").is_dir():
         raise SystemExit(f"{work}: no scale warehouse with a day_inbox (make bench BENCH_SIZES={args.size})")
@@ -148,8 +162,11 @@ def main() -> None:
             shutil.copytree(work / "wh", args.save_ready, symlinks=True)
             print(f"[{args.size}] saved the steady-state warehouse to {args.save_ready}", flush=True)
     day = out["steps"]["incremental"]
-    call_list_line = next((line for line in day["timeline"] if "call list:" in line), None)
-    out["day_to_call_list_s"] = float(call_list_line.split("s ", 1)[0]) if call_list_line else None
+    # Seconds from the run's start (file landing) to its progress lines: the call list (the bar), the run's
+    # own push (with --push-csv: the lists in the staff's folder) and publish (the app's snapshot).
+    for key, marker in REACHED.items():
+        line = next((line for line in day["timeline"] if marker in line), None)
+        out[key] = float(line.split("s ", 1)[0]) if line else None
     out["day_phase1_slowest"] = _slowest_nodes(work, args.top)
     out["day_plans"] = _plans(work)
     out["load_average_end"] = _load()
@@ -162,7 +179,8 @@ def main() -> None:
             break
         path = RESULTS / f"{stem}-{n}.json"
     path.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
-    print(f"[{args.size}] day to call list {out['day_to_call_list_s']} s; written {path}", flush=True)
+    reached = ", ".join(f"{k[7:-2].replace('_', ' ')} {out[k]} s" for k in REACHED)
+    print(f"[{args.size}] day to {reached}; written {path}", flush=True)
 
 
 if __name__ == "__main__":
