@@ -2,8 +2,9 @@
 
 Why the engine owns marts.call_list (and no dbt model does): the call list is the engine's output, and
 the engine runs after dbt phase 2 because it reads the scored fct_leads. A dbt model reading the
-engine's table would need a third dbt invocation (~10-20 s of start-up per run) or would build from a
-previous run's table; a dbt model computing its own list was the second, diverging list we replaced.
+engine's table could only run in dbt phase 3, after the list is written and pushed (too late to stop a
+broken list), or would build from a previous run's table; a dbt model computing its own list was the
+second, diverging list we replaced.
 So the contract dbt used to enforce (columns, types, order; lead_id unique, not null, in fct_leads)
 is enforced here instead, on the table as written, and a breach fails the run before publishing.
 """
