@@ -1,4 +1,4 @@
-"""`ptleads run`: materialise every asset once, in dependency order, in-process (dbt runs exactly twice)."""
+"""`ptleads run`: materialise every asset once, in dependency order, in-process (dbt runs once per phase)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The dbt CLI resource the pipeline's two dbt phases run with: dagster-dbt's, minus two fixed costs that
+"""The dbt CLI resource the pipeline's dbt phases run with: dagster-dbt's, minus two fixed costs that
 every `dbt.cli(...)` call pays before dbt even starts and that the pipeline never uses.
 
 - `_cli_version` runs `dbt --version` in a subprocess to learn which dbt is installed: 4.5 s on this
