@@ -120,7 +120,7 @@ outside int_source_records' lineage (relation, watermark column). -#}
         '{{ local_md5(model.raw_code ~ lead_models_logic_version() ~ var("lost_after_days", "")) }}',
         (select string_agg(cast(r as varchar), ';') from {{ lead_relation('int_episode_rules') }} as r),
         {#- the views upstream only: phase 2 adds a staging view after phase 1 (see source_records_upstream_models) #}
-        (select md5(string_agg(view_name || ':' || sql, ';' order by view_name)) from duckdb_views()
+        (select md5(string_agg(view_name || ':' || {{ view_identity() }}, ';' order by view_name)) from duckdb_views()
          where database_name = current_database()
            and schema_name || '.' || view_name in ('{{ source_records_upstream_models() | join("', '") }}')),
         {%- for name in ['stg_ref__clinics', 'stg_ref__zip_codes', 'stg_ref__diagnosis_groups',

@@ -79,7 +79,7 @@ identity_full_refresh, a first build, unit tests or another adapter (Spark build
 {% macro marts_fingerprint() -%}
     md5(concat_ws('|',
         '{{ local_md5(model.raw_code ~ marts_logic_version() ~ var("lost_after_days", "")) }}',
-        (select md5(coalesce(string_agg(view_name || ':' || sql, ';' order by view_name), '')) from duckdb_views()
+        (select md5(coalesce(string_agg(view_name || ':' || {{ view_identity() }}, ';' order by view_name), '')) from duckdb_views()
          where database_name = current_database()
            and schema_name || '.' || view_name in ('{{ source_records_upstream_models() | join("', '") }}')),
         {%- for node in model_upstream().models if node.name.startswith('stg_ref__') %}

@@ -126,7 +126,7 @@ change the fingerprint and force a rebuild the next day. -#}
 {% macro source_records_fingerprint(tables) -%}
     md5(concat_ws('|',
         '{{ local_md5(model.raw_code ~ source_records_logic_version()) }}',
-        (select md5(string_agg(schema_name || '.' || view_name || ':' || sql, ';' order by schema_name, view_name))
+        (select md5(string_agg(schema_name || '.' || view_name || ':' || {{ view_identity() }}, ';' order by schema_name, view_name))
          from duckdb_views()
          where database_name = current_database()
            and schema_name || '.' || view_name in ('{{ source_records_upstream_models() | join("', '") }}')),

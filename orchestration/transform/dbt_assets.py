@@ -5,12 +5,13 @@ mart `lead_source_records` (for the app's identity pages and analysts), `eligibi
 reporting marts. Phase 3 and publish still run in the same `ptleads run`; a step priority
 (resources.AFTER_CALL_LIST) orders phase 3 after the actions, and publish depends on it."""
 
+import json
 import logging
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey
+from dagster import AssetExecutionContext, AssetKey, Output
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from orchestration.resources import (
@@ -29,6 +30,7 @@ from orchestration.transform.dbt_daily_selection import (
     full_build_only_tests,
     record_reference_tests_passed,
     record_unit_tests_passed,
+    record_views_built,
     reference_tests,
 )
 from orchestration.transform.dbt_project_files import DBT_PROJECT
@@ -78,11 +80,24 @@ def _build(
     # full re-parse of the project (macros/as_of.sql).
     results = RunResults()
     with settings_env(resolved), warehouse.locked():
-        # A daily run leaves out unit tests of unchanged SQL, full-build-only tests and dbt's JSON artifacts
-        # (dbt_daily_selection)
+        # A daily run leaves out unit tests of unchanged SQL, full-build-only tests, unchanged views and
+        # dbt's JSON artifacts (dbt_daily_selection)
         build = daily_build(
             Path(DBT_PROJECT.project_dir), target, resolved.warehouse, DBT_PROJECT.manifest_path
         )
+        # Views left out because their SQL is unchanged are current: told to Dagster as materialized (before
+        # any model below them, in dependency order), so the assets downstream run as after a rebuild.
+        nodes = (
+            json.loads(DBT_PROJECT.manifest_path.read_text(encoding="utf-8"))["nodes"]
+            if build.kept_views
+            else {}
+        )
+        for unique_id in build.kept_views:
+            name = TRANSLATOR.get_asset_key(nodes[unique_id]).to_python_identifier()
+            if name in context.selected_output_names:
+                yield Output(
+                    None, output_name=name, metadata={"ptleads/view_kept": "unchanged SQL, not recreated"}
+                )
         invocation = pipeline_dbt_cli(dbt).cli(build.args, context=context, target_path=target)
         # invocation.stream(), keeping each node's result event for run_results.json
         for event in invocation.stream_raw_events():
@@ -101,6 +116,8 @@ def _build(
         record_unit_tests_passed(target, build.unit_tests)
     if build.reference_tests is not None:
         record_reference_tests_passed(target, build.reference_tests)
+    if build.views is not None:
+        record_views_built(target, build.views)
     progress(f"dbt {phase}: done, {len(results.results)} models and tests")
 
 

@@ -17,6 +17,16 @@
   change), the project's SQL and yml, and the dbt / DuckDB versions. A daily run leaves them out while
   that fingerprint equals the one stamped when they last passed on this warehouse; any change to the
   config, ZIP data, SQL or versions runs them again (12 nodes, ~60 ms each at 1M).
+- **Views whose SQL did not change** (the staging models): a view is a stored query, so rebuilding it
+  changes nothing while the project's SQL, yml, profile and the dbt / DuckDB versions are those it was
+  last built with (a stamp in the phase's target folder, as for unit tests) and it still exists in the
+  warehouse. A daily run leaves out each such view whose data tests all stay out of the run anyway
+  (full_build_only, or reference tests left out above): dbt would drop the tests of a left-out model.
+  Dagster is told the view is current (an Output with `ptleads/view_kept` metadata). At 1M leads: 28 of
+  phase 1's nodes, ~20 ms each plus their scheduling. This waited for the increments' fingerprints to read a
+  view's signature instead of DuckDB's stored text (view_identity in macros/materializations/
+  view_unchanged.sql): three views read differently once the file is reopened, and only their daily
+  re-creation had kept the hashed text stable (a first try, 0aa8786, rebuilt every increment at 1M).
 - **dbt's JSON artifacts** (`--no-write-json`): every invocation serialized the whole manifest twice (after
   parsing, though nothing changed, and after the run) plus graph.gpickle, ~0.5 CPU-s a phase whatever the
   data size (100k practice, loaded machine: 1.8 + 0.8 s of wall before and after phase 1's nodes). A daily
@@ -195,22 +205,106 @@ class DailyBuild:
     args: list[str]
     unit_tests: str | None  # unit-test fingerprint to stamp (None: unit tests left out)
     reference_tests: str | None  # reference-test fingerprint to stamp (None: left out or unknown)
+    views: str | None = None  # views fingerprint to stamp (None: unchanged views left out)
+    kept_views: tuple[str, ...] = ()  # unique ids of the views left out (current in the warehouse)
 
 
 def daily_build(project_dir: Path, target_dir: Path, warehouse: Path, manifest_path: Path) -> DailyBuild:
     """The build for a pipeline phase: unit tests of unchanged SQL, and on a daily run full-build-only
-    tests, reference tests of unchanged inputs and dbt's JSON artifacts, left out."""
+    tests, reference tests of unchanged inputs, unchanged views and dbt's JSON artifacts, left out."""
     args, unit_fingerprint = daily_build_args(project_dir, target_dir, warehouse)
     reference_fingerprint = reference_tests_fingerprint(project_dir, warehouse)
-    if NO_JSON_ARTIFACTS in args and reference_fingerprint is not None:  # a daily run
+    daily = NO_JSON_ARTIFACTS in args
+    left_out: list[str] = []
+    if daily and reference_fingerprint is not None:
         stamp = target_dir / REFERENCE_TESTS_STAMP
         unchanged = stamp.is_file() and stamp.read_text(encoding="utf-8").strip() == reference_fingerprint
         left_out = sorted(reference_tests(manifest_path)) if unchanged else []
         if left_out:
-            at = args.index("--exclude") + 1
-            args[at] = " ".join([args[at], *left_out])
             reference_fingerprint = None
-    return DailyBuild(args, unit_fingerprint, reference_fingerprint)
+    views_fingerprint = views_built_fingerprint(project_dir)
+    kept: dict[str, str] = {}
+    if daily and _stamped(target_dir / VIEWS_STAMP, views_fingerprint):
+        tests_out = full_build_only_tests(manifest_path) | set(left_out)
+        kept = quiet_views(manifest_path, tests_out, existing_views(warehouse))
+        if kept:
+            views_fingerprint = None
+    excluded = left_out + sorted(kept.values())
+    if excluded:
+        at = args.index("--exclude") + 1
+        args[at] = " ".join([args[at], *excluded])
+    return DailyBuild(args, unit_fingerprint, reference_fingerprint, views_fingerprint, tuple(kept))
+
+
+VIEWS_STAMP = "views_built.sha256"
+
+
+def _stamped(stamp: Path, fingerprint: str) -> bool:
+    return stamp.is_file() and stamp.read_text(encoding="utf-8").strip() == fingerprint
+
+
+def views_built_fingerprint(project_dir: Path) -> str:
+    """What a view's SQL depends on: the unit-test fingerprint (SQL, yml, versions) and profiles.yml."""
+    digest = hashlib.sha256(unit_test_fingerprint(project_dir).encode() + b"\0")
+    profiles = project_dir / "profiles.yml"
+    if profiles.is_file():
+        digest.update(profiles.read_bytes())
+    return digest.hexdigest()
+
+
+def record_views_built(target_dir: Path, fingerprint: str) -> None:
+    target_dir.mkdir(parents=True, exist_ok=True)
+    tmp = target_dir / (VIEWS_STAMP + ".tmp")
+    tmp.write_text(fingerprint + "\n", encoding="utf-8")
+    tmp.replace(target_dir / VIEWS_STAMP)
+
+
+def quiet_views(
+    manifest_path: Path, tests_left_out: set[str] | frozenset[str], present: frozenset[str] | None = None
+) -> dict[str, str]:
+    """unique id -> name of each view model none of whose data tests would run (every one of them is in
+    `tests_left_out`), that the warehouse holds (`present`: "schema.relation" names; None: not asked) and
+    whose models upstream are such views too: leaving it out leaves out nothing else, and Dagster, told
+    first that these views are current, hears of every model after its upstream ones. In dependency order."""
+    nodes = json.loads(manifest_path.read_text(encoding="utf-8")).get("nodes", {})
+    views = {
+        uid
+        for uid, node in nodes.items()
+        if node.get("resource_type") == "model"
+        and node.get("config", {}).get("materialized") == "view"
+        and (present is None or f"{node['schema']}.{node.get('alias') or node['name']}" in present)
+    }
+    for node in nodes.values():
+        if node.get("resource_type") == "test" and node["name"] not in tests_left_out:
+            views.difference_update(node.get("depends_on", {}).get("nodes", []))
+
+    def parents(uid: str) -> set[str]:
+        return {p for p in nodes[uid].get("depends_on", {}).get("nodes", []) if p in nodes}
+
+    ordered: dict[str, str] = {}
+    ready = True
+    while ready:  # each pass takes the views whose upstream models are all taken already
+        ready = [uid for uid in sorted(views - ordered.keys()) if parents(uid) <= ordered.keys()]
+        ordered.update((uid, nodes[uid]["name"]) for uid in ready)
+    return ordered
+
+
+def existing_views(warehouse: Path) -> frozenset[str]:
+    """ "schema.name" of the views the warehouse holds (none when it cannot be read)."""
+    if not warehouse.is_file():
+        return frozenset()
+    try:
+        con = duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.Error:
+        return frozenset()
+    try:
+        rows = con.execute(
+            "select schema_name || '.' || view_name from duckdb_views() "
+            "where not internal and database_name = current_database()"
+        ).fetchall()
+    finally:
+        con.close()
+    return frozenset(row[0] for row in rows)
 
 
 def record_reference_tests_passed(target_dir: Path, fingerprint: str) -> None:
