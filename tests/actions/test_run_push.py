@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import csv
 import json
-from dataclasses import fields, replace
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
 import pytest
 import yaml
 
+from orchestration.actions.assets import _write
 from orchestration.actions.call_list import CallListRow
 from orchestration.actions.engine import EngineContext
 from orchestration.actions.push_targets import PushConfigError, PushTargets, load_push_targets
@@ -24,19 +25,9 @@ TOKEN = "s3cret-token"
 
 
 def _warehouse(tmp_path: Path, rows: list[CallListRow]) -> duckdb.DuckDBPyConnection:
+    """marts.call_list as the call-list step writes it."""
     con = duckdb.connect(str(tmp_path / "wh.duckdb"))
-    con.execute("create schema marts")
-    columns = ", ".join(f.name for f in fields(CallListRow))
-    con.execute(
-        "create table marts.call_list (lead_id varchar, clinic_id varchar, action varchar, channel varchar, "
-        "due_at timestamp, owner_role varchar, reason varchar, script varchar, priority_tier varchar, "
-        "score double, expected_value double, rank integer, sla_due_at timestamp, urgency double, "
-        "priority_score double)"
-    )
-    con.executemany(
-        f"insert into marts.call_list ({columns}) values ({', '.join('?' for _ in fields(CallListRow))})",
-        [tuple(getattr(r, f.name) for f in fields(CallListRow)) for r in rows],
-    )
+    _write(con, "call_list", CallListRow, rows)
     return con
 
 
