@@ -20,8 +20,8 @@ table; the two results must hold the same rows (count and an order-free hash sum
         int_lead_appointments --out benchmarks/results/staging-dedupe-ab-1000000-DATE.json
 
 Not in the product: `dups` as an uncorrelated subquery scans every raw id on each read, which a daily
-increment's selective reads would pay too (4.2 s wall for one pass over the 1M raw tables on a slow
-machine); the product needs the duplicate ids kept as data (see SCALE.md, session 26).
+increment's selective reads would pay too (4.2 s wall for one pass over the 16 dedupes' 1M raw tables on a
+slow machine); the product needs the duplicate ids kept as data (see SCALE.md, session 26).
 """
 
 from __future__ import annotations
@@ -97,9 +97,9 @@ def run_once(warehouse: Path, target: Path, model: str, new: bool, memory_limit:
                     rewritten += count
                     con.execute(f'create temp view "{view.stem}" as {sql}')
                     body = body.replace(reference, f'temp.main."{view.stem}"')
-        started, cpu = time.perf_counter(), time.process_time()
+        started, cpu_started = time.perf_counter(), time.process_time()
         con.execute(f"create temp table model_out as {body}")
-        wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+        wall, cpu = time.perf_counter() - started, time.process_time() - cpu_started
         rows, checksum = con.execute("select count(*), sum(hash(m)) from model_out as m").fetchone()
     finally:
         con.close()

@@ -57,8 +57,7 @@ def test_duplicates_first_keeps_the_rows_the_window_keeps(data: list[tuple[objec
         "last_updated int, ingested_at int, payload varchar)"
     )
     # A repeated (id, last_updated, ingested_at) would make either form's pick arbitrary: not compared.
-    seen: set[tuple[object, object, object]] = set()
-    unique = [r for r in data if (r[0], r[2], r[3]) not in seen and not seen.add((r[0], r[2], r[3]))]
+    unique = list({(r[0], r[2], r[3]): r for r in data}.values())
     if unique:
         con.executemany('insert into "warehouse"."raw"."events" values (?, ?, ?, ?, ?)', unique)
     assert _result(con, duplicates_first(VIEW)[0]) == _result(con, VIEW)
