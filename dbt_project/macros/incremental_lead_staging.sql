@@ -13,12 +13,9 @@ thousand ids). Same rows for those ids: the dedup partitions by source_record_id
 after the as-of cannot be known yet, so it reads as booked. -#}
 {% macro stg_fhir_appointments_sql(raw) -%}
 with latest as (
-    select *
-    from {{ raw }} as raw_appointments
-    where coalesce(created_at, start_at) <= {{ as_of() }}
-    qualify row_number() over (
-        partition by source_record_id order by last_updated desc nulls last, ingested_at desc
-    ) = 1
+    {% call latest_rows(raw, 'fhir_appointments', order='last_updated desc nulls last, ingested_at desc') -%}
+        coalesce(created_at, start_at) <= {{ as_of() }}
+    {%- endcall %}
 )
 
 select
@@ -70,10 +67,9 @@ DuckDB evaluated that over every deduplicated row and kept a reader's id filter 
 messages in order). Outcomes of appointments that start after as-of read as booked. -#}
 {% macro stg_hl7v2_appointments_sql(raw, clinics) -%}
 with latest as (
-    select *
-    from {{ raw }} as raw_messages
-    where coalesce(sent_at, start_at) <= {{ as_of() }}
-    qualify row_number() over (partition by source_record_id order by ingested_at desc) = 1
+    {% call latest_rows(raw, 'hl7v2_appointments') -%}
+        coalesce(sent_at, start_at) <= {{ as_of() }}
+    {%- endcall %}
 ),
 
 clinic_keys as (
@@ -134,10 +130,9 @@ from looked_up
 no-show) of an appointment that starts after the as-of cannot be known yet, so it reads as booked. -#}
 {% macro stg_emr_csv_appointments_sql(raw, clinics) -%}
 with latest as (
-    select *
-    from {{ raw }} as raw_reports
-    where coalesce(created_at, start_at) <= {{ as_of() }}
-    qualify row_number() over (partition by source_record_id order by ingested_at desc) = 1
+    {% call latest_rows(raw, 'emr_csv_appointments') -%}
+        coalesce(created_at, start_at) <= {{ as_of() }}
+    {%- endcall %}
 ),
 
 clinic_keys as (

@@ -7,12 +7,9 @@ model reaches only at run time fails dbt's dependency check. -#}
 {#- PT referrals (ServiceRequest) received by the run's as-of, with the primary ICD-10 code's group. -#}
 {% macro stg_fhir_service_requests_sql(raw, diagnosis_groups) -%}
 with latest as (
-    select *
-    from {{ raw }} as raw_rows
-    where authored_on <= {{ as_of() }}
-    qualify row_number() over (
-        partition by source_record_id order by last_updated desc nulls last, ingested_at desc
-    ) = 1
+    {% call latest_rows(raw, 'fhir_service_requests', order='last_updated desc nulls last, ingested_at desc') -%}
+        authored_on <= {{ as_of() }}
+    {%- endcall %}
 ),
 
 requests as (
@@ -76,11 +73,7 @@ from grouped
 {#- One row per FHIR Patient (the latest version when an export repeats it), normalised for matching. -#}
 {% macro stg_fhir_patients_sql(raw, zip_codes) -%}
 with latest as (
-    select *
-    from {{ raw }} as raw_rows
-    qualify row_number() over (
-        partition by source_record_id order by last_updated desc nulls last, ingested_at desc
-    ) = 1
+    {{ latest_rows(raw, 'fhir_patients', order='last_updated desc nulls last, ingested_at desc') }}
 ),
 
 normalised as (
@@ -113,11 +106,7 @@ left join {{ zip_codes }} as zips on normalised.zip = zips.zip
 {#- Coverages with the payer text mapped to a canonical payer through the aliases in payers.yaml. -#}
 {% macro stg_fhir_coverages_sql(raw, payer_aliases) -%}
 with latest as (
-    select *
-    from {{ raw }} as raw_rows
-    qualify row_number() over (
-        partition by source_record_id order by last_updated desc nulls last, ingested_at desc
-    ) = 1
+    {{ latest_rows(raw, 'fhir_coverages', order='last_updated desc nulls last, ingested_at desc') }}
 )
 
 select
@@ -140,10 +129,9 @@ left join {{ payer_aliases }} as by_plan
 {#- Web-form requests received by the run's as-of, normalised like every other person-bearing record. -#}
 {% macro stg_webforms_submissions_sql(raw, diagnosis_groups, payer_aliases, clinics, zip_codes) -%}
 with latest as (
-    select *
-    from {{ raw }} as raw_rows
-    where received_at <= {{ as_of() }}
-    qualify row_number() over (partition by source_record_id order by ingested_at desc) = 1
+    {% call latest_rows(raw, 'webforms_submissions') -%}
+        received_at <= {{ as_of() }}
+    {%- endcall %}
 ),
 
 submissions as (

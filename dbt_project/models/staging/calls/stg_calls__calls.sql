@@ -1,10 +1,9 @@
 -- Call-log rows by the run's as-of. phone_e164 is the other party: the caller on inbound calls, the
 -- number dialled on outbound ones.
 with latest as (
-    select *
-    from {{ source('calls', 'calls_log') }}
-    where started_at <= {{ as_of() }}
-    qualify row_number() over (partition by source_record_id order by ingested_at desc) = 1
+    {% call latest_rows(source('calls', 'calls_log'), 'calls_log') -%}
+        started_at <= {{ as_of() }}
+    {%- endcall %}
 )
 
 select

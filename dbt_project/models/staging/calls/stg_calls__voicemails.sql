@@ -3,10 +3,9 @@
 -- evaluated that subquery over every deduplicated row, so a filter on source_record_id from a reader
 -- (int_source_records' daily increment) did not reach the raw scan.
 with latest as (
-    select *
-    from {{ source('calls', 'calls_voicemails') }}
-    where received_at <= {{ as_of() }}
-    qualify row_number() over (partition by source_record_id order by ingested_at desc) = 1
+    {% call latest_rows(source('calls', 'calls_voicemails'), 'calls_voicemails') -%}
+        received_at <= {{ as_of() }}
+    {%- endcall %}
 ),
 
 payer_keys as (

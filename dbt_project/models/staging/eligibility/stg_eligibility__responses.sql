@@ -1,10 +1,9 @@
 -- 271 answers checked by the run's as-of, one row per subscriber/dependent loop. trace_id is the lead
 -- id our 270 sent in TRN02 (null for answers to inquiries we did not send).
 with latest as (
-    select *
-    from {{ source('eligibility', 'eligibility_responses') }}
-    where checked_at is null or cast(checked_at as timestamp) <= {{ as_of() }}
-    qualify row_number() over (partition by source_record_id order by ingested_at desc) = 1
+    {% call latest_rows(source('eligibility', 'eligibility_responses'), 'eligibility_responses') -%}
+        checked_at is null or cast(checked_at as timestamp) <= {{ as_of() }}
+    {%- endcall %}
 )
 
 select

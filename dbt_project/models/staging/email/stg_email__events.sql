@@ -3,25 +3,22 @@
 -- so that a filter on source_record_id from a reader (int_source_records' daily increment) reaches the
 -- raw scan (a window by message stopped it: all 2.8M events at 1M leads deduplicated for ~12k).
 with latest as (
-    select *
-    from {{ source('email', 'email_events') }}
-    where event_at <= {{ as_of() }}
-    qualify row_number() over (partition by source_record_id order by ingested_at desc) = 1
+    {% call latest_rows(source('email', 'email_events'), 'email_events') -%}
+        event_at <= {{ as_of() }}
+    {%- endcall %}
 ),
 
 -- Only clicks carry the tracked link: the latest versions of the events that ever had a URL hold every
 -- token (an event never clicked contributes a null, which max ignores).
 clicked as (
-    select *
-    from {{ source('email', 'email_events') }}
-    where
+    {% call latest_rows(source('email', 'email_events'), 'email_events') -%}
         event_at <= {{ as_of() }}
-        and source_record_id in (
+        and raw_rows.source_record_id in (
             select ever_clicked.source_record_id
             from {{ source('email', 'email_events') }} as ever_clicked
             where ever_clicked.url is not null
         )
-    qualify row_number() over (partition by source_record_id order by ingested_at desc) = 1
+    {%- endcall %}
 ),
 
 message_tokens as (

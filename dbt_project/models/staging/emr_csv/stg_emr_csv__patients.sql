@@ -1,8 +1,6 @@
 -- Patients from vendor EMR patient exports, one row per record id, normalised like every person record.
 with latest as (
-    select *
-    from {{ source('emr_csv', 'emr_csv_patients') }}
-    qualify row_number() over (partition by source_record_id order by ingested_at desc) = 1
+    {{ latest_rows(source('emr_csv', 'emr_csv_patients'), 'emr_csv_patients') }}
 )
 
 select

@@ -1,9 +1,8 @@
 -- Referrals from vendor EMR referral reports received by the run's as-of, one row per record id.
 with latest as (
-    select *
-    from {{ source('emr_csv', 'emr_csv_referrals') }}
-    where received_at <= {{ as_of() }}
-    qualify row_number() over (partition by source_record_id order by ingested_at desc) = 1
+    {% call latest_rows(source('emr_csv', 'emr_csv_referrals'), 'emr_csv_referrals') -%}
+        received_at <= {{ as_of() }}
+    {%- endcall %}
 )
 
 select

@@ -8,10 +8,9 @@
     {%- do replaced.extend([field, field ~ '_confidence']) %}
 {%- endfor %}
 with extracted as (
-    select *
-    from {{ source('fax', 'fax_extractions') }}
-    where coalesce(received_at, ingested_at) <= {{ as_of() }}
-    qualify row_number() over (partition by source_record_id order by ingested_at desc) = 1
+    {% call latest_rows(source('fax', 'fax_extractions'), 'fax_extractions') -%}
+        coalesce(received_at, ingested_at) <= {{ as_of() }}
+    {%- endcall %}
 ),
 
 latest as (

@@ -1,10 +1,8 @@
 -- FHIR Locations mapped to practice clinics by identifier or name (config is the clinic master).
 with latest as (
-    select *
-    from {{ source('fhir', 'fhir_locations') }}
-    qualify row_number() over (
-        partition by source_record_id order by last_updated desc nulls last, ingested_at desc
-    ) = 1
+    {{ latest_rows(
+        source('fhir', 'fhir_locations'), 'fhir_locations', order='last_updated desc nulls last, ingested_at desc'
+    ) }}
 ),
 
 clinics as (

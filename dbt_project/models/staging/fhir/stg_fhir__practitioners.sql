@@ -1,9 +1,7 @@
 with latest as (
-    select *
-    from {{ source('fhir', 'fhir_practitioners') }}
-    qualify row_number() over (
-        partition by source_record_id order by last_updated desc nulls last, ingested_at desc
-    ) = 1
+    {{ latest_rows(
+        source('fhir', 'fhir_practitioners'), 'fhir_practitioners', order='last_updated desc nulls last, ingested_at desc'
+    ) }}
 )
 
 select

@@ -1,4 +1,8 @@
 -- Every HL7 v2 message received (any type), for lineage and interface monitoring.
+with latest as (
+    {{ latest_rows(source('hl7v2', 'hl7v2_messages'), 'hl7v2_messages') }}
+)
+
 select
     source,
     source_file,
@@ -12,5 +16,4 @@ select
     sending_facility,
     kind,
     ingested_at
-from {{ source('hl7v2', 'hl7v2_messages') }}
-qualify row_number() over (partition by source_record_id order by ingested_at desc) = 1
+from latest

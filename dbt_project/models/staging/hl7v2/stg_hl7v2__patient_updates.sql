@@ -1,9 +1,8 @@
 -- ADT patient updates (registrations, demographics changes, merges) sent by the run's as-of.
 with latest as (
-    select *
-    from {{ source('hl7v2', 'hl7v2_patient_updates') }}
-    where sent_at is null or sent_at <= {{ as_of() }}
-    qualify row_number() over (partition by source_record_id order by ingested_at desc) = 1
+    {% call latest_rows(source('hl7v2', 'hl7v2_patient_updates'), 'hl7v2_patient_updates') -%}
+        sent_at is null or sent_at <= {{ as_of() }}
+    {%- endcall %}
 )
 
 select

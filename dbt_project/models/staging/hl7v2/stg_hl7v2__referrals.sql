@@ -1,9 +1,8 @@
 -- REF^I12 referrals sent by the run's as-of, one row per MSH-10, normalised like every person record.
 with latest as (
-    select *
-    from {{ source('hl7v2', 'hl7v2_referrals') }}
-    where coalesce(sent_at, cast(referral_date as timestamp)) <= {{ as_of() }}
-    qualify row_number() over (partition by source_record_id order by ingested_at desc) = 1
+    {% call latest_rows(source('hl7v2', 'hl7v2_referrals'), 'hl7v2_referrals') -%}
+        coalesce(sent_at, cast(referral_date as timestamp)) <= {{ as_of() }}
+    {%- endcall %}
 )
 
 select

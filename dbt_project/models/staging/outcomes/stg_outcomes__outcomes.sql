@@ -1,9 +1,8 @@
 -- Staff call outcomes logged by the run's as-of (the app writes them; one row per outcome id).
 with latest as (
-    select *
-    from {{ source('outcomes', 'outcomes') }}
-    where outcome_at <= {{ as_of() }}
-    qualify row_number() over (partition by source_record_id order by ingested_at desc) = 1
+    {% call latest_rows(source('outcomes', 'outcomes'), 'outcomes') -%}
+        outcome_at <= {{ as_of() }}
+    {%- endcall %}
 )
 
 select

@@ -1,10 +1,9 @@
 -- SMS sent or received by the run's as-of. phone_e164 is the other party (sender of inbound messages,
 -- recipient of outbound ones); opt_keyword marks STOP / START / HELP replies.
 with latest as (
-    select *
-    from {{ source('sms', 'sms_messages') }}
-    where sent_at <= {{ as_of() }}
-    qualify row_number() over (partition by source_record_id order by ingested_at desc) = 1
+    {% call latest_rows(source('sms', 'sms_messages'), 'sms_messages') -%}
+        sent_at <= {{ as_of() }}
+    {%- endcall %}
 )
 
 select

@@ -1,9 +1,8 @@
 -- Site and scheduling-page events by the run's as-of; token links an event to the lead it was sent to.
 with latest as (
-    select *
-    from {{ source('web', 'web_events') }}
-    where ts <= {{ as_of() }}
-    qualify row_number() over (partition by source_record_id order by ingested_at desc) = 1
+    {% call latest_rows(source('web', 'web_events'), 'web_events') -%}
+        ts <= {{ as_of() }}
+    {%- endcall %}
 )
 
 select
