@@ -2,7 +2,7 @@
 by ...) = 1`. DuckDB runs that as a hash aggregate (or, for two order keys, a window) carrying every row's
 columns, though almost every id has one raw row: at 1M leads that was ~45% of int_source_records' CPU
 (SCALE.md, session 26). On DuckDB the ids that do have more than one raw row are kept as data
-(ref.raw_repeated_ids, refreshed by every dbt invocation's on-run-start); the other ids' rows are taken as
+(staging_state.raw_repeated_ids, refreshed by every dbt invocation's on-run-start); the other ids' rows are taken as
 they are and only the repeated (or null) ids are ranked. The same rows: an id outside the table has one raw
 row at most, so at most one survives any filter.
 
@@ -10,7 +10,7 @@ The table is exact as of the refresh: a staging view read after an ingest and be
 invocation may keep two versions of a record that was re-sent in between. Every reader in a run comes after
 dbt's start; a view read by hand between runs is only as fresh as the last run. -#}
 
-{#- The raw tables whose staging dedupe reads ref.raw_repeated_ids (the refresh keeps exactly these), as
+{#- The raw tables whose staging dedupe reads staging_state.raw_repeated_ids (the refresh keeps exactly these), as
 words: macros here print rather than `return`, so that sqlfluff's Jinja renders the views as dbt does. -#}
 {% macro latest_rows_tables() -%}
     calls_log calls_voicemails eligibility_responses email_events emr_csv_appointments emr_csv_patients
@@ -45,7 +45,7 @@ id's rows, latest first. -#}
 
 {% macro duckdb__latest_rows(raw, table, order, alias, where) -%}
     {%- set repeated -%}
-        select repeated.source_record_id from ref.raw_repeated_ids as repeated
+        select repeated.source_record_id from staging_state.raw_repeated_ids as repeated
         where repeated.raw_table = '{{ table }}'
     {%- endset -%}
     select *
@@ -62,7 +62,7 @@ id's rows, latest first. -#}
     qualify row_number() over (partition by {{ alias }}.source_record_id order by {{ order }}) = 1
 {%- endmacro %}
 
-{#- on-run-start (DuckDB): bring ref.raw_repeated_ids up to the raw tables. Per table, ref.raw_repeated_marks
+{#- on-run-start (DuckDB): bring staging_state.raw_repeated_ids up to the raw tables. Per table, staging_state.raw_repeated_marks
 holds the newest ingested_at and the row count the ids were found at. Rows past that watermark are the only
 ones that can make an id repeated: their ids are looked up in the whole table (a semi-join probing its
 id column). A table with fewer (deleted) or more rows at or before its watermark than recorded, or none
@@ -72,12 +72,16 @@ the repeated ids or no mark (searched whole next time), never a missing id. -#}
     {%- if not execute -%}
         {{ return('') }}
     {%- endif -%}
-    {%- do run_query("create schema if not exists ref;
-        create table if not exists ref.raw_repeated_ids (raw_table varchar, source_record_id varchar);
-        create table if not exists ref.raw_repeated_marks (raw_table varchar, watermark timestamp, row_count bigint)") -%}
+    {#- staging_state, not ref: publish copies ref to the app's snapshot, which has no use for these. 2254744
+    kept them in ref: dropped here so no warehouse publishes its stale copy. -#}
+    {%- do run_query("create schema if not exists staging_state;
+        drop table if exists ref.raw_repeated_ids;
+        drop table if exists ref.raw_repeated_marks;
+        create table if not exists staging_state.raw_repeated_ids (raw_table varchar, source_record_id varchar);
+        create table if not exists staging_state.raw_repeated_marks (raw_table varchar, watermark timestamp, row_count bigint)") -%}
     {%- set found = run_query("select t.table_name, cast(m.watermark as varchar), m.row_count
         from duckdb_tables() as t
-        left join ref.raw_repeated_marks as m on t.table_name = m.raw_table
+        left join staging_state.raw_repeated_marks as m on t.table_name = m.raw_table
         where t.database_name = current_database() and t.schema_name = 'raw'
             and t.table_name in ('" ~ latest_rows_tables().split() | join("', '") ~ "')
         order by 1") -%}
@@ -101,10 +105,10 @@ the repeated ids or no mark (searched whole next time), never a missing id. -#}
         {%- set intact = mark is not none and current[1] == marked_rows -%}
         {%- if not intact or current[2] > 0 %}
 {% if not intact -%}
-delete from ref.raw_repeated_marks where raw_table = '{{ table }}';
-delete from ref.raw_repeated_ids where raw_table = '{{ table }}';
+delete from staging_state.raw_repeated_marks where raw_table = '{{ table }}';
+delete from staging_state.raw_repeated_ids where raw_table = '{{ table }}';
 {% endif -%}
-insert into ref.raw_repeated_ids
+insert into staging_state.raw_repeated_ids
 select '{{ table }}', source_record_id
 from raw.{{ table }}
 where
@@ -114,14 +118,14 @@ where
         select source_record_id from raw.{{ table }} where ingested_at > timestamp '{{ mark }}'
     )
     and source_record_id not in (
-        select source_record_id from ref.raw_repeated_ids where raw_table = '{{ table }}'
+        select source_record_id from staging_state.raw_repeated_ids where raw_table = '{{ table }}'
     )
     {%- endif %}
 group by source_record_id
 having count(*) > 1;
-delete from ref.raw_repeated_marks where raw_table = '{{ table }}';
+delete from staging_state.raw_repeated_marks where raw_table = '{{ table }}';
 {% if current[3] is not none -%}
-insert into ref.raw_repeated_marks values ('{{ table }}', timestamp '{{ current[3] }}', {{ current[4] }});
+insert into staging_state.raw_repeated_marks values ('{{ table }}', timestamp '{{ current[3] }}', {{ current[4] }});
 {%- endif %}
         {%- endif -%}
     {%- endfor %}

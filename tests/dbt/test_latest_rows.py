@@ -1,6 +1,7 @@
-"""macros/latest_rows.sql: the staging views' "latest row of each record" read through ref.raw_repeated_ids
-keeps exactly the rows the plain window keeps, after any history of appends (also back-dated ones), deletes
-and refreshes (the on-run-start hook's SQL, rendered by the macro itself against the same DuckDB).
+"""macros/latest_rows.sql: the staging views' "latest row of each record" read through
+staging_state.raw_repeated_ids keeps exactly the rows the plain window keeps, after any history of appends
+(also back-dated ones), deletes and refreshes (the on-run-start hook's SQL, rendered by the macro itself
+against the same DuckDB).
 
 The macros are rendered with plain Jinja and dbt's semantics for what they use: `return` ends the macro with
 a value, `run_query` runs on the warehouse, `execute` is true, and no `adapter` is defined (DuckDB's form)."""
@@ -158,7 +159,9 @@ def test_the_view_keeps_the_windows_rows_after_any_history(history: list[tuple[s
             "group by 1 having count(*) > 1"
         ).fetchall()
     }
-    kept = {r[0] for r in con.execute("select source_record_id from ref.raw_repeated_ids").fetchall()}
+    kept = {
+        r[0] for r in con.execute("select source_record_id from staging_state.raw_repeated_ids").fetchall()
+    }
     assert repeated <= kept
 
 
@@ -167,13 +170,29 @@ def test_a_refresh_with_nothing_new_writes_nothing() -> None:
     con.execute(f"insert into raw.{TABLE} values ('a', 1, null, timestamp '2026-01-01', 1)")
     con.execute(f"insert into raw.{TABLE} values ('a', 1, null, timestamp '2026-01-02', 2)")
     refresh(con)
-    assert con.execute("select * from ref.raw_repeated_ids").fetchall() == [(TABLE, "a")]
+    assert con.execute("select * from staging_state.raw_repeated_ids").fetchall() == [(TABLE, "a")]
     assert render(con, "{{ refresh_repeated_ids() }}") == ""  # the mark covers every row
     con.execute(f"insert into raw.{TABLE} values ('b', 1, null, timestamp '2026-01-03', 3)")
     increment = render(con, "{{ refresh_repeated_ids() }}")
     # only the new rows' ids are looked up
     assert "ingested_at > timestamp '2026-01-02 00:00:00'" in increment
-    assert "delete from ref.raw_repeated_ids" not in increment
+    assert "delete from staging_state.raw_repeated_ids" not in increment
+
+
+def test_the_ids_stay_out_of_the_published_ref_schema() -> None:
+    """publish copies ref to the app's snapshot: the refresh keeps its tables elsewhere and drops the copies
+    2254744 left in ref."""
+    con = warehouse()
+    con.execute("create schema ref")
+    con.execute("create table ref.raw_repeated_ids (raw_table varchar, source_record_id varchar)")
+    con.execute(
+        "create table ref.raw_repeated_marks (raw_table varchar, watermark timestamp, row_count bigint)"
+    )
+    con.execute(f"insert into raw.{TABLE} values ('a', 1, null, timestamp '2026-01-01', 1)")
+    refresh(con)
+    left = con.execute("select table_name from duckdb_tables() where schema_name = 'ref'").fetchall()
+    assert left == []
+    assert con.execute("select raw_table from staging_state.raw_repeated_marks").fetchall() == [(TABLE,)]
 
 
 def test_a_table_outside_the_list_is_refused() -> None:
