@@ -1,17 +1,18 @@
-{#- Staging keeps each record's latest raw row: `qualify row_number() over (partition by source_record_id order
-by ...) = 1`. DuckDB runs that as a hash aggregate (or, for two order keys, a window) carrying every row's
-columns, though almost every id has one raw row: at 1M leads that was ~45% of int_source_records' CPU
+{#- Staging keeps each record's latest raw row: `qualify row_number() over (partition by source_record_id
+order by ...) = 1`. DuckDB runs that as a hash aggregate (or, for two order keys, a window) carrying every
+row's columns, though almost every id has one raw row: at 1M leads that was ~45% of int_source_records' CPU
 (SCALE.md, session 26). On DuckDB the ids that do have more than one raw row are kept as data
-(staging_state.raw_repeated_ids, refreshed by every dbt invocation's on-run-start); the other ids' rows are taken as
-they are and only the repeated (or null) ids are ranked. The same rows: an id outside the table has one raw
-row at most, so at most one survives any filter.
+(staging_state.raw_repeated_ids, refreshed by every dbt invocation's on-run-start); the other ids' rows are
+taken as they are and only the repeated (or null) ids are ranked. The same rows: an id outside the table has
+one raw row at most, so at most one survives any filter.
 
 The table is exact as of the refresh: a staging view read after an ingest and before the next dbt
 invocation may keep two versions of a record that was re-sent in between. Every reader in a run comes after
 dbt's start; a view read by hand between runs is only as fresh as the last run. -#}
 
-{#- The raw tables whose staging dedupe reads staging_state.raw_repeated_ids (the refresh keeps exactly these), as
-words: macros here print rather than `return`, so that sqlfluff's Jinja renders the views as dbt does. -#}
+{#- The raw tables whose staging dedupe reads staging_state.raw_repeated_ids (the refresh keeps exactly
+these), as words: macros here print rather than `return`, so that sqlfluff's Jinja renders the views as dbt
+does. -#}
 {% macro latest_rows_tables() -%}
     calls_log calls_voicemails eligibility_responses email_events emr_csv_appointments emr_csv_patients
     emr_csv_referrals fax_extractions fhir_appointments fhir_coverages fhir_locations fhir_patients
@@ -62,12 +63,12 @@ id's rows, latest first. -#}
     qualify row_number() over (partition by {{ alias }}.source_record_id order by {{ order }}) = 1
 {%- endmacro %}
 
-{#- on-run-start (DuckDB): bring staging_state.raw_repeated_ids up to the raw tables. Per table, staging_state.raw_repeated_marks
-holds the newest ingested_at and the row count the ids were found at. Rows past that watermark are the only
-ones that can make an id repeated: their ids are looked up in the whole table (a semi-join probing its
-id column). A table with fewer (deleted) or more rows at or before its watermark than recorded, or none
-recorded yet, is searched whole. Statements are ordered so that a failure at any point leaves a superset of
-the repeated ids or no mark (searched whole next time), never a missing id. -#}
+{#- on-run-start (DuckDB): bring staging_state.raw_repeated_ids up to the raw tables. Per table,
+staging_state.raw_repeated_marks holds the newest ingested_at and the row count the ids were found at. Rows
+past that watermark are the only ones that can make an id repeated: their ids are looked up in the whole table
+(a semi-join probing its id column). A table with fewer (deleted) or more rows at or before its watermark than
+recorded, or none recorded yet, is searched whole. Statements are ordered so that a failure at any point
+leaves a superset of the repeated ids or no mark (searched whole next time), never a missing id. -#}
 {% macro refresh_repeated_ids() -%}
     {%- if not execute -%}
         {{ return('') }}
@@ -77,8 +78,10 @@ the repeated ids or no mark (searched whole next time), never a missing id. -#}
     {%- do run_query("create schema if not exists staging_state;
         drop table if exists ref.raw_repeated_ids;
         drop table if exists ref.raw_repeated_marks;
-        create table if not exists staging_state.raw_repeated_ids (raw_table varchar, source_record_id varchar);
-        create table if not exists staging_state.raw_repeated_marks (raw_table varchar, watermark timestamp, row_count bigint)") -%}
+        create table if not exists staging_state.raw_repeated_ids
+            (raw_table varchar, source_record_id varchar);
+        create table if not exists staging_state.raw_repeated_marks
+            (raw_table varchar, watermark timestamp, row_count bigint)") -%}
     {%- set found = run_query("select t.table_name, cast(m.watermark as varchar), m.row_count
         from duckdb_tables() as t
         left join staging_state.raw_repeated_marks as m on t.table_name = m.raw_table
@@ -125,7 +128,8 @@ group by source_record_id
 having count(*) > 1;
 delete from staging_state.raw_repeated_marks where raw_table = '{{ table }}';
 {% if current[3] is not none -%}
-insert into staging_state.raw_repeated_marks values ('{{ table }}', timestamp '{{ current[3] }}', {{ current[4] }});
+insert into staging_state.raw_repeated_marks
+values ('{{ table }}', timestamp '{{ current[3] }}', {{ current[4] }});
 {%- endif %}
         {%- endif -%}
     {%- endfor %}
