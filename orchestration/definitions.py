@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 
+import orchestration.scipy_first  # noqa: F401  (before Dagster and dbt: the scoring's skops import is then cheap)
+
+# isort: split
 from dagster import AssetsDefinition, AssetSelection, Definitions, define_asset_job
 from dagster_dbt import DbtCliResource
 

@@ -110,6 +110,10 @@ def run_pipeline(settings: Settings, progress: Callable[[str], None]) -> str:
         ingest_ahead.start(
             settings.inbox, settings.warehouse, settings.config_dir, settings.duckdb_memory_limit
         )
+    # before Dagster and dbt load (see scipy_first), while the ingest started ahead holds the other core
+    import orchestration.scipy_first  # noqa: F401
+
+    # isort: split
     from dagster import DagsterInstance, materialize
 
     from orchestration.resources import set_progress_hook, settings_env
