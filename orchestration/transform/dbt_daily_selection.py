@@ -337,7 +337,10 @@ def daily_threads_args() -> list[str]:
     With 2 threads dbt runs a model's tests side by side, and independent nodes beside each other: each
     node's compile, hooks and logging (~80 ms of Python at 1M leads, 136 such small nodes a phase-1 day)
     overlap another node's DuckDB work. Off: at 1M leads a day's phase 1 took 52.8 s on two threads against
-    50.1 s on one (session 21, same state): ~90% of phase 1 runs inside DuckDB, on both cores already."""
+    50.1 s on one (session 21, same state): ~90% of phase 1 runs inside DuckDB, on both cores already.
+    A first (whole) build is no different: at 1M leads a full-refresh build took 409.3 s wall / 732.0 CPU-s on
+    two threads against 393.1 / 683.2 on one (session 28, one warehouse in turn; models side by side slowed
+    each other, int_lead_appointments 37.6 -> 84.1 s), so it stays on one thread too."""
     value = os.environ.get(DBT_THREADS_ENV, "").strip()
     if not value.isdigit() or int(value) <= 1:
         return []
