@@ -3,10 +3,12 @@ import, which the scoring needs, then finds scipy's ufuncs near the start of sys
 
 from __future__ import annotations
 
+import inspect
 import json
 import subprocess
 import sys
 
+from orchestration import pipeline
 from orchestration.settings import REPO_ROOT
 
 _ORDER = """
@@ -36,10 +38,6 @@ def test_the_definitions_load_scipy_special_before_dagster() -> None:
 def test_a_run_imports_scipy_special_before_dagster() -> None:
     # run_pipeline imports Dagster inside the function; the module alone must not have loaded it yet,
     # and the function's own first import is scipy_first (checked on its source order).
-    import inspect
-
-    from orchestration import pipeline
-
     source = inspect.getsource(pipeline.run_pipeline)
     assert source.index("import orchestration.scipy_first") < source.index("from dagster import")
     assert "dagster" not in _positions("orchestration.pipeline")
