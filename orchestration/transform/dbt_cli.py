@@ -54,8 +54,10 @@ def installed_dbt() -> str:
     return str(beside) if beside.is_file() else _DBT
 
 
-def _pipeline_executable(executable: str) -> str:
-    """`ptleads-dbt` in place of this environment's `dbt` when it is installed; any other dbt as given."""
+def pipeline_executable(executable: str | None = None) -> str:
+    """`ptleads-dbt` in place of this environment's `dbt` (default: installed_dbt()) when it is installed;
+    any other dbt as given."""
+    executable = executable or installed_dbt()
     entry = _beside_interpreter(_PIPELINE_DBT)
     if entry.is_file() and _is_this_environments_dbt(executable):
         return str(entry)
@@ -86,6 +88,6 @@ def pipeline_dbt_cli(dbt: DbtCliResource) -> PipelineDbtCli:
         profiles_dir=dbt.profiles_dir,
         profile=dbt.profile,
         target=dbt.target,
-        dbt_executable=_pipeline_executable(dbt.dbt_executable),
+        dbt_executable=pipeline_executable(dbt.dbt_executable),
         state_path=dbt.state_path,
     )

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from orchestration.settings import Settings
+from orchestration.transform.dbt_cli import pipeline_executable
 from orchestration.transform.dbt_project_files import DBT_PROJECT_DIR
 
 
@@ -45,9 +46,10 @@ def run_dbt(
         args += ["--full-refresh", "--vars", '{"identity_full_refresh": true}']
     if select:
         args += ["--select", select]
-    dbt = Path(sys.executable).with_name("dbt")
+    # ptleads-dbt: the same dbt, its partial parse valid for a warehouse in any folder (dbt_parse_key)
+    dbt = pipeline_executable(str(Path(sys.executable).with_name("dbt")))
     env = {**os.environ, **settings.export_env()}  # profiles.yml and the Python models read these
-    done = subprocess.run([str(dbt), *args], env=env, capture_output=True, text=True)
+    done = subprocess.run([dbt, *args], env=env, capture_output=True, text=True)
     if done.returncode != 0:
         # dbt's summary names failing nodes; keep only those lines (no row data is printed by dbt run).
         failing = [line.strip() for line in done.stdout.splitlines() if " in model " in line][:5]

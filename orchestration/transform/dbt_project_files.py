@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from dagster_dbt import DbtProject
+from dagster_dbt import DagsterDbtProjectPreparer, DbtProject
 
 from orchestration.settings import REPO_ROOT, Settings
 
@@ -26,6 +26,18 @@ def manifest_is_stale(project: DbtProject) -> bool:
     return not path.exists() or path.stat().st_mtime < _newest_source_mtime(Path(project.project_dir))
 
 
+class _ProjectParse(DagsterDbtProjectPreparer):
+    """dagster-dbt's preparation, parsing with `ptleads-dbt` where installed: the partial_parse.msgpack it
+    leaves in dbt_project/target (which dagster-dbt copies into each new target folder) is then keyed as the
+    pipeline's dbt checks it, without the warehouse's folder (dbt_parse_key), and serves any warehouse."""
+
+    def _prepare_manifest(self, project: DbtProject) -> None:
+        from orchestration.transform.dbt_cli import PipelineDbtCli, pipeline_executable
+
+        dbt = PipelineDbtCli(project_dir=project, dbt_executable=pipeline_executable())
+        dbt.cli(self._prepare_project_cli_args, target_path=project.target_path).wait()
+
+
 def load_dbt_project() -> DbtProject:
     """DbtProject with a current manifest in dbt_project/target (a fresh clone: one `dbt parse`)."""
     project = DbtProject(project_dir=DBT_PROJECT_DIR)
@@ -34,12 +46,12 @@ def load_dbt_project() -> DbtProject:
         # Set only for the parse: a leftover would point later runs in this process at the default path.
         unset = "PTLEADS_WAREHOUSE" not in os.environ
         os.environ.setdefault("PTLEADS_WAREHOUSE", str(Settings().warehouse))
-        # dagster-dbt's preparer runs `dbt parse` by name: this interpreter's dbt, also when its folder is not
-        # on PATH (`.venv/bin/ptleads run` from cron or systemd).
+        # Where ptleads-dbt is not installed the parse runs `dbt` by name: this interpreter's dbt, also when
+        # its folder is not on PATH (`.venv/bin/ptleads run` from cron or systemd).
         path = os.environ.get("PATH", "")
         os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), path])
         try:
-            project.preparer.prepare(project)
+            _ProjectParse().prepare(project)
         finally:
             os.environ["PATH"] = path
             if unset:
