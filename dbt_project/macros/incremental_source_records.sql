@@ -19,13 +19,14 @@ build are deleted and recomputed; everything else stays in place. The increment 
   filter at the scan; an IN list of one constant per id cost ~10 us each to bind and rewrite (at 1M, ~78k
   ids: ~0.7 s of planning a day). Above source_records_max_listed() ids, or when an id holds the
   separator (chr(31)), the table is used instead (the same rows, slower).
-- A full rebuild instead when: no state yet, an earlier as-of than the last build, a raw row deleted
-  (fewer rows at or before a table's watermark), a changed staging view, model SQL or reference table,
-  `--full-refresh` or var identity_full_refresh.
+- A full rebuild instead when: no state yet, an earlier as-of than the last build, raw rows deleted or
+  back-dated (other rows at or before a table's watermark than recorded: their count and their sum of
+  hash(ingested_at)), a changed staging view, model SQL or reference table, `--full-refresh` or var
+  identity_full_refresh.
 
 State lives beside the model: <model>_state (one row: version, rebuilt, as_of, fingerprint),
-<model>_watermarks (per raw table: max ingested_at and row count), <model>_dirty (this run's ids, empty
-after a rebuild) and
+<model>_watermarks (per raw table: max ingested_at, row count and the rows' fingerprint), <model>_dirty
+(this run's ids, empty after a rebuild) and
 <model>_changes (the person_keys whose records changed in this version, before and after, for the
 identity models downstream; `rebuilt` = everything changed). -#}
 
@@ -160,15 +161,25 @@ it reads changes in between), so the check runs once per invocation (lead_plan_k
         {%- do graph.update({lead_plan_key(): 'full'}) -%}
         {{ return('full') }}
     {%- endif -%}
+    {#- watermarks written before the rows' fingerprint was kept: one rebuild writes it -#}
+    {%- if 'rows_fingerprint' not in (adapter.get_columns_in_relation(marks) | map(attribute='name') | list) -%}
+        {%- do graph.update({lead_plan_key(): 'full'}) -%}
+        {{ return('full') }}
+    {%- endif -%}
     {%- set stamped = tables | selectattr('stamped') | list -%}
+    {#- The rows at or before each watermark must be the ones recorded: a count alone missed as many rows
+    deleted as back-dated ones added (a clock set back), so their sum of hash(ingested_at) too (the same
+    column the count reads; see latest_rows.sql's refresh_repeated_ids). -#}
     {%- set check -%}
         with marks as (select * from {{ marks }}),
         counts as (
             {%- for t in stamped %}
             select
                 '{{ t.name }}' as table_name,
-                (select count(*) from {{ t.relation }}
-                 where ingested_at <= (select watermark from marks where table_name = '{{ t.name }}')) as n
+                count(*) as n,
+                coalesce(sum(hash(ingested_at)), 0) as rows_fingerprint
+            from {{ t.relation }}
+            where ingested_at <= (select watermark from marks where table_name = '{{ t.name }}')
             {% if not loop.last %}union all{% endif %}
             {%- endfor %}
         )
@@ -177,7 +188,8 @@ it reads changes in between), so the check runs once per invocation (lead_plan_k
             and coalesce(bool_and(s.as_of <= {{ as_of() }}), false)
             and (select count(*) from counts) = (select count(*) from marks)
             and (select count(*) from counts left join marks using (table_name)
-                 where marks.row_count is distinct from counts.n) = 0
+                 where marks.row_count is distinct from counts.n
+                    or marks.rows_fingerprint is distinct from counts.rows_fingerprint) = 0
         from {{ state }} as s
     {%- endset -%}
     {%- set ok = run_query(check).columns[0].values()[0] -%}
@@ -449,7 +461,9 @@ and the delete (the dirty ids were written while the model was rendered). -#}
         {%- endif %}
         create or replace table {{ source_records_aux('watermarks') }} as
         {%- for t in tables if t.stamped %}
-        select '{{ t.name }}' as table_name, max(ingested_at) as watermark, count(*) as row_count
+        select
+            '{{ t.name }}' as table_name, max(ingested_at) as watermark, count(*) as row_count,
+            coalesce(sum(hash(ingested_at)), 0) as rows_fingerprint
         from {{ t.relation }}
         {% if not loop.last %}union all{% endif %}
         {%- endfor %};
