@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def probe_project(root: Path, model_sql: str) -> Path:
-    """root/dbt_project.yml, profiles.yml (DuckDB at root/wh.duckdb) and models/probe.sql; root."""
+def probe_project(root: Path, model_sql: str, output: str | None = None) -> Path:
+    """root/dbt_project.yml, profiles.yml (DuckDB at root/wh.duckdb, or the target `output`'s YAML lines
+    below `type: duckdb`) and models/probe.sql; root."""
     (root / "models").mkdir(parents=True)
     (root / "dbt_project.yml").write_text(
         "name: probe\nversion: '1.0'\nconfig-version: 2\nprofile: probe\n"
@@ -15,7 +16,7 @@ def probe_project(root: Path, model_sql: str) -> Path:
     )
     (root / "profiles.yml").write_text(
         "probe:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
-        f"      path: '{root / 'wh.duckdb'}'\n      threads: 1\n",
+        + (output or f"      path: '{root / 'wh.duckdb'}'\n      threads: 1\n"),
         encoding="utf-8",
     )
     (root / "models" / "probe.sql").write_text(model_sql, encoding="utf-8")

@@ -13,6 +13,7 @@ from pathlib import Path
 import dbt.include.duckdb
 
 from orchestration.transform.dbt_project_files import DBT_PROJECT_DIR
+from tests.dbt.probe_project import probe_project
 
 BIN = Path(sys.executable).parent
 REJECTED = "Unable to do partial parsing"
@@ -23,20 +24,11 @@ _TARGET_READ = re.compile(
 
 
 def _project(root: Path) -> Path:
-    (root / "models").mkdir(parents=True)
-    (root / "dbt_project.yml").write_text(
-        "name: probe\nversion: '1.0'\nconfig-version: 2\nprofile: probe\n"
-        "flags:\n  send_anonymous_usage_stats: false\n",
-        encoding="utf-8",
-    )
-    (root / "profiles.yml").write_text(
-        "probe:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
+    output = (
         "      path: \"{{ env_var('PROBE_WAREHOUSE') }}\"\n      threads: 1\n"
-        "      settings:\n        memory_limit: \"{{ env_var('PROBE_MEMORY') }}\"\n",
-        encoding="utf-8",
+        "      settings:\n        memory_limit: \"{{ env_var('PROBE_MEMORY') }}\"\n"
     )
-    (root / "models" / "probe.sql").write_text("select 1 as one", encoding="utf-8")
-    return root
+    return probe_project(root, "select 1 as one", output)
 
 
 def _parse(project: Path, warehouse: Path, memory: str, log: str) -> str:
