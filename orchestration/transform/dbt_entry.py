@@ -28,11 +28,11 @@ def run(argv: list[str]) -> int:
     """Run dbt with `argv` in this process; its exit code."""
     from dbt.cli.main import dbtRunner
 
-    from orchestration.transform.dbt_parse_key import key_partial_parse_without_path
+    from orchestration.transform.dbt_parse_key import key_partial_parse_without_ignored_keys
     from orchestration.transform.dbt_statement_log import install_from_env
 
     install_from_env()  # PTLEADS_DBT_STATEMENT_LOG: each statement's seconds (profiling only)
-    key_partial_parse_without_path()  # a warehouse in another folder still parses partially
+    key_partial_parse_without_ignored_keys()  # a warehouse elsewhere, other settings: still a partial parse
     result = dbtRunner().invoke(argv)
     failed = DBT_FAILED if result.exception is not None else NODE_FAILED
     code = SUCCESS if result.success else failed

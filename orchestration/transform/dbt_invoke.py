@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 from orchestration.settings import Settings
@@ -47,7 +46,7 @@ def run_dbt(
     if select:
         args += ["--select", select]
     # ptleads-dbt: the same dbt, its partial parse valid for a warehouse in any folder (dbt_parse_key)
-    dbt = pipeline_executable(str(Path(sys.executable).with_name("dbt")))
+    dbt = pipeline_executable()
     env = {**os.environ, **settings.export_env()}  # profiles.yml and the Python models read these
     done = subprocess.run([dbt, *args], env=env, capture_output=True, text=True)
     if done.returncode != 0:

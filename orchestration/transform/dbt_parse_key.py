@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import pprint
 
-_MARK = "_ptleads_parse_key_without_path"
+_MARK = "_ptleads_parse_key_without_ignored_keys"
 IGNORED_KEYS = frozenset({"path", "settings"})
 
 
-def key_partial_parse_without_path() -> None:
+def key_partial_parse_without_ignored_keys() -> None:
     """Make dbt's manifest state check hash the connection info without IGNORED_KEYS (idempotent)."""
     from dbt.contracts.files import FileHash
     from dbt.parser.manifest import ManifestLoader
