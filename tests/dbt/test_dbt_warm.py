@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.transform.dbt_warm import SERVER_ENV, WarmDbt
+from orchestration.transform.dbt_warm import _VALIDATED, SERVER_ENV, WarmDbt
 from tests.dbt.probe_project import probe_project
 
 BIN = Path(sys.executable).parent
@@ -129,11 +129,53 @@ def test_the_server_still_forks_from_one_thread_after_its_imports() -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "JE_ARROW_MALLOC_CONF")}
     script = (
         "import os, sys\n"
-        "from orchestration.transform.dbt_warm import _warm_imports\n"
+        "from orchestration.transform.dbt_warm import PROJECT_PARSE, _warm_dbt_classes, _warm_imports\n"
         "_warm_imports()\n"
+        "_warm_dbt_classes(PROJECT_PARSE)\n"
         "assert 'pyarrow.dataset' in sys.modules and 'orchestration.identity.pair_scoring' in sys.modules\n"
         "print(len(os.listdir('/proc/self/task')))\n"
     )
     out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == "1"
+
+
+# In a fresh interpreter: the code dbt builds on first use (JSON schemas of the classes it validates,
+# mashumaro's lazily compiled (de)serialisers of the manifest's classes), counted while a dbt process reads
+# the project's saved parse, checks its profile and project and writes a node out and back.
+_FIRST_USE = """
+import sys
+from dbt.contracts.graph.manifest import Manifest
+from dbt.contracts.project import Project
+from mashumaro.core.meta.code.builder import CodeBuilder
+from orchestration.transform import dbt_warm
+from orchestration.transform.dbt_project_files import DBT_PROJECT  # noqa: F401  (the project's parse exists)
+
+if sys.argv[1] == "warm":
+    dbt_warm._warm_dbt_classes(dbt_warm.PROJECT_PARSE)
+built = []
+for name in ("add_unpack_method", "add_pack_method"):
+    def counted(self, _original=getattr(CodeBuilder, name)):
+        built.append(self.cls.__name__)
+        return _original(self)
+    setattr(CodeBuilder, name, counted)
+schemas = Project.json_schema.cache_info().currsize
+manifest = Manifest.from_msgpack(dbt_warm.PROJECT_PARSE.read_bytes())
+model = next(n for n in manifest.nodes.values() if n.resource_type == "model")
+type(model).from_dict(model.to_dict())
+print(len(built), schemas)
+"""
+
+
+@pytest.mark.parametrize(("mode", "warmed"), [("warm", True), ("cold", False)])
+def test_the_server_builds_dbts_first_use_code_before_it_forks(mode: str, warmed: bool) -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", _FIRST_USE, mode], capture_output=True, text=True, timeout=300
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    built, schemas = map(int, out.stdout.split()[-2:])
+    if warmed:  # a forked child inherits it all: it builds no serialiser and finds the schemas cached
+        assert built == 0
+        assert schemas >= sum(len(names) for _module, names in _VALIDATED)
+    else:  # without the warm-up the same reads build code (the test can fail)
+        assert built > 20 and schemas == 0
