@@ -5,7 +5,6 @@ mart `lead_source_records` (for the app's identity pages and analysts), `eligibi
 reporting marts. Phase 3 and publish still run in the same `ptleads run`; a step priority
 (resources.AFTER_CALL_LIST) orders phase 3 after the actions, and publish depends on it."""
 
-import json
 import logging
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -28,6 +27,7 @@ from orchestration.transform.dbt_daily_selection import (
     RunResults,
     daily_build,
     full_build_only_tests,
+    read_manifest,
     record_reference_tests_passed,
     record_unit_tests_passed,
     record_views_built,
@@ -87,11 +87,7 @@ def _build(
         )
         # Views left out because their SQL is unchanged are current: told to Dagster as materialized (before
         # any model below them, in dependency order), so the assets downstream run as after a rebuild.
-        nodes = (
-            json.loads(DBT_PROJECT.manifest_path.read_text(encoding="utf-8"))["nodes"]
-            if build.kept_views
-            else {}
-        )
+        nodes = read_manifest(DBT_PROJECT.manifest_path)["nodes"] if build.kept_views else {}
         for unique_id in build.kept_views:
             name = TRANSLATOR.get_asset_key(nodes[unique_id]).to_python_identifier()
             if name in context.selected_output_names:

@@ -20,6 +20,7 @@ from orchestration.transform.dbt_daily_selection import (
     FULL_BUILD_ONLY_TAG,
     LeftOutChecksFilter,
     daily_build_args,
+    read_manifest,
     record_unit_tests_passed,
     unit_test_fingerprint,
 )
@@ -116,3 +117,12 @@ def test_only_the_no_result_warning_of_a_left_out_check_is_dropped() -> None:
     assert not keep.filter(record(left_out + tail))
     assert keep.filter(record("Blocking asset check 'marts/fct_leads:unique_fct_leads_lead_id'" + tail))
     assert keep.filter(record("something else about unique_fct_touches_touch_id"))
+
+
+def test_the_manifest_is_parsed_once_per_version_of_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "manifest.json"
+    path.write_text('{"nodes": {"a": 1}}', encoding="utf-8")
+    first = read_manifest(path)
+    assert read_manifest(path) is first  # unchanged file: the same parse
+    path.write_text('{"nodes": {"a": 1, "b": 2}}', encoding="utf-8")  # another size
+    assert read_manifest(path) == {"nodes": {"a": 1, "b": 2}}
