@@ -21,6 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from orchestration.ingest.arrow_constants import null_text, sorted_strings
 from orchestration.ingest.sendgrid_parse import (
     _MS_THRESHOLD,
     _RESERVED,
@@ -49,8 +50,6 @@ _TEXT_KEYS = {
 }
 _INT_KEYS = {"asm_group_id": "asm_group_id", "attempt": "attempt"}
 _LEAD_SET = {"lead_id"}
-_EVENT_TYPES = pa.array(sorted(EVENT_TYPES), pa.string())
-_NULL_TEXT = pa.scalar(None, pa.string())
 _KEYS = (
     "event",
     "email",
@@ -83,7 +82,7 @@ def _text_array(values: tuple) -> pa.Array:
     if array.null_count < len(array):
         empty = pc.equal(array, "")
         if pc.any(empty).as_py():
-            array = pc.if_else(empty, _NULL_TEXT, array)
+            array = pc.if_else(empty, null_text(), array)
     return array
 
 
@@ -150,7 +149,7 @@ def _lead_args(dicts: list[dict[str, Any]], leads: tuple) -> tuple[pa.Array, pa.
     if texts.null_count or not _plain_json_text("".join(leads)):  # missing in some event, or escaped
         raise _NotPlain
     empty = pc.equal(texts, "")
-    lead_ids = pc.if_else(empty, _NULL_TEXT, texts) if pc.any(empty).as_py() else texts
+    lead_ids = pc.if_else(empty, null_text(), texts) if pc.any(empty).as_py() else texts
     return lead_ids, pc.binary_join_element_wise('{"lead_id":"', texts, '"}', "")
 
 
@@ -165,7 +164,7 @@ def plain_events_table(
     values = dict(zip(_KEYS, zip(*[tuple(map(d.get, _KEYS)) for d in dicts], strict=True), strict=True))
     try:
         events = _text_array(values["event"])
-        if events.null_count or not pc.all(pc.is_in(events, _EVENT_TYPES)).as_py():
+        if events.null_count or not pc.all(pc.is_in(events, sorted_strings(EVENT_TYPES))).as_py():
             raise _NotPlain  # missing, not text, or not lower case as listed
         emails = _text_array(values["email"])
         if emails.null_count:

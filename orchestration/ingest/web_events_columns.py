@@ -18,11 +18,10 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from orchestration.ingest.arrow_constants import null_text, sorted_strings
 from orchestration.ingest.web_events_parse import EVENT_TYPES
 
 _KEYS = ("event_id", "ts", "event", "token", "url")
-_EVENT_TYPES = pa.array(sorted(EVENT_TYPES), pa.string())
-_NULL_TEXT = pa.scalar(None, pa.string())
 _UTC = pa.timestamp("us", tz="UTC")
 _NAIVE = pa.timestamp("us")
 _EPOCH = datetime(1970, 1, 1)
@@ -51,7 +50,7 @@ def _empty_as_null(array: pa.Array) -> pa.Array:
     if array.null_count == len(array):
         return array
     empty = pc.equal(array, "")
-    return pc.if_else(empty, _NULL_TEXT, array) if pc.any(empty).as_py() else array
+    return pc.if_else(empty, null_text(), array) if pc.any(empty).as_py() else array
 
 
 def plain_events_table(objects: list[tuple[int, dict[str, Any]]], schema: pa.Schema) -> pa.Table | None:
@@ -66,7 +65,7 @@ def plain_events_table(objects: list[tuple[int, dict[str, Any]]], schema: pa.Sch
     if ids is None or ids.null_count or pc.any(pc.equal(ids, "")).as_py():
         return None
     kinds = _texts(events)
-    if kinds is None or kinds.null_count or not pc.all(pc.is_in(kinds, _EVENT_TYPES)).as_py():
+    if kinds is None or kinds.null_count or not pc.all(pc.is_in(kinds, sorted_strings(EVENT_TYPES))).as_py():
         return None
     ts_text = _texts(stamps)
     if ts_text is None or ts_text.null_count or not pc.all(pc.match_substring(ts_text, "T")).as_py():
