@@ -28,12 +28,14 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from orchestration.settings import REPO_ROOT
+
 SERVER_ENV = "PTLEADS_DBT_SERVER"
 WARM_DBT_ENV = "PTLEADS_WARM_DBT"  # 0: a pipeline run starts no warm dbt (each phase imports dbt itself)
 _MAX_REQUEST = 1 << 20  # bytes of JSON: arguments and environment (a few kB in practice)
 _STDIO = (0, 1, 2)
 # The project's own parse (dbt_project_files), which dagster-dbt seeds every phase's target folder with.
-PROJECT_PARSE = Path(__file__).resolve().parents[2] / "dbt_project" / "target" / "partial_parse.msgpack"
+PROJECT_PARSE = REPO_ROOT / "dbt_project" / "target" / "partial_parse.msgpack"
 
 
 def _warm_imports() -> None:
@@ -73,11 +75,11 @@ _VALIDATED = (
 def _warm_dbt_classes(saved_parse: Path) -> None:
     """Code dbt builds on first use in every process, built once here so no forked child builds it again:
     the JSON schemas above (~0.25 s) and mashumaro's lazily compiled from_msgpack / to_dict / from_dict of
-    the manifest's classes (~0.35 s). At 1M leads a phase-2 invocation took ~0.8 s less in dbt's own process
-    with both (3.7 -> 2.9 s; warm-up 0.6 s of CPU here, beside the ingest). Reading a saved parse
-    (`saved_parse`, the project's partial_parse.msgpack; skipped when missing) is not parsing: no parser runs
-    and no thread starts, so children still fork from a single thread. Whatever fails here is left to the
-    child, which builds it as any dbt process does."""
+    the manifest's classes (~0.35 s). At 1M leads a phase-2 `ptleads-dbt` took 3.84 -> 3.15 s (median of 6,
+    benchmarks/dbt_warm_first_use.py); the warm-up costs ~0.6 s of CPU here, beside the ingest. Reading a
+    saved parse (`saved_parse`, the project's partial_parse.msgpack; skipped when missing) is not parsing: no
+    parser runs and no thread starts, so children still fork from a single thread. Whatever fails here is
+    left to the child, which builds it as any dbt process does."""
     import importlib
 
     for module, names in _VALIDATED:
